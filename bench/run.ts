@@ -1,0 +1,216 @@
+/**
+ * Entry point of `npm run bench`: starts Portcullis and CNCF Distribution, runs every workload against each
+ * with the same client, then writes docs/benchmarks.md and .bench/results.json and prints the Markdown.
+ *
+ * Environment: BENCH_ONLY=portcullis|distribution, BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (1000),
+ * BENCH_TAGS (10000), BENCH_CONCURRENCY (16).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { RegistryClient } from "./client.js";
+import {
+  type BenchResults,
+  type Outcome,
+  renderMarkdown,
+  type TargetResult,
+  type WorkloadResults,
+} from "./report.js";
+import {
+  cleanupAll,
+  cleanupAllSync,
+  DISTRIBUTION_BIN,
+  distributionVersion,
+  portcullisVersion,
+  REPO_ROOT,
+  type RunningTarget,
+  readRss,
+  startTarget,
+  TARGET_LABELS,
+  TARGET_NAMES,
+  type TargetName,
+} from "./targets.js";
+import { type BenchConfig, WORKLOAD_NAMES, WORKLOADS, type WorkloadContext } from "./workloads.js";
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function onlyEnv(): TargetName | null {
+  const raw = process.env.BENCH_ONLY?.trim().toLowerCase();
+  if (!raw) return null;
+  const match = TARGET_NAMES.find((n) => n === raw);
+  if (!match)
+    throw new Error(`BENCH_ONLY must be one of ${TARGET_NAMES.join(", ")}, got ${JSON.stringify(raw)}`);
+  return match;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+interface Slot {
+  readonly name: TargetName;
+  status: TargetResult["status"];
+  reason: string | null;
+  version: string | null;
+  target: RunningTarget | null;
+  client: RegistryClient | null;
+  idleRssMiB: number | null;
+  readonly workloads: WorkloadResults;
+}
+
+async function main(): Promise<number> {
+  const config: BenchConfig = {
+    bigMiB: intEnv("BENCH_BIG_MIB", 1024, 1),
+    smallCount: intEnv("BENCH_SMALL_COUNT", 1000, 1),
+    tags: intEnv("BENCH_TAGS", 10_000, 1),
+    concurrency: intEnv("BENCH_CONCURRENCY", 16, 1),
+  };
+  const only = onlyEnv();
+  const startedAt = new Date();
+  const t0 = performance.now();
+  log(
+    `bench: big blob ${config.bigMiB} MiB, ${config.smallCount} small blobs/manifests, ${config.tags} tags, ` +
+      `concurrency ${config.concurrency}${only ? `, only ${only}` : ""}`,
+  );
+
+  // Distribution first, so a broken Portcullis build cannot disturb the reference figures' startup.
+  const order: TargetName[] = ["distribution", "portcullis"];
+  const slots: Slot[] = [];
+  for (const name of order) {
+    const slot: Slot = {
+      name,
+      status: "skipped",
+      reason: null,
+      version: name === "distribution" ? distributionVersion() : portcullisVersion(),
+      target: null,
+      client: null,
+      idleRssMiB: null,
+      workloads: {},
+    };
+    slots.push(slot);
+    if (only !== null && only !== name) {
+      slot.reason = `BENCH_ONLY=${only}`;
+      continue;
+    }
+    log(`${name}: starting…`);
+    const outcome = await startTarget(name);
+    if (!outcome.ok) {
+      slot.status = outcome.status;
+      slot.reason = outcome.reason;
+      if (outcome.status === "not installed") {
+        log(
+          `${name}: ${DISTRIBUTION_BIN} is not installed — benchmarking Portcullis alone (apt-get install docker-registry)`,
+        );
+      } else {
+        log(`${name}: FAILED TO START — ${outcome.reason}`);
+      }
+      continue;
+    }
+    slot.status = "ok";
+    slot.target = outcome.target;
+    slot.client = new RegistryClient(outcome.target.url, 64);
+    const rss = readRss(outcome.target.pid);
+    slot.idleRssMiB = rss === null ? null : rss / 1024 ** 2;
+    log(
+      `${name}: ready at ${outcome.target.url} (pid ${outcome.target.pid}, ` +
+        `${slot.idleRssMiB === null ? "?" : slot.idleRssMiB.toFixed(1)} MiB RSS)`,
+    );
+  }
+
+  for (const workload of WORKLOAD_NAMES) {
+    for (const slot of slots) {
+      const { target, client } = slot;
+      if (!target || !client) continue;
+      const exited = target.exited();
+      if (exited !== null) {
+        slot.workloads[workload] = { ok: false, error: `server ${exited} before this workload` };
+        log(`[${slot.name}] ${workload}: skipped, server ${exited}`);
+        continue;
+      }
+      log(`[${slot.name}] ${workload}: running…`);
+      const ctx: WorkloadContext = { client, target, config, log };
+      try {
+        const result = await WORKLOADS[workload](ctx);
+        (slot.workloads as Record<string, Outcome<unknown>>)[workload] = { ok: true, result };
+      } catch (err) {
+        const died = target.exited();
+        const error = died === null ? errorText(err) : `${errorText(err)} (server ${died})`;
+        slot.workloads[workload] = { ok: false, error };
+        log(`[${slot.name}] ${workload}: FAILED — ${error}`);
+      }
+    }
+  }
+
+  for (const slot of slots) slot.client?.close();
+  await cleanupAll();
+
+  const results: BenchResults = {
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (performance.now() - t0) / 1000,
+    machine: {
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model.trim() ?? "unknown CPU",
+      totalMemoryGiB: os.totalmem() / 1024 ** 3,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+    },
+    config,
+    only,
+    targets: TARGET_NAMES.map((name) => {
+      const slot = slots.find((s) => s.name === name)!;
+      return {
+        name,
+        label: TARGET_LABELS[name],
+        status: slot.status,
+        reason: slot.reason,
+        version: slot.version,
+        url: slot.target?.url ?? null,
+        idleRssMiB: slot.idleRssMiB,
+        workloads: slot.workloads,
+      };
+    }),
+  };
+
+  const markdown = renderMarkdown(results);
+  mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, ".bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, "docs", "benchmarks.md"), markdown);
+  process.stdout.write(markdown);
+  log(`bench: wrote docs/benchmarks.md and .bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
+  return slots.some((s) => s.status === "ok") ? 0 : 1;
+}
+
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`bench: ${signal}, stopping servers and removing temp dirs…`);
+    cleanupAll().finally(() => process.exit(130));
+  });
+}
+process.on("exit", cleanupAllSync);
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (err: unknown) => {
+    log(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    await cleanupAll();
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,93 @@
+/**
+ * Every configuration key, in one table: its type, default and meaning. The YAML file, the
+ * PORTCULLIS_* environment variables, the validation messages and the README's reference are
+ * all derived from it, so they cannot drift apart.
+ */
+export type KeyType = "string" | "boolean" | "integer" | "duration" | "size" | { enum: readonly string[] };
+
+export interface ConfigKey {
+  readonly path: string;
+  readonly type: KeyType;
+  readonly default: string | number | boolean | undefined;
+  readonly description: string;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { path: "server.listen", type: "string", default: "127.0.0.1:5000", description: "HOST:PORT to listen on." },
+  {
+    path: "server.insecurePublic",
+    type: "boolean",
+    default: false,
+    description: "Allow listening beyond loopback while authentication is anonymous (until token auth lands).",
+  },
+  {
+    path: "server.shutdownTimeout",
+    type: "duration",
+    default: "30s",
+    description: "How long a graceful shutdown waits for requests in flight.",
+  },
+  { path: "storage.dataDir", type: "string", default: "./data", description: "Folder for blobs and the SQLite database." },
+  {
+    path: "storage.driver",
+    type: { enum: ["local", "memory"] },
+    default: "local",
+    description: "Blob store: `local` (a folder under dataDir) or `memory` (tests only, lost on exit).",
+  },
+  {
+    path: "storage.fsync",
+    type: "boolean",
+    default: true,
+    description: "fsync blobs before they become visible (durable across power loss, not only crashes).",
+  },
+  {
+    path: "database.url",
+    type: "string",
+    default: undefined,
+    description: "Metadata database: a `postgres://` URL, or a SQLite file path (default: DATADIR/portcullis.db).",
+  },
+  { path: "database.poolSize", type: "integer", default: 10, description: "PostgreSQL connection pool size." },
+  {
+    path: "registry.deletion",
+    type: "boolean",
+    default: true,
+    description: "Allow DELETE of manifests, tags and blobs (405 UNSUPPORTED when false).",
+  },
+  {
+    path: "registry.maxManifestSize",
+    type: "size",
+    default: "4MiB",
+    description: "Largest manifest accepted (413 beyond).",
+  },
+  {
+    path: "registry.uploadExpiry",
+    type: "duration",
+    default: "24h",
+    description: "An upload idle this long is discarded by garbage collection.",
+  },
+  {
+    path: "registry.gc.interval",
+    type: "duration",
+    default: "1h",
+    description: "How often online garbage collection runs inside `serve` (0 disables it).",
+  },
+  {
+    path: "registry.gc.gracePeriod",
+    type: "duration",
+    default: "1h",
+    description: "Unreferenced blobs younger than this are kept (they may belong to a push in flight).",
+  },
+  {
+    path: "log.level",
+    type: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
+    default: "info",
+    description: "Log level (pino).",
+  },
+];
+
+/** `registry.gc.gracePeriod` → `PORTCULLIS_REGISTRY_GC_GRACE_PERIOD`. */
+export function envName(path: string): string {
+  return `PORTCULLIS_${path
+    .split(".")
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
+    .join("_")}`;
+}

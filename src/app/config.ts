@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { PortcullisError, parseByteSize, parseDuration } from "../core/index.js";
+import { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
+
+export class ConfigError extends PortcullisError<"CONFIG_INVALID"> {}
+
+/** The read-only configuration every part of the platform is built from; every default applied. */
+export interface ResolvedConfig {
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly insecurePublic: boolean;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly storage: { readonly dataDir: string; readonly driver: "local" | "memory"; readonly fsync: boolean };
+  readonly database: { readonly url: string; readonly poolSize: number };
+  readonly registry: {
+    readonly deletion: boolean;
+    readonly maxManifestBytes: number;
+    readonly uploadExpiryMs: number;
+    readonly gc: { readonly intervalMs: number; readonly gracePeriodMs: number };
+  };
+  readonly log: { readonly level: string };
+}
+
+export interface ConfigSources {
+  /** Path of a YAML file (`--config`). */
+  readonly file?: string;
+  /** Environment (defaults to process.env); only PORTCULLIS_* keys are read. */
+  readonly env?: Record<string, string | undefined>;
+  /** Values from command-line flags, by key path (`server.listen`), highest precedence. */
+  readonly flags?: Record<string, string | number | boolean | undefined>;
+}
+
+type Value = string | number | boolean;
+
+/** defaults < file < environment < flags; each value validated with a message naming its key and source. */
+export function resolveConfig(sources: ConfigSources = {}): ResolvedConfig {
+  const values = new Map<string, Value>();
+  for (const key of CONFIG_KEYS) {
+    if (key.default !== undefined) values.set(key.path, coerce(key, key.default, `default of ${key.path}`));
+  }
+  if (sources.file) {
+    for (const [path, value] of Object.entries(readConfigFile(sources.file))) {
+      values.set(path, coerce(keyFor(path, sources.file), value, `${sources.file}: ${path}`));
+    }
+  }
+  const env = sources.env ?? process.env;
+  for (const key of CONFIG_KEYS) {
+    const raw = env[envName(key.path)];
+    if (raw !== undefined && raw !== "") values.set(key.path, coerce(key, raw, `${envName(key.path)} (${key.path})`));
+  }
+  for (const [path, raw] of Object.entries(sources.flags ?? {})) {
+    if (raw !== undefined) values.set(path, coerce(keyFor(path, "flags"), raw, `flag for ${path}`));
+  }
+  return build(values);
+}
+
+function build(values: Map<string, Value>): ResolvedConfig {
+  const str = (path: string) => values.get(path) as string;
+  const bool = (path: string) => values.get(path) as boolean;
+  const num = (path: string) => values.get(path) as number;
+  const { host, port } = parseListen(str("server.listen"));
+  const dataDir = resolve(str("storage.dataDir"));
+  return {
+    server: {
+      host,
+      port,
+      insecurePublic: bool("server.insecurePublic"),
+      shutdownTimeoutMs: num("server.shutdownTimeout"),
+    },
+    storage: { dataDir, driver: str("storage.driver") as "local" | "memory", fsync: bool("storage.fsync") },
+    database: {
+      url: (values.get("database.url") as string | undefined) ?? `${dataDir}/portcullis.db`,
+      poolSize: num("database.poolSize"),
+    },
+    registry: {
+      deletion: bool("registry.deletion"),
+      maxManifestBytes: num("registry.maxManifestSize"),
+      uploadExpiryMs: num("registry.uploadExpiry"),
+      gc: { intervalMs: num("registry.gc.interval"), gracePeriodMs: num("registry.gc.gracePeriod") },
+    },
+    log: { level: str("log.level") },
+  };
+}
+
+/** Reads a YAML file into dotted key paths, refusing unknown keys by name. */
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError("CONFIG_INVALID", `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError("CONFIG_INVALID", `${file}: invalid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError("CONFIG_INVALID", `${file}: the top level must be a mapping of sections`);
+  }
+  const flat: Record<string, unknown> = {};
+  const known = new Set(CONFIG_KEYS.map((k) => k.path));
+  const sections = new Set(CONFIG_KEYS.flatMap((k) => k.path.split(".").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("."))));
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [name, value] of Object.entries(node)) {
+      const path = prefix ? `${prefix}.${name}` : name;
+      if (sections.has(path) && value !== null && typeof value === "object" && !Array.isArray(value)) {
+        walk(value as Record<string, unknown>, path);
+      } else if (known.has(path)) {
+        flat[path] = value;
+      } else {
+        throw new ConfigError("CONFIG_INVALID", `${file}: unknown key ${path}${suggest(path)}`);
+      }
+    }
+  };
+  walk(doc as Record<string, unknown>, "");
+  return flat;
+}
+
+function keyFor(path: string, source: string): ConfigKey {
+  const key = CONFIG_KEYS.find((k) => k.path === path);
+  if (!key) throw new ConfigError("CONFIG_INVALID", `${source}: unknown key ${path}${suggest(path)}`);
+  return key;
+}
+
+function suggest(path: string): string {
+  const leaf = path.split(".").pop()!.toLowerCase();
+  const near = CONFIG_KEYS.find((k) => k.path.split(".").pop()!.toLowerCase() === leaf);
+  return near ? ` (did you mean ${near.path}?)` : "";
+}
+
+function coerce(key: ConfigKey, raw: unknown, where: string): Value {
+  const fail = (expected: string): never => {
+    throw new ConfigError("CONFIG_INVALID", `${where}: expected ${expected}, got ${JSON.stringify(raw)}`);
+  };
+  const type = key.type;
+  if (typeof type === "object") {
+    if (typeof raw !== "string" || !type.enum.includes(raw)) return fail(`one of ${type.enum.join(", ")}`);
+    return raw;
+  }
+  switch (type) {
+    case "string":
+      if (typeof raw !== "string" || raw === "") return fail("a non-empty string");
+      return raw;
+    case "boolean":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "1" || raw === "yes") return true;
+      if (raw === "false" || raw === "0" || raw === "no") return false;
+      return fail("true or false");
+    case "integer": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < 0) return fail("a non-negative integer");
+      return n;
+    }
+    case "duration":
+    case "size":
+      if (typeof raw !== "string" && typeof raw !== "number") return fail(type === "duration" ? "a duration such as 24h" : "a size such as 4MiB");
+      try {
+        return type === "duration" ? parseDuration(raw) : parseByteSize(raw);
+      } catch (err) {
+        throw new ConfigError("CONFIG_INVALID", `${where}: ${(err as Error).message}`, { cause: err });
+      }
+  }
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = listen.match(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/);
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port > 65535) {
+    throw new ConfigError("CONFIG_INVALID", `server.listen: expected HOST:PORT, got ${JSON.stringify(listen)}`);
+  }
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
+/** Loopback addresses: the only ones `serve` binds to while authentication is anonymous. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,71 @@
+import type { Command } from "commander";
+import { createPlatform, isLoopback } from "../app/index.js";
+import { PortcullisError } from "../core/index.js";
+import { buildServer } from "../server/index.js";
+import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
+
+interface ServeFlags extends PlatformFlags {
+  listen?: string;
+  insecurePublic?: boolean;
+}
+
+export function registerServe(program: Command, setExit: (code: number) => void): void {
+  withPlatformFlags(
+    program
+      .command("serve")
+      .description("serve the OCI registry (/v2/), /metrics, /healthz and /readyz")
+      .option("-l, --listen <host:port>", "address to listen on (default 127.0.0.1:5000)")
+      .option("--insecure-public", "listen beyond loopback although every request is anonymous"),
+  ).action(async (flags: ServeFlags) => {
+    setExit(await serve(flags));
+  });
+}
+
+async function serve(flags: ServeFlags): Promise<number> {
+  const config = configFrom(flags, { "server.listen": flags.listen, "server.insecurePublic": flags.insecurePublic });
+  const { host, port } = config.server;
+  if (!isLoopback(host) && !config.server.insecurePublic) {
+    throw new PortcullisError(
+      "CONFIG_INVALID",
+      `refusing to listen on ${host}: authentication is anonymous in this version, so anyone who can reach ` +
+        "the port could push and delete. Listen on 127.0.0.1, or pass --insecure-public if that is what you want.",
+    );
+  }
+  const platform = await createPlatform(config);
+  const { app } = buildServer(platform);
+  const stopJobs = platform.startBackgroundJobs();
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === "object" && address ? address.port : port;
+  platform.logger.info(
+    { listen: `${host}:${bound}`, data: config.storage.dataDir, database: platform.database.description },
+    "portcullis is serving",
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      platform.logger.info({ signal }, "shutting down: finishing requests in flight");
+      stopJobs();
+      const force = setTimeout(() => {
+        platform.logger.warn("shutdown timed out; closing remaining connections");
+        app.server.closeAllConnections();
+      }, config.server.shutdownTimeoutMs);
+      force.unref();
+      app
+        .close()
+        .then(() => platform.close())
+        .then(
+          () => resolve(0),
+          (err) => {
+            platform.logger.error({ err }, "shutdown failed");
+            resolve(1);
+          },
+        );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}

@@ -1,0 +1,50 @@
+export type { Descriptor, Platform } from "./descriptor.js";
+export { OciError, type OciErrorCode } from "./errors.js";
+export {
+  manifestArtifactType,
+  type ParsedManifest,
+  parseManifest,
+  referencedBlobs,
+  referencedManifests,
+} from "./manifest.js";
+export {
+  isImageManifestMediaType,
+  isIndexMediaType,
+  isManifestMediaType,
+  isNonDistributable,
+  isValidMediaType,
+  MANIFEST_MEDIA_TYPES,
+  type ManifestMediaType,
+  MEDIA_TYPE_DOCKER_CONFIG,
+  MEDIA_TYPE_DOCKER_FOREIGN_LAYER,
+  MEDIA_TYPE_DOCKER_LAYER,
+  MEDIA_TYPE_DOCKER_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+  MEDIA_TYPE_DOCKER_SCHEMA1,
+  MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED,
+  MEDIA_TYPE_OCI_CONFIG,
+  MEDIA_TYPE_OCI_EMPTY,
+  MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_LAYER,
+  MEDIA_TYPE_OCI_LAYER_GZIP,
+  MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE,
+  MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE_GZIP,
+  MEDIA_TYPE_OCI_LAYER_NONDISTRIBUTABLE_ZSTD,
+  MEDIA_TYPE_OCI_LAYER_ZSTD,
+} from "./media-types.js";
+export {
+  checkRepositoryName,
+  checkTag,
+  isValidRepositoryName,
+  isValidTag,
+  type ManifestReference,
+  parseManifestReference,
+  REPOSITORY_NAME_MAX_LENGTH,
+  TAG_MAX_LENGTH,
+} from "./names.js";
+export {
+  formatImageReference,
+  type ImageReference,
+  type ParseImageReferenceOptions,
+  parseImageReference,
+} from "./reference.js";

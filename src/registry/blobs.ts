@@ -1,0 +1,127 @@
+import type { Readable } from "node:stream";
+import type { Actor } from "./events.js";
+import type { RegistryContext } from "./context.js";
+import { requireDigest } from "./digests.js";
+import { RegistryError } from "./errors.js";
+import { blobPath } from "./paths.js";
+
+export interface BlobInfo {
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** An inclusive byte range, as HTTP Range expresses it. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Reading, mounting and deleting blobs that a repository holds. Uploads are in `uploads.ts`. */
+export class BlobService {
+  constructor(private readonly ctx: RegistryContext) {}
+
+  async stat(repository: string, digest: string): Promise<BlobInfo> {
+    const parsed = requireDigest(digest);
+    const repositoryId = await this.ctx.repositories.find(repository);
+    const row =
+      repositoryId === undefined
+        ? undefined
+        : await this.ctx.db
+            .selectFrom("repository_blobs as rb")
+            .innerJoin("blobs as b", "b.digest", "rb.digest")
+            .select("b.size")
+            .where("rb.repository_id", "=", repositoryId)
+            .where("rb.digest", "=", parsed.value)
+            .executeTakeFirst();
+    if (!row) throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, { detail: { digest } });
+    return { digest: parsed.value, size: row.size };
+  }
+
+  /** Opens a blob for reading; `range` must already be satisfiable (see `resolveRange`). */
+  async open(repository: string, digest: string, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable }> {
+    const info = await this.stat(repository, digest);
+    try {
+      const stream = await this.ctx.store.reader(
+        blobPath(requireDigest(info.digest)),
+        range ? { offset: range.start, length: range.end - range.start + 1 } : undefined,
+      );
+      return { info, stream };
+    } catch (err) {
+      // The row says it is here but the bytes are gone (a collection interrupted mid-way): never
+      // serve anything for it, and say so as an unknown blob.
+      throw new RegistryError("BLOB_UNKNOWN", `blob ${info.digest} is not available`, { cause: err });
+    }
+  }
+
+  /** Links a blob that `from` holds into `repository`; undefined when `from` does not hold it. */
+  async mount(repository: string, digest: string, from: string, actor: Actor): Promise<BlobInfo | undefined> {
+    const parsed = requireDigest(digest);
+    let info: BlobInfo;
+    try {
+      info = await this.stat(from, parsed.value);
+    } catch (err) {
+      if (err instanceof RegistryError && (err.code === "BLOB_UNKNOWN" || err.code === "NAME_UNKNOWN")) return undefined;
+      throw err;
+    }
+    const now = this.ctx.now();
+    const repositoryId = await this.ctx.repositories.ensure(repository, now);
+    await this.ctx.db.transaction().execute(async (trx) => {
+      // Refreshing linked_at first takes the blob's row lock, so a collection cannot remove it under us.
+      const touched = await trx
+        .updateTable("blobs")
+        .set({ linked_at: now })
+        .where("digest", "=", parsed.value)
+        .returning("digest")
+        .executeTakeFirst();
+      if (!touched) throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not available`);
+      await trx
+        .insertInto("repository_blobs")
+        .values({ repository_id: repositoryId, digest: parsed.value, linked_at: now })
+        .onConflict((oc) => oc.columns(["repository_id", "digest"]).doUpdateSet({ linked_at: now }))
+        .execute();
+    });
+    this.ctx.events.emit({ type: "blob.mounted", repository, from, digest: parsed.value, actor });
+    return info;
+  }
+
+  /** Unlinks a blob from a repository; the bytes go when garbage collection finds them unreferenced. */
+  async delete(repository: string, digest: string, actor: Actor): Promise<void> {
+    if (!this.ctx.options.deletion) throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
+    const parsed = requireDigest(digest);
+    const repositoryId = await this.ctx.repositories.require(repository);
+    const result = await this.ctx.db
+      .deleteFrom("repository_blobs")
+      .where("repository_id", "=", repositoryId)
+      .where("digest", "=", parsed.value)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) {
+      throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, { detail: { digest } });
+    }
+    this.ctx.events.emit({ type: "blob.deleted", repository, digest: parsed.value, actor });
+  }
+}
+
+/**
+ * Resolves an HTTP Range header (`bytes=a-b`, `bytes=a-`, `bytes=-n`) against a size. Returns
+ * undefined for no header, throws RANGE_INVALID (416) when unsatisfiable or malformed.
+ * Several ranges are not supported; the whole header is then refused the same way.
+ */
+export function resolveRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const m = header.trim().match(/^bytes=(\d*)-(\d*)$/);
+  if (!m || (m[1] === "" && m[2] === "")) throw new RegistryError("RANGE_INVALID", `unsupported range ${header}`);
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) throw new RegistryError("RANGE_INVALID", `unsatisfiable range ${header}`);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== "" && Number(m[2]) < start) throw new RegistryError("RANGE_INVALID", `invalid range ${header}`);
+  }
+  if (start >= size || size === 0) throw new RegistryError("RANGE_INVALID", `range ${header} is outside ${size} bytes`);
+  return { start, end };
+}

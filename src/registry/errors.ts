@@ -1,0 +1,26 @@
+import { PortcullisError } from "../core/index.js";
+
+/**
+ * The registry's error codes. They follow the OCI Distribution specification's codes
+ * (spec.md "Error Codes") plus a few of our own; `server/` maps each to its wire code and status.
+ */
+export type RegistryErrorCode =
+  | "BLOB_UNKNOWN"
+  | "BLOB_UPLOAD_INVALID"
+  | "BLOB_UPLOAD_UNKNOWN"
+  | "DIGEST_INVALID"
+  | "MANIFEST_BLOB_UNKNOWN"
+  | "MANIFEST_INVALID"
+  | "MANIFEST_UNKNOWN"
+  | "NAME_INVALID"
+  | "NAME_UNKNOWN"
+  | "SIZE_INVALID"
+  | "TAG_INVALID"
+  | "UNSUPPORTED"
+  | "DENIED"
+  | "RANGE_INVALID"
+  | "MANIFEST_TOO_LARGE"
+  | "TAG_IMMUTABLE"
+  | "UNAUTHORIZED";
+
+export class RegistryError extends PortcullisError<RegistryErrorCode> {}

@@ -1,0 +1,19 @@
+export { type BlobInfo, type ByteRange, resolveRange } from "./blobs.js";
+export { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from "./context.js";
+export type { Page, ReferrerDescriptor } from "./discovery.js";
+export { MAX_PAGE } from "./discovery.js";
+export { RegistryError, type RegistryErrorCode } from "./errors.js";
+export {
+  type Actor,
+  EventBus,
+  type EventSink,
+  type RegistryEvent,
+  type RegistryEventType,
+  SYSTEM_ACTOR,
+} from "./events.js";
+export type { GcOptions, GcReport } from "./gc.js";
+export type { HookVerdict, ManifestGetContext, ManifestPutContext, RegistryHooks } from "./hooks.js";
+export type { PutManifestResult, StoredManifest } from "./manifests.js";
+export { requireRepositoryName } from "./names.js";
+export { Registry, type RegistryDependencies } from "./registry.js";
+export type { Body, UploadStatus } from "./uploads.js";

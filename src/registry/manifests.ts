@@ -1,0 +1,280 @@
+import { digestOf } from "../core/index.js";
+import {
+  isNonDistributable,
+  manifestArtifactType,
+  type ParsedManifest,
+  parseManifest,
+  parseManifestReference,
+  referencedBlobs,
+  referencedManifests,
+} from "../oci/index.js";
+import type { RegistryContext } from "./context.js";
+import { requireDigest } from "./digests.js";
+import { RegistryError } from "./errors.js";
+import type { Actor, RegistryEvent } from "./events.js";
+import { checkTags } from "./names.js";
+
+export interface StoredManifest {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly content: Buffer;
+}
+
+export interface PutManifestResult {
+  readonly digest: string;
+  readonly subject?: string;
+  readonly tags: string[];
+}
+
+/** Manifests and tags: stored byte for byte, checked against what the repository holds. */
+export class ManifestService {
+  constructor(private readonly ctx: RegistryContext) {}
+
+  /**
+   * Stores a manifest under `reference` (a tag, or the digest it must hash to) plus any `extraTags`
+   * (`?tag=` of distribution spec 1.1). The manifest, its reference edges and its tags are written
+   * in one transaction: a tag never points at a manifest that is not there.
+   */
+  async put(
+    repository: string,
+    reference: string,
+    content: Buffer,
+    contentType: string | undefined,
+    extraTags: readonly string[],
+    actor: Actor,
+  ): Promise<PutManifestResult> {
+    if (content.length > this.ctx.options.maxManifestBytes) {
+      throw new RegistryError(
+        "MANIFEST_TOO_LARGE",
+        `manifest of ${content.length} bytes exceeds the limit of ${this.ctx.options.maxManifestBytes}`,
+      );
+    }
+    const ref = parseReference(reference);
+    let digest: string;
+    if (ref.kind === "digest") {
+      const parsed = requireDigest(ref.digest);
+      digest = digestOf(content, parsed.algorithm);
+      if (digest !== parsed.value) {
+        throw new RegistryError("DIGEST_INVALID", `manifest digest ${digest} does not match ${parsed.value}`, {
+          detail: { digest: parsed.value },
+        });
+      }
+    } else {
+      digest = digestOf(content);
+    }
+    const tags = checkTags([...(ref.kind === "tag" ? [ref.tag] : []), ...extraTags]);
+    const manifest = parseOrInvalid(content, contentType);
+    const verdict = await this.ctx.hooks.beforeManifestPut?.({
+      repository,
+      digest,
+      mediaType: manifest.mediaType,
+      content,
+      tags,
+      actor,
+    });
+    if (verdict && !verdict.allow) throw new RegistryError("DENIED", verdict.reason);
+
+    const now = this.ctx.now();
+    const repositoryId = await this.ctx.repositories.ensure(repository, now);
+    const blobs = unique(referencedBlobs(manifest).filter((d) => !isNonDistributable(d.mediaType)).map((d) => d.digest));
+    const children = unique(referencedManifests(manifest).map((d) => d.digest));
+    const events: RegistryEvent[] = [];
+    await this.ctx.db.transaction().execute(async (trx) => {
+      if (blobs.length > 0) {
+        // Touching the links takes their row locks: a concurrent collection cannot unlink them now.
+        const found = await trx
+          .updateTable("repository_blobs")
+          .set({ linked_at: now })
+          .where("repository_id", "=", repositoryId)
+          .where("digest", "in", blobs)
+          .returning("digest")
+          .execute();
+        const missing = firstMissing(blobs, found.map((r) => r.digest));
+        if (missing) {
+          throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `blob ${missing} is not in ${repository}`, {
+            detail: { digest: missing },
+          });
+        }
+      }
+      if (children.length > 0) {
+        const found = await trx
+          .selectFrom("manifests")
+          .select("digest")
+          .where("repository_id", "=", repositoryId)
+          .where("digest", "in", children)
+          .execute();
+        const missing = firstMissing(children, found.map((r) => r.digest));
+        if (missing) {
+          throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest ${missing} is not in ${repository}`, {
+            detail: { digest: missing },
+          });
+        }
+      }
+      await trx
+        .insertInto("manifests")
+        .values({
+          repository_id: repositoryId,
+          digest,
+          media_type: manifest.mediaType,
+          artifact_type: manifestArtifactType(manifest) ?? null,
+          subject_digest: manifest.subject?.digest ?? null,
+          annotations: Object.keys(manifest.annotations).length > 0 ? JSON.stringify(manifest.annotations) : null,
+          size: content.length,
+          content,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(["repository_id", "digest"]).doNothing())
+        .execute();
+      const edges = [
+        ...blobs.map((child) => ({ child, kind: "blob" as const })),
+        ...children.map((child) => ({ child, kind: "manifest" as const })),
+      ];
+      if (edges.length > 0) {
+        await trx
+          .insertInto("manifest_refs")
+          .values(
+            edges.map((e) => ({ repository_id: repositoryId, manifest_digest: digest, child_digest: e.child, kind: e.kind })),
+          )
+          .onConflict((oc) => oc.columns(["repository_id", "manifest_digest", "child_digest"]).doNothing())
+          .execute();
+      }
+      for (const tag of tags) {
+        const previous = await trx
+          .selectFrom("tags")
+          .select("manifest_digest")
+          .where("repository_id", "=", repositoryId)
+          .where("name", "=", tag)
+          .executeTakeFirst();
+        if (previous?.manifest_digest === digest) continue;
+        await trx
+          .insertInto("tags")
+          .values({ repository_id: repositoryId, name: tag, manifest_digest: digest, updated_at: now })
+          .onConflict((oc) => oc.columns(["repository_id", "name"]).doUpdateSet({ manifest_digest: digest, updated_at: now }))
+          .execute();
+        events.push({ type: "tag.changed", repository, tag, from: previous?.manifest_digest ?? null, to: digest, actor });
+      }
+    });
+    this.ctx.events.emit({
+      type: "manifest.pushed",
+      repository,
+      digest,
+      mediaType: manifest.mediaType,
+      size: content.length,
+      tags,
+      ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
+      actor,
+    });
+    for (const event of events) this.ctx.events.emit(event);
+    return { digest, tags, ...(manifest.subject ? { subject: manifest.subject.digest } : {}) };
+  }
+
+  /** Resolves a tag or digest to the stored manifest, asking the pull hook first when `actor` pulls it. */
+  async get(repository: string, reference: string, actor: Actor, pull = true): Promise<StoredManifest> {
+    const ref = parseReference(reference);
+    const repositoryId = await this.ctx.repositories.require(repository);
+    let query = this.ctx.db
+      .selectFrom("manifests as m")
+      .select(["m.digest", "m.media_type", "m.size", "m.content"])
+      .where("m.repository_id", "=", repositoryId);
+    if (ref.kind === "tag") {
+      query = query
+        .innerJoin("tags as t", (join) =>
+          join.onRef("t.manifest_digest", "=", "m.digest").onRef("t.repository_id", "=", "m.repository_id"),
+        )
+        .where("t.name", "=", ref.tag);
+    } else {
+      query = query.where("m.digest", "=", requireDigest(ref.digest).value);
+    }
+    const row = await query.executeTakeFirst();
+    if (!row) throw new RegistryError("MANIFEST_UNKNOWN", `manifest ${reference} is not in ${repository}`);
+    const stored = { digest: row.digest, mediaType: row.media_type, size: row.size, content: Buffer.from(row.content) };
+    if (pull) {
+      const verdict = await this.ctx.hooks.beforeManifestGet?.({
+        repository,
+        digest: stored.digest,
+        mediaType: stored.mediaType,
+        reference,
+        actor,
+      });
+      if (verdict && !verdict.allow) throw new RegistryError("DENIED", verdict.reason);
+      this.ctx.events.emit({ type: "manifest.pulled", repository, digest: stored.digest, reference, actor });
+    }
+    return stored;
+  }
+
+  /** Deletes a tag (by tag reference) or a manifest and every tag pointing at it (by digest). */
+  async delete(repository: string, reference: string, actor: Actor): Promise<void> {
+    if (!this.ctx.options.deletion) throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
+    const ref = parseReference(reference);
+    const repositoryId = await this.ctx.repositories.require(repository);
+    if (ref.kind === "tag") {
+      const row = await this.ctx.db
+        .deleteFrom("tags")
+        .where("repository_id", "=", repositoryId)
+        .where("name", "=", ref.tag)
+        .returning("manifest_digest")
+        .executeTakeFirst();
+      if (!row) throw new RegistryError("MANIFEST_UNKNOWN", `tag ${ref.tag} is not in ${repository}`);
+      this.ctx.events.emit({ type: "tag.changed", repository, tag: ref.tag, from: row.manifest_digest, to: null, actor });
+      return;
+    }
+    const digest = requireDigest(ref.digest).value;
+    const removedTags = await this.ctx.db.transaction().execute(async (trx) => {
+      const deleted = await trx
+        .deleteFrom("manifests")
+        .where("repository_id", "=", repositoryId)
+        .where("digest", "=", digest)
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) {
+        throw new RegistryError("MANIFEST_UNKNOWN", `manifest ${digest} is not in ${repository}`);
+      }
+      const tags = await trx
+        .deleteFrom("tags")
+        .where("repository_id", "=", repositoryId)
+        .where("manifest_digest", "=", digest)
+        .returning("name")
+        .execute();
+      await trx
+        .deleteFrom("manifest_refs")
+        .where("repository_id", "=", repositoryId)
+        .where("manifest_digest", "=", digest)
+        .execute();
+      return tags.map((t) => t.name);
+    });
+    this.ctx.events.emit({ type: "manifest.deleted", repository, digest, tags: removedTags, actor });
+    for (const tag of removedTags) {
+      this.ctx.events.emit({ type: "tag.changed", repository, tag, from: digest, to: null, actor });
+    }
+  }
+}
+
+function parseReference(reference: string) {
+  try {
+    const ref = parseManifestReference(reference);
+    if (ref.kind === "tag") checkTags([ref.tag]);
+    return ref;
+  } catch (err) {
+    if (err instanceof RegistryError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === "TAG_INVALID") throw new RegistryError("TAG_INVALID", (err as Error).message, { cause: err });
+    throw new RegistryError("DIGEST_INVALID", (err as Error).message, { cause: err });
+  }
+}
+
+function parseOrInvalid(content: Buffer, contentType: string | undefined): ParsedManifest {
+  try {
+    return parseManifest(content, contentType);
+  } catch (err) {
+    throw new RegistryError("MANIFEST_INVALID", (err as Error).message, { cause: err });
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function firstMissing(wanted: string[], found: string[]): string | undefined {
+  const have = new Set(found);
+  return wanted.find((d) => !have.has(d));
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from "node:crypto";
+import { Digester, type DigestAlgorithm, type ParsedDigest } from "../core/index.js";
+import type { FileWriter } from "../storage/index.js";
+import type { BlobInfo } from "./blobs.js";
+import type { RegistryContext } from "./context.js";
+import { requireDigest } from "./digests.js";
+import { RegistryError } from "./errors.js";
+import type { Actor } from "./events.js";
+import { blobPath, uploadPath } from "./paths.js";
+
+export interface UploadStatus {
+  readonly id: string;
+  readonly repository: string;
+  /** Bytes received so far; the next chunk starts here. */
+  readonly offset: number;
+}
+
+export type Body = AsyncIterable<Uint8Array>;
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Chunks are coalesced to this size before each write: fewer syscalls for multi-GiB streams. */
+const WRITE_BATCH = 1024 * 1024;
+const MAX_CACHED_DIGESTERS = 10_000;
+
+/**
+ * Blob uploads (OCI distribution spec, "Pushing blobs"): monolithic, streamed and chunked.
+ * Bytes land in `uploads/<id>` and are hashed as they stream in; only when the digest verifies
+ * is the file moved to its content address, in the same transaction that records the blob.
+ * The running hash of each upload is kept in memory between requests and rebuilt from the stored
+ * bytes when missing (after a restart, or on another replica), so an upload survives a crash.
+ */
+export class UploadService {
+  private readonly digesters = new Map<string, Digester>();
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: RegistryContext) {}
+
+  async start(repository: string): Promise<UploadStatus> {
+    const now = this.ctx.now();
+    const repositoryId = await this.ctx.repositories.ensure(repository, now);
+    const id = randomUUID();
+    await this.ctx.store.put(uploadPath(id), new Uint8Array(0));
+    await this.ctx.db
+      .insertInto("uploads")
+      .values({ id, repository_id: repositoryId, size: 0, created_at: now, updated_at: now })
+      .execute();
+    return { id, repository, offset: 0 };
+  }
+
+  async status(repository: string, id: string): Promise<UploadStatus> {
+    const row = await this.find(repository, id);
+    return { id, repository, offset: row.size };
+  }
+
+  /** Appends a chunk. With `start`, it must equal the current offset (else RANGE_INVALID, 416). */
+  append(repository: string, id: string, body: Body, range?: { start: number; end?: number }): Promise<UploadStatus> {
+    return this.exclusive(id, async () => {
+      const row = await this.find(repository, id);
+      if (range && range.start !== row.size) {
+        throw new RegistryError("RANGE_INVALID", `chunk starts at ${range.start}, but ${row.size} bytes were received`, {
+          detail: { offset: row.size },
+        });
+      }
+      const expected = range?.end === undefined ? undefined : range.end - range.start + 1;
+      const size = await this.receive(id, row.size, body, expected);
+      const updated = await this.ctx.db
+        .updateTable("uploads")
+        .set({ size, updated_at: this.ctx.now() })
+        .where("id", "=", id)
+        .where("size", "=", row.size)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) {
+        this.digesters.delete(id);
+        throw new RegistryError("RANGE_INVALID", "the upload was changed by another request");
+      }
+      return { id, repository, offset: size };
+    });
+  }
+
+  /** Closes an upload, with an optional last chunk, once its content matches `digest`. */
+  complete(repository: string, id: string, digest: string, body?: Body): Promise<BlobInfo> {
+    const parsed = requireDigest(digest);
+    return this.exclusive(id, async () => {
+      const row = await this.find(repository, id);
+      let size = row.size;
+      if (body) size = await this.receive(id, row.size, body, undefined, true);
+      let digester = this.digesters.get(id);
+      if (!digester || digester.size !== size) digester = await this.rehash(id, size, parsed.algorithm);
+      if (digester.algorithm !== parsed.algorithm) digester = await this.rehash(id, size, parsed.algorithm);
+      const actual = digester.digest();
+      if (actual !== parsed.value) {
+        await this.discard(id);
+        throw new RegistryError("DIGEST_INVALID", `content digest ${actual} does not match ${parsed.value}`, {
+          detail: { digest: parsed.value },
+        });
+      }
+      await this.commit(row.repository_id, parsed, size, uploadPath(id), id);
+      this.digesters.delete(id);
+      return { digest: parsed.value, size };
+    });
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.find(repository, id);
+    await this.exclusive(id, () => this.discard(id));
+  }
+
+  /** A whole blob in one request (`POST ?digest=`): no upload row, just a temporary file. */
+  async putMonolithic(repository: string, digest: string, body: Body): Promise<BlobInfo> {
+    const parsed = requireDigest(digest);
+    const now = this.ctx.now();
+    const repositoryId = await this.ctx.repositories.ensure(repository, now);
+    const temp = uploadPath(randomUUID());
+    const digester = new Digester(parsed.algorithm);
+    const writer = await this.ctx.store.writer(temp);
+    try {
+      await pump(body, writer, digester);
+      await writer.commit();
+    } catch (err) {
+      await writer.cancel().catch(() => {});
+      throw err;
+    }
+    if (digester.digest() !== parsed.value) {
+      await this.ctx.store.delete(temp).catch(() => {});
+      throw new RegistryError("DIGEST_INVALID", `content digest ${digester.digest()} does not match ${parsed.value}`, {
+        detail: { digest: parsed.value },
+      });
+    }
+    await this.commit(repositoryId, parsed, digester.size, temp);
+    return { digest: parsed.value, size: digester.size };
+  }
+
+  private async find(repository: string, id: string) {
+    const unknown = () => new RegistryError("BLOB_UPLOAD_UNKNOWN", `upload ${id.slice(0, 64)} is not known`);
+    if (!UPLOAD_ID.test(id)) throw unknown();
+    const repositoryId = await this.ctx.repositories.find(repository);
+    const row = await this.ctx.db.selectFrom("uploads").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row || row.repository_id !== repositoryId) throw unknown();
+    return row;
+  }
+
+  /** Streams a chunk onto the stored bytes at `offset`; returns the new size. */
+  private async receive(id: string, offset: number, body: Body, expected?: number, final = false): Promise<number> {
+    let digester = this.digesters.get(id);
+    if (!digester || digester.size !== offset) digester = await this.rehash(id, offset, "sha256");
+    this.digesters.delete(id);
+    const writer = await this.ctx.store.writer(uploadPath(id), { append: true, offset });
+    try {
+      await pump(body, writer, digester);
+      if (expected !== undefined && digester.size - offset !== expected) {
+        throw new RegistryError(
+          "BLOB_UPLOAD_INVALID",
+          `chunk carried ${digester.size - offset} bytes, Content-Range announced ${expected}`,
+        );
+      }
+      if (final) await writer.commit();
+      else await writer.close();
+    } catch (err) {
+      // Whatever reached the file past `offset` is ignored: the next append truncates it.
+      await writer.close().catch(() => {});
+      throw err;
+    }
+    this.remember(id, digester);
+    return digester.size;
+  }
+
+  private async rehash(id: string, size: number, algorithm: DigestAlgorithm): Promise<Digester> {
+    const digester = new Digester(algorithm);
+    if (size > 0) {
+      const stream = await this.ctx.store.reader(uploadPath(id), { offset: 0, length: size });
+      for await (const chunk of stream) digester.update(chunk as Uint8Array);
+    }
+    if (digester.size !== size) throw new RegistryError("BLOB_UPLOAD_INVALID", `upload ${id} lost bytes`);
+    return digester;
+  }
+
+  private remember(id: string, digester: Digester): void {
+    if (this.digesters.size >= MAX_CACHED_DIGESTERS) {
+      const oldest = this.digesters.keys().next().value;
+      if (oldest !== undefined) this.digesters.delete(oldest);
+    }
+    this.digesters.set(id, digester);
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.digesters.delete(id);
+    await this.ctx.db.deleteFrom("uploads").where("id", "=", id).execute();
+    await this.ctx.store.delete(uploadPath(id)).catch(() => {});
+  }
+
+  /**
+   * Records a verified blob and moves its bytes to their content address in one transaction.
+   * Upserting the blob row first takes its row lock, so a concurrent collection of the same
+   * digest either finishes before (and we put the bytes back) or sees it freshly linked.
+   */
+  private async commit(repositoryId: number, digest: ParsedDigest, size: number, temp: string, uploadId?: string) {
+    const now = this.ctx.now();
+    const target = blobPath(digest);
+    await this.ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("blobs")
+        .values({ digest: digest.value, size, created_at: now, linked_at: now })
+        .onConflict((oc) => oc.column("digest").doUpdateSet({ linked_at: now }))
+        .execute();
+      const present = await this.ctx.store.stat(target).then(
+        (info) => info.size === size,
+        () => false,
+      );
+      if (present) await this.ctx.store.delete(temp).catch(() => {});
+      else await this.ctx.store.move(temp, target);
+      await trx
+        .insertInto("repository_blobs")
+        .values({ repository_id: repositoryId, digest: digest.value, linked_at: now })
+        .onConflict((oc) => oc.columns(["repository_id", "digest"]).doUpdateSet({ linked_at: now }))
+        .execute();
+      if (uploadId) await trx.deleteFrom("uploads").where("id", "=", uploadId).execute();
+    });
+  }
+
+  /** Serialises requests on one upload inside this process. */
+  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.busy.get(id) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.busy.set(id, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.busy.get(id) === settled) this.busy.delete(id);
+    }
+  }
+}
+
+/** Copies a body into a writer through a digester, coalescing small chunks into larger writes. */
+async function pump(body: Body, writer: FileWriter, digester: Digester): Promise<void> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of body) {
+    digester.update(chunk);
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= WRITE_BATCH) {
+      await writer.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pendingBytes > 0) await writer.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+}

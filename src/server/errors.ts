@@ -1,0 +1,59 @@
+import { isPortcullisError } from "../core/index.js";
+
+/**
+ * The one table from domain error codes to wire errors: the HTTP status and the OCI distribution
+ * error code (spec.md, "Error Codes"). Nothing else in the code base picks a status for an error.
+ */
+const TABLE: Record<string, { status: number; code: string }> = {
+  BLOB_UNKNOWN: { status: 404, code: "BLOB_UNKNOWN" },
+  BLOB_UPLOAD_INVALID: { status: 400, code: "BLOB_UPLOAD_INVALID" },
+  BLOB_UPLOAD_UNKNOWN: { status: 404, code: "BLOB_UPLOAD_UNKNOWN" },
+  DIGEST_INVALID: { status: 400, code: "DIGEST_INVALID" },
+  DIGEST_UNSUPPORTED: { status: 400, code: "DIGEST_INVALID" },
+  MANIFEST_BLOB_UNKNOWN: { status: 400, code: "MANIFEST_BLOB_UNKNOWN" },
+  MANIFEST_INVALID: { status: 400, code: "MANIFEST_INVALID" },
+  MANIFEST_UNKNOWN: { status: 404, code: "MANIFEST_UNKNOWN" },
+  MANIFEST_TOO_LARGE: { status: 413, code: "MANIFEST_INVALID" },
+  NAME_INVALID: { status: 400, code: "NAME_INVALID" },
+  NAME_UNKNOWN: { status: 404, code: "NAME_UNKNOWN" },
+  SIZE_INVALID: { status: 400, code: "SIZE_INVALID" },
+  TAG_INVALID: { status: 400, code: "TAG_INVALID" },
+  TAG_IMMUTABLE: { status: 409, code: "DENIED" },
+  RANGE_INVALID: { status: 416, code: "BLOB_UPLOAD_INVALID" },
+  UNSUPPORTED: { status: 405, code: "UNSUPPORTED" },
+  UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
+  DENIED: { status: 403, code: "DENIED" },
+  INVALID_PATH: { status: 400, code: "NAME_INVALID" },
+};
+
+export interface WireError {
+  readonly status: number;
+  readonly body: { errors: Array<{ code: string; message: string; detail?: unknown }> };
+}
+
+export function toWireError(err: unknown): WireError {
+  if (isPortcullisError(err)) {
+    const entry = TABLE[err.code];
+    if (entry) {
+      return {
+        status: entry.status,
+        body: { errors: [{ code: entry.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) }] },
+      };
+    }
+  }
+  const status = fastifyStatus(err);
+  if (status !== undefined && status < 500) {
+    const code = status === 413 ? "SIZE_INVALID" : status === 404 ? "NAME_UNKNOWN" : "UNSUPPORTED";
+    return { status, body: { errors: [{ code, message: (err as Error).message }] } };
+  }
+  return { status: 500, body: { errors: [{ code: "UNKNOWN", message: "internal error" }] } };
+}
+
+function fastifyStatus(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+export function ociError(status: number, code: string, message: string): WireError {
+  return { status, body: { errors: [{ code, message }] } };
+}

@@ -1,0 +1,3 @@
+export { type WireError, toWireError } from "./errors.js";
+export { ServerMetrics } from "./metrics.js";
+export { buildServer } from "./server.js";

@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Platform } from "../../app/index.js";
+import type { Action } from "../../auth/index.js";
+import { RegistryError, requireRepositoryName } from "../../registry/index.js";
+import type { ServerMetrics } from "../metrics.js";
+import { deleteBlob, getBlob } from "./blobs.js";
+import type { OciContext } from "./context.js";
+import { listCatalog, listReferrers, listTags } from "./discovery.js";
+import { deleteManifest, getManifest, putManifest } from "./manifests.js";
+import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from "./uploads.js";
+
+type Handler = (ctx: OciContext) => Promise<void>;
+
+interface Route {
+  readonly name: string;
+  readonly pattern: RegExp;
+  readonly methods: Partial<Record<string, { action: Action; handle: Handler }>>;
+}
+
+/**
+ * The OCI distribution surface under /v2/. Repository names hold slashes, so Fastify's router
+ * cannot split them; one wildcard route hands the path to this table, matched in order. The
+ * name is everything before the last keyword (`/manifests/`, `/blobs/`, ...), which the
+ * name grammar cannot contain as a final component pair, so the split is unambiguous.
+ */
+function routes(metrics: ServerMetrics): Route[] {
+  return [
+    {
+      name: "catalog",
+      pattern: /^_catalog$/,
+      methods: { GET: { action: "catalog", handle: listCatalog } },
+    },
+    {
+      name: "tags",
+      pattern: /^(.+)\/tags\/list$/,
+      methods: { GET: { action: "pull", handle: listTags } },
+    },
+    {
+      name: "manifests",
+      pattern: /^(.+)\/manifests\/([^/]+)$/,
+      methods: {
+        GET: { action: "pull", handle: (ctx) => getManifest(ctx, metrics, false) },
+        HEAD: { action: "pull", handle: (ctx) => getManifest(ctx, metrics, true) },
+        PUT: { action: "push", handle: (ctx) => putManifest(ctx, metrics) },
+        DELETE: { action: "delete", handle: deleteManifest },
+      },
+    },
+    {
+      name: "uploads",
+      pattern: /^(.+)\/blobs\/uploads\/?()$/,
+      methods: { POST: { action: "push", handle: (ctx) => startUpload(ctx, metrics) } },
+    },
+    {
+      name: "upload",
+      pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/,
+      methods: {
+        GET: { action: "push", handle: uploadStatus },
+        PATCH: { action: "push", handle: (ctx) => patchUpload(ctx, metrics) },
+        PUT: { action: "push", handle: (ctx) => completeUpload(ctx, metrics) },
+        DELETE: { action: "push", handle: cancelUpload },
+      },
+    },
+    {
+      name: "blobs",
+      pattern: /^(.+)\/blobs\/([^/]+)$/,
+      methods: {
+        GET: { action: "pull", handle: (ctx) => getBlob(ctx, metrics, false) },
+        HEAD: { action: "pull", handle: (ctx) => getBlob(ctx, metrics, true) },
+        DELETE: { action: "delete", handle: deleteBlob },
+      },
+    },
+    {
+      name: "referrers",
+      pattern: /^(.+)\/referrers\/([^/]+)$/,
+      methods: { GET: { action: "pull", handle: listReferrers } },
+    },
+  ];
+}
+
+export function registerOciRoutes(app: FastifyInstance, platform: Platform, metrics: ServerMetrics): void {
+  const table = routes(metrics);
+
+  app.route({
+    method: ["GET", "HEAD"],
+    url: "/v2/",
+    handler: async (request, reply) => {
+      request.routeName = "base";
+      await authorize(platform, request, undefined, "pull", true);
+      return reply.type("application/json").send("{}");
+    },
+  });
+
+  app.route({
+    method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"],
+    url: "/v2/*",
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const url = new URL(request.url, "http://registry");
+      const path = decodeURIComponent(url.pathname.slice("/v2/".length));
+      for (const route of table) {
+        const m = path.match(route.pattern);
+        if (!m) continue;
+        request.routeName = route.name;
+        const method = route.methods[request.method];
+        if (!method) {
+          throw Object.assign(new Error(`${request.method} is not allowed on ${route.name}`), { statusCode: 405 });
+        }
+        const repository = route.name === "catalog" ? "" : requireRepositoryName(m[1]!);
+        request.logRepository = repository || undefined;
+        await authorize(platform, request, repository || undefined, method.action, false);
+        const ctx: OciContext = {
+          request,
+          reply,
+          platform,
+          repository,
+          param: m[2] ?? "",
+          query: url.searchParams,
+          actor: { subject: request.identity.subject, kind: request.identity.kind, remoteAddress: request.ip },
+        };
+        return method.handle(ctx);
+      }
+      throw Object.assign(new Error(`no such endpoint /v2/${path.slice(0, 200)}`), { statusCode: 404 });
+    },
+  });
+}
+
+async function authorize(
+  platform: Platform,
+  request: FastifyRequest,
+  repository: string | undefined,
+  action: Action,
+  baseOnly: boolean,
+): Promise<void> {
+  const identity = await platform.authenticator.authenticate({
+    ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+    remoteAddress: request.ip,
+  });
+  if (!identity) throw new RegistryError("UNAUTHORIZED", "authentication required");
+  request.identity = identity;
+  if (baseOnly) return;
+  const allowed = await platform.authorizer.authorize(identity, { action, ...(repository ? { repository } : {}) });
+  if (!allowed) throw new RegistryError("DENIED", `${identity.subject} may not ${action}${repository ? ` ${repository}` : ""}`);
+}

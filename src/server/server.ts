@@ -1,0 +1,106 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Platform } from "../app/index.js";
+import type { Identity } from "../auth/index.js";
+import { toWireError } from "./errors.js";
+import { ServerMetrics } from "./metrics.js";
+import { registerOciRoutes } from "./oci/routes.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    identity: Identity;
+    routeName: string | undefined;
+    logRepository: string | undefined;
+    logDigest: string | undefined;
+  }
+}
+
+const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous" };
+
+/**
+ * Builds the HTTP server over a platform: the OCI distribution API under /v2/, /metrics,
+ * /healthz and /readyz. Handlers translate requests into platform calls; errors become wire
+ * errors through the one table in `errors.ts`.
+ */
+export function buildServer(platform: Platform): { app: FastifyInstance; metrics: ServerMetrics } {
+  const app = Fastify({
+    loggerInstance: platform.logger as FastifyBaseLogger,
+    // One log line per request, written in onResponse with the fields we choose (never headers).
+    logController: new LogController({ disableRequestLogging: true }),
+    // Manifest and blob bodies are read by the handlers as streams; nothing is parsed up front.
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    keepAliveTimeout: 75_000,
+    requestTimeout: 0,
+  });
+  const metrics = new ServerMetrics(platform.registry);
+
+  app.decorateRequest("identity", null as unknown as Identity);
+  app.decorateRequest("routeName", undefined);
+  app.decorateRequest("logRepository", undefined);
+  app.decorateRequest("logDigest", undefined);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_request, _payload, done) => done(null));
+
+  app.addHook("onRequest", async (request) => {
+    request.identity = ANONYMOUS;
+  });
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/v2")) reply.header("Docker-Distribution-API-Version", "registry/2.0");
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeName ?? (reply.statusCode === 404 ? "unknown" : (request.routeOptions.url ?? "unknown"));
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.latency.observe({ method: request.method, route }, seconds);
+    if (route === "metrics" || route === "health") return;
+    // Never the headers or the query string: they may carry credentials.
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split("?")[0],
+        status: reply.statusCode,
+        bytes: Number(reply.getHeader("content-length") ?? 0),
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        repository: request.logRepository,
+        digest: request.logDigest,
+        subject: request.identity.subject,
+      },
+      "request",
+    );
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const wire = toWireError(err);
+    if (wire.status >= 500) request.log.error({ err }, "request failed");
+    if (request.raw.destroyed || reply.sent) return;
+    reply.code(wire.status).type("application/json").send(wire.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    request.routeName = "unknown";
+    reply.code(404).type("application/json").send({ errors: [{ code: "NOT_FOUND", message: "no such endpoint" }] });
+  });
+
+  registerOciRoutes(app, platform, metrics);
+
+  app.get("/healthz", async (request) => {
+    request.routeName = "health";
+    return { status: "ok" };
+  });
+  app.get("/readyz", async (request, reply) => {
+    request.routeName = "health";
+    try {
+      await platform.registry.ping();
+      return { status: "ready" };
+    } catch (err) {
+      request.log.warn({ err }, "not ready");
+      return reply.code(503).send({ status: "unavailable", reason: "database unreachable" });
+    }
+  });
+  app.get("/metrics", async (request, reply) => {
+    request.routeName = "metrics";
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return { app, metrics };
+}

@@ -1,0 +1,107 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import { StorageError } from "../driver.js";
+import { migrateToLatest } from "./migrations.js";
+import type { Schema } from "./schema.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Database {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  /** A description safe to log (no password). */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL schema to use (created when missing); tests use one per run. */
+  schema?: string;
+  /** Connection pool size for PostgreSQL. */
+  poolSize?: number;
+  /** Apply migrations on open (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the metadata database named by `url`: `postgres://` or `postgresql://` for PostgreSQL,
+ * otherwise SQLite at a file path (`sqlite:` prefix optional, `:memory:` for tests).
+ */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const database = /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options) : openSqlite(url);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(database.db as Kysely<unknown>, database.dialect);
+    } catch (err) {
+      await database.close();
+      throw new StorageError("IO", `cannot migrate ${database.description}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return database;
+}
+
+function openSqlite(url: string): Database {
+  const path = url.replace(/^sqlite:/, "");
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL keeps readers off the writer's back; NORMAL is crash-safe for a killed process (only a power
+  // loss may drop the last commits, never corrupt the file); busy_timeout lets `gc` run beside `serve`.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 10000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: "sqlite",
+    description: `SQLite ${path}`,
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, options: OpenDatabaseOptions): Database {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new StorageError("INVALID_PATH", `invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // bigint columns hold epoch milliseconds and sizes, all well inside Number's safe range.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Schema>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection: async (connection) => {
+        if (schema) {
+          await connection.executeQuery(sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).compile(db));
+          await connection.executeQuery(sql.raw(`SET search_path TO ${schema}`).compile(db));
+        }
+      },
+    }),
+  });
+  return {
+    db,
+    dialect: "postgres",
+    description: `PostgreSQL ${redactUrl(url)}${schema ? ` (schema ${schema})` : ""}`,
+    close: () => db.destroy(),
+  };
+}
+
+/** Drops the password from a connection URL so it can be logged. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparsable url>";
+  }
+}

@@ -1,0 +1,24 @@
+import { randomBytes } from "node:crypto";
+import { type Database, openDatabase } from "./database.js";
+
+export interface DatabaseTestTarget {
+  readonly name: string;
+  /** Opens a fresh, empty, migrated database (a new in-memory SQLite, or a new PostgreSQL schema). */
+  open(): Promise<Database>;
+}
+
+/**
+ * The databases every metadata test runs against: SQLite always, PostgreSQL too when
+ * PORTCULLIS_TEST_POSTGRES holds a connection URL (CI sets it). Nothing is mocked.
+ */
+export function databaseTestTargets(): DatabaseTestTarget[] {
+  const targets: DatabaseTestTarget[] = [{ name: "sqlite", open: () => openDatabase(":memory:") }];
+  const url = process.env.PORTCULLIS_TEST_POSTGRES;
+  if (url) {
+    targets.push({
+      name: "postgres",
+      open: () => openDatabase(url, { schema: `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`, poolSize: 4 }),
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,12 @@
+export {
+  type Database,
+  type DatabaseTestTarget,
+  type DialectName,
+  databaseTestTargets,
+  type OpenDatabaseOptions,
+  openDatabase,
+  redactUrl,
+  type Schema,
+} from "./db/index.js";
+export { checkPath, type FileInfo, type FileWriter, type StorageDriver, StorageError, type StorageErrorCode } from "./driver.js";
+export { type DriverName, drivers, LocalDriver, type LocalDriverOptions, MemoryDriver } from "./drivers/index.js";
