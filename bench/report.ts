@@ -3,7 +3,7 @@
  * reproduce it, and one table comparing Portcullis with Distribution against the targets from the issue.
  */
 import type { TargetName } from "./targets.js";
-import type { BenchConfig, WORKLOADS, WorkloadName } from "./workloads.js";
+import type { BenchConfig, Phase, WORKLOADS, WorkloadName } from "./workloads.js";
 
 export type Outcome<T> =
   | { readonly ok: true; readonly result: T }
@@ -32,6 +32,9 @@ export interface MachineInfo {
   readonly totalMemoryGiB: number;
   readonly os: string;
   readonly node: string;
+  /** os.loadavg() (1, 5, 15 min) when the run started and when it ended. */
+  readonly loadAverageStart: readonly number[];
+  readonly loadAverageEnd: readonly number[];
 }
 
 export interface BenchResults {
@@ -278,6 +281,10 @@ export function renderMarkdown(r: BenchResults): string {
   line(
     `- **Machine:** ${r.machine.cpus} CPUs (nproc; ${r.machine.cpuModel}), ${fmt(r.machine.totalMemoryGiB, 1)} GiB RAM, ${r.machine.os}`,
   );
+  line(
+    `- **Load average (1/5/15 min):** ${r.machine.loadAverageStart.map((v) => fmt(v, 2)).join(" / ")} at start, ` +
+      `${r.machine.loadAverageEnd.map((v) => fmt(v, 2)).join(" / ")} at end (other work on the machine skews the figures)`,
+  );
   line(`- **Node.js:** ${r.machine.node}`);
   line(
     `- **Distribution:** ${d?.version ?? "not installed"}${d && d.status !== "ok" ? ` — ${d.status}` : ""} (\`docker-registry --version\`, filesystem storage)`,
@@ -353,6 +360,30 @@ export function renderMarkdown(r: BenchResults): string {
   line(
     "Throughput and ops/s: higher is better. Latency and RSS: lower is better (a ratio below 1 favours Portcullis).",
   );
+
+  line();
+  line(
+    "Server CPU time (user + system, seconds) per phase — steadier than wall-clock rates on a busy machine:",
+  );
+  line();
+  line("| Phase | Portcullis | Distribution |");
+  line("| --- | ---: | ---: |");
+  const cpuCell = (t: TargetResult | undefined, phase: (t: TargetResult) => Phase | undefined): string => {
+    if (t?.status !== "ok") return t?.status ?? "—";
+    const v = phase(t)?.serverCpuSeconds;
+    return typeof v === "number" ? fmt(v, 2) : "n/a";
+  };
+  const cpuRows: [string, (t: TargetResult) => Phase | undefined][] = [
+    ["big blob push", (t) => result(t, "big-blob")?.push],
+    ["big blob pull", (t) => result(t, "big-blob")?.pull],
+    ["small blob push", (t) => result(t, "small-blobs")?.push],
+    ["small blob pull", (t) => result(t, "small-blobs")?.pull],
+    ["manifest push", (t) => result(t, "manifests")?.push],
+    ["manifest pull", (t) => result(t, "manifests")?.pull],
+    ["tagging (tags-list setup)", (t) => result(t, "tags-list")?.setup],
+    ["tags list, 20 requests", (t) => result(t, "tags-list")?.list],
+  ];
+  for (const [label, phase] of cpuRows) line(`| ${label} | ${cpuCell(p, phase)} | ${cpuCell(d, phase)} |`);
 
   const notes: string[] = [];
   for (const t of r.targets) {

@@ -79,6 +79,7 @@ async function main(): Promise<number> {
   };
   const only = onlyEnv();
   const startedAt = new Date();
+  const loadAverageStart = os.loadavg();
   const t0 = performance.now();
   log(
     `bench: big blob ${config.bigMiB} MiB, ${config.smallCount} small blobs/manifests, ${config.tags} tags, ` +
@@ -165,6 +166,8 @@ async function main(): Promise<number> {
       totalMemoryGiB: os.totalmem() / 1024 ** 3,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
       node: process.version,
+      loadAverageStart,
+      loadAverageEnd: os.loadavg(),
     },
     config,
     only,

@@ -327,6 +327,7 @@ function opsPhase(p: Phase, ops: number): OpsPhase {
     seconds: p.seconds,
     peakRssMiB: p.peakRssMiB,
     rssSamples: p.rssSamples,
+    serverCpuSeconds: p.serverCpuSeconds,
     ops,
     opsPerSec: ops / p.seconds,
   };
@@ -476,6 +477,7 @@ export async function tagsListWorkload(ctx: WorkloadContext): Promise<TagsListRe
       seconds: list.seconds,
       peakRssMiB: list.peakRssMiB,
       rssSamples: list.rssSamples,
+      serverCpuSeconds: list.serverCpuSeconds,
       samplesMs,
       medianMs: median(sorted),
       p95Ms: percentile(sorted, 95),

@@ -98,7 +98,7 @@ describe("parseManifest refuses a descriptor", () => {
     ],
     [
       "that is a string",
-      indexWith((_d, manifests) => (manifests[1] = { x: "sha256:abc" }.x as unknown as Json)),
+      indexWith((d, manifests) => (d.manifests = [manifests[0], "sha256:abc"])),
       /manifests\[1\]: must be an object/,
     ],
     [

@@ -104,10 +104,11 @@ function determineMediaType(doc: Record<string, unknown>, contentType: string | 
   const looksLikeImage = doc.config !== undefined && doc.layers !== undefined;
   if (looksLikeIndex && !looksLikeImage) return MEDIA_TYPE_OCI_INDEX;
   if (looksLikeImage && !looksLikeIndex) return MEDIA_TYPE_OCI_MANIFEST;
+  const untyped = "no mediaType field and no Content-Type";
   throw invalid(
     looksLikeIndex
-      ? "cannot tell an image manifest from an index: no mediaType, no Content-Type, and both manifests and config/layers are present"
-      : "cannot determine the media type: no mediaType field, no Content-Type, and neither a manifests array nor config and layers",
+      ? `cannot tell an image manifest from an index: ${untyped}, and both manifests and config/layers are present`
+      : `cannot determine the media type: ${untyped}, and neither a manifests array nor config and layers`,
   );
 }
 
@@ -133,8 +134,9 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   const doc = decode(bytes);
 
   const variant = caseVariantKeys(doc, MANIFEST_FIELDS)[0];
-  if (variant !== undefined)
+  if (variant !== undefined) {
     throw invalid(`${JSON.stringify(variant[0])}: ${caseVariantMessage(variant[1])}`);
+  }
 
   const field = typeof doc.mediaType === "string" ? doc.mediaType : "";
   const header = contentTypeMediaType(contentType) ?? "";

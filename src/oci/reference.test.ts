@@ -30,7 +30,7 @@ describe("parseImageReference", () => {
     ["registry.k8s.io/pause:3.9", { registry: "registry.k8s.io", repository: "pause", tag: "3.9" }],
     ["quay.io/prometheus/node-exporter", { registry: "quay.io", repository: "prometheus/node-exporter" }],
     [
-      "library/ubuntu@sha512:" + "ab".repeat(64),
+      `library/ubuntu@sha512:${"ab".repeat(64)}`,
       { registry: "docker.io", repository: "library/ubuntu", digest: `sha512:${"ab".repeat(64)}` },
     ],
   ])("parses %j", (input, expected) => {

@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, envName } from "./config-keys.js";
+import { ConfigError, isLoopback, parseListen, resolveConfig } from "./config.js";
+
+const testdata = join(import.meta.dirname, "testdata");
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("resolveConfig", () => {
+  it("needs no file: the embedded defaults are SQLite and ./data on loopback", () => {
+    const config = resolveConfig({ env: {} });
+    expect(config.server).toMatchObject({ host: "127.0.0.1", port: 5000, insecurePublic: false });
+    expect(config.storage.dataDir).toBe(join(process.cwd(), "data"));
+    expect(config.database.url).toBe(join(process.cwd(), "data", "portcullis.db"));
+    expect(config.registry).toEqual({
+      deletion: true,
+      maxManifestBytes: 4 * 1024 * 1024,
+      uploadExpiryMs: 24 * 3_600_000,
+      gc: { intervalMs: 3_600_000, gracePeriodMs: 3_600_000 },
+    });
+  });
+
+  it("reads a YAML file with durations and sizes", () => {
+    const config = resolveConfig({ file: join(testdata, "valid.yaml"), env: {} });
+    expect(config.server.port).toBe(6000);
+    expect(config.storage).toMatchObject({ dataDir: "/tmp/portcullis-config-test", fsync: false });
+    expect(config.registry.deletion).toBe(false);
+    expect(config.registry.maxManifestBytes).toBe(8 * 1024 * 1024);
+    expect(config.registry.gc).toEqual({ intervalMs: 0, gracePeriodMs: 30 * 60_000 });
+    expect(config.log.level).toBe("warn");
+  });
+
+  it("lets the environment override the file, and flags override both", () => {
+    const config = resolveConfig({
+      file: join(testdata, "valid.yaml"),
+      env: { PORTCULLIS_SERVER_LISTEN: "127.0.0.1:7000", PORTCULLIS_REGISTRY_GC_GRACE_PERIOD: "2h" },
+      flags: { "server.listen": "127.0.0.1:8000" },
+    });
+    expect(config.server.port).toBe(8000);
+    expect(config.registry.gc.gracePeriodMs).toBe(2 * 3_600_000);
+  });
+
+  it("offers an environment variable for every key", () => {
+    expect(envName("registry.gc.gracePeriod")).toBe("PORTCULLIS_REGISTRY_GC_GRACE_PERIOD");
+    expect(envName("server.insecurePublic")).toBe("PORTCULLIS_SERVER_INSECURE_PUBLIC");
+    for (const key of CONFIG_KEYS) {
+      const value = key.type === "boolean" ? "true" : key.default === undefined ? "/tmp/x.db" : String(key.default);
+      expect(() => resolveConfig({ env: { [envName(key.path)]: value } }), key.path).not.toThrow();
+    }
+  });
+
+  it("documents every key and its environment variable in the README", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const missing = CONFIG_KEYS.filter((k) => !readme.includes(`\`${k.path}\``) || !readme.includes(envName(k.path)));
+    expect(missing.map((k) => k.path)).toEqual([]);
+  });
+
+  it("names the unknown key and suggests the right one", () => {
+    const err = configError(() => resolveConfig({ file: join(testdata, "unknown-key.yaml"), env: {} }));
+    expect(err.code).toBe("CONFIG_INVALID");
+    expect(err.message).toContain("unknown-key.yaml");
+    expect(err.message).toContain("registry.gc.gracePeriodd");
+  });
+
+  it("names the key and source of a bad value", () => {
+    const fromFile = configError(() => resolveConfig({ file: join(testdata, "bad-type.yaml"), env: {} }));
+    expect(fromFile.message).toMatch(/bad-type\.yaml: registry\.deletion: expected true or false/);
+    const fromEnv = configError(() => resolveConfig({ env: { PORTCULLIS_REGISTRY_UPLOAD_EXPIRY: "soon" } }));
+    expect(fromEnv.message).toContain("PORTCULLIS_REGISTRY_UPLOAD_EXPIRY (registry.uploadExpiry)");
+    const level = configError(() => resolveConfig({ env: { PORTCULLIS_LOG_LEVEL: "loud" } }));
+    expect(level.message).toContain("one of fatal, error");
+  });
+
+  it("refuses a missing file and invalid YAML clearly", () => {
+    expect(configError(() => resolveConfig({ file: join(testdata, "absent.yaml"), env: {} })).message).toContain(
+      "cannot read config file",
+    );
+  });
+});
+
+describe("listen addresses", () => {
+  it.each([
+    ["127.0.0.1:5000", "127.0.0.1", 5000],
+    ["localhost:80", "localhost", 80],
+    ["[::1]:5000", "::1", 5000],
+    ["0.0.0.0:443", "0.0.0.0", 443],
+  ])("parses %s", (listen, host, port) => {
+    expect(parseListen(listen)).toEqual({ host, port });
+  });
+
+  it.each(["5000", "host:", ":5000x", "host:70000", "a:b:c"])("refuses %s", (listen) => {
+    expect(configError(() => parseListen(listen)).code).toBe("CONFIG_INVALID");
+  });
+
+  it("knows loopback from public addresses", () => {
+    expect(["127.0.0.1", "127.1.2.3", "localhost", "::1"].every(isLoopback)).toBe(true);
+    expect(["0.0.0.0", "10.0.0.1", "::", "example.com"].some(isLoopback)).toBe(false);
+  });
+});
