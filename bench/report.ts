@@ -23,6 +23,8 @@ export interface TargetResult {
   readonly version: string | null;
   readonly url: string | null;
   readonly idleRssMiB: number | null;
+  /** The last few KiB the server wrote to stdout/stderr (warnings, crash traces). */
+  readonly outputTail: string | null;
   readonly workloads: WorkloadResults;
 }
 

@@ -67,6 +67,7 @@ interface Slot {
   target: RunningTarget | null;
   client: RegistryClient | null;
   idleRssMiB: number | null;
+  outputTail: string | null;
   readonly workloads: WorkloadResults;
 }
 
@@ -98,6 +99,7 @@ async function main(): Promise<number> {
       target: null,
       client: null,
       idleRssMiB: null,
+      outputTail: null,
       workloads: {},
     };
     slots.push(slot);
@@ -154,7 +156,11 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const slot of slots) slot.client?.close();
+  for (const slot of slots) {
+    slot.client?.close();
+    const output = slot.target?.output();
+    if (output) slot.outputTail = output.slice(-4096);
+  }
   await cleanupAll();
 
   const results: BenchResults = {
@@ -181,6 +187,7 @@ async function main(): Promise<number> {
         version: slot.version,
         url: slot.target?.url ?? null,
         idleRssMiB: slot.idleRssMiB,
+        outputTail: slot.outputTail,
         workloads: slot.workloads,
       };
     }),

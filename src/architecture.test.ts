@@ -42,7 +42,9 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'`;]*?from\s+["']([^"']+)["']/g)].map((m) => m[1]!);
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'`;]*?from\s+["']([^"']+)["']/g)].map(
+    (m) => m[1]!,
+  );
 }
 
 describe("module boundaries", () => {
@@ -56,11 +58,14 @@ describe("module boundaries", () => {
       const targetDomain = target.split("/")[0]!;
       if (targetDomain === domain) continue;
       const where = `${relative(SRC, file)} imports ${spec}`;
-      if (target !== `${targetDomain}/index.js`) violations.push(`${where}: only ${targetDomain}/index.ts is public`);
+      if (target !== `${targetDomain}/index.js`)
+        violations.push(`${where}: only ${targetDomain}/index.ts is public`);
       const from = ROWS[domain];
       const to = ROWS[targetDomain];
       if (from === undefined || to === undefined) {
-        violations.push(`${where}: ${from === undefined ? domain : targetDomain} is not a module of DESIGN.md`);
+        violations.push(
+          `${where}: ${from === undefined ? domain : targetDomain} is not a module of DESIGN.md`,
+        );
       } else if (to >= from && !ALLOWED_SAME_ROW.some(([a, b]) => a === domain && b === targetDomain)) {
         violations.push(`${where}: row ${from} may only import from lower rows (target is row ${to})`);
       }

@@ -13,12 +13,18 @@ export interface ConfigKey {
 }
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
-  { path: "server.listen", type: "string", default: "127.0.0.1:5000", description: "HOST:PORT to listen on." },
+  {
+    path: "server.listen",
+    type: "string",
+    default: "127.0.0.1:5000",
+    description: "HOST:PORT to listen on.",
+  },
   {
     path: "server.insecurePublic",
     type: "boolean",
     default: false,
-    description: "Allow listening beyond loopback while authentication is anonymous (until token auth lands).",
+    description:
+      "Allow listening beyond loopback while authentication is anonymous (until token auth lands).",
   },
   {
     path: "server.shutdownTimeout",
@@ -26,7 +32,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: "30s",
     description: "How long a graceful shutdown waits for requests in flight.",
   },
-  { path: "storage.dataDir", type: "string", default: "./data", description: "Folder for blobs and the SQLite database." },
+  {
+    path: "storage.dataDir",
+    type: "string",
+    default: "./data",
+    description: "Folder for blobs and the SQLite database.",
+  },
   {
     path: "storage.driver",
     type: { enum: ["local", "memory"] },
@@ -43,9 +54,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: "database.url",
     type: "string",
     default: undefined,
-    description: "Metadata database: a `postgres://` URL, or a SQLite file path (default: DATADIR/portcullis.db).",
+    description:
+      "Metadata database: a `postgres://` URL, or a SQLite file path (default: DATADIR/portcullis.db).",
   },
-  { path: "database.poolSize", type: "integer", default: 10, description: "PostgreSQL connection pool size." },
+  {
+    path: "database.poolSize",
+    type: "integer",
+    default: 10,
+    description: "PostgreSQL connection pool size.",
+  },
   {
     path: "registry.deletion",
     type: "boolean",

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, envName } from "./config-keys.js";
 import { ConfigError, isLoopback, parseListen, resolveConfig } from "./config.js";
+import { CONFIG_KEYS, envName } from "./config-keys.js";
 
 const testdata = join(import.meta.dirname, "testdata");
 
@@ -54,14 +54,17 @@ describe("resolveConfig", () => {
     expect(envName("registry.gc.gracePeriod")).toBe("PORTCULLIS_REGISTRY_GC_GRACE_PERIOD");
     expect(envName("server.insecurePublic")).toBe("PORTCULLIS_SERVER_INSECURE_PUBLIC");
     for (const key of CONFIG_KEYS) {
-      const value = key.type === "boolean" ? "true" : key.default === undefined ? "/tmp/x.db" : String(key.default);
+      const value =
+        key.type === "boolean" ? "true" : key.default === undefined ? "/tmp/x.db" : String(key.default);
       expect(() => resolveConfig({ env: { [envName(key.path)]: value } }), key.path).not.toThrow();
     }
   });
 
   it("documents every key and its environment variable in the README", () => {
     const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
-    const missing = CONFIG_KEYS.filter((k) => !readme.includes(`\`${k.path}\``) || !readme.includes(envName(k.path)));
+    const missing = CONFIG_KEYS.filter(
+      (k) => !readme.includes(`\`${k.path}\``) || !readme.includes(envName(k.path)),
+    );
     expect(missing.map((k) => k.path)).toEqual([]);
   });
 
@@ -82,9 +85,9 @@ describe("resolveConfig", () => {
   });
 
   it("refuses a missing file and invalid YAML clearly", () => {
-    expect(configError(() => resolveConfig({ file: join(testdata, "absent.yaml"), env: {} })).message).toContain(
-      "cannot read config file",
-    );
+    expect(
+      configError(() => resolveConfig({ file: join(testdata, "absent.yaml"), env: {} })).message,
+    ).toContain("cannot read config file");
   });
 });
 

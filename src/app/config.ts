@@ -14,7 +14,11 @@ export interface ResolvedConfig {
     readonly insecurePublic: boolean;
     readonly shutdownTimeoutMs: number;
   };
-  readonly storage: { readonly dataDir: string; readonly driver: "local" | "memory"; readonly fsync: boolean };
+  readonly storage: {
+    readonly dataDir: string;
+    readonly driver: "local" | "memory";
+    readonly fsync: boolean;
+  };
   readonly database: { readonly url: string; readonly poolSize: number };
   readonly registry: {
     readonly deletion: boolean;
@@ -50,7 +54,8 @@ export function resolveConfig(sources: ConfigSources = {}): ResolvedConfig {
   const env = sources.env ?? process.env;
   for (const key of CONFIG_KEYS) {
     const raw = env[envName(key.path)];
-    if (raw !== undefined && raw !== "") values.set(key.path, coerce(key, raw, `${envName(key.path)} (${key.path})`));
+    if (raw !== undefined && raw !== "")
+      values.set(key.path, coerce(key, raw, `${envName(key.path)} (${key.path})`));
   }
   for (const [path, raw] of Object.entries(sources.flags ?? {})) {
     if (raw !== undefined) values.set(path, coerce(keyFor(path, "flags"), raw, `flag for ${path}`));
@@ -92,13 +97,17 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError("CONFIG_INVALID", `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError("CONFIG_INVALID", `cannot read config file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ConfigError("CONFIG_INVALID", `${file}: invalid YAML: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError("CONFIG_INVALID", `${file}: invalid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
@@ -106,7 +115,14 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   const flat: Record<string, unknown> = {};
   const known = new Set(CONFIG_KEYS.map((k) => k.path));
-  const sections = new Set(CONFIG_KEYS.flatMap((k) => k.path.split(".").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("."))));
+  const sections = new Set(
+    CONFIG_KEYS.flatMap((k) =>
+      k.path
+        .split(".")
+        .slice(0, -1)
+        .map((_, i, a) => a.slice(0, i + 1).join(".")),
+    ),
+  );
   const walk = (node: Record<string, unknown>, prefix: string) => {
     for (const [name, value] of Object.entries(node)) {
       const path = prefix ? `${prefix}.${name}` : name;
@@ -154,13 +170,19 @@ function coerce(key: ConfigKey, raw: unknown, where: string): Value {
       if (raw === "false" || raw === "0" || raw === "no") return false;
       return fail("true or false");
     case "integer": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      const n =
+        typeof raw === "number"
+          ? raw
+          : typeof raw === "string" && /^\d+$/.test(raw)
+            ? Number(raw)
+            : Number.NaN;
       if (!Number.isSafeInteger(n) || n < 0) return fail("a non-negative integer");
       return n;
     }
     case "duration":
     case "size":
-      if (typeof raw !== "string" && typeof raw !== "number") return fail(type === "duration" ? "a duration such as 24h" : "a size such as 4MiB");
+      if (typeof raw !== "string" && typeof raw !== "number")
+        return fail(type === "duration" ? "a duration such as 24h" : "a size such as 4MiB");
       try {
         return type === "duration" ? parseDuration(raw) : parseByteSize(raw);
       } catch (err) {
@@ -173,7 +195,10 @@ export function parseListen(listen: string): { host: string; port: number } {
   const m = listen.match(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/);
   const port = m ? Number(m[2]) : Number.NaN;
   if (!m || port > 65535) {
-    throw new ConfigError("CONFIG_INVALID", `server.listen: expected HOST:PORT, got ${JSON.stringify(listen)}`);
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `server.listen: expected HOST:PORT, got ${JSON.stringify(listen)}`,
+    );
   }
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
 }

@@ -2,7 +2,13 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
 import { EventBus, Registry } from "../registry/index.js";
-import { type Database, LocalDriver, MemoryDriver, openDatabase, type StorageDriver } from "../storage/index.js";
+import {
+  type Database,
+  LocalDriver,
+  MemoryDriver,
+  openDatabase,
+  type StorageDriver,
+} from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
@@ -22,16 +28,24 @@ export interface Platform {
 
 export interface PlatformOptions {
   readonly logger?: Logger;
+  /** An already open metadata database to use instead of opening `config.database.url` (tests). */
+  readonly database?: Database;
 }
 
-export async function createPlatform(config: ResolvedConfig, options: PlatformOptions = {}): Promise<Platform> {
+export async function createPlatform(
+  config: ResolvedConfig,
+  options: PlatformOptions = {},
+): Promise<Platform> {
   const logger = options.logger ?? pino({ level: config.log.level });
   const store: StorageDriver =
     config.storage.driver === "memory"
       ? new MemoryDriver()
       : new LocalDriver(join(config.storage.dataDir, "storage"), { fsync: config.storage.fsync });
-  const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize });
-  const events = new EventBus((err, event) => logger.error({ err, event: event.type }, "event listener failed"));
+  const database =
+    options.database ?? (await openDatabase(config.database.url, { poolSize: config.database.poolSize }));
+  const events = new EventBus((err, event) =>
+    logger.error({ err, event: event.type }, "event listener failed"),
+  );
   const registry = new Registry({
     database,
     store,

@@ -17,7 +17,10 @@ export function registerGc(program: Command, setExit: (code: number) => void): v
       .command("gc")
       .description("collect unreferenced blobs and expired uploads (safe while `serve` runs)")
       .option("--dry-run", "report what would be deleted, delete nothing")
-      .option("--grace <duration>", "spare unreferenced blobs younger than this (default registry.gc.gracePeriod)")
+      .option(
+        "--grace <duration>",
+        "spare unreferenced blobs younger than this (default registry.gc.gracePeriod)",
+      )
       .option("-o, --output <format>", "table or json", "table"),
   ).action(async (flags: GcFlags) => {
     const config = configFrom(flags);

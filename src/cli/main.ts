@@ -9,7 +9,9 @@ const VERSION = "0.1.0";
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name("portcullis")
-    .description("A self-hosted gate for the container supply chain: OCI registry, scanning, signing and policy.")
+    .description(
+      "A self-hosted gate for the container supply chain: OCI registry, scanning, signing and policy.",
+    )
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
@@ -24,7 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`portcullis: ${isPortcullisError(err) || err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `portcullis: ${isPortcullisError(err) || err instanceof Error ? err.message : String(err)}\n`,
+    );
     return isPortcullisError(err) && err.code === "CONFIG_INVALID" ? 2 : 1;
   }
 }

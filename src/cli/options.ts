@@ -13,7 +13,10 @@ export function withPlatformFlags(command: Command): Command {
     .option("-d, --data <dir>", "data folder for blobs and the SQLite database (default ./data)");
 }
 
-export function configFrom(flags: PlatformFlags, extra: Record<string, string | boolean | undefined> = {}): ResolvedConfig {
+export function configFrom(
+  flags: PlatformFlags,
+  extra: Record<string, string | boolean | undefined> = {},
+): ResolvedConfig {
   return resolveConfig({
     ...(flags.config ? { file: flags.config } : {}),
     flags: { "storage.dataDir": flags.data, ...extra },

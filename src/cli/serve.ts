@@ -22,7 +22,10 @@ export function registerServe(program: Command, setExit: (code: number) => void)
 }
 
 async function serve(flags: ServeFlags): Promise<number> {
-  const config = configFrom(flags, { "server.listen": flags.listen, "server.insecurePublic": flags.insecurePublic });
+  const config = configFrom(flags, {
+    "server.listen": flags.listen,
+    "server.insecurePublic": flags.insecurePublic,
+  });
   const { host, port } = config.server;
   if (!isLoopback(host) && !config.server.insecurePublic) {
     throw new PortcullisError(

@@ -36,7 +36,10 @@ export function parseDigest(input: string): ParsedDigest {
     throw new CoreError("DIGEST_UNSUPPORTED", `unsupported digest algorithm ${JSON.stringify(algorithm)}`);
   }
   if (hex.length !== HEX_LENGTH[algorithm] || !/^[a-f0-9]+$/.test(hex)) {
-    throw new CoreError("DIGEST_INVALID", `invalid ${algorithm} digest ${JSON.stringify(input.slice(0, 80))}`);
+    throw new CoreError(
+      "DIGEST_INVALID",
+      `invalid ${algorithm} digest ${JSON.stringify(input.slice(0, 80))}`,
+    );
   }
   return { algorithm, hex, value: input };
 }

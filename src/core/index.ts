@@ -1,3 +1,11 @@
-export { Digester, type DigestAlgorithm, digestOf, isDigestAlgorithm, isValidDigest, type ParsedDigest, parseDigest } from "./digest.js";
+export {
+  type DigestAlgorithm,
+  Digester,
+  digestOf,
+  isDigestAlgorithm,
+  isValidDigest,
+  type ParsedDigest,
+  parseDigest,
+} from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
 export { parseByteSize, parseDuration } from "./units.js";

@@ -5,14 +5,18 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 /** Parses durations such as `90s`, `15m`, `24h`, `7d`, `1h30m`, or a bare number of milliseconds. */
 export function parseDuration(input: string | number): number {
   if (typeof input === "number") {
-    if (!Number.isFinite(input) || input < 0) throw new CoreError("INVALID_ARGUMENT", `invalid duration ${input}`);
+    if (!Number.isFinite(input) || input < 0)
+      throw new CoreError("INVALID_ARGUMENT", `invalid duration ${input}`);
     return input;
   }
   const text = input.trim();
   if (/^\d+$/.test(text)) return Number(text);
   const parts = text.match(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g);
   if (!parts || parts.join("") !== text) {
-    throw new CoreError("INVALID_ARGUMENT", `invalid duration ${JSON.stringify(input)} (use e.g. 30s, 15m, 24h, 7d)`);
+    throw new CoreError(
+      "INVALID_ARGUMENT",
+      `invalid duration ${JSON.stringify(input)} (use e.g. 30s, 15m, 24h, 7d)`,
+    );
   }
   let total = 0;
   for (const part of parts) {
@@ -39,10 +43,16 @@ const SIZE_UNITS: Record<string, number> = {
 /** Parses byte sizes such as `4MiB`, `512k`, `1g`, or a bare number of bytes (binary units throughout). */
 export function parseByteSize(input: string | number): number {
   if (typeof input === "number") return input;
-  const m = input.trim().toLowerCase().match(/^(\d+(?:\.\d+)?)\s*([a-z]*)$/);
+  const m = input
+    .trim()
+    .toLowerCase()
+    .match(/^(\d+(?:\.\d+)?)\s*([a-z]*)$/);
   const unit = m ? SIZE_UNITS[m[2]!] : undefined;
   if (!m || unit === undefined) {
-    throw new CoreError("INVALID_ARGUMENT", `invalid size ${JSON.stringify(input)} (use e.g. 4MiB, 512KiB, 1GiB)`);
+    throw new CoreError(
+      "INVALID_ARGUMENT",
+      `invalid size ${JSON.stringify(input)} (use e.g. 4MiB, 512KiB, 1GiB)`,
+    );
   }
   return Math.round(Number(m[1]) * unit);
 }

@@ -10,7 +10,7 @@ import {
   MEDIA_TYPE_OCI_MANIFEST,
 } from "./media-types.js";
 import {
-  caseVariantKeys,
+  caseVariantFinder,
   caseVariantMessage,
   dockerImageManifestSchema,
   dockerManifestListSchema,
@@ -50,6 +50,8 @@ const UNSPECIFIED_CONTENT_TYPES: ReadonlySet<string> = new Set([
   "application/json",
   "application/octet-stream",
 ]);
+
+const findManifestCaseVariants = caseVariantFinder(MANIFEST_FIELDS);
 
 function invalid(message: string, options: { cause?: unknown; problems?: Problem[] } = {}): OciError {
   const detail = options.problems === undefined ? undefined : { problems: options.problems };
@@ -133,7 +135,7 @@ function validate<T>(schema: z.ZodType<T>, doc: Record<string, unknown>): T {
 export function parseManifest(bytes: Uint8Array, contentType: string | undefined): ParsedManifest {
   const doc = decode(bytes);
 
-  const variant = caseVariantKeys(doc, MANIFEST_FIELDS)[0];
+  const variant = findManifestCaseVariants(doc)[0];
   if (variant !== undefined) {
     throw invalid(`${JSON.stringify(variant[0])}: ${caseVariantMessage(variant[1])}`);
   }

@@ -28,18 +28,22 @@ function foldKey(key: string): string {
   return key.toUpperCase().toLowerCase();
 }
 
-/** Keys of `value` that equal one of `known` only case-insensitively, each with the field they shadow. */
-export function caseVariantKeys(
-  value: Record<string, unknown>,
+/**
+ * A finder for the keys of an object that equal one of `known` only case-insensitively; each hit comes
+ * with the field it shadows.
+ */
+export function caseVariantFinder(
   known: readonly string[],
-): [string, string][] {
+): (value: Record<string, unknown>) => [string, string][] {
   const folded = new Map(known.map((key) => [foldKey(key), key]));
-  const found: [string, string][] = [];
-  for (const key of Object.keys(value)) {
-    const field = folded.get(foldKey(key));
-    if (field !== undefined && field !== key) found.push([key, field]);
-  }
-  return found;
+  return (value) => {
+    const found: [string, string][] = [];
+    for (const key of Object.keys(value)) {
+      const field = folded.get(foldKey(key));
+      if (field !== undefined && field !== key) found.push([key, field]);
+    }
+    return found;
+  };
 }
 
 export function caseVariantMessage(field: string): string {
@@ -48,10 +52,10 @@ export function caseVariantMessage(field: string): string {
 
 /** Wraps an object schema so case variants of its keys are reported (see the note at the top). */
 function caseStrict<T extends z.ZodObject>(schema: T) {
-  const known = Object.keys(schema.shape);
+  const findCaseVariants = caseVariantFinder(Object.keys(schema.shape));
   return z.preprocess((value, ctx) => {
     if (isRecord(value)) {
-      for (const [key, field] of caseVariantKeys(value, known)) {
+      for (const [key, field] of findCaseVariants(value)) {
         ctx.addIssue({ code: "custom", path: [key], message: caseVariantMessage(field), input: value });
       }
     }
@@ -62,7 +66,7 @@ function caseStrict<T extends z.ZodObject>(schema: T) {
 const stringSchema = z.string({ error: expected("a string") });
 const stringArraySchema = z.array(stringSchema, { error: expected("an array of strings") });
 
-export const mediaTypeSchema = stringSchema.refine(isValidMediaType, {
+const mediaTypeSchema = stringSchema.refine(isValidMediaType, {
   message: "must be a media type of the form type/subtype (RFC 6838)",
 });
 
@@ -85,7 +89,7 @@ const sizeSchema = z
   });
 
 /** A string→string map, copied so that even a "__proto__" key survives as plain data. */
-export const annotationsSchema = z.unknown().transform((value, ctx): Record<string, string> => {
+const annotationsSchema = z.unknown().transform((value, ctx): Record<string, string> => {
   const out: Record<string, string> = {};
   if (!isRecord(value)) {
     ctx.addIssue({ code: "custom", message: "must be an object of string values", input: value });

@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
-import type { Actor } from "./events.js";
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
+import type { Actor } from "./events.js";
 import { blobPath } from "./paths.js";
 
 export interface BlobInfo {
@@ -33,12 +33,19 @@ export class BlobService {
             .where("rb.repository_id", "=", repositoryId)
             .where("rb.digest", "=", parsed.value)
             .executeTakeFirst();
-    if (!row) throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, { detail: { digest } });
+    if (!row)
+      throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, {
+        detail: { digest },
+      });
     return { digest: parsed.value, size: row.size };
   }
 
   /** Opens a blob for reading; `range` must already be satisfiable (see `resolveRange`). */
-  async open(repository: string, digest: string, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable }> {
+  async open(
+    repository: string,
+    digest: string,
+    range?: ByteRange,
+  ): Promise<{ info: BlobInfo; stream: Readable }> {
     const info = await this.stat(repository, digest);
     try {
       const stream = await this.ctx.store.reader(
@@ -60,7 +67,8 @@ export class BlobService {
     try {
       info = await this.stat(from, parsed.value);
     } catch (err) {
-      if (err instanceof RegistryError && (err.code === "BLOB_UNKNOWN" || err.code === "NAME_UNKNOWN")) return undefined;
+      if (err instanceof RegistryError && (err.code === "BLOB_UNKNOWN" || err.code === "NAME_UNKNOWN"))
+        return undefined;
       throw err;
     }
     const now = this.ctx.now();
@@ -86,7 +94,8 @@ export class BlobService {
 
   /** Unlinks a blob from a repository; the bytes go when garbage collection finds them unreferenced. */
   async delete(repository: string, digest: string, actor: Actor): Promise<void> {
-    if (!this.ctx.options.deletion) throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
+    if (!this.ctx.options.deletion)
+      throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
     const parsed = requireDigest(digest);
     const repositoryId = await this.ctx.repositories.require(repository);
     const result = await this.ctx.db
@@ -95,7 +104,9 @@ export class BlobService {
       .where("digest", "=", parsed.value)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) {
-      throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, { detail: { digest } });
+      throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, {
+        detail: { digest },
+      });
     }
     this.ctx.events.emit({ type: "blob.deleted", repository, digest: parsed.value, actor });
   }
@@ -109,7 +120,8 @@ export class BlobService {
 export function resolveRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
   const m = header.trim().match(/^bytes=(\d*)-(\d*)$/);
-  if (!m || (m[1] === "" && m[2] === "")) throw new RegistryError("RANGE_INVALID", `unsupported range ${header}`);
+  if (!m || (m[1] === "" && m[2] === ""))
+    throw new RegistryError("RANGE_INVALID", `unsupported range ${header}`);
   let start: number;
   let end: number;
   if (m[1] === "") {
@@ -120,8 +132,10 @@ export function resolveRange(header: string | undefined, size: number): ByteRang
   } else {
     start = Number(m[1]);
     end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-    if (m[2] !== "" && Number(m[2]) < start) throw new RegistryError("RANGE_INVALID", `invalid range ${header}`);
+    if (m[2] !== "" && Number(m[2]) < start)
+      throw new RegistryError("RANGE_INVALID", `invalid range ${header}`);
   }
-  if (start >= size || size === 0) throw new RegistryError("RANGE_INVALID", `range ${header} is outside ${size} bytes`);
+  if (start >= size || size === 0)
+    throw new RegistryError("RANGE_INVALID", `range ${header} is outside ${size} bytes`);
   return { start, end };
 }

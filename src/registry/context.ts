@@ -46,14 +46,19 @@ export class RepositoryIndex {
   async find(name: string): Promise<number | undefined> {
     const cached = this.ids.get(name);
     if (cached !== undefined) return cached;
-    const row = await this.db.selectFrom("repositories").select("id").where("name", "=", name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("repositories")
+      .select("id")
+      .where("name", "=", name)
+      .executeTakeFirst();
     if (row) this.ids.set(name, row.id);
     return row?.id;
   }
 
   async require(name: string): Promise<number> {
     const id = await this.find(name);
-    if (id === undefined) throw new RegistryError("NAME_UNKNOWN", `repository ${name} is not known to this registry`);
+    if (id === undefined)
+      throw new RegistryError("NAME_UNKNOWN", `repository ${name} is not known to this registry`);
     return id;
   }
 

@@ -30,7 +30,10 @@ export class DiscoveryService {
     if (limit === 0) return { items: [] };
     let query = this.ctx.db.selectFrom("tags").select("name").where("repository_id", "=", repositoryId);
     if (options.last) query = query.where("name", ">", options.last);
-    const rows = await query.orderBy("name").limit(limit + 1).execute();
+    const rows = await query
+      .orderBy("name")
+      .limit(limit + 1)
+      .execute();
     return paginate(
       rows.map((r) => r.name),
       limit,
@@ -45,10 +48,15 @@ export class DiscoveryService {
       .selectFrom("repositories as r")
       .select("r.name")
       .where(({ exists, selectFrom }) =>
-        exists(selectFrom("manifests as m").select(sql`1`.as("one")).whereRef("m.repository_id", "=", "r.id")),
+        exists(
+          selectFrom("manifests as m").select(sql`1`.as("one")).whereRef("m.repository_id", "=", "r.id"),
+        ),
       );
     if (options.last) query = query.where("r.name", ">", options.last);
-    const rows = await query.orderBy("r.name").limit(limit + 1).execute();
+    const rows = await query
+      .orderBy("r.name")
+      .limit(limit + 1)
+      .execute();
     return paginate(
       rows.map((r) => r.name),
       limit,
@@ -76,9 +84,16 @@ export class DiscoveryService {
       .where("subject_digest", "=", subject);
     if (options.artifactType !== undefined) query = query.where("artifact_type", "=", options.artifactType);
     if (options.last) query = query.where("digest", ">", options.last);
-    const rows = await query.orderBy("digest").limit(limit + 1).execute();
+    const rows = await query
+      .orderBy("digest")
+      .limit(limit + 1)
+      .execute();
     const items = rows.map((row) => {
-      const descriptor: ReferrerDescriptor = { mediaType: row.media_type, digest: row.digest, size: row.size };
+      const descriptor: ReferrerDescriptor = {
+        mediaType: row.media_type,
+        digest: row.digest,
+        size: row.size,
+      };
       if (row.artifact_type) descriptor.artifactType = row.artifact_type;
       if (row.annotations) descriptor.annotations = JSON.parse(row.annotations) as Record<string, string>;
       return descriptor;

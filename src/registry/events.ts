@@ -19,7 +19,14 @@ export type RegistryEvent =
     }
   | { type: "manifest.pulled"; repository: string; digest: string; reference: string; actor: Actor }
   | { type: "manifest.deleted"; repository: string; digest: string; tags: string[]; actor: Actor }
-  | { type: "tag.changed"; repository: string; tag: string; from: string | null; to: string | null; actor: Actor };
+  | {
+      type: "tag.changed";
+      repository: string;
+      tag: string;
+      from: string | null;
+      to: string | null;
+      actor: Actor;
+    };
 
 export type RegistryEventType = RegistryEvent["type"];
 
@@ -60,7 +67,8 @@ export class EventBus implements EventSink {
     for (const listener of [...(this.listeners.get(event.type) ?? []), ...(this.listeners.get("*") ?? [])]) {
       try {
         const result = listener(event);
-        if (result && typeof result.then === "function") result.then(undefined, (err) => this.onError(err, event));
+        if (result && typeof result.then === "function")
+          result.then(undefined, (err) => this.onError(err, event));
       } catch (err) {
         this.onError(err, event);
       }

@@ -51,7 +51,11 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
     durationMs: 0,
   };
 
-  const expired = await ctx.db.selectFrom("uploads").select("id").where("updated_at", "<", uploadCutoff).execute();
+  const expired = await ctx.db
+    .selectFrom("uploads")
+    .select("id")
+    .where("updated_at", "<", uploadCutoff)
+    .execute();
   report.uploadsExpired = expired.length;
   if (!dryRun) {
     for (const { id } of expired) {
@@ -82,12 +86,23 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
       const batch = await unreferencedLinks.limit(BATCH).execute();
       if (batch.length === 0) break;
       for (const link of batch) {
-        // Re-check inside the delete: a push may have refreshed the link since the select.
+        // Re-check inside the delete: a push may have refreshed the link, or committed a manifest
+        // that references it (with a clock older than the cutoff), since the select.
         const result = await ctx.db
           .deleteFrom("repository_blobs")
           .where("repository_id", "=", link.repository_id)
           .where("digest", "=", link.digest)
           .where("linked_at", "<", cutoff)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("manifest_refs as r")
+                  .select("r.child_digest")
+                  .whereRef("r.repository_id", "=", "repository_blobs.repository_id")
+                  .whereRef("r.child_digest", "=", "repository_blobs.digest"),
+              ),
+            ),
+          )
           .executeTakeFirst();
         report.linksRemoved += Number(result.numDeletedRows);
       }
@@ -101,10 +116,25 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
     .select(["b.digest", "b.size"])
     .where("b.linked_at", "<", cutoff)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom("repository_blobs as rb").select("rb.digest").whereRef("rb.digest", "=", "b.digest"))),
+      not(
+        exists(
+          selectFrom("repository_blobs as rb")
+            .select("rb.digest")
+            .whereRef("rb.digest", "=", "b.digest")
+            // A dry run removed no link: count as gone the links step 2 would have removed (old ones;
+            // referenced ones do not matter, the manifest reference alone keeps the blob).
+            .$if(dryRun, (qb) => qb.where("rb.linked_at", ">=", cutoff)),
+        ),
+      ),
     )
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom("manifest_refs as r").select("r.child_digest").whereRef("r.child_digest", "=", "b.digest"))),
+      not(
+        exists(
+          selectFrom("manifest_refs as r")
+            .select("r.child_digest")
+            .whereRef("r.child_digest", "=", "b.digest"),
+        ),
+      ),
     );
   const candidates = await unreferencedBlobs.execute();
   if (dryRun) {
@@ -118,7 +148,22 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
           .where("digest", "=", blob.digest)
           .where("linked_at", "<", cutoff)
           .where(({ not, exists, selectFrom }) =>
-            not(exists(selectFrom("repository_blobs as rb").select("rb.digest").whereRef("rb.digest", "=", "blobs.digest"))),
+            not(
+              exists(
+                selectFrom("repository_blobs as rb")
+                  .select("rb.digest")
+                  .whereRef("rb.digest", "=", "blobs.digest"),
+              ),
+            ),
+          )
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("manifest_refs as r")
+                  .select("r.child_digest")
+                  .whereRef("r.child_digest", "=", "blobs.digest"),
+              ),
+            ),
           )
           .executeTakeFirst();
         if (Number(deleted.numDeletedRows) === 0) return;
@@ -141,12 +186,37 @@ async function sweepOrphans(ctx: RegistryContext, cutoff: number, uploadCutoff: 
   for await (const file of ctx.store.walk(BLOBS_ROOT)) {
     if (file.modifiedAt.getTime() >= cutoff) continue;
     const digest = digestFromBlobPath(file.path);
-    if (digest) {
-      const row = await ctx.db.selectFrom("blobs").select("digest").where("digest", "=", digest).executeTakeFirst();
-      if (row) continue;
+    if (!digest) {
+      count += 1;
+      if (!dryRun) await ctx.store.delete(file.path).catch(() => {});
+      continue;
     }
-    count += 1;
-    if (!dryRun) await ctx.store.delete(file.path).catch(() => {});
+    if (dryRun) {
+      const row = await ctx.db
+        .selectFrom("blobs")
+        .select("digest")
+        .where("digest", "=", digest)
+        .executeTakeFirst();
+      if (!row) count += 1;
+      continue;
+    }
+    // "No row" is only true while no upload of this digest commits: one in flight has moved its bytes
+    // here (they keep the old mtime of the upload) before its row is visible, and one arriving now
+    // reuses the file it finds. So claim the digest with a placeholder row first; a commit upserts
+    // the same row, so it either committed before (we keep the file) or waits for us (and, finding
+    // the file gone, moves its own bytes in).
+    const removed = await ctx.db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .insertInto("blobs")
+        .values({ digest, size: 0, created_at: 0, linked_at: 0 })
+        .onConflict((oc) => oc.column("digest").doNothing())
+        .executeTakeFirst();
+      if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      await ctx.store.delete(file.path).catch(() => {});
+      await trx.deleteFrom("blobs").where("digest", "=", digest).execute();
+      return true;
+    });
+    if (removed) count += 1;
   }
   for await (const file of ctx.store.walk(UPLOADS_ROOT)) {
     if (file.modifiedAt.getTime() >= uploadCutoff) continue;

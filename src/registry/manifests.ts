@@ -56,9 +56,13 @@ export class ManifestService {
       const parsed = requireDigest(ref.digest);
       digest = digestOf(content, parsed.algorithm);
       if (digest !== parsed.value) {
-        throw new RegistryError("DIGEST_INVALID", `manifest digest ${digest} does not match ${parsed.value}`, {
-          detail: { digest: parsed.value },
-        });
+        throw new RegistryError(
+          "DIGEST_INVALID",
+          `manifest digest ${digest} does not match ${parsed.value}`,
+          {
+            detail: { digest: parsed.value },
+          },
+        );
       }
     } else {
       digest = digestOf(content);
@@ -77,7 +81,11 @@ export class ManifestService {
 
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
-    const blobs = unique(referencedBlobs(manifest).filter((d) => !isNonDistributable(d.mediaType)).map((d) => d.digest));
+    const blobs = unique(
+      referencedBlobs(manifest)
+        .filter((d) => !isNonDistributable(d.mediaType))
+        .map((d) => d.digest),
+    );
     const children = unique(referencedManifests(manifest).map((d) => d.digest));
     const events: RegistryEvent[] = [];
     await this.ctx.db.transaction().execute(async (trx) => {
@@ -90,7 +98,10 @@ export class ManifestService {
           .where("digest", "in", blobs)
           .returning("digest")
           .execute();
-        const missing = firstMissing(blobs, found.map((r) => r.digest));
+        const missing = firstMissing(
+          blobs,
+          found.map((r) => r.digest),
+        );
         if (missing) {
           throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `blob ${missing} is not in ${repository}`, {
             detail: { digest: missing },
@@ -104,7 +115,10 @@ export class ManifestService {
           .where("repository_id", "=", repositoryId)
           .where("digest", "in", children)
           .execute();
-        const missing = firstMissing(children, found.map((r) => r.digest));
+        const missing = firstMissing(
+          children,
+          found.map((r) => r.digest),
+        );
         if (missing) {
           throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest ${missing} is not in ${repository}`, {
             detail: { digest: missing },
@@ -119,7 +133,8 @@ export class ManifestService {
           media_type: manifest.mediaType,
           artifact_type: manifestArtifactType(manifest) ?? null,
           subject_digest: manifest.subject?.digest ?? null,
-          annotations: Object.keys(manifest.annotations).length > 0 ? JSON.stringify(manifest.annotations) : null,
+          annotations:
+            Object.keys(manifest.annotations).length > 0 ? JSON.stringify(manifest.annotations) : null,
           size: content.length,
           content,
           created_at: now,
@@ -134,7 +149,12 @@ export class ManifestService {
         await trx
           .insertInto("manifest_refs")
           .values(
-            edges.map((e) => ({ repository_id: repositoryId, manifest_digest: digest, child_digest: e.child, kind: e.kind })),
+            edges.map((e) => ({
+              repository_id: repositoryId,
+              manifest_digest: digest,
+              child_digest: e.child,
+              kind: e.kind,
+            })),
           )
           .onConflict((oc) => oc.columns(["repository_id", "manifest_digest", "child_digest"]).doNothing())
           .execute();
@@ -150,9 +170,18 @@ export class ManifestService {
         await trx
           .insertInto("tags")
           .values({ repository_id: repositoryId, name: tag, manifest_digest: digest, updated_at: now })
-          .onConflict((oc) => oc.columns(["repository_id", "name"]).doUpdateSet({ manifest_digest: digest, updated_at: now }))
+          .onConflict((oc) =>
+            oc.columns(["repository_id", "name"]).doUpdateSet({ manifest_digest: digest, updated_at: now }),
+          )
           .execute();
-        events.push({ type: "tag.changed", repository, tag, from: previous?.manifest_digest ?? null, to: digest, actor });
+        events.push({
+          type: "tag.changed",
+          repository,
+          tag,
+          from: previous?.manifest_digest ?? null,
+          to: digest,
+          actor,
+        });
       }
     });
     this.ctx.events.emit({
@@ -188,7 +217,12 @@ export class ManifestService {
     }
     const row = await query.executeTakeFirst();
     if (!row) throw new RegistryError("MANIFEST_UNKNOWN", `manifest ${reference} is not in ${repository}`);
-    const stored = { digest: row.digest, mediaType: row.media_type, size: row.size, content: Buffer.from(row.content) };
+    const stored = {
+      digest: row.digest,
+      mediaType: row.media_type,
+      size: row.size,
+      content: Buffer.from(row.content),
+    };
     if (pull) {
       const verdict = await this.ctx.hooks.beforeManifestGet?.({
         repository,
@@ -205,7 +239,8 @@ export class ManifestService {
 
   /** Deletes a tag (by tag reference) or a manifest and every tag pointing at it (by digest). */
   async delete(repository: string, reference: string, actor: Actor): Promise<void> {
-    if (!this.ctx.options.deletion) throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
+    if (!this.ctx.options.deletion)
+      throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
     const ref = parseReference(reference);
     const repositoryId = await this.ctx.repositories.require(repository);
     if (ref.kind === "tag") {
@@ -216,7 +251,14 @@ export class ManifestService {
         .returning("manifest_digest")
         .executeTakeFirst();
       if (!row) throw new RegistryError("MANIFEST_UNKNOWN", `tag ${ref.tag} is not in ${repository}`);
-      this.ctx.events.emit({ type: "tag.changed", repository, tag: ref.tag, from: row.manifest_digest, to: null, actor });
+      this.ctx.events.emit({
+        type: "tag.changed",
+        repository,
+        tag: ref.tag,
+        from: row.manifest_digest,
+        to: null,
+        actor,
+      });
       return;
     }
     const digest = requireDigest(ref.digest).value;
@@ -257,7 +299,8 @@ function parseReference(reference: string) {
   } catch (err) {
     if (err instanceof RegistryError) throw err;
     const code = (err as { code?: string }).code;
-    if (code === "TAG_INVALID") throw new RegistryError("TAG_INVALID", (err as Error).message, { cause: err });
+    if (code === "TAG_INVALID")
+      throw new RegistryError("TAG_INVALID", (err as Error).message, { cause: err });
     throw new RegistryError("DIGEST_INVALID", (err as Error).message, { cause: err });
   }
 }

@@ -7,7 +7,10 @@ export function requireRepositoryName(name: string): string {
     checkRepositoryName(name);
     return name;
   } catch (err) {
-    throw new RegistryError("NAME_INVALID", (err as Error).message, { cause: err, detail: { name: name.slice(0, 300) } });
+    throw new RegistryError("NAME_INVALID", (err as Error).message, {
+      cause: err,
+      detail: { name: name.slice(0, 300) },
+    });
   }
 }
 
@@ -16,7 +19,10 @@ export function checkTags(tags: readonly string[]): string[] {
     try {
       checkTag(tag);
     } catch (err) {
-      throw new RegistryError("TAG_INVALID", (err as Error).message, { cause: err, detail: { tag: tag.slice(0, 200) } });
+      throw new RegistryError("TAG_INVALID", (err as Error).message, {
+        cause: err,
+        detail: { tag: tag.slice(0, 200) },
+      });
     }
   }
   return [...new Set(tags)];

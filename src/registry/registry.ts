@@ -1,6 +1,11 @@
 import type { Database, StorageDriver } from "../storage/index.js";
 import { BlobService } from "./blobs.js";
-import { DEFAULT_REGISTRY_OPTIONS, type RegistryContext, type RegistryOptions, RepositoryIndex } from "./context.js";
+import {
+  DEFAULT_REGISTRY_OPTIONS,
+  type RegistryContext,
+  type RegistryOptions,
+  RepositoryIndex,
+} from "./context.js";
 import { DiscoveryService } from "./discovery.js";
 import { type EventSink, SYSTEM_ACTOR } from "./events.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { Digester, type DigestAlgorithm, type ParsedDigest } from "../core/index.js";
+import { type DigestAlgorithm, Digester, type ParsedDigest } from "../core/index.js";
 import type { FileWriter } from "../storage/index.js";
 import type { BlobInfo } from "./blobs.js";
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
-import type { Actor } from "./events.js";
 import { blobPath, uploadPath } from "./paths.js";
 
 export interface UploadStatus {
@@ -21,6 +20,7 @@ const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** Chunks are coalesced to this size before each write: fewer syscalls for multi-GiB streams. */
 const WRITE_BATCH = 1024 * 1024;
 const MAX_CACHED_DIGESTERS = 10_000;
+const EMPTY_BODY: Body = { async *[Symbol.asyncIterator]() {} };
 
 /**
  * Blob uploads (OCI distribution spec, "Pushing blobs"): monolithic, streamed and chunked.
@@ -39,7 +39,7 @@ export class UploadService {
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
     const id = randomUUID();
-    await this.ctx.store.put(uploadPath(id), new Uint8Array(0));
+    // The bytes file is created by the first append (an append at offset 0 creates it).
     await this.ctx.db
       .insertInto("uploads")
       .values({ id, repository_id: repositoryId, size: 0, created_at: now, updated_at: now })
@@ -53,13 +53,22 @@ export class UploadService {
   }
 
   /** Appends a chunk. With `start`, it must equal the current offset (else RANGE_INVALID, 416). */
-  append(repository: string, id: string, body: Body, range?: { start: number; end?: number }): Promise<UploadStatus> {
+  append(
+    repository: string,
+    id: string,
+    body: Body,
+    range?: { start: number; end?: number },
+  ): Promise<UploadStatus> {
     return this.exclusive(id, async () => {
       const row = await this.find(repository, id);
       if (range && range.start !== row.size) {
-        throw new RegistryError("RANGE_INVALID", `chunk starts at ${range.start}, but ${row.size} bytes were received`, {
-          detail: { offset: row.size },
-        });
+        throw new RegistryError(
+          "RANGE_INVALID",
+          `chunk starts at ${range.start}, but ${row.size} bytes were received`,
+          {
+            detail: { offset: row.size },
+          },
+        );
       }
       const expected = range?.end === undefined ? undefined : range.end - range.start + 1;
       const size = await this.receive(id, row.size, body, expected);
@@ -82,8 +91,10 @@ export class UploadService {
     const parsed = requireDigest(digest);
     return this.exclusive(id, async () => {
       const row = await this.find(repository, id);
-      let size = row.size;
-      if (body) size = await this.receive(id, row.size, body, undefined, true);
+      // Always a final append, even an empty one: it creates the bytes file of an empty upload, cuts
+      // off whatever a failed or killed chunk left past the acknowledged offset (those bytes would
+      // otherwise be moved into the blob, after the digest was checked on the rest) and syncs.
+      const size = await this.receive(id, row.size, body ?? EMPTY_BODY, undefined, true);
       let digester = this.digesters.get(id);
       if (!digester || digester.size !== size) digester = await this.rehash(id, size, parsed.algorithm);
       if (digester.algorithm !== parsed.algorithm) digester = await this.rehash(id, size, parsed.algorithm);
@@ -122,9 +133,13 @@ export class UploadService {
     }
     if (digester.digest() !== parsed.value) {
       await this.ctx.store.delete(temp).catch(() => {});
-      throw new RegistryError("DIGEST_INVALID", `content digest ${digester.digest()} does not match ${parsed.value}`, {
-        detail: { digest: parsed.value },
-      });
+      throw new RegistryError(
+        "DIGEST_INVALID",
+        `content digest ${digester.digest()} does not match ${parsed.value}`,
+        {
+          detail: { digest: parsed.value },
+        },
+      );
     }
     await this.commit(repositoryId, parsed, digester.size, temp);
     return { digest: parsed.value, size: digester.size };
@@ -136,11 +151,26 @@ export class UploadService {
     const repositoryId = await this.ctx.repositories.find(repository);
     const row = await this.ctx.db.selectFrom("uploads").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row || row.repository_id !== repositoryId) throw unknown();
+    if (row.size > 0) {
+      // A process killed between moving the bytes to their blob path and committing leaves the row
+      // without its bytes: the offset it reports cannot be resumed from, so the upload is gone.
+      const info = await this.ctx.store.stat(uploadPath(id)).catch(() => undefined);
+      if (!info || info.size < row.size) {
+        await this.discard(id);
+        throw unknown();
+      }
+    }
     return row;
   }
 
   /** Streams a chunk onto the stored bytes at `offset`; returns the new size. */
-  private async receive(id: string, offset: number, body: Body, expected?: number, final = false): Promise<number> {
+  private async receive(
+    id: string,
+    offset: number,
+    body: Body,
+    expected?: number,
+    final = false,
+  ): Promise<number> {
     let digester = this.digesters.get(id);
     if (!digester || digester.size !== offset) digester = await this.rehash(id, offset, "sha256");
     this.digesters.delete(id);
@@ -193,7 +223,13 @@ export class UploadService {
    * Upserting the blob row first takes its row lock, so a concurrent collection of the same
    * digest either finishes before (and we put the bytes back) or sees it freshly linked.
    */
-  private async commit(repositoryId: number, digest: ParsedDigest, size: number, temp: string, uploadId?: string) {
+  private async commit(
+    repositoryId: number,
+    digest: ParsedDigest,
+    size: number,
+    temp: string,
+    uploadId?: string,
+  ) {
     const now = this.ctx.now();
     const target = blobPath(digest);
     await this.ctx.db.transaction().execute(async (trx) => {
@@ -248,5 +284,6 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
       pendingBytes = 0;
     }
   }
-  if (pendingBytes > 0) await writer.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+  if (pendingBytes > 0)
+    await writer.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
 }

@@ -37,7 +37,9 @@ export function toWireError(err: unknown): WireError {
     if (entry) {
       return {
         status: entry.status,
-        body: { errors: [{ code: entry.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) }] },
+        body: {
+          errors: [{ code: entry.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) }],
+        },
       };
     }
   }

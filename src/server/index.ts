@@ -1,3 +1,3 @@
-export { type WireError, toWireError } from "./errors.js";
+export { toWireError, type WireError } from "./errors.js";
 export { ServerMetrics } from "./metrics.js";
 export { buildServer } from "./server.js";

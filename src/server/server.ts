@@ -50,7 +50,8 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeName ?? (reply.statusCode === 404 ? "unknown" : (request.routeOptions.url ?? "unknown"));
+    const route =
+      request.routeName ?? (reply.statusCode === 404 ? "unknown" : (request.routeOptions.url ?? "unknown"));
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ method: request.method, route }, seconds);
@@ -79,7 +80,10 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   });
   app.setNotFoundHandler((request, reply) => {
     request.routeName = "unknown";
-    reply.code(404).type("application/json").send({ errors: [{ code: "NOT_FOUND", message: "no such endpoint" }] });
+    reply
+      .code(404)
+      .type("application/json")
+      .send({ errors: [{ code: "NOT_FOUND", message: "no such endpoint" }] });
   });
 
   registerOciRoutes(app, platform, metrics);

@@ -67,6 +67,7 @@ export function checkPath(path: string): string {
     path.includes("\0") ||
     path.includes("\\") ||
     path.split("/").some((segment) => segment === "" || segment === "." || segment === "..");
-  if (bad) throw new StorageError("INVALID_PATH", `invalid storage path ${JSON.stringify(path.slice(0, 200))}`);
+  if (bad)
+    throw new StorageError("INVALID_PATH", `invalid storage path ${JSON.stringify(path.slice(0, 200))}`);
   return path;
 }

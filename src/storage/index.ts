@@ -8,5 +8,18 @@ export {
   redactUrl,
   type Schema,
 } from "./db/index.js";
-export { checkPath, type FileInfo, type FileWriter, type StorageDriver, StorageError, type StorageErrorCode } from "./driver.js";
-export { type DriverName, drivers, LocalDriver, type LocalDriverOptions, MemoryDriver } from "./drivers/index.js";
+export {
+  checkPath,
+  type FileInfo,
+  type FileWriter,
+  type StorageDriver,
+  StorageError,
+  type StorageErrorCode,
+} from "./driver.js";
+export {
+  type DriverName,
+  drivers,
+  LocalDriver,
+  type LocalDriverOptions,
+  MemoryDriver,
+} from "./drivers/index.js";

@@ -25,7 +25,11 @@ export async function listReferrers(ctx: OciContext): Promise<void> {
   const artifactType = ctx.query.get("artifactType") ?? undefined;
   const n = pageParam(ctx.query.get("n"));
   const last = ctx.query.get("last") ?? undefined;
-  const page = await ctx.platform.registry.discovery.referrers(ctx.repository, ctx.param, { artifactType, n, last });
+  const page = await ctx.platform.registry.discovery.referrers(ctx.repository, ctx.param, {
+    artifactType,
+    n,
+    last,
+  });
   if (artifactType !== undefined) ctx.reply.header("OCI-Filters-Applied", "artifactType");
   if (page.next) {
     const params: Record<string, string> = { last: page.next };
@@ -40,6 +44,7 @@ export async function listReferrers(ctx: OciContext): Promise<void> {
 
 function pageParam(value: string | null): number | undefined {
   if (value === null || value === "") return undefined;
-  if (!/^\d+$/.test(value)) throw new RegistryError("SIZE_INVALID", `invalid page size n=${value.slice(0, 20)}`);
+  if (!/^\d+$/.test(value))
+    throw new RegistryError("SIZE_INVALID", `invalid page size n=${value.slice(0, 20)}`);
   return Number(value);
 }

@@ -102,7 +102,9 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
         request.routeName = route.name;
         const method = route.methods[request.method];
         if (!method) {
-          throw Object.assign(new Error(`${request.method} is not allowed on ${route.name}`), { statusCode: 405 });
+          throw Object.assign(new Error(`${request.method} is not allowed on ${route.name}`), {
+            statusCode: 405,
+          });
         }
         const repository = route.name === "catalog" ? "" : requireRepositoryName(m[1]!);
         request.logRepository = repository || undefined;
@@ -114,7 +116,11 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
           repository,
           param: m[2] ?? "",
           query: url.searchParams,
-          actor: { subject: request.identity.subject, kind: request.identity.kind, remoteAddress: request.ip },
+          actor: {
+            subject: request.identity.subject,
+            kind: request.identity.kind,
+            remoteAddress: request.ip,
+          },
         };
         return method.handle(ctx);
       }
@@ -137,6 +143,13 @@ async function authorize(
   if (!identity) throw new RegistryError("UNAUTHORIZED", "authentication required");
   request.identity = identity;
   if (baseOnly) return;
-  const allowed = await platform.authorizer.authorize(identity, { action, ...(repository ? { repository } : {}) });
-  if (!allowed) throw new RegistryError("DENIED", `${identity.subject} may not ${action}${repository ? ` ${repository}` : ""}`);
+  const allowed = await platform.authorizer.authorize(identity, {
+    action,
+    ...(repository ? { repository } : {}),
+  });
+  if (!allowed)
+    throw new RegistryError(
+      "DENIED",
+      `${identity.subject} may not ${action}${repository ? ` ${repository}` : ""}`,
+    );
 }

@@ -9,19 +9,28 @@ export async function startUpload(ctx: OciContext, metrics: ServerMetrics): Prom
   const from = ctx.query.get("from");
   if (mount && from) {
     requireRepositoryName(from);
-    const allowed = await ctx.platform.authorizer.authorize(ctx.request.identity, { action: "pull", repository: from });
+    const allowed = await ctx.platform.authorizer.authorize(ctx.request.identity, {
+      action: "pull",
+      repository: from,
+    });
     const mounted = allowed ? await registry.blobs.mount(ctx.repository, mount, from, ctx.actor) : undefined;
     if (mounted) return created(ctx, mounted.digest);
     // Unknown in `from` (or not readable there): fall back to an ordinary upload, as the spec says.
   }
   const digest = ctx.query.get("digest");
-  if (digest && hasBody(ctx)) {
+  // An explicit `Content-Length: 0` is a monolithic push of the empty blob, not a request for a session.
+  if (digest && (hasBody(ctx) || ctx.request.headers["content-length"] !== undefined)) {
     const blob = await registry.uploads.putMonolithic(
       ctx.repository,
       digest,
       requestBody(ctx, (n) => metrics.bytesIn.inc(n)),
     );
-    ctx.platform.events.emit({ type: "blob.uploaded", repository: ctx.repository, ...blob, actor: ctx.actor });
+    ctx.platform.events.emit({
+      type: "blob.uploaded",
+      repository: ctx.repository,
+      ...blob,
+      actor: ctx.actor,
+    });
     return created(ctx, blob.digest);
   }
   const upload = await registry.uploads.start(ctx.repository);
@@ -35,7 +44,10 @@ export async function patchUpload(ctx: OciContext, metrics: ServerMetrics): Prom
   if (header !== undefined) {
     const m = header.match(/^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/);
     if (!m || Number(m[2]) < Number(m[1])) {
-      throw new RegistryError("RANGE_INVALID", `invalid Content-Range ${JSON.stringify(header.slice(0, 100))}`);
+      throw new RegistryError(
+        "RANGE_INVALID",
+        `invalid Content-Range ${JSON.stringify(header.slice(0, 100))}`,
+      );
     }
     range = { start: Number(m[1]), end: Number(m[2]) };
   }
@@ -51,7 +63,8 @@ export async function patchUpload(ctx: OciContext, metrics: ServerMetrics): Prom
 /** PUT ?digest=: close the upload, with an optional last chunk in the body. */
 export async function completeUpload(ctx: OciContext, metrics: ServerMetrics): Promise<void> {
   const digest = ctx.query.get("digest");
-  if (!digest) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to close an upload");
+  if (!digest)
+    throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to close an upload");
   const blob = await ctx.platform.registry.uploads.complete(
     ctx.repository,
     ctx.param,

@@ -37,7 +37,9 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       await migrateToLatest(database.db as Kysely<unknown>, database.dialect);
     } catch (err) {
       await database.close();
-      throw new StorageError("IO", `cannot migrate ${database.description}: ${(err as Error).message}`, { cause: err });
+      throw new StorageError("IO", `cannot migrate ${database.description}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   return database;
@@ -73,7 +75,9 @@ function openPostgres(url: string, options: OpenDatabaseOptions): Database {
     // bigint columns hold epoch milliseconds and sizes, all well inside Number's safe range.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === 20
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   const db = new Kysely<Schema>({

@@ -1,3 +1,9 @@
-export { type Database, type DialectName, type OpenDatabaseOptions, openDatabase, redactUrl } from "./database.js";
+export {
+  type Database,
+  type DialectName,
+  type OpenDatabaseOptions,
+  openDatabase,
+  redactUrl,
+} from "./database.js";
 export type { Schema } from "./schema.js";
 export { type DatabaseTestTarget, databaseTestTargets } from "./testing.js";

@@ -16,7 +16,9 @@ function migrations(dialect: DialectName): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("repositories")
-          .addColumn("id", autoId, (c) => (dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn("name", "text", (c) => c.notNull().unique().modifyEnd(lexical))
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .execute();
@@ -34,7 +36,11 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("linked_at", "bigint", (c) => c.notNull())
           .addPrimaryKeyConstraint("repository_blobs_pk", ["repository_id", "digest"])
           .execute();
-        await db.schema.createIndex("repository_blobs_digest").on("repository_blobs").column("digest").execute();
+        await db.schema
+          .createIndex("repository_blobs_digest")
+          .on("repository_blobs")
+          .column("digest")
+          .execute();
         await db.schema
           .createTable("manifests")
           .addColumn("repository_id", "integer", (c) => c.notNull().references("repositories.id"))
@@ -61,7 +67,11 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("kind", "text", (c) => c.notNull())
           .addPrimaryKeyConstraint("manifest_refs_pk", ["repository_id", "manifest_digest", "child_digest"])
           .execute();
-        await db.schema.createIndex("manifest_refs_child").on("manifest_refs").columns(["child_digest"]).execute();
+        await db.schema
+          .createIndex("manifest_refs_child")
+          .on("manifest_refs")
+          .columns(["child_digest"])
+          .execute();
         await db.schema
           .createIndex("manifest_refs_repo_child")
           .on("manifest_refs")
@@ -95,7 +105,19 @@ function migrations(dialect: DialectName): Record<string, Migration> {
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const migrator = new Migrator({ db, provider, migrationTableName: "portcullis_migrations", migrationLockTableName: "portcullis_migrations_lock" });
+  // Kysely looks for its migration tables in every schema unless told which one: with another schema
+  // of the same PostgreSQL database already migrated, it would skip creating them in ours and fail.
+  const schema =
+    dialect === "postgres"
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: "portcullis_migrations",
+    migrationLockTableName: "portcullis_migrations_lock",
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);

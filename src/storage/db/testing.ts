@@ -17,7 +17,11 @@ export function databaseTestTargets(): DatabaseTestTarget[] {
   if (url) {
     targets.push({
       name: "postgres",
-      open: () => openDatabase(url, { schema: `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`, poolSize: 4 }),
+      open: () =>
+        openDatabase(url, {
+          schema: `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`,
+          poolSize: 4,
+        }),
     });
   }
   return targets;
