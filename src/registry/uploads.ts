@@ -270,20 +270,65 @@ export class UploadService {
   }
 }
 
-/** Copies a body into a writer through a digester, coalescing small chunks into larger writes. */
+/**
+ * Copies a body into a writer through a digester. Socket chunks (often 16-64 KiB) are gathered
+ * into reused 1 MiB buffers, and one write stays in flight while the next buffer fills, so the
+ * disk and the socket work at the same time and a multi-GiB blob makes no per-chunk garbage.
+ */
 async function pump(body: Body, writer: FileWriter, digester: Digester): Promise<void> {
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of body) {
-    digester.update(chunk);
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= WRITE_BATCH) {
-      await writer.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-      pending = [];
-      pendingBytes = 0;
+  let current: Buffer | undefined;
+  let filled = 0;
+  let inFlight: Promise<void> | undefined;
+  let inFlightBuffer: Buffer | undefined;
+  const flush = async (data: Uint8Array, owned: Buffer | undefined) => {
+    if (inFlight) {
+      await inFlight;
+      release(inFlightBuffer);
     }
+    inFlight = writer.write(data);
+    // Awaited later; marked handled now so a failure while the next buffer fills is not "unhandled".
+    inFlight.catch(() => {});
+    inFlightBuffer = owned;
+  };
+  try {
+    for await (const chunk of body) {
+      digester.update(chunk);
+      let at = 0;
+      while (at < chunk.length) {
+        if (!current && chunk.length - at >= WRITE_BATCH) {
+          // A large chunk goes straight through without a copy (Node never reuses it).
+          await flush(at === 0 ? chunk : chunk.subarray(at), undefined);
+          break;
+        }
+        current ??= spareBatches.pop() ?? Buffer.allocUnsafe(WRITE_BATCH);
+        const n = Math.min(chunk.length - at, WRITE_BATCH - filled);
+        current.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === WRITE_BATCH) {
+          await flush(current, current);
+          current = undefined;
+          filled = 0;
+        }
+      }
+    }
+    if (current && filled > 0) {
+      await flush(current.subarray(0, filled), current);
+      current = undefined;
+    }
+    if (inFlight) await inFlight;
+  } finally {
+    // Only once the driver has settled the last write may its buffer be reused.
+    if (inFlight) await inFlight.catch(() => {});
+    release(inFlightBuffer);
+    release(current);
   }
-  if (pendingBytes > 0)
-    await writer.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+}
+
+const spareBatches: Buffer[] = [];
+const MAX_SPARE_BATCHES = 16;
+
+function release(buffer: Buffer | undefined): void {
+  if (buffer && spareBatches.length < MAX_SPARE_BATCHES && !spareBatches.includes(buffer))
+    spareBatches.push(buffer);
 }

@@ -41,7 +41,10 @@ export interface FileInfo {
 }
 
 export interface FileWriter {
-  /** Appends bytes; resolves once the driver has taken them. */
+  /**
+   * Appends bytes; resolves once the driver has taken them. The driver may read `chunk` until the
+   * promise settles and never after, so a caller may reuse the buffer once it has awaited.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /** Bytes in the object so far, including what existed before an append. */
   readonly size: number;

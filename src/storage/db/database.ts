@@ -1,8 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
-import pg from "pg";
 import { StorageError } from "../driver.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Schema } from "./schema.js";
@@ -31,7 +29,8 @@ export interface OpenDatabaseOptions {
  * otherwise SQLite at a file path (`sqlite:` prefix optional, `:memory:` for tests).
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
-  const database = /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options) : openSqlite(url);
+  // Each driver is loaded only when used: a process holds one of them, not both (about 15 MiB each).
+  const database = /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url, options) : await openSqlite(url);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(database.db as Kysely<unknown>, database.dialect);
@@ -45,7 +44,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   return database;
 }
 
-function openSqlite(url: string): Database {
+async function openSqlite(url: string): Promise<Database> {
+  const { default: SqliteDatabase } = await import("better-sqlite3");
   const path = url.replace(/^sqlite:/, "");
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
@@ -64,7 +64,8 @@ function openSqlite(url: string): Database {
   };
 }
 
-function openPostgres(url: string, options: OpenDatabaseOptions): Database {
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const { default: pg } = await import("pg");
   const schema = options.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new StorageError("INVALID_PATH", `invalid PostgreSQL schema name ${JSON.stringify(schema)}`);

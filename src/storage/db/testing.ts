@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import { type Database, openDatabase } from "./database.js";
 
 export interface DatabaseTestTarget {
@@ -10,6 +11,7 @@ export interface DatabaseTestTarget {
 /**
  * The databases every metadata test runs against: SQLite always, PostgreSQL too when
  * PORTCULLIS_TEST_POSTGRES holds a connection URL (CI sets it). Nothing is mocked.
+ * A PostgreSQL test database lives in its own schema, dropped again by `close()`.
  */
 export function databaseTestTargets(): DatabaseTestTarget[] {
   const targets: DatabaseTestTarget[] = [{ name: "sqlite", open: () => openDatabase(":memory:") }];
@@ -17,11 +19,17 @@ export function databaseTestTargets(): DatabaseTestTarget[] {
   if (url) {
     targets.push({
       name: "postgres",
-      open: () =>
-        openDatabase(url, {
-          schema: `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`,
-          poolSize: 4,
-        }),
+      open: async () => {
+        const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+        const database = await openDatabase(url, { schema, poolSize: 4 });
+        return {
+          ...database,
+          close: async () => {
+            await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(database.db);
+            await database.close();
+          },
+        };
+      },
     });
   }
   return targets;
