@@ -34,6 +34,11 @@ export class DiscoveryService {
       .orderBy("name")
       .limit(limit + 1)
       .execute();
+    if (rows.length === 0 && !(await this.holdsManifests(repositoryId))) {
+      // A repository only an upload has touched is not in the catalog; Distribution answers
+      // NAME_UNKNOWN for its tags (the specification leaves it open), and so do we.
+      throw new RegistryError("NAME_UNKNOWN", `repository ${repository} is not known to this registry`);
+    }
     return paginate(
       rows.map((r) => r.name),
       limit,
@@ -77,6 +82,7 @@ export class DiscoveryService {
     const repositoryId = await this.ctx.repositories.find(repository);
     if (repositoryId === undefined) return { items: [] };
     const limit = pageSize(options.n);
+    if (limit === 0) return { items: [] };
     let query = this.ctx.db
       .selectFrom("manifests")
       .select(["digest", "media_type", "artifact_type", "annotations", "size"])
@@ -100,6 +106,16 @@ export class DiscoveryService {
     });
     const page = paginate(items, limit);
     return page.items.length < items.length ? { items: page.items, next: page.items.at(-1)!.digest } : page;
+  }
+
+  private async holdsManifests(repositoryId: number): Promise<boolean> {
+    const row = await this.ctx.db
+      .selectFrom("manifests")
+      .select("digest")
+      .where("repository_id", "=", repositoryId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
-import { toWireError } from "./errors.js";
+import { ociError, toWireError } from "./errors.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerOciRoutes } from "./oci/routes.js";
 
@@ -32,6 +32,21 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
     forceCloseConnections: "idle",
     keepAliveTimeout: 75_000,
     requestTimeout: 0,
+    // A path that is not valid percent-encoding (`/v2/a%zz/...`) is refused by Fastify before routing,
+    // so no hook runs: answer it as an OCI error here, with the API version header, not Fastify's body.
+    frameworkErrors: (err, request, reply) => {
+      const wire =
+        err.code === "FST_ERR_BAD_URL"
+          ? ociError(400, "NAME_INVALID", "the request path is not valid percent-encoding")
+          : toWireError(err);
+      const body = JSON.stringify(wire.body);
+      reply.raw.writeHead(wire.status, {
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(body),
+        ...(request.url.startsWith("/v2") ? { "Docker-Distribution-API-Version": "registry/2.0" } : {}),
+      });
+      reply.raw.end(body);
+    },
   });
   const metrics = new ServerMetrics(platform.registry);
 
@@ -75,7 +90,8 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   app.setErrorHandler((err, request, reply) => {
     const wire = toWireError(err);
     if (wire.status >= 500) request.log.error({ err }, "request failed");
-    if (request.raw.destroyed || reply.sent) return;
+    // Not `request.raw.destroyed`: a body read to its end destroys the stream while the client still waits.
+    if (reply.sent || request.raw.socket?.destroyed) return;
     reply.code(wire.status).type("application/json").send(wire.body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -37,9 +37,10 @@ export async function listReferrers(ctx: OciContext): Promise<void> {
     if (artifactType !== undefined) params.artifactType = artifactType;
     ctx.reply.header("Link", nextLink(`/v2/${ctx.repository}/referrers/${ctx.param}`, params));
   }
-  return ctx.reply
-    .type(MEDIA_TYPE_OCI_INDEX)
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: page.items }));
+  // A Buffer, not a string: Fastify appends "; charset=utf-8" to string bodies, and the specification
+  // requires the Content-Type to be exactly the index media type.
+  const body = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: page.items };
+  return ctx.reply.type(MEDIA_TYPE_OCI_INDEX).send(Buffer.from(JSON.stringify(body)));
 }
 
 function pageParam(value: string | null): number | undefined {

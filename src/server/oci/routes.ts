@@ -94,8 +94,13 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
     method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"],
     url: "/v2/*",
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const url = new URL(request.url, "http://registry");
-      const path = decodeURIComponent(url.pathname.slice("/v2/".length));
+      // The raw path, never `new URL(...).pathname`: URL resolution turns `a/../b` into `b`, and the
+      // request would act on another repository. Routes match the still-encoded path and each part is
+      // decoded on its own, so an encoded "/" inside a part (`..%2F..%2Fx` as an upload id) cannot
+      // change which route matches; every part is then checked by its own grammar.
+      const at = request.url.indexOf("?");
+      const path = (at === -1 ? request.url : request.url.slice(0, at)).slice("/v2/".length);
+      const query = new URLSearchParams(at === -1 ? "" : request.url.slice(at + 1));
       for (const route of table) {
         const m = path.match(route.pattern);
         if (!m) continue;
@@ -106,7 +111,7 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
             statusCode: 405,
           });
         }
-        const repository = route.name === "catalog" ? "" : requireRepositoryName(m[1]!);
+        const repository = route.name === "catalog" ? "" : requireRepositoryName(decodePart(m[1]!));
         request.logRepository = repository || undefined;
         await authorize(platform, request, repository || undefined, method.action, false);
         const ctx: OciContext = {
@@ -114,8 +119,8 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
           reply,
           platform,
           repository,
-          param: m[2] ?? "",
-          query: url.searchParams,
+          param: decodePart(m[2] ?? ""),
+          query,
           actor: {
             subject: request.identity.subject,
             kind: request.identity.kind,
@@ -127,6 +132,15 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
       throw Object.assign(new Error(`no such endpoint /v2/${path.slice(0, 200)}`), { statusCode: 404 });
     },
   });
+}
+
+/** Percent-decodes one path part; a malformed escape stays as it is, for the part's grammar to refuse. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 async function authorize(

@@ -1,9 +1,8 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { type Kysely, type Migration, sql } from "kysely";
 import type { DialectName } from "./database.js";
 
 /**
- * Migrations are code, in order, named by number. They run inside a transaction per migration
- * (Kysely's Migrator), and hold a lock table so that two replicas starting together do not race.
+ * Migrations are code, in order, named by number, applied by `migrateToLatest` below.
  */
 function migrations(dialect: DialectName): Record<string, Migration> {
   const autoId = dialect === "postgres" ? "serial" : "integer";
@@ -103,22 +102,40 @@ function migrations(dialect: DialectName): Record<string, Migration> {
   };
 }
 
+interface MigrationLog {
+  portcullis_migrations: { name: string; applied_at: number };
+}
+
+/** Any number that is ours alone: the PostgreSQL advisory lock that serialises migrations. */
+const MIGRATION_LOCK = 7_406_021;
+
+/**
+ * Applies the migrations not yet recorded, in name order, in one transaction. On PostgreSQL an
+ * advisory lock makes replicas that start together wait for each other. (A small runner of our
+ * own rather than Kysely's Migrator: that one introspects every schema of the database, which
+ * breaks while another schema of the same database is being dropped.)
+ */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  // Kysely looks for its migration tables in every schema unless told which one: with another schema
-  // of the same PostgreSQL database already migrated, it would skip creating them in ours and fail.
-  const schema =
-    dialect === "postgres"
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-      : undefined;
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: "portcullis_migrations",
-    migrationLockTableName: "portcullis_migrations_lock",
-    ...(schema ? { migrationTableSchema: schema } : {}),
+  return (db as Kysely<MigrationLog>).transaction().execute(async (trx) => {
+    if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await trx.schema
+      .createTable("portcullis_migrations")
+      .ifNotExists()
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("applied_at", "bigint", (c) => c.notNull())
+      .execute();
+    const done = new Set(
+      (await trx.selectFrom("portcullis_migrations").select("name").execute()).map((r) => r.name),
+    );
+    const applied: string[] = [];
+    for (const [name, migration] of Object.entries(migrations(dialect)).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      if (done.has(name)) continue;
+      await migration.up(trx as unknown as Kysely<unknown>);
+      await trx.insertInto("portcullis_migrations").values({ name, applied_at: Date.now() }).execute();
+      applied.push(name);
+    }
+    return applied;
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
