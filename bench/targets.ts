@@ -285,8 +285,9 @@ export async function startPortcullis(): Promise<StartOutcome> {
   const port = await freePort();
   const outcome = await launch({
     name: "portcullis",
-    command: process.execPath,
-    args: ["bin/portcullis.js", "serve", "--listen", `127.0.0.1:${port}`, "--data", join(dir, "data")],
+    // Run as users run it (`npx portcullis`, or the file itself), so its shebang's V8 flags apply.
+    command: join(REPO_ROOT, "bin", "portcullis.js"),
+    args: ["serve", "--listen", `127.0.0.1:${port}`, "--data", join(dir, "data")],
     cwd: REPO_ROOT,
     env: { ...process.env, PORTCULLIS_LOG_LEVEL: "warn" },
     dir,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { PortcullisError, parseByteSize, parseDuration } from "../core/index.js";
 import { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 
@@ -103,7 +103,9 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // Loaded only when a file is given: most deployments run on defaults and environment variables.
+    const { parse } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+    doc = parse(text);
   } catch (err) {
     throw new ConfigError("CONFIG_INVALID", `${file}: invalid YAML: ${(err as Error).message}`, {
       cause: err,
