@@ -139,7 +139,15 @@ export class ManifestService {
           content,
           created_at: now,
         })
-        .onConflict((oc) => oc.columns(["repository_id", "digest"]).doNothing())
+        // A no-op update rather than DO NOTHING: it locks the existing row, so a concurrent delete of
+        // this manifest either waits for us (and then removes the tags we add) or finishes first
+        // (and we insert it anew). With DO NOTHING the delete could remove the manifest between
+        // here and our commit, leaving our tags pointing at nothing (PostgreSQL, READ COMMITTED).
+        .onConflict((oc) =>
+          oc
+            .columns(["repository_id", "digest"])
+            .doUpdateSet((eb) => ({ created_at: eb.ref("manifests.created_at") })),
+        )
         .execute();
       const edges = [
         ...blobs.map((child) => ({ child, kind: "blob" as const })),

@@ -86,7 +86,14 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       pool,
       onCreateConnection: async (connection) => {
         if (schema) {
-          await connection.executeQuery(sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).compile(db));
+          // IF NOT EXISTS does not hold between sessions creating the schema at once: the losers fail
+          // on the catalog's unique index (and a failed connection is never returned to the pool).
+          await connection
+            .executeQuery(sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).compile(db))
+            .catch((err: unknown) => {
+              const code = (err as { code?: unknown } | null)?.code;
+              if (code !== "23505" && code !== "42P06") throw err;
+            });
           await connection.executeQuery(sql.raw(`SET search_path TO ${schema}`).compile(db));
         }
       },
