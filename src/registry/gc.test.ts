@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { sql } from "kysely";
@@ -106,6 +106,9 @@ class HookedDriver implements StorageDriver {
   }
   walk(path: string): AsyncIterable<FileInfo> {
     return this.inner.walk(path);
+  }
+  cleanTemp(maxAgeMs: number): Promise<number> {
+    return this.inner.cleanTemp(maxAgeMs);
   }
 }
 
@@ -368,6 +371,9 @@ for (const target of databaseTestTargets()) {
       await writeRaw(h, uploadPath(randomUUID()), randomBytes(10), now - 25 * HOUR);
       const youngUpload = uploadPath(randomUUID());
       await writeRaw(h, youngUpload, randomBytes(10), now - 2 * HOUR);
+      // Leftovers of a driver put killed mid-way: old ones go, a put that may be running stays.
+      await writeRaw(h, "_tmp/1234-old", randomBytes(10), now - 25 * HOUR);
+      await writeRaw(h, "_tmp/1234-young", randomBytes(10), now - MINUTE);
       // A committed blob whose file is old stays: it has a row.
       await utimes(
         join(h.root, blobPath(parseDigest(kept.digest))),
@@ -376,7 +382,9 @@ for (const target of databaseTestTargets()) {
       );
 
       const report = await h.registry.collectGarbage();
-      expect(report).toMatchObject({ orphanFilesDeleted: 3, blobsDeleted: 0 });
+      expect(report).toMatchObject({ orphanFilesDeleted: 4, blobsDeleted: 0 });
+      // (the driver refuses `_tmp` paths, so look at the folder itself)
+      expect(await readdir(join(h.root, "_tmp"))).toEqual(["1234-young"]);
       expect(await blobFileExists(h, oldOrphan.digest)).toBe(false);
       expect(await blobFileExists(h, youngOrphan.digest)).toBe(true);
       expect(await fileExists(h, "blobs/sha256/zz/not-a-digest")).toBe(false);

@@ -176,6 +176,9 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
   say(`blobs deleted: ${report.blobsDeleted} (${report.bytesFreed} bytes)`);
 
   report.orphanFilesDeleted = await sweepOrphans(ctx, cutoff, uploadCutoff, dryRun);
+  // The driver's own leftovers of writes killed mid-way (a put takes seconds, never an upload expiry).
+  if (!dryRun && ctx.store.cleanTemp)
+    report.orphanFilesDeleted += await ctx.store.cleanTemp(ctx.options.uploadExpiryMs);
   say(`orphan files deleted: ${report.orphanFilesDeleted}`);
   report.durationMs = Date.now() - started;
   return report;

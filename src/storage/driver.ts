@@ -31,6 +31,11 @@ export interface StorageDriver {
   delete(path: string): Promise<void>;
   /** Every object (not directory) under `path`, depth first, in sorted order. Nothing when missing. */
   walk(path: string): AsyncIterable<FileInfo>;
+  /**
+   * Removes the driver's own temporary files older than `maxAgeMs` (left by a process killed mid
+   * `put`); returns how many. Optional: drivers without temporary files leave it out.
+   */
+  cleanTemp?(maxAgeMs: number): Promise<number>;
 }
 
 export interface FileInfo {
