@@ -108,7 +108,7 @@ class HookedDriver implements StorageDriver {
     return this.inner.walk(path);
   }
   cleanTemp(maxAgeMs: number): Promise<number> {
-    return this.inner.cleanTemp(maxAgeMs);
+    return this.inner.cleanTemp?.(maxAgeMs) ?? Promise.resolve(0);
   }
 }
 
