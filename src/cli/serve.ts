@@ -57,8 +57,13 @@ async function serve(flags: ServeFlags): Promise<number> {
         app.server.closeAllConnections();
       }, config.server.shutdownTimeoutMs);
       force.unref();
+      // close() ends the connections idle at that moment; a keep-alive connection whose request
+      // finishes afterwards would otherwise linger until its keep-alive timeout.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      sweep.unref();
       app
         .close()
+        .finally(() => clearInterval(sweep))
         .then(() => platform.close())
         .then(
           () => resolve(0),

@@ -13,6 +13,7 @@ import {
   type FileWriter,
   LocalDriver,
   openDatabase,
+  type RandomAccessFile,
   type StorageDriver,
 } from "../storage/index.js";
 import type { RegistryOptions } from "./context.js";
@@ -106,6 +107,9 @@ class HookedDriver implements StorageDriver {
   }
   walk(path: string): AsyncIterable<FileInfo> {
     return this.inner.walk(path);
+  }
+  open(path: string): Promise<RandomAccessFile> {
+    return this.inner.open(path);
   }
   cleanTemp(maxAgeMs: number): Promise<number> {
     return this.inner.cleanTemp?.(maxAgeMs) ?? Promise.resolve(0);

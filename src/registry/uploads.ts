@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type DigestAlgorithm, Digester, type ParsedDigest } from "../core/index.js";
 import type { FileWriter } from "../storage/index.js";
 import type { BlobInfo } from "./blobs.js";
+import { BUFFER_SIZE, releaseBuffer, takeBuffer } from "./buffers.js";
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
@@ -18,7 +19,7 @@ export type Body = AsyncIterable<Uint8Array>;
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Chunks are coalesced to this size before each write: fewer syscalls for multi-GiB streams. */
-const WRITE_BATCH = 1024 * 1024;
+const WRITE_BATCH = BUFFER_SIZE;
 const MAX_CACHED_DIGESTERS = 10_000;
 const EMPTY_BODY: Body = { async *[Symbol.asyncIterator]() {} };
 
@@ -283,7 +284,7 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
   const flush = async (data: Uint8Array, owned: Buffer | undefined) => {
     if (inFlight) {
       await inFlight;
-      release(inFlightBuffer);
+      releaseBuffer(inFlightBuffer);
     }
     inFlight = writer.write(data);
     // Awaited later; marked handled now so a failure while the next buffer fills is not "unhandled".
@@ -300,7 +301,7 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
           await flush(at === 0 ? chunk : chunk.subarray(at), undefined);
           break;
         }
-        current ??= spareBatches.pop() ?? Buffer.allocUnsafe(WRITE_BATCH);
+        current ??= takeBuffer();
         const n = Math.min(chunk.length - at, WRITE_BATCH - filled);
         current.set(chunk.subarray(at, at + n), filled);
         filled += n;
@@ -320,15 +321,7 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
   } finally {
     // Only once the driver has settled the last write may its buffer be reused.
     if (inFlight) await inFlight.catch(() => {});
-    release(inFlightBuffer);
-    release(current);
+    releaseBuffer(inFlightBuffer);
+    releaseBuffer(current);
   }
-}
-
-const spareBatches: Buffer[] = [];
-const MAX_SPARE_BATCHES = 16;
-
-function release(buffer: Buffer | undefined): void {
-  if (buffer && spareBatches.length < MAX_SPARE_BATCHES && !spareBatches.includes(buffer))
-    spareBatches.push(buffer);
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
 import { ociError, toWireError } from "./errors.js";
+import { API_VERSION_HEADER } from "./headers.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerOciRoutes } from "./oci/routes.js";
 
@@ -43,7 +44,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
       reply.raw.writeHead(wire.status, {
         "Content-Type": "application/json",
         "Content-Length": Buffer.byteLength(body),
-        ...(request.url.startsWith("/v2") ? { "Docker-Distribution-API-Version": "registry/2.0" } : {}),
+        ...(request.url.startsWith("/v2") ? API_VERSION_HEADER : {}),
       });
       reply.raw.end(body);
     },
@@ -61,7 +62,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
     request.identity = ANONYMOUS;
   });
   app.addHook("onSend", async (request, reply) => {
-    if (request.url.startsWith("/v2")) reply.header("Docker-Distribution-API-Version", "registry/2.0");
+    if (request.url.startsWith("/v2")) reply.headers(API_VERSION_HEADER);
   });
 
   app.addHook("onResponse", async (request, reply) => {

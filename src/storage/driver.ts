@@ -16,6 +16,11 @@ export interface StorageDriver {
   /** Streams an object, optionally from `offset` for `length` bytes. NOT_FOUND when missing. */
   reader(path: string, range?: { offset?: number; length?: number }): Promise<Readable>;
   /**
+   * Opens an object for positional reads into the caller's buffers: the way to serve large objects
+   * without allocating a buffer per chunk. NOT_FOUND when missing. Close it when done.
+   */
+  open(path: string): Promise<RandomAccessFile>;
+  /**
    * Opens a writer. Without `append` the object starts empty. With `append` it continues an
    * existing object from `offset` (default: its end), discarding any bytes past `offset` first, so a
    * writer interrupted mid-chunk can be resumed from the last offset the caller knows to be good.
@@ -43,6 +48,14 @@ export interface FileInfo {
   readonly size: number;
   readonly modifiedAt: Date;
   readonly isDirectory: boolean;
+}
+
+export interface RandomAccessFile {
+  /** Size of the object when it was opened. */
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into the start of `buffer`; returns how many (0 at the end). */
+  read(buffer: Uint8Array, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 export interface FileWriter {

@@ -12,6 +12,7 @@ export {
   checkPath,
   type FileInfo,
   type FileWriter,
+  type RandomAccessFile,
   type StorageDriver,
   StorageError,
   type StorageErrorCode,

@@ -1,4 +1,6 @@
+import type { OutgoingHttpHeaders } from "node:http";
 import { resolveRange } from "../../registry/index.js";
+import { API_VERSION_HEADER } from "../headers.js";
 import type { ServerMetrics } from "../metrics.js";
 import type { OciContext } from "./context.js";
 
@@ -22,9 +24,36 @@ export async function getBlob(ctx: OciContext, metrics: ServerMetrics, head: boo
   ctx.reply.header("Content-Length", length);
   if (range) ctx.reply.code(206).header("Content-Range", `bytes ${range.start}-${range.end}/${info.size}`);
   if (head) return ctx.reply.send();
-  const { stream } = await registry.blobs.open(ctx.repository, info.digest, range);
+
+  // The body bypasses Fastify's stream piping: the bytes go from two pooled buffers straight to the
+  // socket, each reused only once the socket has taken it, so a GiB-sized pull allocates nothing.
+  const res = ctx.reply.raw;
+  let started = false;
+  const sink = (chunk: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      if (!started) {
+        started = true;
+        ctx.reply.hijack();
+        res.writeHead(ctx.reply.statusCode, {
+          ...ctx.reply.getHeaders(),
+          ...API_VERSION_HEADER,
+        } as OutgoingHttpHeaders);
+      }
+      if (res.destroyed) return reject(new Error("the client went away"));
+      res.write(chunk, (err) => (err ? reject(err) : resolve()));
+    });
+  try {
+    await registry.blobs.copy(info, range, sink);
+  } catch (err) {
+    if (!started) throw err;
+    // Headers are out: all that is left is to cut the response short, so the client sees it fail.
+    ctx.request.log.warn({ err, digest: info.digest }, "blob download interrupted");
+    res.destroy();
+    return;
+  }
   metrics.bytesOut.inc(length);
-  return ctx.reply.send(stream);
+  if (!started) return ctx.reply.send();
+  res.end();
 }
 
 export async function deleteBlob(ctx: OciContext): Promise<void> {

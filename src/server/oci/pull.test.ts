@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   digestOf,
@@ -141,6 +143,46 @@ describe.each(testDatabases())("pull (%s)", (database) => {
         await res.arrayBuffer();
       },
     );
+  });
+
+  it("serves multi-MiB blobs and ranges that cross the 1 MiB read buffers exactly", async () => {
+    const large = randomBytes(3 * 1024 * 1024 + 12_345);
+    const digest = await pushBlob(url, repo, large);
+    const whole = Buffer.from(await (await fetch(`${url}/v2/${repo}/blobs/${digest}`)).arrayBuffer());
+    expect(whole.equals(large)).toBe(true);
+    for (const [start, end] of [
+      [1000, 2_500_000],
+      [1024 * 1024 - 1, 1024 * 1024],
+      [large.length - 5, large.length - 1],
+    ] as const) {
+      const res = await fetch(`${url}/v2/${repo}/blobs/${digest}`, {
+        headers: { Range: `bytes=${start}-${end}` },
+      });
+      expect(res.status).toBe(206);
+      expect(res.headers.get("content-range")).toBe(`bytes ${start}-${end}/${large.length}`);
+      expect(res.headers.get("docker-distribution-api-version")).toBe("registry/2.0");
+      expect(Buffer.from(await res.arrayBuffer()).equals(large.subarray(start, end + 1))).toBe(true);
+    }
+  });
+
+  it("survives clients that hang up mid-download, and keeps serving", async () => {
+    const large = randomBytes(8 * 1024 * 1024);
+    const digest = await pushBlob(url, repo, large);
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(`${url}/v2/${repo}/blobs/${digest}`, (res) => {
+          res.once("data", () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on("error", (err) =>
+          (err as NodeJS.ErrnoException).code === "ECONNRESET" ? resolve() : reject(err),
+        );
+      });
+    }
+    const res = await fetch(`${url}/v2/${repo}/blobs/${digest}`);
+    expect(digestOf(Buffer.from(await res.arrayBuffer()))).toBe(digest);
   });
 
   it("the empty blob is served with length 0", async () => {

@@ -210,6 +210,51 @@ export function runDriverConformance(
       });
     });
 
+    describe("open (positional reads)", () => {
+      const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 13) % 256));
+
+      it("reads any range into the caller's buffer and 0 at the end", async () => {
+        await driver.put("o/obj", data);
+        const file = await driver.open("o/obj");
+        try {
+          expect(file.size).toBe(3000);
+          const buffer = Buffer.alloc(1024);
+          expect(await file.read(buffer, 1024, 0)).toBe(1024);
+          expect(buffer).toEqual(data.subarray(0, 1024));
+          expect(await file.read(buffer, 100, 2950)).toBe(50);
+          expect(buffer.subarray(0, 50)).toEqual(data.subarray(2950));
+          // Never more than the buffer holds, whatever length says.
+          expect(await file.read(buffer, 5000, 1000)).toBe(1024);
+          expect(buffer).toEqual(data.subarray(1000, 2024));
+          expect(await file.read(buffer, 10, 3000)).toBe(0);
+        } finally {
+          await file.close();
+        }
+      });
+
+      it("reassembles the object from reads into one reused buffer", async () => {
+        await driver.put("o/obj", data);
+        const file = await driver.open("o/obj");
+        const buffer = Buffer.alloc(700);
+        const parts: Buffer[] = [];
+        for (let at = 0; ; ) {
+          const n = await file.read(buffer, buffer.length, at);
+          if (n === 0) break;
+          parts.push(Buffer.from(buffer.subarray(0, n)));
+          at += n;
+        }
+        await file.close();
+        expect(Buffer.concat(parts)).toEqual(data);
+      });
+
+      it("is NOT_FOUND for a missing object or a directory", async () => {
+        await expectStorageError(driver.open("o/none"), "NOT_FOUND");
+        await driver.put("o/dir/x", data);
+        await expectStorageError(driver.open("o/dir"), "NOT_FOUND");
+        await expectStorageError(driver.open("../escape"), "INVALID_PATH");
+      });
+    });
+
     describe("writer", () => {
       it("creates a new object, with its parents, counting bytes", async () => {
         const writer = await driver.writer("uploads/u1/data");

@@ -1,5 +1,11 @@
 import { Readable } from "node:stream";
-import { type FileInfo, type FileWriter, type StorageDriver, StorageError } from "../../driver.js";
+import {
+  type FileInfo,
+  type FileWriter,
+  type RandomAccessFile,
+  type StorageDriver,
+  StorageError,
+} from "../../driver.js";
 import { checkDriverPath, checkRange, checkWriterOffset, compareNames, compareWalkOrder } from "../paths.js";
 
 interface Entry {
@@ -32,6 +38,21 @@ export class MemoryDriver implements StorageDriver {
     const end = length === undefined ? entry.data.length : Math.min(entry.data.length, offset + length);
     const slice = offset < end ? Buffer.from(entry.data.subarray(offset, end)) : undefined;
     return Readable.from(slice ? [slice] : [], { objectMode: false });
+  }
+
+  async open(path: string): Promise<RandomAccessFile> {
+    // A snapshot, as a file handle keeps the inode it opened even if the object is replaced.
+    const data = this.entry(path).data;
+    return {
+      size: data.length,
+      read: async (buffer, length, position) => {
+        const end = Math.min(data.length, position + Math.min(length, buffer.byteLength));
+        if (position >= end) return 0;
+        buffer.set(data.subarray(position, end), 0);
+        return end - position;
+      },
+      close: async () => {},
+    };
   }
 
   async writer(path: string, options: { append?: boolean; offset?: number } = {}): Promise<FileWriter> {
