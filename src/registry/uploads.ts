@@ -175,7 +175,8 @@ export class UploadService {
     let digester = this.digesters.get(id);
     if (!digester || digester.size !== offset) digester = await this.rehash(id, offset, "sha256");
     this.digesters.delete(id);
-    const writer = await this.ctx.store.writer(uploadPath(id), { append: true, offset });
+    // At offset 0 there is nothing to keep: a plain writer creates (or empties) the file in one open.
+    const writer = await this.ctx.store.writer(uploadPath(id), offset === 0 ? {} : { append: true, offset });
     try {
       await pump(body, writer, digester);
       if (expected !== undefined && digester.size - offset !== expected) {
@@ -239,12 +240,10 @@ export class UploadService {
         .values({ digest: digest.value, size, created_at: now, linked_at: now })
         .onConflict((oc) => oc.column("digest").doUpdateSet({ linked_at: now }))
         .execute();
-      const present = await this.ctx.store.stat(target).then(
-        (info) => info.size === size,
-        () => false,
-      );
-      if (present) await this.ctx.store.delete(temp).catch(() => {});
-      else await this.ctx.store.move(temp, target);
+      // Always moved, even when the bytes are already there: content-addressed, so replacing the file
+      // changes nothing for readers (an open file keeps its old inode), and it repairs a file that a
+      // crash removed under a surviving row. One rename is cheaper than a stat and a delete.
+      await this.ctx.store.move(temp, target);
       await trx
         .insertInto("repository_blobs")
         .values({ repository_id: repositoryId, digest: digest.value, linked_at: now })

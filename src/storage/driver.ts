@@ -66,7 +66,11 @@ export interface FileWriter {
   write(chunk: Uint8Array): Promise<void>;
   /** Bytes in the object so far, including what existed before an append. */
   readonly size: number;
-  /** Makes the bytes durable (fsync where the driver can) and closes the writer. */
+  /**
+   * Makes the bytes durable (fsync where the driver can) and closes the writer. The object's name
+   * is made durable by the `move` that puts it in place (writers hold bytes on their way somewhere:
+   * syncing their directory too would only cost a second journal commit per object).
+   */
   commit(): Promise<void>;
   /** Closes and removes the object. */
   cancel(): Promise<void>;

@@ -62,11 +62,12 @@ describe("LocalDriver", () => {
     expect(await driver.list("a")).toEqual(["a/_tmp"]);
   });
 
-  it("removes directories emptied by a delete, but never the root", async () => {
+  it("removes directories emptied by a delete, but never a top-level folder or the root", async () => {
     await driver.put("a/b/c", Buffer.from("1"));
     await driver.put("x/y", Buffer.from("2"));
     await driver.delete("a/b/c");
-    await expect(stat(join(root, "a"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(stat(join(root, "a", "b"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(join(root, "a"))).isDirectory()).toBe(true);
     await driver.delete("x");
     expect((await stat(root)).isDirectory()).toBe(true);
   });

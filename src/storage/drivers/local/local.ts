@@ -418,7 +418,6 @@ class LocalWriter implements FileWriter {
     } catch (err) {
       throw fsError(err, "commit", this.path);
     }
-    if (this.driver.fsync) await syncDir(dirname(this.full), this.path);
   }
 
   async close(): Promise<void> {
@@ -514,10 +513,12 @@ async function syncDir(dir: string, path: string): Promise<void> {
   }
 }
 
-/** Removes directories left empty by a delete, move or cancel, up to (not including) the root. */
+/** Removes directories left empty by a delete, move or cancel, up to (not including) the top-level folder. */
 async function pruneEmptyParents(root: string, path: string): Promise<void> {
   const segments = path.split("/");
-  for (let depth = segments.length - 1; depth > 0; depth--) {
+  // Top-level folders stay: the layer above keeps using them (`uploads/`, `blobs/`), and removing
+  // one only to recreate it for the next object costs two syscalls and a failed open each time.
+  for (let depth = segments.length - 1; depth > 1; depth--) {
     try {
       await rmdir(join(root, ...segments.slice(0, depth)));
     } catch {
