@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { constants, type Dirent } from "node:fs";
+import { close as closeFd, constants, type Dirent, fsync as fsyncFd, open as openFd } from "node:fs";
 import {
   type FileHandle,
   mkdir,
@@ -502,14 +502,19 @@ async function writeFully(handle: FileHandle, data: Uint8Array, position: number
 
 /** Makes a rename or create in `dir` durable. */
 async function syncDir(dir: string, path: string): Promise<void> {
-  let handle: FileHandle | undefined;
+  // Plain descriptors rather than a FileHandle: this runs for every committed blob, and the
+  // callback API costs noticeably less CPU per call than the promise API's handle objects.
+  let fd: number | undefined;
   try {
-    handle = await open(dir, "r");
-    await handle.sync();
+    fd = await new Promise<number>((done, fail) =>
+      openFd(dir, "r", (err, opened) => (err ? fail(err) : done(opened))),
+    );
+    const opened = fd;
+    await new Promise<void>((done, fail) => fsyncFd(opened, (err) => (err ? fail(err) : done())));
   } catch (err) {
     if (!DIR_SYNC_UNSUPPORTED.has(errnoCode(err) ?? "")) throw fsError(err, "sync directory of", path);
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) closeFd(fd, () => undefined);
   }
 }
 
