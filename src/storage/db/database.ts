@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  type SqliteStatement,
+  sql,
+} from "kysely";
 import { StorageError } from "../driver.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Schema } from "./schema.js";
@@ -55,7 +62,7 @@ async function openSqlite(url: string): Promise<Database> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 10000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: "sqlite",
@@ -63,6 +70,31 @@ async function openSqlite(url: string): Promise<Database> {
     close: () => db.destroy(),
   };
 }
+
+/**
+ * Kysely prepares every query afresh; SQLite then parses and plans it each time. The registry runs
+ * the same few dozen statements over and over, so keep the prepared ones (better-sqlite3 statements
+ * are reusable, and Kysely runs each to completion synchronously). Bounded, oldest dropped first.
+ */
+function withStatementCache(sqlite: SqliteConnection): SqliteConnection {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+type SqliteConnection = Extract<SqliteDialectConfig["database"], { prepare: unknown }>;
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const { default: pg } = await import("pg");
