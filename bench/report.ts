@@ -81,7 +81,7 @@ const RSS_LIMIT: Rule = { kind: "below", limit: 150, unit: "MiB" };
 const TAGS_LIMIT: Rule = { kind: "below", limit: 50, unit: "ms" };
 
 function rows(config: BenchConfig): Row[] {
-  const big = `${config.bigMiB} MiB`;
+  const big = `${config.bigMiB} MiB, median of ${config.bigRounds} rounds`;
   const n = config.smallCount.toLocaleString("en-US");
   const tags = config.tags.toLocaleString("en-US");
   return [
@@ -310,6 +310,9 @@ export function renderMarkdown(r: BenchResults): string {
   line("| --- | --- | --- |");
   line("| `BENCH_ONLY` | both | `portcullis` or `distribution` to bench a single target |");
   line("| `BENCH_BIG_MIB` | 1024 | size of the big blob in MiB (e.g. 64 for a quick run) |");
+  line(
+    "| `BENCH_BIG_ROUNDS` | 3 | big-blob rounds per target (distinct blobs, targets alternating; the median is reported) |",
+  );
   line("| `BENCH_SMALL_COUNT` | 1000 | number of small blobs, and of manifests |");
   line("| `BENCH_TAGS` | 10000 | number of tags for the tags-list workload |");
   line("| `BENCH_CONCURRENCY` | 16 | concurrent client workers for small blobs, manifests and tagging |");
@@ -323,7 +326,10 @@ export function renderMarkdown(r: BenchResults): string {
   line(
     "- Each server gets a fresh temp data directory and a free loopback port; readiness is `GET /v2/` → 200.",
   );
-  line("  Both are started before the first workload; each workload runs against each server in turn.");
+  line("  Both are started before the first workload; each workload runs against each server in turn,");
+  line("  after `sync` so that no phase pays for the previous one's dirty pages.");
+  line("- Portcullis runs with its defaults, which fsync every blob before it becomes visible;");
+  line("  Distribution never fsyncs. Portcullis is started as users start it (`bin/portcullis.js`).");
   line("- `big-blob`: one deterministic pseudo-random blob streamed as POST → a single chunked PATCH");
   line(
     "  (no Content-Length) → PUT `?digest=`, then pulled with GET and re-hashed; MiB/s = size / wall time.",

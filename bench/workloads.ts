@@ -16,6 +16,8 @@ export const OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 export interface BenchConfig {
   readonly bigMiB: number;
+  /** The big-blob workload runs this many rounds (distinct blobs, targets alternating); medians are reported. */
+  readonly bigRounds: number;
   readonly smallCount: number;
   readonly tags: number;
   readonly concurrency: number;
@@ -26,6 +28,8 @@ export interface WorkloadContext {
   readonly target: RunningTarget;
   readonly config: BenchConfig;
   readonly log: (line: string) => void;
+  /** Which round of a repeated workload this is (0-based); it seeds distinct inputs per round. */
+  readonly round: number;
 }
 
 export interface Phase {
@@ -213,13 +217,13 @@ export async function bigBlob(ctx: WorkloadContext): Promise<BigBlobResult> {
   const repo = "bench/big-blob";
   const size = config.bigMiB * MiB;
   const totalMiB = config.bigMiB;
-  const tag = `[${ctx.target.name}] big-blob`;
+  const tag = `[${ctx.target.name}] big-blob round ${ctx.round + 1}/${config.bigRounds}`;
 
   const pushDue = progressEvery(totalMiB, 8);
   let digest = "";
   const push = await measure(ctx, async () => {
     digest = await client.pushBlobStream(repo, size, () =>
-      seededStream(`portcullis-bench big blob ${size}`, size, (produced) => {
+      seededStream(`portcullis-bench big blob ${size} round ${ctx.round}`, size, (produced) => {
         const mib = Math.floor(produced / MiB);
         if (produced % MiB === 0 && pushDue(mib)) log(`${tag} push: ${mib}/${totalMiB} MiB`);
       }),
@@ -500,3 +504,16 @@ export const WORKLOADS = {
 
 export type WorkloadName = keyof typeof WORKLOADS;
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as WorkloadName[];
+
+/**
+ * One figure from several big-blob rounds: the median round for push and, separately, for pull
+ * (a round disturbed by the machine does not decide the result), with the highest RSS seen.
+ */
+export function medianBigBlob(runs: readonly BigBlobResult[]): BigBlobResult {
+  const pick = (phase: "push" | "pull") => {
+    const sorted = [...runs].sort((a, b) => a[phase].mibPerSec - b[phase].mibPerSec);
+    const chosen = sorted[Math.floor((sorted.length - 1) / 2)]![phase];
+    return { ...chosen, peakRssMiB: Math.max(...runs.map((r) => r[phase].peakRssMiB ?? 0)) };
+  };
+  return { bytes: runs[0]!.bytes, digest: runs[0]!.digest, push: pick("push"), pull: pick("pull") };
+}
