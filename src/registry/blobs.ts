@@ -7,6 +7,9 @@ import { RegistryError } from "./errors.js";
 import type { Actor } from "./events.js";
 import { blobPath } from "./paths.js";
 
+/** Buffers in a download's ring (1 MiB each). */
+const SEND_DEPTH = 2;
+
 export interface BlobInfo {
   readonly digest: string;
   readonly size: number;
@@ -63,8 +66,8 @@ export class BlobService {
   }
 
   /**
-   * Streams a blob (or a range of it) into `sink`, reading into two pooled buffers in turn: one is
-   * read from storage while the sink still sends the other. `sink` must be done with a chunk when
+   * Streams a blob (or a range of it) into `sink`, reading into a small ring of pooled buffers: the
+   * next chunk is read from storage while the sink still sends the previous ones. `sink` must be done with a chunk when
    * its promise settles (for a socket: when the write callback fired). Resolves to bytes copied.
    */
   async copy(
@@ -80,27 +83,31 @@ export class BlobService {
     }
     const start = range?.start ?? 0;
     const end = range ? range.end + 1 : info.size;
-    const buffers = [takeBuffer(), takeBuffer()] as const;
-    let sending: Promise<void> | undefined;
+    // A ring of buffers: up to SEND_DEPTH - 1 chunks wait in the socket while the next one is read.
+    const ring = Array.from({ length: SEND_DEPTH }, takeBuffer);
+    const sends: Array<Promise<void> | undefined> = [];
     let at = start;
     try {
       for (let turn = 0; at < end; turn++) {
-        const buffer = buffers[turn % 2]!;
+        const slot = turn % SEND_DEPTH;
+        // The buffer is free once the chunk it last carried has been sent.
+        await sends[slot];
+        const buffer = ring[slot]!;
         const n = await file.read(buffer, Math.min(buffer.length, end - at), at);
         if (n === 0)
           throw new RegistryError("BLOB_UNKNOWN", `blob ${info.digest} ends before ${info.size} bytes`);
-        if (sending) await sending;
-        sending = sink(buffer.subarray(0, n));
-        // Awaited on the next turn; marked handled now so a failure meanwhile is not "unhandled".
-        sending.catch(() => {});
+        const send = sink(buffer.subarray(0, n));
+        // Awaited when the buffer comes round again; marked handled now so a failure meanwhile is not "unhandled".
+        send.catch(() => {});
+        sends[slot] = send;
         at += n;
       }
-      if (sending) await sending;
+      await Promise.all(sends);
       return at - start;
     } finally {
-      if (sending) await sending.catch(() => {});
+      await Promise.allSettled(sends);
       await file.close().catch(() => {});
-      for (const buffer of buffers) releaseBuffer(buffer);
+      for (const buffer of ring) releaseBuffer(buffer);
     }
   }
 
