@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +25,39 @@ describe("openDatabase", () => {
       expect(rows).toEqual([{ name: "team/app" }]);
       await second.close();
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("waits for another process's write lock instead of failing a read-then-write transaction", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "portcullis-db-"));
+    const path = join(dir, "portcullis.db");
+    const database = await openDatabase(path);
+    // Another process (think `portcullis gc` beside `serve`) holds the write lock for a while.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const D = require("better-sqlite3"); const db = new D(${JSON.stringify(path)});
+         db.exec("begin immediate"); process.stdout.write("locked\\n");
+         setTimeout(() => { db.exec("commit"); db.close(); }, 600);`,
+      ],
+      { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await once(holder.stdout!, "data");
+      const started = Date.now();
+      await database.db.transaction().execute(async (trx) => {
+        await trx.selectFrom("repositories").select("id").execute();
+        await trx.insertInto("repositories").values({ name: "waited", created_at: 1 }).execute();
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(await database.db.selectFrom("repositories").select("name").execute()).toEqual([
+        { name: "waited" },
+      ]);
+    } finally {
+      if (holder.exitCode === null) await once(holder, "exit");
+      await database.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

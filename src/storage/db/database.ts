@@ -1,10 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
   Kysely,
   PostgresDialect,
   SqliteDialect,
   type SqliteDialectConfig,
+  SqliteDriver,
   type SqliteStatement,
   sql,
 } from "kysely";
@@ -62,13 +66,37 @@ async function openSqlite(url: string): Promise<Database> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 10000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Schema>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     dialect: "sqlite",
     description: `SQLite ${path}`,
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Transactions take SQLite's write lock up front (BEGIN IMMEDIATE). A deferred transaction that
+ * reads first and writes later fails with SQLITE_BUSY at once, without waiting, when another
+ * process holds the lock (`portcullis gc` beside `serve`); an immediate one waits busy_timeout.
+ * Every transaction of ours writes anyway.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
 }
 
 /**
