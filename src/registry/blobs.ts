@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import type { RandomAccessFile } from "../storage/index.js";
 import { releaseBuffer, takeBuffer } from "./buffers.js";
 import type { RegistryContext } from "./context.js";
@@ -43,26 +42,6 @@ export class BlobService {
         detail: { digest },
       });
     return { digest: parsed.value, size: row.size };
-  }
-
-  /** Opens a blob for reading; `range` must already be satisfiable (see `resolveRange`). */
-  async open(
-    repository: string,
-    digest: string,
-    range?: ByteRange,
-  ): Promise<{ info: BlobInfo; stream: Readable }> {
-    const info = await this.stat(repository, digest);
-    try {
-      const stream = await this.ctx.store.reader(
-        blobPath(requireDigest(info.digest)),
-        range ? { offset: range.start, length: range.end - range.start + 1 } : undefined,
-      );
-      return { info, stream };
-    } catch (err) {
-      // The row says it is here but the bytes are gone (a collection interrupted mid-way): never
-      // serve anything for it, and say so as an unknown blob.
-      throw new RegistryError("BLOB_UNKNOWN", `blob ${info.digest} is not available`, { cause: err });
-    }
   }
 
   /**

@@ -178,9 +178,11 @@ async function pushImage(
 
 /** Reads a blob through the registry and returns the digest of what came back. */
 async function readBlobDigest(registry: Registry, repository: string, digest: string): Promise<string> {
-  const { stream } = await registry.blobs.open(repository, digest);
+  const info = await registry.blobs.stat(repository, digest);
   const hash = createHash(parseDigest(digest).algorithm);
-  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  await registry.blobs.copy(info, undefined, async (chunk) => {
+    hash.update(chunk);
+  });
   return `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
 }
 
