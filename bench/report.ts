@@ -313,6 +313,8 @@ export function renderMarkdown(r: BenchResults): string {
   line(
     "| `BENCH_BIG_ROUNDS` | 3 | big-blob rounds per target (distinct blobs, targets alternating; the median is reported) |",
   );
+  line("| `BENCH_LINT_FILES` | 10000 | Dockerfiles to lint (0 skips the lint benchmark) |");
+  line("| `BENCH_TRIVY` | 1 | 0 skips the Trivy side of the lint benchmark |");
   line("| `BENCH_SMALL_COUNT` | 1000 | number of small blobs, and of manifests |");
   line("| `BENCH_TAGS` | 10000 | number of tags for the tags-list workload |");
   line("| `BENCH_CONCURRENCY` | 16 | concurrent client workers for small blobs, manifests and tagging |");

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { RegistryClient } from "./client.js";
+import { benchLint, renderLintSection } from "./lint.js";
 import {
   type BenchResults,
   type Outcome,
@@ -192,6 +193,10 @@ async function main(): Promise<number> {
   }
   await cleanupAll();
 
+  // The Dockerfile linter (issue "Build"), beside Trivy's config scan; BENCH_LINT_FILES=0 skips it.
+  const lintFiles = intEnv("BENCH_LINT_FILES", 10_000, 0);
+  const lint = lintFiles > 0 ? await benchLint(lintFiles, process.env.BENCH_TRIVY !== "0", log) : undefined;
+
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
     durationSeconds: (performance.now() - t0) / 1000,
@@ -223,9 +228,12 @@ async function main(): Promise<number> {
     }),
   };
 
-  const markdown = renderMarkdown(results);
+  const markdown = renderMarkdown(results) + (lint ? renderLintSection(lint) : "");
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, ".bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    join(REPO_ROOT, ".bench", "results.json"),
+    `${JSON.stringify({ ...results, lint }, null, 2)}\n`,
+  );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(join(REPO_ROOT, "docs", "benchmarks.md"), markdown);
   process.stdout.write(markdown);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isPortcullisError } from "../core/index.js";
 import { registerGc } from "./gc.js";
+import { registerLint } from "./lint.js";
 import { registerServe } from "./serve.js";
 
 const VERSION = "0.1.0";
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerServe(program, setExit);
   registerGc(program, setExit);
+  registerLint(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -9,6 +9,29 @@ export type {
   ParseWarning,
   SourceRange,
 } from "./ast.js";
+export { expandWord } from "./expand.js";
+export {
+  type AppliedSuppression,
+  attestStatement,
+  DEFAULT_LINT_CONFIG,
+  type FindingWithFix,
+  filterBySeverity,
+  formatJson,
+  formatSarif,
+  formatTable,
+  isSeverity,
+  LintError,
+  type LintErrorCode,
+  type LintResult,
+  type LintStatement,
+  lintConfigFrom,
+  lintFiles,
+  lintText,
+  loadLintConfig,
+  parseLintConfig,
+  type Suppression,
+} from "./lint/index.js";
+export { DockerfileError, parseDockerfile } from "./parser/index.js";
 export type {
   ApprovedBase,
   Equivalents,
@@ -20,3 +43,4 @@ export type {
 } from "./rules/types.js";
 export type { Pipeline, ShellScript, SimpleCommand } from "./shell/types.js";
 export type { Stage } from "./stages.js";
+export { buildStages } from "./stages.js";

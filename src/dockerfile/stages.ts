@@ -1,4 +1,6 @@
-import type { Instruction } from "./ast.js";
+import type { Dockerfile, Instruction } from "./ast.js";
+import { expandWord } from "./expand.js";
+import { DockerfileError } from "./parser/errors.js";
 
 /**
  * A build stage: one FROM and the instructions up to the next. Filled by `buildStages` (owned by the
@@ -17,4 +19,72 @@ export interface Stage {
   readonly baseIsStage: boolean;
   readonly platform?: string;
   readonly instructions: readonly Instruction[];
+}
+
+/**
+ * Splits a parsed Dockerfile into stages, as BuildKit does: each FROM starts one; ARGs before the
+ * first FROM are global (their defaults, overridden by `buildArgs`, are expanded in FROM's image and
+ * `--platform`); `AS name` is case-insensitive and stored lower-case. Instructions before the first
+ * FROM other than ARG are ignored here (BuildKit refuses them; the linter reports them).
+ */
+export function buildStages(dockerfile: Dockerfile, buildArgs: Record<string, string> = {}): Stage[] {
+  const globals = new Map<string, string | undefined>();
+  const stages: Stage[] = [];
+  const names = new Set<string>();
+  let current: { stage: Omit<Stage, "instructions">; instructions: Instruction[] } | null = null;
+
+  const flush = () => {
+    if (current !== null) stages.push({ ...current.stage, instructions: current.instructions });
+  };
+  const lookup = (name: string): string | undefined => {
+    if (!globals.has(name)) return undefined;
+    return Object.hasOwn(buildArgs, name) ? buildArgs[name] : globals.get(name);
+  };
+  const expand = (word: string, line: number): string => {
+    try {
+      return expandWord(word, lookup, dockerfile.escape);
+    } catch (err) {
+      throw new DockerfileError(line, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+  };
+
+  for (const ins of dockerfile.instructions) {
+    if (ins.keyword === "FROM") {
+      flush();
+      const line = ins.range.startLine;
+      const baseRaw = ins.args[0] ?? "";
+      const base = expand(baseRaw, line);
+      const asWord = ins.args[1];
+      const name =
+        asWord !== undefined && asWord.toLowerCase() === "as" ? ins.args[2]?.toLowerCase() : undefined;
+      const platformFlag = ins.flags.find((f) => f.name === "platform" && f.value !== null);
+      const baseIsStage = base.toLowerCase() === "scratch" || names.has(base.toLowerCase());
+      const stage: Omit<Stage, "instructions"> = {
+        index: stages.length,
+        from: ins,
+        baseRaw,
+        base,
+        baseIsStage,
+        ...(name !== undefined ? { name } : {}),
+        ...(platformFlag?.value != null ? { platform: expand(platformFlag.value, line) } : {}),
+      };
+      if (name !== undefined) names.add(name);
+      current = { stage, instructions: [] };
+      continue;
+    }
+    if (current === null) {
+      if (ins.keyword === "ARG") {
+        for (const arg of ins.args) {
+          const eq = arg.indexOf("=");
+          const key = eq < 0 ? arg : arg.slice(0, eq);
+          const value = eq < 0 ? undefined : expand(arg.slice(eq + 1), ins.range.startLine);
+          globals.set(key, value);
+        }
+      }
+      continue;
+    }
+    current.instructions.push(ins);
+  }
+  flush();
+  return stages;
 }

@@ -1,0 +1,107 @@
+import type { Command } from "commander";
+import {
+  attestStatement,
+  DEFAULT_LINT_CONFIG,
+  filterBySeverity,
+  formatJson,
+  formatSarif,
+  formatTable,
+  isSeverity,
+  type LintConfig,
+  LintError,
+  lintFiles,
+  loadLintConfig,
+  type Severity,
+} from "../dockerfile/index.js";
+
+type LintFormat = "table" | "json" | "sarif";
+
+interface RawLintFlags {
+  format: string;
+  config?: string;
+  severity: string;
+  exitCode: string;
+  attest?: boolean;
+}
+
+interface LintFlags {
+  format: LintFormat;
+  config?: string;
+  severity: Severity;
+  exitCode: number;
+  attest: boolean;
+}
+
+/** The flags as typed, or why one is invalid (reported with exit code 2, not mistaken for findings). */
+function checkFlags(raw: RawLintFlags): LintFlags | string {
+  const format = raw.format;
+  if (format !== "table" && format !== "json" && format !== "sarif") {
+    return `--format: expected table, json or sarif, got ${JSON.stringify(format)}`;
+  }
+  const severity = raw.severity.toLowerCase();
+  if (!isSeverity(severity)) {
+    return `--severity: expected style, info, warning or error, got ${JSON.stringify(raw.severity)}`;
+  }
+  const exitCode = Number(raw.exitCode);
+  if (!/^\d+$/.test(raw.exitCode) || exitCode > 255) {
+    return `--exit-code: expected an integer from 0 to 255, got ${JSON.stringify(raw.exitCode)}`;
+  }
+  return {
+    format,
+    severity,
+    exitCode,
+    ...(raw.config ? { config: raw.config } : {}),
+    attest: raw.attest === true,
+  };
+}
+
+/**
+ * `portcullis lint Dockerfile...`: findings at or above `--severity` (default warning) are shown, and
+ * any of them makes the exit code `--exit-code` (default 1); none, 0. An unreadable Dockerfile or lint
+ * config exits 2. `--attest` prints an in-toto statement of the result instead of the findings.
+ */
+export function registerLint(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("lint")
+    .description("check Dockerfiles for supply-chain and hardening problems")
+    .argument("<dockerfile...>", "Dockerfiles to check")
+    .option("-f, --format <format>", "table, json or sarif (SARIF 2.1.0, for code scanning)", "table")
+    .option("-c, --config <file>", "lint configuration YAML: approvedBases and rule severities")
+    .option(
+      "--severity <level>",
+      "show findings at or above this level (style < info < warning < error); any fails the run",
+      "warning",
+    )
+    .option("--exit-code <n>", "exit code when findings remain", "1")
+    .option("--attest", "print an in-toto statement (predicate dockerfile-lint/v1) instead of the findings")
+    .action(async (files: string[], raw: RawLintFlags) => {
+      const flags = checkFlags(raw);
+      if (typeof flags === "string") {
+        process.stderr.write(`portcullis lint: ${flags}\n`);
+        setExit(2);
+        return;
+      }
+      let config: LintConfig = DEFAULT_LINT_CONFIG;
+      let results: Awaited<ReturnType<typeof lintFiles>>;
+      try {
+        if (flags.config) config = loadLintConfig(flags.config);
+        results = filterBySeverity(await lintFiles(files, { config }), flags.severity);
+      } catch (err) {
+        if (!(err instanceof LintError)) throw err;
+        process.stderr.write(`portcullis lint: ${err.message}\n`);
+        setExit(2);
+        return;
+      }
+      const version = program.version() ?? undefined;
+      if (flags.attest) {
+        process.stdout.write(`${JSON.stringify(attestStatement(results, { version }), null, 2)}\n`);
+      } else if (flags.format === "json") {
+        process.stdout.write(formatJson(results));
+      } else if (flags.format === "sarif") {
+        process.stdout.write(`${JSON.stringify(formatSarif(results, undefined, { version }), null, 2)}\n`);
+      } else {
+        process.stdout.write(formatTable(results));
+      }
+      setExit(results.some((r) => r.findings.length > 0) ? flags.exitCode : 0);
+    });
+}

@@ -1,0 +1,2 @@
+export { DockerfileError } from "./errors.js";
+export { parseDockerfile } from "./parse.js";

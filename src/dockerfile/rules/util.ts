@@ -1,0 +1,246 @@
+/**
+ * Helpers shared by the rules: walking instructions (ONBUILD unwrapped) with their stage, turning a
+ * RUN into the shell scripts it runs and the commands they execute.
+ */
+import type { Instruction } from "../ast.js";
+import { basename, effectiveCommand, flagValue, hasFlag, isPipeToShell, parseShell } from "../shell/index.js";
+import type { Pipeline, ShellScript, SimpleCommand } from "../shell/types.js";
+import type { Stage } from "../stages.js";
+import type { RuleContext } from "./types.js";
+
+export interface Located {
+  /** The instruction to analyse (for `ONBUILD RUN x`, the wrapped RUN). */
+  readonly instruction: Instruction;
+  /** Where to report: the instruction as it appears in the file (the ONBUILD itself when wrapped). */
+  readonly at: Instruction;
+  /** The stage it belongs to; undefined before the first FROM (global ARGs). */
+  readonly stage: Stage | undefined;
+  readonly onbuild: boolean;
+}
+
+/** The stage an instruction belongs to: the last stage whose FROM starts at or before it. */
+function stageAt(stages: readonly Stage[], line: number): Stage | undefined {
+  let found: Stage | undefined;
+  for (const stage of stages) {
+    if (stage.from.range.startLine <= line) found = stage;
+  }
+  return found;
+}
+
+/**
+ * Every instruction of the file, in order, with its stage; `ONBUILD X` yields X (reported at the
+ * ONBUILD line). `keywords` filters on the (wrapped) instruction's keyword.
+ */
+export function instructionsOf(context: RuleContext, ...keywords: string[]): Located[] {
+  const out: Located[] = [];
+  for (const at of context.dockerfile.instructions) {
+    const instruction = at.keyword === "ONBUILD" && at.onbuild !== undefined ? at.onbuild : at;
+    if (keywords.length > 0 && !keywords.includes(instruction.keyword)) continue;
+    out.push({
+      instruction,
+      at,
+      stage: stageAt(context.stages, at.range.startLine),
+      onbuild: instruction !== at,
+    });
+  }
+  return out;
+}
+
+/** The stage's own instructions, without its FROM and without ONBUILD-wrapped ones. */
+export function ownInstructions(stage: Stage, keyword?: string): Instruction[] {
+  return stage.instructions.filter(
+    (i) => i !== stage.from && i.keyword !== "FROM" && (keyword === undefined || i.keyword === keyword),
+  );
+}
+
+/** The final stage and the stages it is built FROM (`FROM build AS final`), nearest first. */
+export function finalChain(stages: readonly Stage[]): Stage[] {
+  const chain: Stage[] = [];
+  let stage = stages[stages.length - 1];
+  while (stage !== undefined && !chain.includes(stage)) {
+    chain.push(stage);
+    stage = stage.baseIsStage ? parentStage(stages, stage) : undefined;
+  }
+  return chain;
+}
+
+/** The earlier stage a stage is built FROM, when its base names one. */
+export function parentStage(stages: readonly Stage[], stage: Stage): Stage | undefined {
+  if (!stage.baseIsStage) return undefined;
+  const base = stage.base.toLowerCase();
+  const earlier = stages.filter((s) => s.index < stage.index);
+  return earlier.reverse().find((s) => s.name === base || String(s.index) === base);
+}
+
+/** True for a FROM that pulls an image from a registry (not `scratch`, not an earlier stage). */
+export function isExternalBase(stage: Stage): boolean {
+  return !stage.baseIsStage && stage.base.toLowerCase() !== "scratch";
+}
+
+/** Strips one pair of matching surrounding quotes. */
+export function unquote(word: string): string {
+  if (word.length >= 2) {
+    const first = word[0];
+    if ((first === '"' || first === "'") && word.endsWith(first)) return word.slice(1, -1);
+  }
+  return word;
+}
+
+/** `key=value` of an ENV/ARG/LABEL argument (value undefined for `ARG NAME`), quotes removed. */
+export function keyValue(arg: string): { key: string; value: string | undefined } {
+  const eq = arg.indexOf("=");
+  if (eq === -1) return { key: arg, value: undefined };
+  return { key: arg.slice(0, eq), value: unquote(arg.slice(eq + 1)) };
+}
+
+export function flagOf(instruction: Instruction, name: string): string | null | undefined {
+  const flag = instruction.flags.find((f) => f.name === name);
+  return flag === undefined ? undefined : flag.value;
+}
+
+/** The `target=` of every `--mount=type=cache` on a RUN. */
+export function cacheMountTargets(instruction: Instruction): string[] {
+  const targets: string[] = [];
+  for (const flag of instruction.flags) {
+    if (flag.name !== "mount" || flag.value === null) continue;
+    const fields = new Map<string, string>();
+    for (const part of flag.value.split(",")) {
+      const eq = part.indexOf("=");
+      if (eq === -1) fields.set(part.trim(), "");
+      else fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    }
+    if (fields.get("type") !== "cache") continue;
+    const target = fields.get("target") ?? fields.get("dst") ?? fields.get("destination");
+    if (target !== undefined) targets.push(target.replace(/\/+$/, ""));
+  }
+  return targets;
+}
+
+const SHELLS = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh"]);
+const HEREDOC_MARKER = /<<-?\s*(["']?)[A-Za-z0-9_]+\1/g;
+
+export function isShellName(name: string): boolean {
+  return SHELLS.has(basename(name));
+}
+
+function parseOrEmpty(text: string): ShellScript | undefined {
+  try {
+    return parseShell(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function execScript(args: readonly string[]): ShellScript[] {
+  const [name, ...rest] = args;
+  if (name === undefined) return [];
+  // ["sh", "-c", "script"]: the script is shell text.
+  const c = rest.indexOf("-c");
+  if (isShellName(name) && c !== -1 && rest[c + 1] !== undefined) {
+    const script = parseOrEmpty(rest[c + 1] ?? "");
+    return script === undefined ? [] : [script];
+  }
+  const command: SimpleCommand = { name, args: rest, assignments: [], raw: args.join(" ") };
+  return [{ pipelines: [{ commands: [command], next: null }], commands: [command] }];
+}
+
+const scriptCache = new WeakMap<Instruction, ShellScript[]>();
+
+/**
+ * The shell scripts a RUN executes: its shell-form text, the exec-form command (or the `sh -c` script
+ * it wraps), and heredoc bodies when the RUN line is only heredoc markers or a shell reading them.
+ */
+export function runScripts(instruction: Instruction): ShellScript[] {
+  const cached = scriptCache.get(instruction);
+  if (cached !== undefined) return cached;
+  const scripts: ShellScript[] = [];
+  if (instruction.form === "exec") {
+    scripts.push(...execScript(instruction.args));
+  } else {
+    const text = instruction.args.join(" ");
+    if (instruction.heredocs.length === 0) {
+      const script = parseOrEmpty(text);
+      if (script !== undefined) scripts.push(script);
+    } else {
+      const rest = text.replace(HEREDOC_MARKER, " ").trim();
+      const words = rest.split(/\s+/).filter((w) => w !== "");
+      const first = words[0];
+      const runsShell =
+        first === undefined || (isShellName(first) && words.slice(1).every((w) => w.startsWith("-")));
+      if (!runsShell) {
+        const script = parseOrEmpty(rest);
+        if (script !== undefined) scripts.push(script);
+      }
+      if (runsShell) {
+        for (const heredoc of instruction.heredocs) {
+          const script = parseOrEmpty(heredoc.content);
+          if (script !== undefined) scripts.push(script);
+        }
+      }
+    }
+  }
+  scriptCache.set(instruction, scripts);
+  return scripts;
+}
+
+export function runPipelines(instruction: Instruction): Pipeline[] {
+  return runScripts(instruction).flatMap((s) => [...s.pipelines]);
+}
+
+/**
+ * Every command a RUN executes, seen through wrappers (`sudo`, `env A=1`, `nohup`, ...) with the name
+ * reduced to its basename (`/usr/bin/apt-get` → `apt-get`).
+ */
+export function runCommands(instruction: Instruction): SimpleCommand[] {
+  return runScripts(instruction).flatMap((s) => s.commands.map(effectiveCommand));
+}
+
+/**
+ * The operands of a command: its non-flag arguments, skipping the values of `valueFlags` (given as
+ * `-o`, `--option`; `--option=value` is one word and needs no skipping).
+ */
+export function operands(command: SimpleCommand, valueFlags: readonly string[] = []): string[] {
+  const out: string[] = [];
+  const args = command.args;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      if (valueFlags.includes(arg)) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+const APT_VALUE_FLAGS = [
+  "-o",
+  "-c",
+  "-t",
+  "--option",
+  "--config-file",
+  "--target-release",
+  "--default-release",
+];
+
+/** For `apt-get`/`apt`: the subcommand (`install`) and the operands after it. */
+export function aptCall(command: SimpleCommand): { sub: string | undefined; packages: string[] } | undefined {
+  if (command.name !== "apt-get" && command.name !== "apt") return undefined;
+  const [sub, ...packages] = operands(command, APT_VALUE_FLAGS);
+  return { sub, packages };
+}
+
+export function isAptInstall(command: SimpleCommand): boolean {
+  return aptCall(command)?.sub === "install";
+}
+
+export { basename, flagValue, hasFlag, isPipeToShell };
+
+/** True when a word still holds an unexpanded variable or command substitution. */
+export function hasVariable(word: string): boolean {
+  return word.includes("$");
+}
