@@ -1,6 +1,6 @@
 import type { SimpleCommand } from "../shell/types.js";
 import type { Rule } from "./types.js";
-import { cacheMountTargets, instructionsOf, operands, runCommands } from "./util.js";
+import { cacheMountTargets, instructionsOf, operands, runCommands, YUM_VALUE_FLAGS } from "./util.js";
 
 interface Manager {
   readonly installs: readonly string[];
@@ -20,16 +20,6 @@ const ZYPPER_VALUE_FLAGS = [
   "--config",
   "-c",
 ];
-const YUM_VALUE_FLAGS = [
-  "--setopt",
-  "--installroot",
-  "--releasever",
-  "--enablerepo",
-  "--disablerepo",
-  "-c",
-  "--config",
-];
-
 function cleanAll(command: SimpleCommand): boolean {
   const [sub, what] = operands(command, YUM_VALUE_FLAGS);
   return sub === "clean" && what === "all";

@@ -1,6 +1,6 @@
 import type { SimpleCommand } from "../shell/types.js";
 import type { Rule } from "./types.js";
-import { aptCall, hasFlag, instructionsOf, operands, runCommands } from "./util.js";
+import { aptCall, hasFlag, instructionsOf, operands, runCommands, YUM_VALUE_FLAGS } from "./util.js";
 
 const APT_PROMPTING = new Set([
   "install",
@@ -34,14 +34,7 @@ function promptingCall(command: SimpleCommand): string | undefined {
     return yes ? undefined : `${command.name} ${apt.sub}`;
   }
   if (command.name === "yum" || command.name === "dnf") {
-    const sub = operands(command, [
-      "--setopt",
-      "--installroot",
-      "--releasever",
-      "--enablerepo",
-      "--disablerepo",
-      "-c",
-    ])[0];
+    const sub = operands(command, YUM_VALUE_FLAGS)[0];
     if (sub === undefined || !YUM_PROMPTING.has(sub)) return undefined;
     return hasFlag(command, "-y", "--assumeyes") ? undefined : `${command.name} ${sub}`;
   }

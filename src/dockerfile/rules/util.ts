@@ -199,6 +199,17 @@ export function runCommands(instruction: Instruction): SimpleCommand[] {
  * The operands of a command: its non-flag arguments, skipping the values of `valueFlags` (given as
  * `-o`, `--option`; `--option=value` is one word and needs no skipping).
  */
+/** yum/dnf options that take a value (so the word after them is not the subcommand). */
+export const YUM_VALUE_FLAGS: readonly string[] = [
+  "--setopt",
+  "--installroot",
+  "--releasever",
+  "--enablerepo",
+  "--disablerepo",
+  "-c",
+  "--config",
+];
+
 export function operands(command: SimpleCommand, valueFlags: readonly string[] = []): string[] {
   const out: string[] = [];
   const args = command.args;
