@@ -1,3 +1,5 @@
+import { drivers } from "../storage/index.js";
+
 /**
  * Every configuration key, in one table: its type, default and meaning. The YAML file, the
  * PORTCULLIS_* environment variables, the validation messages and the README's reference are
@@ -40,7 +42,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     path: "storage.driver",
-    type: { enum: ["local", "memory"] },
+    type: { enum: Object.keys(drivers) },
     default: "local",
     description: "Blob store: `local` (a folder under dataDir) or `memory` (tests only, lost on exit).",
   },

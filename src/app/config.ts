@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { PortcullisError, parseByteSize, parseDuration } from "../core/index.js";
+import type { DriverName } from "../storage/index.js";
 import { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 
 export class ConfigError extends PortcullisError<"CONFIG_INVALID"> {}
@@ -76,7 +77,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
       insecurePublic: bool("server.insecurePublic"),
       shutdownTimeoutMs: num("server.shutdownTimeout"),
     },
-    storage: { dataDir, driver: str("storage.driver") as "local" | "memory", fsync: bool("storage.fsync") },
+    storage: { dataDir, driver: str("storage.driver") as DriverName, fsync: bool("storage.fsync") },
     database: {
       url: (values.get("database.url") as string | undefined) ?? `${dataDir}/portcullis.db`,
       poolSize: num("database.poolSize"),

@@ -2,13 +2,7 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
 import { EventBus, Registry } from "../registry/index.js";
-import {
-  type Database,
-  LocalDriver,
-  MemoryDriver,
-  openDatabase,
-  type StorageDriver,
-} from "../storage/index.js";
+import { type Database, drivers, openDatabase, type StorageDriver } from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
@@ -37,10 +31,10 @@ export async function createPlatform(
   options: PlatformOptions = {},
 ): Promise<Platform> {
   const logger = options.logger ?? pino({ level: config.log.level });
-  const store: StorageDriver =
-    config.storage.driver === "memory"
-      ? new MemoryDriver()
-      : new LocalDriver(join(config.storage.dataDir, "storage"), { fsync: config.storage.fsync });
+  const store: StorageDriver = drivers[config.storage.driver]({
+    root: join(config.storage.dataDir, "storage"),
+    fsync: config.storage.fsync,
+  });
   const database =
     options.database ?? (await openDatabase(config.database.url, { poolSize: config.database.poolSize }));
   const events = new EventBus((err, event) =>

@@ -19,6 +19,7 @@ export {
 } from "./driver.js";
 export {
   type DriverName,
+  type DriverSettings,
   drivers,
   LocalDriver,
   type LocalDriverOptions,
