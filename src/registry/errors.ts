@@ -20,7 +20,6 @@ export type RegistryErrorCode =
   | "DENIED"
   | "RANGE_INVALID"
   | "MANIFEST_TOO_LARGE"
-  | "TAG_IMMUTABLE"
   | "UNAUTHORIZED";
 
 export class RegistryError extends PortcullisError<RegistryErrorCode> {}

@@ -7,7 +7,7 @@ import {
   RepositoryIndex,
 } from "./context.js";
 import { DiscoveryService } from "./discovery.js";
-import { type EventSink, SYSTEM_ACTOR } from "./events.js";
+import type { EventSink } from "./events.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import type { RegistryHooks } from "./hooks.js";
 import { ManifestService } from "./manifests.js";
@@ -80,5 +80,3 @@ export class Registry {
     await this.ctx.db.selectFrom("repositories").select("id").limit(1).execute();
   }
 }
-
-export { SYSTEM_ACTOR };

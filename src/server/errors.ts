@@ -18,7 +18,6 @@ const TABLE: Record<string, { status: number; code: string }> = {
   NAME_UNKNOWN: { status: 404, code: "NAME_UNKNOWN" },
   SIZE_INVALID: { status: 400, code: "SIZE_INVALID" },
   TAG_INVALID: { status: 400, code: "TAG_INVALID" },
-  TAG_IMMUTABLE: { status: 409, code: "DENIED" },
   RANGE_INVALID: { status: 416, code: "BLOB_UPLOAD_INVALID" },
   UNSUPPORTED: { status: 405, code: "UNSUPPORTED" },
   UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
