@@ -296,41 +296,22 @@ export function smallBlobs(count: number): SmallBlob[] {
 }
 
 export async function smallBlobsWorkload(ctx: WorkloadContext): Promise<OpsResult> {
-  const { client, config, log } = ctx;
+  const { client, config } = ctx;
   const repo = "bench/small-blobs";
   const blobs = smallBlobs(config.smallCount);
   const count = blobs.length;
   const tag = `[${ctx.target.name}] small-blobs`;
 
-  const pushDue = progressEvery(count, 4);
-  const push = await measure(ctx, () =>
-    pool(
-      count,
-      config.concurrency,
-      async (i) => {
-        const b = blobs[i]!;
-        await client.pushBlob(repo, b.data, b.digest);
-      },
-      (done) => pushDue(done) && log(`${tag} push: ${done}/${count}`),
-    ),
-  );
-  log(`${tag} push: ${(count / push.seconds).toFixed(0)} ops/s`);
+  const push = await timedOps(ctx, `${tag} push`, count, async (i) => {
+    const b = blobs[i]!;
+    await client.pushBlob(repo, b.data, b.digest);
+  });
 
-  const pullDue = progressEvery(count, 4);
-  const pull = await measure(ctx, () =>
-    pool(
-      count,
-      config.concurrency,
-      async (i) => {
-        const b = blobs[i]!;
-        const res = await client.pullBlob(repo, b.digest);
-        if (res.bytes !== b.data.length)
-          throw new Error(`pulled ${res.bytes} bytes, expected ${b.data.length}`);
-      },
-      (done) => pullDue(done) && log(`${tag} pull: ${done}/${count}`),
-    ),
-  );
-  log(`${tag} pull: ${(count / pull.seconds).toFixed(0)} ops/s`);
+  const pull = await timedOps(ctx, `${tag} pull`, count, async (i) => {
+    const b = blobs[i]!;
+    const res = await client.pullBlob(repo, b.digest);
+    if (res.bytes !== b.data.length) throw new Error(`pulled ${res.bytes} bytes, expected ${b.data.length}`);
+  });
 
   return {
     count,
@@ -338,6 +319,21 @@ export async function smallBlobsWorkload(ctx: WorkloadContext): Promise<OpsResul
     push: opsPhase(push, count),
     pull: opsPhase(pull, count),
   };
+}
+
+/** Runs `count` operations on the configured number of workers, timed, with progress and a rate logged. */
+async function timedOps(
+  ctx: WorkloadContext,
+  label: string,
+  count: number,
+  op: (i: number) => Promise<void>,
+): Promise<Phase> {
+  const due = progressEvery(count, 4);
+  const phase = await measure(ctx, () =>
+    pool(count, ctx.config.concurrency, op, (done) => due(done) && ctx.log(`${label}: ${done}/${count}`)),
+  );
+  ctx.log(`${label}: ${(count / phase.seconds).toFixed(0)} ops/s`);
+  return phase;
 }
 
 function opsPhase(p: Phase, ops: number): OpsPhase {
@@ -391,7 +387,7 @@ async function pushImageBase(client: RegistryClient, repo: string, base: ImageBa
 }
 
 export async function manifestsWorkload(ctx: WorkloadContext): Promise<OpsResult> {
-  const { client, config, log } = ctx;
+  const { client, config } = ctx;
   const repo = "bench/manifests";
   const count = config.smallCount;
   const tag = `[${ctx.target.name}] manifests`;
@@ -400,32 +396,14 @@ export async function manifestsWorkload(ctx: WorkloadContext): Promise<OpsResult
   const manifests = Array.from({ length: count }, (_, i) => imageManifest(base, i));
   const digests = manifests.map((m) => sha256(m));
 
-  const pushDue = progressEvery(count, 4);
-  const push = await measure(ctx, () =>
-    pool(
-      count,
-      config.concurrency,
-      async (i) => {
-        await client.putManifest(repo, tagName(i, count), manifests[i]!, OCI_MANIFEST);
-      },
-      (done) => pushDue(done) && log(`${tag} push: ${done}/${count}`),
-    ),
-  );
-  log(`${tag} push: ${(count / push.seconds).toFixed(0)} ops/s`);
+  const push = await timedOps(ctx, `${tag} push`, count, async (i) => {
+    await client.putManifest(repo, tagName(i, count), manifests[i]!, OCI_MANIFEST);
+  });
 
-  const pullDue = progressEvery(count, 4);
-  const pull = await measure(ctx, () =>
-    pool(
-      count,
-      config.concurrency,
-      async (i) => {
-        const res = await client.getManifest(repo, digests[i]!, OCI_MANIFEST);
-        if (!res.body.equals(manifests[i]!)) throw new Error(`manifest ${digests[i]} came back different`);
-      },
-      (done) => pullDue(done) && log(`${tag} pull: ${done}/${count}`),
-    ),
-  );
-  log(`${tag} pull: ${(count / pull.seconds).toFixed(0)} ops/s`);
+  const pull = await timedOps(ctx, `${tag} pull`, count, async (i) => {
+    const res = await client.getManifest(repo, digests[i]!, OCI_MANIFEST);
+    if (!res.body.equals(manifests[i]!)) throw new Error(`manifest ${digests[i]} came back different`);
+  });
 
   return {
     count,
