@@ -1,5 +1,6 @@
 export type { Descriptor, Platform } from "./descriptor.js";
 export { OciError, type OciErrorCode } from "./errors.js";
+export type { FileInfo, FileKind, FileReducer, FileSelector } from "./image/files.js";
 export {
   manifestArtifactType,
   type ParsedManifest,

@@ -1,0 +1,18 @@
+import { PortcullisError } from "../core/index.js";
+
+/**
+ * Codes of the vulnerability domain: VERSION_INVALID for a version a scheme cannot read,
+ * ADVISORY_INVALID for an advisory record that breaks the OSV schema (the message names the file),
+ * IMPORT_FAILED for an import that was rolled back, DATABASE_MISSING when no advisory database has
+ * been imported yet, NETWORK_UNAVAILABLE when `db update` cannot reach the feed, VEX_INVALID for a
+ * malformed OpenVEX document.
+ */
+export type VulnErrorCode =
+  | "VERSION_INVALID"
+  | "ADVISORY_INVALID"
+  | "IMPORT_FAILED"
+  | "DATABASE_MISSING"
+  | "NETWORK_UNAVAILABLE"
+  | "VEX_INVALID";
+
+export class VulnError extends PortcullisError<VulnErrorCode> {}
