@@ -1,3 +1,10 @@
+export {
+  type ApprovedBase,
+  type ApprovedBaseVerdict,
+  checkApprovedBase,
+  globToRegExp,
+  normalisedRepository,
+} from "./approved-bases.js";
 export type { Descriptor, Platform } from "./descriptor.js";
 export { OciError, type OciErrorCode } from "./errors.js";
 export type { FileInfo, FileKind, FileReducer, FileSelector } from "./image/files.js";

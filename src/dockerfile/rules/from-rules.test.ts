@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { globToRegExp } from "../../oci/index.js";
 import { pc101 } from "./pc101-base-image-pinned-by-digest.js";
 import { pc102 } from "./pc102-no-latest-tag.js";
-import { globToRegExp, pc103 } from "./pc103-approved-base-image.js";
+import { pc103 } from "./pc103-approved-base-image.js";
 import { isRootUser, pc104 } from "./pc104-non-root-user.js";
 import { pc128 } from "./pc128-copy-from-valid.js";
 import { pc129 } from "./pc129-unique-stage-names.js";

@@ -1,36 +1,6 @@
-import { type ImageReference, parseImageReference } from "../../oci/index.js";
-import type { ApprovedBase, Rule } from "./types.js";
+import { checkApprovedBase, type ImageReference, parseImageReference } from "../../oci/index.js";
+import type { Rule } from "./types.js";
 import { hasVariable, isExternalBase } from "./util.js";
-
-/** A tag glob (`*` any run of characters, `?` one character) as an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (const ch of glob) {
-    if (ch === "*") source += ".*";
-    else if (ch === "?") source += ".";
-    else source += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-function normalisedName(name: string): string | undefined {
-  try {
-    const ref = parseImageReference(name);
-    return `${ref.registry}/${ref.repository}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether `entry` (for the same repository) allows the tag or digest of `ref`. */
-function entryAllows(entry: ApprovedBase, ref: ImageReference): boolean {
-  const tags = entry.tags ?? [];
-  const digests = entry.digests ?? [];
-  if (tags.length === 0 && digests.length === 0) return true;
-  if (ref.digest !== undefined && digests.includes(ref.digest)) return true;
-  const tag = ref.tag ?? (ref.digest === undefined ? "latest" : undefined);
-  return tag !== undefined && tags.some((glob) => globToRegExp(glob).test(tag));
-}
 
 export const pc103: Rule = {
   id: "PC103",
@@ -64,22 +34,8 @@ export const pc103: Rule = {
         context.report(stage.from, `base image "${stage.base}" is not a valid image reference`);
         continue;
       }
-      const name = `${ref.registry}/${ref.repository}`;
-      const entries = approved.filter((entry) => normalisedName(entry.name) === name);
-      if (entries.length === 0) {
-        context.report(stage.from, `base image "${stage.base}" is not on the approved list`);
-      } else if (!entries.some((entry) => entryAllows(entry, ref))) {
-        const version = ref.digest ?? ref.tag ?? "latest";
-        context.report(
-          stage.from,
-          `base image "${stage.base}" is approved, but not at "${version}" (allowed: ${describe(entries)})`,
-        );
-      }
+      const verdict = checkApprovedBase(ref, approved, stage.base);
+      if (!verdict.approved) context.report(stage.from, verdict.message);
     }
   },
 };
-
-function describe(entries: readonly ApprovedBase[]): string {
-  const allowed = entries.flatMap((e) => [...(e.tags ?? []), ...(e.digests ?? [])]);
-  return allowed.join(", ");
-}

@@ -1,3 +1,4 @@
+import type { ApprovedBase } from "../../oci/index.js";
 import type { Dockerfile, Instruction } from "../ast.js";
 import type { Stage } from "../stages.js";
 
@@ -19,11 +20,7 @@ export interface Finding {
 }
 
 /** The organisation's approved base images: by name, tag pattern (glob) or digest. */
-export interface ApprovedBase {
-  readonly name: string;
-  readonly tags?: readonly string[];
-  readonly digests?: readonly string[];
-}
+export type { ApprovedBase };
 
 export interface LintConfig {
   readonly approvedBases: readonly ApprovedBase[];
