@@ -99,6 +99,26 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_scan_reports": {
+      async up(db: Kysely<unknown>) {
+        // Evidence is keyed by digest alone: the same image pushed to two repositories is one scan.
+        await db.schema
+          .createTable("scan_reports")
+          .addColumn("digest", "text", (c) => c.primaryKey())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("error", "text")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("sbom_digest", "text")
+          .addColumn("sbom", sql.raw(bytes))
+          .addColumn("report", "text")
+          .addColumn("summary", "text")
+          .addColumn("advisory_revision", "text")
+          .addColumn("requested_at", "bigint", (c) => c.notNull())
+          .addColumn("scanned_at", "bigint")
+          .execute();
+        await db.schema.createIndex("scan_reports_status").on("scan_reports").column("status").execute();
+      },
+    },
   };
 }
 

@@ -14,6 +14,7 @@ export interface Schema {
   manifest_refs: ManifestRefsTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  scan_reports: ScanReportsTable;
 }
 
 export interface RepositoriesTable {
@@ -73,4 +74,26 @@ export interface UploadsTable {
   size: number;
   created_at: number;
   updated_at: number;
+}
+
+/**
+ * The latest scan of an image digest (scan on push): status of the job, the SBOM (CycloneDX JSON, also
+ * pushed as a referrer), and the vulnerability report matched against the advisory database revision
+ * it names. A newer advisory database re-matches the stored SBOM without reading layers again.
+ */
+export interface ScanReportsTable {
+  digest: string;
+  status: "queued" | "running" | "done" | "failed";
+  error: string | null;
+  /** A repository holding the image, to read it from. */
+  repository: string;
+  sbom_digest: string | null;
+  sbom: Buffer | null;
+  /** JSON of the vulnerability report. */
+  report: string | null;
+  /** JSON of counts by severity. */
+  summary: string | null;
+  advisory_revision: string | null;
+  requested_at: number;
+  scanned_at: number | null;
 }

@@ -1,0 +1,2 @@
+export { InProcessQueue } from "./in-process.js";
+export type { JobHandler, JobQueue } from "./queue.js";
