@@ -96,6 +96,32 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: "Unreferenced blobs younger than this are kept (they may belong to a push in flight).",
   },
   {
+    path: "scan.onPush",
+    type: "boolean",
+    default: true,
+    description:
+      "Scan every pushed image in the background: SBOM stored as a referrer, vulnerability report served by the API.",
+  },
+  {
+    path: "scan.advisoryDatabase",
+    type: "string",
+    default: undefined,
+    description: "The advisory database file that `db import` fills (default: DATADIR/advisories.db).",
+  },
+  {
+    path: "scan.concurrency",
+    type: "integer",
+    default: 1,
+    description: "Images scanned at once by scan on push.",
+  },
+  {
+    path: "scan.recheckInterval",
+    type: "duration",
+    default: "5m",
+    description:
+      "How often `serve` looks for a changed advisory database and re-matches every stored SBOM (0 disables it).",
+  },
+  {
     path: "log.level",
     type: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
     default: "info",

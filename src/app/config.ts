@@ -27,6 +27,12 @@ export interface ResolvedConfig {
     readonly uploadExpiryMs: number;
     readonly gc: { readonly intervalMs: number; readonly gracePeriodMs: number };
   };
+  readonly scan: {
+    readonly onPush: boolean;
+    readonly advisoryDatabase: string;
+    readonly concurrency: number;
+    readonly recheckIntervalMs: number;
+  };
   readonly log: { readonly level: string };
 }
 
@@ -87,6 +93,14 @@ function build(values: Map<string, Value>): ResolvedConfig {
       maxManifestBytes: num("registry.maxManifestSize"),
       uploadExpiryMs: num("registry.uploadExpiry"),
       gc: { intervalMs: num("registry.gc.interval"), gracePeriodMs: num("registry.gc.gracePeriod") },
+    },
+    scan: {
+      onPush: bool("scan.onPush"),
+      advisoryDatabase: resolve(
+        (values.get("scan.advisoryDatabase") as string | undefined) ?? `${dataDir}/advisories.db`,
+      ),
+      concurrency: Math.max(1, num("scan.concurrency")),
+      recheckIntervalMs: num("scan.recheckInterval"),
     },
     log: { level: str("log.level") },
   };
