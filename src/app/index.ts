@@ -8,3 +8,14 @@ export {
 } from "./config.js";
 export { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 export { createPlatform, type Platform, type PlatformOptions } from "./platform.js";
+export {
+  type AssessOptions,
+  assessSbom,
+  openRegistryImage,
+  ScanOnPush,
+  type ScanReport,
+  type ScanStatus,
+  ScanStore,
+  type ScanSummary,
+  type StoredScan,
+} from "./scanning/index.js";

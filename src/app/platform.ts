@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
+import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import { type Database, drivers, openDatabase, type StorageDriver } from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
+import { ScanOnPush, ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
@@ -15,6 +17,11 @@ export interface Platform {
   readonly registry: Registry;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
+  readonly queue: JobQueue;
+  /** Scan reports by digest (scan on push). */
+  readonly scans: ScanStore;
+  /** The scan-on-push service, when `scan.onPush` is on. */
+  readonly scanner?: ScanOnPush;
   /** Starts background work (online garbage collection); returns a function that stops it. */
   startBackgroundJobs(): () => void;
   close(): Promise<void>;
@@ -24,6 +31,8 @@ export interface PlatformOptions {
   readonly logger?: Logger;
   /** An already open metadata database to use instead of opening `config.database.url` (tests). */
   readonly database?: Database;
+  /** Recorded in generated SBOMs. */
+  readonly version?: string;
 }
 
 export async function createPlatform(
@@ -53,25 +62,48 @@ export async function createPlatform(
   });
   const access = new AnonymousAccess();
 
+  const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
+  const scans = new ScanStore(database);
+  const scanner = config.scan.onPush
+    ? new ScanOnPush({
+        registry,
+        store: scans,
+        queue,
+        logger,
+        advisoryDatabasePath: config.scan.advisoryDatabase,
+        concurrency: config.scan.concurrency,
+        toolVersion: options.version ?? "dev",
+      })
+    : undefined;
+  const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
+
   const startBackgroundJobs = () => {
-    const interval = config.registry.gc.intervalMs;
-    if (interval <= 0) return () => {};
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      registry
-        .collectGarbage()
-        .then(
-          (report) => logger.info({ gc: report }, "garbage collection finished"),
-          (err) => logger.error({ err }, "garbage collection failed"),
-        )
-        .finally(() => {
-          running = false;
-        });
-    }, interval);
-    timer.unref();
-    return () => clearInterval(timer);
+    const stops = [
+      every(
+        config.registry.gc.intervalMs,
+        async () => {
+          const report = await registry.collectGarbage();
+          logger.info({ gc: report }, "garbage collection finished");
+        },
+        (err) => logger.error({ err }, "garbage collection failed"),
+      ),
+    ];
+    if (scanner) {
+      scanner.resume().then(
+        (n) => n > 0 && logger.info({ scans: n }, "resumed unfinished scans"),
+        (err) => logger.error({ err }, "resuming scans failed"),
+      );
+      stops.push(
+        every(
+          config.scan.recheckIntervalMs,
+          () => scanner.rematchIfChanged().then(() => {}),
+          (err) => logger.error({ err }, "re-matching stored SBOMs failed"),
+        ),
+      );
+    }
+    return () => {
+      for (const stop of stops) stop();
+    };
   };
 
   return {
@@ -83,7 +115,32 @@ export async function createPlatform(
     registry,
     authenticator: access,
     authorizer: access,
+    queue,
+    scans,
+    ...(scanner ? { scanner } : {}),
     startBackgroundJobs,
-    close: () => database.close(),
+    close: async () => {
+      unsubscribe();
+      await queue.close();
+      scanner?.close();
+      await database.close();
+    },
   };
+}
+
+/** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */
+function every(intervalMs: number, task: () => Promise<void>, onError: (err: unknown) => void): () => void {
+  if (intervalMs <= 0) return () => {};
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

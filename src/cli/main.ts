@@ -1,7 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { isPortcullisError } from "../core/index.js";
+import { registerDb } from "./db.js";
 import { registerGc } from "./gc.js";
 import { registerLint } from "./lint.js";
+import { registerSbom } from "./sbom.js";
+import { registerScan } from "./scan/command.js";
 import { registerServe } from "./serve.js";
 
 const VERSION = "0.1.0";
@@ -23,6 +26,9 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program, setExit);
   registerGc(program, setExit);
   registerLint(program, setExit);
+  registerSbom(program, setExit);
+  registerScan(program, setExit);
+  registerDb(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -13,15 +13,17 @@ export function registerServe(program: Command, setExit: (code: number) => void)
   withPlatformFlags(
     program
       .command("serve")
-      .description("serve the OCI registry (/v2/), /metrics, /healthz and /readyz")
+      .description(
+        "serve the OCI registry (/v2/), the management API (/api/v1/), /metrics, /healthz and /readyz",
+      )
       .option("-l, --listen <host:port>", "address to listen on (default 127.0.0.1:5000)")
       .option("--insecure-public", "listen beyond loopback although every request is anonymous"),
   ).action(async (flags: ServeFlags) => {
-    setExit(await serve(flags));
+    setExit(await serve(flags, program.version() ?? "dev"));
   });
 }
 
-async function serve(flags: ServeFlags): Promise<number> {
+async function serve(flags: ServeFlags, version: string): Promise<number> {
   const config = configFrom(flags, {
     "server.listen": flags.listen,
     "server.insecurePublic": flags.insecurePublic,
@@ -34,7 +36,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         "the port could push and delete. Listen on 127.0.0.1, or pass --insecure-public if that is what you want.",
     );
   }
-  const platform = await createPlatform(config);
+  const platform = await createPlatform(config, { version });
   const { app } = buildServer(platform);
   const stopJobs = platform.startBackgroundJobs();
   await app.listen({ host, port });

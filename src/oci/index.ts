@@ -5,9 +5,28 @@ export {
   globToRegExp,
   normalisedRepository,
 } from "./approved-bases.js";
+export { type Credentials, credentialsFromDockerConfig } from "./client/docker-config.js";
+export {
+  type BlobPush,
+  DEFAULT_ACCEPT,
+  type FetchedManifest,
+  type ManifestHead,
+  RegistryClient,
+  type RegistryClientOptions,
+} from "./client/registry-client.js";
 export type { Descriptor, Platform } from "./descriptor.js";
-export { OciError, type OciErrorCode } from "./errors.js";
+export { ImageError, type ImageErrorCode, OciError, type OciErrorCode } from "./errors.js";
 export type { FileInfo, FileKind, FileReducer, FileSelector } from "./image/files.js";
+export {
+  DEFAULT_WALK_LIMITS,
+  type FileConsumer,
+  type WalkLimits,
+  type WalkOptions,
+  type WalkProgress,
+} from "./image/options.js";
+export { type LayerInfo, SquashedFileSystem } from "./image/squashed.js";
+export { type WalkableImage, walkImage } from "./image/walk.js";
+export { walkDirectory } from "./image/walk-directory.js";
 export {
   manifestArtifactType,
   type ParsedManifest,
@@ -56,3 +75,13 @@ export {
   type ParseImageReferenceOptions,
   parseImageReference,
 } from "./reference.js";
+export { openImage } from "./sources/open-image.js";
+export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformMatches } from "./sources/platform.js";
+export type {
+  HistoryEntry,
+  ImageConfig,
+  OpenedDirectory,
+  OpenedImage,
+  OpenedManifestImage,
+  OpenImageOptions,
+} from "./sources/types.js";

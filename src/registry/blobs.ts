@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { RandomAccessFile } from "../storage/index.js";
 import { releaseBuffer, takeBuffer } from "./buffers.js";
 import type { RegistryContext } from "./context.js";
@@ -87,6 +88,19 @@ export class BlobService {
       await Promise.allSettled(sends);
       await file.close().catch(() => {});
       for (const buffer of ring) releaseBuffer(buffer);
+    }
+  }
+
+  /**
+   * A blob of `repository` as a stream, for in-process readers (scan on push) rather than sockets:
+   * the registry verified the digest when the blob was stored.
+   */
+  async stream(repository: string, digest: string): Promise<Readable> {
+    const info = await this.stat(repository, digest);
+    try {
+      return await this.ctx.store.reader(blobPath(requireDigest(info.digest)));
+    } catch (err) {
+      throw new RegistryError("BLOB_UNKNOWN", `blob ${info.digest} is not available`, { cause: err });
     }
   }
 

@@ -14,6 +14,7 @@ export {
 export type { GcOptions, GcReport } from "./gc.js";
 export type { HookVerdict, ManifestGetContext, ManifestPutContext, RegistryHooks } from "./hooks.js";
 export type { PutManifestResult, StoredManifest } from "./manifests.js";
+export { requireDigest } from "./digests.js";
 export { requireRepositoryName } from "./names.js";
 export { Registry, type RegistryDependencies } from "./registry.js";
 export type { Body, UploadStatus } from "./uploads.js";

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
+import { registerApiRoutes } from "./api/routes.js";
 import { ociError, toWireError } from "./errors.js";
 import { API_VERSION_HEADER } from "./headers.js";
 import { ServerMetrics } from "./metrics.js";
@@ -104,6 +105,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   });
 
   registerOciRoutes(app, platform, metrics);
+  registerApiRoutes(app, platform);
 
   app.get("/healthz", async (request) => {
     request.routeName = "health";

@@ -5,7 +5,8 @@ import { PortcullisError } from "../core/index.js";
  * ADVISORY_INVALID for an advisory record that breaks the OSV schema (the message names the file),
  * IMPORT_FAILED for an import that was rolled back, DATABASE_MISSING when no advisory database has
  * been imported yet, NETWORK_UNAVAILABLE when `db update` cannot reach the feed, VEX_INVALID for a
- * malformed OpenVEX document.
+ * malformed OpenVEX document, STANDARDS_INVALID for a standards file that
+ * breaks its schema (the message names file, line and key).
  */
 export type VulnErrorCode =
   | "VERSION_INVALID"
@@ -13,6 +14,7 @@ export type VulnErrorCode =
   | "IMPORT_FAILED"
   | "DATABASE_MISSING"
   | "NETWORK_UNAVAILABLE"
-  | "VEX_INVALID";
+  | "VEX_INVALID"
+  | "STANDARDS_INVALID";
 
 export class VulnError extends PortcullisError<VulnErrorCode> {}

@@ -1,2 +1,58 @@
+export {
+  AdvisoryDatabase,
+  type EcosystemStatus,
+  type OpenOptions,
+  openAdvisoryDatabase,
+  type UpsertOutcome,
+} from "./db/database.js";
+export type { AffectedEntry, StoredAdvisory, StoredSeverity } from "./db/rows.js";
 export { VulnError, type VulnErrorCode } from "./errors.js";
-export type { VersionScheme } from "./versioning/scheme.js";
+export { matchPackages } from "./matching/match.js";
+export type { MatchOptions, MatchResult } from "./matching/matcher.js";
+export type {
+  CvssScore,
+  Finding,
+  MatchableDistro,
+  MatchableLocation,
+  MatchablePackage,
+  SeverityRating,
+  VexAnnotation,
+  VexStatus,
+} from "./model.js";
+export { ratingFromScore, scoreVector } from "./severity/cvss.js";
+export { assessSeverity } from "./severity/severity.js";
+export { DEFAULT_OSV_ECOSYSTEMS, OSV_BUCKET, type UpdateOptions, updateOsv } from "./sources/osv/download.js";
+export {
+  type ImportOptions,
+  type ImportProgress,
+  type ImportSummary,
+  importOsv,
+} from "./sources/osv/import.js";
+export { type OsvRecord, osvRecordSchema, validateOsvRecord } from "./sources/osv/schema.js";
+export { osvSource } from "./sources/osv/source.js";
+export type { AdvisorySource } from "./sources/source.js";
+export {
+  checkStandards,
+  type ForbiddenPackage,
+  loadStandards,
+  type MinimumVersion,
+  parseStandards,
+  type SchemeLookup,
+  type StandardSeverity,
+  type Standards,
+  type StandardsPackage,
+  type StandardsSubject,
+  type Violation,
+  type ViolationRule,
+} from "./standards/index.js";
+export {
+  schemeById,
+  schemeForEcosystem,
+  schemeForPackageType,
+  supportedEcosystems,
+  type VersionScheme,
+  versionSchemes,
+} from "./versioning/index.js";
+export { applyVex } from "./vex/apply.js";
+export { parseOpenVex } from "./vex/parse.js";
+export type { OpenVexDocument } from "./vex/schema.js";

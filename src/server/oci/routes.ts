@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Platform } from "../../app/index.js";
 import type { Action } from "../../auth/index.js";
-import { RegistryError, requireRepositoryName } from "../../registry/index.js";
+import { requireRepositoryName } from "../../registry/index.js";
+import { authorize } from "../authorize.js";
 import type { ServerMetrics } from "../metrics.js";
 import { deleteBlob, getBlob } from "./blobs.js";
 import type { OciContext } from "./context.js";
@@ -141,29 +142,4 @@ function decodePart(part: string): string {
   } catch {
     return part;
   }
-}
-
-async function authorize(
-  platform: Platform,
-  request: FastifyRequest,
-  repository: string | undefined,
-  action: Action,
-  baseOnly: boolean,
-): Promise<void> {
-  const identity = await platform.authenticator.authenticate({
-    ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
-    remoteAddress: request.ip,
-  });
-  if (!identity) throw new RegistryError("UNAUTHORIZED", "authentication required");
-  request.identity = identity;
-  if (baseOnly) return;
-  const allowed = await platform.authorizer.authorize(identity, {
-    action,
-    ...(repository ? { repository } : {}),
-  });
-  if (!allowed)
-    throw new RegistryError(
-      "DENIED",
-      `${identity.subject} may not ${action}${repository ? ` ${repository}` : ""}`,
-    );
 }

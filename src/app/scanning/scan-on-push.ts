@@ -1,0 +1,201 @@
+import type { Logger } from "pino";
+import { digestOf } from "../../core/index.js";
+import type { JobQueue } from "../../jobs/index.js";
+import { type Registry, type RegistryEvent, SYSTEM_ACTOR } from "../../registry/index.js";
+import { generateSbom, readSbom, toCycloneDx } from "../../sbom/index.js";
+import { type AdvisoryDatabase, openAdvisoryDatabase, VulnError } from "../../vuln/index.js";
+import { openRegistryImage } from "./registry-image.js";
+import { assessSbom } from "./report.js";
+import type { ScanStore } from "./store.js";
+
+const SCAN_JOB = "scan-image";
+export const CYCLONEDX_MEDIA_TYPE = "application/vnd.cyclonedx+json";
+const EMPTY_CONFIG = Buffer.from("{}");
+const EMPTY_CONFIG_TYPE = "application/vnd.oci.empty.v1+json";
+
+export interface ScanOnPushOptions {
+  readonly registry: Registry;
+  readonly store: ScanStore;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+  readonly advisoryDatabasePath: string;
+  readonly concurrency: number;
+  readonly toolVersion: string;
+}
+
+/**
+ * Scan on push: every pushed image manifest is scanned in the background. Its SBOM (CycloneDX) is
+ * pushed back as an OCI 1.1 referrer of the image and kept with the vulnerability report in
+ * scan_reports. When the advisory database changes, every stored SBOM is matched again: layers are
+ * not read twice. A scan interrupted by a crash is still "queued" or "running" in the table and is
+ * enqueued again at start-up.
+ */
+export class ScanOnPush {
+  private advisories: AdvisoryDatabase | undefined;
+  private advisoriesChecked = 0;
+
+  constructor(private readonly options: ScanOnPushOptions) {
+    options.queue.work<{ digest: string; repository: string }>(
+      SCAN_JOB,
+      (job) => this.scan(job.repository, job.digest),
+      {
+        concurrency: options.concurrency,
+      },
+    );
+  }
+
+  /** The registry listener: queue image manifests, ignore referrers (signatures, SBOMs) and indexes. */
+  readonly onEvent = async (event: RegistryEvent): Promise<void> => {
+    if (event.type !== "manifest.pushed" || event.subject !== undefined) return;
+    if (!isImageManifestType(event.mediaType)) return;
+    await this.request(event.repository, event.digest);
+  };
+
+  async request(repository: string, digest: string): Promise<void> {
+    await this.options.store.request(digest, repository, new Date());
+    this.options.queue.enqueue(SCAN_JOB, { digest, repository }, { key: digest });
+  }
+
+  /** Enqueues the scans a previous process left unfinished. */
+  async resume(): Promise<number> {
+    const pending = await this.options.store.unfinished();
+    for (const { digest, repository } of pending) {
+      this.options.queue.enqueue(SCAN_JOB, { digest, repository }, { key: digest });
+    }
+    return pending.length;
+  }
+
+  private database(): AdvisoryDatabase | undefined {
+    // Re-open at most once a minute when missing, so a `db import` after start-up is picked up.
+    if (this.advisories) return this.advisories;
+    if (Date.now() - this.advisoriesChecked < 60_000 && this.advisoriesChecked !== 0) return undefined;
+    this.advisoriesChecked = Date.now();
+    try {
+      this.advisories = openAdvisoryDatabase(this.options.advisoryDatabasePath);
+    } catch (err) {
+      if (!(err instanceof VulnError && err.code === "DATABASE_MISSING")) throw err;
+    }
+    return this.advisories;
+  }
+
+  async scan(repository: string, digest: string): Promise<void> {
+    const { registry, store, logger } = this.options;
+    await store.setStatus(digest, "running");
+    const started = Date.now();
+    try {
+      const image = await openRegistryImage(registry, repository, digest);
+      if (!image) {
+        await store.setStatus(digest, "failed", "not an image manifest");
+        return;
+      }
+      const warnings: string[] = [];
+      const doc = await generateSbom(image, {
+        name: `${repository}@${digest}`,
+        toolVersion: this.options.toolVersion,
+        warn: (message) => warnings.push(message),
+      });
+      const sbom = Buffer.from(toCycloneDx(doc));
+      const sbomDigest = await this.pushReferrer(repository, digest, sbom);
+      const advisories = this.database();
+      const revision = advisories ? advisories.revision() : undefined;
+      const report = assessSbom(doc, {
+        ...(advisories ? { advisories } : {}),
+        ...(revision ? { advisoryRevision: revision } : {}),
+      });
+      report.warnings.unshift(...warnings);
+      await store.complete(digest, {
+        sbom,
+        sbomDigest,
+        report,
+        ...(revision ? { advisoryRevision: revision } : {}),
+        at: new Date(),
+      });
+      logger.info(
+        {
+          repository,
+          digest,
+          packages: doc.packages.length,
+          summary: report.summary,
+          ms: Date.now() - started,
+        },
+        "image scanned",
+      );
+    } catch (err) {
+      logger.error({ err, repository, digest }, "image scan failed");
+      await store.setStatus(digest, "failed", (err as Error).message).catch(() => {});
+    }
+  }
+
+  /** Pushes the SBOM as a referrer of the image (artifactType CycloneDX) and returns its manifest digest. */
+  private async pushReferrer(repository: string, subject: string, sbom: Buffer): Promise<string> {
+    const { registry } = this.options;
+    const subjectManifest = await registry.manifests.get(repository, subject, SYSTEM_ACTOR, false);
+    const sbomDigest = digestOf(sbom);
+    const configDigest = digestOf(EMPTY_CONFIG);
+    await registry.uploads.putMonolithic(repository, sbomDigest, once(sbom));
+    await registry.uploads.putMonolithic(repository, configDigest, once(EMPTY_CONFIG));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        artifactType: CYCLONEDX_MEDIA_TYPE,
+        config: { mediaType: EMPTY_CONFIG_TYPE, digest: configDigest, size: EMPTY_CONFIG.length },
+        layers: [{ mediaType: CYCLONEDX_MEDIA_TYPE, digest: sbomDigest, size: sbom.length }],
+        subject: { mediaType: subjectManifest.mediaType, digest: subject, size: subjectManifest.size },
+        annotations: {
+          "org.opencontainers.image.created": new Date().toISOString(),
+          "dev.portcullis.sbom.generator": `portcullis ${this.options.toolVersion}`,
+        },
+      }),
+    );
+    const manifestDigest = digestOf(manifest);
+    await registry.manifests.put(
+      repository,
+      manifestDigest,
+      manifest,
+      "application/vnd.oci.image.manifest.v1+json",
+      [],
+      SYSTEM_ACTOR,
+    );
+    return manifestDigest;
+  }
+
+  /**
+   * Matches every stored SBOM again when the advisory database has another revision than the one
+   * its report was made with. Returns how many reports changed.
+   */
+  async rematchIfChanged(): Promise<number> {
+    this.advisories?.close();
+    this.advisories = undefined;
+    this.advisoriesChecked = 0;
+    const advisories = this.database();
+    if (!advisories) return 0;
+    const revision = advisories.revision();
+    const stale = await this.options.store.stale(revision);
+    for (const { digest, sbom } of stale) {
+      const doc = readSbom(sbom.toString("utf8"));
+      const report = assessSbom(doc, { advisories, advisoryRevision: revision });
+      await this.options.store.rematched(digest, report, revision);
+    }
+    if (stale.length > 0)
+      this.options.logger.info({ reports: stale.length, revision }, "re-matched stored SBOMs");
+    return stale.length;
+  }
+
+  close(): void {
+    this.advisories?.close();
+    this.advisories = undefined;
+  }
+}
+
+function isImageManifestType(mediaType: string): boolean {
+  return (
+    mediaType === "application/vnd.oci.image.manifest.v1+json" ||
+    mediaType === "application/vnd.docker.distribution.manifest.v2+json"
+  );
+}
+
+/** A buffer as the async iterable body the upload service reads. */
+async function* once(bytes: Buffer): AsyncIterable<Uint8Array> {
+  yield bytes;
+}

@@ -1,0 +1,130 @@
+import type { Database } from "../../storage/index.js";
+import type { ScanReport } from "./report.js";
+
+export type ScanStatus = "queued" | "running" | "done" | "failed";
+
+export interface StoredScan {
+  digest: string;
+  status: ScanStatus;
+  repository: string;
+  error?: string;
+  sbomDigest?: string;
+  report?: ScanReport;
+  advisoryRevision?: string;
+  requestedAt: Date;
+  scannedAt?: Date;
+}
+
+/** The scan_reports table: the latest scan of each image digest. */
+export class ScanStore {
+  constructor(private readonly database: Database) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  /** Marks a digest as waiting to be scanned (again), remembering a repository that holds it. */
+  async request(digest: string, repository: string, at: Date): Promise<void> {
+    await this.db
+      .insertInto("scan_reports")
+      .values({ digest, repository, status: "queued", requested_at: at.getTime(), error: null })
+      .onConflict((oc) =>
+        oc
+          .column("digest")
+          .doUpdateSet({ status: "queued", repository, requested_at: at.getTime(), error: null }),
+      )
+      .execute();
+  }
+
+  async setStatus(digest: string, status: ScanStatus, error?: string): Promise<void> {
+    await this.db
+      .updateTable("scan_reports")
+      .set({ status, error: error ?? null })
+      .where("digest", "=", digest)
+      .execute();
+  }
+
+  async complete(
+    digest: string,
+    result: { sbom: Buffer; sbomDigest: string; report: ScanReport; advisoryRevision?: string; at: Date },
+  ): Promise<void> {
+    await this.db
+      .updateTable("scan_reports")
+      .set({
+        status: "done",
+        error: null,
+        sbom: result.sbom,
+        sbom_digest: result.sbomDigest,
+        report: JSON.stringify(result.report),
+        summary: JSON.stringify(result.report.summary),
+        advisory_revision: result.advisoryRevision ?? null,
+        scanned_at: result.at.getTime(),
+      })
+      .where("digest", "=", digest)
+      .execute();
+  }
+
+  /** Replaces the report of a finished scan after re-matching its stored SBOM. */
+  async rematched(digest: string, report: ScanReport, advisoryRevision: string | undefined): Promise<void> {
+    await this.db
+      .updateTable("scan_reports")
+      .set({
+        report: JSON.stringify(report),
+        summary: JSON.stringify(report.summary),
+        advisory_revision: advisoryRevision ?? null,
+      })
+      .where("digest", "=", digest)
+      .execute();
+  }
+
+  async get(digest: string): Promise<StoredScan | undefined> {
+    const row = await this.db
+      .selectFrom("scan_reports")
+      .selectAll()
+      .where("digest", "=", digest)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      digest: row.digest,
+      status: row.status,
+      repository: row.repository,
+      ...(row.error ? { error: row.error } : {}),
+      ...(row.sbom_digest ? { sbomDigest: row.sbom_digest } : {}),
+      ...(row.report ? { report: JSON.parse(row.report) as ScanReport } : {}),
+      ...(row.advisory_revision ? { advisoryRevision: row.advisory_revision } : {}),
+      requestedAt: new Date(Number(row.requested_at)),
+      ...(row.scanned_at === null ? {} : { scannedAt: new Date(Number(row.scanned_at)) }),
+    };
+  }
+
+  /** The stored CycloneDX SBOM of a finished scan. */
+  async sbom(digest: string): Promise<Buffer | undefined> {
+    const row = await this.db
+      .selectFrom("scan_reports")
+      .select("sbom")
+      .where("digest", "=", digest)
+      .executeTakeFirst();
+    return row?.sbom ? Buffer.from(row.sbom) : undefined;
+  }
+
+  /** Scans a crash interrupted (queued or running): enqueued again at start-up. */
+  async unfinished(): Promise<Array<{ digest: string; repository: string }>> {
+    return this.db
+      .selectFrom("scan_reports")
+      .select(["digest", "repository"])
+      .where("status", "in", ["queued", "running"])
+      .execute();
+  }
+
+  /** Finished scans matched against another advisory revision than `revision`, with their SBOM. */
+  async stale(revision: string): Promise<Array<{ digest: string; sbom: Buffer }>> {
+    const rows = await this.db
+      .selectFrom("scan_reports")
+      .select(["digest", "sbom", "advisory_revision"])
+      .where("status", "=", "done")
+      .execute();
+    return rows
+      .filter((row) => row.advisory_revision !== revision && row.sbom !== null)
+      .map((row) => ({ digest: row.digest, sbom: Buffer.from(row.sbom!) }));
+  }
+}

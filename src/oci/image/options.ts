@@ -1,0 +1,53 @@
+import type { FileReducer, FileSelector } from "./files.js";
+
+/** One cataloger's interest: which files it wants, and how to shrink their bytes. */
+export interface FileConsumer {
+  readonly select: FileSelector;
+  readonly reduce?: FileReducer;
+}
+
+export interface WalkLimits {
+  /** A selected file larger than this is not kept (warning). Default 64 MiB. */
+  readonly maxFileBytes: number;
+  /** Uncompressed bytes one layer may produce before the walk fails (LAYER_LIMIT_EXCEEDED). Default 32 GiB. */
+  readonly maxLayerBytes: number;
+  /**
+   * Uncompressed/compressed ratio above which a layer is treated as a decompression bomb and the
+   * walk fails (LAYER_LIMIT_EXCEEDED). Checked once a layer has produced `ratioFloorBytes`. Default 200.
+   */
+  readonly maxCompressionRatio: number;
+  /** The ratio is not judged before this many uncompressed bytes. Default 64 MiB. */
+  readonly ratioFloorBytes: number;
+  /** Tar entries in the whole image (all layers) before the walk fails. Default 2,000,000. */
+  readonly maxEntries: number;
+}
+
+export const DEFAULT_WALK_LIMITS: WalkLimits = {
+  maxFileBytes: 64 * 1024 * 1024,
+  maxLayerBytes: 32 * 1024 * 1024 * 1024,
+  maxCompressionRatio: 200,
+  ratioFloorBytes: 64 * 1024 * 1024,
+  maxEntries: 2_000_000,
+};
+
+export interface WalkProgress {
+  /** Zero-based index of the layer being read. */
+  layer: number;
+  layers: number;
+  /** Compressed bytes of this layer read so far. */
+  bytesRead: number;
+  /** The layer's compressed size from its descriptor. */
+  bytesTotal: number;
+}
+
+export interface WalkOptions {
+  readonly consumers?: readonly FileConsumer[];
+  readonly limits?: Partial<WalkLimits>;
+  readonly onProgress?: (progress: WalkProgress) => void;
+  /** Called for every warning as it happens; all warnings are also on `SquashedFileSystem.warnings`. */
+  readonly warn?: (message: string) => void;
+}
+
+export function resolveLimits(limits: Partial<WalkLimits> | undefined): WalkLimits {
+  return { ...DEFAULT_WALK_LIMITS, ...limits };
+}

@@ -1,0 +1,90 @@
+import type { Readable } from "node:stream";
+import type { Descriptor } from "../descriptor.js";
+import { ImageError } from "../errors.js";
+import type { OpenedImage } from "../sources/types.js";
+import { resolveLimits, type WalkOptions } from "./options.js";
+import { type LayerInfo, SquashedFileSystem } from "./squashed.js";
+import { TreeBuilder } from "./tree-builder.js";
+import { walkDirectory } from "./walk-directory.js";
+import { type LayerContext, walkLayer } from "./walk-layer.js";
+
+/** What the walker needs of an image: its layers, a way to open each, and optionally the config's history. */
+export interface WalkableImage {
+  readonly layers: readonly Descriptor[];
+  /** Must return the layer's blob verified against its descriptor (sources do, see verifyingStream). */
+  openLayer(index: number): Promise<Readable>;
+  readonly config?: { readonly parsed: { readonly history?: readonly HistoryLike[] } };
+}
+
+interface HistoryLike {
+  readonly created_by?: string;
+  readonly empty_layer?: boolean;
+}
+
+/**
+ * Squashes an image: streams each layer once, bottom to top, applying whiteouts, and keeps bytes
+ * only of files a consumer selects. A layer that fails (digest mismatch, truncation, a limit) fails
+ * the whole walk with an ImageError naming it: a partial file system could hide packages.
+ * A `dir:` image (kind "directory") is read with walkDirectory.
+ */
+export async function walkImage(
+  image: OpenedImage | WalkableImage,
+  options: WalkOptions = {},
+): Promise<SquashedFileSystem> {
+  if ("kind" in image && image.kind === "directory") return walkDirectory(image.root, options);
+  const layered = image as WalkableImage;
+  const limits = resolveLimits(options.limits);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.warn?.(message);
+  };
+  const layers = layerInfos(layered);
+  const tree = new TreeBuilder();
+  let entries = 0;
+  for (const layer of layers) {
+    tree.beginLayer(layer.index);
+    const ctx: LayerContext = {
+      index: layer.index,
+      layers: layers.length,
+      digest: layer.digest,
+      size: layer.size,
+      tree,
+      consumers: options.consumers ?? [],
+      limits,
+      entries,
+      warn,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
+    let stream: Readable;
+    try {
+      stream = await layered.openLayer(layer.index);
+    } catch (err) {
+      if (err instanceof ImageError) throw err;
+      throw new ImageError("IMAGE_UNREADABLE", `layer ${layer.index} (${layer.digest}) cannot be opened`, {
+        cause: err,
+      });
+    }
+    await walkLayer(stream, ctx);
+    entries = ctx.entries;
+    tree.endLayer();
+  }
+  return new SquashedFileSystem(tree.nodes, layers, warnings);
+}
+
+/** Layers with the build step that made each: history entries marked empty_layer make no layer. */
+function layerInfos(image: WalkableImage): LayerInfo[] {
+  const steps = (image.config?.parsed.history ?? []).filter((h) => h.empty_layer !== true);
+  const aligned = steps.length === image.layers.length;
+  return image.layers.map((descriptor, index) => {
+    const info: LayerInfo = {
+      index,
+      digest: descriptor.digest,
+      size: descriptor.size,
+      mediaType: descriptor.mediaType,
+    };
+    const createdBy = aligned ? steps[index]?.created_by : undefined;
+    if (createdBy !== undefined) info.createdBy = createdBy;
+    return info;
+  });
+}

@@ -1,0 +1,1 @@
+export { goBinaryCataloger } from "./cataloger.js";

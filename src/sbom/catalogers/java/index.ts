@@ -1,0 +1,1 @@
+export { javaCataloger } from "./cataloger.js";

@@ -1,0 +1,39 @@
+import type { FileInfo } from "../../../oci/index.js";
+import type { Cataloger } from "../cataloger.js";
+import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "./catalog-files.js";
+import { parseInstalledPackageJson } from "./package-json.js";
+import { parsePackageLock } from "./package-lock.js";
+import { npmFileKind } from "./paths.js";
+import { parsePnpmLock } from "./pnpm-lock.js";
+import { parseYarnLock } from "./yarn-lock.js";
+
+const parsers: Record<string, TextParser | undefined> = {
+  installed: (text) => parseInstalledPackageJson(text),
+  "package-lock": (text) => parsePackageLock(text),
+  "yarn-lock": (text, file, resolver) => parseYarnLock(text, file.path, resolver),
+  "pnpm-lock": (text) => parsePnpmLock(text),
+};
+
+const spec: LanguageCatalogerSpec = {
+  name: "npm",
+  type: "npm",
+  parserFor: (path) => parsers[npmFileKind(path) ?? ""],
+  purlParts: (name) => {
+    // purl-spec npm: the scope ("@babel") is the namespace, percent-encoded by packageurl-js.
+    const slash = name.startsWith("@") ? name.indexOf("/") : -1;
+    return slash > 0 ? [name.slice(0, slash), name.slice(slash + 1)] : [undefined, name];
+  },
+  // Lockfiles of large monorepos reach tens of megabytes; a manifest never comes close.
+  maxBytes: 128 * 1024 * 1024,
+};
+
+/**
+ * Node.js packages: installed packages' manifests under node_modules (global installs in
+ * /usr/lib/node_modules and /usr/local/lib/node_modules included) and the npm, Yarn and pnpm
+ * lockfiles of projects outside node_modules.
+ */
+export const npmCataloger: Cataloger = {
+  name: "npm",
+  wants: (file: FileInfo) => file.kind === "file" && npmFileKind(file.path) !== undefined,
+  catalog: (resolver, context) => catalogSelected(spec, resolver, context),
+};

@@ -1,0 +1,1 @@
+export { rustCataloger } from "./cataloger.js";

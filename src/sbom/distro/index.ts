@@ -1,0 +1,3 @@
+export { detectDistro, distroFileSelector, osReleaseToDistro } from "./detect.js";
+export { parseOsRelease } from "./os-release.js";
+export { distroQualifier } from "./purl-qualifier.js";

@@ -1,0 +1,22 @@
+import type { z } from "zod";
+import { SbomError } from "../errors.js";
+
+/** "components[3].licenses[0]" from a zod issue path. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out === "" ? "(document)" : out;
+}
+
+/** SBOM_INVALID naming the first problem's path, e.g. "CycloneDX components[2].name: must be a string". */
+export function invalidSbom(format: string, error: z.ZodError): SbomError {
+  const first = error.issues[0];
+  const where = first ? issuePath(first.path) : "(document)";
+  const message = first ? first.message : "invalid";
+  return new SbomError("SBOM_INVALID", `${format} ${where}: ${message}`, {
+    detail: error.issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })),
+  });
+}

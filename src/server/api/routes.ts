@@ -1,0 +1,65 @@
+import type { FastifyInstance } from "fastify";
+import type { Platform } from "../../app/index.js";
+import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
+import { authorize } from "../authorize.js";
+
+/**
+ * The management API under /api/v1/. Repository names hold slashes, so, as under /v2/, one wildcard
+ * route splits the path on its final keywords.
+ *
+ *   GET /api/v1/repositories/{name}/manifests/{digest}/vulnerabilities  the latest scan report
+ *   GET /api/v1/repositories/{name}/manifests/{digest}/sbom             the stored CycloneDX SBOM
+ */
+const VULNERABILITIES = /^(.+)\/manifests\/([^/]+)\/(vulnerabilities|sbom)$/;
+
+export function registerApiRoutes(app: FastifyInstance, platform: Platform): void {
+  app.get("/api/v1/repositories/*", async (request, reply) => {
+    const at = request.url.indexOf("?");
+    const path = (at === -1 ? request.url : request.url.slice(0, at)).slice("/api/v1/repositories/".length);
+    const match = path.match(VULNERABILITIES);
+    if (!match) {
+      return reply
+        .code(404)
+        .send({ errors: [{ code: "NOT_FOUND", message: `no such endpoint ${request.url.slice(0, 200)}` }] });
+    }
+    request.routeName = `api.${match[3]}`;
+    const repository = requireRepositoryName(decodeURIComponent(match[1]!));
+    const digest = requireDigest(decodeURIComponent(match[2]!)).value;
+    request.logRepository = repository;
+    request.logDigest = digest;
+    await authorize(platform, request, repository, "pull", false);
+    // 404 MANIFEST_UNKNOWN unless this repository holds the manifest: a report is never served
+    // through a repository the caller may read for an image it does not hold.
+    await platform.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
+    const scan = await platform.scans.get(digest);
+    if (!scan) {
+      return reply.code(404).send({
+        errors: [
+          {
+            code: "SCAN_UNKNOWN",
+            message: `${repository}@${digest} has not been scanned${platform.config.scan.onPush ? "" : " (scan.onPush is off)"}`,
+          },
+        ],
+      });
+    }
+    if (match[3] === "sbom") {
+      const sbom = await platform.scans.sbom(digest);
+      if (!sbom) {
+        return reply
+          .code(404)
+          .send({ errors: [{ code: "SCAN_UNKNOWN", message: `no SBOM yet (scan ${scan.status})` }] });
+      }
+      return reply.type("application/vnd.cyclonedx+json").send(sbom);
+    }
+    return reply.type("application/json").send({
+      digest: scan.digest,
+      status: scan.status,
+      requestedAt: scan.requestedAt.toISOString(),
+      ...(scan.scannedAt ? { scannedAt: scan.scannedAt.toISOString() } : {}),
+      ...(scan.error ? { error: scan.error } : {}),
+      ...(scan.sbomDigest ? { sbomReferrer: scan.sbomDigest } : {}),
+      ...(scan.advisoryRevision ? { advisoryRevision: scan.advisoryRevision } : {}),
+      ...(scan.report ? { report: scan.report } : {}),
+    });
+  });
+}

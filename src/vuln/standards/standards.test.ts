@@ -1,0 +1,179 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { VulnError } from "../errors.js";
+import { schemeForPackageType } from "../versioning/index.js";
+import { checkStandards, loadStandards, parseStandards, type StandardsPackage } from "./index.js";
+
+const EXAMPLE = fileURLToPath(new URL("../../../examples/standards/production.yaml", import.meta.url));
+
+const pkg = (
+  type: string,
+  name: string,
+  version: string,
+  path = "/var/lib/dpkg/status",
+): StandardsPackage => ({
+  type,
+  name,
+  version,
+  locations: [{ path, layerIndex: 0 }],
+});
+
+function errorOf(fn: () => unknown): VulnError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof VulnError) return err;
+    throw err;
+  }
+  throw new Error("expected a VulnError");
+}
+
+describe("standards file", () => {
+  it("loads the shipped example", () => {
+    const standards = loadStandards(EXAMPLE);
+    expect(standards.forbiddenPackages.length).toBeGreaterThan(3);
+    expect(standards.minimumVersions.find((m) => m.name === "bash" && m.type === "deb")?.version).toBe(
+      "4.3-7",
+    );
+    expect(standards.approvedBaseImages[0]?.name).toBe("docker.io/library/debian");
+  });
+
+  it("an empty file holds no standards", () => {
+    expect(parseStandards("", "s.yaml")).toEqual({
+      forbiddenPackages: [],
+      minimumVersions: [],
+      approvedBaseImages: [],
+      requireKnownBase: false,
+    });
+  });
+
+  it.each([
+    ["forbidenPackages: []\n", "s.yaml:1: forbidenPackages: unknown key"],
+    [
+      "minimumVersions:\n  - name: bash\n    version: 1\n  - name: curl\n",
+      "s.yaml:4: minimumVersions[1].version: expected a version",
+    ],
+    [
+      "forbiddenPackages:\n  - name: gcc\n    type: debian\n",
+      "s.yaml:3: forbiddenPackages[0].type: expected a package type",
+    ],
+    [
+      "approvedBaseImages:\n  - name: 'Not An Image'\n",
+      's.yaml:2: approvedBaseImages[0].name: "Not An Image" is not an image name',
+    ],
+    ["forbiddenPackages: [\n", "s.yaml:2: invalid YAML"],
+    ["requireKnownBase: maybe\n", "s.yaml:1: requireKnownBase: expected true or false"],
+  ])("names file, line and key for %j", (text, message) => {
+    const err = errorOf(() => parseStandards(text, "s.yaml"));
+    expect(err.code).toBe("STANDARDS_INVALID");
+    expect(err.message.startsWith(message)).toBe(true);
+  });
+
+  it("a missing file is a clear error", () => {
+    expect(errorOf(() => loadStandards("/nonexistent/standards.yaml")).message).toMatch(
+      /cannot read standards file/,
+    );
+  });
+});
+
+describe("checkStandards", () => {
+  const standards = parseStandards(
+    [
+      "forbiddenPackages:",
+      "  - { name: 'gcc*', type: deb, reason: compilers }",
+      "  - { name: GDB }",
+      "minimumVersions:",
+      "  - { name: bash, type: deb, version: '4.3-7', reason: shellshock, severity: critical }",
+      "  - { name: lodash, type: npm, version: 4.17.21 }",
+      "approvedBaseImages:",
+      "  - { name: debian, tags: ['12*'] }",
+    ].join("\n"),
+    "s.yaml",
+  );
+
+  it("finds a shellshock bash by dpkg ordering, not string ordering", () => {
+    const violations = checkStandards(
+      standards,
+      { packages: [pkg("deb", "bash", "4.2+dfsg-0.1+deb7u1"), pkg("deb", "bash", "4.3-11+deb8u2")] },
+      schemeForPackageType,
+    );
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({
+      rule: "minimum-version",
+      severity: "critical",
+      reason: "shellshock",
+    });
+    expect(violations[0]?.message).toBe(
+      "bash 4.2+dfsg-0.1+deb7u1 (/var/lib/dpkg/status) is older than the minimum 4.3-7",
+    );
+  });
+
+  it("uses each ecosystem's own scheme and type filter", () => {
+    const violations = checkStandards(
+      standards,
+      {
+        packages: [
+          pkg("npm", "lodash", "4.17.9", "/app/node_modules/lodash/package.json"),
+          pkg("npm", "lodash", "4.17.21", "/app/node_modules/lodash/package.json"),
+          pkg("pypi", "bash", "1.0", "/usr/lib/python3/dist-packages/bash-1.0.dist-info/METADATA"),
+        ],
+      },
+      schemeForPackageType,
+    );
+    expect(violations.map((v) => `${v.package?.name}@${v.package?.version}`)).toEqual(["lodash@4.17.9"]);
+  });
+
+  it("matches forbidden packages by glob, case-insensitively, and by type", () => {
+    const violations = checkStandards(
+      standards,
+      {
+        packages: [
+          pkg("deb", "gcc-12", "12.2.0-14"),
+          pkg("apk", "gcc", "13.2.1"),
+          pkg("apk", "gdb", "14.1-r0"),
+        ],
+      },
+      schemeForPackageType,
+    );
+    expect(violations.map((v) => `${v.rule}:${v.package?.type}/${v.package?.name}`)).toEqual([
+      "forbidden-package:deb/gcc-12",
+      "forbidden-package:apk/gdb",
+    ]);
+    expect(violations[0]?.reason).toBe("compilers");
+  });
+
+  it("reports a version it cannot compare instead of passing it silently", () => {
+    const violations = checkStandards(
+      standards,
+      { packages: [pkg("deb", "bash", "not a version!")] },
+      schemeForPackageType,
+    );
+    expect(violations[0]?.message).toMatch(/cannot be compared/);
+  });
+
+  it("checks the recorded base image against the approved list", () => {
+    const none = { packages: [] };
+    expect(
+      checkStandards(
+        standards,
+        { ...none, base: { name: "docker.io/library/debian:12.5" } },
+        schemeForPackageType,
+      ),
+    ).toEqual([]);
+    const [wrongTag] = checkStandards(
+      standards,
+      { ...none, base: { name: "debian:11" } },
+      schemeForPackageType,
+    );
+    expect(wrongTag?.message).toMatch(/approved, but not at "11"/);
+    const [unlisted] = checkStandards(
+      standards,
+      { ...none, base: { name: "ubuntu:22.04" } },
+      schemeForPackageType,
+    );
+    expect(unlisted?.message).toMatch(/not on the approved list/);
+    expect(checkStandards(standards, none, schemeForPackageType)).toEqual([]);
+    const strict = { ...standards, requireKnownBase: true };
+    expect(checkStandards(strict, none, schemeForPackageType)[0]?.message).toMatch(/cannot be determined/);
+  });
+});
