@@ -6,7 +6,7 @@
  * BENCH_TAGS (10000), BENCH_CONCURRENCY (16).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { RegistryClient } from "./client.js";
@@ -18,6 +18,7 @@ import {
   type TargetResult,
   type WorkloadResults,
 } from "./report.js";
+import { benchScan, renderScanSection } from "./scan.js";
 import {
   cleanupAll,
   cleanupAllSync,
@@ -82,7 +83,40 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
+const PARTS = ["registry", "lint", "scan", "trust"] as const;
+type Part = (typeof PARTS)[number];
+
+/** BENCH_PARTS=registry,lint,scan,trust (default all): the sections to measure this run. */
+function partsEnv(): Set<Part> {
+  const raw = process.env.BENCH_PARTS?.trim();
+  if (!raw) return new Set(PARTS);
+  const parts = new Set<Part>();
+  for (const word of raw.split(",")) {
+    const part = PARTS.find((p) => p === word.trim());
+    if (!part) throw new Error(`BENCH_PARTS must list ${PARTS.join(", ")}, got ${JSON.stringify(word)}`);
+    parts.add(part);
+  }
+  return parts;
+}
+
+/**
+ * docs/benchmarks.md holds one block per part between `<!-- part:NAME -->` markers; a run replaces
+ * the blocks of the parts it measured and keeps the others, so one part can be re-measured alone.
+ */
+function mergeSections(previous: string, fresh: Map<Part, string>): string {
+  const blocks = new Map<Part, string>();
+  for (const part of PARTS) {
+    const m = new RegExp(`<!-- part:${part} -->\\n([\\s\\S]*?)<!-- /part:${part} -->`).exec(previous);
+    if (m) blocks.set(part, m[1]!);
+  }
+  for (const [part, text] of fresh) blocks.set(part, text);
+  return PARTS.filter((p) => blocks.has(p))
+    .map((p) => `<!-- part:${p} -->\n${blocks.get(p)!.replace(/\n*$/, "\n")}<!-- /part:${p} -->\n`)
+    .join("\n");
+}
+
 async function main(): Promise<number> {
+  const parts = partsEnv();
   const config: BenchConfig = {
     bigMiB: intEnv("BENCH_BIG_MIB", 1024, 1),
     bigRounds: intEnv("BENCH_BIG_ROUNDS", 3, 1),
@@ -103,6 +137,7 @@ async function main(): Promise<number> {
   const order: TargetName[] = ["distribution", "portcullis"];
   const slots: Slot[] = [];
   for (const name of order) {
+    if (!parts.has("registry")) break;
     const slot: Slot = {
       name,
       status: "skipped",
@@ -195,7 +230,12 @@ async function main(): Promise<number> {
 
   // The Dockerfile linter (issue "Build"), beside Trivy's config scan; BENCH_LINT_FILES=0 skips it.
   const lintFiles = intEnv("BENCH_LINT_FILES", 10_000, 0);
-  const lint = lintFiles > 0 ? await benchLint(lintFiles, process.env.BENCH_TRIVY !== "0", log) : undefined;
+  const lint =
+    parts.has("lint") && lintFiles > 0
+      ? await benchLint(lintFiles, process.env.BENCH_TRIVY !== "0", log)
+      : undefined;
+  // The scanner (issue "Scan"): SBOMs beside Trivy's on two images built here, OSV import and matching.
+  const scan = parts.has("scan") ? await benchScan(log) : undefined;
 
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
@@ -212,7 +252,16 @@ async function main(): Promise<number> {
     config,
     only,
     targets: TARGET_NAMES.map((name) => {
-      const slot = slots.find((s) => s.name === name)!;
+      const slot = slots.find((s) => s.name === name) ?? {
+        status: "skipped" as const,
+        reason: "BENCH_PARTS",
+        version: null,
+        target: null,
+        idleRssMiB: null,
+        outputTail: null,
+        workloads: {},
+        bigBlobRounds: [],
+      };
       return {
         name,
         label: TARGET_LABELS[name],
@@ -228,17 +277,22 @@ async function main(): Promise<number> {
     }),
   };
 
-  const markdown = renderMarkdown(results) + (lint ? renderLintSection(lint) : "");
+  const fresh = new Map<Part, string>();
+  if (parts.has("registry")) fresh.set("registry", renderMarkdown(results));
+  if (lint) fresh.set("lint", renderLintSection(lint));
+  if (scan) fresh.set("scan", renderScanSection(scan));
+  const docsFile = join(REPO_ROOT, "docs", "benchmarks.md");
+  const markdown = mergeSections(existsSync(docsFile) ? readFileSync(docsFile, "utf8") : "", fresh);
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint }, null, 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "docs", "benchmarks.md"), markdown);
+  writeFileSync(docsFile, markdown);
   process.stdout.write(markdown);
   log(`bench: wrote docs/benchmarks.md and .bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
-  return slots.some((s) => s.status === "ok") ? 0 : 1;
+  return !parts.has("registry") || slots.some((s) => s.status === "ok") ? 0 : 1;
 }
 
 let interrupted = false;
