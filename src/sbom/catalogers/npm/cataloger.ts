@@ -1,5 +1,5 @@
 import type { FileInfo } from "../../../oci/index.js";
-import type { Cataloger } from "../cataloger.js";
+import type { Cataloger, FileResolver } from "../cataloger.js";
 import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "./catalog-files.js";
 import { parseInstalledPackageJson } from "./package-json.js";
 import { parsePackageLock } from "./package-lock.js";
@@ -9,10 +9,20 @@ import { parseYarnLock } from "./yarn-lock.js";
 
 const parsers: Record<string, TextParser | undefined> = {
   installed: (text) => parseInstalledPackageJson(text),
-  "package-lock": (text) => parsePackageLock(text),
+  "package-lock": (text, file, resolver) => parsePackageLock(text, installedBeside(file, resolver)),
   "yarn-lock": (text, file, resolver) => parseYarnLock(text, file.path, resolver),
   "pnpm-lock": (text) => parsePnpmLock(text),
 };
+
+/**
+ * When the project's node_modules is in the image, a lockfile entry counts only if its folder is there
+ * too; without node_modules, the lockfile is the only evidence and every entry counts.
+ */
+function installedBeside(lockfile: FileInfo, resolver: FileResolver): (key: string) => boolean {
+  const dir = lockfile.path.slice(0, lockfile.path.lastIndexOf("/"));
+  if (resolver.info(`${dir}/node_modules`) === undefined) return () => true;
+  return (key) => resolver.info(`${dir}/${key}`) !== undefined;
+}
 
 const spec: LanguageCatalogerSpec = {
   name: "npm",

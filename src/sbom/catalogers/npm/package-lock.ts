@@ -7,23 +7,32 @@ import { npmLicenses } from "./licenses.js";
  * folder under `packages` keyed by its path ("node_modules/a/node_modules/b"); v1 has only the
  * nested `dependencies` tree. v2 carries both, and `packages` is the one npm itself reads.
  * Entries flagged `dev` are left out: they are not installed by `npm ci --omit=dev`.
+ * `installed(key)` says whether a v2/v3 entry's folder exists beside the lockfile; when it says no,
+ * the entry is left out (an optional dependency for another platform, such as fsevents on Linux).
  */
-export function parsePackageLock(text: string): PackageDraft[] {
+export function parsePackageLock(
+  text: string,
+  installed: (key: string) => boolean = () => true,
+): PackageDraft[] {
   const lock: unknown = JSON.parse(text);
   if (!isRecord(lock)) throw new Error("lockfile is not a JSON object");
   const drafts = new Drafts();
-  if (isRecord(lock.packages)) fromPackages(lock.packages, drafts);
+  if (isRecord(lock.packages)) fromPackages(lock.packages, drafts, installed);
   else if (isRecord(lock.dependencies)) fromDependencyTree(lock.dependencies, drafts);
   return drafts.list;
 }
 
-function fromPackages(packages: Record<string, unknown>, drafts: Drafts): void {
+function fromPackages(
+  packages: Record<string, unknown>,
+  drafts: Drafts,
+  installed: (key: string) => boolean,
+): void {
   const marker = "node_modules/";
   for (const [key, entry] of Object.entries(packages)) {
     // "" is the project itself; keys without node_modules/ are workspace sources, and `link`
     // entries point at them: neither is a package fetched from a registry.
     const at = key.lastIndexOf(marker);
-    if (at < 0 || !isRecord(entry) || entry.dev === true || entry.link === true) continue;
+    if (at < 0 || !isRecord(entry) || entry.dev === true || entry.link === true || !installed(key)) continue;
     const name = stringOr(entry.name) || key.slice(at + marker.length);
     drafts.add(name, stringOr(entry.version), npmLicenses(entry), keysOf(entry.dependencies));
   }
