@@ -33,6 +33,7 @@ export interface ScanOnPushOptions {
 export class ScanOnPush {
   private advisories: AdvisoryDatabase | undefined;
   private advisoriesChecked = 0;
+  private readonly requesting = new Set<Promise<void>>();
 
   constructor(private readonly options: ScanOnPushOptions) {
     options.queue.work<{ digest: string; repository: string }>(
@@ -48,8 +49,20 @@ export class ScanOnPush {
   readonly onEvent = async (event: RegistryEvent): Promise<void> => {
     if (event.type !== "manifest.pushed" || event.subject !== undefined) return;
     if (!isImageManifestType(event.mediaType)) return;
-    await this.request(event.repository, event.digest);
+    const request = this.request(event.repository, event.digest);
+    this.requesting.add(request);
+    try {
+      await request;
+    } finally {
+      this.requesting.delete(request);
+    }
   };
+
+  /** Resolves once every push seen so far has been recorded and scanned (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.requesting.size > 0) await Promise.allSettled([...this.requesting]);
+    await this.options.queue.drain();
+  }
 
   async request(repository: string, digest: string): Promise<void> {
     await this.options.store.request(digest, repository, new Date());
