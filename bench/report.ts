@@ -334,7 +334,10 @@ export function renderMarkdown(r: BenchResults): string {
   line("  Both are started before the first workload; each workload runs against each server in turn,");
   line("  after `sync` so that no phase pays for the previous one's dirty pages.");
   line("- Portcullis runs with its defaults, which fsync every blob before it becomes visible;");
-  line("  Distribution never fsyncs. Portcullis is started as users start it (`bin/portcullis.js`).");
+  line("  Distribution never fsyncs. Portcullis is started as users start it (`bin/portcullis.js`), with");
+  line(
+    "  scan on push off (`PORTCULLIS_SCAN_ON_PUSH=false`): Distribution does not scan; the scanner is measured below.",
+  );
   line("- `big-blob`: one deterministic pseudo-random blob streamed as POST → a single chunked PATCH");
   line(
     "  (no Content-Length) → PUT `?digest=`, then pulled with GET; MiB/s = size / wall time. The timed pull",
