@@ -69,7 +69,11 @@ function sha256Tap(): { tap: Transform; digest: () => string; size: () => number
     },
   });
   let hex: string | undefined;
-  return { tap, digest: () => `sha256:${(hex ??= hash.digest("hex"))}`, size: () => size };
+  const digest = () => {
+    hex ??= hash.digest("hex");
+    return `sha256:${hex}`;
+  };
+  return { tap, digest, size: () => size };
 }
 
 /** Streams `tar` of a folder through gzip into the layout's blobs, hashing both sides. */
