@@ -1,5 +1,6 @@
 export { type BlobInfo, type ByteRange, resolveRange } from "./blobs.js";
 export { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from "./context.js";
+export { requireDigest } from "./digests.js";
 export type { Page, ReferrerDescriptor } from "./discovery.js";
 export { MAX_PAGE } from "./discovery.js";
 export { RegistryError, type RegistryErrorCode } from "./errors.js";
@@ -14,7 +15,6 @@ export {
 export type { GcOptions, GcReport } from "./gc.js";
 export type { HookVerdict, ManifestGetContext, ManifestPutContext, RegistryHooks } from "./hooks.js";
 export type { PutManifestResult, StoredManifest } from "./manifests.js";
-export { requireDigest } from "./digests.js";
 export { requireRepositoryName } from "./names.js";
 export { Registry, type RegistryDependencies } from "./registry.js";
 export type { Body, UploadStatus } from "./uploads.js";
