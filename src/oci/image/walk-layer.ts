@@ -184,7 +184,9 @@ async function onEntry(
     info.linkTarget = target.path;
     info.size = ctx.tree.nodes.get(target.path)?.info.size ?? 0;
   }
-  if (kind === "device") ctx.warn(`${name}: device file ${path} recorded, never read`);
+  // Base images carry /dev/null, /dev/console, ... (debootstrap, busybox): only a device elsewhere is odd.
+  if (kind === "device" && !path.startsWith("/dev/"))
+    ctx.warn(`${name}: device file ${path} recorded, never read`);
   const previous = ctx.tree.nodes.get(path)?.info;
   if (previous?.layerIndex === ctx.index && !(previous.kind === "directory" && kind === "directory")) {
     ctx.warn(`${name}: duplicate entry ${path}; the last one wins`);
