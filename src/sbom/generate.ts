@@ -50,7 +50,8 @@ export async function catalogFileSystem(
   for (const [index, cataloger] of catalogers.entries()) {
     const context = {
       ...(distro ? { distro } : {}),
-      warn: (message: string) => warn(`${cataloger.name}: ${message}`),
+      // Catalogers name themselves in their messages ("dpkg: /var/lib/dpkg/status: ...").
+      warn,
     };
     try {
       found.push(...(await cataloger.catalog(resolverFor(fs, index + 1), context)));

@@ -1,18 +1,23 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { fileInfoOf, scanImage, type TestFiles } from "../catalogers/testing.js";
 import type { Distro } from "../model.js";
-import { detectDistro, distroFileSelector } from "./detect.js";
+import { distroFileSelector } from "./detect.js";
 import { distroQualifier } from "./purl-qualifier.js";
-import { memoryResolver } from "./testing-resolver.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`testdata/${name}`, import.meta.url), "utf8");
 
+/**
+ * detectDistro as a scan runs it: the files become an image layer, the walker keeps what
+ * distroFileSelector selects, and catalogFileSystem detects the distro from that.
+ */
+async function distroOf(files: TestFiles): Promise<Distro | undefined> {
+  return (await scanImage(files, [])).distro;
+}
+
 /** An image as it usually is: /etc/os-release a relative symlink to the file in /usr/lib. */
-function imageWithOsRelease(text: string) {
-  return memoryResolver(
-    { "/etc/os-release": { symlink: "../usr/lib/os-release" }, "/usr/lib/os-release": text },
-    distroFileSelector,
-  );
+function imageWithOsRelease(text: string): TestFiles {
+  return { "/etc/os-release": { symlink: "../usr/lib/os-release" }, "/usr/lib/os-release": text };
 }
 
 describe("detectDistro from os-release", () => {
@@ -56,42 +61,42 @@ describe("detectDistro from os-release", () => {
     ],
     ["distroless.os-release", { id: "debian", versionId: "12", prettyName: "Distroless" }],
   ];
-  it.each(cases)("%s", (name, expected) => {
-    expect(detectDistro(imageWithOsRelease(fixture(name)))).toEqual(expected);
+  it.each(cases)("%s", async (name, expected) => {
+    expect(await distroOf(imageWithOsRelease(fixture(name)))).toEqual(expected);
   });
 
-  it("prefers /etc/os-release over /usr/lib/os-release when both are files", () => {
-    const resolver = memoryResolver({
+  it("prefers /etc/os-release over /usr/lib/os-release when both are files", async () => {
+    const distro = await distroOf({
       "/etc/os-release": "ID=custom\nVERSION_ID=1\n",
       "/usr/lib/os-release": fixture("debian-12.os-release"),
     });
-    expect(detectDistro(resolver)).toEqual({ id: "custom", versionId: "1" });
+    expect(distro).toEqual({ id: "custom", versionId: "1" });
   });
 
-  it("reads /usr/lib/os-release when /etc/os-release is missing", () => {
-    const resolver = memoryResolver({ "/usr/lib/os-release": fixture("alpine-3.19.os-release") });
-    expect(detectDistro(resolver)?.id).toBe("alpine");
+  it("reads /usr/lib/os-release when /etc/os-release is missing", async () => {
+    const distro = await distroOf({ "/usr/lib/os-release": fixture("alpine-3.19.os-release") });
+    expect(distro?.id).toBe("alpine");
   });
 
-  it("follows an absolute symlink", () => {
-    const resolver = memoryResolver({
+  it("follows an absolute symlink", async () => {
+    const distro = await distroOf({
       "/etc/os-release": { symlink: "/usr/lib/os-release" },
       "/usr/lib/os-release": "ID=wolfi\nVERSION_ID=20230201\n",
     });
-    expect(detectDistro(resolver)).toEqual({ id: "wolfi", versionId: "20230201" });
+    expect(distro).toEqual({ id: "wolfi", versionId: "20230201" });
   });
 
-  it("gives up on a symlink loop instead of hanging", () => {
-    const resolver = memoryResolver({
+  it("gives up on a symlink loop instead of hanging", async () => {
+    const distro = await distroOf({
       "/etc/os-release": { symlink: "os-release2" },
       "/etc/os-release2": { symlink: "os-release" },
     });
-    expect(detectDistro(resolver)).toBeUndefined();
+    expect(distro).toBeUndefined();
   });
 
-  it("falls through an os-release without ID to the release files", () => {
-    const resolver = memoryResolver({ "/etc/os-release": "NAME=Linux\n", "/etc/alpine-release": "3.4.6\n" });
-    expect(detectDistro(resolver)).toEqual({ id: "alpine", versionId: "3.4.6" });
+  it("falls through an os-release without ID to the release files", async () => {
+    const distro = await distroOf({ "/etc/os-release": "NAME=Linux\n", "/etc/alpine-release": "3.4.6\n" });
+    expect(distro).toEqual({ id: "alpine", versionId: "3.4.6" });
   });
 });
 
@@ -138,20 +143,13 @@ describe("detectDistro from older release files", () => {
     ["unknown vendor", { "/etc/redhat-release": "Foo release 1\n" }, undefined],
     ["nothing", {}, undefined],
   ];
-  it.each(cases)("%s", (_name, files, expected) => {
-    expect(detectDistro(memoryResolver(files, distroFileSelector))).toEqual(expected);
+  it.each(cases)("%s", async (_name, files, expected) => {
+    expect(await distroOf(files)).toEqual(expected);
   });
 });
 
 describe("distroFileSelector", () => {
-  const info = (path: string, size = 100) => ({
-    path,
-    kind: "file" as const,
-    size,
-    mode: 0o644,
-    layerIndex: 0,
-    layerDigest: "",
-  });
+  const info = (path: string, size = 100) => fileInfoOf(path, { size });
   it.each([
     ["/etc/os-release", true],
     ["/usr/lib/os-release", true],

@@ -1,33 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { distroFileSelector } from "../../distro/detect.js";
-import { memoryResolver } from "../../distro/testing-resolver.js";
-import type { Distro, Package } from "../../model.js";
+import { fileInfoOf, runCataloger, type TestFiles } from "../testing.js";
 import { stripConstraint } from "./dependencies.js";
 import { apkCataloger } from "./index.js";
 
 const read = (path: string): string => readFileSync(new URL(`testdata/${path}`, import.meta.url), "utf8");
-const alpine: Distro = { id: "alpine", versionId: "3.16.2" };
+/** The distro reaches the cataloger as in a scan: detected from the image's os-release. */
+const alpine: TestFiles = { "/etc/os-release": "ID=alpine\nVERSION_ID=3.16.2\n" };
 
-function run(installed: string, distro?: Distro, extra: Record<string, string> = {}) {
-  const warnings: string[] = [];
-  const resolver = memoryResolver(
-    { "/lib/apk/db/installed": installed, ...extra },
-    (file) => apkCataloger.wants(file) || distroFileSelector(file),
-  );
-  const packages = apkCataloger.catalog(resolver, { distro, warn: (m) => warnings.push(m) }) as Package[];
-  return { packages, warnings };
-}
+const run = (installed: string, os: TestFiles = {}) =>
+  runCataloger(apkCataloger, { ...os, "/lib/apk/db/installed": installed });
 
 describe("apkCataloger.wants", () => {
-  const info = (path: string) => ({
-    path,
-    kind: "file" as const,
-    size: 10,
-    mode: 0o644,
-    layerIndex: 0,
-    layerDigest: "",
-  });
+  const info = (path: string) => fileInfoOf(path, { size: 10 });
   it.each([
     ["/lib/apk/db/installed", true],
     ["/lib/apk/db/scripts.tar", false],
@@ -39,8 +24,8 @@ describe("apkCataloger.wants", () => {
 });
 
 describe("apkCataloger", () => {
-  it("reads syft's multiple-2 database and resolves so:, cmd: and /bin/sh dependencies", () => {
-    const { packages, warnings } = run(read("syft/multiple-2/lib/apk/db/installed"), alpine);
+  it("reads syft's multiple-2 database and resolves so:, cmd: and /bin/sh dependencies", async () => {
+    const { packages, warnings } = await run(read("syft/multiple-2/lib/apk/db/installed"), alpine);
     expect(warnings).toEqual([]);
     expect(packages).toHaveLength(14);
     const byName = new Map(packages.map((p) => [p.name, p]));
@@ -64,8 +49,8 @@ describe("apkCataloger", () => {
     ]);
   });
 
-  it("takes the distro from os-release when the context has none", () => {
-    const { packages } = run(read("syft/single"), undefined, {
+  it("takes the distro from os-release when the context has none", async () => {
+    const { packages } = await run(read("syft/single"), {
       "/etc/os-release": "ID=wolfi\nVERSION_ID=20230201\n",
     });
     expect(packages[0]!.purl).toBe(
@@ -75,20 +60,20 @@ describe("apkCataloger", () => {
     expect(packages[0]!.dependsOn).toBeUndefined();
   });
 
-  it("keeps empty D: and p: lines harmless", () => {
-    const { packages, warnings } = run(read("syft/empty-deps-and-provides"), alpine);
+  it("keeps empty D: and p: lines harmless", async () => {
+    const { packages, warnings } = await run(read("syft/empty-deps-and-provides"), alpine);
     expect(warnings).toEqual([]);
     expect(packages.map((p) => [p.name, p.version])).toEqual([["alpine-baselayout-data", "3.4.0-r0"]]);
   });
 
-  it("warns about trivy's record without a version and keeps the rest", () => {
-    const { packages, warnings } = run(read("trivy/apk"), alpine);
+  it("warns about trivy's record without a version and keeps the rest", async () => {
+    const { packages, warnings } = await run(read("trivy/apk"), alpine);
     expect(packages).toHaveLength(15);
     expect(warnings).toEqual([expect.stringContaining("invalidPackageWithoutAVersion has no version")]);
   });
 
-  it("warns about a corrupt database and keeps what it can read", () => {
-    const { packages, warnings } = run(read("syft/corrupt/lib/apk/db/installed"), alpine);
+  it("warns about a corrupt database and keeps what it can read", async () => {
+    const { packages, warnings } = await run(read("syft/corrupt/lib/apk/db/installed"), alpine);
     expect(packages.map((p) => p.name)).toEqual(["alpine-baselayout-data"]);
     expect(warnings).toHaveLength(1);
   });
@@ -103,14 +88,14 @@ describe("apkCataloger", () => {
     ["../syft/base", 1, 0],
     ["../syft/extra-file-attributes", 1, 0],
     ["../syft/multiple-1/lib/apk/db/installed", 4, 0],
-  ])("osv-scalibr %s: %i packages, %i warnings", (name, count, warningCount) => {
-    const { packages, warnings } = run(read(`osv-scalibr/${name}`), alpine);
+  ])("osv-scalibr %s: %i packages, %i warnings", async (name, count, warningCount) => {
+    const { packages, warnings } = await run(read(`osv-scalibr/${name}`), alpine);
     expect(packages).toHaveLength(count);
     expect(warnings).toHaveLength(warningCount);
   });
 
-  it("uses the package itself as source when there is no origin", () => {
-    const { packages } = run(read("osv-scalibr/no-origin"), alpine);
+  it("uses the package itself as source when there is no origin", async () => {
+    const { packages } = await run(read("osv-scalibr/no-origin"), alpine);
     expect(packages[0]!.source).toEqual({ name: "pkgname", version: "1.2.3" });
     expect(packages[0]!.purl).toBe("pkg:apk/alpine/pkgname@1.2.3?arch=x86_64&distro=alpine-3.16.2");
   });

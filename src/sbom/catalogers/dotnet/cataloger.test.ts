@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fileInfoOf, filesFromDir, runCataloger } from "../npm/testing-resolver.js";
+import { fileInfoOf, filesFromDir, runCataloger } from "../testing.js";
 import { dotnetCataloger } from "./cataloger.js";
 
 const fixture = (path: string): Buffer => readFileSync(new URL(`testdata/${path}`, import.meta.url));
@@ -59,7 +59,7 @@ describe("dotnet deps.json", () => {
   });
 
   it("skips project and reference-assembly libraries", async () => {
-    const { packages, warnings } = await runCataloger(dotnetCataloger, {
+    const { packages, warnings, layerDigests } = await runCataloger(dotnetCataloger, {
       "/app/MyApp.deps.json": fixture("MyApp.deps.json"),
     });
     expect(warnings).toEqual([]);
@@ -71,7 +71,7 @@ describe("dotnet deps.json", () => {
         purl: "pkg:nuget/Newtonsoft.Json@13.0.3",
         licenses: [],
         cataloger: "dotnet",
-        locations: [{ path: "/app/MyApp.deps.json", layerIndex: 0, layerDigest: "" }],
+        locations: [{ path: "/app/MyApp.deps.json", layerIndex: 0, layerDigest: layerDigests[0] }],
       },
     ]);
   });

@@ -1,6 +1,6 @@
 import type { FileInfo } from "../../../oci/index.js";
 import type { Cataloger } from "../cataloger.js";
-import { catalogSelected, type LanguageCatalogerSpec } from "../npm/catalog-files.js";
+import { catalogSelected, type LanguageCatalogerSpec } from "../language-files.js";
 import { parseDepsJson } from "./deps-json.js";
 
 export function isDepsJson(path: string): boolean {

@@ -1,4 +1,4 @@
-import { isRecord, keysOf, type PackageDraft, stringOr } from "../npm/catalog-files.js";
+import { isRecord, keysOf, type PackageDraft, stringOr } from "../language-files.js";
 
 /**
  * A .NET application's `<app>.deps.json` (github.com/dotnet/sdk/blob/main/documentation/specs/runtime-configuration-file.md).

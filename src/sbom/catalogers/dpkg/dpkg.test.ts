@@ -1,20 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { distroFileSelector } from "../../distro/detect.js";
-import { entriesFromDirectory, memoryResolver } from "../../distro/testing-resolver.js";
-import type { Distro, Package } from "../../model.js";
+import { fileInfoOf, filesFromDir, runCataloger, type TestFiles } from "../testing.js";
 import { dpkgCataloger } from "./index.js";
 
 const testdata = (path: string): string => new URL(`testdata/${path}`, import.meta.url).pathname;
 const read = (path: string): string => readFileSync(testdata(path), "utf8");
-const bookworm: Distro = { id: "debian", versionId: "12" };
+/** The distro reaches the cataloger as in a scan: detected from the image's os-release. */
+const bookworm: TestFiles = { "/etc/os-release": "ID=debian\nVERSION_ID=12\n" };
 
-function run(entries: Parameters<typeof memoryResolver>[0], distro?: Distro) {
-  const warnings: string[] = [];
-  const resolver = memoryResolver(entries, (file) => dpkgCataloger.wants(file) || distroFileSelector(file));
-  const packages = dpkgCataloger.catalog(resolver, { distro, warn: (m) => warnings.push(m) }) as Package[];
-  return { packages, warnings };
-}
+const run = (files: TestFiles, os: TestFiles = {}) => runCataloger(dpkgCataloger, { ...os, ...files });
 
 /** Sections of a txtar archive (golang.org/x/tools/txtar), as trivy stores its fixtures. */
 function txtar(path: string): Record<string, string> {
@@ -31,14 +25,7 @@ function txtar(path: string): Record<string, string> {
 }
 
 describe("dpkgCataloger.wants", () => {
-  const info = (path: string) => ({
-    path,
-    kind: "file" as const,
-    size: 10,
-    mode: 0o644,
-    layerIndex: 0,
-    layerDigest: "",
-  });
+  const info = (path: string) => fileInfoOf(path, { size: 10 });
   it.each([
     ["/var/lib/dpkg/status", true],
     ["/var/lib/dpkg/status.d/libc6", true],
@@ -57,8 +44,8 @@ describe("dpkgCataloger.wants", () => {
 });
 
 describe("dpkgCataloger on real images", () => {
-  it("reads the syft image-dpkg fixture with its copyright and os-release", () => {
-    const { packages, warnings } = run(entriesFromDirectory(testdata("syft/image-dpkg")));
+  it("reads the syft image-dpkg fixture with its copyright and os-release", async () => {
+    const { packages, warnings } = await run(filesFromDir(testdata("syft/image-dpkg")));
     expect(packages).toHaveLength(1);
     expect(packages[0]).toMatchObject({
       type: "deb",
@@ -81,8 +68,8 @@ describe("dpkgCataloger on real images", () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it("reads a distroless status.d entry and ignores its md5sums", () => {
-    const { packages, warnings } = run(entriesFromDirectory(testdata("syft/image-distroless-deb")), bookworm);
+  it("reads a distroless status.d entry and ignores its md5sums", async () => {
+    const { packages, warnings } = await run(filesFromDir(testdata("syft/image-distroless-deb")), bookworm);
     expect(warnings).toEqual([]);
     expect(packages).toEqual([
       {
@@ -103,14 +90,9 @@ describe("dpkgCataloger on real images", () => {
     ]);
   });
 
-  it("reads every status.d file, skipping deinstalled and unreadable entries", () => {
-    const { packages, warnings } = run(
-      Object.fromEntries(
-        Object.entries(entriesFromDirectory(testdata("syft/var/lib/dpkg/status.d"))).map(([p, b]) => [
-          `/var/lib/dpkg/status.d${p}`,
-          b,
-        ]),
-      ),
+  it("reads every status.d file, skipping deinstalled and unreadable entries", async () => {
+    const { packages, warnings } = await run(
+      filesFromDir(testdata("syft/var/lib/dpkg/status.d"), "/var/lib/dpkg/status.d"),
       bookworm,
     );
     const names = packages.map((p) => `${p.name}@${p.version}`).sort();
@@ -131,9 +113,9 @@ describe("dpkgCataloger on real images", () => {
     for (const warning of warnings) expect(warning).toMatch(/^dpkg: \/var\/lib\/dpkg\/status\.d\//);
   });
 
-  it("uses the ubuntu namespace on Ubuntu (trivy valid.txtar)", () => {
-    const ubuntu: Distro = { id: "ubuntu", versionId: "18.04" };
-    const { packages, warnings } = run(txtar("trivy/valid.txtar"), ubuntu);
+  it("uses the ubuntu namespace on Ubuntu (trivy valid.txtar)", async () => {
+    const ubuntu: TestFiles = { "/etc/os-release": "ID=ubuntu\nVERSION_ID=18.04\n" };
+    const { packages, warnings } = await run(txtar("trivy/valid.txtar"), ubuntu);
     expect(warnings).toEqual([]);
     const fdisk = packages.find((p) => p.name === "fdisk")!;
     expect(fdisk.purl).toBe(
@@ -149,8 +131,8 @@ describe("dpkgCataloger on real images", () => {
     ]);
   });
 
-  it("survives trivy's corrupted status file", () => {
-    const { packages } = run(txtar("trivy/corrupsed.txtar"), bookworm);
+  it("survives trivy's corrupted status file", async () => {
+    const { packages } = await run(txtar("trivy/corrupsed.txtar"), bookworm);
     expect(packages.length).toBeGreaterThan(0);
   });
 });
@@ -167,13 +149,13 @@ describe("dpkg status edge cases (osv-scalibr fixtures)", () => {
     ["nopackage", ["foo", "bar"]],
     ["noversion", ["foo", "bar"]],
   ];
-  it.each(cases)("%s", (name, expected) => {
-    const { packages } = run({ "/var/lib/dpkg/status": read(`osv-scalibr/dpkg/${name}`) }, bookworm);
+  it.each(cases)("%s", async (name, expected) => {
+    const { packages } = await run({ "/var/lib/dpkg/status": read(`osv-scalibr/dpkg/${name}`) }, bookworm);
     expect(packages.map((p) => p.name)).toEqual(expected);
   });
 
-  it("status.d: an entry without Status counts, a deinstalled one does not, md5sums is not read", () => {
-    const { packages } = run({
+  it("status.d: an entry without Status counts, a deinstalled one does not, md5sums is not read", async () => {
+    const { packages } = await run({
       "/var/lib/dpkg/status.d/foo": read("osv-scalibr/dpkg/status.d/foo"),
       "/var/lib/dpkg/status.d/foo.md5sums": read("osv-scalibr/dpkg/status.d/foo.md5sums"),
     });
@@ -182,15 +164,18 @@ describe("dpkg status edge cases (osv-scalibr fixtures)", () => {
     ]);
   });
 
-  it("valid: seven installed packages", () => {
-    const { packages, warnings } = run({ "/var/lib/dpkg/status": read("osv-scalibr/dpkg/valid") }, bookworm);
+  it("valid: seven installed packages", async () => {
+    const { packages, warnings } = await run(
+      { "/var/lib/dpkg/status": read("osv-scalibr/dpkg/valid") },
+      bookworm,
+    );
     expect(warnings).toEqual([]);
     expect(packages).toHaveLength(7);
   });
 
-  it("trailing newlines do not make empty packages", () => {
+  it("trailing newlines do not make empty packages", async () => {
     const text = read("osv-scalibr/dpkg/trailingnewlines");
-    const { packages, warnings } = run({ "/var/lib/dpkg/status": text }, bookworm);
+    const { packages, warnings } = await run({ "/var/lib/dpkg/status": text }, bookworm);
     expect(warnings).toEqual([]);
     expect(packages.length).toBe((text.match(/^Package:/gm) ?? []).length);
   });
@@ -203,8 +188,8 @@ describe("large real status files (claircore)", () => {
     ["vcpkg.status", 15, 9],
     ["postgresql.status", 3, 0],
     ["debian-only.status", 1, 0],
-  ])("%s has %i packages", (name, count, warningCount) => {
-    const { packages, warnings } = run({ "/var/lib/dpkg/status": read(`claircore/${name}`) }, bookworm);
+  ])("%s has %i packages", async (name, count, warningCount) => {
+    const { packages, warnings } = await run({ "/var/lib/dpkg/status": read(`claircore/${name}`) }, bookworm);
     expect(warnings).toHaveLength(warningCount);
     expect(packages).toHaveLength(count);
     for (const pkg of packages) expect(pkg.purl).toMatch(/^pkg:deb\/debian\//);

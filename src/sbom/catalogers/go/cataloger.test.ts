@@ -2,13 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { exe, ids, runCataloger } from "../testing.js";
 import { buildElf } from "./build-elf.js";
 import { readGoBuildInfo } from "./buildinfo.js";
 import { goBinaryCataloger, packagesOf } from "./cataloger.js";
-import { nameVersions, runCataloger } from "./testing-resolver.js";
 
 const testdata = (name: string) => readFileSync(join(import.meta.dirname, "testdata", name));
-const exe = (path: string, bytes: Buffer) => ({ path, bytes, mode: 0o755 });
 
 // The module list of trivy's test binaries (pkg/dependency/parser/golang/binary/parse_test.go).
 const trivyTest = [
@@ -29,16 +28,16 @@ describe("goBinaryCataloger on real Go executables", () => {
     // Built from a file (`go build x.go`): no main module, only the toolchain.
     ["goexperiment", ["stdlib@1.22.1"]],
   ])("%s", async (name, expected) => {
-    const run = await runCataloger(goBinaryCataloger, [exe(`/usr/bin/${name}`, testdata(name))]);
-    expect(nameVersions(run.packages)).toEqual(expected);
+    const run = await runCataloger(goBinaryCataloger, { [`/usr/bin/${name}`]: exe(testdata(name)) });
+    expect(ids(run.packages).sort()).toEqual(expected);
     expect(run.warnings).toEqual([]);
     expect(run.kept.get(`/usr/bin/${name}`)).toBeLessThan(2048);
   });
 
   it("describes the main module, dependencies and stdlib with purls and metadata", async () => {
-    const run = await runCataloger(goBinaryCataloger, [
-      exe("/app/server", testdata("main-version-via-ldflags.elf")),
-    ]);
+    const run = await runCataloger(goBinaryCataloger, {
+      "/app/server": exe(testdata("main-version-via-ldflags.elf")),
+    });
     const [main, stdlib] = run.packages;
     expect(main).toMatchObject({
       type: "golang",
@@ -59,7 +58,7 @@ describe("goBinaryCataloger on real Go executables", () => {
     });
     expect(stdlib).toMatchObject({ name: "stdlib", version: "1.22.1", purl: "pkg:golang/stdlib@1.22.1" });
 
-    const deps = await runCataloger(goBinaryCataloger, [exe("/app/test", testdata("test.elf"))]);
+    const deps = await runCataloger(goBinaryCataloger, { "/app/test": exe(testdata("test.elf")) });
     const xerrors = deps.packages.find((p) => p.name === "golang.org/x/xerrors");
     expect(xerrors?.purl).toBe("pkg:golang/golang.org/x/xerrors@v0.0.0-20200804184101-5ec99f83aff1");
     expect(xerrors?.metadata?.h1Digest).toBe("h1:go1bK/D/BFZV2I8cIQd1NKEZ+0owSTG1fDTci4IqFcE=");
@@ -67,12 +66,12 @@ describe("goBinaryCataloger on real Go executables", () => {
   });
 
   it("wants executables only, and keeps nothing of non-Go files", async () => {
-    const run = await runCataloger(goBinaryCataloger, [
-      { path: "/usr/bin/go-app", bytes: testdata("test.elf"), mode: 0o644 }, // no exec bit: not wanted
-      exe("/usr/bin/script", Buffer.from("#!/bin/sh\necho hello, this is not a binary at all............\n")),
-      exe("/usr/bin/rusty", readFileSync(join(import.meta.dirname, "../rust/testdata/test.elf"))),
-      { path: "/win/tool.exe", bytes: testdata("test.exe"), mode: 0o644 },
-    ]);
+    const run = await runCataloger(goBinaryCataloger, {
+      "/usr/bin/go-app": testdata("test.elf"), // mode 0o644, no exec bit: not wanted
+      "/usr/bin/script": exe("#!/bin/sh\necho hello, this is not a binary at all............\n"),
+      "/usr/bin/rusty": exe(readFileSync(join(import.meta.dirname, "../rust/testdata/test.elf"))),
+      "/win/tool.exe": testdata("test.exe"),
+    });
     expect([...run.kept.keys()]).toEqual(["/win/tool.exe"]);
     expect(run.packages.filter((p) => p.name === "stdlib").map((p) => p.locations[0]?.path)).toEqual([
       "/win/tool.exe",
@@ -105,8 +104,8 @@ describe("build info layouts (hand-built ELF files)", () => {
     const elf = buildElf([
       { name: ".go.buildinfo", addr: 0x1000, data: inline("go1.21.5", wrapped), writable: true },
     ]);
-    const run = await runCataloger(goBinaryCataloger, [exe("/bin/app", elf)]);
-    expect(nameVersions(run.packages)).toEqual([
+    const run = await runCataloger(goBinaryCataloger, { "/bin/app": exe(elf) });
+    expect(ids(run.packages).sort()).toEqual([
       "example.com/fork@v1.2.1",
       "example.com/local@(devel)",
       "example.com@v0.0.0-20240102030405-0123456789ab",
@@ -162,7 +161,7 @@ describe("build info layouts (hand-built ELF files)", () => {
     header[14] = 8;
     header.writeBigUInt64LE(0xdead0000n, 16);
     const elf = buildElf([{ name: ".go.buildinfo", addr: 0x1000, data: header, writable: true }]);
-    const run = await runCataloger(goBinaryCataloger, [exe("/bin/broken", elf)]);
+    const run = await runCataloger(goBinaryCataloger, { "/bin/broken": exe(elf) });
     expect(run.packages).toEqual([]);
     expect(run.warnings).toEqual([
       "go-binary: /bin/broken: Go build info unreadable: Go version pointer does not resolve",
@@ -180,8 +179,8 @@ describe("other containers", () => {
     header.writeUInt32BE(4096, 16); // offset
     header.writeUInt32BE(slice.length, 20); // size
     header.writeUInt32BE(12, 24); // alignment 2^12
-    const run = await runCataloger(goBinaryCataloger, [exe("/bin/fat", Buffer.concat([header, slice]))]);
-    expect(nameVersions(run.packages)).toEqual(trivyTest);
+    const run = await runCataloger(goBinaryCataloger, { "/bin/fat": exe(Buffer.concat([header, slice])) });
+    expect(ids(run.packages).sort()).toEqual(trivyTest);
   });
 
   it("does not mistake a Java class file (same magic) for a fat binary", () => {
@@ -194,7 +193,7 @@ describe("other containers", () => {
   it("reports no stdlib for a development toolchain", () => {
     const file = { path: "/x", kind: "file" as const, size: 0, mode: 0o755, layerIndex: 0, layerDigest: "" };
     const packages = packagesOf(file, "devel go1.23-abc123 Tue Jan 2 2024", "mod\texample.com/a\tv1.0.0\t\n");
-    expect(nameVersions(packages)).toEqual(["example.com/a@v1.0.0"]);
+    expect(ids(packages).sort()).toEqual(["example.com/a@v1.0.0"]);
     expect(packages[0]?.dependsOn).toEqual([]);
   });
 });

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { Package } from "../../model.js";
+import { filesFromDir, ids, runCataloger } from "../testing.js";
 import { npmCataloger } from "./cataloger.js";
-import { filesFromDir, ids, runCataloger } from "./testing-resolver.js";
 
 const fixture = (path: string): Buffer => readFileSync(new URL(`testdata/${path}`, import.meta.url));
 
 describe("npm installed packages", () => {
   it("reads manifests of global and nested installs and nothing deeper inside a package", async () => {
-    const { packages, warnings, selected } = await runCataloger(npmCataloger, {
+    const { packages, warnings, selected, layerDigests } = await runCataloger(npmCataloger, {
       "/usr/lib/node_modules/npm/package.json": fixture("pkg-json/package.json"),
       "/usr/lib/node_modules/npm/node_modules/@actions/core/package.json": fixture(
         "pkg-lock/node_modules/@actions/core/package.json",
@@ -31,7 +32,9 @@ describe("npm installed packages", () => {
         purl: "pkg:npm/cowsay@1.4.0",
         licenses: ["MIT"],
         cataloger: "npm",
-        locations: [{ path: "/app/node_modules/cowsay/package.json", layerIndex: 0, layerDigest: "" }],
+        locations: [
+          { path: "/app/node_modules/cowsay/package.json", layerIndex: 0, layerDigest: layerDigests[0] },
+        ],
         dependsOn: 4,
       },
       {
@@ -45,7 +48,7 @@ describe("npm installed packages", () => {
           {
             path: "/usr/lib/node_modules/npm/node_modules/@actions/core/package.json",
             layerIndex: 0,
-            layerDigest: "",
+            layerDigest: layerDigests[0],
           },
         ],
         dependsOn: 1,
@@ -57,7 +60,9 @@ describe("npm installed packages", () => {
         purl: "pkg:npm/npm@6.14.6",
         licenses: ["Artistic-2.0"],
         cataloger: "npm",
-        locations: [{ path: "/usr/lib/node_modules/npm/package.json", layerIndex: 0, layerDigest: "" }],
+        locations: [
+          { path: "/usr/lib/node_modules/npm/package.json", layerIndex: 0, layerDigest: layerDigests[0] },
+        ],
         dependsOn: 115,
       },
     ]);
@@ -211,6 +216,41 @@ describe("npm lockfiles", () => {
       "/app/pnpm-lock.yaml": fixture("pnpm-v9-snapshots/pnpm-lock.yaml"),
     });
     expect(packages[0]!.dependsOn).toEqual(["path-key", "shebang-command", "which"]);
+  });
+});
+
+describe("npm lockfile entries against node_modules", () => {
+  // fsevents is an optional, macOS-only dependency: npm records it in the lockfile but installs it
+  // only on macOS, so a Linux image has no node_modules/fsevents folder.
+  const lockfile = JSON.stringify({
+    name: "app",
+    lockfileVersion: 3,
+    packages: {
+      "": { name: "app", dependencies: { lodash: "^4.17.21" }, optionalDependencies: { fsevents: "^2.3.3" } },
+      "node_modules/fsevents": { version: "2.3.3", optional: true, os: ["darwin"], license: "MIT" },
+      "node_modules/lodash": { version: "4.17.21", license: "MIT" },
+    },
+  });
+  const fromLockfile = (packages: readonly Package[]) =>
+    ids(packages.filter((pkg) => pkg.locations.some((l) => l.path === "/app/package-lock.json")));
+
+  it("reports only entries whose folder exists when node_modules is beside the lockfile", async () => {
+    const { packages, merged, warnings } = await runCataloger(npmCataloger, {
+      "/app/package-lock.json": lockfile,
+      "/app/node_modules/lodash/package.json": '{"name": "lodash", "version": "4.17.21", "license": "MIT"}',
+    });
+    expect(warnings).toEqual([]);
+    expect(fromLockfile(packages)).toEqual(["lodash@4.17.21"]);
+    // The lockfile entry and the installed manifest are one package in the SBOM, with both locations.
+    expect(merged.map((pkg) => [pkg.name, pkg.locations.map((l) => l.path)])).toEqual([
+      ["lodash", ["/app/node_modules/lodash/package.json", "/app/package-lock.json"]],
+    ]);
+  });
+
+  it("reports every entry when the image has no node_modules beside the lockfile", async () => {
+    const { packages, warnings } = await runCataloger(npmCataloger, { "/app/package-lock.json": lockfile });
+    expect(warnings).toEqual([]);
+    expect(fromLockfile(packages)).toEqual(["fsevents@2.3.3", "lodash@4.17.21"]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { FileInfo } from "../../../oci/index.js";
 import type { Cataloger, FileResolver } from "../cataloger.js";
-import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "./catalog-files.js";
+import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "../language-files.js";
 import { parseInstalledPackageJson } from "./package-json.js";
 import { parsePackageLock } from "./package-lock.js";
 import { npmFileKind } from "./paths.js";

@@ -1,4 +1,4 @@
-import { isRecord } from "./catalog-files.js";
+import { isRecord } from "../language-files.js";
 
 /**
  * Licences as package.json and package-lock.json record them: `license` as an SPDX string (the

@@ -1,4 +1,4 @@
-import { isRecord, keysOf, type PackageDraft, stringOr } from "./catalog-files.js";
+import { isRecord, keysOf, type PackageDraft, stringOr } from "../language-files.js";
 import { npmLicenses } from "./licenses.js";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { fileInfoOf } from "../testing.js";
 import { npmCataloger } from "./cataloger.js";
-import { fileInfoOf } from "./testing-resolver.js";
 
 describe("npm file selection", () => {
   it.each([

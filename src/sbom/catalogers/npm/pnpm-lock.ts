@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { isRecord, keysOf, type PackageDraft, stringOr } from "./catalog-files.js";
+import { isRecord, keysOf, type PackageDraft, stringOr } from "../language-files.js";
 import { Drafts } from "./package-lock.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { FileResolver } from "../cataloger.js";
-import { isRecord, keysOf, type PackageDraft, textOf } from "./catalog-files.js";
+import { isRecord, keysOf, type PackageDraft, textOf } from "../language-files.js";
 import { Drafts, unalias } from "./package-lock.js";
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fileInfoOf, filesFromDir, runCataloger } from "../npm/testing-resolver.js";
+import { fileInfoOf, filesFromDir, runCataloger } from "../testing.js";
 import { phpCataloger } from "./cataloger.js";
 
 const fixture = (path: string): Buffer => readFileSync(new URL(`testdata/${path}`, import.meta.url));
@@ -46,13 +46,13 @@ describe("php composer packages", () => {
   // Composer 2 lists behat/mink among dev-package-names; it is on disk all the same, so it is reported.
   it.each(["composer_1/installed.json", "composer_2/installed.json"])("reads %s", async (path) => {
     const at = "/var/www/html/vendor/composer/installed.json";
-    const { packages, warnings } = await runCataloger(phpCataloger, { [at]: fixture(path) });
+    const { packages, warnings, layerDigests } = await runCataloger(phpCataloger, { [at]: fixture(path) });
     expect(warnings).toEqual([]);
     expect(packages).toEqual(
       installed.map((pkg) => ({
         ...pkg,
         cataloger: "php",
-        locations: [{ path: at, layerIndex: 0, layerDigest: "" }],
+        locations: [{ path: at, layerIndex: 0, layerDigest: layerDigests[0] }],
       })),
     );
   });

@@ -1,6 +1,6 @@
 import type { FileInfo } from "../../../oci/index.js";
 import type { Cataloger } from "../cataloger.js";
-import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "../npm/catalog-files.js";
+import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "../language-files.js";
 import { parseComposerLock, parseInstalledJson } from "./composer.js";
 
 export function phpParserFor(path: string): TextParser | undefined {

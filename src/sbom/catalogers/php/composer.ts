@@ -1,4 +1,4 @@
-import { isRecord, keysOf, type PackageDraft, stringOr } from "../npm/catalog-files.js";
+import { isRecord, keysOf, type PackageDraft, stringOr } from "../language-files.js";
 
 /**
  * Composer's records of packages: `vendor/composer/installed.json` (what is installed; Composer 1

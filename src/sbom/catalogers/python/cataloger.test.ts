@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fileInfoOf, filesFromDir, ids, runCataloger } from "../npm/testing-resolver.js";
+import { fileInfoOf, filesFromDir, ids, runCataloger } from "../testing.js";
 import { pythonCataloger } from "./cataloger.js";
 import { normalizePythonName, requirementNames } from "./metadata.js";
 
@@ -34,7 +34,7 @@ describe("python file selection", () => {
 
 describe("python metadata", () => {
   it("reads installed distributions with exact fields", async () => {
-    const { packages, warnings } = await runCataloger(pythonCataloger, {
+    const { packages, warnings, layerDigests } = await runCataloger(pythonCataloger, {
       [`${SITE}/Pygments-2.6.1.dist-info/METADATA`]: fixture("syft/pygments.METADATA"),
       [`${SITE}/requests-2.22.0.egg-info/PKG-INFO`]: fixture("syft/requests.PKG-INFO"),
       "/usr/lib/python2.7/lib-dynload/Python-2.7.egg-info": fixture("syft/Python-2.7.egg-info"),
@@ -50,7 +50,9 @@ describe("python metadata", () => {
     expect(packages[1]).toMatchObject({
       type: "pypi",
       cataloger: "python",
-      locations: [{ path: `${SITE}/Pygments-2.6.1.dist-info/METADATA`, layerIndex: 0, layerDigest: "" }],
+      locations: [
+        { path: `${SITE}/Pygments-2.6.1.dist-info/METADATA`, layerIndex: 0, layerDigest: layerDigests[0] },
+      ],
     });
   });
 

@@ -24,7 +24,7 @@ export interface BerkeleyDbValues {
 }
 
 function invalid(message: string): SbomError {
-  return new SbomError("SBOM_INVALID", `Berkeley DB: ${message}`);
+  return new SbomError("PACKAGE_DB_INVALID", `Berkeley DB: ${message}`);
 }
 
 export function readBerkeleyDbHash(file: Uint8Array): BerkeleyDbValues {

@@ -40,11 +40,13 @@ describe("readRpmDatabase", () => {
     expect(warnings).toEqual(["header 0 has no name or version"]);
   });
 
-  it("throws SBOM_INVALID for an SQLite file without the Packages table", () => {
+  it("throws PACKAGE_DB_INVALID for an SQLite file without the Packages table", () => {
     const db = new Database(":memory:");
     db.exec("CREATE TABLE Other (x)");
     const bytes = db.serialize();
     db.close();
-    expect(() => readRpmDatabase("sqlite", bytes)).toThrow(expect.objectContaining({ code: "SBOM_INVALID" }));
+    expect(() => readRpmDatabase("sqlite", bytes)).toThrow(
+      expect.objectContaining({ code: "PACKAGE_DB_INVALID" }),
+    );
   });
 });

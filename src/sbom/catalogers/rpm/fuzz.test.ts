@@ -23,7 +23,7 @@ function onlyDomainErrors(run: () => unknown): void {
     run();
   } catch (error) {
     if (!(error instanceof SbomError)) throw error;
-    expect(error.code).toBe("SBOM_INVALID");
+    expect(error.code).toBe("PACKAGE_DB_INVALID");
   }
 }
 

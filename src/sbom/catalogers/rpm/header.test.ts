@@ -50,13 +50,13 @@ describe("rpm header", () => {
     ["an unterminated string", (b) => b.map((byte, i) => (i >= b.length - 30 && byte === 0 ? 65 : byte))],
     ["a string array count larger than the data", (b) => setU32(b, 8 + 8 * 16 + 12, 0xffffffff)],
   ];
-  it.each(malformed)("throws SBOM_INVALID for %s", (_name, corrupt) => {
+  it.each(malformed)("throws PACKAGE_DB_INVALID for %s", (_name, corrupt) => {
     const blob = corrupt(Uint8Array.from(buildHeader(bash)));
     expect(() => rpmEntryFromHeader(blob)).toThrow(SbomError);
     try {
       rpmEntryFromHeader(blob);
     } catch (error) {
-      expect((error as SbomError).code).toBe("SBOM_INVALID");
+      expect((error as SbomError).code).toBe("PACKAGE_DB_INVALID");
     }
   });
 });

@@ -46,12 +46,12 @@ const ENTRY_SIZE = 16;
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 function invalid(message: string): SbomError {
-  return new SbomError("SBOM_INVALID", `rpm header: ${message}`);
+  return new SbomError("PACKAGE_DB_INVALID", `rpm header: ${message}`);
 }
 
 /**
  * Reads the wanted tags of one header blob. Unknown tags are skipped without being decoded;
- * a malformed blob throws SbomError (SBOM_INVALID).
+ * a malformed blob throws SbomError (PACKAGE_DB_INVALID).
  */
 export function parseRpmHeader(blob: Uint8Array, wanted: ReadonlySet<number>): Map<number, RpmTagValue> {
   if (blob.length < 8) throw invalid(`blob of ${blob.length} bytes is shorter than its 8-byte preamble`);

@@ -22,7 +22,7 @@ export interface NdbBlobs {
 }
 
 function invalid(message: string): SbomError {
-  return new SbomError("SBOM_INVALID", `rpm NDB: ${message}`);
+  return new SbomError("PACKAGE_DB_INVALID", `rpm NDB: ${message}`);
 }
 
 export function readNdb(file: Uint8Array): NdbBlobs {

@@ -1,29 +1,17 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { memoryResolver } from "../../distro/testing-resolver.js";
-import type { Distro, Package } from "../../model.js";
+import { fileInfoOf, runCataloger, type TestFiles } from "../testing.js";
 import { readRpmDatabase } from "./database.js";
 import { parseSourceRpm, type RpmEntry, rpmEvr } from "./entry.js";
 import { rpmCataloger } from "./index.js";
 
 const fixture = (path: string): Buffer => readFileSync(new URL(`testdata/${path}`, import.meta.url));
 
-function run(entries: Record<string, Buffer | string>, distro?: Distro) {
-  const warnings: string[] = [];
-  const resolver = memoryResolver(entries, rpmCataloger.wants);
-  const packages = rpmCataloger.catalog(resolver, { distro, warn: (m) => warnings.push(m) }) as Package[];
-  return { packages, warnings };
-}
+/** `os` is an os-release file: the distro reaches the cataloger as in a scan, detected from it. */
+const run = (files: TestFiles, os: TestFiles = {}) => runCataloger(rpmCataloger, { ...os, ...files });
 
 describe("rpmCataloger.wants", () => {
-  const info = (path: string) => ({
-    path,
-    kind: "file" as const,
-    size: 10,
-    mode: 0o644,
-    layerIndex: 0,
-    layerDigest: "",
-  });
+  const info = (path: string) => fileInfoOf(path, { size: 10 });
   it.each([
     ["/var/lib/rpm/Packages", true],
     ["/var/lib/rpm/Packages.db", true],
@@ -190,17 +178,17 @@ describe("rpm databases (go-rpmdb fixtures)", () => {
     ]);
   });
 
-  it("a file that is no database is one warning", () => {
-    const { packages, warnings } = run({ "/var/lib/rpm/Packages": fixture("syft/bad/bad.rpm") });
+  it("a file that is no database is one warning", async () => {
+    const { packages, warnings } = await run({ "/var/lib/rpm/Packages": fixture("syft/bad/bad.rpm") });
     expect(packages).toEqual([]);
     expect(warnings).toEqual([expect.stringMatching(/^rpm: \/var\/lib\/rpm\/Packages: Berkeley DB:/)]);
   });
 });
 
 describe("rpmCataloger", () => {
-  const mariner: Distro = { id: "mariner", versionId: "2.0" };
-  it("builds packages with EVR versions, purls, sources and resolved dependencies", () => {
-    const { packages, warnings } = run(
+  const mariner: TestFiles = { "/etc/os-release": "ID=mariner\nVERSION_ID=2.0\n" };
+  it("builds packages with EVR versions, purls, sources and resolved dependencies", async () => {
+    const { packages, warnings } = await run(
       { "/var/lib/rpm/rpmdb.sqlite": fixture("go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite") },
       mariner,
     );
@@ -221,10 +209,9 @@ describe("rpmCataloger", () => {
     expect(packages.some((p) => p.name === "gpg-pubkey")).toBe(false);
   });
 
-  it("writes the epoch into version and purl", () => {
-    const withEpoch = run(
-      { "/var/lib/rpm/rpmdb.sqlite": fixture("go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite") },
-      mariner,
+  it("writes the epoch into version and purl", async () => {
+    const withEpoch = (
+      await run({ "/var/lib/rpm/rpmdb.sqlite": fixture("go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite") }, mariner)
     ).packages.filter((p) => p.metadata?.epoch !== undefined);
     for (const pkg of withEpoch) {
       expect(pkg.version.startsWith(`${pkg.metadata!.epoch}:`)).toBe(true);
@@ -232,9 +219,9 @@ describe("rpmCataloger", () => {
     }
   });
 
-  it("merges a package found in two databases into one with two locations", () => {
+  it("merges a package found in two databases into one with two locations", async () => {
     const db = fixture("go-rpmdb/libuuid/Packages");
-    const { packages } = run({ "/var/lib/rpm/Packages": db, "/usr/share/rpm/Packages": db });
+    const { packages } = await run({ "/var/lib/rpm/Packages": db, "/usr/share/rpm/Packages": db });
     expect(packages).toHaveLength(1);
     expect(packages[0]!.locations.map((l) => l.path)).toEqual([
       "/usr/share/rpm/Packages",

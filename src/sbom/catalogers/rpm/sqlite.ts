@@ -11,7 +11,7 @@ import { SbomError } from "../../errors.js";
  */
 export function readRpmSqlite(file: Uint8Array): Uint8Array[] {
   if (file.length < 100 || Buffer.from(file.subarray(0, 16)).toString("latin1") !== "SQLite format 3\0") {
-    throw new SbomError("SBOM_INVALID", "rpm SQLite: not an SQLite 3 database");
+    throw new SbomError("PACKAGE_DB_INVALID", "rpm SQLite: not an SQLite 3 database");
   }
   const copy = Buffer.from(file);
   if (copy[18] === 2) copy[18] = 1;
@@ -22,7 +22,7 @@ export function readRpmSqlite(file: Uint8Array): Uint8Array[] {
     const rows = db.prepare("SELECT blob FROM Packages ORDER BY hnum").raw().all() as unknown[][];
     return rows.map((row) => row[0]).filter((blob): blob is Buffer => Buffer.isBuffer(blob));
   } catch (error) {
-    throw new SbomError("SBOM_INVALID", `rpm SQLite: ${(error as Error).message}`, { cause: error });
+    throw new SbomError("PACKAGE_DB_INVALID", `rpm SQLite: ${(error as Error).message}`, { cause: error });
   } finally {
     db?.close();
   }

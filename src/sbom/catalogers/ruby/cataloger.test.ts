@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fileInfoOf, filesFromDir, ids, runCataloger } from "../npm/testing-resolver.js";
+import { fileInfoOf, filesFromDir, ids, runCataloger } from "../testing.js";
 import { rubyCataloger } from "./cataloger.js";
 import { rubyStrings } from "./gemspec.js";
 
@@ -30,7 +30,7 @@ describe("ruby file selection", () => {
 
 describe("ruby gems", () => {
   it("reads installed gem specifications", async () => {
-    const { packages, warnings } = await runCataloger(rubyCataloger, {
+    const { packages, warnings, layerDigests } = await runCataloger(rubyCataloger, {
       [`${GEM_HOME}/specifications/bundler-2.1.4.gemspec`]: fixture("bundler.gemspec"),
       [`${GEM_HOME}/specifications/formatador-1.1.0.gemspec`]: fixture("formatador.gemspec"),
     });
@@ -44,7 +44,11 @@ describe("ruby gems", () => {
         licenses: ["MIT"],
         cataloger: "ruby",
         locations: [
-          { path: `${GEM_HOME}/specifications/bundler-2.1.4.gemspec`, layerIndex: 0, layerDigest: "" },
+          {
+            path: `${GEM_HOME}/specifications/bundler-2.1.4.gemspec`,
+            layerIndex: 0,
+            layerDigest: layerDigests[0],
+          },
         ],
       },
       {
@@ -55,7 +59,11 @@ describe("ruby gems", () => {
         licenses: ["MIT"],
         cataloger: "ruby",
         locations: [
-          { path: `${GEM_HOME}/specifications/formatador-1.1.0.gemspec`, layerIndex: 0, layerDigest: "" },
+          {
+            path: `${GEM_HOME}/specifications/formatador-1.1.0.gemspec`,
+            layerIndex: 0,
+            layerDigest: layerDigests[0],
+          },
         ],
       },
     ]);

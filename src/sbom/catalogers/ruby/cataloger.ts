@@ -1,6 +1,6 @@
 import type { FileInfo } from "../../../oci/index.js";
 import type { Cataloger } from "../cataloger.js";
-import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "../npm/catalog-files.js";
+import { catalogSelected, type LanguageCatalogerSpec, type TextParser } from "../language-files.js";
 import { parseGemfileLock } from "./gemfile-lock.js";
 import { parseGemspec } from "./gemspec.js";
 

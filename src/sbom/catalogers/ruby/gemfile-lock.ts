@@ -1,4 +1,4 @@
-import type { PackageDraft } from "../npm/catalog-files.js";
+import type { PackageDraft } from "../language-files.js";
 import { Drafts } from "../npm/package-lock.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { PackageDraft } from "../npm/catalog-files.js";
+import type { PackageDraft } from "../language-files.js";
 
 /**
  * An installed gem's specification (`<GEM_HOME>/specifications/<name>-<version>.gemspec`), which

@@ -4,13 +4,12 @@ import fc from "fast-check";
 import { zlibSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { buildElf } from "../go/build-elf.js";
-import { nameVersions, runCataloger } from "../go/testing-resolver.js";
+import { exe, ids, runCataloger } from "../testing.js";
 import { dependencyName, parseCargoLock } from "./cargo-lock.js";
 import { rustCataloger } from "./cataloger.js";
 
 const testdata = (name: string) => readFileSync(join(import.meta.dirname, "testdata", name));
-const lock = (name: string) => ({ path: "/src/app/Cargo.lock", bytes: testdata(name) });
-const exe = (path: string, bytes: Buffer) => ({ path, bytes, mode: 0o755 });
+const lock = (name: string) => ({ "/src/app/Cargo.lock": testdata(name) });
 const auditable = (document: unknown) =>
   buildElf([{ name: ".dep-v0", addr: 0, data: zlibSync(Buffer.from(JSON.stringify(document))) }]);
 
@@ -54,13 +53,13 @@ describe("Cargo.lock", () => {
       ],
     ],
   ])("%s", async (name, expected) => {
-    const run = await runCataloger(rustCataloger, [lock(name)]);
-    expect(nameVersions(run.packages)).toEqual(expected);
+    const run = await runCataloger(rustCataloger, lock(name));
+    expect(ids(run.packages).sort()).toEqual(expected);
     expect(run.warnings).toEqual([]);
   });
 
   it("keeps sources, checksums and the dependency graph", async () => {
-    const run = await runCataloger(rustCataloger, [lock("path-deps.Cargo.lock")]);
+    const run = await runCataloger(rustCataloger, lock("path-deps.Cargo.lock"));
     expect(run.packages).toEqual([
       expect.objectContaining({
         name: "app",
@@ -80,7 +79,7 @@ describe("Cargo.lock", () => {
       }),
       expect.objectContaining({ name: "telemetry", dependsOn: [] }),
     ]);
-    const git = await runCataloger(rustCataloger, [lock("Cargo.lock-with-git-deps")]);
+    const git = await runCataloger(rustCataloger, lock("Cargo.lock-with-git-deps"));
     expect(git.packages.filter((p) => p.name === "regex").map((p) => p.metadata?.source)).toEqual([
       "registry+https://github.com/rust-lang/crates.io-index",
       "git+https://github.com/rust-lang/regex.git#1a069b9232c607b34c4937122361aa075ef573fa",
@@ -117,7 +116,7 @@ describe("Cargo.lock", () => {
 
 describe("cargo-auditable data in executables", () => {
   it.each(["test.elf", "test.exe", "test.macho"])("%s", async (name) => {
-    const run = await runCataloger(rustCataloger, [exe(`/usr/local/bin/${name}`, testdata(name))]);
+    const run = await runCataloger(rustCataloger, { [`/usr/local/bin/${name}`]: exe(testdata(name)) });
     expect(run.packages).toEqual([
       expect.objectContaining({
         name: "crate_with_features",
@@ -139,8 +138,8 @@ describe("cargo-auditable data in executables", () => {
         { name: "cc", version: "1.0.0", source: "crates.io", kind: "build" },
       ],
     };
-    const run = await runCataloger(rustCataloger, [exe("/bin/app", auditable(document))]);
-    expect(nameVersions(run.packages)).toEqual(["app@1.0.0", "serde@1.0.200"]);
+    const run = await runCataloger(rustCataloger, { "/bin/app": exe(auditable(document)) });
+    expect(ids(run.packages).sort()).toEqual(["app@1.0.0", "serde@1.0.200"]);
     expect(run.packages[0]?.dependsOn).toEqual(["serde"]);
   });
 
@@ -156,16 +155,16 @@ describe("cargo-auditable data in executables", () => {
       "rust: /bin/x: cargo-auditable data unreadable: section .dep-v0: inflates to more than 8388608 bytes",
     ],
   ])("warns about unusable data (%#)", async (bytes, warning) => {
-    const run = await runCataloger(rustCataloger, [exe("/bin/x", bytes)]);
+    const run = await runCataloger(rustCataloger, { "/bin/x": exe(bytes) });
     expect(run.packages).toEqual([]);
     expect(run.warnings).toEqual([warning]);
   });
 
   it("keeps nothing of executables without the section, and never throws on garbage", async () => {
-    const run = await runCataloger(rustCataloger, [
-      exe("/bin/go", readFileSync(join(import.meta.dirname, "../go/testdata/test.elf"))),
-      exe("/bin/sh-script", Buffer.from(`#!/bin/sh\n${"x".repeat(100)}`)),
-    ]);
+    const run = await runCataloger(rustCataloger, {
+      "/bin/go": exe(readFileSync(join(import.meta.dirname, "../go/testdata/test.elf"))),
+      "/bin/sh-script": exe(`#!/bin/sh\n${"x".repeat(100)}`),
+    });
     expect(run.kept.size).toBe(0);
     const file = { path: "/x", kind: "file" as const, size: 0, mode: 0o755, layerIndex: 0, layerDigest: "" };
     const real = testdata("test.elf");

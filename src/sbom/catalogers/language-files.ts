@@ -1,13 +1,13 @@
 import { PackageURL } from "packageurl-js";
-import type { FileInfo } from "../../../oci/index.js";
-import { locationOf, type Package, type PackageType } from "../../model.js";
-import type { CatalogContext, FileResolver } from "../cataloger.js";
+import type { FileInfo } from "../../oci/index.js";
+import { locationOf, type Package, type PackageType } from "../model.js";
+import type { CatalogContext, FileResolver } from "./cataloger.js";
 
 /**
  * The loop every language cataloger shares: read each selected file, hand its text to the parser
  * the path calls for, turn the parser's drafts into packages, and turn any failure into a warning
  * (the Cataloger contract: malformed input never throws). Used by the npm, python, ruby, php and
- * dotnet catalogers; it lives here until a shared catalogers folder exists.
+ * dotnet catalogers.
  */
 
 /** What a parser knows about one package; the cataloger adds type, purl, location and its name. */
