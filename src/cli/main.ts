@@ -6,6 +6,7 @@ import { registerLint } from "./lint.js";
 import { registerSbom } from "./sbom.js";
 import { registerScan } from "./scan/command.js";
 import { registerServe } from "./serve.js";
+import { registerTrustCommands } from "./trust/index.js";
 
 const VERSION = "0.1.0";
 
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSbom(program, setExit);
   registerScan(program, setExit);
   registerDb(program, setExit);
+  registerTrustCommands(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -123,5 +123,6 @@ export {
   SIMPLE_SIGNING_TYPE,
   type SimpleSigningPayload,
 } from "./payloads/simple-signing.js";
+export * from "./registry/index.js";
 export { signBytes } from "./signing/sign.js";
 export { type VerifyBytesOptions, verifyBytes } from "./signing/verify.js";

@@ -1,0 +1,60 @@
+import { Environment } from "@marcbachmann/cel-js";
+import { TrustError } from "../errors.js";
+import type { InTotoStatement } from "../intoto/statement.js";
+
+/** A compiled `--condition`: true passes; false, a non-boolean or an evaluation error fails with a reason. */
+export type CompiledCondition = (statement: InTotoStatement) => { ok: true } | { ok: false; message: string };
+
+// Built once: an Environment is costly to create (cel-js README). `predicate` is the statement's
+// predicate, `predicateType` its type URI; nothing else is visible to the expression.
+const environment = new Environment()
+  .registerVariable("predicate", "map")
+  .registerVariable("predicateType", "string");
+
+/**
+ * Compiles a CEL expression (google/cel-spec) over an attestation's predicate, such as
+ * `predicate.buildDefinition.buildType == "https://example.com/build/v1"`. Refuses, with the
+ * parser's or type checker's message, an expression that does not compile or cannot be a bool.
+ */
+export function compileCondition(expression: string): CompiledCondition {
+  const checked = environment.check(expression);
+  if (!checked.valid) {
+    throw new TrustError(
+      "INVALID_ARGUMENT",
+      `the condition does not compile: ${checked.error?.message ?? "unknown error"}`,
+    );
+  }
+  if (checked.type !== "bool" && checked.type !== "dyn") {
+    throw new TrustError("INVALID_ARGUMENT", `the condition is of type ${checked.type}, not bool`);
+  }
+  const evaluate = environment.parse(expression);
+  return (statement) => {
+    let value: unknown;
+    try {
+      value = evaluate({
+        predicate: toCel(statement.predicate ?? {}),
+        predicateType: statement.predicateType,
+      });
+    } catch (err) {
+      return { ok: false, message: `the condition failed to evaluate: ${firstLine(err)}` };
+    }
+    if (value === true) return { ok: true };
+    if (value === false)
+      return { ok: false, message: `the condition ${JSON.stringify(expression)} is false` };
+    return { ok: false, message: `the condition evaluated to ${typeof value}, not a bool` };
+  };
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+}
+
+/** JSON into CEL values: whole numbers become ints (so `x == 1` holds for JSON 1), the rest as is. */
+function toCel(value: unknown): unknown {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  }
+  return value;
+}
