@@ -33,6 +33,7 @@ import {
   TARGET_NAMES,
   type TargetName,
 } from "./targets.js";
+import { benchTrust, renderTrustSection, type TrustBenchResult } from "./trust.js";
 import {
   type BenchConfig,
   type BigBlobResult,
@@ -236,6 +237,22 @@ async function main(): Promise<number> {
       : undefined;
   // The scanner (issue "Scan"): SBOMs beside Trivy's on two images built here, OSV import and matching.
   const scan = parts.has("scan") ? await benchScan(log) : undefined;
+  // Signatures (issue "Integrity"): sign, push and verify against a fresh Portcullis.
+  let trust: TrustBenchResult | { error: string } | undefined;
+  if (parts.has("trust")) {
+    const started = await startTarget("portcullis");
+    if (started.ok) {
+      try {
+        trust = await benchTrust(started.target.url, log);
+      } catch (err) {
+        trust = { error: errorText(err) };
+      } finally {
+        await started.target.stop();
+      }
+    } else {
+      trust = { error: `Portcullis did not start: ${started.reason}` };
+    }
+  }
 
   const results: BenchResults = {
     startedAt: startedAt.toISOString(),
@@ -281,12 +298,18 @@ async function main(): Promise<number> {
   if (parts.has("registry")) fresh.set("registry", renderMarkdown(results));
   if (lint) fresh.set("lint", renderLintSection(lint));
   if (scan) fresh.set("scan", renderScanSection(scan));
+  if (trust) {
+    fresh.set(
+      "trust",
+      "error" in trust ? `\n## Signatures\n\nNot measured: ${trust.error}\n` : renderTrustSection(trust),
+    );
+  }
   const docsFile = join(REPO_ROOT, "docs", "benchmarks.md");
   const markdown = mergeSections(existsSync(docsFile) ? readFileSync(docsFile, "utf8") : "", fresh);
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);
