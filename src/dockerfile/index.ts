@@ -9,10 +9,12 @@ export type {
   ParseWarning,
   SourceRange,
 } from "./ast.js";
+export { type Environment, Environments, type EnvValue } from "./env.js";
 export { expandWord } from "./expand.js";
 export {
   type AppliedSuppression,
   attestStatement,
+  type CheckDirective,
   DEFAULT_LINT_CONFIG,
   type FindingWithFix,
   filterBySeverity,
@@ -28,6 +30,7 @@ export {
   lintFiles,
   lintText,
   loadLintConfig,
+  parseCheckDirective,
   parseLintConfig,
   type Suppression,
 } from "./lint/index.js";

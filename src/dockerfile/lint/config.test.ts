@@ -46,6 +46,21 @@ describe("lint config", () => {
     });
   });
 
+  it("loads a label schema and strictLabels, refusing unknown label types", () => {
+    const config = parseLintConfig(
+      "labelSchema:\n  org.opencontainers.image.source: url\n  version: semver\nstrictLabels: true\n",
+      "lint.yaml",
+      IDS,
+    );
+    expect(config).toMatchObject({
+      labelSchema: { "org.opencontainers.image.source": "url", version: "semver" },
+      strictLabels: true,
+    });
+    expect(() => parseLintConfig("labelSchema:\n  version: number\n", "lint.yaml", IDS)).toThrow(
+      /lint\.yaml: labelSchema\.version: expected one of text, url, rfc3339, spdx, hash, semver, email/,
+    );
+  });
+
   it("defaults to no approved bases and no overrides for an empty file", () => {
     expect(parseLintConfig("", "lint.yaml", IDS)).toEqual(DEFAULT_LINT_CONFIG);
     expect(DEFAULT_LINT_CONFIG).toEqual({ approvedBases: [], rules: {} });

@@ -36,6 +36,10 @@ const severitySchema = z.enum(["error", "warning", "info", "style", "off"], {
   error: "expected one of error, warning, info, style, off",
 });
 
+const labelTypeSchema = z.enum(["text", "url", "rfc3339", "spdx", "hash", "semver", "email"], {
+  error: "expected one of text, url, rfc3339, spdx, hash, semver, email",
+});
+
 const configSchema = z.strictObject(
   {
     approvedBases: z
@@ -44,8 +48,14 @@ const configSchema = z.strictObject(
     rules: z
       .record(z.string(), severitySchema, { error: "expected a mapping of rule id to severity or off" })
       .optional(),
+    labelSchema: z
+      .record(z.string().min(1), labelTypeSchema, {
+        error: "expected a mapping of label name to text, url, rfc3339, spdx, hash, semver or email",
+      })
+      .optional(),
+    strictLabels: z.boolean({ error: "expected true or false" }).optional(),
   },
-  { error: "expected a mapping with approvedBases and/or rules" },
+  { error: "expected a mapping with approvedBases, rules, labelSchema and/or strictLabels" },
 );
 
 /** `approvedBases[2].tags` from zod's `["approvedBases", 2, "tags"]`. */
@@ -130,11 +140,16 @@ export function lintConfigFrom(
       { detail: { file, path: "rules", unknown } },
     );
   }
-  return { approvedBases, rules };
+  return {
+    approvedBases,
+    rules,
+    ...(parsed.data.labelSchema ? { labelSchema: parsed.data.labelSchema } : {}),
+    ...(parsed.data.strictLabels !== undefined ? { strictLabels: parsed.data.strictLabels } : {}),
+  };
 }
 
 function expectedKeys(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "approvedBases, rules" : "name, tags, digests";
+  return path.length === 0 ? "approvedBases, rules, labelSchema, strictLabels" : "name, tags, digests";
 }
 
 /** Parses YAML text of a lint configuration; `file` names it in messages. */

@@ -1,4 +1,12 @@
 /** The Dockerfile linter: configuration, inline suppressions, running the rules, and output formats. */
+
+export {
+  type CheckDirective,
+  checkDirectiveOf,
+  isBuildkitCheck,
+  parseCheckDirective,
+  skippedRules,
+} from "./check-directive.js";
 export {
   DEFAULT_LINT_CONFIG,
   lintConfigFrom,

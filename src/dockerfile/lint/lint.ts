@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { digestOf } from "../../core/index.js";
-import type { Dockerfile } from "../ast.js";
+import type { Dockerfile, Instruction } from "../ast.js";
+import { type Environment, Environments } from "../env.js";
 import { DockerfileError, parseDockerfile } from "../parser/index.js";
 import { RULES } from "../rules/index.js";
 import type { Equivalents, Finding, LintConfig, Rule, RuleContext, Severity } from "../rules/types.js";
 import { buildStages, type Stage } from "../stages.js";
+import { checkDirectiveOf, isBuildkitCheck } from "./check-directive.js";
 import { DEFAULT_LINT_CONFIG, SEVERITIES } from "./config.js";
 import { LintError } from "./errors.js";
 import { type Suppression, SuppressionIndex } from "./suppress.js";
@@ -182,11 +184,26 @@ export function lintText(text: string | Uint8Array, options: LintTextOptions): L
   const silenced = new Map<Suppression, number>();
   const findings: FindingWithFix[] = [];
   let suppressed = 0;
-  for (const rule of rules) {
-    const override = config.rules[rule.id];
-    if (override === "off") continue;
-    const severity = override ?? rule.severity;
-    const add = (line: number, endLine: number, message: string) => {
+  // Computed on first use: most files never need a variable expanded.
+  let environments: Environments | undefined;
+  const envAt = (instruction: Instruction): Environment => {
+    environments ??= new Environments(dockerfile, stages, options.buildArgs);
+    return environments.at(instruction);
+  };
+  // `# check=error=true`: BuildKit fails the build on its checks, so their equivalents become errors.
+  const checkErrors = checkDirectiveOf(dockerfile)?.error === true;
+  // One context for the whole file; `current` says which rule is reporting (no closures per rule).
+  let current: { rule: Rule; severity: Severity } | undefined;
+  const context: RuleContext = {
+    file,
+    dockerfile,
+    stages,
+    config,
+    envAt,
+    report(at, message) {
+      if (current === undefined) return;
+      const { rule, severity } = current;
+      const line = at.range.startLine;
       const match = suppressions.match(rule.id, line);
       if (match) {
         suppressed++;
@@ -196,20 +213,21 @@ export function lintText(text: string | Uint8Array, options: LintTextOptions): L
       findings.push({
         file,
         line,
-        endLine: Math.max(line, endLine),
+        endLine: Math.max(line, at.range.endLine),
         rule: rule.id,
         severity,
         message,
         fix: rule.fix,
         equivalents: rule.equivalents,
       });
-    };
-    const context: RuleContext = {
-      file,
-      dockerfile,
-      stages,
-      config,
-      report: (at, message) => add(at.range.startLine, at.range.endLine, message),
+    },
+  };
+  for (const rule of rules) {
+    const override = config.rules[rule.id];
+    if (override === "off") continue;
+    current = {
+      rule,
+      severity: checkErrors && isBuildkitCheck(rule) ? "error" : (override ?? rule.severity),
     };
     try {
       rule.check(context);
@@ -226,6 +244,7 @@ export function lintText(text: string | Uint8Array, options: LintTextOptions): L
       });
     }
   }
+  current = undefined;
   findings.sort(compareFindings);
   const baseImages: string[] = [];
   for (const stage of stages) {

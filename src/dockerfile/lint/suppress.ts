@@ -1,5 +1,6 @@
 import type { Comment, Dockerfile, Instruction } from "../ast.js";
 import type { Rule } from "../rules/types.js";
+import { checkDirectiveOf, skippedRules } from "./check-directive.js";
 
 /**
  * Inline suppressions:
@@ -7,11 +8,13 @@ import type { Rule } from "../rules/types.js";
  *   `# hadolint ignore=DL3008`                      the same, mapped through each rule's equivalents.hadolint
  *   `# portcullis ignore-file=PC119 reason`         anywhere before the first instruction: the whole file
  *   `# hadolint global ignore=DL3008`               hadolint's file-wide form, mapped likewise
+ *   `# check=skip=JSONArgsRecommended`              BuildKit's parser directive: the whole file
  */
 export interface Suppression {
   /** The comment's line. */
   readonly line: number;
-  readonly source: "portcullis" | "hadolint";
+  /** `buildkit` for the `# check=skip=...` parser directive (see check-directive.ts). */
+  readonly source: "portcullis" | "hadolint" | "buildkit";
   readonly scope: "instruction" | "file";
   /** Portcullis rule ids it suppresses (hadolint ids already mapped). */
   readonly rules: readonly string[];
@@ -54,7 +57,12 @@ function parseComment(text: string): Parsed | null {
 }
 
 /** Every suppression comment in the file, resolved to rule ids. */
-export function collectSuppressions(dockerfile: Dockerfile, rules: readonly Rule[]): Suppression[] {
+/** Rule ids and the hadolint id → rule ids map, built once per rule list. */
+const idIndex = new WeakMap<readonly Rule[], { ids: Set<string>; byHadolint: Map<string, string[]> }>();
+
+function indexOf(rules: readonly Rule[]): { ids: Set<string>; byHadolint: Map<string, string[]> } {
+  const cached = idIndex.get(rules);
+  if (cached !== undefined) return cached;
   const ids = new Set(rules.map((rule) => rule.id));
   const byHadolint = new Map<string, string[]>();
   for (const rule of rules) {
@@ -63,6 +71,21 @@ export function collectSuppressions(dockerfile: Dockerfile, rules: readonly Rule
       if (dl) byHadolint.set(dl, [...(byHadolint.get(dl) ?? []), rule.id]);
     }
   }
+  const index = { ids, byHadolint };
+  idIndex.set(rules, index);
+  return index;
+}
+
+export function collectSuppressions(dockerfile: Dockerfile, rules: readonly Rule[]): Suppression[] {
+  const { ids, byHadolint } = indexOf(rules);
+  // Most files have no suppression comment at all: skip the instruction walk for them.
+  const out: Suppression[] = [];
+  const check = checkDirectiveOf(dockerfile);
+  if (check !== undefined && (check.skipAll || check.skip.length > 0)) {
+    const skipped = skippedRules(check, rules);
+    out.push({ line: check.line, source: "buildkit", scope: "file", ...skipped, reason: null });
+  }
+  if (!dockerfile.comments.some((c) => /^(portcullis|hadolint)\s/i.test(c.text))) return out;
   const commentAt = new Map<number, Comment>(dockerfile.comments.map((c) => [c.line, c]));
   const instructionAt = new Map<number, Instruction>();
   for (const instruction of dockerfile.instructions) {
@@ -72,7 +95,6 @@ export function collectSuppressions(dockerfile: Dockerfile, rules: readonly Rule
     }
   }
   const firstInstruction = dockerfile.instructions[0]?.range.startLine ?? Number.POSITIVE_INFINITY;
-  const out: Suppression[] = [];
   for (const comment of dockerfile.comments) {
     const parsed = parseComment(comment.text);
     if (!parsed) continue;
@@ -127,6 +149,7 @@ export class SuppressionIndex {
   match(rule: string, line: number): Suppression | undefined {
     const fileWide = this.fileWide.get(rule);
     if (fileWide) return fileWide;
+    if (this.byInstruction.size === 0) return undefined;
     for (const range of this.ranges) {
       if (line < range.start || line > range.end) continue;
       const found = this.byInstruction.get(range.start)?.find((s) => s.rules.includes(rule));

@@ -29,6 +29,26 @@ import { pc127 } from "./pc127-pip-no-cache-dir.js";
 import { pc128 } from "./pc128-copy-from-valid.js";
 import { pc129 } from "./pc129-unique-stage-names.js";
 import { pc130 } from "./pc130-expose-valid-ports.js";
+import { pc131 } from "./pc131-no-pointless-commands.js";
+import { pc132 } from "./pc132-single-healthcheck.js";
+import { pc133 } from "./pc133-copy-multiple-sources-to-dir.js";
+import { pc134 } from "./pc134-from-platform-constant.js";
+import { pc135 } from "./pc135-no-dist-upgrade.js";
+import { pc136 } from "./pc136-env-self-reference.js";
+import { pc137 } from "./pc137-copy-relative-destination.js";
+import { pc138 } from "./pc138-useradd-no-log-init.js";
+import { pc139 } from "./pc139-wget-progress.js";
+import { pc140 } from "./pc140-label-key-valid.js";
+import { pc141 } from "./pc141-consecutive-run.js";
+import { pc142 } from "./pc142-yarn-cache-clean.js";
+import { pc143 } from "./pc143-one-downloader.js";
+import { pc144 } from "./pc144-shell-instruction.js";
+import { pc145 } from "./pc145-pipefail.js";
+import { pc146 } from "./pc146-instruction-before-from.js";
+import { pc147 } from "./pc147-reserved-stage-name.js";
+import { pc148 } from "./pc148-no-setuid-setgid.js";
+import { pc149 } from "./pc149-verified-packages-only.js";
+import { pc150 } from "./pc150-label-schema.js";
 import type { Rule } from "./types.js";
 
 export const RULES: readonly Rule[] = [
@@ -62,6 +82,26 @@ export const RULES: readonly Rule[] = [
   pc128,
   pc129,
   pc130,
+  pc131,
+  pc132,
+  pc133,
+  pc134,
+  pc135,
+  pc136,
+  pc137,
+  pc138,
+  pc139,
+  pc140,
+  pc141,
+  pc142,
+  pc143,
+  pc144,
+  pc145,
+  pc146,
+  pc147,
+  pc148,
+  pc149,
+  pc150,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.id, rule]));

@@ -14,7 +14,7 @@ export const pc103: Rule = {
   fix:
     "Build FROM one of the approved base images (and an approved tag or digest of it), or ask the " +
     "platform team to add the image to `approvedBases`.",
-  equivalents: {},
+  equivalents: { hadolint: "DL3026", cis: "4.2" },
   check(context) {
     const approved = context.config.approvedBases;
     if (approved.length === 0) return;

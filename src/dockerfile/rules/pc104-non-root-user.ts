@@ -35,8 +35,11 @@ export const pc104: Rule = {
       context.report(final.from, "the final stage sets no USER, so the container runs as root");
       return;
     }
-    const spec = last.args[0] ?? "";
-    if (hasVariable(spec)) return;
-    if (isRootUser(spec)) context.report(last, `the final stage runs as root (USER ${spec})`);
+    const written = last.args[0] ?? "";
+    // `USER $APP_UID`: judge the value the ARG/ENV gives it; skip when that value is unknown.
+    const spec = hasVariable(written) ? context.envAt(last).expand(written) : written;
+    if (spec === undefined) return;
+    const shown = spec === written ? written : `${written} = ${spec}`;
+    if (isRootUser(spec)) context.report(last, `the final stage runs as root (USER ${shown})`);
   },
 };

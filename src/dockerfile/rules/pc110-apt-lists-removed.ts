@@ -1,5 +1,6 @@
 import type { Rule } from "./types.js";
 import {
+  aptCall,
   cacheMountTargets,
   finalChain,
   isAptInstall,
@@ -9,6 +10,8 @@ import {
 } from "./util.js";
 
 const APT_LISTS = "/var/lib/apt/lists";
+/** rm operands that clear the lists; `rm /var/lib/apt/lists/*.gz` leaves the (uncompressed) lists. */
+const CLEARS_LISTS = new Set([APT_LISTS, `${APT_LISTS}/*`, "/var/lib/apt", "/var/lib/apt/*"]);
 
 export const pc110: Rule = {
   id: "PC110",
@@ -27,15 +30,17 @@ export const pc110: Rule = {
     for (const stage of finalChain(context.stages)) {
       for (const instruction of ownInstructions(stage, "RUN")) {
         const commands = runCommands(instruction);
-        if (!commands.some(isAptInstall)) continue;
+        // `apt-get update` is what writes the lists (hadolint's DL3009 looks for it); an install
+        // without an update in the same RUN still leaves lists an earlier layer could not drop.
+        if (!commands.some((c) => isAptInstall(c) || aptCall(c)?.sub === "update")) continue;
         if (cacheMountTargets(instruction).some((t) => t === APT_LISTS || t === "/var/lib/apt")) continue;
         const removed = commands.some(
-          (c) => c.name === "rm" && operands(c).some((path) => path.startsWith(APT_LISTS)),
+          (c) => c.name === "rm" && operands(c).some((path) => CLEARS_LISTS.has(path.replace(/\/+$/, ""))),
         );
         if (!removed) {
           context.report(
             instruction,
-            "apt lists are not removed after install (rm -rf /var/lib/apt/lists/*)",
+            "apt lists are left in the layer: remove them in the same RUN (rm -rf /var/lib/apt/lists/*)",
           );
         }
       }

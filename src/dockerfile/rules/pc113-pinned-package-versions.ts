@@ -1,6 +1,15 @@
 import type { SimpleCommand } from "../shell/types.js";
 import type { Rule } from "./types.js";
-import { aptCall, basename, hasFlag, hasVariable, instructionsOf, operands, runCommands } from "./util.js";
+import {
+  aptCall,
+  basename,
+  hasFlag,
+  hasVariable,
+  instructionsOf,
+  operands,
+  runCommands,
+  YUM_VALUE_FLAGS,
+} from "./util.js";
 
 /** Operands that are files, directories or URLs rather than registry package names. */
 function isLocalOrUrl(word: string): boolean {
@@ -109,12 +118,57 @@ function unpinnedGem(command: SimpleCommand): string[] {
   return packages.filter((p) => !p.includes(":") && !isLocalOrUrl(p) && !hasVariable(p));
 }
 
+/** `yum/dnf/microdnf install`: a package is pinned as `name-1.2.3` (or with an epoch, `name-0:1.2`). */
+function unpinnedRpm(command: SimpleCommand): string[] {
+  if (!["yum", "dnf", "microdnf"].includes(command.name)) return [];
+  const [sub, ...packages] = operands(command, YUM_VALUE_FLAGS);
+  if (sub !== "install" && sub !== "reinstall") return [];
+  // `@group`, `module:stream` and provides (`/usr/bin/x`, `pkgconfig(x)`) are not versioned names.
+  return packages.filter(
+    (p) => !/-\d/.test(p) && !/[:@()]/.test(p) && !isLocalOrUrl(p) && !hasVariable(p) && !p.endsWith(".rpm"),
+  );
+}
+
+/** `zypper install`: pinned as `name=1.2`, `name>=1.2`, `name<2` or `name-1.2`. */
+function unpinnedZypper(command: SimpleCommand): string[] {
+  if (command.name !== "zypper") return [];
+  const [sub, ...packages] = operands(command, [
+    "--root",
+    "-R",
+    "-D",
+    "-C",
+    "-c",
+    "--config",
+    "-t",
+    "--type",
+  ]);
+  if (sub !== "install" && sub !== "in") return [];
+  return packages.filter(
+    (p) => !/[=<>]|-\d/.test(p) && !isLocalOrUrl(p) && !hasVariable(p) && !p.endsWith(".rpm"),
+  );
+}
+
+/** `go install pkg@version` (Go 1.16+): `@latest` or no version is unpinned. */
+function unpinnedGo(command: SimpleCommand): string[] {
+  if (command.name !== "go") return [];
+  const [sub, ...packages] = operands(command, ["-C", "-o", "-ldflags", "-gcflags", "-tags", "-mod", "-p"]);
+  if (sub !== "install") return [];
+  return packages.filter((p) => {
+    if (hasVariable(p) || p.startsWith(".") || p.startsWith("/")) return false;
+    const at = p.lastIndexOf("@");
+    return at === -1 || p.slice(at + 1) === "latest" || p.slice(at + 1) === "";
+  });
+}
+
 const CHECKS: readonly ((command: SimpleCommand) => string[])[] = [
   unpinnedApt,
   unpinnedApk,
   unpinnedPip,
   unpinnedNpm,
   unpinnedGem,
+  unpinnedRpm,
+  unpinnedZypper,
+  unpinnedGo,
 ];
 
 export const pc113: Rule = {
@@ -129,8 +183,9 @@ export const pc113: Rule = {
   fix:
     "Pin each package: `apt-get install pkg=1.2.3-1`, `apk add pkg=1.2.3-r0`, `pip install pkg==1.2.3` " +
     "(or `-r requirements.txt` with hashes), `npm install pkg@1.2.3` (or `npm ci` with a lockfile), " +
-    "`gem install pkg -v 1.2.3`.",
-  equivalents: { hadolint: "DL3008, DL3018, DL3013, DL3016, DL3028" },
+    "`gem install pkg -v 1.2.3`, `yum/dnf install pkg-1.2.3`, `zypper install pkg=1.2.3`, " +
+    "`go install example.com/cmd@v1.2.3`.",
+  equivalents: { hadolint: "DL3008, DL3018, DL3013, DL3016, DL3028, DL3033, DL3037, DL3041, DL3062" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "RUN")) {
       for (const command of runCommands(instruction)) {

@@ -60,7 +60,7 @@ export const pc114: Rule = {
     "build or, depending on the tool, proceeds with its default answer. Saying yes explicitly makes the " +
     "build behave the same everywhere and keeps failures meaningful.",
   fix: "Add `-y` to apt-get/yum/dnf (`apt-get install -y ...`) and `-n` (`--non-interactive`) to zypper.",
-  equivalents: { hadolint: "DL3014", trivy: "DS021" },
+  equivalents: { hadolint: "DL3014, DL3030, DL3034, DL3038", trivy: "DS021" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "RUN")) {
       for (const command of runCommands(instruction)) {

@@ -1,5 +1,5 @@
 import type { Rule } from "./types.js";
-import { instructionsOf, keyValue } from "./util.js";
+import { hasVariable, instructionsOf, keyValue } from "./util.js";
 
 /** Name segments (split on `_`, `-`, `.` and camelCase) that mark a variable as holding a secret. */
 const SECRET_WORDS = new Set([
@@ -115,12 +115,16 @@ export const pc115: Rule = {
     "Remove the value from the Dockerfile and pass it as a build secret: `RUN --mount=type=secret,id=npm_token " +
     "NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci`, built with `docker build --secret id=npm_token,env=NPM_TOKEN`; " +
     "provide runtime secrets through the orchestrator, not the image.",
-  equivalents: { cis: "4.10" },
+  equivalents: { cis: "4.10", buildkit: "SecretsUsedInArgOrEnv" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "ENV", "ARG")) {
       for (const arg of instruction.args) {
-        const { key, value } = keyValue(arg);
-        if (value === undefined || value === "") continue;
+        const { key, value: written } = keyValue(arg);
+        if (written === undefined || written === "") continue;
+        // `ENV TOKEN=$BUILD_TOKEN` bakes the ARG's value into the image: judge the expanded value.
+        const value = hasVariable(written)
+          ? (context.envAt(instruction).expand(arg.slice(key.length + 1)) ?? written)
+          : written;
         const kind = secretValueKind(value);
         if (kind !== undefined) {
           context.report(at, `${instruction.keyword} ${key} holds what looks like ${kind}`);

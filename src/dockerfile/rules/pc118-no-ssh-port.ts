@@ -1,5 +1,5 @@
 import type { Rule } from "./types.js";
-import { instructionsOf, unquote } from "./util.js";
+import { expandedWords, instructionsOf, unquote } from "./util.js";
 
 /** The port range of an EXPOSE word (`22`, `22/tcp`, `20-25/udp`), or undefined when not numeric. */
 export function portRange(
@@ -9,6 +9,11 @@ export function portRange(
   if (m === null) return undefined;
   const from = Number(m[1]);
   return { from, to: m[2] === undefined ? from : Number(m[2]), protocol: m[3] };
+}
+
+/** `$PORT (= 22)` when a variable was expanded, else the word as written. */
+export function shown(written: string, value: string): string {
+  return written === value || unquote(written) === value ? written : `${written} (= ${value})`;
 }
 
 export const pc118: Rule = {
@@ -23,15 +28,17 @@ export const pc118: Rule = {
   equivalents: { trivy: "DS004" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "EXPOSE")) {
-      for (const word of instruction.args) {
-        const range = portRange(word);
-        if (
-          range !== undefined &&
-          range.from <= 22 &&
-          22 <= range.to &&
-          range.protocol?.toLowerCase() !== "udp"
-        ) {
-          context.report(at, `EXPOSE ${word} exposes the SSH port`);
+      for (const { written, values } of expandedWords(context, instruction)) {
+        for (const word of values ?? []) {
+          const range = portRange(word);
+          if (
+            range !== undefined &&
+            range.from <= 22 &&
+            22 <= range.to &&
+            range.protocol?.toLowerCase() !== "udp"
+          ) {
+            context.report(at, `EXPOSE ${shown(written, word)} exposes the SSH port`);
+          }
         }
       }
     }

@@ -13,7 +13,7 @@ export const pc119: Rule = {
   fix:
     'Add a cheap check of the service, e.g. `HEALTHCHECK --interval=30s --timeout=3s CMD ["/app/healthcheck"]`, ' +
     "or `HEALTHCHECK NONE` when the orchestrator probes the container itself.",
-  equivalents: { trivy: "DS026", cis: "4.6" },
+  equivalents: { hadolint: "DL3057", trivy: "DS026", cis: "4.6" },
   check(context) {
     const chain = finalChain(context.stages);
     const final = chain[0];

@@ -1,5 +1,5 @@
 import type { Rule } from "./types.js";
-import { instructionsOf, unquote } from "./util.js";
+import { hasVariable, instructionsOf, unquote } from "./util.js";
 
 export const pc120: Rule = {
   id: "PC120",
@@ -10,12 +10,13 @@ export const pc120: Rule = {
     "come from the base image and change when the base is updated. Absolute paths make the directory " +
     "every later instruction runs in explicit and stable.",
   fix: "Use an absolute path: `WORKDIR /app`.",
-  equivalents: { hadolint: "DL3000", trivy: "DS009" },
+  equivalents: { hadolint: "DL3000", trivy: "DS009", buildkit: "WorkdirRelativePath" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "WORKDIR")) {
-      const path = unquote(instruction.args.join(" "));
-      if (path === "" || path.startsWith("/") || path.startsWith("$") || /^[A-Za-z]:[\\/]/.test(path))
-        continue;
+      const written = instruction.args.join(" ");
+      // `WORKDIR $APP_HOME`: judge the value ARG/ENV give it; skip when that value is unknown.
+      const path = hasVariable(written) ? context.envAt(instruction).expand(written) : unquote(written);
+      if (path === undefined || path === "" || path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)) continue;
       context.report(at, `WORKDIR "${path}" is relative`);
     }
   },

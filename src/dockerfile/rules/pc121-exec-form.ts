@@ -11,7 +11,7 @@ export const pc121: Rule = {
     "then kill it, so connections are dropped and shutdown hooks never run. The shell form also " +
     "requires a shell in the image and ignores arguments passed to ENTRYPOINT.",
   fix: 'Use the JSON exec form: `CMD ["node", "server.js"]`; if you need shell features, exec at the end: `CMD ["sh", "-c", "exec node server.js"]`.',
-  equivalents: { hadolint: "DL3025" },
+  equivalents: { hadolint: "DL3025", buildkit: "JSONArgsRecommended" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "CMD", "ENTRYPOINT")) {
       if (instruction.form === "shell") {

@@ -10,7 +10,11 @@ export const pc122: Rule = {
     "overridden. Several of them usually mean a copy-paste mistake or a misunderstanding of how the " +
     "container starts, and a reader may trust the wrong one.",
   fix: "Keep one CMD and one ENTRYPOINT per stage; run several processes through a script or a supervisor if really needed.",
-  equivalents: { hadolint: "DL4003, DL4004", trivy: "DS016, DS007" },
+  equivalents: {
+    hadolint: "DL4003, DL4004",
+    trivy: "DS016, DS007",
+    buildkit: "MultipleInstructionsDisallowed",
+  },
   check(context) {
     for (const stage of context.stages) {
       for (const keyword of ["CMD", "ENTRYPOINT"]) {

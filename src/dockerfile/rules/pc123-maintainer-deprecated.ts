@@ -10,7 +10,7 @@ export const pc123: Rule = {
     "read. Labels are the standard, queryable place for image metadata, including the OCI annotation " +
     "keys registries and scanners understand.",
   fix: 'Replace it with a label: `LABEL org.opencontainers.image.authors="team@example.com"`.',
-  equivalents: { hadolint: "DL4000", trivy: "DS022" },
+  equivalents: { hadolint: "DL4000", trivy: "DS022", buildkit: "MaintainerDeprecated" },
   check(context) {
     for (const { at } of instructionsOf(context, "MAINTAINER")) {
       context.report(at, "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors");

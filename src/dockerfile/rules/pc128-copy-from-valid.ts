@@ -1,5 +1,5 @@
 import type { Rule } from "./types.js";
-import { flagOf, hasVariable, instructionsOf } from "./util.js";
+import { expandedWord, flagOf, instructionsOf } from "./util.js";
 
 export const pc128: Rule = {
   id: "PC128",
@@ -16,8 +16,11 @@ export const pc128: Rule = {
   equivalents: { hadolint: "DL3022, DL3023", trivy: "DS006" },
   check(context) {
     for (const { instruction, at, stage, onbuild } of instructionsOf(context, "COPY", "ADD")) {
-      const from = flagOf(instruction, "from");
-      if (from === undefined || from === null || stage === undefined || hasVariable(from)) continue;
+      const written = flagOf(instruction, "from");
+      if (written === undefined || written === null || stage === undefined) continue;
+      // `--from=$BUILDER`: BuildKit expands it with the stage's ARG/ENV; skip when that value is unknown.
+      const from = expandedWord(context, instruction, written);
+      if (from === undefined || from === "") continue;
       const ref = from.toLowerCase();
       if (/^\d+$/.test(ref)) {
         if (!onbuild && Number(ref) >= stage.index) {

@@ -9,7 +9,7 @@ export const pc129: Rule = {
     "stages with the same name make those references ambiguous: BuildKit rejects the file, and older " +
     "builders silently pick one of them.",
   fix: "Give every stage a distinct `AS` name.",
-  equivalents: { hadolint: "DL3024", trivy: "DS012" },
+  equivalents: { hadolint: "DL3024", trivy: "DS012", buildkit: "DuplicateStageName" },
   check(context) {
     const seen = new Map<string, number>();
     for (const stage of context.stages) {

@@ -1,6 +1,6 @@
 import { portRange } from "./pc118-no-ssh-port.js";
 import type { Rule } from "./types.js";
-import { hasVariable, instructionsOf, unquote } from "./util.js";
+import { expandedWords, instructionsOf } from "./util.js";
 
 const PROTOCOLS = new Set(["tcp", "udp", "sctp"]);
 
@@ -27,13 +27,15 @@ export const pc130: Rule = {
     "generate service definitions. A value outside 1-65535, an unknown protocol or a host mapping " +
     "(`8080:80`, which belongs to `docker run -p`) fails the build or produces wrong metadata.",
   fix: "Use `EXPOSE <port>[/tcp|/udp|/sctp]` with a port between 1 and 65535; publish host ports at run time.",
-  equivalents: { hadolint: "DL3011", trivy: "DS008" },
+  equivalents: { hadolint: "DL3011", trivy: "DS008", buildkit: "ExposeInvalidFormat" },
   check(context) {
     for (const { instruction, at } of instructionsOf(context, "EXPOSE")) {
-      for (const word of instruction.args) {
-        if (hasVariable(word)) continue;
-        const problem = exposeProblem(unquote(word));
-        if (problem !== undefined) context.report(at, `EXPOSE ${problem}`);
+      for (const { written, values } of expandedWords(context, instruction)) {
+        for (const word of values ?? []) {
+          const problem = exposeProblem(word);
+          if (problem !== undefined)
+            context.report(at, `EXPOSE ${problem}${written === word ? "" : ` (from ${written})`}`);
+        }
       }
     }
   },

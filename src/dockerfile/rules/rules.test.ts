@@ -1,5 +1,5 @@
-import { readdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { RULES, ruleById } from "./index.js";
@@ -31,9 +31,12 @@ describe("rule registry", () => {
     expect(["error", "warning", "info", "style"]).toContain(rule.severity);
     expect(rule.rationale.trim().length).toBeGreaterThan(80);
     expect(rule.fix.trim().length).toBeGreaterThan(10);
-    for (const value of Object.values(rule.equivalents)) {
-      expect(value).toMatch(/^(DL\d{4}|DS\d{3}|\d+(\.\d+)*)(, (DL\d{4}|DS\d{3}|\d+(\.\d+)*))*$/);
-    }
+    const { hadolint, trivy, cis, buildkit, ...rest } = rule.equivalents;
+    expect(rest).toEqual({});
+    if (hadolint !== undefined) expect(hadolint).toMatch(/^DL\d{4}(, DL\d{4})*$/);
+    if (trivy !== undefined) expect(trivy).toMatch(/^DS\d{3}(, DS\d{3})*$/);
+    if (cis !== undefined) expect(cis).toMatch(/^\d+(\.\d+)*(, \d+(\.\d+)*)*$/);
+    if (buildkit !== undefined) expect(buildkit).toMatch(/^[A-Z][A-Za-z]+(, [A-Z][A-Za-z]+)*$/);
     expect(typeof rule.check).toBe("function");
   });
 
@@ -41,5 +44,11 @@ describe("rule registry", () => {
     expect(ruleById("PC101")?.name).toBe("base-image-pinned-by-digest");
     expect(ruleById("pc104")?.id).toBe("PC104");
     expect(ruleById("PC999")).toBeUndefined();
+  });
+
+  const reference = join(DIR, "..", "..", "..", "docs", "dockerfile-rules.md");
+  it.skipIf(!existsSync(reference))("is listed in docs/dockerfile-rules.md", () => {
+    const text = readFileSync(reference, "utf8");
+    for (const rule of RULES) expect(text, rule.id).toContain(`## ${rule.id} ${rule.name}`);
   });
 });

@@ -90,6 +90,17 @@ describe("PC110 apt-lists-removed", () => {
     ["builder stage is discarded", df("FROM a:1 AS build", "RUN apt-get install -y x", "FROM b:1"), []],
     ["parent of the final stage", df("FROM a:1 AS base", "RUN apt-get install -y x", "FROM base"), [2]],
     ["removed in a later RUN does not help", run("apt-get install -y x", "rm -rf /var/lib/apt/lists/*"), [2]],
+    [
+      "update alone leaves lists",
+      run("apt-get update", "apt-get install -y x && rm -rf /var/lib/apt/lists/*"),
+      [2],
+    ],
+    [
+      "only .gz files removed",
+      run("apt-get update && apt-get install -y x && rm -Rf /var/lib/apt/lists/*.gz"),
+      [2],
+    ],
+    ["directory removed", run("apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/"), []],
   ]);
 });
 

@@ -1,4 +1,6 @@
 /** Test helper: run one rule over a Dockerfile text and collect its findings. */
+
+import { Environments } from "../env.js";
 import { parseDockerfile } from "../parser/index.js";
 import { buildStages } from "../stages.js";
 import type { ApprovedBase, Finding, LintConfig, Rule } from "./types.js";
@@ -13,11 +15,13 @@ export function lintWith(rule: Rule, text: string, options: LintWithOptions = {}
   const stages = buildStages(dockerfile, options.buildArgs);
   const config: LintConfig = { approvedBases: options.approvedBases ?? [], rules: {} };
   const findings: Finding[] = [];
+  const environments = new Environments(dockerfile, stages, options.buildArgs);
   rule.check({
     file: "Dockerfile",
     dockerfile,
     stages,
     config,
+    envAt: (instruction) => environments.at(instruction),
     report(instruction, message) {
       findings.push({
         rule: rule.id,

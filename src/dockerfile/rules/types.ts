@@ -1,5 +1,6 @@
 import type { ApprovedBase } from "../../oci/index.js";
 import type { Dockerfile, Instruction } from "../ast.js";
+import type { Environment } from "../env.js";
 import type { Stage } from "../stages.js";
 
 export type Severity = "error" | "warning" | "info" | "style";
@@ -9,6 +10,8 @@ export interface Equivalents {
   readonly hadolint?: string;
   readonly trivy?: string;
   readonly cis?: string;
+  /** BuildKit build-check names (`JSONArgsRecommended`), for `# check=skip=` and migration. */
+  readonly buildkit?: string;
 }
 
 export interface Finding {
@@ -22,8 +25,15 @@ export interface Finding {
 /** The organisation's approved base images: by name, tag pattern (glob) or digest. */
 export type { ApprovedBase };
 
+/** The value types a label schema can require (hadolint's label-schema types). */
+export type LabelType = "text" | "url" | "rfc3339" | "spdx" | "hash" | "semver" | "email";
+
 export interface LintConfig {
   readonly approvedBases: readonly ApprovedBase[];
+  /** Labels the final image must carry, with the type of their value (PC150; none when absent). */
+  readonly labelSchema?: Readonly<Record<string, LabelType>>;
+  /** With a label schema: labels not in it are reported too. */
+  readonly strictLabels?: boolean;
   /** Rule id → severity override, or "off". */
   readonly rules: Readonly<Record<string, Severity | "off">>;
 }
@@ -33,6 +43,12 @@ export interface RuleContext {
   readonly dockerfile: Dockerfile;
   readonly stages: readonly Stage[];
   readonly config: LintConfig;
+  /**
+   * The variables in effect at an instruction (stage ARGs and ENV, globals for FROM), with
+   * `expand(word)` giving the word as BuildKit would expand it there, or undefined when it uses a
+   * value unknown to a static reader. ONBUILD-wrapped instructions get an empty environment.
+   */
+  envAt(instruction: Instruction): Environment;
   /** A finding at an instruction, with the rule's id and severity filled in. */
   report(instruction: Instruction | { range: { startLine: number; endLine: number } }, message: string): void;
 }

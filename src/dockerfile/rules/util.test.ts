@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Environments } from "../env.js";
 import { parseDockerfile } from "../parser/index.js";
 import { buildStages } from "../stages.js";
 import type { RuleContext } from "./types.js";
@@ -53,6 +54,7 @@ describe("helpers", () => {
       dockerfile,
       stages,
       config: { approvedBases: [], rules: {} },
+      envAt: (instruction) => new Environments(dockerfile, stages).at(instruction),
       report: () => {},
     };
     const runs = instructionsOf(context, "RUN");

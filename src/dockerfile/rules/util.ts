@@ -32,10 +32,20 @@ function stageAt(stages: readonly Stage[], line: number): Stage | undefined {
  * ONBUILD line). `keywords` filters on the (wrapped) instruction's keyword.
  */
 export function instructionsOf(context: RuleContext, ...keywords: string[]): Located[] {
+  const all = locatedOf(context);
+  if (keywords.length === 0) return [...all];
+  return all.filter((l) => keywords.includes(l.instruction.keyword));
+}
+
+/** Every rule walks the instructions: locate them (stage, ONBUILD) once per file. */
+const locatedCache = new WeakMap<object, Located[]>();
+
+function locatedOf(context: RuleContext): readonly Located[] {
+  const cached = locatedCache.get(context.stages);
+  if (cached !== undefined) return cached;
   const out: Located[] = [];
   for (const at of context.dockerfile.instructions) {
     const instruction = at.keyword === "ONBUILD" && at.onbuild !== undefined ? at.onbuild : at;
-    if (keywords.length > 0 && !keywords.includes(instruction.keyword)) continue;
     out.push({
       instruction,
       at,
@@ -43,6 +53,7 @@ export function instructionsOf(context: RuleContext, ...keywords: string[]): Loc
       onbuild: instruction !== at,
     });
   }
+  locatedCache.set(context.stages, out);
   return out;
 }
 
@@ -192,8 +203,15 @@ export function runPipelines(instruction: Instruction): Pipeline[] {
  * reduced to its basename (`/usr/bin/apt-get` → `apt-get`).
  */
 export function runCommands(instruction: Instruction): SimpleCommand[] {
-  return runScripts(instruction).flatMap((s) => s.commands.map(effectiveCommand));
+  // Every RUN rule asks for these: compute them once per instruction.
+  const cached = commandCache.get(instruction);
+  if (cached !== undefined) return cached;
+  const commands = runScripts(instruction).flatMap((s) => s.commands.map(effectiveCommand));
+  commandCache.set(instruction, commands);
+  return commands;
 }
+
+const commandCache = new WeakMap<Instruction, SimpleCommand[]>();
 
 /**
  * The operands of a command: its non-flag arguments, skipping the values of `valueFlags` (given as
@@ -254,4 +272,35 @@ export { basename, flagValue, hasFlag, isPipeToShell };
 /** True when a word still holds an unexpanded variable or command substitution. */
 export function hasVariable(word: string): boolean {
   return word.includes("$");
+}
+
+/**
+ * The values of an instruction's words with ARG/ENV expanded as BuildKit does for EXPOSE, VOLUME and
+ * the like (a word holding `$PORTS` may expand to several); `values` is undefined when the word uses
+ * a variable whose value is unknown at that instruction.
+ */
+export function expandedWords(
+  context: RuleContext,
+  instruction: Instruction,
+  words: readonly string[] = instruction.args,
+): { written: string; values: string[] | undefined }[] {
+  const env = hasVariableIn(words) ? context.envAt(instruction) : undefined;
+  return words.map((written) => {
+    if (env === undefined || !hasVariable(written)) return { written, values: [unquote(written)] };
+    const value = env.expand(written);
+    return { written, values: value === undefined ? undefined : value.split(/\s+/).filter((w) => w !== "") };
+  });
+}
+
+function hasVariableIn(words: readonly string[]): boolean {
+  return words.some(hasVariable);
+}
+
+/** A word with ARG/ENV expanded at the instruction, or undefined when its value is unknown there. */
+export function expandedWord(
+  context: RuleContext,
+  instruction: Instruction,
+  word: string,
+): string | undefined {
+  return hasVariable(word) ? context.envAt(instruction).expand(word) : unquote(word);
 }
