@@ -1,0 +1,54 @@
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderOpensslCommands, serviceDnsNames } from "./certs.js";
+import { AdmissionError } from "./errors.js";
+import { renderWebhookConfigurations } from "./webhook-config.js";
+
+const OPTIONS = { serviceName: "portcullis", namespace: "portcullis-system" };
+
+describe("renderOpensslCommands", () => {
+  it("refuses bad names and validity", () => {
+    expect(() => renderOpensslCommands({ serviceName: "a_b", namespace: "x" })).toThrow(AdmissionError);
+    expect(() => renderOpensslCommands({ serviceName: "a", namespace: "x", days: 0 })).toThrow(/days/);
+  });
+
+  it.skipIf(!existsSync("/usr/bin/openssl"))(
+    "makes a CA and a serving certificate for the Service that the CA verifies",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "portcullis-certs-"));
+      try {
+        const script = renderOpensslCommands({
+          serviceName: "portcullis",
+          namespace: "portcullis-system",
+          dir,
+          days: 30,
+        });
+        writeFileSync(join(dir, "make.sh"), script);
+        execFileSync("sh", [join(dir, "make.sh")], { stdio: "pipe" });
+        const ca = new X509Certificate(readFileSync(join(dir, "ca.crt")));
+        const tls = new X509Certificate(readFileSync(join(dir, "tls.crt")));
+        expect(ca.ca).toBe(true);
+        expect(tls.ca).toBe(false);
+        expect(tls.checkIssued(ca)).toBe(true);
+        expect(tls.verify(ca.publicKey)).toBe(true);
+        for (const name of serviceDnsNames("portcullis", "portcullis-system")) {
+          expect(tls.checkHost(name)).toBe(name);
+        }
+        expect(tls.subjectAltName).toContain("DNS:portcullis.portcullis-system.svc");
+        expect(existsSync(join(dir, "tls.key"))).toBe(true);
+        // The CA renders into a configuration the tests above accept.
+        const rendered = renderWebhookConfigurations({
+          ...OPTIONS,
+          caBundlePem: readFileSync(join(dir, "ca.crt"), "utf8"),
+        });
+        expect(rendered.yaml).toContain("caBundle: LS0tLS1CRUdJTi");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});

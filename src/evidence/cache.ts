@@ -1,0 +1,107 @@
+import { EvidenceError } from "./errors.js";
+import type { EvidenceSourceName } from "./facts.js";
+
+export interface EvidenceCacheOptions {
+  /** Most entries kept (least recently used evicted first). Default 10,000. */
+  readonly maxEntries?: number;
+  /**
+   * How long each source's answer stays fresh, in ms. A digest's config never changes (kept until
+   * evicted); signatures and attestations can be added after a first look (default 60 s); a scan
+   * ages and is replaced by re-scans (default 30 s).
+   */
+  readonly ttlMs?: Partial<Record<EvidenceSourceName, number>>;
+  /** Clock, for tests. */
+  readonly now?: () => number;
+}
+
+const DEFAULT_TTL: Record<EvidenceSourceName, number> = {
+  config: Number.POSITIVE_INFINITY,
+  signatures: 60_000,
+  attestations: 60_000,
+  scan: 30_000,
+};
+
+interface Entry {
+  readonly value: unknown;
+  readonly expires: number;
+}
+
+/**
+ * A bounded LRU of gathered evidence keyed by source and digest (a Map keeps insertion order: a hit
+ * is re-inserted at the end, the first key is the least recently used). Concurrent misses for the same
+ * key share one lookup, so a burst of admission requests for one image costs one registry round trip.
+ * Failures are never cached.
+ */
+export class EvidenceCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #maxEntries: number;
+  readonly #ttl: Record<EvidenceSourceName, number>;
+  readonly #now: () => number;
+  hits = 0;
+  misses = 0;
+
+  constructor(options: EvidenceCacheOptions = {}) {
+    const max = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(max) || max < 1)
+      throw new EvidenceError("INVALID_ARGUMENT", `maxEntries must be a positive integer, not ${max}`);
+    this.#maxEntries = max;
+    this.#ttl = { ...DEFAULT_TTL, ...options.ttlMs };
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The cached value, or the result of `load` (shared with concurrent callers, cached on success). */
+  async getOrLoad<T>(source: EvidenceSourceName, key: string, load: () => Promise<T>): Promise<T> {
+    const cacheKey = `${source}|${key}`;
+    const entry = this.#entries.get(cacheKey);
+    if (entry && entry.expires > this.#now()) {
+      this.#entries.delete(cacheKey);
+      this.#entries.set(cacheKey, entry);
+      this.hits++;
+      return entry.value as T;
+    }
+    if (entry) this.#entries.delete(cacheKey);
+    const pending = this.#inflight.get(cacheKey);
+    if (pending) {
+      this.hits++;
+      return pending as Promise<T>;
+    }
+    this.misses++;
+    const promise = load().then(
+      (value) => {
+        this.#inflight.delete(cacheKey);
+        this.#set(cacheKey, value, this.#ttl[source]);
+        return value;
+      },
+      (err: unknown) => {
+        this.#inflight.delete(cacheKey);
+        throw err;
+      },
+    );
+    this.#inflight.set(cacheKey, promise);
+    return promise;
+  }
+
+  #set(key: string, value: unknown, ttl: number): void {
+    if (ttl <= 0) return;
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, expires: this.#now() + ttl });
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  /** Forgets everything about a digest (a new signature pushed, a re-scan finished). */
+  invalidate(digest: string): void {
+    for (const key of [...this.#entries.keys()]) if (key.endsWith(digest)) this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,72 @@
+import type { SeverityRating } from "../vuln/index.js";
+
+/**
+ * The facts gathered about one digest. policy/ (same row, so not importable) defines the `Facts` it
+ * reads; these types are the same structure, so a `GatheredFacts` is passed to `evaluate` as is.
+ */
+export type EvidenceSourceName = "config" | "signatures" | "attestations" | "scan";
+
+export interface EvidenceFailure {
+  readonly source: EvidenceSourceName;
+  readonly message: string;
+}
+
+export interface ImageConfigEvidence {
+  /** The image config's `config.User`. */
+  readonly user?: string;
+  /** The image config's `config.Labels`. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The manifest's annotations. */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface BaseImageEvidence {
+  readonly name?: string;
+  readonly digest?: string;
+}
+
+/** Who signed: the key as the policy names it, or a keyless certificate's identity and issuer. */
+export interface SignerEvidence {
+  readonly key?: string;
+  readonly identity?: string;
+  readonly issuer?: string;
+}
+
+export interface SignatureEvidence {
+  readonly verified: boolean;
+  readonly digest: string;
+  readonly signer: SignerEvidence;
+  readonly format?: string;
+  readonly error?: string;
+}
+
+export interface AttestationEvidence {
+  readonly predicateType: string;
+  readonly verified: boolean;
+  readonly digest: string;
+  readonly signer: SignerEvidence;
+  readonly predicate: unknown;
+  readonly error?: string;
+}
+
+/** The subset of app/scanning's ScanReport the policy reads; a ScanReport is assignable to it. */
+export interface ScanEvidence {
+  readonly scannedAt: string;
+  readonly findings: readonly {
+    readonly id: string;
+    readonly aliases?: readonly string[];
+    readonly severity: SeverityRating;
+    readonly fixedVersion?: string;
+    readonly suppressed?: boolean;
+    readonly package?: { readonly name: string };
+  }[];
+}
+
+export interface GatheredFacts {
+  readonly config?: ImageConfigEvidence;
+  readonly base?: BaseImageEvidence;
+  readonly signatures?: readonly SignatureEvidence[];
+  readonly attestations?: readonly AttestationEvidence[];
+  readonly scan?: ScanEvidence;
+  readonly errors?: readonly EvidenceFailure[];
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { EvidenceCache } from "./cache.js";
+import { EvidenceError } from "./errors.js";
+import type { ScanEvidence } from "./facts.js";
+import { gatherFacts } from "./gather.js";
+import type { EvidencePorts, EvidenceSubject } from "./ports.js";
+
+const DIGEST = `sha256:${"c".repeat(64)}`;
+const SUBJECT: EvidenceSubject = { registry: "registry.example.com", repository: "team/app", digest: DIGEST };
+const SCAN: ScanEvidence = {
+  scannedAt: "2026-06-01T10:00:00Z",
+  findings: [{ id: "CVE-1", severity: "HIGH" }],
+};
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+
+/** In-memory ports that count calls and can be slowed down or broken per source. */
+function fakePorts(behaviour: { delayMs?: number; fail?: string[]; hang?: string[] } = {}) {
+  const calls = { config: 0, signatures: 0, attestations: 0, scan: 0 };
+  const aborted: string[] = [];
+  const act = async <T>(source: keyof typeof calls, signal: AbortSignal, value: T): Promise<T> => {
+    calls[source]++;
+    signal.addEventListener("abort", () => aborted.push(source));
+    if (behaviour.hang?.includes(source)) await sleep(60_000, signal);
+    if (behaviour.delayMs) await sleep(behaviour.delayMs, signal);
+    if (behaviour.fail?.includes(source)) throw new Error(`${source} lookup failed: connection refused`);
+    return value;
+  };
+  const ports: EvidencePorts = {
+    config: {
+      imageConfig: (_s, signal) =>
+        act("config", signal, {
+          user: "1000",
+          labels: { "org.opencontainers.image.base.name": "docker.io/library/debian:12" },
+          annotations: { "org.opencontainers.image.base.digest": `sha256:${"d".repeat(64)}` },
+        }),
+    },
+    signatures: {
+      verifySignatures: (s, signal) =>
+        act("signatures", signal, [{ verified: true, digest: s.digest, signer: { key: "k.pub" } }]),
+    },
+    attestations: { verifyAttestations: (_s, signal) => act("attestations", signal, []) },
+    scans: { latestScan: (_s, signal) => act("scan", signal, SCAN) },
+  };
+  return { ports, calls, aborted };
+}
+
+describe("gatherFacts", () => {
+  it("gathers every source concurrently and derives the base image", async () => {
+    const { ports, calls } = fakePorts({ delayMs: 40 });
+    const started = performance.now();
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000 });
+    expect(performance.now() - started).toBeLessThan(140);
+    expect(calls).toEqual({ config: 1, signatures: 1, attestations: 1, scan: 1 });
+    expect(facts).toEqual({
+      config: expect.objectContaining({ user: "1000" }),
+      base: { name: "docker.io/library/debian:12", digest: `sha256:${"d".repeat(64)}` },
+      signatures: [{ verified: true, digest: DIGEST, signer: { key: "k.pub" } }],
+      attestations: [],
+      scan: SCAN,
+    });
+  });
+
+  it("records a timeout, aborts the lookup, and keeps the other facts", async () => {
+    const { ports, aborted } = fakePorts({ hang: ["signatures"] });
+    const started = performance.now();
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 50 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(facts.errors).toEqual([{ source: "signatures", message: "timed out after 50ms" }]);
+    expect(facts.signatures).toBeUndefined();
+    expect(facts.scan).toEqual(SCAN);
+    expect(aborted).toEqual(["signatures"]);
+  });
+
+  it("records failures, synchronous throws and missing ports", async () => {
+    const { ports } = fakePorts({ fail: ["scan"] });
+    const broken: EvidencePorts = {
+      ...ports,
+      attestations: {
+        verifyAttestations: () => {
+          throw new TypeError("boom");
+        },
+      },
+      signatures: undefined,
+    };
+    const facts = await gatherFacts(SUBJECT, broken, { timeoutMs: 500 });
+    expect(facts.errors).toEqual([
+      { source: "signatures", message: "no signatures source is configured" },
+      { source: "attestations", message: "boom" },
+      { source: "scan", message: "scan lookup failed: connection refused" },
+    ]);
+    expect(facts.config?.user).toBe("1000");
+  });
+
+  it("gathers only the sources asked for", async () => {
+    const { ports, calls } = fakePorts();
+    const facts = await gatherFacts(SUBJECT, { scans: ports.scans }, { timeoutMs: 500, sources: ["scan"] });
+    expect(facts).toEqual({ scan: SCAN });
+    expect(calls).toEqual({ config: 0, signatures: 0, attestations: 0, scan: 1 });
+  });
+
+  it("stops when the request is aborted", async () => {
+    const { ports } = fakePorts({ hang: ["config", "signatures", "attestations", "scan"] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 10_000, signal: controller.signal });
+    expect(facts.errors?.map((e) => e.message)).toEqual(Array(4).fill("the request was aborted"));
+  });
+
+  it.each([0, -1, Number.NaN])("refuses timeoutMs %s", async (timeoutMs) => {
+    await expect(gatherFacts(SUBJECT, {}, { timeoutMs })).rejects.toBeInstanceOf(EvidenceError);
+  });
+});
+
+describe("gatherFacts with an EvidenceCache", () => {
+  it("keeps a digest's config, expires scans after their TTL, never caches failures", async () => {
+    let now = 0;
+    const cache = new EvidenceCache({ now: () => now, ttlMs: { scan: 30_000, signatures: 60_000 } });
+    const { ports, calls } = fakePorts();
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache });
+    now = 29_000;
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache });
+    expect(calls).toEqual({ config: 1, signatures: 1, attestations: 1, scan: 1 });
+    now = 31_000;
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache });
+    expect(calls).toEqual({ config: 1, signatures: 1, attestations: 1, scan: 2 });
+    now = 3_600_000;
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache });
+    expect(calls).toEqual({ config: 1, signatures: 2, attestations: 2, scan: 3 });
+
+    const failing = fakePorts({ fail: ["config"] });
+    const other = { ...SUBJECT, digest: `sha256:${"e".repeat(64)}` };
+    await gatherFacts(other, failing.ports, { timeoutMs: 500, cache, sources: ["config"] });
+    await gatherFacts(other, failing.ports, { timeoutMs: 500, cache, sources: ["config"] });
+    expect(failing.calls.config).toBe(2);
+  });
+
+  it("shares one lookup between concurrent requests for the same digest", async () => {
+    const cache = new EvidenceCache();
+    const { ports, calls } = fakePorts({ delayMs: 20 });
+    const all = await Promise.all(
+      Array.from({ length: 50 }, () => gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache })),
+    );
+    expect(calls).toEqual({ config: 1, signatures: 1, attestations: 1, scan: 1 });
+    expect(new Set(all.map((f) => JSON.stringify(f))).size).toBe(1);
+  });
+
+  it("keeps signatures per repository and forgets a digest on invalidate", async () => {
+    const cache = new EvidenceCache();
+    const { ports, calls } = fakePorts();
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache });
+    await gatherFacts({ ...SUBJECT, repository: "mirror/app" }, ports, { timeoutMs: 500, cache });
+    expect(calls).toEqual({ config: 1, signatures: 2, attestations: 2, scan: 1 });
+    cache.invalidate(DIGEST);
+    expect(cache.size).toBe(0);
+  });
+});

@@ -1,0 +1,292 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PolicyError } from "./errors.js";
+import { parsePolicy } from "./load.js";
+
+const EXAMPLES = new URL("../../examples/policies/", import.meta.url);
+const HEAD = "apiVersion: portcullis.dev/v1\nkind: Policy\n";
+
+function loadError(text: string): PolicyError {
+  try {
+    parsePolicy(text, "p.yaml");
+  } catch (err) {
+    if (err instanceof PolicyError) return err;
+    throw err;
+  }
+  throw new Error("expected the policy to be refused");
+}
+
+describe("parsePolicy", () => {
+  it("loads the issue's example as written", () => {
+    const bytes = readFileSync(new URL("full.yaml", EXAMPLES));
+    const policy = parsePolicy(bytes, "full.yaml");
+    expect(policy.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const rule = policy.defaultRule;
+    expect(rule).toMatchObject({
+      evaluationMode: "require",
+      enforcementMode: "enforce",
+      failurePolicy: "fail",
+    });
+    expect(rule.require.registries?.map((p) => p.source)).toEqual([
+      "127.0.0.1:*/**",
+      "registry.example.com/**",
+    ]);
+    expect(rule.require.digest).toBe(true);
+    expect(rule.require.signedBy).toEqual([{ kind: "key", key: "keys/release.pub" }]);
+    expect(rule.require.attestations?.[0]).toMatchObject({
+      type: "https://slsa.dev/provenance/v1",
+      signer: { kind: "key", key: "keys/builder.pub" },
+    });
+    expect(rule.require.scan).toMatchObject({
+      maxAgeMs: 86_400_000,
+      maxSeverity: "high",
+      ignoreUnfixed: false,
+    });
+    expect(rule.require.nonRoot).toBe(true);
+    expect(policy.namespaceRules.get("kube-system")?.evaluationMode).toBe("always-allow");
+    expect(policy.allowlist.map((p) => p.source)).toEqual(["registry.k8s.io/pause:*"]);
+    expect(policy.breakGlass).toEqual({ annotation: "portcullis.dev/break-glass" });
+  });
+
+  it.each(["allow-all-audit.yaml", "require-signature.yaml", "block-critical.yaml"])("loads %s", (file) => {
+    expect(() => parsePolicy(readFileSync(new URL(file, EXAMPLES)), file)).not.toThrow();
+  });
+
+  it("digests the bytes exactly", () => {
+    const a = parsePolicy(`${HEAD}defaultRule: {}\n`, "a.yaml");
+    const b = parsePolicy(`${HEAD}defaultRule: {}\n# comment\n`, "a.yaml");
+    expect(a.digest).not.toBe(b.digest);
+    expect(parsePolicy(new TextEncoder().encode(`${HEAD}defaultRule: {}\n`), "a.yaml").digest).toBe(a.digest);
+  });
+
+  it("lets specific rules inherit the default key by key, and drop requirements with false", () => {
+    const policy = parsePolicy(
+      `${HEAD}defaultRule:
+  enforcementMode: warn
+  require:
+    digest: true
+    nonRoot: true
+    scan: { maxSeverity: high }
+namespaceRules:
+  payments:
+    require:
+      scan: { maxSeverity: medium }
+      nonRoot: false
+serviceAccountRules:
+  ci:deployer: { enforcementMode: enforce }
+`,
+      "p.yaml",
+    );
+    const payments = policy.namespaceRules.get("payments")!;
+    expect(payments.enforcementMode).toBe("warn");
+    expect(payments.require.digest).toBe(true);
+    expect(payments.require.nonRoot).toBeUndefined();
+    expect(payments.require.scan?.maxSeverity).toBe("medium");
+    expect(policy.serviceAccountRules.get("ci:deployer")).toMatchObject({ enforcementMode: "enforce" });
+  });
+
+  it.each([
+    ["unknown top-level key", `${HEAD}defaultRule: {}\nallowList: []\n`, "p.yaml:4: allowList: unknown key"],
+    [
+      "unknown requirement",
+      `${HEAD}defaultRule:\n  require:\n    signed: true\n`,
+      "p.yaml:5: defaultRule.require.signed: unknown key",
+    ],
+    [
+      "CEL that does not compile",
+      `${HEAD}defaultRule:\n  require:\n    attestations:\n      - type: https://slsa.dev/provenance/v1\n        condition: "predicate.runDetails. =="\n`,
+      "p.yaml:7: defaultRule.require.attestations[0].condition: CEL expression does not compile",
+    ],
+    [
+      "CEL with an unknown variable",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - name: team\n        expression: "labels.team == 'x'"\n`,
+      "p.yaml:7: defaultRule.require.custom[0].expression: CEL expression does not type check: Unknown variable: labels",
+    ],
+    [
+      "CEL that is not a bool",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - { name: n, expression: "1 + 2" }\n`,
+      "p.yaml:6: defaultRule.require.custom[0].expression: CEL expression must yield a bool, not int",
+    ],
+    [
+      "bad duration",
+      `${HEAD}defaultRule:\n  require:\n    scan: { maxAge: 1 day }\n`,
+      'p.yaml:5: defaultRule.require.scan.maxAge: invalid duration "1 day"',
+    ],
+    [
+      "duration without a unit",
+      `${HEAD}defaultRule:\n  require:\n    scan:\n      maxAge: "24"\n`,
+      'p.yaml:6: defaultRule.require.scan.maxAge: duration "24" needs a unit',
+    ],
+    [
+      "bad evaluation mode",
+      `${HEAD}defaultRule:\n  evaluationMode: always\n`,
+      "p.yaml:4: defaultRule.evaluationMode: expected an evaluation mode: always-allow | always-deny | require",
+    ],
+    [
+      "bad severity",
+      `${HEAD}defaultRule: {}\nnamespaceRules:\n  prod:\n    require:\n      scan: { maxSeverity: severe }\n`,
+      "p.yaml:7: namespaceRules.prod.require.scan.maxSeverity: expected a severity",
+    ],
+    [
+      "bad registry pattern",
+      `${HEAD}defaultRule:\n  require:\n    registries: ["ok.io/**", "bad.io/a**"]\n`,
+      'p.yaml:5: defaultRule.require.registries[1]: image pattern "bad.io/a**": "**" must be a whole path segment',
+    ],
+    [
+      "key and identity together",
+      `${HEAD}defaultRule:\n  require:\n    signedBy:\n      - key: k.pub\n        issuer: https://accounts.google.com\n`,
+      "p.yaml:6: defaultRule.require.signedBy[0].key: give either key, or issuer with identity",
+    ],
+    [
+      "issuer without identity",
+      `${HEAD}defaultRule:\n  require:\n    signedBy:\n      - issuer: https://accounts.google.com\n`,
+      "p.yaml:6: defaultRule.require.signedBy[0].identity: keyless signers need exactly one of identity or identityRegExp",
+    ],
+    [
+      "bad identity regexp",
+      `${HEAD}defaultRule:\n  require:\n    signedBy:\n      - { issuer: https://i, identityRegExp: "(" }\n`,
+      "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression",
+    ],
+    [
+      "unknown predicate alias",
+      `${HEAD}defaultRule:\n  require:\n    attestations:\n      - type: slsaprovenace\n`,
+      'p.yaml:6: defaultRule.require.attestations[0].type: unknown predicate type "slsaprovenace"',
+    ],
+    [
+      "exception without a scope",
+      `${HEAD}defaultRule:\n  require:\n    scan:\n      exceptions:\n        - { id: CVE-2024-1, until: 2026-01-01, reason: r }\n`,
+      "p.yaml:7: defaultRule.require.scan.exceptions[0]: an exception names a repository (pattern) or a digest",
+    ],
+    [
+      "exception with a bad date",
+      `${HEAD}defaultRule:\n  require:\n    scan:\n      exceptions:\n        - id: CVE-2024-1\n          digest: sha256:${"a".repeat(64)}\n          until: next year\n          reason: r\n`,
+      'p.yaml:9: defaultRule.require.scan.exceptions[0].until: invalid expiry "next year"',
+    ],
+    [
+      "exception without a reason",
+      `${HEAD}defaultRule:\n  require:\n    scan:\n      exceptions:\n        - { id: CVE-2024-1, repository: "a.io/**", until: 2026-01-01 }\n`,
+      "p.yaml:7: defaultRule.require.scan.exceptions[0].reason: expected reason (a string)",
+    ],
+    [
+      "service account rule key",
+      `${HEAD}defaultRule: {}\nserviceAccountRules:\n  deployer: {}\n`,
+      'p.yaml:5: serviceAccountRules.deployer: service account rules are keyed "namespace:name"',
+    ],
+    [
+      "approved base that is not a name",
+      `${HEAD}defaultRule:\n  require:\n    baseImage:\n      approved: ["UPPER/Case"]\n`,
+      'p.yaml:6: defaultRule.require.baseImage.approved[0]: "UPPER/Case" is not an image name',
+    ],
+    [
+      "duplicate custom name",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - { name: a, expression: "true" }\n      - { name: a, expression: "false" }\n`,
+      'p.yaml:7: defaultRule.require.custom[1].name: duplicate custom name "a"',
+    ],
+    [
+      "unknown key inside a requirement",
+      `${HEAD}defaultRule:\n  require:\n    scan:\n      maxAge: 24h\n      maxAgee: 3h\n`,
+      "p.yaml:7: defaultRule.require.scan.maxAgee: unknown key",
+    ],
+    [
+      "label of the wrong type",
+      `${HEAD}defaultRule:\n  require:\n    labels: [3]\n`,
+      "p.yaml:5: defaultRule.require.labels[0]: expected a label name, or a mapping with name, value and from",
+    ],
+    ["missing defaultRule", HEAD, "p.yaml:1: defaultRule: expected a rule"],
+    [
+      "wrong apiVersion",
+      "apiVersion: v1\nkind: Policy\ndefaultRule: {}\n",
+      "p.yaml:1: apiVersion: expected apiVersion: portcullis.dev/v1",
+    ],
+    ["YAML syntax", `${HEAD}defaultRule: {\n`, "p.yaml:4: invalid YAML"],
+    ["duplicate key", `${HEAD}defaultRule: {}\ndefaultRule: {}\n`, "p.yaml:4: invalid YAML"],
+    ["empty file", "", "p.yaml: policy file is empty"],
+    ["not a mapping", "- a\n- b\n", "p.yaml:1: expected a mapping with apiVersion, kind and defaultRule"],
+  ])("refuses %s with file:line: key", (_name, text, message) => {
+    const err = loadError(text);
+    expect(err.code).toBe("POLICY_INVALID");
+    expect(err.message.startsWith(message)).toBe(true);
+  });
+
+  it("refuses bytes that are not UTF-8", () => {
+    expect(loadError(new Uint8Array([0xff, 0xfe, 0x00]) as unknown as string).message).toContain("not UTF-8");
+  });
+
+  it("never throws anything but a PolicyError (fuzzed text)", () => {
+    const fragments = fc.constantFrom(
+      "apiVersion: portcullis.dev/v1\n",
+      "kind: Policy\n",
+      "defaultRule:\n",
+      "  require:\n",
+      "    registries: [",
+      '"**"',
+      "]\n",
+      "    scan: { maxAge: ",
+      "24h }\n",
+      "    custom:\n      - { name: a, expression: ",
+      '"size(image.reference) > 1" }\n',
+      '"(((" }\n',
+      "&a [*a, *a]\n",
+      "!!binary AAAA\n",
+      "  evaluationMode: require\n",
+      ": : :\n",
+      "\t",
+      "- x\n",
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(fragments, { maxLength: 20 }).map((parts) => parts.join("")),
+        ),
+        (text) => {
+          try {
+            parsePolicy(text, "fuzz.yaml");
+          } catch (err) {
+            expect(err).toBeInstanceOf(PolicyError);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("never throws anything but a PolicyError (fuzzed documents)", () => {
+    const leaf = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(false));
+    const doc = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("value"), { maxLength: 3 }), tie("map")),
+      map: fc.dictionary(
+        fc.constantFrom(
+          "defaultRule",
+          "require",
+          "scan",
+          "registries",
+          "signedBy",
+          "custom",
+          "key",
+          "name",
+          "expression",
+          "until",
+          "exceptions",
+          "x",
+        ),
+        tie("value"),
+        { maxKeys: 4 },
+      ),
+    }));
+    fc.assert(
+      fc.property(doc.map, (body) => {
+        try {
+          parsePolicy(
+            JSON.stringify({ apiVersion: "portcullis.dev/v1", kind: "Policy", ...body }),
+            "fuzz.yaml",
+          );
+        } catch (err) {
+          expect(err).toBeInstanceOf(PolicyError);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});

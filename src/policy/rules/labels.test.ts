@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { resultsOf } from "../testing.js";
+
+const config = {
+  labels: { "org.opencontainers.image.source": "https://github.com/example/app", team: "" },
+  annotations: { "org.opencontainers.image.revision": "abc123" },
+};
+
+describe("labels", () => {
+  it.each([
+    [
+      "org.opencontainers.image.source",
+      true,
+      'label or annotation "org.opencontainers.image.source" is "https://github.com/example/app"',
+    ],
+    [{ name: "org.opencontainers.image.source", value: "https://github.com/example/*" }, true, "is"],
+    [
+      { name: "org.opencontainers.image.source", value: "https://gitlab.com/*" },
+      false,
+      'which does not match "https://gitlab.com/*"',
+    ],
+    [
+      { name: "org.opencontainers.image.revision", from: "annotation" },
+      true,
+      'manifest annotation "org.opencontainers.image.revision"',
+    ],
+    [
+      { name: "org.opencontainers.image.revision", from: "label" },
+      false,
+      'image label "org.opencontainers.image.revision" is missing',
+    ],
+    ["team", false, 'label or annotation "team" is missing'],
+    ["maintainer", false, "is missing"],
+  ])("%j passes: %s", (label, passed, reason) => {
+    const [result] = resultsOf({ labels: [label] }, { evidence: { config } }, "labels");
+    expect(result).toMatchObject({ rule: "labels", passed });
+    expect(result!.reason).toContain(reason);
+  });
+});
