@@ -7,6 +7,7 @@ export {
   resolveConfig,
 } from "./config.js";
 export { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
+export * from "./gates/index.js";
 export { createPlatform, type Platform, type PlatformOptions } from "./platform.js";
 export {
   type AssessOptions,

@@ -3,6 +3,7 @@ import { isPortcullisError } from "../core/index.js";
 import { registerDb } from "./db.js";
 import { registerGc } from "./gc.js";
 import { registerLint } from "./lint.js";
+import { registerPolicy } from "./policy.js";
 import { registerSbom } from "./sbom.js";
 import { registerScan } from "./scan/command.js";
 import { registerServe } from "./serve.js";
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   registerScan(program, setExit);
   registerDb(program, setExit);
   registerTrustCommands(program, setExit);
+  registerPolicy(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

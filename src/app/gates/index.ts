@@ -1,0 +1,21 @@
+/**
+ * app/gates: the policy gate every surface asks (portcullis verify --policy, the admission webhook,
+ * later the registry hooks), and the evidence ports it reads through: a registry (config, signatures,
+ * attestations, tag resolution) and a scan source (a local scan for CI, the scan store for the server).
+ */
+export { type AnchorSigner, type GateAnchor, type LoadAnchorsOptions, loadPolicyAnchors } from "./anchors.js";
+export { type ClientFor, cachedClients } from "./clients.js";
+export { registryDigestResolver } from "./digest-resolver.js";
+export { GateError, type GateErrorCode } from "./errors.js";
+export {
+  createPolicyGate,
+  type GateOutcome,
+  type GateRequest,
+  type PolicyGate,
+  type PolicyGateOptions,
+} from "./gate.js";
+export { registryImageConfigSource } from "./image-config.js";
+export { loadPolicyFile } from "./policy-file.js";
+export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
+export { type LocalScanOptions, localScanSource, storedScanSource } from "./scan-sources.js";
+export { type RegistryVerifierOptions, registryVerifiers } from "./verifiers.js";
