@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { benchAdmission, renderAdmissionSection } from "./admission.js";
 import { RegistryClient } from "./client.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import {
@@ -84,7 +85,7 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
-const PARTS = ["registry", "lint", "scan", "trust"] as const;
+const PARTS = ["registry", "lint", "scan", "trust", "admission"] as const;
 type Part = (typeof PARTS)[number];
 
 /** BENCH_PARTS=registry,lint,scan,trust (default all): the sections to measure this run. */
@@ -294,10 +295,28 @@ async function main(): Promise<number> {
     }),
   };
 
+  // Admission decisions (issue "Deploy"): a warm policy gate behind the HTTPS webhook, load from another process.
+  let admission: Awaited<ReturnType<typeof benchAdmission>> | { error: string } | undefined;
+  if (parts.has("admission")) {
+    try {
+      admission = await benchAdmission(log);
+    } catch (err) {
+      admission = { error: errorText(err) };
+    }
+  }
+
   const fresh = new Map<Part, string>();
   if (parts.has("registry")) fresh.set("registry", renderMarkdown(results));
   if (lint) fresh.set("lint", renderLintSection(lint));
   if (scan) fresh.set("scan", renderScanSection(scan));
+  if (admission) {
+    fresh.set(
+      "admission",
+      "error" in admission
+        ? `\n## Admission decisions\n\nNot measured: ${admission.error}\n`
+        : renderAdmissionSection(admission),
+    );
+  }
   if (trust) {
     fresh.set(
       "trust",
@@ -309,7 +328,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

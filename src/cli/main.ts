@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { isPortcullisError } from "../core/index.js";
+import { registerAdmission } from "./admission.js";
 import { registerDb } from "./db.js";
 import { registerGc } from "./gc.js";
 import { registerLint } from "./lint.js";
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDb(program, setExit);
   registerTrustCommands(program, setExit);
   registerPolicy(program, setExit);
+  registerAdmission(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

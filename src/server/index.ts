@@ -1,3 +1,16 @@
+export {
+  type AdmissionServerOptions,
+  buildAdmissionServer,
+  DEFAULT_ADMISSION_TIMEOUT_MS,
+  deadlineFor,
+  evaluatingGate,
+  fromPolicyGate,
+  type ImageCheck,
+  type ImagePolicyGate,
+  type ImageVerdict,
+  type ReviewLogEntry,
+  type WebhookFailurePolicy,
+} from "./admission/index.js";
 export { toWireError, type WireError } from "./errors.js";
 export { ServerMetrics } from "./metrics.js";
 export { buildServer } from "./server.js";

@@ -1,0 +1,227 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import pino from "pino";
+import { renderOpensslCommands, renderWebhookConfigurations } from "../admission/index.js";
+import {
+  cachedClients,
+  createPolicyGate,
+  loadPolicyFile,
+  parseListen,
+  registryDigestResolver,
+  registryEvidencePorts,
+} from "../app/index.js";
+import { PortcullisError, parseDuration } from "../core/index.js";
+import { EvidenceCache } from "../evidence/index.js";
+import { credentialsFromDockerConfig, RegistryClient } from "../oci/index.js";
+import {
+  buildAdmissionServer,
+  deadlineFor,
+  fromPolicyGate,
+  type WebhookFailurePolicy,
+} from "../server/index.js";
+import { loadTrustedRoot } from "../trust/index.js";
+
+/**
+ * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook, the
+ * two webhook configurations that point the API server at it, and a CA and serving certificate to
+ * try it out. The commands only map flags onto admission/ and server/.
+ */
+
+const DEFAULT_LISTEN = "127.0.0.1:8443";
+
+interface ServeFlags {
+  policy: string;
+  tlsCert: string;
+  tlsKey: string;
+  listen: string;
+  timeout: string;
+  failurePolicy: string;
+  dockerConfig?: string;
+  trustedRoot?: string;
+  insecureRegistry?: boolean;
+}
+
+interface InstallFlags {
+  service: string;
+  namespace: string;
+  caBundle: string;
+  failurePolicy: string;
+  timeout: string;
+  port?: string;
+}
+
+interface CertsFlags {
+  service: string;
+  namespace: string;
+  dir: string;
+  days: string;
+  print?: boolean;
+}
+
+function invalid(message: string): PortcullisError {
+  return new PortcullisError("CONFIG_INVALID", message);
+}
+
+function failurePolicyOf(value: string): WebhookFailurePolicy {
+  if (value === "Fail" || value === "Ignore") return value;
+  throw invalid(`--failure-policy must be Fail or Ignore, not ${JSON.stringify(value)}`);
+}
+
+/** The API server accepts timeoutSeconds from 1 to 30 (admissionregistration.k8s.io/v1). */
+function timeoutSecondsOf(value: string): number {
+  const ms = parseDuration(value);
+  if (ms % 1000 !== 0 || ms < 1000 || ms > 30_000)
+    throw invalid(`--timeout must be a whole number of seconds from 1s to 30s, not ${JSON.stringify(value)}`);
+  return ms / 1000;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw invalid(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
+}
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function registerAdmission(program: Command, setExit: (code: number) => void): void {
+  const admission = program
+    .command("admission")
+    .description("the Kubernetes admission webhook: serve it, print its configuration, make certificates");
+
+  admission
+    .command("serve")
+    .description(
+      "serve POST /validate and /mutate (AdmissionReview v1 and v1beta1) and GET /healthz over HTTPS",
+    )
+    .requiredOption("--policy <file>", "policy file (examples/policies/)")
+    .requiredOption("--tls-cert <file>", "serving certificate (PEM), e.g. tls.crt from `admission certs`")
+    .requiredOption("--tls-key <file>", "its private key (PEM)")
+    .option("-l, --listen <host:port>", "address to listen on", DEFAULT_LISTEN)
+    .option("--timeout <duration>", "the webhook configurations' timeoutSeconds; decisions get 80%", "10s")
+    .option("--failure-policy <Fail|Ignore>", "what a failed or late decision answers", "Fail")
+    .option("--docker-config <file>", "registry credentials (a .dockerconfigjson, e.g. an imagePullSecret)")
+    .option("--trusted-root <file>", "Sigstore trusted_root.json, for keyless signers")
+    .option("--insecure-registry", "allow plain HTTP to registries other than localhost and 127.0.0.1")
+    .action(async (flags: ServeFlags) => {
+      setExit(await serve(flags));
+    });
+
+  admission
+    .command("install")
+    .description("print the ValidatingWebhookConfiguration and MutatingWebhookConfiguration (YAML)")
+    .requiredOption("--service <name>", "the Service in front of `admission serve`")
+    .requiredOption("--namespace <ns>", "its namespace (exempt from the webhooks, as is kube-system)")
+    .requiredOption("--ca-bundle <file>", "the CA certificate (PEM) that signed the serving certificate")
+    .option(
+      "--failure-policy <Fail|Ignore>",
+      "what the API server does when the webhook is unreachable",
+      "Fail",
+    )
+    .option("--timeout <duration>", "timeoutSeconds, 1s to 30s", "10s")
+    .option("--port <port>", "the Service port (default 8443)")
+    .action((flags: InstallFlags) => {
+      // Flags first, then the file: a typo is reported before a missing file.
+      const failurePolicy = failurePolicyOf(flags.failurePolicy);
+      const timeoutSeconds = timeoutSecondsOf(flags.timeout);
+      const rendered = renderWebhookConfigurations({
+        serviceName: flags.service,
+        namespace: flags.namespace,
+        caBundlePem: readText(flags.caBundle, "CA bundle"),
+        failurePolicy,
+        timeoutSeconds,
+        ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+      });
+      process.stdout.write(rendered.yaml);
+      setExit(0);
+    });
+
+  admission
+    .command("certs")
+    .description("make a CA and a serving certificate with openssl (or print the script with --print)")
+    .requiredOption("--service <name>", "the Service name the certificate is for")
+    .requiredOption("--namespace <ns>", "its namespace")
+    .option("--dir <dir>", "where to write ca.crt, ca.key, tls.crt, tls.key", ".")
+    .option("--days <n>", "validity in days", "365")
+    .option("--print", "print the openssl script instead of running it")
+    .action((flags: CertsFlags) => {
+      const dir = resolve(flags.dir);
+      const script = renderOpensslCommands({
+        serviceName: flags.service,
+        namespace: flags.namespace,
+        days: Number(flags.days),
+        dir,
+      });
+      if (flags.print || !hasOpenssl()) {
+        if (!flags.print) process.stderr.write("openssl not found: printing the script to run elsewhere\n");
+        process.stdout.write(script);
+      } else {
+        mkdirSync(dir, { recursive: true });
+        execFileSync("sh", ["-c", script], { stdio: ["ignore", "ignore", "inherit"] });
+        process.stderr.write(
+          `ran openssl: wrote ca.crt, ca.key, tls.crt and tls.key to ${dir}\n` +
+            "(ca.crt is the --ca-bundle of `admission install`; keep ca.key offline)\n",
+        );
+      }
+      setExit(0);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<number> {
+  const { host, port } = parseListen(flags.listen);
+  const timeoutSeconds = timeoutSecondsOf(flags.timeout);
+  const failurePolicy = failurePolicyOf(flags.failurePolicy);
+  const policy = loadPolicyFile(resolve(flags.policy));
+  const dockerConfig =
+    flags.dockerConfig === undefined ? undefined : readText(flags.dockerConfig, "docker config");
+  const clientFor = cachedClients((registry) => {
+    const credentials =
+      dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, registry);
+    return new RegistryClient({
+      registry,
+      ...(credentials ? { credentials } : {}),
+      insecure: flags.insecureRegistry === true,
+    });
+  });
+  const trustedRoot =
+    flags.trustedRoot === undefined
+      ? undefined
+      : loadTrustedRoot(readText(flags.trustedRoot, "trusted root"));
+  // Each look-up gets the whole decision deadline; the webhook answers at that deadline regardless.
+  const gate = createPolicyGate({
+    policy,
+    ports: registryEvidencePorts({ policy, clientFor, ...(trustedRoot ? { trustedRoot } : {}) }),
+    resolver: registryDigestResolver(clientFor),
+    cache: new EvidenceCache(),
+    timeoutMs: deadlineFor(timeoutSeconds * 1000),
+  });
+  const logger = pino({ base: null });
+  const app = buildAdmissionServer({
+    gate: fromPolicyGate(gate),
+    tls: { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") },
+    timeoutMs: timeoutSeconds * 1000,
+    failurePolicy,
+    log: (entry) => logger.info(entry, "admission review"),
+  });
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === "object" && address ? address.port : port;
+  logger.info({ listen: `${host}:${bound}`, policyDigest: policy.digest }, "admission webhook is serving");
+  return new Promise<number>((done) => {
+    const stop = () => {
+      void app.close().then(() => done(0));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import type { WorkloadFacts } from "../../admission/index.js";
+import { deadlineFor, guardedDecider } from "./deadline.js";
+import { requestTimeoutMs } from "./server.js";
+
+const facts = {
+  type: "workload",
+  images: [{ path: "/spec/containers/0/image" }, { path: "/spec/containers/1/image" }],
+} as unknown as WorkloadFacts;
+
+describe("deadlineFor", () => {
+  it.each([
+    [10_000, 8_000],
+    [1_000, 800],
+    [1, 1],
+  ])("%i ms → %i ms", (timeout, deadline) => {
+    expect(deadlineFor(timeout)).toBe(deadline);
+  });
+});
+
+describe("guardedDecider", () => {
+  it("passes a timely decision through untouched", async () => {
+    const decision = {
+      images: [{ path: "/spec/containers/0/image", verdict: "allow" as const, reasons: [] }],
+    };
+    const decide = guardedDecider(() => async () => decision, { deadlineMs: 100, failurePolicy: "Fail" });
+    expect(await decide(facts)).toBe(decision);
+  });
+
+  it.each([
+    ["Fail", "deny"],
+    ["Ignore", "warn"],
+  ] as const)(
+    "on timeout with failurePolicy %s, every image gets %s and the signal aborts",
+    async (policy, verdict) => {
+      let aborted = false;
+      const decide = guardedDecider(
+        (signal) => () => {
+          signal.addEventListener("abort", () => {
+            aborted = true;
+          });
+          return new Promise(() => {});
+        },
+        { deadlineMs: 20, failurePolicy: policy },
+      );
+      const started = Date.now();
+      const d = await decide(facts);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(aborted).toBe(true);
+      expect(d.images.map((i) => i.verdict)).toEqual([verdict, verdict]);
+      expect(d.workload?.reasons[0]).toMatch(/timed out after 20 ms/);
+      expect(d.auditAnnotations?.["decision-error"]).toMatch(/timed out/);
+    },
+  );
+
+  it.each([
+    ["a rejected promise", () => Promise.reject(new Error("registry\nunreachable"))],
+    [
+      "a synchronous throw",
+      () => {
+        throw new Error("registry unreachable");
+      },
+    ],
+  ])("fails closed on %s, with the reason on one line", async (_name, failing) => {
+    const decide = guardedDecider(() => failing as never, { deadlineMs: 100, failurePolicy: "Fail" });
+    const d = await decide(facts);
+    expect(d.images.every((i) => i.verdict === "deny")).toBe(true);
+    expect(d.workload?.reasons[0]).toBe(
+      "policy decision failed: registry unreachable (failurePolicy Fail: denied)",
+    );
+  });
+});
+
+describe("requestTimeoutMs", () => {
+  it.each([
+    ["10s", 10_000],
+    ["1s", 1_000],
+    ["30s", 30_000],
+    ["31s", undefined],
+    ["0s", undefined],
+    ["10", undefined],
+    ["1m", undefined],
+    [undefined, undefined],
+    [["10s"], undefined],
+  ])("%j → %j", (value, ms) => {
+    expect(requestTimeoutMs(value)).toBe(ms);
+  });
+});

@@ -1,0 +1,65 @@
+import type { AdmissionDecider, WorkloadDecision, WorkloadFacts } from "../../admission/index.js";
+
+/**
+ * The webhook always answers, and in time. The API server waits `timeoutSeconds` (1–30, default 10)
+ * and then applies the webhook's failurePolicy itself; answering at ~80% of that keeps the choice
+ * ours and the message readable. A decider that throws or overruns gets the same treatment:
+ * "Fail" denies every image with the reason (fail closed), "Ignore" admits them with a warning.
+ * (admissionregistration.k8s.io/v1 ValidatingWebhook: timeoutSeconds, failurePolicy.)
+ */
+export type WebhookFailurePolicy = "Fail" | "Ignore";
+
+export interface DeadlineOptions {
+  /** Milliseconds before the decider is abandoned. */
+  deadlineMs: number;
+  failurePolicy: WebhookFailurePolicy;
+}
+
+/** The deadline for a webhook timeout: 80% of it, leaving room for the network and the API server. */
+export function deadlineFor(timeoutMs: number): number {
+  return Math.max(1, Math.floor(timeoutMs * 0.8));
+}
+
+function failed(facts: WorkloadFacts, policy: WebhookFailurePolicy, why: string): WorkloadDecision {
+  const verdict = policy === "Fail" ? "deny" : "warn";
+  const reason =
+    policy === "Fail" ? `${why} (failurePolicy Fail: denied)` : `${why} (failurePolicy Ignore: admitted)`;
+  return {
+    images: facts.images.map((image) => ({ path: image.path, verdict, reasons: [reason] })),
+    workload: { verdict, reasons: [reason] },
+    auditAnnotations: { "decision-error": why },
+  };
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `policy decision failed: ${message.replace(/\s+/g, " ").slice(0, 500)}`;
+}
+
+/**
+ * Wraps a decider (built per review around an AbortSignal) so that it never throws and resolves
+ * within the deadline; the signal aborts when the deadline passes so the gate can stop its look-ups.
+ */
+export function guardedDecider(
+  build: (signal: AbortSignal) => AdmissionDecider,
+  options: DeadlineOptions,
+): AdmissionDecider {
+  return (facts) => {
+    const controller = new AbortController();
+    return new Promise<WorkloadDecision>((resolve) => {
+      const timer = setTimeout(() => {
+        controller.abort();
+        resolve(
+          failed(facts, options.failurePolicy, `policy decision timed out after ${options.deadlineMs} ms`),
+        );
+      }, options.deadlineMs);
+      Promise.resolve()
+        .then(() => build(controller.signal)(facts))
+        .then(
+          (decision) => resolve(decision),
+          (err: unknown) => resolve(failed(facts, options.failurePolicy, describe(err))),
+        )
+        .finally(() => clearTimeout(timer));
+    });
+  };
+}

@@ -1,0 +1,116 @@
+import type {
+  AdmissionDecider,
+  ContainerImage,
+  ImageDecision,
+  Verdict,
+  WorkloadDecision,
+  WorkloadFacts,
+} from "../../admission/index.js";
+import type { Decision, ImageInput, PodSecurityFacts, RequestInput } from "../../policy/index.js";
+import type { ImagePolicyGate, ImageVerdict } from "./gate.js";
+
+/**
+ * WorkloadFacts → one policy decision per image. Each container is decided with its own request
+ * context (its effective securityContext is part of it), but two containers with the same image and
+ * the same context are asked once. An image whose reference does not parse is denied without asking.
+ */
+
+/** The break-glass annotation may sit on the workload or on its pod template: the template wins. */
+function annotationsOf(facts: WorkloadFacts): Record<string, string> {
+  return { ...facts.annotations, ...facts.pod.annotations };
+}
+
+function podSecurityOf(facts: WorkloadFacts, image: ContainerImage): PodSecurityFacts {
+  const s = image.securityContext;
+  return {
+    ...(image.effective.runAsNonRoot === undefined ? {} : { runAsNonRoot: image.effective.runAsNonRoot }),
+    ...(image.effective.runAsUser === undefined ? {} : { runAsUser: image.effective.runAsUser }),
+    privileged: s.privileged === true,
+    hostNetwork: facts.pod.hostNetwork,
+    hostPathVolumes: facts.pod.hostPathVolumes.map((v) => v.path),
+    addedCapabilities: s.capabilitiesAdd,
+  };
+}
+
+export function requestOf(facts: WorkloadFacts, image: ContainerImage): RequestInput {
+  return {
+    kind: "admission",
+    namespace: facts.namespace,
+    serviceAccount: facts.serviceAccountName,
+    ...(facts.userInfo.username === "" ? {} : { user: facts.userInfo.username }),
+    annotations: annotationsOf(facts),
+    podSecurity: podSecurityOf(facts, image),
+  };
+}
+
+export function imageInputOf(image: ContainerImage): ImageInput | undefined {
+  const ref = image.reference;
+  if (ref === undefined) return undefined;
+  return {
+    reference: image.image,
+    registry: ref.registry,
+    repository: ref.repository,
+    ...(ref.tag === undefined ? {} : { tag: ref.tag }),
+    ...(ref.digest === undefined ? {} : { digest: ref.digest }),
+  };
+}
+
+/** The reasons a response shows: the failing rules for warn/deny, the one-line reason otherwise. */
+function reasonsOf(decision: Decision): string[] {
+  if (decision.effect === "allow") return [decision.reason];
+  const failed = decision.rules.filter((r) => !r.passed).map((r) => `${r.rule}: ${r.reason}`);
+  const reasons = failed.length > 0 ? failed : [decision.reason];
+  if (decision.breakGlass !== undefined)
+    reasons.unshift(`break-glass annotation ${decision.breakGlass.annotation} let it through`);
+  return reasons;
+}
+
+function toImageDecision(path: string, verdict: ImageVerdict): ImageDecision {
+  const d = verdict.decision;
+  const effect: Verdict = d.allowed ? (d.effect === "deny" ? "warn" : d.effect) : "deny";
+  return {
+    path,
+    verdict: effect,
+    reasons: reasonsOf(d),
+    ...(verdict.digest === undefined ? {} : { digest: verdict.digest }),
+  };
+}
+
+function auditOf(verdicts: readonly ImageVerdict[]): Record<string, string> {
+  const audit: Record<string, string> = {};
+  const digests = [...new Set(verdicts.map((v) => v.decision.policyDigest))];
+  if (digests.length > 0) audit["policy-digest"] = digests.join(",");
+  const sources = [...new Set(verdicts.map((v) => v.decision.ruleSource))];
+  if (sources.length > 0) audit["rule-source"] = sources.join(",");
+  const glass = verdicts.find((v) => v.decision.breakGlass !== undefined)?.decision.breakGlass;
+  if (glass !== undefined) audit["break-glass"] = `${glass.annotation}=${glass.value}`;
+  const dryRun = verdicts.filter((v) => v.decision.verdict === "fail" && v.decision.allowed);
+  if (dryRun.length > 0) audit["would-deny"] = dryRun.map((v) => v.decision.reason).join(" | ");
+  return audit;
+}
+
+/** The admission decider over a gate; `signal` is the review's deadline. Throws what the gate throws. */
+export function gateDecider(gate: ImagePolicyGate, signal: AbortSignal): AdmissionDecider {
+  return async (facts: WorkloadFacts): Promise<WorkloadDecision> => {
+    const asked = new Map<string, Promise<ImageVerdict>>();
+    const pending = facts.images.map(async (image): Promise<[ImageDecision, ImageVerdict?]> => {
+      const input = imageInputOf(image);
+      if (input === undefined) {
+        const why = image.referenceError ?? "the image reference is empty";
+        return [{ path: image.path, verdict: "deny", reasons: [`invalid image reference: ${why}`] }];
+      }
+      const request = requestOf(facts, image);
+      const key = JSON.stringify([image.canonical, request.podSecurity]);
+      let verdict = asked.get(key);
+      if (verdict === undefined) {
+        verdict = gate({ image: input, request, dryRun: facts.dryRun }, signal);
+        asked.set(key, verdict);
+      }
+      const v = await verdict;
+      return [toImageDecision(image.path, v), v];
+    });
+    const results = await Promise.all(pending);
+    const verdicts = results.flatMap(([, v]) => (v === undefined ? [] : [v]));
+    return { images: results.map(([d]) => d), auditAnnotations: auditOf(verdicts) };
+  };
+}

@@ -1,0 +1,18 @@
+export { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
+export { gateDecider, imageInputOf, requestOf } from "./decider.js";
+export {
+  type EvidenceLookup,
+  evaluatingGate,
+  type ImageCheck,
+  type ImageEvidence,
+  type ImagePolicyGate,
+  type ImageVerdict,
+  noEvidence,
+} from "./gate.js";
+export { fromPolicyGate } from "./policy-gate.js";
+export {
+  type AdmissionServerOptions,
+  buildAdmissionServer,
+  DEFAULT_ADMISSION_TIMEOUT_MS,
+  type ReviewLogEntry,
+} from "./server.js";

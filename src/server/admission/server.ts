@@ -1,0 +1,132 @@
+import type { Server } from "node:https";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import {
+  type AdmissionDecider,
+  type AdmissionMode,
+  admit,
+  isPortcullisAdmissionError,
+  MAX_REVIEW_BYTES,
+} from "./admission-api.js";
+import { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
+import { gateDecider } from "./decider.js";
+import type { ImagePolicyGate } from "./gate.js";
+
+/**
+ * The admission webhook: POST /validate and /mutate take an AdmissionReview (admission.k8s.io/v1 or
+ * v1beta1) and answer one; GET /healthz. HTTPS only, as the API server calls webhooks over TLS
+ * (https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/).
+ * A body that is not an AdmissionReview gets 400 with a message (there is no uid to answer); every
+ * review gets an answer before the deadline, whatever the gate does.
+ */
+
+export interface AdmissionServerOptions {
+  gate: ImagePolicyGate;
+  tls: { cert: string | Buffer; key: string | Buffer };
+  /** The webhook configuration's timeoutSeconds, in ms (default 10 s); decisions get 80% of it. */
+  timeoutMs?: number;
+  /** What a failed or late decision answers (default Fail: deny). */
+  failurePolicy?: WebhookFailurePolicy;
+  /** One entry per review; never contains the object, only what identifies the review. */
+  log?: (entry: ReviewLogEntry) => void;
+}
+
+export interface ReviewLogEntry {
+  uid: string;
+  mode: AdmissionMode;
+  kind: string;
+  namespace: string;
+  allowed: boolean;
+  /** Set when the review was not answered with an AdmissionReview (400). */
+  error?: string;
+  ms: number;
+}
+
+export const DEFAULT_ADMISSION_TIMEOUT_MS = 10_000;
+
+interface ReviewShape {
+  request?: { uid?: unknown; namespace?: unknown; kind?: { kind?: unknown } };
+}
+
+function field(value: unknown): string {
+  return typeof value === "string" ? value.slice(0, 253) : "";
+}
+
+/** `?timeout=10s` as the API server writes it (a Go duration in whole seconds); else undefined. */
+export function requestTimeoutMs(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const m = /^(\d{1,2})s$/.exec(value);
+  const seconds = m ? Number(m[1]) : 0;
+  return seconds >= 1 && seconds <= 30 ? seconds * 1000 : undefined;
+}
+
+function badRequest(reply: FastifyReply, message: string) {
+  return reply.code(400).send({ code: 400, message });
+}
+
+export function buildAdmissionServer(options: AdmissionServerOptions): FastifyInstance<Server> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ADMISSION_TIMEOUT_MS;
+  const failurePolicy = options.failurePolicy ?? "Fail";
+  const log = options.log ?? (() => {});
+  // The API server appends ?timeout=<its timeoutSeconds>s to the URL; when it is shorter than ours,
+  // the deadline follows it, so the answer still comes before the API server gives up.
+  const deciders = new Map<number, AdmissionDecider>();
+  const deciderFor = (ms: number) => {
+    let decide = deciders.get(ms);
+    if (decide === undefined) {
+      decide = guardedDecider((signal) => gateDecider(options.gate, signal), {
+        deadlineMs: deadlineFor(ms),
+        failurePolicy,
+      });
+      if (deciders.size < 64) deciders.set(ms, decide);
+    }
+    return decide;
+  };
+
+  const app = Fastify({
+    https: { cert: options.tls.cert, key: options.tls.key },
+    bodyLimit: MAX_REVIEW_BYTES,
+    logger: false,
+    // The API server keeps connections open between reviews; the timeout only bounds idle sockets.
+    keepAliveTimeout: 60_000,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+  });
+
+  // Fastify's own rejections (not JSON, too big, wrong content type) keep their 4xx status.
+  app.setErrorHandler((err: unknown, _request, reply) => {
+    const e = err as { statusCode?: unknown; message?: unknown } | null;
+    const code = typeof e?.statusCode === "number" ? e.statusCode : 500;
+    const status = code >= 400 && code < 500 ? code : 500;
+    const message = status === 500 ? "internal error" : String(e?.message ?? "bad request");
+    return reply.code(status).send({ code: status, message });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: 404, message: "not found" }));
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  for (const mode of ["validate", "mutate"] as const) {
+    app.post(`/${mode}`, async (request, reply) => {
+      const started = performance.now();
+      const body = request.body as ReviewShape | undefined;
+      const entry = {
+        uid: field(body?.request?.uid),
+        mode,
+        kind: field(body?.request?.kind?.kind),
+        namespace: field(body?.request?.namespace),
+      };
+      try {
+        const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
+        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs));
+        const { response } = await admit(body, decide, mode);
+        log({ ...entry, allowed: response.response.allowed, ms: performance.now() - started });
+        return reply.send(response);
+      } catch (err) {
+        const message = isPortcullisAdmissionError(err) ? err.message : "internal error";
+        log({ ...entry, allowed: false, error: message, ms: performance.now() - started });
+        if (isPortcullisAdmissionError(err)) return badRequest(reply, message);
+        return reply.code(500).send({ code: 500, message });
+      }
+    });
+  }
+  return app;
+}

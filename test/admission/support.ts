@@ -1,0 +1,137 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderOpensslCommands } from "../../src/admission/index.js";
+import { reviewOf } from "../../src/admission/testing.js";
+import { type Policy, parsePolicy } from "../../src/policy/index.js";
+
+/** Test helpers: a CA and serving certificate made by the system openssl, HTTPS posts, pod reviews. */
+
+export const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), "testdata");
+/** The certificate names the Service `portcullis.portcullis.svc`; clients connect to 127.0.0.1. */
+export const SERVER_NAME = "portcullis.portcullis.svc";
+
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface TestCerts {
+  ca: string;
+  cert: string;
+  key: string;
+  dir: string;
+  cleanup(): void;
+}
+
+/** Runs the very script `portcullis admission certs` prints. */
+export function makeCerts(): TestCerts {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-admission-"));
+  const script = renderOpensslCommands({ serviceName: "portcullis", namespace: "portcullis", dir, days: 2 });
+  execFileSync("sh", ["-c", script], { stdio: "ignore" });
+  const read = (name: string) => readFileSync(join(dir, name), "utf8");
+  return {
+    ca: read("ca.crt"),
+    cert: read("tls.crt"),
+    key: read("tls.key"),
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function loadPolicy(name: string): Policy {
+  const file = join(TESTDATA, name);
+  return parsePolicy(readFileSync(file), file);
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  ms: number;
+}
+
+export function post(
+  port: number,
+  path: string,
+  body: string | Buffer,
+  ca: string,
+  contentType = "application/json",
+): Promise<Reply> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: path === "/healthz" ? "GET" : "POST",
+        ca,
+        servername: SERVER_NAME,
+        headers: { "content-type": contentType },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {}
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: parsed,
+            ms: performance.now() - started,
+          });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(path === "/healthz" ? undefined : body);
+  });
+}
+
+export interface PodOptions {
+  version?: "v1" | "v1beta1";
+  namespace?: string;
+  dryRun?: boolean;
+  annotations?: Record<string, string>;
+}
+
+/** An AdmissionReview (from the real fixture) creating a Pod with these container images. */
+export function podReview(images: string[], options: PodOptions = {}): Record<string, unknown> {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: options.namespace ?? "apps", annotations: options.annotations ?? {} },
+    spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) },
+  };
+  return reviewOf(pod, {
+    version: options.version ?? "v1",
+    namespace: options.namespace ?? "apps",
+    dryRun: options.dryRun ?? false,
+  });
+}
+
+export interface ReviewResponseBody {
+  apiVersion: string;
+  kind: string;
+  response: {
+    uid: string;
+    allowed: boolean;
+    status?: { code: number; message: string };
+    patch?: string;
+    patchType?: string;
+    auditAnnotations?: Record<string, string>;
+    warnings?: string[];
+  };
+}
