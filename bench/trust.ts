@@ -4,6 +4,7 @@
  * sign an image and push its signature by both schemes, and the time to verify one image's
  * signatures cold (resolve, discover by both schemes, fetch, verify).
  */
+
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { parseImageReference, RegistryClient } from "../src/oci/index.js";
 import { type SigningKey, toVerificationKey } from "../src/trust/index.js";
@@ -16,6 +17,7 @@ import {
   VerificationCache,
   verifyImageSignatures,
 } from "../src/trust/registry/index.js";
+import { pushTinyImage } from "../test/support/push-image.js";
 
 export interface TrustBenchOptions {
   /** The registry: "127.0.0.1:5000" or "http://127.0.0.1:5000". */
@@ -40,39 +42,11 @@ export interface TrustBenchResult {
   error?: string;
 }
 
-const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const _sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function pushImage(client: RegistryClient, repo: string, tag: string): Promise<void> {
-  const layer = Buffer.from(`bench layer ${tag} ${Date.now()} ${Math.random()}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
-    }),
-  );
-  await client.pushBlob(repo, { data: layer });
-  await client.pushBlob(repo, { data: config });
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(layer), size: layer.length },
-      ],
-    }),
-  );
-  await client.putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
 }
 
 /** Verifications per second over a fixed discovery, for `ms` milliseconds. */
@@ -110,7 +84,8 @@ export async function benchTrust(
   const repo = `bench/trust-${process.pid}`;
 
   log(`trust: pushing ${count} images to ${registry}/${repo}`);
-  for (let i = 0; i < count; i++) await pushImage(client, repo, `v${i}`);
+  for (let i = 0; i < count; i++)
+    await pushTinyImage(client, repo, `v${i}`, { seed: `bench ${i} ${Date.now()} ${Math.random()}` });
 
   const signTimes: number[] = [];
   const digests: string[] = [];

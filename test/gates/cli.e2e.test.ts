@@ -3,6 +3,7 @@
  * real listening Portcullis (allow, deny, exit codes, JSON, usage errors), and `policy test` /
  * `policy check` on the example policies.
  */
+
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -13,6 +14,7 @@ import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
 import { buildImageLayout } from "../support/image-builder.js";
+import { pushTinyImage } from "../support/push-image.js";
 import { PORTCULLIS_BIN, REPO_ROOT, type RunResult, run, tempDir } from "../support/targets.js";
 
 const EXAMPLES = join(REPO_ROOT, "examples", "policies");
@@ -43,36 +45,7 @@ function newKey(): SigningKey {
   return { privateKey, publicKey, kind: classifyKey(publicKey) };
 }
 
-const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-async function pushImage(client: RegistryClient, repo: string, tag: string): Promise<string> {
-  const layer = Buffer.from(`layer ${repo} ${tag}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: { User: "1000" },
-      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
-    }),
-  );
-  await client.pushBlob(repo, { data: layer });
-  await client.pushBlob(repo, { data: config });
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(layer), size: layer.length },
-      ],
-    }),
-  );
-  return client.putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
-}
+const _sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 describe("portcullis verify --policy and policy (real binary)", () => {
   const temps: string[] = [];
@@ -103,9 +76,9 @@ describe("portcullis verify --policy and policy (real binary)", () => {
       join(work, "policies", "keys", "release.pub"),
       release.publicKey.export({ type: "spki", format: "pem" }) as string,
     );
-    signedDigest = await pushImage(client, "team/app", "v1");
+    signedDigest = await pushTinyImage(client, "team/app", "v1", { config: { User: "1000" } });
     await signImage(client, await resolveImage(client, parseImageReference(`${host}/team/app:v1`)), release);
-    await pushImage(client, "team/app", "unsigned");
+    await pushTinyImage(client, "team/app", "unsigned", { config: { User: "1000" } });
   }, 60_000);
 
   afterAll(async () => {

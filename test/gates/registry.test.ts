@@ -3,6 +3,7 @@
  * (config blob, cosign signatures and Sigstore bundle referrers, attestations) and verified with the
  * keys a policy file names, tags resolved by HEAD, and fail-closed decisions when the registry is gone.
  */
+
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
@@ -23,6 +24,7 @@ import { parseImageReference, RegistryClient } from "../../src/oci/index.js";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { attestImage, resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
+import { pushTinyImage } from "../support/push-image.js";
 
 function newKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -41,37 +43,7 @@ function closedPort(): Promise<number> {
   });
 }
 
-const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-/** Pushes a one-layer image whose config says `User` and carries a label; returns its digest. */
-async function pushImage(client: RegistryClient, repo: string, tag: string, user: string): Promise<string> {
-  const layer = Buffer.from(`layer ${repo} ${tag}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: { User: user, Labels: { "org.opencontainers.image.source": "https://example.com/app" } },
-      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
-    }),
-  );
-  await client.pushBlob(repo, { data: layer });
-  await client.pushBlob(repo, { data: config });
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(layer), size: layer.length },
-      ],
-    }),
-  );
-  return client.putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
-}
+const _sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 const POLICY = `
 apiVersion: portcullis.dev/v1
@@ -294,3 +266,10 @@ describe("the policy gate against Portcullis", () => {
     }
   });
 });
+
+/** A one-layer image whose config says `User` and carries a source label; returns its digest. */
+function pushImage(client: RegistryClient, repo: string, tag: string, user: string): Promise<string> {
+  return pushTinyImage(client, repo, tag, {
+    config: { User: user, Labels: { "org.opencontainers.image.source": "https://example.com/app" } },
+  });
+}

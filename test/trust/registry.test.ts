@@ -2,6 +2,7 @@
  * The registry half of trust against a real listening Portcullis (in process): storing by both
  * schemes, appending without duplicates, the switches, discovery, and the warm cache.
  */
+
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,42 +21,14 @@ import {
   verifyImageAttestations,
   verifyImageSignatures,
 } from "../../src/trust/registry/index.js";
+import { pushTinyImage } from "../support/push-image.js";
 
 function newKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   return { privateKey, publicKey, kind: classifyKey(publicKey) };
 }
 
-const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-/** Pushes a one-layer image and returns its digest. */
-async function pushImage(client: RegistryClient, repo: string, tag: string, seed: string): Promise<string> {
-  const layer = Buffer.from(`layer ${seed}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
-    }),
-  );
-  await client.pushBlob(repo, { data: layer });
-  await client.pushBlob(repo, { data: config });
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(layer), size: layer.length },
-      ],
-    }),
-  );
-  return client.putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
-}
+const _sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 describe("trust/registry against Portcullis", () => {
   let server: TestServer;
@@ -76,7 +49,7 @@ describe("trust/registry against Portcullis", () => {
   });
 
   it("resolves a tag to its digest and signs the digest", async () => {
-    const digest = await pushImage(client, "team/app", "v1", "one");
+    const digest = await pushTinyImage(client, "team/app", "v1", { seed: "one" });
     const target = await resolveImage(client, parseImageReference(`${host}/team/app:v1`));
     expect(target.digest).toBe(digest);
     const stored = await signImage(client, target, alice, { annotations: { env: "prod" } });
@@ -141,7 +114,7 @@ describe("trust/registry against Portcullis", () => {
   });
 
   it("serves a warm verification from the cache without the registry", async () => {
-    const digest = await pushImage(client, "team/cached", "v1", "cached");
+    const digest = await pushTinyImage(client, "team/cached", "v1", { seed: "cached" });
     const ref = parseImageReference(`${host}/team/cached@${digest}`);
     await signImage(client, await resolveImage(client, ref), alice);
     const cache = new VerificationCache();
