@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import {
+  type AdvisoryDatabase,
   DEFAULT_OSV_ECOSYSTEMS,
   type EcosystemStatus,
+  type ImportProgress,
   type ImportSummary,
   importOsv,
   openAdvisoryDatabase,
@@ -68,6 +70,25 @@ export function printStatus(status: readonly EcosystemStatus[], format: string |
   );
 }
 
+/** Opens (creating) the database, runs one import with a progress line, prints its summary. */
+async function importWithProgress(
+  flags: DbFlags,
+  run: (database: AdvisoryDatabase, onProgress: (p: ImportProgress) => void) => Promise<ImportSummary>,
+): Promise<void> {
+  const database = openAdvisoryDatabase(advisoryDatabasePath(flags), { create: true });
+  const progress = Progress.forTerminal(flags.quiet);
+  try {
+    const summary = await run(database, (p) =>
+      progress.update(`importing ${p.done}${p.total ? `/${p.total}` : ""} records: ${p.current}`),
+    );
+    progress.done();
+    printSummary(summary, flags.output);
+  } finally {
+    progress.done();
+    database.close();
+  }
+}
+
 /** `portcullis db import|update|status`: the offline-first advisory database. */
 export function registerDb(program: Command, setExit: (code: number) => void): void {
   const db = program.command("db").description("the vulnerability advisory database (OSV), offline-first");
@@ -80,20 +101,8 @@ export function registerDb(program: Command, setExit: (code: number) => void): v
       )
       .argument("<path...>", "files, folders or all.zip archives"),
   ).action(async (paths: string[], flags: DbFlags) => {
-    const database = openAdvisoryDatabase(advisoryDatabasePath(flags), { create: true });
-    const progress = Progress.forTerminal(flags.quiet);
-    try {
-      const summary = await importOsv(database, paths, {
-        onProgress: (p) =>
-          progress.update(`importing ${p.done}${p.total ? `/${p.total}` : ""} records: ${p.current}`),
-      });
-      progress.done();
-      printSummary(summary, flags.output);
-      setExit(0);
-    } finally {
-      progress.done();
-      database.close();
-    }
+    await importWithProgress(flags, (database, onProgress) => importOsv(database, paths, { onProgress }));
+    setExit(0);
   });
 
   withDbFlags(
@@ -105,21 +114,10 @@ export function registerDb(program: Command, setExit: (code: number) => void): v
         `OSV ecosystems to download (default: ${DEFAULT_OSV_ECOSYSTEMS.join(", ")})`,
       ),
   ).action(async (flags: DbFlags) => {
-    const database = openAdvisoryDatabase(advisoryDatabasePath(flags), { create: true });
-    const progress = Progress.forTerminal(flags.quiet);
-    try {
-      const summary = await updateOsv(database, {
-        ecosystems: flags.ecosystem ?? DEFAULT_OSV_ECOSYSTEMS,
-        onProgress: (p) =>
-          progress.update(`importing ${p.done}${p.total ? `/${p.total}` : ""} records: ${p.current}`),
-      });
-      progress.done();
-      printSummary(summary, flags.output);
-      setExit(0);
-    } finally {
-      progress.done();
-      database.close();
-    }
+    await importWithProgress(flags, (database, onProgress) =>
+      updateOsv(database, { ecosystems: flags.ecosystem ?? DEFAULT_OSV_ECOSYSTEMS, onProgress }),
+    );
+    setExit(0);
   });
 
   withDbFlags(
