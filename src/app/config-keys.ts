@@ -122,6 +122,27 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How often `serve` looks for a changed advisory database and re-matches every stored SBOM (0 disables it).",
   },
   {
+    path: "policy.push",
+    type: "string",
+    default: undefined,
+    description:
+      "Policy file the registry asks before storing a pushed image manifest (kind `registry-push`); unset: no push gate.",
+  },
+  {
+    path: "policy.pull",
+    type: "string",
+    default: undefined,
+    description:
+      "Policy file the registry asks before serving an image manifest (kind `registry-pull`); unset: no pull gate.",
+  },
+  {
+    path: "policy.decisionCache",
+    type: "duration",
+    default: "10s",
+    description:
+      "How long a pull decision is reused for the same repository and digest (0 disables the cache).",
+  },
+  {
     path: "log.level",
     type: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
     default: "info",

@@ -33,6 +33,12 @@ export interface ResolvedConfig {
     readonly concurrency: number;
     readonly recheckIntervalMs: number;
   };
+  readonly policy: {
+    /** Policy file paths, resolved; absent: no gate. */
+    readonly push?: string;
+    readonly pull?: string;
+    readonly decisionCacheMs: number;
+  };
   readonly log: { readonly level: string };
 }
 
@@ -101,6 +107,11 @@ function build(values: Map<string, Value>): ResolvedConfig {
       ),
       concurrency: Math.max(1, num("scan.concurrency")),
       recheckIntervalMs: num("scan.recheckInterval"),
+    },
+    policy: {
+      ...(values.has("policy.push") ? { push: resolve(str("policy.push")) } : {}),
+      ...(values.has("policy.pull") ? { pull: resolve(str("policy.pull")) } : {}),
+      decisionCacheMs: num("policy.decisionCache"),
     },
     log: { level: str("log.level") },
   };

@@ -1,10 +1,15 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
+import { AuditLog } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import { type Database, drivers, openDatabase, type StorageDriver } from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
+import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
+import { loadPolicyFile } from "./gates/policy-file.js";
+import { registryGateHooks } from "./gates/registry-gates.js";
+import { storedScanSource } from "./gates/scan-sources.js";
 import { ScanOnPush, ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
@@ -20,6 +25,10 @@ export interface Platform {
   readonly queue: JobQueue;
   /** Scan reports by digest (scan on push). */
   readonly scans: ScanStore;
+  /** The append-only, hash-chained log of gate decisions. */
+  readonly audit: AuditLog;
+  /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
+  readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
   readonly scanner?: ScanOnPush;
   /** Starts background work (online garbage collection); returns a function that stops it. */
@@ -49,10 +58,32 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
+  const audit = new AuditLog(database);
+  const recorder = auditRecorder(audit);
+  const scans = new ScanStore(database);
+  // Policy files are read once at start: a broken one stops `serve` with its message, not the first push.
+  const pushPolicy = config.policy.push ? loadPolicyFile(config.policy.push) : undefined;
+  const pullPolicy = config.policy.pull ? loadPolicyFile(config.policy.pull) : undefined;
+  let built: Registry | undefined;
+  const hooks =
+    pushPolicy || pullPolicy
+      ? registryGateHooks({
+          registry: () => built!,
+          host: hostPort(config.server.host, config.server.port),
+          ...(pushPolicy ? { push: pushPolicy } : {}),
+          ...(pullPolicy ? { pull: pullPolicy } : {}),
+          scans: storedScanSource(scans),
+          recorder,
+          cacheTtlMs: config.policy.decisionCacheMs,
+          warn: (message) => logger.warn(message),
+          onError: (err, what) => logger.error({ err }, `${what} failed`),
+        })
+      : undefined;
   const registry = new Registry({
     database,
     store,
     events,
+    ...(hooks ? { hooks } : {}),
     options: {
       deletion: config.registry.deletion,
       maxManifestBytes: config.registry.maxManifestBytes,
@@ -60,10 +91,10 @@ export async function createPlatform(
       gcGracePeriodMs: config.registry.gc.gracePeriodMs,
     },
   });
+  built = registry;
   const access = new AnonymousAccess();
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
-  const scans = new ScanStore(database);
   const scanner = config.scan.onPush
     ? new ScanOnPush({
         registry,
@@ -117,6 +148,8 @@ export async function createPlatform(
     authorizer: access,
     queue,
     scans,
+    audit,
+    recorder,
     ...(scanner ? { scanner } : {}),
     startBackgroundJobs,
     close: async () => {
@@ -143,4 +176,9 @@ function every(intervalMs: number, task: () => Promise<void>, onError: (err: unk
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** HOST:PORT as an image reference writes it (an IPv6 host in brackets). */
+function hostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

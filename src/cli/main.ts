@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isPortcullisError } from "../core/index.js";
 import { registerAdmission } from "./admission.js";
+import { registerAudit } from "./audit.js";
 import { registerDb } from "./db.js";
 import { registerGc } from "./gc.js";
 import { registerLint } from "./lint.js";
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerTrustCommands(program, setExit);
   registerPolicy(program, setExit);
   registerAdmission(program, setExit);
+  registerAudit(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

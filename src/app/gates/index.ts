@@ -1,9 +1,11 @@
 /**
  * app/gates: the policy gate every surface asks (portcullis verify --policy, the admission webhook,
- * later the registry hooks), and the evidence ports it reads through: a registry (config, signatures,
+ * the registry hooks), and the evidence ports it reads through: a registry (config, signatures,
  * attestations, tag resolution) and a scan source (a local scan for CI, the scan store for the server).
+ * Every decision can be recorded in the audit log (auditRecorder).
  */
 export { type AnchorSigner, type GateAnchor, type LoadAnchorsOptions, loadPolicyAnchors } from "./anchors.js";
+export { auditRecorder, type DecisionContext, type DecisionRecorder } from "./audit.js";
 export { type ClientFor, cachedClients } from "./clients.js";
 export { registryDigestResolver } from "./digest-resolver.js";
 export { GateError, type GateErrorCode } from "./errors.js";
@@ -17,5 +19,7 @@ export {
 export { registryImageConfigSource } from "./image-config.js";
 export { loadPolicyFile } from "./policy-file.js";
 export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
+export { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
+export { isGatedImage, type RegistryGateOptions, registryGateHooks } from "./registry-gates.js";
 export { type LocalScanOptions, localScanSource, storedScanSource } from "./scan-sources.js";
 export { type RegistryVerifierOptions, registryVerifiers } from "./verifiers.js";

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Platform } from "../../app/index.js";
+import { AUDIT_GATES, AuditError, type AuditFilter, type AuditGate, parseSince } from "../../audit/index.js";
 import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
 
@@ -9,10 +10,26 @@ import { authorize } from "../authorize.js";
  *
  *   GET /api/v1/repositories/{name}/manifests/{digest}/vulnerabilities  the latest scan report
  *   GET /api/v1/repositories/{name}/manifests/{digest}/sbom             the stored CycloneDX SBOM
+ *   GET /api/v1/audit/decisions?image=&since=&gate=&limit=             the gate decision log
  */
 const VULNERABILITIES = /^(.+)\/manifests\/([^/]+)\/(vulnerabilities|sbom)$/;
 
 export function registerApiRoutes(app: FastifyInstance, platform: Platform): void {
+  app.get("/api/v1/audit/decisions", async (request, reply) => {
+    request.routeName = "api.audit.decisions";
+    // The log spans every repository: the same permission as listing the catalog.
+    await authorize(platform, request, undefined, "catalog", false);
+    let filter: AuditFilter;
+    try {
+      filter = auditFilter(request.query as Record<string, unknown>);
+    } catch (err) {
+      return reply
+        .code(400)
+        .send({ errors: [{ code: "INVALID_ARGUMENT", message: (err as Error).message }] });
+    }
+    return reply.type("application/json").send({ decisions: await platform.audit.list(filter) });
+  });
+
   app.get("/api/v1/repositories/*", async (request, reply) => {
     const at = request.url.indexOf("?");
     const path = (at === -1 ? request.url : request.url.slice(0, at)).slice("/api/v1/repositories/".length);
@@ -62,4 +79,31 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
       ...(scan.report ? { report: scan.report } : {}),
     });
   });
+}
+
+/** `?image=&since=&gate=&limit=` of the decision log; a bad value is an AuditError INVALID_ARGUMENT. */
+function auditFilter(query: Record<string, unknown>): AuditFilter {
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined || value === "") return undefined;
+    if (typeof value !== "string") throw new AuditError("INVALID_ARGUMENT", `${name} must be given once`);
+    return value;
+  };
+  const image = one("image");
+  const since = one("since");
+  const gate = one("gate");
+  const limit = one("limit");
+  if (gate !== undefined && !(AUDIT_GATES as readonly string[]).includes(gate)) {
+    throw new AuditError("INVALID_ARGUMENT", `gate must be one of ${AUDIT_GATES.join(", ")}`);
+  }
+  const n = limit === undefined ? undefined : Number(limit);
+  if (n !== undefined && (!Number.isSafeInteger(n) || n <= 0 || n > 10_000)) {
+    throw new AuditError("INVALID_ARGUMENT", "limit must be an integer from 1 to 10000");
+  }
+  return {
+    ...(image !== undefined ? { image } : {}),
+    ...(since !== undefined ? { since: parseSince(since) } : {}),
+    ...(gate !== undefined ? { gate: gate as AuditGate } : {}),
+    ...(n !== undefined ? { limit: n } : {}),
+  };
 }

@@ -119,6 +119,34 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.createIndex("scan_reports_status").on("scan_reports").column("status").execute();
       },
     },
+    "0003_decisions": {
+      async up(db: Kysely<unknown>) {
+        // The audit log: append-only, each row chained to the one before by prev_hash (see src/audit).
+        await db.schema
+          .createTable("decisions")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("gate", "text", (c) => c.notNull())
+          .addColumn("actor", "text")
+          .addColumn("namespace", "text")
+          .addColumn("workload", "text")
+          .addColumn("image", "text", (c) => c.notNull())
+          .addColumn("digest", "text")
+          .addColumn("effect", "text", (c) => c.notNull())
+          .addColumn("mode", "text", (c) => c.notNull())
+          .addColumn("break_glass", "text")
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("rules", "text", (c) => c.notNull())
+          .addColumn("policy_digest", "text")
+          .addColumn("prev_hash", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("decisions_at").on("decisions").column("at").execute();
+        await db.schema.createIndex("decisions_digest").on("decisions").column("digest").execute();
+      },
+    },
   };
 }
 

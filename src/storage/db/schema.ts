@@ -15,6 +15,7 @@ export interface Schema {
   tags: TagsTable;
   uploads: UploadsTable;
   scan_reports: ScanReportsTable;
+  decisions: DecisionsTable;
 }
 
 export interface RepositoriesTable {
@@ -96,4 +97,30 @@ export interface ScanReportsTable {
   advisory_revision: string | null;
   requested_at: number;
   scanned_at: number | null;
+}
+
+/**
+ * The audit log of gate decisions (src/audit): append-only, each row's `hash` is sha256 over its
+ * canonical content and `prev_hash` (the previous row's hash), so an edited or deleted row breaks
+ * the chain. JSON columns are text.
+ */
+export interface DecisionsTable {
+  id: Generated<number>;
+  at: number;
+  gate: string;
+  actor: string | null;
+  namespace: string | null;
+  workload: string | null;
+  image: string;
+  digest: string | null;
+  effect: string;
+  mode: string;
+  /** JSON of the break-glass annotation that let the workload through, if one did. */
+  break_glass: string | null;
+  reason: string;
+  /** JSON of every requirement's outcome. */
+  rules: string;
+  policy_digest: string | null;
+  prev_hash: string;
+  hash: string;
 }

@@ -1,0 +1,218 @@
+import { sql } from "kysely";
+import type { Database } from "../storage/index.js";
+import {
+  AUDIT_GATES,
+  type AuditEntry,
+  type AuditGate,
+  type AuditRecord,
+  type AuditRule,
+  entryHash,
+  GENESIS_HASH,
+} from "./entry.js";
+import { AuditError } from "./errors.js";
+
+export interface AuditFilter {
+  /** A substring of the image reference (case-insensitive). */
+  readonly image?: string;
+  /** Only decisions made at or after this epoch millisecond. */
+  readonly since?: number;
+  readonly gate?: AuditGate;
+  readonly digest?: string;
+  /** The newest `limit` matches (default 1000), returned oldest first. */
+  readonly limit?: number;
+}
+
+export type ChainVerification =
+  | { readonly ok: true; readonly count: number }
+  | { readonly ok: false; readonly count: number; readonly id: number; readonly problem: string };
+
+/** Any number that is ours alone: the PostgreSQL advisory lock that serialises appends across replicas. */
+const APPEND_LOCK = 7_406_022;
+const DEFAULT_LIMIT = 1000;
+const VERIFY_PAGE = 500;
+
+type Row = {
+  id: number;
+  at: number;
+  gate: string;
+  actor: string | null;
+  namespace: string | null;
+  workload: string | null;
+  image: string;
+  digest: string | null;
+  effect: string;
+  mode: string;
+  break_glass: string | null;
+  reason: string;
+  rules: string;
+  policy_digest: string | null;
+  prev_hash: string;
+  hash: string;
+};
+
+/**
+ * The append-only log of gate decisions in the metadata database. Each row carries the previous row's
+ * hash and its own (sha256 over its canonical content and that previous hash), so editing, reordering or
+ * deleting a row breaks the chain that `verifyChain` walks. The log offers no update and no delete.
+ * (Removing the newest rows leaves a shorter valid chain: anchor `head()` elsewhere to detect that.)
+ */
+export class AuditLog {
+  /** Appends of this process, one after another (the database lock orders them across processes). */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly database: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Stores one decision at the end of the chain. */
+  append(record: AuditRecord): Promise<AuditEntry> {
+    if (!AUDIT_GATES.includes(record.gate)) {
+      return Promise.reject(
+        new AuditError("INVALID_ARGUMENT", `unknown gate ${JSON.stringify(record.gate)}`),
+      );
+    }
+    const run = this.tail.then(
+      () => this.insert(record),
+      () => this.insert(record),
+    );
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  private async insert(record: AuditRecord): Promise<AuditEntry> {
+    const { db, dialect } = this.database;
+    return db.transaction().execute(async (trx) => {
+      if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(trx);
+      const last = await trx
+        .selectFrom("decisions")
+        .select("hash")
+        .orderBy("id", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      const prevHash = last?.hash ?? GENESIS_HASH;
+      const at = this.now();
+      const hash = entryHash(at, record, prevHash);
+      const inserted = await trx
+        .insertInto("decisions")
+        .values({
+          at,
+          gate: record.gate,
+          actor: record.actor ?? null,
+          namespace: record.namespace ?? null,
+          workload: record.workload ?? null,
+          image: record.image,
+          digest: record.digest ?? null,
+          effect: record.effect,
+          mode: record.mode,
+          break_glass: record.breakGlass ? JSON.stringify(record.breakGlass) : null,
+          reason: record.reason,
+          rules: JSON.stringify(record.rules.map(({ rule, passed, reason }) => ({ rule, passed, reason }))),
+          policy_digest: record.policyDigest ?? null,
+          prev_hash: prevHash,
+          hash,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return { ...record, id: Number(inserted.id), at, prevHash, hash };
+    });
+  }
+
+  /** Decisions matching `filter`, oldest first. */
+  async list(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const limit = filter.limit ?? DEFAULT_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit <= 0) {
+      throw new AuditError("INVALID_ARGUMENT", `limit must be a positive integer, not ${limit}`);
+    }
+    let query = this.database.db.selectFrom("decisions").selectAll();
+    if (filter.image !== undefined && filter.image !== "") {
+      const pattern = `%${filter.image.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where(sql<boolean>`lower(image) like ${pattern} escape '\\'`);
+    }
+    if (filter.since !== undefined) query = query.where("at", ">=", filter.since);
+    if (filter.gate !== undefined) query = query.where("gate", "=", filter.gate);
+    if (filter.digest !== undefined) query = query.where("digest", "=", filter.digest);
+    const rows = await query.orderBy("id", "desc").limit(limit).execute();
+    return rows.reverse().map((row) => toEntry(row as Row));
+  }
+
+  /** The newest entry's id and hash (to anchor the chain outside the database), if any. */
+  async head(): Promise<{ id: number; hash: string } | undefined> {
+    const row = await this.database.db
+      .selectFrom("decisions")
+      .select(["id", "hash"])
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { id: Number(row.id), hash: row.hash } : undefined;
+  }
+
+  /**
+   * Walks every row in order, recomputing each hash and checking it names the previous row's: the first
+   * row that does not fit is reported (an edited row fails its own hash, a deleted one its successor's
+   * prev_hash).
+   */
+  async verifyChain(): Promise<ChainVerification> {
+    let prev = GENESIS_HASH;
+    let count = 0;
+    let after = -1;
+    for (;;) {
+      const rows = (await this.database.db
+        .selectFrom("decisions")
+        .selectAll()
+        .where("id", ">", after)
+        .orderBy("id", "asc")
+        .limit(VERIFY_PAGE)
+        .execute()) as Row[];
+      for (const row of rows) {
+        const id = Number(row.id);
+        if (row.prev_hash !== prev) {
+          return {
+            ok: false,
+            count,
+            id,
+            problem: `row ${id} does not follow the row before it (a row is missing or was replaced)`,
+          };
+        }
+        let entry: AuditEntry;
+        try {
+          entry = toEntry(row);
+        } catch (err) {
+          return { ok: false, count, id, problem: `row ${id} is unreadable: ${(err as Error).message}` };
+        }
+        if (entryHash(entry.at, entry, row.prev_hash) !== row.hash) {
+          return { ok: false, count, id, problem: `row ${id} was changed after it was written` };
+        }
+        prev = row.hash;
+        count++;
+        after = id;
+      }
+      if (rows.length < VERIFY_PAGE) return { ok: true, count };
+    }
+  }
+}
+
+function toEntry(row: Row): AuditEntry {
+  const rules = JSON.parse(row.rules) as AuditRule[];
+  if (!Array.isArray(rules)) throw new Error("rules is not a list");
+  const breakGlass =
+    row.break_glass === null ? undefined : (JSON.parse(row.break_glass) as AuditRecord["breakGlass"]);
+  return {
+    id: Number(row.id),
+    at: Number(row.at),
+    gate: row.gate as AuditGate,
+    image: row.image,
+    ...(row.digest !== null ? { digest: row.digest } : {}),
+    effect: row.effect as AuditRecord["effect"],
+    mode: row.mode,
+    reason: row.reason,
+    rules,
+    ...(row.policy_digest !== null ? { policyDigest: row.policy_digest } : {}),
+    ...(row.actor !== null ? { actor: row.actor } : {}),
+    ...(row.namespace !== null ? { namespace: row.namespace } : {}),
+    ...(row.workload !== null ? { workload: row.workload } : {}),
+    ...(breakGlass ? { breakGlass } : {}),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
