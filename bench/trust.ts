@@ -5,8 +5,18 @@
  * signatures cold (resolve, discover by both schemes, fetch, verify).
  */
 
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  cachedClients,
+  createPolicyGate,
+  registryDigestResolver,
+  registryEvidencePorts,
+} from "../src/app/index.js";
 import { parseImageReference, RegistryClient } from "../src/oci/index.js";
+import { parsePolicy } from "../src/policy/index.js";
 import { type SigningKey, toVerificationKey } from "../src/trust/index.js";
 import { classifyKey } from "../src/trust/keys/policy.js";
 import {
@@ -39,10 +49,10 @@ export interface TrustBenchResult {
   signPushMs: { median: number; p95: number };
   /** Median and p95 of one cold verification (resolve, discover, fetch, verify), milliseconds. */
   coldVerifyMs: { median: number; p95: number };
+  /** Median and p95 of one cold policy decision through the gate (signedBy a key), milliseconds. */
+  coldGateDecisionMs?: { median: number; p95: number };
   error?: string;
 }
-
-const _sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -129,9 +139,12 @@ export async function benchTrust(
     `trust: warm ${Math.round(warmAll)} verifications/s (tag ${Math.round(warmTag)}/s, bundle ${Math.round(warmBundle)}/s)`,
   );
 
+  const gateMs = await coldGateDecisions(client, registry, repo, count, publicKey, log);
+
   return {
     registry,
     images: count,
+    coldGateDecisionMs: gateMs,
     warmVerificationsPerSecond: warmAll,
     warmTagSchemePerSecond: warmTag,
     warmBundlePerSecond: warmBundle,
@@ -162,7 +175,54 @@ export function renderTrustSection(result: TrustBenchResult): string {
     `| … Sigstore bundle referrers only | ${rate(result.warmBundlePerSecond)} | — |`,
     `| Sign and push one signature, both schemes (median / p95) | ${result.signPushMs.median.toFixed(1)} / ${result.signPushMs.p95.toFixed(1)} ms | — |`,
     `| Verify one image cold: resolve, discover, fetch, verify (median / p95) | ${result.coldVerifyMs.median.toFixed(1)} / ${result.coldVerifyMs.p95.toFixed(1)} ms | < 50 ms: ${mark(result.coldVerifyMs.median < 50)} |`,
+    ...(result.coldGateDecisionMs
+      ? [
+          `| Policy decision cold (\`verify --policy\` path: resolve the tag, fetch config, verify signatures, evaluate; fresh caches) (median / p95) | ${result.coldGateDecisionMs.median.toFixed(1)} / ${result.coldGateDecisionMs.p95.toFixed(1)} ms | < 50 ms: ${mark(result.coldGateDecisionMs.median < 50)} |`,
+        ]
+      : []),
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * The gate's cold path, as `verify --policy` and the admission webhook take it for an image they have
+ * not seen: a fresh gate (no evidence or verification cache) per image, policy "signed by this key".
+ */
+async function coldGateDecisions(
+  client: RegistryClient,
+  registry: string,
+  repo: string,
+  count: number,
+  publicKey: KeyObject,
+  log: (line: string) => void,
+): Promise<{ median: number; p95: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-gate-"));
+  try {
+    writeFileSync(join(dir, "release.pub"), publicKey.export({ type: "spki", format: "pem" }));
+    const file = join(dir, "policy.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require:\n    signedBy:\n      - key: release.pub\n",
+    );
+    const policy = parsePolicy(readFileSync(file), file);
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const clientFor = cachedClients(() => client);
+      const gate = createPolicyGate({
+        policy,
+        ports: registryEvidencePorts({ policy, clientFor }),
+        resolver: registryDigestResolver(clientFor),
+        timeoutMs: 10_000,
+      });
+      const started = performance.now();
+      const decision = await gate.decide({ image: `${registry}/${repo}:v${i}`, request: { kind: "ci" } });
+      times.push(performance.now() - started);
+      if (!decision.allowed) throw new Error(`cold gate decision for v${i} denied: ${decision.reason}`);
+    }
+    log(`trust: cold policy decision median ${percentile(times, 50).toFixed(1)} ms`);
+    return { median: percentile(times, 50), p95: percentile(times, 95) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
