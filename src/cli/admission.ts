@@ -5,13 +5,17 @@ import type { Command } from "commander";
 import pino from "pino";
 import { renderOpensslCommands, renderWebhookConfigurations } from "../admission/index.js";
 import {
+  auditRecorder,
   cachedClients,
   createPolicyGate,
   loadPolicyFile,
   parseListen,
   registryDigestResolver,
   registryEvidencePorts,
+  ScanStore,
+  storedScanSource,
 } from "../app/index.js";
+import { AuditLog } from "../audit/index.js";
 import { PortcullisError, parseDuration } from "../core/index.js";
 import { EvidenceCache } from "../evidence/index.js";
 import { credentialsFromDockerConfig, RegistryClient } from "../oci/index.js";
@@ -21,7 +25,9 @@ import {
   fromPolicyGate,
   type WebhookFailurePolicy,
 } from "../server/index.js";
+import { type Database, openDatabase } from "../storage/index.js";
 import { loadTrustedRoot } from "../trust/index.js";
+import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 
 /**
  * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook, the
@@ -31,7 +37,7 @@ import { loadTrustedRoot } from "../trust/index.js";
 
 const DEFAULT_LISTEN = "127.0.0.1:8443";
 
-interface ServeFlags {
+interface ServeFlags extends PlatformFlags {
   policy: string;
   tlsCert: string;
   tlsKey: string;
@@ -99,11 +105,14 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .command("admission")
     .description("the Kubernetes admission webhook: serve it, print its configuration, make certificates");
 
-  admission
-    .command("serve")
-    .description(
-      "serve POST /validate and /mutate (AdmissionReview v1 and v1beta1) and GET /healthz over HTTPS",
-    )
+  withPlatformFlags(
+    admission
+      .command("serve")
+      .description(
+        "serve POST /validate and /mutate (AdmissionReview v1 and v1beta1) and GET /healthz over HTTPS; " +
+          "with --data or --config, record decisions in the audit log and read scans from the scan store",
+      ),
+  )
     .requiredOption("--policy <file>", "policy file (examples/policies/)")
     .requiredOption("--tls-cert <file>", "serving certificate (PEM), e.g. tls.crt from `admission certs`")
     .requiredOption("--tls-key <file>", "its private key (PEM)")
@@ -177,6 +186,17 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     });
 }
 
+/**
+ * The platform's metadata database, opened only when -c/--config or -d/--data is given: the same
+ * database `portcullis serve` writes (scan on push, the audit log), without the registry and its
+ * background jobs. Without either flag the webhook keeps no state, as before, and writes no ./data.
+ */
+async function openPlatformDatabase(flags: ServeFlags): Promise<Database | undefined> {
+  if (flags.config === undefined && flags.data === undefined) return undefined;
+  const config = configFrom(flags);
+  return openDatabase(config.database.url, { poolSize: config.database.poolSize });
+}
+
 async function serve(flags: ServeFlags): Promise<number> {
   const { host, port } = parseListen(flags.listen);
   const timeoutSeconds = timeoutSecondsOf(flags.timeout);
@@ -197,29 +217,55 @@ async function serve(flags: ServeFlags): Promise<number> {
     flags.trustedRoot === undefined
       ? undefined
       : loadTrustedRoot(readText(flags.trustedRoot, "trusted root"));
+  const tls = { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") };
+  const logger = pino({ base: null });
+  // Opened last, once every file has been read, so a bad flag leaves no database open.
+  const database = await openPlatformDatabase(flags);
+  const scans = database === undefined ? undefined : storedScanSource(new ScanStore(database));
+  const recording =
+    database === undefined
+      ? undefined
+      : {
+          recorder: auditRecorder(new AuditLog(database)),
+          onError: (err: unknown, what: string) => logger.error({ err }, `${what} failed`),
+        };
+  if (database === undefined)
+    logger.warn("no --data or --config: decisions are not recorded and scan requirements have no evidence");
   // Each look-up gets the whole decision deadline; the webhook answers at that deadline regardless.
   const gate = createPolicyGate({
     policy,
-    ports: registryEvidencePorts({ policy, clientFor, ...(trustedRoot ? { trustedRoot } : {}) }),
+    ports: registryEvidencePorts({
+      policy,
+      clientFor,
+      ...(trustedRoot ? { trustedRoot } : {}),
+      ...(scans ? { scans } : {}),
+    }),
     resolver: registryDigestResolver(clientFor),
     cache: new EvidenceCache(),
     timeoutMs: deadlineFor(timeoutSeconds * 1000),
   });
-  const logger = pino({ base: null });
   const app = buildAdmissionServer({
-    gate: fromPolicyGate(gate),
-    tls: { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") },
+    gate: fromPolicyGate(gate, recording),
+    tls,
     timeoutMs: timeoutSeconds * 1000,
     failurePolicy,
     log: (entry) => logger.info(entry, "admission review"),
   });
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await database?.close();
+    throw err;
+  }
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   logger.info({ listen: `${host}:${bound}`, policyDigest: policy.digest }, "admission webhook is serving");
   return new Promise<number>((done) => {
     const stop = () => {
-      void app.close().then(() => done(0));
+      void app
+        .close()
+        .then(() => database?.close())
+        .then(() => done(0));
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -43,6 +43,12 @@ export function requestOf(facts: WorkloadFacts, image: ContainerImage): RequestI
   };
 }
 
+/** `Kind/name`; a pod named by generateName has no name yet, so its prefix stands in (`web-*`). */
+function workloadOf(facts: WorkloadFacts): string {
+  const name = facts.name !== "" ? facts.name : `${facts.generateName ?? ""}*`;
+  return `${facts.kind}/${name}`;
+}
+
 export function imageInputOf(image: ContainerImage): ImageInput | undefined {
   const ref = image.reference;
   if (ref === undefined) return undefined;
@@ -103,7 +109,7 @@ export function gateDecider(gate: ImagePolicyGate, signal: AbortSignal): Admissi
       const key = JSON.stringify([image.canonical, request.podSecurity]);
       let verdict = asked.get(key);
       if (verdict === undefined) {
-        verdict = gate({ image: input, request, dryRun: facts.dryRun }, signal);
+        verdict = gate({ image: input, request, dryRun: facts.dryRun, workload: workloadOf(facts) }, signal);
         asked.set(key, verdict);
       }
       const v = await verdict;

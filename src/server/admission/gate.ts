@@ -11,6 +11,8 @@ export interface ImageCheck {
   readonly request: RequestInput;
   /** The AdmissionReview's dryRun: the gate must not record the decision or change anything. */
   readonly dryRun: boolean;
+  /** `Kind/name` of the workload the image is in (the audit log's workload column). */
+  readonly workload?: string;
 }
 
 export interface ImageVerdict {

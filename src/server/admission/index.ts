@@ -9,7 +9,7 @@ export {
   type ImageVerdict,
   noEvidence,
 } from "./gate.js";
-export { fromPolicyGate } from "./policy-gate.js";
+export { fromPolicyGate, type PolicyGateRecording } from "./policy-gate.js";
 export {
   type AdmissionServerOptions,
   buildAdmissionServer,

@@ -1,12 +1,20 @@
-import type { PolicyGate } from "../../app/index.js";
-import type { ImagePolicyGate } from "./gate.js";
+import type { DecisionRecorder, PolicyGate } from "../../app/index.js";
+import type { ImageCheck, ImagePolicyGate, ImageVerdict } from "./gate.js";
+
+export interface PolicyGateRecording {
+  /** Where each decision goes (auditRecorder over the platform's AuditLog), with gate "admission". */
+  readonly recorder: DecisionRecorder;
+  /** A decision that could not be recorded: logged by the caller; the answer stands. */
+  readonly onError: (err: unknown, what: string) => void;
+}
 
 /**
  * The webhook over app/'s PolicyGate (createPolicyGate). Every image of one review shares one tag
  * resolver, keyed by the review's AbortSignal (one per review, see guardedDecider), so a tag named by
  * several containers is resolved once; the digest the gate resolved is what /mutate pins.
+ * With `recording`, every decision is written to the audit log before the answer goes back.
  */
-export function fromPolicyGate(gate: PolicyGate): ImagePolicyGate {
+export function fromPolicyGate(gate: PolicyGate, recording?: PolicyGateRecording): ImagePolicyGate {
   const resolvers = new WeakMap<AbortSignal, ReturnType<PolicyGate["requestResolver"]>>();
   return async (check, signal) => {
     let resolve = resolvers.get(signal);
@@ -21,6 +29,32 @@ export function fromPolicyGate(gate: PolicyGate): ImagePolicyGate {
       resolve,
     });
     const digest = outcome.input.image.digest;
-    return digest === undefined ? { decision: outcome.decision } : { decision: outcome.decision, digest };
+    const verdict: ImageVerdict =
+      digest === undefined ? { decision: outcome.decision } : { decision: outcome.decision, digest };
+    // A dryRun review promises no side effects (AdmissionReview v1 `dryRun`; the API server will not
+    // persist the object), so its decision is answered but never written to the audit log.
+    if (recording !== undefined && !check.dryRun) await record(recording, check, verdict);
+    return verdict;
   };
+}
+
+/** Records one decision; a failure is reported to `onError` and never changes the answer. */
+async function record(
+  recording: PolicyGateRecording,
+  check: ImageCheck,
+  verdict: ImageVerdict,
+): Promise<void> {
+  const { request } = check;
+  try {
+    await recording.recorder.record(verdict.decision, {
+      gate: "admission",
+      image: check.image.reference,
+      ...(verdict.digest === undefined ? {} : { digest: verdict.digest }),
+      ...(request.user === undefined ? {} : { actor: request.user }),
+      ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
+      ...(check.workload === undefined ? {} : { workload: check.workload }),
+    });
+  } catch (err) {
+    recording.onError(err, `recording the admission decision for ${check.image.reference}`);
+  }
 }
