@@ -10,7 +10,9 @@ import {
 } from "../../registry/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import { createPolicyGate, type PolicyGate } from "./gate.js";
+import { registryEvidencePorts } from "./ports.js";
 import { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
+import { inProcessRegistryReader } from "./registry-reader.js";
 
 export interface RegistryGateOptions {
   /** The registry the hooks are installed in (a function: the hooks exist before the registry). */
@@ -33,6 +35,8 @@ export interface RegistryGateOptions {
   /** A gate that could not decide, or a decision that could not be recorded. */
   readonly onError?: (err: unknown, what: string) => void;
   readonly now?: () => number;
+  /** Reads the pull policy's key files (node:fs by default). */
+  readonly readFile?: (path: string) => string;
 }
 
 const ALLOW: HookVerdict = { allow: true };
@@ -80,10 +84,27 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const pending = new Map<string, { manifest: PendingManifest; holders: number }>();
   const config = registryServiceConfigSource(options.registry, (digest) => pending.get(digest)?.manifest);
   const ports = { config, ...(options.scans ? { scans: options.scans } : {}) };
-  const gateOf = (policy: Policy | undefined): PolicyGate | undefined =>
-    policy ? createPolicyGate({ policy, ports, timeoutMs, now }) : undefined;
-  const pushGate = gateOf(options.push);
-  const pullGate = gateOf(options.pull);
+  const pushGate = options.push
+    ? createPolicyGate({ policy: options.push, ports, timeoutMs, now })
+    : undefined;
+  // A pulled image is stored: its signatures and attestations are read in-process, through the same
+  // verifiers as `verify --policy` (key files relative to the pull policy, read once here).
+  const pullGate = options.pull
+    ? createPolicyGate({
+        policy: options.pull,
+        ports: {
+          ...registryEvidencePorts({
+            policy: options.pull,
+            clientFor: () => inProcessRegistryReader(options.registry, options.host),
+            ...(options.readFile ? { readFile: options.readFile } : {}),
+          }),
+          config,
+          ...(options.scans ? { scans: options.scans } : {}),
+        },
+        timeoutMs,
+        now,
+      })
+    : undefined;
   const pulls = new Map<string, { verdict: Promise<HookVerdict>; expires: number }>();
 
   const decide = async (
