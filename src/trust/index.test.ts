@@ -77,6 +77,7 @@ describe("trust/ public face", () => {
         "readCosignManifest",
         "resolveImage",
         "resolvePredicateType",
+        "resolveSigningTarget",
         "serializeEnvelope",
         "signBytes",
         "signEnvelope",

@@ -2,7 +2,8 @@
  * The registry's pull gate with a signature requirement, end to end: images pushed with skopeo and one
  * of them signed with `portcullis sign` while no pull policy is set; then `serve` restarts on the same
  * data with `policy.pull` requiring that key. The signed image pulls; the unsigned one is refused with
- * the reason. Signatures are read in-process from the registry's own tags and referrers.
+ * the reason until it is signed (signing reads only the manifest's HEAD, which the gate lets through).
+ * Signatures are read in-process from the registry's own tags and referrers.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -85,7 +86,11 @@ describe.skipIf(!hasCommand("skopeo"))("registry pull gate requiring a signature
     server = await startPortcullis({
       dataDir: data,
       port,
-      env: { PORTCULLIS_SCAN_ON_PUSH: "false", PORTCULLIS_POLICY_PULL: join(work, "pull.yaml") },
+      env: {
+        PORTCULLIS_SCAN_ON_PUSH: "false",
+        PORTCULLIS_POLICY_PULL: join(work, "pull.yaml"),
+        PORTCULLIS_POLICY_DECISION_CACHE: "0",
+      },
     });
   }, TIMEOUT);
 
@@ -116,6 +121,22 @@ describe.skipIf(!hasCommand("skopeo"))("registry pull gate requiring a signature
       expect(denied.code).not.toBe(0);
       expect(denied.stderr).toMatch(/denied/i);
       expect(denied.stderr).toMatch(/signature/i);
+
+      // Signing resolves the tag with HEAD, which the pull gate does not refuse; then the image is served.
+      const signed = await portcullis([
+        "sign",
+        `${server!.host}/team/app:unsigned`,
+        "--key",
+        join(work, "keys", "release.key"),
+      ]);
+      expect(signed.code, signed.stderr).toBe(0);
+      const now = await skopeo([
+        "copy",
+        "--src-tls-verify=false",
+        `docker://${server!.host}/team/app:unsigned`,
+        `oci:${join(work, "out")}:c`,
+      ]);
+      expect(now.code, now.stderr).toBe(0);
     },
     TIMEOUT,
   );

@@ -8,6 +8,7 @@ import {
   type RegistryHooks,
   SYSTEM_ACTOR,
 } from "../../registry/index.js";
+import { VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import { createPolicyGate, type PolicyGate } from "./gate.js";
 import { registryEvidencePorts } from "./ports.js";
@@ -96,6 +97,9 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
           ...registryEvidencePorts({
             policy: options.pull,
             clientFor: () => inProcessRegistryReader(options.registry, options.host),
+            // Found signatures are reused no longer than a decision: a newly signed image is served
+            // once the decision cache (policy.decisionCache) lets go of the old verdict.
+            verificationCache: new VerificationCache({ ttlMs: ttl }),
             ...(options.readFile ? { readFile: options.readFile } : {}),
           }),
           config,

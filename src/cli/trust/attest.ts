@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { attestImage, resolveImage, resolvePredicateType } from "../../trust/index.js";
+import { attestImage, resolvePredicateType, resolveSigningTarget } from "../../trust/index.js";
 import type { ImageFlags } from "../image-options.js";
 import {
   addRegistryOptions,
@@ -69,7 +69,7 @@ export function registerAttest(program: Command, setExit: (code: number) => void
       }
       const key = await readSigningKey(flags.key);
       const client = await registryClientFor(ref, flags);
-      const target = await resolveImage(client, ref);
+      const target = await resolveSigningTarget(client, ref);
       const result = await attestImage(
         client,
         target,

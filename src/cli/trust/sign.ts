@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { resolveImage, type StoredResult, signImage } from "../../trust/index.js";
+import { resolveSigningTarget, type StoredResult, signImage } from "../../trust/index.js";
 import type { ImageFlags } from "../image-options.js";
 import {
   addRegistryOptions,
@@ -60,7 +60,7 @@ export function registerSign(program: Command, setExit: (code: number) => void):
       const ref = parseImage(spec);
       const key = await readSigningKey(flags.key);
       const client = await registryClientFor(ref, flags);
-      const target = await resolveImage(client, ref);
+      const target = await resolveSigningTarget(client, ref);
       const result = await signImage(client, target, key, {
         annotations: flags.annotation ?? {},
         tagScheme: flags.tagScheme,

@@ -32,7 +32,7 @@ export { buildReferrer, pushReferrer, type ReferrerArtifact } from "./referrer.j
 export { PREDICATE_TYPE_COSIGN_SIGN } from "./sign-statement.js";
 export { claimedSigner } from "./signer-hint.js";
 export { attestImage, type StoredResult, type StoreOptions, signImage } from "./store.js";
-export { type ImageTarget, resolveImage } from "./target.js";
+export { type ImageTarget, resolveImage, resolveSigningTarget, type SigningTarget } from "./target.js";
 export {
   type ArtifactCheck,
   type ArtifactFailure,

@@ -23,7 +23,7 @@ import {
   pushReferrer,
 } from "./referrer.js";
 import { buildSignStatement, PREDICATE_TYPE_COSIGN_SIGN } from "./sign-statement.js";
-import { type ImageTarget, subjectOf } from "./target.js";
+import { type SigningTarget, subjectOf } from "./target.js";
 
 /** Where to store: cosign's tag scheme and an OCI 1.1 referrer bundle, both unless switched off. */
 export interface StoreOptions {
@@ -60,7 +60,7 @@ function mayDuplicate(old: Descriptor, fresh: Descriptor): boolean {
 
 async function appendToCosignTag(
   client: RegistryClient,
-  target: ImageTarget,
+  target: SigningTarget,
   kind: CosignArtifactKind,
   layer: CosignLayer,
   isDuplicate: (existing: Descriptor, blob: Buffer) => boolean,
@@ -88,7 +88,7 @@ async function appendToCosignTag(
 
 async function storeBundleReferrer(
   client: RegistryClient,
-  target: ImageTarget,
+  target: SigningTarget,
   bundle: unknown,
   predicateType: string,
   now: Date,
@@ -109,7 +109,7 @@ async function storeBundleReferrer(
  */
 export async function signImage(
   client: RegistryClient,
-  target: ImageTarget,
+  target: SigningTarget,
   key: SigningKey,
   options: StoreOptions & { annotations?: Record<string, string> } = {},
 ): Promise<StoredResult> {
@@ -151,7 +151,7 @@ export async function signImage(
  */
 export async function attestImage(
   client: RegistryClient,
-  target: ImageTarget,
+  target: SigningTarget,
   key: SigningKey,
   predicateType: string,
   predicate: Record<string, unknown>,

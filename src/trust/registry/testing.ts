@@ -24,6 +24,8 @@ export function fakeImage(seed: string, artifacts: FoundArtifact[] = []): Cached
       registry: "registry.example",
       repository: "team/app",
       digest,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      size: bytes.length,
       manifest: { bytes, mediaType: "application/vnd.oci.image.manifest.v1+json", digest },
       dockerReference: "registry.example/team/app",
       display: "registry.example/team/app:1",
