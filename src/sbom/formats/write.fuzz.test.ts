@@ -28,8 +28,9 @@ function purlFor(type: PackageType, name: string, version: string): string {
   return new PackageURL(
     type,
     type === "maven" ? "org.example" : undefined,
-    name || "x",
-    version || undefined,
+    // packageurl-js refuses a name that is only whitespace: such a name gets a stand-in purl.
+    name.trim() || "x",
+    version.trim() || undefined,
     undefined,
     undefined,
   ).toString();
