@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { Database } from "../storage/index.js";
+import { type Selectable, sql } from "kysely";
+import type { Database, Schema } from "../storage/index.js";
 import {
   AUDIT_GATES,
   type AuditEntry,
@@ -31,24 +31,8 @@ const APPEND_LOCK = 7_406_022;
 const DEFAULT_LIMIT = 1000;
 const VERIFY_PAGE = 500;
 
-type Row = {
-  id: number;
-  at: number;
-  gate: string;
-  actor: string | null;
-  namespace: string | null;
-  workload: string | null;
-  image: string;
-  digest: string | null;
-  effect: string;
-  mode: string;
-  break_glass: string | null;
-  reason: string;
-  rules: string;
-  policy_digest: string | null;
-  prev_hash: string;
-  hash: string;
-};
+/** A stored row, as the metadata schema declares it (`id` read back as a number). */
+type Row = Selectable<Schema["decisions"]>;
 
 /**
  * The append-only log of gate decisions in the metadata database. Each row carries the previous row's
