@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import {
   podReview,
   post,
   type ReviewResponseBody,
+  startAdmissionServe,
   TESTDATA,
   type TestCerts,
 } from "./support.js";
@@ -23,21 +24,10 @@ import {
  * filled: scan facts come from the stored reports, and every decision but a dryRun's lands in the
  * hash-chained audit log with gate "admission" and the requesting user.
  */
-const ROOT = join(TESTDATA, "..", "..", "..");
 const CRITICAL = `sha256:${"c1".repeat(32)}`;
 const CLEAN = `sha256:${"c0".repeat(32)}`;
 const UNSCANNED = `sha256:${"0d".repeat(32)}`;
 const image = (digest: string) => `registry.test:5000/team/app@${digest}`;
-
-const START = `
-import { Command } from "commander";
-import { registerAdmission } from "./src/cli/admission.ts";
-const program = new Command().exitOverride();
-let code = 0;
-registerAdmission(program, (c) => { code = c; });
-await program.parseAsync(["node", "portcullis", "admission", ...JSON.parse(process.env.ARGS)]);
-process.exit(code);
-`;
 
 async function storeScan(database: Database, digest: string, severities: string[]): Promise<void> {
   const scans = new ScanStore(database);
@@ -90,27 +80,7 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the
       "--data",
       dataDir,
     ];
-    child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", START], {
-      cwd: ROOT,
-      env: { ...process.env, ARGS: JSON.stringify(args) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let buffered = "";
-    port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listen line: ${buffered}`)), 20_000);
-      child.stdout?.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const m = buffered.match(/"listen":"127\.0\.0\.1:(\d+)"/);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-      });
-      child.on("exit", (code) => reject(new Error(`exited ${code}: ${buffered}`)));
-    });
+    ({ child, port } = await startAdmissionServe(args));
   });
   afterAll(async () => {
     child?.kill("SIGKILL");

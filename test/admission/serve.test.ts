@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -7,6 +7,7 @@ import {
   podReview,
   post,
   type ReviewResponseBody,
+  startAdmissionServe,
   TESTDATA,
   type TestCerts,
 } from "./support.js";
@@ -15,24 +16,13 @@ import {
  * `portcullis admission serve` as a separate process (through registerAdmission, as main.ts will
  * call it): flags, TLS files, the one-line-per-review log, and SIGTERM.
  */
-const ROOT = join(TESTDATA, "..", "..", "..");
 const DIGEST = `sha256:${"cd".repeat(32)}`;
-
-const START = `
-import { Command } from "commander";
-import { registerAdmission } from "./src/cli/admission.ts";
-const program = new Command().exitOverride();
-let code = 0;
-registerAdmission(program, (c) => { code = c; });
-await program.parseAsync(["node", "portcullis", "admission", ...JSON.parse(process.env.ARGS)]);
-process.exit(code);
-`;
 
 describe.skipIf(!hasOpenssl())("portcullis admission serve (a real process)", () => {
   let certs: TestCerts;
   let child: ChildProcess;
   let port = 0;
-  const lines: string[] = [];
+  let lines: string[] = [];
 
   beforeAll(async () => {
     certs = makeCerts();
@@ -49,32 +39,10 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve (a real process)", ()
       "--timeout",
       "2s",
     ];
-    child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", START], {
-      cwd: ROOT,
-      env: { ...process.env, ARGS: JSON.stringify(args) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let buffered = "";
-    port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listen line: ${buffered}`)), 20_000);
-      child.stdout?.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const parts = buffered.split("\n");
-        buffered = parts.pop() ?? "";
-        for (const line of parts) {
-          lines.push(line);
-          const m = line.match(/"listen":"127\.0\.0\.1:(\d+)"/);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        }
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-      });
-      child.on("exit", (code) => reject(new Error(`exited ${code}: ${buffered}`)));
-    });
+    const started = await startAdmissionServe(args);
+    child = started.child;
+    port = started.port;
+    lines = started.lines;
   });
   afterAll(() => {
     child?.kill("SIGKILL");

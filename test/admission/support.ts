@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { renderOpensslCommands } from "../../src/admission/index.js";
 import { reviewOf } from "../../src/admission/testing.js";
 import { type Policy, parsePolicy } from "../../src/policy/index.js";
+import { PORTCULLIS_BIN } from "../support/targets.js";
 
 /** Test helpers: a CA and serving certificate made by the system openssl, HTTPS posts, pod reviews. */
 
@@ -134,4 +135,45 @@ export interface ReviewResponseBody {
     auditAnnotations?: Record<string, string>;
     warnings?: string[];
   };
+}
+
+export interface RunningAdmission {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Every stdout line so far (pino JSON lines). */
+  readonly lines: string[];
+}
+
+/**
+ * Starts `portcullis admission serve ARGS` as users do (bin/portcullis.js, so the suite's build of
+ * dist/ is what runs; pass `--listen 127.0.0.1:0`) and resolves with the port from its listen line.
+ */
+export function startAdmissionServe(args: readonly string[]): Promise<RunningAdmission> {
+  const child = spawn(process.execPath, [PORTCULLIS_BIN, "admission", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let buffered = "";
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listen line: ${output}`)), 20_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      buffered += chunk.toString();
+      const parts = buffered.split("\n");
+      buffered = parts.pop() ?? "";
+      for (const line of parts) {
+        lines.push(line);
+        const m = line.match(/"listen":"127\.0\.0\.1:(\d+)"/);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ child, port: Number(m[1]), lines });
+        }
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
 }
