@@ -143,6 +143,20 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How long a pull decision is reused for the same repository and digest (0 disables the cache).",
   },
   {
+    path: "audit.checkpointFile",
+    type: "string",
+    default: undefined,
+    description:
+      "File `serve` appends audit-log checkpoints to (JSON lines, fsync'd; relative to the working directory); put it where the database's operators cannot rewrite it. Unset: no checkpoints.",
+  },
+  {
+    path: "audit.checkpointInterval",
+    type: "duration",
+    default: "1m",
+    description:
+      "How often `serve` appends a checkpoint when the audit log's head moved (and once at shutdown; 0: only at shutdown).",
+  },
+  {
     path: "log.level",
     type: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
     default: "info",

@@ -39,6 +39,11 @@ export interface ResolvedConfig {
     readonly pull?: string;
     readonly decisionCacheMs: number;
   };
+  readonly audit: {
+    /** Where `serve` appends checkpoints of the decision log's head, resolved; absent: none. */
+    readonly checkpointFile?: string;
+    readonly checkpointIntervalMs: number;
+  };
   readonly log: { readonly level: string };
 }
 
@@ -112,6 +117,10 @@ function build(values: Map<string, Value>): ResolvedConfig {
       ...(values.has("policy.push") ? { push: resolve(str("policy.push")) } : {}),
       ...(values.has("policy.pull") ? { pull: resolve(str("policy.pull")) } : {}),
       decisionCacheMs: num("policy.decisionCache"),
+    },
+    audit: {
+      ...(values.has("audit.checkpointFile") ? { checkpointFile: resolve(str("audit.checkpointFile")) } : {}),
+      checkpointIntervalMs: num("audit.checkpointInterval"),
     },
     log: { level: str("log.level") },
   };

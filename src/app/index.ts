@@ -1,3 +1,4 @@
+export { AuditCheckpointWriter, type CheckpointWriterOptions } from "./audit-checkpoints.js";
 export {
   ConfigError,
   type ConfigSources,

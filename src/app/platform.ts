@@ -5,6 +5,7 @@ import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/in
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import { type Database, drivers, openDatabase, type StorageDriver } from "../storage/index.js";
+import { AuditCheckpointWriter } from "./audit-checkpoints.js";
 import type { ResolvedConfig } from "./config.js";
 import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
 import { loadPolicyFile } from "./gates/policy-file.js";
@@ -31,7 +32,10 @@ export interface Platform {
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
   readonly scanner?: ScanOnPush;
-  /** Starts background work (online garbage collection); returns a function that stops it. */
+  /**
+   * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
+   * it. `close` then writes the last audit checkpoint.
+   */
   startBackgroundJobs(): () => void;
   close(): Promise<void>;
 }
@@ -60,6 +64,14 @@ export async function createPlatform(
   );
   const audit = new AuditLog(database);
   const recorder = auditRecorder(audit);
+  const checkpoints = config.audit.checkpointFile
+    ? new AuditCheckpointWriter({
+        audit,
+        file: config.audit.checkpointFile,
+        intervalMs: config.audit.checkpointIntervalMs,
+        logger,
+      })
+    : undefined;
   const scans = new ScanStore(database);
   // Policy files are read once at start: a broken one stops `serve` with its message, not the first push.
   const pushPolicy = config.policy.push ? loadPolicyFile(config.policy.push) : undefined;
@@ -119,6 +131,10 @@ export async function createPlatform(
         (err) => logger.error({ err }, "garbage collection failed"),
       ),
     ];
+    if (checkpoints) {
+      checkpoints.start();
+      stops.push(() => checkpoints.stop());
+    }
     if (scanner) {
       scanner.resume().then(
         (n) => n > 0 && logger.info({ scans: n }, "resumed unfinished scans"),
@@ -156,6 +172,8 @@ export async function createPlatform(
       unsubscribe();
       await queue.close();
       scanner?.close();
+      // After the server stopped taking requests, before the database closes: the final head.
+      await checkpoints?.close();
       await database.close();
     },
   };

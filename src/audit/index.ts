@@ -1,7 +1,8 @@
 /**
  * audit: the append-only, hash-chained log of gate decisions (CI, registry push and pull, admission),
- * kept in the metadata database.
+ * kept in the metadata database, and the checkpoints of its head kept outside it.
  */
+export { type AuditCheckpoint, formatCheckpoint, parseCheckpoints } from "./checkpoint.js";
 export {
   AUDIT_GATES,
   type AuditEntry,
@@ -13,5 +14,5 @@ export {
   GENESIS_HASH,
 } from "./entry.js";
 export { AuditError, type AuditErrorCode } from "./errors.js";
-export { type AuditFilter, AuditLog, type ChainVerification } from "./log.js";
+export { type AuditFilter, AuditLog, type ChainVerification, type VerifyOptions } from "./log.js";
 export { parseSince } from "./since.js";

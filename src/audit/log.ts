@@ -1,5 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { Database, Schema } from "../storage/index.js";
+import { type AuditCheckpoint, CheckpointCursor } from "./checkpoint.js";
 import {
   AUDIT_GATES,
   type AuditEntry,
@@ -22,9 +23,21 @@ export interface AuditFilter {
   readonly limit?: number;
 }
 
+/**
+ * The outcome of `verifyChain`: `count` rows were checked (on failure: before the row `id` that broke it);
+ * `checkpoints`, when some were given, is how many the log matched.
+ */
 export type ChainVerification =
-  | { readonly ok: true; readonly count: number }
+  | { readonly ok: true; readonly count: number; readonly checkpoints?: number }
   | { readonly ok: false; readonly count: number; readonly id: number; readonly problem: string };
+
+export interface VerifyOptions {
+  /**
+   * Heads taken earlier and kept outside the database (`checkpoint()`): each row they name must still
+   * exist with the same hash and position, which catches deleted newest rows and a rewritten chain.
+   */
+  readonly checkpoints?: readonly AuditCheckpoint[];
+}
 
 /** Any number that is ours alone: the PostgreSQL advisory lock that serialises appends across replicas. */
 const APPEND_LOCK = 7_406_022;
@@ -38,7 +51,8 @@ type Row = Selectable<Schema["decisions"]>;
  * The append-only log of gate decisions in the metadata database. Each row carries the previous row's
  * hash and its own (sha256 over its canonical content and that previous hash), so editing, reordering or
  * deleting a row breaks the chain that `verifyChain` walks. The log offers no update and no delete.
- * (Removing the newest rows leaves a shorter valid chain: anchor `head()` elsewhere to detect that.)
+ * Removing the newest rows, or rewriting every row with recomputed hashes, leaves a valid chain: keep
+ * `checkpoint()`s outside the database and hand them to `verifyChain` to detect that.
  */
 export class AuditLog {
   /** Appends of this process, one after another (the database lock orders them across processes). */
@@ -131,12 +145,40 @@ export class AuditLog {
     return row ? { id: Number(row.id), hash: row.hash } : undefined;
   }
 
+  /** The head as a checkpoint to keep outside the database (undefined while the log is empty). */
+  async checkpoint(): Promise<AuditCheckpoint | undefined> {
+    // One statement, so the count belongs to the same snapshot as the head it counts up to.
+    const row = await this.database.db
+      .selectFrom("decisions as head")
+      .select((eb) => [
+        "head.id",
+        "head.hash",
+        eb
+          .selectFrom("decisions as earlier")
+          .select((inner) => inner.fn.countAll().as("n"))
+          .whereRef("earlier.id", "<=", "head.id")
+          .as("count"),
+      ])
+      .orderBy("head.id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: Number(row.id),
+      hash: row.hash,
+      count: Number(row.count),
+      at: new Date(this.now()).toISOString(),
+    };
+  }
+
   /**
-   * Walks every row in order, recomputing each hash and checking it names the previous row's: the first
-   * row that does not fit is reported (an edited row fails its own hash, a deleted one its successor's
-   * prev_hash).
+   * Walks every row in order, a page at a time, recomputing each hash and checking it names the previous
+   * row's: the first row that does not fit is reported (an edited row fails its own hash, a deleted one
+   * its successor's prev_hash). Each of `options.checkpoints` is checked on the way (its row exists, with
+   * its hash, at its position), and one past the last row reports a truncated log.
    */
-  async verifyChain(): Promise<ChainVerification> {
+  async verifyChain(options: VerifyOptions = {}): Promise<ChainVerification> {
+    const cursor = options.checkpoints ? new CheckpointCursor(options.checkpoints) : undefined;
     let prev = GENESIS_HASH;
     let count = 0;
     let after = -1;
@@ -170,8 +212,14 @@ export class AuditLog {
         prev = row.hash;
         count++;
         after = id;
+        const mismatch = cursor?.row(id, row.hash, count);
+        if (mismatch) return { ok: false, count: count - 1, ...mismatch };
       }
-      if (rows.length < VERIFY_PAGE) return { ok: true, count };
+      if (rows.length < VERIFY_PAGE) {
+        if (!cursor) return { ok: true, count };
+        const mismatch = cursor.end(after === -1 ? undefined : after);
+        return mismatch ? { ok: false, count, ...mismatch } : { ok: true, count, checkpoints: cursor.size };
+      }
     }
   }
 }

@@ -1,5 +1,17 @@
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { AUDIT_GATES, type AuditEntry, type AuditGate, AuditLog, parseSince } from "../audit/index.js";
+import {
+  AUDIT_GATES,
+  type AuditCheckpoint,
+  type AuditEntry,
+  AuditError,
+  type AuditGate,
+  AuditLog,
+  type ChainVerification,
+  formatCheckpoint,
+  parseCheckpoints,
+  parseSince,
+} from "../audit/index.js";
 import { openDatabase } from "../storage/index.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
@@ -11,6 +23,7 @@ interface DecisionFlags extends PlatformFlags {
   limit?: string;
   output?: string;
   verify?: boolean;
+  checkpoints: string[];
 }
 
 function parseGate(value: string): AuditGate {
@@ -33,7 +46,41 @@ function row(entry: AuditEntry): string[] {
   ];
 }
 
-/** `portcullis audit decisions`: the gate decision log, and a check of its hash chain. */
+/** Every checkpoint of every file given, read before the database is opened (a bad file fails fast). */
+async function readCheckpointFiles(files: readonly string[]): Promise<AuditCheckpoint[]> {
+  const all: AuditCheckpoint[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      throw new AuditError(
+        "INVALID_ARGUMENT",
+        `cannot read checkpoint file ${file}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    all.push(...parseCheckpoints(text, file));
+  }
+  return all;
+}
+
+function chainSummary(chain: ChainVerification): string {
+  if (!chain.ok) return `CHAIN BROKEN at row ${chain.id}: ${chain.problem}`;
+  const n = chain.checkpoints;
+  const anchored =
+    n === undefined
+      ? ""
+      : n === 0
+        ? "; the checkpoint files held no checkpoints, so truncation was not checked"
+        : `; it matches ${n} checkpoint${n === 1 ? "" : "s"} (not truncated or rewritten since)`;
+  return `chain verified: ${chain.count} decisions, none edited or deleted${anchored}`;
+}
+
+/**
+ * `portcullis audit decisions`: the gate decision log, and a check of its hash chain (against
+ * checkpoints kept elsewhere, with --checkpoints); `portcullis audit checkpoint`: the head to keep.
+ */
 export function registerAudit(program: Command, setExit: (code: number) => void): void {
   const audit = program.command("audit").description("the audit log of gate decisions");
   withPlatformFlags(
@@ -48,7 +95,14 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
       .option("--gate <gate>", `only one gate: ${AUDIT_GATES.join(", ")}`)
       .option("--limit <n>", "at most the newest N decisions", "1000")
       .option("-o, --output <format>", "table or json", "table")
-      .option("--verify", "check the hash chain of the whole log (exit 1 when a row was edited or deleted)"),
+      .option("--verify", "check the hash chain of the whole log (exit 1 when a row was edited or deleted)")
+      .option(
+        "--checkpoints <file>",
+        "with --verify (implied): also check the log against these checkpoint lines (repeatable); " +
+          "exit 1 when it was truncated or rewritten",
+        (file: string, files: string[]) => [...files, file],
+        [] as string[],
+      ),
   ).action(async (flags: DecisionFlags) => {
     if (flags.output !== "table" && flags.output !== "json") {
       throw new Error(`--output must be table or json, not ${JSON.stringify(flags.output)}`);
@@ -61,12 +115,15 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
       ...(flags.since ? { since: parseSince(flags.since) } : {}),
       ...(flags.gate ? { gate: parseGate(flags.gate) } : {}),
     };
+    const checkpoints =
+      flags.checkpoints.length > 0 ? await readCheckpointFiles(flags.checkpoints) : undefined;
     const config = configFrom(flags);
     const database = await openDatabase(config.database.url, { poolSize: 2 });
     try {
       const log = new AuditLog(database);
       const entries = await log.list(filter);
-      const chain = flags.verify ? await log.verifyChain() : undefined;
+      const chain =
+        flags.verify || checkpoints ? await log.verifyChain(checkpoints ? { checkpoints } : {}) : undefined;
       if (flags.output === "json") {
         process.stdout.write(
           `${JSON.stringify({ decisions: entries, ...(chain ? { chain } : {}) }, null, 2)}\n`,
@@ -76,15 +133,30 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
           ["time", "gate", "effect", "mode", "actor", "workload", "image", "reason"],
           entries.map(row),
         );
-        if (chain) {
-          process.stdout.write(
-            chain.ok
-              ? `\nchain verified: ${chain.count} decisions, none edited or deleted\n`
-              : `\nCHAIN BROKEN at row ${chain.id}: ${chain.problem}\n`,
-          );
-        }
+        if (chain) process.stdout.write(`\n${chainSummary(chain)}\n`);
       }
       setExit(chain && !chain.ok ? 1 : 0);
+    } finally {
+      await database.close();
+    }
+  });
+
+  withPlatformFlags(
+    audit
+      .command("checkpoint")
+      .description(
+        "print the log's head as one checkpoint line, to append to storage the database's operators " +
+          "cannot rewrite (portcullis audit checkpoint >> /mnt/worm/audit.jsonl)",
+      ),
+  ).action(async (flags: PlatformFlags) => {
+    const config = configFrom(flags);
+    const database = await openDatabase(config.database.url, { poolSize: 2 });
+    try {
+      const checkpoint = await new AuditLog(database).checkpoint();
+      // Nothing on stdout for an empty log: a cron job appending stdout must not write a blank line.
+      if (checkpoint) process.stdout.write(`${formatCheckpoint(checkpoint)}\n`);
+      else process.stderr.write("portcullis: the audit log is empty: no checkpoint to take yet\n");
+      setExit(0);
     } finally {
       await database.close();
     }

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { Platform } from "../../app/index.js";
-import { AUDIT_GATES, AuditError, type AuditFilter, type AuditGate, parseSince } from "../../audit/index.js";
+import {
+  AUDIT_GATES,
+  AuditError,
+  type AuditFilter,
+  type AuditGate,
+  formatCheckpoint,
+  parseSince,
+} from "../../audit/index.js";
 import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
 
@@ -11,6 +18,7 @@ import { authorize } from "../authorize.js";
  *   GET /api/v1/repositories/{name}/manifests/{digest}/vulnerabilities  the latest scan report
  *   GET /api/v1/repositories/{name}/manifests/{digest}/sbom             the stored CycloneDX SBOM
  *   GET /api/v1/audit/decisions?image=&since=&gate=&limit=             the gate decision log
+ *   GET /api/v1/audit/checkpoint                                        the log's head, one checkpoint line
  */
 const VULNERABILITIES = /^(.+)\/manifests\/([^/]+)\/(vulnerabilities|sbom)$/;
 
@@ -28,6 +36,19 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
         .send({ errors: [{ code: "INVALID_ARGUMENT", message: (err as Error).message }] });
     }
     return reply.type("application/json").send({ decisions: await platform.audit.list(filter) });
+  });
+
+  app.get("/api/v1/audit/checkpoint", async (request, reply) => {
+    request.routeName = "api.audit.checkpoint";
+    await authorize(platform, request, undefined, "catalog", false);
+    const checkpoint = await platform.audit.checkpoint();
+    if (!checkpoint) {
+      return reply.code(404).send({
+        errors: [{ code: "AUDIT_LOG_EMPTY", message: "the audit log is empty: no checkpoint to take yet" }],
+      });
+    }
+    // The same line as the file format (newline included), so `curl -fsS URL >> audit.jsonl` keeps a file.
+    return reply.type("application/json").send(`${formatCheckpoint(checkpoint)}\n`);
   });
 
   app.get("/api/v1/repositories/*", async (request, reply) => {
