@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { renderOpensslCommands, renderWebhookConfigurations } from "../admission/index.js";
 import {
+  apiScanSource,
   auditRecorder,
   cachedClients,
   createPolicyGate,
@@ -13,12 +14,13 @@ import {
   registryDigestResolver,
   registryEvidencePorts,
   ScanStore,
+  scanApiUrl,
   storedScanSource,
 } from "../app/index.js";
 import { AuditLog } from "../audit/index.js";
 import { PortcullisError, parseDuration } from "../core/index.js";
-import { EvidenceCache } from "../evidence/index.js";
-import { credentialsFromDockerConfig, RegistryClient } from "../oci/index.js";
+import { EvidenceCache, type ScanReportSource } from "../evidence/index.js";
+import { credentialsFromDockerConfig, type Platform, parsePlatform, RegistryClient } from "../oci/index.js";
 import {
   buildAdmissionServer,
   deadlineFor,
@@ -47,6 +49,8 @@ interface ServeFlags extends PlatformFlags {
   dockerConfig?: string;
   trustedRoot?: string;
   insecureRegistry?: boolean;
+  scanApi?: string;
+  platform: string;
 }
 
 interface InstallFlags {
@@ -83,6 +87,13 @@ function timeoutSecondsOf(value: string): number {
   return ms / 1000;
 }
 
+function platformOf(value: string): Platform {
+  const platform = parsePlatform(value);
+  if (!platform)
+    throw invalid(`--platform must be OS/ARCH[/VARIANT] (linux/arm64), not ${JSON.stringify(value)}`);
+  return platform;
+}
+
 function readText(file: string, what: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -110,7 +121,8 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       .command("serve")
       .description(
         "serve POST /validate and /mutate (AdmissionReview v1 and v1beta1) and GET /healthz over HTTPS; " +
-          "with --data or --config, record decisions in the audit log and read scans from the scan store",
+          "with --data or --config, record decisions in the audit log and read scans from the scan store; " +
+          "with --scan-api, read scans from a running Portcullis server instead",
       ),
   )
     .requiredOption("--policy <file>", "policy file (examples/policies/)")
@@ -121,7 +133,20 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option("--failure-policy <Fail|Ignore>", "what a failed or late decision answers", "Fail")
     .option("--docker-config <file>", "registry credentials (a .dockerconfigjson, e.g. an imagePullSecret)")
     .option("--trusted-root <file>", "Sigstore trusted_root.json, for keyless signers")
-    .option("--insecure-registry", "allow plain HTTP to registries other than localhost and 127.0.0.1")
+    .option(
+      "--platform <os/arch[/variant]>",
+      "the image a multi-platform index runs on your nodes (its config and scan are judged)",
+      "linux/amd64",
+    )
+    .option(
+      "--insecure-registry",
+      "allow plain HTTP to registries (and the --scan-api server) other than localhost and 127.0.0.1",
+    )
+    .option(
+      "--scan-api <url>",
+      "read scan reports from this Portcullis server's API (e.g. https://registry.example.com:5000); " +
+        "wins over the scans of --data/--config, whose database still records decisions",
+    )
     .action(async (flags: ServeFlags) => {
       setExit(await serve(flags));
     });
@@ -197,10 +222,31 @@ async function openPlatformDatabase(flags: ServeFlags): Promise<Database | undef
   return openDatabase(config.database.url, { poolSize: config.database.poolSize });
 }
 
+/**
+ * `--scan-api URL`: a running Portcullis server's scan reports, with the --docker-config credentials
+ * stored for its host (sent as Basic; never logged). Checked before anything is opened: plain HTTP only
+ * to loopback unless --insecure-registry.
+ */
+function scanApiFrom(flags: ServeFlags, dockerConfig: string | undefined): ScanReportSource | undefined {
+  if (flags.scanApi === undefined) return undefined;
+  const insecure = flags.insecureRegistry === true;
+  let host: string;
+  try {
+    host = scanApiUrl(flags.scanApi, insecure).host;
+  } catch (err) {
+    const hint = !insecure && flags.scanApi.startsWith("http:") ? " with --insecure-registry" : "";
+    throw invalid(`--scan-api: ${(err as Error).message}${hint}`);
+  }
+  const credentials =
+    dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, host);
+  return apiScanSource({ baseUrl: flags.scanApi, insecure, ...(credentials ? { credentials } : {}) });
+}
+
 async function serve(flags: ServeFlags): Promise<number> {
   const { host, port } = parseListen(flags.listen);
   const timeoutSeconds = timeoutSecondsOf(flags.timeout);
   const failurePolicy = failurePolicyOf(flags.failurePolicy);
+  const platform = platformOf(flags.platform);
   const policy = loadPolicyFile(resolve(flags.policy));
   const dockerConfig =
     flags.dockerConfig === undefined ? undefined : readText(flags.dockerConfig, "docker config");
@@ -219,9 +265,11 @@ async function serve(flags: ServeFlags): Promise<number> {
       : loadTrustedRoot(readText(flags.trustedRoot, "trusted root"));
   const tls = { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") };
   const logger = pino({ base: null });
+  const apiScans = scanApiFrom(flags, dockerConfig);
   // Opened last, once every file has been read, so a bad flag leaves no database open.
   const database = await openPlatformDatabase(flags);
-  const scans = database === undefined ? undefined : storedScanSource(new ScanStore(database));
+  const scans: ScanReportSource | undefined =
+    apiScans ?? (database === undefined ? undefined : storedScanSource(new ScanStore(database)));
   const recording =
     database === undefined
       ? undefined
@@ -229,14 +277,21 @@ async function serve(flags: ServeFlags): Promise<number> {
           recorder: auditRecorder(new AuditLog(database)),
           onError: (err: unknown, what: string) => logger.error({ err }, `${what} failed`),
         };
-  if (database === undefined)
-    logger.warn("no --data or --config: decisions are not recorded and scan requirements have no evidence");
+  if (database === undefined && scans === undefined)
+    logger.warn(
+      "no --data, --config or --scan-api: decisions are not recorded and scan requirements have no evidence",
+    );
+  else if (database === undefined)
+    logger.warn("no --data or --config: decisions are not recorded (scans are read from --scan-api)");
+  if (apiScans && database !== undefined)
+    logger.info("scans are read from --scan-api; the database only records decisions");
   // Each look-up gets the whole decision deadline; the webhook answers at that deadline regardless.
   const gate = createPolicyGate({
     policy,
     ports: registryEvidencePorts({
       policy,
       clientFor,
+      platform,
       ...(trustedRoot ? { trustedRoot } : {}),
       ...(scans ? { scans } : {}),
     }),

@@ -54,9 +54,15 @@ export async function imageOptionsFrom(flags: ImageFlags): Promise<OpenImageOpti
   if (password !== undefined && flags.username === undefined) {
     throw new Error("--password needs --username");
   }
+  const platform = parsePlatform(flags.platform ?? "linux/amd64");
+  if (!platform) {
+    throw new Error(
+      `--platform must be OS/ARCH[/VARIANT] (linux/arm64), not ${JSON.stringify(flags.platform)}`,
+    );
+  }
   const dockerConfig = dockerConfigText();
   return {
-    platform: parsePlatform(flags.platform ?? "linux/amd64"),
+    platform,
     registry: {
       ...(flags.username !== undefined && password !== undefined
         ? { credentials: { username: flags.username, password } }

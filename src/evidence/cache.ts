@@ -9,12 +9,16 @@ export interface EvidenceCacheOptions {
    * evicted); signatures and attestations can be added after a first look (default 60 s); a scan
    * ages and is replaced by re-scans (default 30 s).
    */
-  readonly ttlMs?: Partial<Record<EvidenceSourceName, number>>;
+  readonly ttlMs?: Partial<Record<CachedSource, number>>;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
 
-const DEFAULT_TTL: Record<EvidenceSourceName, number> = {
+/** The evidence sources, and `relations` (an index's platform image never changes; its parents may). */
+export type CachedSource = EvidenceSourceName | "relations";
+
+const DEFAULT_TTL: Record<CachedSource, number> = {
+  relations: 60_000,
   config: Number.POSITIVE_INFINITY,
   signatures: 60_000,
   attestations: 60_000,
@@ -36,7 +40,7 @@ export class EvidenceCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #maxEntries: number;
-  readonly #ttl: Record<EvidenceSourceName, number>;
+  readonly #ttl: Record<CachedSource, number>;
   readonly #now: () => number;
   hits = 0;
   misses = 0;
@@ -55,7 +59,7 @@ export class EvidenceCache {
   }
 
   /** The cached value, or the result of `load` (shared with concurrent callers, cached on success). */
-  async getOrLoad<T>(source: EvidenceSourceName, key: string, load: () => Promise<T>): Promise<T> {
+  async getOrLoad<T>(source: CachedSource, key: string, load: () => Promise<T>): Promise<T> {
     const cacheKey = `${source}|${key}`;
     const entry = this.#entries.get(cacheKey);
     if (entry && entry.expires > this.#now()) {

@@ -38,6 +38,11 @@ export interface SignatureEvidence {
   readonly signer: SignerEvidence;
   readonly format?: string;
   readonly error?: string;
+  /**
+   * The digest actually signed, when the signature vouches for `digest` through a content binding: an
+   * index that lists the image by digest, or the platform image of an index (DigestRelations).
+   */
+  readonly via?: string;
 }
 
 export interface AttestationEvidence {
@@ -47,6 +52,8 @@ export interface AttestationEvidence {
   readonly signer: SignerEvidence;
   readonly predicate: unknown;
   readonly error?: string;
+  /** As SignatureEvidence.via: the digest the statement names, when it vouches through a binding. */
+  readonly via?: string;
 }
 
 /** The subset of app/scanning's ScanReport the policy reads; a ScanReport is assignable to it. */

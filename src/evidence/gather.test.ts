@@ -162,3 +162,137 @@ describe("gatherFacts with an EvidenceCache", () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe("gatherFacts with digest relations", () => {
+  const INDEX = `sha256:${"1".repeat(64)}`;
+  const CHILD = `sha256:${"2".repeat(64)}`;
+  const PARENT = `sha256:${"3".repeat(64)}`;
+
+  /** Ports that answer per digest: who asked for what is recorded. */
+  function perDigestPorts(signed: Record<string, boolean>, relations: EvidencePorts["relations"]) {
+    const asked: string[] = [];
+    const ports: EvidencePorts = {
+      ...(relations ? { relations } : {}),
+      config: {
+        imageConfig: async (s) => {
+          asked.push(`config ${s.digest}`);
+          return { user: "1000" };
+        },
+      },
+      signatures: {
+        verifySignatures: async (s) => {
+          asked.push(`signatures ${s.digest}`);
+          const verdict = signed[s.digest];
+          if (verdict === undefined) return [];
+          return [
+            {
+              verified: verdict,
+              digest: s.digest,
+              signer: { key: "k.pub" },
+              ...(verdict ? {} : { error: "bad" }),
+            },
+          ];
+        },
+      },
+      attestations: {
+        verifyAttestations: async (s) => {
+          asked.push(`attestations ${s.digest}`);
+          return signed[s.digest]
+            ? [{ predicateType: "t", verified: true, digest: s.digest, signer: {}, predicate: {} }]
+            : [];
+        },
+      },
+      scans: {
+        latestScan: async (s) => {
+          asked.push(`scan ${s.digest}`);
+          return SCAN;
+        },
+      },
+    };
+    return { ports, asked };
+  }
+
+  it("reads an index's scan from its platform image, and its signatures over both", async () => {
+    const { ports, asked } = perDigestPorts(
+      { [CHILD]: true },
+      { relations: async () => ({ imageDigest: CHILD, boundDigests: [CHILD] }) },
+    );
+    const facts = await gatherFacts({ ...SUBJECT, digest: INDEX }, ports, { timeoutMs: 1000 });
+    expect(asked.sort()).toEqual(
+      [
+        `config ${INDEX}`,
+        `scan ${CHILD}`,
+        `signatures ${INDEX}`,
+        `signatures ${CHILD}`,
+        `attestations ${INDEX}`,
+        `attestations ${CHILD}`,
+      ].sort(),
+    );
+    // The child's signature is restated for the index it vouches for, naming the digest it signs.
+    expect(facts.signatures).toEqual([
+      { verified: true, digest: INDEX, signer: { key: "k.pub" }, via: CHILD },
+    ]);
+    expect(facts.attestations).toMatchObject([{ digest: INDEX, via: CHILD }]);
+    expect(facts.errors).toBeUndefined();
+  });
+
+  it("restates only verified signatures of a bound digest; a failed one keeps its own digest", async () => {
+    const { ports } = perDigestPorts(
+      { [PARENT]: false, [DIGEST]: false },
+      { relations: async () => ({ imageDigest: DIGEST, boundDigests: [PARENT] }) },
+    );
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["signatures"] });
+    expect(facts.signatures).toEqual([
+      { verified: false, digest: DIGEST, signer: { key: "k.pub" }, error: "bad" },
+      { verified: false, digest: PARENT, signer: { key: "k.pub" }, error: "bad" },
+    ]);
+  });
+
+  it("reads the digest as it stands when the relations cannot be read, and says why when that finds nothing", async () => {
+    const broken = {
+      relations: async () => {
+        throw new Error("registry unreachable");
+      },
+    };
+    const { ports, asked } = perDigestPorts({ [DIGEST]: true }, broken);
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000 });
+    expect(asked.sort()).toEqual(
+      [`attestations ${DIGEST}`, `config ${DIGEST}`, `scan ${DIGEST}`, `signatures ${DIGEST}`].sort(),
+    );
+    expect(facts).toMatchObject({ scan: SCAN, config: { user: "1000" } });
+    expect(facts.errors).toBeUndefined();
+
+    // Never scanned: the relations' failure is the reason (the digest may be an index).
+    const unscanned: EvidencePorts = {
+      ...ports,
+      scans: { latestScan: async () => undefined },
+      config: {
+        imageConfig: async () => {
+          throw new Error("connection refused");
+        },
+      },
+    };
+    const bare = await gatherFacts(SUBJECT, unscanned, { timeoutMs: 1000, sources: ["config", "scan"] });
+    expect(bare.errors).toEqual([
+      { source: "config", message: "connection refused" },
+      { source: "scan", message: `cannot tell which image ${DIGEST} runs: registry unreachable` },
+    ]);
+  });
+
+  it("caches the relations of a digest", async () => {
+    let lookups = 0;
+    const { ports } = perDigestPorts(
+      {},
+      {
+        relations: async () => {
+          lookups++;
+          return { imageDigest: DIGEST, boundDigests: [] };
+        },
+      },
+    );
+    const cache = new EvidenceCache();
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, cache, sources: ["config"] });
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, cache, sources: ["config"] });
+    expect(lookups).toBe(1);
+  });
+});

@@ -1,4 +1,4 @@
-import type { EvidenceCache } from "./cache.js";
+import type { CachedSource, EvidenceCache } from "./cache.js";
 import { EvidenceError } from "./errors.js";
 import type {
   BaseImageEvidence,
@@ -7,7 +7,7 @@ import type {
   GatheredFacts,
   ImageConfigEvidence,
 } from "./facts.js";
-import type { EvidencePorts, EvidenceSubject } from "./ports.js";
+import type { DigestRelations, EvidencePorts, EvidenceSubject } from "./ports.js";
 import { withTimeout } from "./timeout.js";
 
 export interface GatherOptions {
@@ -39,10 +39,26 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
+/** A signature or attestation over a bound digest, restated for the subject it vouches for. */
+function through<T extends { readonly digest: string; readonly verified: boolean }>(
+  found: readonly T[],
+  bound: string,
+  subjectDigest: string,
+): T[] {
+  // Only a verified one is restated: it signs `bound`, which names the subject by digest. A failed one
+  // keeps its own digest, so the policy reports it as it is.
+  return found.map((f) =>
+    f.verified && f.digest === bound ? { ...f, digest: subjectDigest, via: bound } : f,
+  );
+}
+
 /**
  * Gathers the facts about one digest: each wanted source runs concurrently, under its own timeout,
- * through the cache when one is given. Never throws: a source that fails, times out or has no port is
- * listed in `errors`, and the policy rule's failurePolicy decides what that means.
+ * through the cache when one is given. With a relations port the digest's bindings are read first: an
+ * index's scan is its platform image's, and signatures and attestations over a bound digest
+ * (the index that lists an image, the image an index runs) vouch for the subject too. Never throws: a
+ * source that fails, times out or has no port is listed in `errors`, and the policy rule's
+ * failurePolicy decides what that means.
  */
 export async function gatherFacts(
   subject: EvidenceSubject,
@@ -57,7 +73,25 @@ export async function gatherFacts(
   }
   const wanted = new Set(options.sources ?? ALL_SOURCES);
   const errors: EvidenceFailure[] = [];
-  const repositoryKey = `${subject.registry}/${subject.repository}@${subject.digest}`;
+  const repositoryKey = (digest: string) => `${subject.registry}/${subject.repository}@${digest}`;
+  const cached = <T>(source: CachedSource, key: string, lookup: (signal: AbortSignal) => Promise<T>) => {
+    const load = () => withTimeout(lookup, options.timeoutMs, options.signal);
+    return options.cache ? options.cache.getOrLoad(source, key, load) : load();
+  };
+
+  let relations: DigestRelations = { imageDigest: subject.digest, boundDigests: [] };
+  let relationError: string | undefined;
+  const relationPort = ports.relations;
+  if (relationPort && wanted.size > 0) {
+    try {
+      relations = await cached("relations", repositoryKey(subject.digest), (signal) =>
+        relationPort.relations(subject, signal),
+      );
+    } catch (err) {
+      relationError = `cannot tell which image ${subject.digest} runs: ${messageOf(err)}`;
+    }
+  }
+  const image: EvidenceSubject = { ...subject, digest: relations.imageDigest };
 
   const run = async <T>(
     source: EvidenceSourceName,
@@ -70,25 +104,44 @@ export async function gatherFacts(
       errors.push({ source, message: `no ${source} source is configured` });
       return undefined;
     }
-    const load = () => withTimeout(lookup, options.timeoutMs, options.signal);
     try {
-      return await (options.cache ? options.cache.getOrLoad(source, key, load) : load());
+      const found = await cached(source, key, lookup);
+      // Without the relations a scan is read for the digest as it stands, which is right unless it is
+      // an index: then nothing is stored for it, and "never scanned" would hide why.
+      if (found === undefined && source === "scan" && relationError !== undefined) {
+        errors.push({ source, message: relationError });
+      }
+      return found;
     } catch (err) {
       errors.push({ source, message: messageOf(err) });
       return undefined;
     }
   };
+  // The subject's own, and each bound digest's restated for the subject (looked up concurrently).
+  const withBound = async <T extends { readonly digest: string; readonly verified: boolean }>(
+    signal: AbortSignal,
+    lookup: (subject: EvidenceSubject, signal: AbortSignal) => Promise<readonly T[]>,
+  ): Promise<readonly T[]> => {
+    const all = await Promise.all([
+      lookup(subject, signal),
+      ...relations.boundDigests.map(async (bound) =>
+        through(await lookup({ ...subject, digest: bound }, signal), bound, subject.digest),
+      ),
+    ]);
+    return all.flat();
+  };
 
   const { config: configPort, signatures: signaturePort, attestations: attestationPort, scans } = ports;
   const [config, signatures, attestations, scan] = await Promise.all([
+    // The config source reads an index's platform image itself, with the index's annotations over it.
     run("config", configPort, subject.digest, (signal) => configPort!.imageConfig(subject, signal)),
-    run("signatures", signaturePort, repositoryKey, (signal) =>
-      signaturePort!.verifySignatures(subject, signal),
+    run("signatures", signaturePort, repositoryKey(subject.digest), (signal) =>
+      withBound(signal, (s, sig) => signaturePort!.verifySignatures(s, sig)),
     ),
-    run("attestations", attestationPort, repositoryKey, (signal) =>
-      attestationPort!.verifyAttestations(subject, signal),
+    run("attestations", attestationPort, repositoryKey(subject.digest), (signal) =>
+      withBound(signal, (s, sig) => attestationPort!.verifyAttestations(s, sig)),
     ),
-    run("scan", scans, subject.digest, (signal) => scans!.latestScan(subject, signal)),
+    run("scan", scans, image.digest, (signal) => scans!.latestScan(image, signal)),
   ]);
   const base = config ? baseImageOf(config) : undefined;
   errors.sort((a, b) => ALL_SOURCES.indexOf(a.source) - ALL_SOURCES.indexOf(b.source));

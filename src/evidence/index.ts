@@ -3,7 +3,7 @@
  * attestations, the latest scan) through ports that app/ injects, concurrently, with timeouts and a
  * bounded cache. No policy here: failures are recorded, and the policy decides what they mean.
  */
-export { EvidenceCache, type EvidenceCacheOptions } from "./cache.js";
+export { type CachedSource, EvidenceCache, type EvidenceCacheOptions } from "./cache.js";
 export { EvidenceError, type EvidenceErrorCode } from "./errors.js";
 export type {
   AttestationEvidence,
@@ -25,9 +25,11 @@ export {
 } from "./gather.js";
 export type {
   AttestationVerifier,
+  DigestRelations,
   EvidencePorts,
   EvidenceSubject,
   ImageConfigSource,
+  RelationSource,
   ScanReportSource,
   SignatureVerifier,
 } from "./ports.js";

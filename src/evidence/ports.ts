@@ -35,7 +35,28 @@ export interface ScanReportSource {
   latestScan(subject: EvidenceSubject, signal: AbortSignal): Promise<ScanEvidence | undefined>;
 }
 
+/**
+ * How a digest is bound by content to others. An index names its images by digest, so a signature over
+ * the index vouches for every image it lists, and what a node runs from an index is the image for its
+ * platform: the config and the scan are that image's.
+ */
+export interface DigestRelations {
+  /** The image that runs (its scan is read): the digest itself, or, for an index, its platform image. */
+  readonly imageDigest: string;
+  /**
+   * Digests whose signatures and attestations also vouch for this one: the index's platform image, or
+   * the indexes (in the same repository) that list this image.
+   */
+  readonly boundDigests: readonly string[];
+}
+
+export interface RelationSource {
+  relations(subject: EvidenceSubject, signal: AbortSignal): Promise<DigestRelations>;
+}
+
 export interface EvidencePorts {
+  /** Without it a digest stands alone: config and scan are read for it, signatures only over it. */
+  readonly relations?: RelationSource;
   readonly config?: ImageConfigSource;
   readonly signatures?: SignatureVerifier;
   readonly attestations?: AttestationVerifier;

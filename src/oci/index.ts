@@ -76,7 +76,13 @@ export {
   parseImageReference,
 } from "./reference.js";
 export { openImage } from "./sources/open-image.js";
-export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformMatches } from "./sources/platform.js";
+export {
+  DEFAULT_PLATFORM,
+  formatPlatform,
+  parsePlatform,
+  pickManifest,
+  platformMatches,
+} from "./sources/platform.js";
 export type {
   HistoryEntry,
   ImageConfig,

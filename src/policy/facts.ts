@@ -101,6 +101,8 @@ export interface SignatureFact {
   readonly signer: SignerFact;
   readonly format?: string;
   readonly error?: string;
+  /** The digest actually signed, when it vouches for this one by content (an index listing it). */
+  readonly via?: string;
 }
 
 export interface AttestationFact {
@@ -111,6 +113,8 @@ export interface AttestationFact {
   readonly signer: SignerFact;
   readonly predicate: unknown;
   readonly error?: string;
+  /** The digest the statement names, when it vouches for this one by content (an index listing it). */
+  readonly via?: string;
 }
 
 /** The structural subset of the scan report (`app/scanning` ScanReport) that policy reads. */

@@ -116,4 +116,33 @@ describe.each(databaseTestTargets())("registry events and gate hooks ($name)", (
     await expect(pushImage("team/app", "v1")).resolves.toBeDefined();
     expect(errors).toHaveLength(1);
   });
+
+  it("lists the indexes of a repository that name an image (manifests.parents)", async () => {
+    const { manifest, result } = await pushImage("team/app", "amd64");
+    const indexOf = (annotation: string) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          manifests: [
+            {
+              mediaType: "application/vnd.oci.image.manifest.v1+json",
+              digest: result.digest,
+              size: manifest.length,
+              platform: { architecture: "amd64", os: "linux" },
+            },
+          ],
+          annotations: { note: annotation },
+        }),
+      );
+    const first = await registry.manifests.put("team/app", "multi", indexOf("a"), undefined, [], actor);
+    const second = await registry.manifests.put("team/app", "multi2", indexOf("b"), undefined, [], actor);
+    expect((await registry.manifests.parents("team/app", result.digest)).sort()).toEqual(
+      [first.digest, second.digest].sort(),
+    );
+    expect(await registry.manifests.parents("team/app", first.digest)).toEqual([]);
+    expect(await registry.manifests.parents("team/none", result.digest)).toEqual([]);
+    await registry.manifests.delete("team/app", first.digest, actor);
+    expect(await registry.manifests.parents("team/app", result.digest)).toEqual([second.digest]);
+  });
 });

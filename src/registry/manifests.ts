@@ -245,6 +245,28 @@ export class ManifestService {
     return stored;
   }
 
+  /**
+   * The indexes in `repository` that list `digest` among their manifests (a signature over one vouches
+   * for the image by content). Oldest first; empty for an unknown repository or digest.
+   */
+  async parents(repository: string, digest: string): Promise<string[]> {
+    const repositoryId = await this.ctx.repositories.find(repository);
+    if (repositoryId === undefined) return [];
+    const rows = await this.ctx.db
+      .selectFrom("manifest_refs as r")
+      .innerJoin("manifests as m", (join) =>
+        join.onRef("m.repository_id", "=", "r.repository_id").onRef("m.digest", "=", "r.manifest_digest"),
+      )
+      .select("r.manifest_digest")
+      .where("r.repository_id", "=", repositoryId)
+      .where("r.child_digest", "=", digest)
+      .where("r.kind", "=", "manifest")
+      .orderBy("m.created_at")
+      .orderBy("r.manifest_digest")
+      .execute();
+    return rows.map((r) => r.manifest_digest);
+  }
+
   /** Deletes a tag (by tag reference) or a manifest and every tag pointing at it (by digest). */
   async delete(repository: string, reference: string, actor: Actor): Promise<void> {
     if (!this.ctx.options.deletion)

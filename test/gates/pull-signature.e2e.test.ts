@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeImageLayout } from "../support/oci-layout.js";
+import { writeImageLayout, writeIndexLayout } from "../support/oci-layout.js";
 import {
   hasCommand,
   PORTCULLIS_BIN,
@@ -66,6 +66,21 @@ describe.skipIf(!hasCommand("skopeo"))("registry pull gate requiring a signature
     ]);
     expect(pushed.code, pushed.stderr).toBe(0);
 
+    // A multi-platform index, pushed whole: `portcullis sign` on its tag signs the index (as cosign
+    // does), and the gate judges each platform image a client fetches.
+    const multi = join(work, "multi");
+    await writeIndexLayout(multi, undefined, { tag: "multi", layerSizes: [512], seed: "multi" });
+    for (const target of ["team/multi:multi-signed", "team/other-multi:multi"]) {
+      const copied = await skopeo([
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        `oci:${multi}:multi`,
+        `docker://${server.host}/${target}`,
+      ]);
+      expect(copied.code, copied.stderr).toBe(0);
+    }
+
     await mkdir(join(work, "keys"));
     const keygen = await portcullis(["keygen", "--output-prefix", join(work, "keys", "release")]);
     expect(keygen.code, keygen.stderr).toBe(0);
@@ -76,6 +91,14 @@ describe.skipIf(!hasCommand("skopeo"))("registry pull gate requiring a signature
       join(work, "keys", "release.key"),
     ]);
     expect(signed.code, signed.stderr).toBe(0);
+
+    const signedIndex = await portcullis([
+      "sign",
+      `${server.host}/team/multi:multi-signed`,
+      "--key",
+      join(work, "keys", "release.key"),
+    ]);
+    expect(signedIndex.code, signedIndex.stderr).toBe(0);
 
     await writeFile(
       join(work, "pull.yaml"),
@@ -137,6 +160,33 @@ describe.skipIf(!hasCommand("skopeo"))("registry pull gate requiring a signature
         `oci:${join(work, "out")}:c`,
       ]);
       expect(now.code, now.stderr).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "serves every platform image of a signed index, since the index lists them by digest",
+    async () => {
+      const ok = await skopeo([
+        "copy",
+        "--all",
+        "--src-tls-verify=false",
+        `docker://${server!.host}/team/multi:multi-signed`,
+        `oci:${join(work, "out-multi")}:signed`,
+      ]);
+      expect(ok.code, ok.stderr).toBe(0);
+      // The same index in another repository: signatures are looked up where the image is, and none is.
+      const denied = await skopeo([
+        "copy",
+        "--all",
+        "--retry-times",
+        "0",
+        "--src-tls-verify=false",
+        `docker://${server!.host}/team/other-multi:multi`,
+        `oci:${join(work, "out-multi")}:other`,
+      ]);
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toMatch(/no signature found/);
     },
     TIMEOUT,
   );

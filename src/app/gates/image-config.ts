@@ -3,7 +3,7 @@ import {
   DEFAULT_PLATFORM,
   type Platform,
   parseManifest,
-  platformMatches,
+  pickManifest,
   type RegistryClient,
 } from "../../oci/index.js";
 import type { ClientFor } from "./clients.js";
@@ -46,7 +46,7 @@ export function registryImageConfigSource(
       let parsed = parseManifest(fetched.bytes, fetched.mediaType);
       let annotations: Record<string, string> = { ...parsed.annotations };
       if (parsed.kind === "index") {
-        const child = parsed.manifests.find((d) => d.platform && platformMatches(platform, d.platform));
+        const child = pickManifest(parsed.manifests, platform);
         if (!child)
           throw new Error(`${subject.repository}@${subject.digest} has no image for the wanted platform`);
         const childManifest = await client.getManifest(subject.repository, child.digest);

@@ -1,7 +1,8 @@
 /**
  * app/gates: the policy gate every surface asks (portcullis verify --policy, the admission webhook,
  * the registry hooks), and the evidence ports it reads through: a registry (config, signatures,
- * attestations, tag resolution) and a scan source (a local scan for CI, the scan store for the server).
+ * attestations, tag resolution) and a scan source (a local scan for CI, the scan store for the server,
+ * or a Portcullis server's scan API for a webhook or CI job without either).
  * Every decision can be recorded in the audit log (auditRecorder).
  */
 export { type AnchorSigner, type GateAnchor, type LoadAnchorsOptions, loadPolicyAnchors } from "./anchors.js";
@@ -21,5 +22,7 @@ export { loadPolicyFile } from "./policy-file.js";
 export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
 export { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
 export { isGatedImage, type RegistryGateOptions, registryGateHooks } from "./registry-gates.js";
+export { type RelationSourceOptions, registryRelationSource } from "./relations.js";
+export { type ApiScanSourceOptions, apiScanSource, scanApiUrl } from "./scan-api-source.js";
 export { type LocalScanOptions, localScanSource, storedScanSource } from "./scan-sources.js";
 export { type RegistryVerifierOptions, registryVerifiers } from "./verifiers.js";

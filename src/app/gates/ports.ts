@@ -6,6 +6,7 @@ import type { TrustedRoot, VerificationCache } from "../../trust/index.js";
 import { loadPolicyAnchors } from "./anchors.js";
 import type { ClientFor } from "./clients.js";
 import { registryImageConfigSource } from "./image-config.js";
+import { registryRelationSource } from "./relations.js";
 import { registryVerifiers } from "./verifiers.js";
 
 export interface RegistryEvidenceOptions {
@@ -16,13 +17,15 @@ export interface RegistryEvidenceOptions {
   /** The scan source: localScanSource (CI), storedScanSource (server), or none. */
   readonly scans?: ScanReportSource;
   readonly platform?: Platform;
+  /** The indexes that list a digest, where the registry can tell (the registry's own pull gate). */
+  readonly parents?: (repository: string, digest: string) => Promise<readonly string[]>;
   readonly verificationCache?: VerificationCache;
   /** Reads key files; node:fs by default. */
   readonly readFile?: (path: string) => string;
 }
 
 /**
- * Evidence ports over any registry: the config blob, and signatures and attestations verified with the
+ * Evidence ports over any registry: an index's platform image (relations), the config blob, and signatures and attestations verified with the
  * policy's trust anchors (key files read relative to the policy file). Throws GateError KEY_UNREADABLE
  * when a key cannot be read, before any decision.
  */
@@ -38,6 +41,10 @@ export function registryEvidencePorts(options: RegistryEvidenceOptions): Evidenc
     ...(options.verificationCache ? { cache: options.verificationCache } : {}),
   });
   return {
+    relations: registryRelationSource(options.clientFor, {
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.parents ? { parents: options.parents } : {}),
+    }),
     config: registryImageConfigSource(options.clientFor, options.platform),
     signatures: verifiers.signatures,
     attestations: verifiers.attestations,

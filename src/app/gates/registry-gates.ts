@@ -97,6 +97,9 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
           ...registryEvidencePorts({
             policy: options.pull,
             clientFor: () => inProcessRegistryReader(options.registry, options.host),
+            // A signed index vouches for the images it lists: `cosign sign` on a multi-platform tag
+            // signs the index, and a client pulling it fetches (and this gate judges) each child.
+            parents: (repository, digest) => options.registry().manifests.parents(repository, digest),
             // Found signatures are reused no longer than a decision: a newly signed image is served
             // once the decision cache (policy.decisionCache) lets go of the old verdict.
             verificationCache: new VerificationCache({ ttlMs: ttl }),

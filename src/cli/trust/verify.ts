@@ -1,14 +1,22 @@
 import { type Command, Option } from "commander";
 import {
+  apiScanSource,
   cachedClients,
   createPolicyGate,
   loadPolicyFile,
   localScanSource,
   registryDigestResolver,
   registryEvidencePorts,
+  scanApiUrl,
 } from "../../app/index.js";
 import type { ScanReportSource } from "../../evidence/index.js";
-import { credentialsFromDockerConfig, type ImageReference, RegistryClient } from "../../oci/index.js";
+import {
+  type Credentials,
+  credentialsFromDockerConfig,
+  type ImageReference,
+  type OpenImageOptions,
+  RegistryClient,
+} from "../../oci/index.js";
 import type { RequestInput } from "../../policy/index.js";
 import { loadImage, loadTrustedRoot, verifyImageSignatures } from "../../trust/index.js";
 import { advisoryDatabasePath } from "../db.js";
@@ -38,7 +46,8 @@ interface VerifyFlags extends ImageFlags, AnchorFlags, PlatformFlags {
   policy?: string;
   namespace?: string;
   serviceAccount?: string;
-  scan?: "local" | "none";
+  scan?: "local" | "none" | "api";
+  scanApi?: string;
   db?: string;
 }
 
@@ -67,6 +76,7 @@ function checkModeFlags(flags: VerifyFlags): void {
     ["--namespace", flags.namespace],
     ["--service-account", flags.serviceAccount],
     ["--scan", flags.scan],
+    ["--scan-api", flags.scanApi],
     ["--db", flags.db],
   ].filter(([, v]) => v !== undefined);
   if (policyFlags.length > 0) {
@@ -74,9 +84,46 @@ function checkModeFlags(flags: VerifyFlags): void {
   }
 }
 
+/** `--scan api` needs the server; `--scan-api URL` alone means `--scan api`. */
+function scanMode(flags: VerifyFlags): VerifyFlags["scan"] {
+  if (flags.scanApi !== undefined) {
+    if (flags.scan !== undefined && flags.scan !== "api")
+      throw new UsageError(
+        `--scan-api reads scans from a server: it goes with --scan api, not --scan ${flags.scan}`,
+      );
+    return "api";
+  }
+  if (flags.scan === "api") throw new UsageError("--scan api needs --scan-api URL (a Portcullis server)");
+  return flags.scan;
+}
+
+/**
+ * `--scan api`: the reports of a running Portcullis server (its management API), with the credentials
+ * ~/.docker/config.json keeps for the server's host. --username/--password are sent only when the
+ * server is the image's own registry: they were given for that host, not for any.
+ */
+function scanApiSourceFor(url: string, imageRegistry: string, options: OpenImageOptions): ScanReportSource {
+  const registry = options.registry ?? {};
+  const insecure = registry.insecure === true;
+  let host: string;
+  try {
+    host = scanApiUrl(url, insecure).host;
+  } catch (err) {
+    const hint = !insecure && url.startsWith("http:") ? " with --insecure" : "";
+    throw new UsageError(`--scan-api: ${(err as Error).message}${hint}`);
+  }
+  const credentials: Credentials | undefined =
+    (host === imageRegistry ? registry.credentials : undefined) ??
+    (registry.dockerConfig !== undefined
+      ? credentialsFromDockerConfig(registry.dockerConfig, host)
+      : undefined);
+  return apiScanSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });
+}
+
 /** `verify --policy`: the same gate admission uses, asked about one image in a CI context. */
 async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: string): Promise<number> {
-  parseImage(spec);
+  const ref = parseImage(spec);
+  const mode = scanMode(flags);
   const options = await imageOptionsFrom(flags);
   const registryOptions = options.registry ?? {};
   const clientFor = cachedClients((registry) => {
@@ -92,7 +139,8 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
     });
   });
   let scans: ScanReportSource | undefined;
-  if (flags.scan === "local") {
+  if (mode === "api") scans = scanApiSourceFor(flags.scanApi!, ref.registry, options);
+  if (mode === "local") {
     scans = localScanSource({
       advisoryDatabase: advisoryDatabasePath(flags),
       image: options,
@@ -112,6 +160,7 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
       ports: registryEvidencePorts({
         policy,
         clientFor,
+        ...(options.platform ? { platform: options.platform } : {}),
         ...(trustedRoot ? { trustedRoot } : {}),
         ...(scans ? { scans } : {}),
       }),
@@ -195,10 +244,19 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         .addOption(
           new Option(
             "--scan <mode>",
-            "with --policy: scan the image here (local) or have no scan (none)",
-          ).choices(["local", "none"]),
+            "with --policy: scan the image here (local), read its scan from a Portcullis server (api), or have no scan (none)",
+          ).choices(["local", "none", "api"]),
+        )
+        .option(
+          "--scan-api <url>",
+          "with --scan api: the Portcullis server whose scan reports to read (e.g. https://registry.example.com:5000)",
         )
         .option("--db <file>", "with --scan local: advisory database (default scan.advisoryDatabase)")
+        .option(
+          "--platform <os/arch[/variant]>",
+          "with --policy: the image a multi-platform index runs (its config and scan are judged)",
+          "linux/amd64",
+        )
         .addOption(outputOption()),
     ),
   ).action((spec: string, flags: VerifyFlags) =>

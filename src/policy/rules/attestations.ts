@@ -30,7 +30,12 @@ export const attestationsRule: RequirementRule<"attestations"> = {
           ofType.length > 0 ? ` (${ofType.length} of that type, none verified${by} for ${digest})` : "";
         return fail("attestations", `no verified ${what} attestation${seen}`);
       }
-      if (!req.condition) return pass("attestations", `verified ${what} attestation`);
+      const via = candidates.find((a) => a.via !== undefined)?.via;
+      if (!req.condition)
+        return pass(
+          "attestations",
+          `verified ${what} attestation${via ? ` (over the bound digest ${via})` : ""}`,
+        );
       const errors: string[] = [];
       for (const attestation of candidates) {
         const outcome = req.condition.run({

@@ -16,7 +16,11 @@ export const signedByRule: RequirementRule<"signedBy"> = {
       const good = signatures.find(
         (s) => s.verified && s.digest === digest && signerMatches(required, s.signer),
       );
-      if (good) return pass("signedBy", `signed by ${who}${good.format ? ` (${good.format})` : ""}`);
+      if (good) {
+        const notes = [good.format, good.via ? `over the bound digest ${good.via}` : undefined];
+        const said = notes.filter((n) => n !== undefined).join(", ");
+        return pass("signedBy", `signed by ${who}${said ? ` (${said})` : ""}`);
+      }
       if (signatures.length === 0) return fail("signedBy", `no signature found; required: ${who}`);
       const wrongDigest = signatures.filter((s) => s.verified && s.digest !== digest).length;
       const failed = signatures.filter((s) => !s.verified);
