@@ -1,34 +1,13 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AuditLog, type AuditRecord, entryHash, GENESIS_HASH } from "../audit/index.js";
 import { openDatabase } from "../storage/index.js";
 import { main } from "./main.js";
+import { captureCli } from "./testing/capture.js";
 
-let out = "";
-let err = "";
-let dataDir = "";
-
-beforeEach(async () => {
-  out = "";
-  err = "";
-  dataDir = await mkdtemp(join(tmpdir(), "portcullis-cli-audit-"));
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const io = captureCli("portcullis-cli-audit-");
 
 function record(i: number): AuditRecord {
   return {
@@ -45,7 +24,7 @@ function record(i: number): AuditRecord {
 async function withDatabase(
   run: (log: AuditLog, db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>,
 ) {
-  const database = await openDatabase(join(dataDir, "portcullis.db"));
+  const database = await openDatabase(join(io.dir, "portcullis.db"));
   try {
     await run(new AuditLog(database), database);
   } finally {
@@ -54,25 +33,24 @@ async function withDatabase(
 }
 
 async function cli(...args: string[]): Promise<number> {
-  out = "";
-  err = "";
-  return main(["node", "portcullis", "audit", ...args, "--data", dataDir]);
+  io.reset();
+  return main(["node", "portcullis", "audit", ...args, "--data", io.dir]);
 }
 
 describe("portcullis audit checkpoint and decisions --checkpoints", () => {
   it("prints nothing to stdout for an empty log, then one checkpoint line per call", async () => {
     expect(await cli("checkpoint")).toBe(0);
-    expect(out).toBe("");
-    expect(err).toContain("the audit log is empty");
+    expect(io.out).toBe("");
+    expect(io.err).toContain("the audit log is empty");
 
     await withDatabase(async (log) => {
       for (let i = 1; i <= 3; i++) await log.append(record(i));
     });
     expect(await cli("checkpoint")).toBe(0);
-    expect(err).toBe("");
-    expect(out.endsWith("\n")).toBe(true);
-    expect(out.split("\n")).toHaveLength(2);
-    expect(JSON.parse(out)).toEqual({
+    expect(io.err).toBe("");
+    expect(io.out.endsWith("\n")).toBe(true);
+    expect(io.out.split("\n")).toHaveLength(2);
+    expect(JSON.parse(io.out)).toEqual({
       id: 3,
       hash: expect.stringMatching(/^sha256:/),
       count: 3,
@@ -81,48 +59,48 @@ describe("portcullis audit checkpoint and decisions --checkpoints", () => {
   });
 
   it("catches deleted newest rows with checkpoint files, which --verify alone cannot", async () => {
-    const early = join(dataDir, "early.jsonl");
-    const late = join(dataDir, "late.jsonl");
+    const early = join(io.dir, "early.jsonl");
+    const late = join(io.dir, "late.jsonl");
     await withDatabase(async (log) => {
       for (let i = 1; i <= 2; i++) await log.append(record(i));
     });
     expect(await cli("checkpoint")).toBe(0);
-    await writeFile(early, out);
+    await writeFile(early, io.out);
     await withDatabase(async (log) => {
       for (let i = 3; i <= 5; i++) await log.append(record(i));
     });
     expect(await cli("checkpoint")).toBe(0);
-    await writeFile(late, out);
+    await writeFile(late, io.out);
 
     expect(await cli("decisions", "--verify", "--checkpoints", early, "--checkpoints", late)).toBe(0);
-    expect(out).toContain("chain verified: 5 decisions, none edited or deleted; it matches 2 checkpoints");
+    expect(io.out).toContain("chain verified: 5 decisions, none edited or deleted; it matches 2 checkpoints");
 
     await withDatabase(async (_log, database) => {
       await sql`delete from decisions where id > 3`.execute(database.db);
     });
     expect(await cli("decisions", "--verify")).toBe(0);
-    expect(out).toContain("chain verified: 3 decisions");
+    expect(io.out).toContain("chain verified: 3 decisions");
 
     expect(await cli("decisions", "--verify", "--checkpoints", early, "--checkpoints", late)).toBe(1);
-    expect(out).toMatch(
+    expect(io.out).toMatch(
       /CHAIN BROKEN at row 5: the log was truncated: checkpoint row 5 \(taken [^)]+\) is missing; the log now ends at row 3/,
     );
 
     // --checkpoints implies --verify; JSON carries the same verdict in `chain`.
     expect(await cli("decisions", "-o", "json", "--checkpoints", late)).toBe(1);
-    const json = JSON.parse(out) as { decisions: unknown[]; chain: Record<string, unknown> };
+    const json = JSON.parse(io.out) as { decisions: unknown[]; chain: Record<string, unknown> };
     expect(json.decisions).toHaveLength(3);
     expect(json.chain).toMatchObject({ ok: false, count: 3, id: 5 });
     expect(json.chain.problem).toContain("the log was truncated");
   });
 
   it("catches a chain rewritten with recomputed hashes", async () => {
-    const file = join(dataDir, "audit.jsonl");
+    const file = join(io.dir, "audit.jsonl");
     await withDatabase(async (log) => {
       for (let i = 1; i <= 3; i++) await log.append(record(i));
     });
     expect(await cli("checkpoint")).toBe(0);
-    await writeFile(file, out);
+    await writeFile(file, io.out);
     await withDatabase(async (log, database) => {
       // Turn the deny into an allow and recompute every hash from there on.
       let prev = GENESIS_HASH;
@@ -139,20 +117,20 @@ describe("portcullis audit checkpoint and decisions --checkpoints", () => {
     });
     expect(await cli("decisions", "--verify")).toBe(0);
     expect(await cli("decisions", "-o", "json", "--verify", "--checkpoints", file)).toBe(1);
-    const { chain } = JSON.parse(out) as { chain: { ok: boolean; id: number; problem: string } };
+    const { chain } = JSON.parse(io.out) as { chain: { ok: boolean; id: number; problem: string } };
     expect(chain).toMatchObject({ ok: false, id: 3 });
     expect(chain.problem).toMatch(/^row 3 differs from the checkpoint taken .* \(the log was rewritten\)$/);
   });
 
   it("names the file and line of a bad checkpoint, and a file it cannot read", async () => {
-    const file = join(dataDir, "audit.jsonl");
+    const file = join(io.dir, "audit.jsonl");
     await writeFile(
       file,
       `{"id":1,"hash":"sha256:${"ab".repeat(32)}","count":1,"at":"2026-01-01T00:00:00Z"}\n{"id":2\n`,
     );
     expect(await cli("decisions", "--verify", "--checkpoints", file)).toBe(1);
-    expect(err).toContain(`${file}:2: not a JSON checkpoint line`);
-    expect(await cli("decisions", "--checkpoints", join(dataDir, "missing.jsonl"))).toBe(1);
-    expect(err).toContain(`cannot read checkpoint file ${join(dataDir, "missing.jsonl")}`);
+    expect(io.err).toContain(`${file}:2: not a JSON checkpoint line`);
+    expect(await cli("decisions", "--checkpoints", join(io.dir, "missing.jsonl"))).toBe(1);
+    expect(io.err).toContain(`cannot read checkpoint file ${join(io.dir, "missing.jsonl")}`);
   });
 });

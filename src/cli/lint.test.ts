@@ -2,33 +2,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "./main.js";
+import { captureCli } from "./testing/capture.js";
 
 const TESTDATA = fileURLToPath(new URL("../dockerfile/testdata/lint/", import.meta.url));
 const fixture = (name: string) => join(TESTDATA, name);
 const CLEAN = fixture("clean.Dockerfile");
 const BAD = fixture("bad.Dockerfile");
 
-let out = "";
-let err = "";
-
-beforeEach(() => {
-  out = "";
-  err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const io = captureCli();
 
 const lint = (...args: string[]) => main(["node", "portcullis", "lint", ...args]);
 
@@ -50,29 +33,31 @@ interface JsonOutput {
 describe("portcullis lint", () => {
   it("is listed in --help", async () => {
     expect(await main(["node", "portcullis", "--help"])).toBe(0);
-    expect(out).toMatch(/lint \[options\] <dockerfile\.\.\.>/);
+    expect(io.out).toMatch(/lint \[options\] <dockerfile\.\.\.>/);
   });
 
   it("passes a hardened Dockerfile with exit code 0, even at the lowest severity", async () => {
     expect(await lint(CLEAN)).toBe(0);
-    expect(out).toContain(`${CLEAN}: no findings`);
-    expect(out).toMatch(/1 file, 0 findings/);
-    out = "";
+    expect(io.out).toContain(`${CLEAN}: no findings`);
+    expect(io.out).toMatch(/1 file, 0 findings/);
+    io.reset();
     expect(await lint("--severity", "style", CLEAN)).toBe(0);
-    expect(err).toBe("");
+    expect(io.err).toBe("");
   });
 
   it("fails a bad Dockerfile with exit code 1 and a table of findings", async () => {
     expect(await lint(BAD)).toBe(1);
-    expect(out).toContain(`${BAD}:`);
-    expect(out).toMatch(/^\s+1\s+warning\s+PC102\s+base image "ubuntu:latest"/m);
-    expect(out).toMatch(/\s+6\s+error\s+PC107\s+/);
-    expect(out).toMatch(/1 file, \d+ findings \(\d+ errors?, \d+ warnings?, 0 info, 0 style\), 0 suppressed/);
+    expect(io.out).toContain(`${BAD}:`);
+    expect(io.out).toMatch(/^\s+1\s+warning\s+PC102\s+base image "ubuntu:latest"/m);
+    expect(io.out).toMatch(/\s+6\s+error\s+PC107\s+/);
+    expect(io.out).toMatch(
+      /1 file, \d+ findings \(\d+ errors?, \d+ warnings?, 0 info, 0 style\), 0 suppressed/,
+    );
   });
 
   it("prints JSON findings with file, line, rule, severity, message, fix and equivalents", async () => {
     expect(await lint("--format", "json", "--severity", "style", BAD, CLEAN)).toBe(1);
-    const doc = JSON.parse(out) as JsonOutput;
+    const doc = JSON.parse(io.out) as JsonOutput;
     expect(doc.results.map((r) => r.file)).toEqual([BAD, CLEAN]);
     const findings = doc.results[0]!.findings;
     expect(findings.length).toBeGreaterThanOrEqual(6);
@@ -96,10 +81,10 @@ describe("portcullis lint", () => {
 
   it("hides findings below --severity and decides the exit code from what remains", async () => {
     expect(await lint("--format", "json", "--severity", "error", BAD)).toBe(1);
-    const doc = JSON.parse(out) as JsonOutput;
+    const doc = JSON.parse(io.out) as JsonOutput;
     expect(doc.results[0]!.findings.length).toBeGreaterThan(0);
     expect(doc.results[0]!.findings.every((f) => f.severity === "error")).toBe(true);
-    out = "";
+    io.reset();
     // Only info-level findings remain below warning in this file: hidden, so it passes.
     expect(await lint("--format", "json", fixture("suppressed.Dockerfile"))).toBe(0);
   });
@@ -114,7 +99,7 @@ describe("portcullis lint", () => {
     expect(await lint("--config", fixture("lint.yaml"), "--format", "json", "--severity", "style", BAD)).toBe(
       1,
     );
-    const findings = (JSON.parse(out) as JsonOutput).results[0]!.findings;
+    const findings = (JSON.parse(io.out) as JsonOutput).results[0]!.findings;
     expect(findings.find((f) => f.rule === "PC119")?.severity).toBe("error");
     expect(findings.some((f) => f.rule === "PC109")).toBe(false);
     expect(findings.find((f) => f.rule === "PC103")).toMatchObject({ line: 1, severity: "error" });
@@ -122,7 +107,7 @@ describe("portcullis lint", () => {
 
   it("honours portcullis and hadolint suppressions in files", async () => {
     expect(await lint("--format", "json", "--severity", "style", fixture("suppressed.Dockerfile"))).toBe(0);
-    const result = (JSON.parse(out) as JsonOutput).results[0]!;
+    const result = (JSON.parse(io.out) as JsonOutput).results[0]!;
     expect(result.findings.map((f) => f.rule)).not.toContain("PC119");
     expect(result.findings.map((f) => f.rule)).not.toContain("PC113");
     expect(result.suppressed).toBe(2);
@@ -130,7 +115,7 @@ describe("portcullis lint", () => {
 
   it("prints SARIF 2.1.0 with relative paths", async () => {
     expect(await lint("--format", "sarif", BAD)).toBe(1);
-    const sarif = JSON.parse(out) as {
+    const sarif = JSON.parse(io.out) as {
       version: string;
       runs: Array<{
         tool: { driver: { name: string; rules: Array<{ id: string }> } };
@@ -153,7 +138,7 @@ describe("portcullis lint", () => {
 
   it("prints an in-toto statement with --attest", async () => {
     expect(await lint("--attest", CLEAN)).toBe(0);
-    const statement = JSON.parse(out) as {
+    const statement = JSON.parse(io.out) as {
       _type: string;
       subject: Array<{ name: string; digest: { sha256: string } }>;
       predicateType: string;
@@ -171,14 +156,14 @@ describe("portcullis lint", () => {
       ],
       clean: true,
     });
-    out = "";
+    io.reset();
     expect(await lint("--attest", BAD)).toBe(1);
-    expect(JSON.parse(out)).toMatchObject({ predicate: { clean: false } });
+    expect(JSON.parse(io.out)).toMatchObject({ predicate: { clean: false } });
   });
 
   it("reports a parse error as a PC000 finding, not a crash", async () => {
     expect(await lint(fixture("broken.Dockerfile"))).toBe(1);
-    expect(out).toMatch(/\s+3\s+error\s+PC000\s+line 3: /);
+    expect(io.out).toMatch(/\s+3\s+error\s+PC000\s+line 3: /);
   });
 
   it("exits 2 with a clear message for an unreadable file, a bad config or a bad flag", async () => {
@@ -186,18 +171,18 @@ describe("portcullis lint", () => {
     try {
       const missing = join(dir, "Dockerfile");
       expect(await lint(CLEAN, missing)).toBe(2);
-      expect(err).toContain(`portcullis lint: cannot read Dockerfile ${missing}: no such file`);
-      expect(out).toBe("");
+      expect(io.err).toContain(`portcullis lint: cannot read Dockerfile ${missing}: no such file`);
+      expect(io.out).toBe("");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    err = "";
+    io.reset();
     const config = fixture("invalid-lint.yaml");
     expect(await lint("--config", config, CLEAN)).toBe(2);
-    expect(err).toContain(`${config}: approvedBases[0].tags: expected an array of strings`);
-    err = "";
+    expect(io.err).toContain(`${config}: approvedBases[0].tags: expected an array of strings`);
+    io.reset();
     expect(await lint("--format", "xml", CLEAN)).toBe(2);
-    expect(err).toContain("--format: expected table, json or sarif");
+    expect(io.err).toContain("--format: expected table, json or sarif");
     expect(await lint("--severity", "fatal", CLEAN)).toBe(2);
     expect(await lint("--exit-code", "-1", CLEAN)).toBe(2);
   });

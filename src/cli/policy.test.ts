@@ -1,14 +1,11 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { registerPolicy } from "./policy.js";
+import { captureCli } from "./testing/capture.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "..", "..", "examples", "policies");
-let out = "";
-let err = "";
-let dir = "";
 
 /** Runs `portcullis policy ...` in process, as main does, and returns the exit code. */
 async function policy(...args: string[]): Promise<number> {
@@ -26,24 +23,7 @@ async function policy(...args: string[]): Promise<number> {
   return code;
 }
 
-beforeEach(async () => {
-  out = "";
-  err = "";
-  dir = await mkdtemp(join(tmpdir(), "portcullis-policy-cli-"));
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
-});
+const io = captureCli("portcullis-policy-cli-");
 
 const BAD =
   "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require:\n    scan: { maxAgee: 1d }\n";
@@ -51,27 +31,27 @@ const BAD =
 describe("portcullis policy test", () => {
   it("passes every recorded case of full.yaml", async () => {
     expect(await policy("test", join(EXAMPLES, "full.yaml"), "--cases", join(EXAMPLES, "cases"))).toBe(0);
-    expect(out).toMatch(/^pass\s+01-compliant\.json\s+allow\s+/m);
-    expect(out).toContain("13 passed, 0 failed");
+    expect(io.out).toMatch(/^pass\s+01-compliant\.json\s+allow\s+/m);
+    expect(io.out).toContain("13 passed, 0 failed");
   });
 
   it("exits 1 and names what differed when a decision changes", async () => {
-    const cases = join(dir, "cases");
+    const cases = join(io.dir, "cases");
     await cp(join(EXAMPLES, "cases"), cases, { recursive: true });
     const file = join(cases, "02-unsigned.json");
     const recorded = JSON.parse(await readFile(file, "utf8"));
     await writeFile(file, JSON.stringify({ ...recorded, expect: { ...recorded.expect, allowed: true } }));
     expect(await policy("test", join(EXAMPLES, "full.yaml"), "--cases", cases)).toBe(1);
-    expect(out).toMatch(/^FAIL\s+02-unsigned\.json\s+deny/m);
-    expect(out).toContain("allowed: expected true, got false");
-    expect(out).toContain("12 passed, 1 failed");
+    expect(io.out).toMatch(/^FAIL\s+02-unsigned\.json\s+deny/m);
+    expect(io.out).toContain("allowed: expected true, got false");
+    expect(io.out).toContain("12 passed, 1 failed");
   });
 
   it("reports JSON", async () => {
     expect(
       await policy("test", join(EXAMPLES, "full.yaml"), "--cases", join(EXAMPLES, "cases"), "-o", "json"),
     ).toBe(0);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     expect(report).toMatchObject({ passed: 13, failed: 0 });
     expect(report.results[0].decision.policyDigest).toMatch(/^sha256:/);
   });
@@ -89,42 +69,42 @@ describe("portcullis policy test", () => {
     ],
     [
       "a folder without cases",
-      async () => ["test", join(EXAMPLES, "full.yaml"), "--cases", dir],
+      async () => ["test", join(EXAMPLES, "full.yaml"), "--cases", io.dir],
       /holds no \*\.json cases/,
     ],
     ["a missing --cases", async () => ["test", join(EXAMPLES, "full.yaml")], /--cases/],
   ])("exits 2 for %s", async (_name, args, message) => {
     expect(await policy(...(await args()))).toBe(2);
-    expect(err).toMatch(message);
+    expect(io.err).toMatch(message);
   });
 });
 
 async function write(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
+  const path = join(io.dir, name);
   await writeFile(path, text);
   return path;
 }
 
 async function caseDir(text: string): Promise<string> {
   await write("bad.json", text);
-  return dir;
+  return io.dir;
 }
 
 describe("portcullis policy check", () => {
   it("accepts a valid policy and lists its rules and keys", async () => {
     expect(await policy("check", join(EXAMPLES, "full.yaml"), "--no-key-files")).toBe(0);
-    expect(out).toMatch(/full\.yaml: valid \(sha256:[0-9a-f]{64}\)/);
-    expect(out).toContain("namespaceRules.kube-system");
+    expect(io.out).toMatch(/full\.yaml: valid \(sha256:[0-9a-f]{64}\)/);
+    expect(io.out).toContain("namespaceRules.kube-system");
   });
 
   it("reads the key files the policy names, relative to it", async () => {
     expect(await policy("check", join(EXAMPLES, "require-signature.yaml"))).toBe(2);
-    expect(err).toContain("cannot read key keys/release.pub");
+    expect(io.err).toContain("cannot read key keys/release.pub");
   });
 
   it("prints JSON", async () => {
     expect(await policy("check", join(EXAMPLES, "block-critical.yaml"), "-o", "json")).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({
+    expect(JSON.parse(io.out)).toMatchObject({
       valid: true,
       keys: [],
       rules: ["defaultRule", "namespaceRules.kube-system"],
@@ -133,8 +113,8 @@ describe("portcullis policy check", () => {
 
   it("exits 2 with file:line for a malformed policy, and for a missing file", async () => {
     expect(await policy("check", await write("bad.yaml", BAD))).toBe(2);
-    expect(err).toMatch(/bad\.yaml:5: defaultRule\.require\.scan\.maxAgee: unknown key/);
-    expect(await policy("check", join(dir, "absent.yaml"))).toBe(2);
-    expect(err).toMatch(/absent\.yaml: cannot read policy file: ENOENT/);
+    expect(io.err).toMatch(/bad\.yaml:5: defaultRule\.require\.scan\.maxAgee: unknown key/);
+    expect(await policy("check", join(io.dir, "absent.yaml"))).toBe(2);
+    expect(io.err).toMatch(/absent\.yaml: cannot read policy file: ENOENT/);
   });
 });
