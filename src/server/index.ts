@@ -1,4 +1,5 @@
 export {
+  AdmissionMetrics,
   type AdmissionServerOptions,
   buildAdmissionServer,
   DEFAULT_ADMISSION_TIMEOUT_MS,

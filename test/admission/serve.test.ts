@@ -66,6 +66,37 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve (a real process)", ()
     expect(reviewLines[0]).not.toContain("usernameValue");
   });
 
+  it("serves Prometheus metrics over HTTPS, counting each review and decision", async () => {
+    const scrape = async () => {
+      const r = await post(port, "/metrics", "", certs.ca);
+      expect(r.status).toBe(200);
+      expect(r.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+      return String(r.body);
+    };
+    const value = (text: string, series: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const denied = 'portcullis_admission_reviews_total{operation="validate",allowed="false"}';
+    const deny = 'portcullis_admission_image_decisions_total{effect="deny",override="none"}';
+    const timed = 'portcullis_admission_review_duration_seconds_count{operation="validate"}';
+    const before = await scrape();
+    // The review of the test above (one pinned image, allowed).
+    expect(value(before, 'portcullis_admission_reviews_total{operation="validate",allowed="true"}')).toBe(1);
+    expect(value(before, 'portcullis_admission_image_decisions_total{effect="allow",override="none"}')).toBe(
+      1,
+    );
+    expect(value(before, denied)).toBe(0);
+    expect(value(before, "portcullis_process_resident_memory_bytes")).toBeGreaterThan(0);
+
+    const r = await post(port, "/validate", JSON.stringify(podReview(["nginx:1.27"])), certs.ca);
+    expect((r.body as ReviewResponseBody).response.allowed).toBe(false);
+    const after = await scrape();
+    expect(value(after, denied)).toBe(1);
+    expect(value(after, deny)).toBe(1);
+    expect(value(after, timed)).toBe((value(before, timed) ?? Number.NaN) + 1);
+  });
+
   it("stops on SIGTERM", async () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");

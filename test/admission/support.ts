@@ -59,6 +59,7 @@ export interface Reply {
   ms: number;
 }
 
+/** POSTs `body` to `path`; /healthz and /metrics are fetched with GET instead. */
 export function post(
   port: number,
   path: string,
@@ -67,13 +68,14 @@ export function post(
   contentType = "application/json",
 ): Promise<Reply> {
   const started = performance.now();
+  const get = path === "/healthz" || path === "/metrics";
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
         port,
         path,
-        method: path === "/healthz" ? "GET" : "POST",
+        method: get ? "GET" : "POST",
         ca,
         servername: SERVER_NAME,
         headers: { "content-type": contentType },
@@ -97,7 +99,7 @@ export function post(
       },
     );
     req.on("error", reject);
-    req.end(path === "/healthz" ? undefined : body);
+    req.end(get ? undefined : body);
   });
 }
 

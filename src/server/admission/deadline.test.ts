@@ -71,6 +71,30 @@ describe("guardedDecider", () => {
   });
 });
 
+describe("guardedDecider's onFailure", () => {
+  const decision = { images: [] };
+  it.each([
+    ["a timely decision", () => async () => decision, []],
+    ["a thrown error", () => async () => Promise.reject(new Error("boom")), ["error"]],
+    ["a decision that never comes", () => () => new Promise<never>(() => {}), ["deadline"]],
+    [
+      "an error after the deadline (counted once, as the deadline)",
+      () => () => new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error("late")), 60)),
+      ["deadline"],
+    ],
+  ] as const)("is told about %s: %j", async (_name, build, expected) => {
+    const told: string[] = [];
+    const decide = guardedDecider(build as never, {
+      deadlineMs: 20,
+      failurePolicy: "Fail",
+      onFailure: (reason) => told.push(reason),
+    });
+    await decide(facts);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(told).toEqual(expected);
+  });
+});
+
 describe("requestTimeoutMs", () => {
   it.each([
     ["10s", 10_000],

@@ -13,6 +13,8 @@ export interface DeadlineOptions {
   /** Milliseconds before the decider is abandoned. */
   deadlineMs: number;
   failurePolicy: WebhookFailurePolicy;
+  /** Told once for each decision replaced by the failure policy, and why (for metrics). */
+  onFailure?: (reason: "deadline" | "error") => void;
 }
 
 /** The deadline for a webhook timeout: 80% of it, leaving room for the network and the API server. */
@@ -44,11 +46,16 @@ export function guardedDecider(
   build: (signal: AbortSignal) => AdmissionDecider,
   options: DeadlineOptions,
 ): AdmissionDecider {
+  const onFailure = options.onFailure ?? (() => {});
   return (facts) => {
     const controller = new AbortController();
     return new Promise<WorkloadDecision>((resolve) => {
+      // Whichever comes first answers; a late decision or error after the deadline is dropped unseen.
+      let settled = false;
       const timer = setTimeout(() => {
+        settled = true;
         controller.abort();
+        onFailure("deadline");
         resolve(
           failed(facts, options.failurePolicy, `policy decision timed out after ${options.deadlineMs} ms`),
         );
@@ -56,8 +63,16 @@ export function guardedDecider(
       Promise.resolve()
         .then(() => build(controller.signal)(facts))
         .then(
-          (decision) => resolve(decision),
-          (err: unknown) => resolve(failed(facts, options.failurePolicy, describe(err))),
+          (decision) => {
+            settled = true;
+            resolve(decision);
+          },
+          (err: unknown) => {
+            if (settled) return;
+            settled = true;
+            onFailure("error");
+            resolve(failed(facts, options.failurePolicy, describe(err)));
+          },
         )
         .finally(() => clearTimeout(timer));
     });

@@ -95,8 +95,16 @@ function auditOf(verdicts: readonly ImageVerdict[]): Record<string, string> {
   return audit;
 }
 
-/** The admission decider over a gate; `signal` is the review's deadline. Throws what the gate throws. */
-export function gateDecider(gate: ImagePolicyGate, signal: AbortSignal): AdmissionDecider {
+/**
+ * The admission decider over a gate; `signal` is the review's deadline. Throws what the gate throws.
+ * `onDecision` is told each container image's decision once all are in, unless the deadline passed
+ * first (the guard has answered without them); an unparsable reference has no decision to tell.
+ */
+export function gateDecider(
+  gate: ImagePolicyGate,
+  signal: AbortSignal,
+  onDecision?: (decision: Decision) => void,
+): AdmissionDecider {
   return async (facts: WorkloadFacts): Promise<WorkloadDecision> => {
     const asked = new Map<string, Promise<ImageVerdict>>();
     const pending = facts.images.map(async (image): Promise<[ImageDecision, ImageVerdict?]> => {
@@ -117,6 +125,7 @@ export function gateDecider(gate: ImagePolicyGate, signal: AbortSignal): Admissi
     });
     const results = await Promise.all(pending);
     const verdicts = results.flatMap(([, v]) => (v === undefined ? [] : [v]));
+    if (onDecision !== undefined && !signal.aborted) for (const v of verdicts) onDecision(v.decision);
     return { images: results.map(([d]) => d), auditAnnotations: auditOf(verdicts) };
   };
 }

@@ -9,6 +9,13 @@ export {
   type ImageVerdict,
   noEvidence,
 } from "./gate.js";
+export {
+  AdmissionMetrics,
+  type AdmissionMetricsOptions,
+  type DecisionFailureReason,
+  type DecisionOverride,
+  type ReviewOperation,
+} from "./metrics.js";
 export { fromPolicyGate, type PolicyGateRecording } from "./policy-gate.js";
 export {
   type AdmissionServerOptions,

@@ -10,13 +10,15 @@ import {
 import { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
 import { gateDecider } from "./decider.js";
 import type { ImagePolicyGate } from "./gate.js";
+import { AdmissionMetrics, type ReviewOperation } from "./metrics.js";
 
 /**
  * The admission webhook: POST /validate and /mutate take an AdmissionReview (admission.k8s.io/v1 or
  * v1beta1) and answer one; GET /healthz. HTTPS only, as the API server calls webhooks over TLS
  * (https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/).
  * A body that is not an AdmissionReview gets 400 with a message (there is no uid to answer); every
- * review gets an answer before the deadline, whatever the gate does.
+ * review gets an answer before the deadline, whatever the gate does. GET /metrics serves Prometheus
+ * metrics (AdmissionMetrics): reviews, their duration, decisions per image and replaced decisions.
  */
 
 export interface AdmissionServerOptions {
@@ -28,6 +30,11 @@ export interface AdmissionServerOptions {
   failurePolicy?: WebhookFailurePolicy;
   /** One entry per review; never contains the object, only what identifies the review. */
   log?: (entry: ReviewLogEntry) => void;
+  /**
+   * Where reviews and decisions are counted and GET /metrics reads from; the caller keeps it to report
+   * policy reloads (setPolicy, policyReloaded). Without it the server makes one, so /metrics always works.
+   */
+  metrics?: AdmissionMetrics;
 }
 
 export interface ReviewLogEntry {
@@ -59,6 +66,10 @@ export function requestTimeoutMs(value: unknown): number | undefined {
   return seconds >= 1 && seconds <= 30 ? seconds * 1000 : undefined;
 }
 
+function operationOf(url: string | undefined): ReviewOperation | undefined {
+  return url === "/validate" ? "validate" : url === "/mutate" ? "mutate" : undefined;
+}
+
 function badRequest(reply: FastifyReply, message: string) {
   return reply.code(400).send({ code: 400, message });
 }
@@ -67,15 +78,20 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   const timeoutMs = options.timeoutMs ?? DEFAULT_ADMISSION_TIMEOUT_MS;
   const failurePolicy = options.failurePolicy ?? "Fail";
   const log = options.log ?? (() => {});
+  const metrics = options.metrics ?? new AdmissionMetrics();
+  // Bound once: the deciders below are cached, so nothing here is allocated per review.
+  const onDecision = metrics.imageDecided.bind(metrics);
+  const onFailure = metrics.decisionFailed.bind(metrics);
   // The API server appends ?timeout=<its timeoutSeconds>s to the URL; when it is shorter than ours,
   // the deadline follows it, so the answer still comes before the API server gives up.
   const deciders = new Map<number, AdmissionDecider>();
   const deciderFor = (ms: number) => {
     let decide = deciders.get(ms);
     if (decide === undefined) {
-      decide = guardedDecider((signal) => gateDecider(options.gate, signal), {
+      decide = guardedDecider((signal) => gateDecider(options.gate, signal, onDecision), {
         deadlineMs: deadlineFor(ms),
         failurePolicy,
+        onFailure,
       });
       if (deciders.size < 64) deciders.set(ms, decide);
     }
@@ -93,16 +109,22 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   });
 
   // Fastify's own rejections (not JSON, too big, wrong content type) keep their 4xx status.
-  app.setErrorHandler((err: unknown, _request, reply) => {
+  app.setErrorHandler((err: unknown, request, reply) => {
     const e = err as { statusCode?: unknown; message?: unknown } | null;
     const code = typeof e?.statusCode === "number" ? e.statusCode : 500;
     const status = code >= 400 && code < 500 ? code : 500;
     const message = status === 500 ? "internal error" : String(e?.message ?? "bad request");
+    // A body refused before the handler (not JSON, too big, wrong type) is still a review we failed.
+    const operation = operationOf(request.routeOptions.url);
+    if (operation !== undefined) metrics.reviewFailed(operation, status);
     return reply.code(status).send({ code: status, message });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: 404, message: "not found" }));
 
   app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
 
   for (const mode of ["validate", "mutate"] as const) {
     app.post(`/${mode}`, async (request, reply) => {
@@ -118,12 +140,17 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
         const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
         const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs));
         const { response } = await admit(body, decide, mode);
-        log({ ...entry, allowed: response.response.allowed, ms: performance.now() - started });
+        const ms = performance.now() - started;
+        metrics.reviewAnswered(mode, response.response.allowed, ms / 1000);
+        log({ ...entry, allowed: response.response.allowed, ms });
         return reply.send(response);
       } catch (err) {
         const message = isPortcullisAdmissionError(err) ? err.message : "internal error";
-        log({ ...entry, allowed: false, error: message, ms: performance.now() - started });
-        if (isPortcullisAdmissionError(err)) return badRequest(reply, message);
+        const ms = performance.now() - started;
+        const status = isPortcullisAdmissionError(err) ? 400 : 500;
+        metrics.reviewFailed(mode, status, ms / 1000);
+        log({ ...entry, allowed: false, error: message, ms });
+        if (status === 400) return badRequest(reply, message);
         return reply.code(500).send({ code: 500, message });
       }
     });
