@@ -143,6 +143,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How long a pull decision is reused for the same repository and digest (0 disables the cache).",
   },
   {
+    path: "policy.reloadInterval",
+    type: "duration",
+    default: "10s",
+    description:
+      "How often `serve` looks for changes to policy.push, policy.pull and their key files (0: only on SIGHUP); a change that does not load is refused and the previous policy stays.",
+  },
+  {
     path: "audit.checkpointFile",
     type: "string",
     default: undefined,

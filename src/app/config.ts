@@ -38,6 +38,7 @@ export interface ResolvedConfig {
     readonly push?: string;
     readonly pull?: string;
     readonly decisionCacheMs: number;
+    readonly reloadIntervalMs: number;
   };
   readonly audit: {
     /** Where `serve` appends checkpoints of the decision log's head, resolved; absent: none. */
@@ -117,6 +118,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
       ...(values.has("policy.push") ? { push: resolve(str("policy.push")) } : {}),
       ...(values.has("policy.pull") ? { pull: resolve(str("policy.pull")) } : {}),
       decisionCacheMs: num("policy.decisionCache"),
+      reloadIntervalMs: num("policy.reloadInterval"),
     },
     audit: {
       ...(values.has("audit.checkpointFile") ? { checkpointFile: resolve(str("audit.checkpointFile")) } : {}),

@@ -3,13 +3,15 @@ import pino, { type Logger } from "pino";
 import { AuditLog } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
+import type { Policy } from "../policy/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import { type Database, drivers, openDatabase, type StorageDriver } from "../storage/index.js";
 import { AuditCheckpointWriter } from "./audit-checkpoints.js";
 import type { ResolvedConfig } from "./config.js";
+import { loadPolicyAnchors } from "./gates/anchors.js";
 import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
-import { loadPolicyFile } from "./gates/policy-file.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
+import { ReloadablePolicy, type ReloadOutcome } from "./gates/reloadable-policy.js";
 import { storedScanSource } from "./gates/scan-sources.js";
 import { ScanOnPush, ScanStore } from "./scanning/index.js";
 
@@ -37,6 +39,8 @@ export interface Platform {
    * it. `close` then writes the last audit checkpoint.
    */
   startBackgroundJobs(): () => void;
+  /** Looks for changes to the registry's policy files now (SIGHUP), as the background job does. */
+  reloadPolicies(): void;
   close(): Promise<void>;
 }
 
@@ -73,17 +77,26 @@ export async function createPlatform(
       })
     : undefined;
   const scans = new ScanStore(database);
-  // Policy files are read once at start: a broken one stops `serve` with its message, not the first push.
-  const pushPolicy = config.policy.push ? loadPolicyFile(config.policy.push) : undefined;
-  const pullPolicy = config.policy.pull ? loadPolicyFile(config.policy.pull) : undefined;
+  // Policy files are loaded now (a broken one stops `serve` with its message, not the first push) and
+  // then followed: a change that loads decides the next requests, one that does not is refused.
+  const pushPolicy = config.policy.push ? followedPolicy(config.policy.push) : undefined;
+  const pullPolicy = config.policy.pull ? followedPolicy(config.policy.pull) : undefined;
+  const reloadPolicies = () => {
+    for (const [name, policy] of [
+      ["policy.push", pushPolicy],
+      ["policy.pull", pullPolicy],
+    ] as const) {
+      if (policy) reportReload(logger, name, policy, policy.check());
+    }
+  };
   let built: Registry | undefined;
   const hooks =
     pushPolicy || pullPolicy
       ? registryGateHooks({
           registry: () => built!,
           host: hostPort(config.server.host, config.server.port),
-          ...(pushPolicy ? { push: pushPolicy } : {}),
-          ...(pullPolicy ? { pull: pullPolicy } : {}),
+          ...(pushPolicy ? { push: () => pushPolicy.current } : {}),
+          ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
           scans: storedScanSource(scans),
           recorder,
           cacheTtlMs: config.policy.decisionCacheMs,
@@ -131,6 +144,15 @@ export async function createPlatform(
         (err) => logger.error({ err }, "garbage collection failed"),
       ),
     ];
+    if (pushPolicy || pullPolicy) {
+      stops.push(
+        every(
+          config.policy.reloadIntervalMs,
+          async () => reloadPolicies(),
+          (err) => logger.error({ err }, "policy reload failed"),
+        ),
+      );
+    }
     if (checkpoints) {
       checkpoints.start();
       stops.push(() => checkpoints.stop());
@@ -168,6 +190,7 @@ export async function createPlatform(
     recorder,
     ...(scanner ? { scanner } : {}),
     startBackgroundJobs,
+    reloadPolicies,
     close: async () => {
       unsubscribe();
       await queue.close();
@@ -177,6 +200,39 @@ export async function createPlatform(
       await database.close();
     },
   };
+}
+
+/**
+ * A registry policy file followed for changes. Its key files are loaded by the build (as the pull gate
+ * will load them), so a missing key refuses the policy and a changed key reloads it.
+ */
+function followedPolicy(path: string): ReloadablePolicy<Policy> {
+  return new ReloadablePolicy({
+    path,
+    build: (policy, readFile) => {
+      loadPolicyAnchors(policy, { readFile });
+      return policy;
+    },
+  });
+}
+
+function reportReload(
+  logger: Logger,
+  name: string,
+  policy: ReloadablePolicy<Policy>,
+  outcome: ReloadOutcome,
+) {
+  if (outcome.result === "reloaded") {
+    logger.info(
+      { policy: name, policyDigest: outcome.policy.digest, previousPolicyDigest: outcome.previousDigest },
+      "policy reloaded",
+    );
+  } else if (outcome.result === "failed" && !outcome.repeated) {
+    logger.error(
+      { policy: name, err: outcome.error, policyDigest: policy.policy.digest },
+      "the changed policy was refused; the previous one still decides",
+    );
+  }
 }
 
 /** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */

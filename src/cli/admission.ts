@@ -9,8 +9,9 @@ import {
   auditRecorder,
   cachedClients,
   createPolicyGate,
-  loadPolicyFile,
   parseListen,
+  ReloadablePolicy,
+  type ReloadOutcome,
   registryDigestResolver,
   registryEvidencePorts,
   ScanStore,
@@ -21,10 +22,13 @@ import { AuditLog } from "../audit/index.js";
 import { PortcullisError, parseDuration } from "../core/index.js";
 import { EvidenceCache, type ScanReportSource } from "../evidence/index.js";
 import { credentialsFromDockerConfig, type Platform, parsePlatform, RegistryClient } from "../oci/index.js";
+import type { Policy } from "../policy/index.js";
 import {
+  AdmissionMetrics,
   buildAdmissionServer,
   deadlineFor,
   fromPolicyGate,
+  type ImagePolicyGate,
   type WebhookFailurePolicy,
 } from "../server/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
@@ -51,6 +55,7 @@ interface ServeFlags extends PlatformFlags {
   insecureRegistry?: boolean;
   scanApi?: string;
   platform: string;
+  policyReload: string;
 }
 
 interface InstallFlags {
@@ -130,6 +135,11 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .requiredOption("--tls-key <file>", "its private key (PEM)")
     .option("-l, --listen <host:port>", "address to listen on", DEFAULT_LISTEN)
     .option("--timeout <duration>", "the webhook configurations' timeoutSeconds; decisions get 80%", "10s")
+    .option(
+      "--policy-reload <duration>",
+      "how often to look for changes to the policy and its key files (0: only on SIGHUP)",
+      "10s",
+    )
     .option("--failure-policy <Fail|Ignore>", "what a failed or late decision answers", "Fail")
     .option("--docker-config <file>", "registry credentials (a .dockerconfigjson, e.g. an imagePullSecret)")
     .option("--trusted-root <file>", "Sigstore trusted_root.json, for keyless signers")
@@ -247,7 +257,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const timeoutSeconds = timeoutSecondsOf(flags.timeout);
   const failurePolicy = failurePolicyOf(flags.failurePolicy);
   const platform = platformOf(flags.platform);
-  const policy = loadPolicyFile(resolve(flags.policy));
+  const reloadMs = parseDuration(flags.policyReload);
   const dockerConfig =
     flags.dockerConfig === undefined ? undefined : readText(flags.dockerConfig, "docker config");
   const clientFor = cachedClients((registry) => {
@@ -286,21 +296,37 @@ async function serve(flags: ServeFlags): Promise<number> {
   if (apiScans && database !== undefined)
     logger.info("scans are read from --scan-api; the database only records decisions");
   // Each look-up gets the whole decision deadline; the webhook answers at that deadline regardless.
-  const gate = createPolicyGate({
-    policy,
-    ports: registryEvidencePorts({
-      policy,
-      clientFor,
-      platform,
-      ...(trustedRoot ? { trustedRoot } : {}),
-      ...(scans ? { scans } : {}),
-    }),
-    resolver: registryDigestResolver(clientFor),
-    cache: new EvidenceCache(),
-    timeoutMs: deadlineFor(timeoutSeconds * 1000),
-  });
+  // A reloaded policy gets a fresh evidence cache: found signatures depend on its trust anchors.
+  const build = (policy: Policy, readFile: (path: string) => string) =>
+    fromPolicyGate(
+      createPolicyGate({
+        policy,
+        ports: registryEvidencePorts({
+          policy,
+          clientFor,
+          platform,
+          readFile,
+          ...(trustedRoot ? { trustedRoot } : {}),
+          ...(scans ? { scans } : {}),
+        }),
+        resolver: registryDigestResolver(clientFor),
+        cache: new EvidenceCache(),
+        timeoutMs: deadlineFor(timeoutSeconds * 1000),
+      }),
+      recording,
+    );
+  let policy: ReloadablePolicy<ImagePolicyGate>;
+  try {
+    policy = new ReloadablePolicy({ path: resolve(flags.policy), build });
+  } catch (err) {
+    await database?.close();
+    throw err;
+  }
+  const metrics = new AdmissionMetrics();
+  metrics.setPolicy(policy.policy.digest);
   const app = buildAdmissionServer({
-    gate: fromPolicyGate(gate, recording),
+    gate: (check, signal) => policy.current(check, signal),
+    metrics,
     tls,
     timeoutMs: timeoutSeconds * 1000,
     failurePolicy,
@@ -314,9 +340,34 @@ async function serve(flags: ServeFlags): Promise<number> {
   }
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
-  logger.info({ listen: `${host}:${bound}`, policyDigest: policy.digest }, "admission webhook is serving");
+  logger.info(
+    { listen: `${host}:${bound}`, policyDigest: policy.policy.digest },
+    "admission webhook is serving",
+  );
+  const report = (outcome: ReloadOutcome) => {
+    if (outcome.result !== "unchanged" && !(outcome.result === "failed" && outcome.repeated)) {
+      metrics.policyReloaded(outcome.result === "reloaded");
+    }
+    if (outcome.result === "reloaded") {
+      metrics.setPolicy(outcome.policy.digest);
+      logger.info(
+        { policyDigest: outcome.policy.digest, previousPolicyDigest: outcome.previousDigest },
+        "policy reloaded",
+      );
+    } else if (outcome.result === "failed" && !outcome.repeated) {
+      logger.error(
+        { err: outcome.error, policyDigest: policy.policy.digest },
+        "the changed policy was refused; the previous one still decides",
+      );
+    }
+  };
+  const stopWatching = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
+  const onHangup = () => report(policy.check());
+  process.on("SIGHUP", onHangup);
   return new Promise<number>((done) => {
     const stop = () => {
+      stopWatching();
+      process.off("SIGHUP", onHangup);
       void app
         .close()
         .then(() => database?.close())

@@ -47,11 +47,15 @@ async function serve(flags: ServeFlags, version: string): Promise<number> {
     "portcullis is serving",
   );
 
+  // SIGHUP: look at the policy files now, as the background job does every policy.reloadInterval.
+  const reload = () => platform.reloadPolicies();
+  process.on("SIGHUP", reload);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      process.off("SIGHUP", reload);
       platform.logger.info({ signal }, "shutting down: finishing requests in flight");
       stopJobs();
       const force = setTimeout(() => {

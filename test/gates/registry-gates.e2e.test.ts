@@ -75,6 +75,8 @@ describe.skipIf(!hasCommand("skopeo"))("registry push gate with skopeo and audit
         PORTCULLIS_POLICY_PUSH: join(work, "push.yaml"),
         PORTCULLIS_SCAN_ON_PUSH: "false",
         PORTCULLIS_LOG_LEVEL: "warn",
+        // Policy changes are looked for only on SIGHUP here, so the test says when.
+        PORTCULLIS_POLICY_RELOAD_INTERVAL: "0",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -175,6 +177,37 @@ describe.skipIf(!hasCommand("skopeo"))("registry push gate with skopeo and audit
       const body = (await api.json()) as AuditJson;
       expect(body.decisions.map((d) => d.effect)).toEqual(["deny", "allow"]);
       expect((await fetch(`http://${host}/api/v1/audit/decisions?since=yesterday`)).status).toBe(400);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "follows the policy file on SIGHUP: a broken change is refused and logged, a good one decides the next push",
+    async () => {
+      const layout = join(work, "layout");
+      await writeFile(join(work, "push.yaml"), `${POLICY}  bogus: true\n`);
+      child.kill("SIGHUP");
+      for (let i = 0; i < 100 && !output.includes("the changed policy was refused"); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(output).toContain("the changed policy was refused");
+      expect(output).toContain("push.yaml:6");
+      const stillDenied = await skopeoCopy(layout, "v1", "team/reload");
+      expect(stillDenied.code).not.toBe(0);
+      expect(stillDenied.stderr).toContain(LABEL);
+
+      await writeFile(
+        join(work, "push.yaml"),
+        "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule: { evaluationMode: always-allow }\n",
+      );
+      child.kill("SIGHUP");
+      let pushed: RunResult | undefined;
+      for (let i = 0; i < 20; i++) {
+        pushed = await skopeoCopy(layout, "v1", "team/reload");
+        if (pushed.code === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(pushed?.code, pushed?.stderr).toBe(0);
     },
     TIMEOUT,
   );

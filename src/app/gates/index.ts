@@ -21,8 +21,18 @@ export { registryImageConfigSource } from "./image-config.js";
 export { loadPolicyFile } from "./policy-file.js";
 export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
 export { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
-export { isGatedImage, type RegistryGateOptions, registryGateHooks } from "./registry-gates.js";
+export {
+  isGatedImage,
+  type PolicySource,
+  type RegistryGateOptions,
+  registryGateHooks,
+} from "./registry-gates.js";
 export { type RelationSourceOptions, registryRelationSource } from "./relations.js";
+export {
+  ReloadablePolicy,
+  type ReloadablePolicyOptions,
+  type ReloadOutcome,
+} from "./reloadable-policy.js";
 export { type ApiScanSourceOptions, apiScanSource, scanApiUrl } from "./scan-api-source.js";
 export { type LocalScanOptions, localScanSource, storedScanSource } from "./scan-sources.js";
 export { type RegistryVerifierOptions, registryVerifiers } from "./verifiers.js";

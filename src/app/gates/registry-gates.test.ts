@@ -183,6 +183,47 @@ describe.each(databaseTestTargets())("registry gate hooks ($name)", (target) => 
     ]);
   });
 
+  it("follows a policy source: the next push and pull are decided by the current policy", async () => {
+    let pushPolicy = policyOf(LABELS);
+    let pullPolicy = policyOf(NO_CRITICAL);
+    let registry: Registry | undefined;
+    const hooks = registryGateHooks({
+      registry: () => registry!,
+      host: "registry.test:5000",
+      push: () => pushPolicy,
+      pull: () => pullPolicy,
+      scans: storedScanSource(scans),
+      recorder: auditRecorder(audit),
+      cacheTtlMs: 60_000,
+      now: () => clock,
+    });
+    registry = new Registry({ database, store: new MemoryDriver(), hooks });
+    await expect(pushImage(registry, "team/app")).rejects.toMatchObject({ code: "DENIED" });
+    pushPolicy = policyOf("{ digest: true }");
+    const pushed = await pushImage(registry, "team/app");
+    await expect(registry.manifests.get("team/app", "v1", actor)).rejects.toMatchObject({ code: "DENIED" });
+    // The denial is cached for a minute under the old policy; a new policy does not inherit it.
+    pullPolicy = policyOf("{ digest: true }");
+    await expect(registry.manifests.get("team/app", "v1", actor)).resolves.toMatchObject({
+      digest: pushed.digest,
+    });
+    const decisions = await audit.list();
+    expect(decisions.map((d) => [d.gate, d.effect])).toEqual([
+      ["registry-push", "deny"],
+      ["registry-push", "allow"],
+      ["registry-pull", "deny"],
+      ["registry-pull", "allow"],
+    ]);
+    // Each decision names the policy that made it (the two new ones are the same text).
+    expect(decisions.map((d) => d.policyDigest)).toEqual([
+      decisions[0]!.policyDigest,
+      pushPolicy.digest,
+      decisions[2]!.policyDigest,
+      pullPolicy.digest,
+    ]);
+    expect(decisions[2]!.policyDigest).not.toBe(pullPolicy.digest);
+  });
+
   it("denies a pull of a never-scanned image (fails closed) and reuses decisions for the cache period", async () => {
     const registry = registryWith(undefined, NO_CRITICAL);
     const image = await pushImage(registry, "team/app");

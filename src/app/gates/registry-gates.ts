@@ -20,10 +20,13 @@ export interface RegistryGateOptions {
   readonly registry: () => Registry;
   /** HOST:PORT clients reach this registry at: the registry part of the image the policy sees. */
   readonly host: string;
-  /** The push policy (config `policy.push`); no push gate without it. */
-  readonly push?: Policy;
-  /** The pull policy (config `policy.pull`); no pull gate without it. */
-  readonly pull?: Policy;
+  /**
+   * The push policy (config `policy.push`), or a function returning the current one (a reloaded policy
+   * takes effect on the next push); no push gate without it.
+   */
+  readonly push?: PolicySource;
+  /** The pull policy (config `policy.pull`), or a function returning the current one; no pull gate without it. */
+  readonly pull?: PolicySource;
   /** Stored scan reports (storedScanSource over the ScanStore). */
   readonly scans?: ScanReportSource;
   /** Every evaluated decision is recorded here (the audit log). */
@@ -38,6 +41,24 @@ export interface RegistryGateOptions {
   readonly now?: () => number;
   /** Reads the pull policy's key files (node:fs by default). */
   readonly readFile?: (path: string) => string;
+}
+
+/** A policy, or where to find the current one when it can change while the registry runs. */
+export type PolicySource = Policy | (() => Policy);
+
+/** A gate per policy, built on first use: a reloaded policy gets its own gate (and key files read anew). */
+function gatesOf(source: PolicySource, build: (policy: Policy) => PolicyGate): () => PolicyGate {
+  const current = typeof source === "function" ? source : () => source;
+  const built = new WeakMap<Policy, PolicyGate>();
+  return () => {
+    const policy = current();
+    let gate = built.get(policy);
+    if (!gate) {
+      gate = build(policy);
+      built.set(policy, gate);
+    }
+    return gate;
+  };
 }
 
 const ALLOW: HookVerdict = { allow: true };
@@ -86,31 +107,33 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const config = registryServiceConfigSource(options.registry, (digest) => pending.get(digest)?.manifest);
   const ports = { config, ...(options.scans ? { scans: options.scans } : {}) };
   const pushGate = options.push
-    ? createPolicyGate({ policy: options.push, ports, timeoutMs, now })
+    ? gatesOf(options.push, (policy) => createPolicyGate({ policy, ports, timeoutMs, now }))
     : undefined;
   // A pulled image is stored: its signatures and attestations are read in-process, through the same
-  // verifiers as `verify --policy` (key files relative to the pull policy, read once here).
+  // verifiers as `verify --policy` (key files relative to the pull policy, read when its gate is built).
   const pullGate = options.pull
-    ? createPolicyGate({
-        policy: options.pull,
-        ports: {
-          ...registryEvidencePorts({
-            policy: options.pull,
-            clientFor: () => inProcessRegistryReader(options.registry, options.host),
-            // A signed index vouches for the images it lists: `cosign sign` on a multi-platform tag
-            // signs the index, and a client pulling it fetches (and this gate judges) each child.
-            parents: (repository, digest) => options.registry().manifests.parents(repository, digest),
-            // Found signatures are reused no longer than a decision: a newly signed image is served
-            // once the decision cache (policy.decisionCache) lets go of the old verdict.
-            verificationCache: new VerificationCache({ ttlMs: ttl }),
-            ...(options.readFile ? { readFile: options.readFile } : {}),
-          }),
-          config,
-          ...(options.scans ? { scans: options.scans } : {}),
-        },
-        timeoutMs,
-        now,
-      })
+    ? gatesOf(options.pull, (policy) =>
+        createPolicyGate({
+          policy,
+          ports: {
+            ...registryEvidencePorts({
+              policy,
+              clientFor: () => inProcessRegistryReader(options.registry, options.host),
+              // A signed index vouches for the images it lists: `cosign sign` on a multi-platform tag
+              // signs the index, and a client pulling it fetches (and this gate judges) each child.
+              parents: (repository, digest) => options.registry().manifests.parents(repository, digest),
+              // Found signatures are reused no longer than a decision: a newly signed image is served
+              // once the decision cache (policy.decisionCache) lets go of the old verdict.
+              verificationCache: new VerificationCache({ ttlMs: ttl }),
+              ...(options.readFile ? { readFile: options.readFile } : {}),
+            }),
+            config,
+            ...(options.scans ? { scans: options.scans } : {}),
+          },
+          timeoutMs,
+          now,
+        }),
+      )
     : undefined;
   const pulls = new Map<string, { verdict: Promise<HookVerdict>; expires: number }>();
 
@@ -155,7 +178,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       if (held) held.holders++;
       else pending.set(context.digest, { manifest: context, holders: 1 });
       try {
-        return await decide(pushGate, "registry-push", context.repository, context.digest, context.actor);
+        return await decide(pushGate(), "registry-push", context.repository, context.digest, context.actor);
       } finally {
         const entry = pending.get(context.digest);
         if (entry && --entry.holders === 0) pending.delete(context.digest);
@@ -163,7 +186,12 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     };
   }
   if (pullGate) {
-    const evaluatePull = async (repository: string, digest: string, actor: Actor): Promise<HookVerdict> => {
+    const evaluatePull = async (
+      gate: PolicyGate,
+      repository: string,
+      digest: string,
+      actor: Actor,
+    ): Promise<HookVerdict> => {
       const stored = await options.registry().manifests.get(repository, digest, SYSTEM_ACTOR, false);
       let parsed: ParsedManifest | undefined;
       try {
@@ -172,15 +200,17 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
         parsed = undefined;
       }
       if (parsed && !isGatedImage(parsed)) return ALLOW;
-      return decide(pullGate, "registry-pull", repository, digest, actor);
+      return decide(gate, "registry-pull", repository, digest, actor);
     };
     hooks.beforeManifestGet = async (context) => {
       if (!IMAGE_MANIFEST_TYPES.has(context.mediaType)) return ALLOW;
-      const key = `${context.repository}@${context.digest}`;
+      const gate = pullGate();
+      // Keyed by the policy too: a reloaded policy does not inherit the previous one's verdicts.
+      const key = `${gate.policy.digest}|${context.repository}@${context.digest}`;
       const at = now();
       const cached = pulls.get(key);
       if (cached && cached.expires > at) return cached.verdict;
-      const verdict = evaluatePull(context.repository, context.digest, context.actor);
+      const verdict = evaluatePull(gate, context.repository, context.digest, context.actor);
       if (ttl > 0) {
         pulls.delete(key);
         if (pulls.size >= MAX_CACHED) pulls.delete(pulls.keys().next().value as string);

@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Policy } from "../../policy/index.js";
+import { loadPolicyFile } from "./policy-file.js";
+
+export interface ReloadablePolicyOptions<T> {
+  /** The policy file as given: messages name it, and key paths in it are relative to it. */
+  readonly path: string;
+  /**
+   * Builds what decides from a policy (a gate, its evidence ports, a fresh cache). Every key file must
+   * be read through `readFile`, so a changed key reloads too. Throwing refuses the policy.
+   */
+  readonly build: (policy: Policy, readFile: (path: string) => string) => T;
+  /** Reads a file's bytes (node:fs by default). */
+  readonly readBytes?: (path: string) => Buffer;
+}
+
+export type ReloadOutcome =
+  | { readonly result: "unchanged" }
+  | { readonly result: "reloaded"; readonly policy: Policy; readonly previousDigest: string }
+  /** `repeated`: the same files failed last time too (say it once, not at every check). */
+  | { readonly result: "failed"; readonly error: unknown; readonly repeated: boolean };
+
+interface Loaded<T> {
+  readonly value: T;
+  readonly policy: Policy;
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * A policy that follows its files: `check()` re-reads the policy file and every key file the last
+ * attempt read, and when any changed, loads and builds again. A policy that fails to load or build is
+ * refused with its error and the previous one keeps deciding (a typo in a ConfigMap must not open or
+ * close the gate); it is tried again once any of its files changes. Kubernetes updates a mounted
+ * ConfigMap by swapping a symlink, so polling the contents, rather than watching inodes, notices it.
+ */
+export class ReloadablePolicy<T> {
+  #loaded: Loaded<T>;
+  /** path → sha256 of the files the last attempt read (or found unreadable), the policy file first. */
+  #seen: Map<string, string>;
+  #failing = false;
+  readonly #options: ReloadablePolicyOptions<T>;
+
+  /** Loads and builds the policy now; throws its error (a server must not start without one). */
+  constructor(options: ReloadablePolicyOptions<T>) {
+    this.#options = options;
+    const read = new Map<string, string>();
+    this.#loaded = this.#load(read);
+    this.#seen = read;
+  }
+
+  get current(): T {
+    return this.#loaded.value;
+  }
+
+  get policy(): Policy {
+    return this.#loaded.policy;
+  }
+
+  check(): ReloadOutcome {
+    if (!this.#changed()) {
+      return this.#failing ? { result: "failed", error: undefined, repeated: true } : { result: "unchanged" };
+    }
+    const read = new Map<string, string>();
+    try {
+      const previousDigest = this.#loaded.policy.digest;
+      this.#loaded = this.#load(read);
+      this.#failing = false;
+      return { result: "reloaded", policy: this.#loaded.policy, previousDigest };
+    } catch (error) {
+      this.#failing = true;
+      return { result: "failed", error, repeated: false };
+    } finally {
+      // What was read is what was judged: a file that changes after this is noticed next time. A failed
+      // attempt may have stopped before a key file it needs: the one it could not read is kept.
+      this.#seen = read;
+    }
+  }
+
+  /** Checks every `intervalMs` (the timer does not keep the process alive); returns a stop function. */
+  watch(intervalMs: number, onOutcome: (outcome: ReloadOutcome) => void): () => void {
+    const timer = setInterval(() => onOutcome(this.check()), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** Reads a file, noting its digest (or that it could not be read) in `read`. */
+  #read(path: string, read: Map<string, string>): Buffer {
+    try {
+      const bytes = (this.#options.readBytes ?? readFileSync)(path);
+      read.set(path, sha256(bytes));
+      return bytes;
+    } catch (err) {
+      read.set(path, `unreadable ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw err;
+    }
+  }
+
+  #load(read: Map<string, string>): Loaded<T> {
+    const policy = loadPolicyFile(this.#options.path, (path) => this.#read(path, read));
+    const value = this.#options.build(policy, (keyPath) => this.#read(keyPath, read).toString("utf8"));
+    return { value, policy };
+  }
+
+  #changed(): boolean {
+    for (const [path, was] of this.#seen) {
+      const now = new Map<string, string>();
+      try {
+        this.#read(path, now);
+      } catch {
+        // noted in `now`
+      }
+      if (now.get(path) !== was) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,113 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  hasOpenssl,
+  makeCerts,
+  podReview,
+  post,
+  type ReviewResponseBody,
+  startAdmissionServe,
+  type TestCerts,
+} from "./support.js";
+
+/**
+ * `admission serve` follows its policy file, as a ConfigMap mount changes under it: a changed policy
+ * decides the next reviews, a broken one is refused (logged) while the previous one keeps deciding,
+ * and with --policy-reload 0 only SIGHUP looks. All through the real binary.
+ */
+const IMAGE = `registry.example.com/team/app@sha256:${"cd".repeat(32)}`;
+const policyOf = (mode: string) =>
+  `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule: { evaluationMode: ${mode} }\n`;
+
+describe.skipIf(!hasOpenssl())("admission serve reloads its policy", () => {
+  let certs: TestCerts;
+  let policy: string;
+  let stop: (() => void) | undefined;
+
+  beforeAll(() => {
+    certs = makeCerts();
+    policy = join(certs.dir, "policy.yaml");
+  });
+  afterEach(() => stop?.());
+  afterAll(() => certs?.cleanup());
+
+  async function start(reload: string) {
+    const started = await startAdmissionServe([
+      "serve",
+      "--policy",
+      policy,
+      "--tls-cert",
+      join(certs.dir, "tls.crt"),
+      "--tls-key",
+      join(certs.dir, "tls.key"),
+      "--listen",
+      "127.0.0.1:0",
+      "--policy-reload",
+      reload,
+    ]);
+    stop = () => started.child.kill("SIGKILL");
+    return started;
+  }
+
+  async function allowed(port: number): Promise<boolean> {
+    const reply = await post(port, "/validate", JSON.stringify(podReview([IMAGE])), certs.ca);
+    return (reply.body as ReviewResponseBody).response.allowed;
+  }
+
+  /** Polls until the webhook answers `want` (a reload is asynchronous), or fails after 5 s. */
+  async function eventually(port: number, want: boolean): Promise<void> {
+    const until = Date.now() + 5000;
+    while ((await allowed(port)) !== want) {
+      if (Date.now() > until) throw new Error(`still ${!want} after 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const waitForLine = async (lines: string[], text: string) => {
+    const until = Date.now() + 5000;
+    while (!lines.some((l) => l.includes(text))) {
+      if (Date.now() > until) throw new Error(`no log line with ${JSON.stringify(text)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it("decides with the changed policy, and keeps the previous one when the change is broken", async () => {
+    await writeFile(policy, policyOf("always-allow"));
+    const { port, lines } = await start("100ms");
+    expect(await allowed(port)).toBe(true);
+
+    await writeFile(policy, policyOf("always-deny"));
+    await eventually(port, false);
+    await waitForLine(lines, "policy reloaded");
+
+    await writeFile(policy, policyOf("sometimes"));
+    await waitForLine(lines, "the changed policy was refused");
+    const refused = lines.filter((l) => l.includes("the changed policy was refused"));
+    expect(refused[0]).toContain("policy.yaml:3");
+    expect(await allowed(port)).toBe(false);
+    // Said once, not at every check.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(lines.filter((l) => l.includes("the changed policy was refused"))).toHaveLength(1);
+
+    // The metrics say the same: one reload taken, one refused, and which policy decides.
+    const metrics = String((await post(port, "/metrics", "", certs.ca)).body);
+    expect(metrics).toMatch(/portcullis_admission_policy_reloads_total\{result="ok"\} 1\n/);
+    expect(metrics).toMatch(/portcullis_admission_policy_reloads_total\{result="error"\} 1\n/);
+    expect(metrics).toMatch(/portcullis_admission_policy_info\{policy_digest="sha256:[0-9a-f]{64}"\} 1\n/);
+
+    await writeFile(policy, policyOf("always-allow"));
+    await eventually(port, true);
+  }, 30_000);
+
+  it("with --policy-reload 0, looks only on SIGHUP", async () => {
+    await writeFile(policy, policyOf("always-allow"));
+    const { port, child, lines } = await start("0");
+    await writeFile(policy, policyOf("always-deny"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await allowed(port)).toBe(true);
+    child.kill("SIGHUP");
+    await eventually(port, false);
+    expect(lines.some((l) => l.includes("policy reloaded"))).toBe(true);
+  }, 30_000);
+});
