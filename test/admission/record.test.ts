@@ -14,6 +14,7 @@ import {
   podReview,
   post,
   type ReviewResponseBody,
+  serveArgs,
   startAdmissionServe,
   TESTDATA,
   type TestCerts,
@@ -65,21 +66,14 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the
     database = await openDatabase(config.database.url);
     await storeScan(database, CRITICAL, ["CRITICAL", "LOW"]);
     await storeScan(database, CLEAN, ["LOW"]);
-    const args = [
-      "serve",
-      "--policy",
+    const args = serveArgs(
+      certs,
       join(TESTDATA, "block-critical.yaml"),
-      "--tls-cert",
-      join(certs.dir, "tls.crt"),
-      "--tls-key",
-      join(certs.dir, "tls.key"),
-      "--listen",
-      "127.0.0.1:0",
       "--timeout",
       "5s",
       "--data",
       dataDir,
-    ];
+    );
     ({ child, port } = await startAdmissionServe(args));
   });
   afterAll(async () => {

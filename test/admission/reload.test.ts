@@ -7,6 +7,7 @@ import {
   podReview,
   post,
   type ReviewResponseBody,
+  serveArgs,
   startAdmissionServe,
   type TestCerts,
 } from "./support.js";
@@ -33,19 +34,7 @@ describe.skipIf(!hasOpenssl())("admission serve reloads its policy", () => {
   afterAll(() => certs?.cleanup());
 
   async function start(reload: string) {
-    const started = await startAdmissionServe([
-      "serve",
-      "--policy",
-      policy,
-      "--tls-cert",
-      join(certs.dir, "tls.crt"),
-      "--tls-key",
-      join(certs.dir, "tls.key"),
-      "--listen",
-      "127.0.0.1:0",
-      "--policy-reload",
-      reload,
-    ]);
+    const started = await startAdmissionServe(serveArgs(certs, policy, "--policy-reload", reload));
     stop = () => started.child.kill("SIGKILL");
     return started;
   }

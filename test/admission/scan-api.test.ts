@@ -19,6 +19,7 @@ import {
   podReview,
   post,
   type ReviewResponseBody,
+  serveArgs,
   startAdmissionServe,
   TESTDATA,
   type TestCerts,
@@ -142,21 +143,7 @@ describe.skipIf(!hasOpenssl())("scans read from a Portcullis server's API (admis
       child: webhook,
       port: webhookPort,
       lines: webhookLines,
-    } = await startAdmissionServe([
-      "serve",
-      "--policy",
-      POLICY,
-      "--tls-cert",
-      join(certs.dir, "tls.crt"),
-      "--tls-key",
-      join(certs.dir, "tls.key"),
-      "--listen",
-      "127.0.0.1:0",
-      "--timeout",
-      "5s",
-      "--scan-api",
-      server.url,
-    ]));
+    } = await startAdmissionServe(serveArgs(certs, POLICY, "--timeout", "5s", "--scan-api", server.url)));
   }, 120_000);
 
   afterAll(async () => {
@@ -256,17 +243,7 @@ describe.skipIf(!hasOpenssl())("scans read from a Portcullis server's API (admis
     expect(plain.stderr).toMatch(/plain HTTP to registry\.example\.com:5000 is refused.*--insecure/);
     const webhookPlain = await portcullis([
       "admission",
-      "serve",
-      "--policy",
-      POLICY,
-      "--tls-cert",
-      join(certs.dir, "tls.crt"),
-      "--tls-key",
-      join(certs.dir, "tls.key"),
-      "--listen",
-      "127.0.0.1:0",
-      "--scan-api",
-      "http://registry.example.com:5000",
+      ...serveArgs(certs, POLICY, "--scan-api", "http://registry.example.com:5000"),
     ]);
     expect(webhookPlain.code).toBe(2);
     expect(webhookPlain.stderr).toMatch(/--scan-api: plain HTTP .* with --insecure-registry/);

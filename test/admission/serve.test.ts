@@ -7,6 +7,7 @@ import {
   podReview,
   post,
   type ReviewResponseBody,
+  serveArgs,
   startAdmissionServe,
   TESTDATA,
   type TestCerts,
@@ -26,19 +27,7 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve (a real process)", ()
 
   beforeAll(async () => {
     certs = makeCerts();
-    const args = [
-      "serve",
-      "--policy",
-      join(TESTDATA, "require-digest.yaml"),
-      "--tls-cert",
-      join(certs.dir, "tls.crt"),
-      "--tls-key",
-      join(certs.dir, "tls.key"),
-      "--listen",
-      "127.0.0.1:0",
-      "--timeout",
-      "2s",
-    ];
+    const args = serveArgs(certs, join(TESTDATA, "require-digest.yaml"), "--timeout", "2s");
     const started = await startAdmissionServe(args);
     child = started.child;
     port = started.port;

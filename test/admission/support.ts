@@ -33,6 +33,22 @@ export interface TestCerts {
 }
 
 /** Runs the very script `portcullis admission certs` prints. */
+/** `admission serve` with the test certificates, on a free loopback port; `extra` adds flags. */
+export function serveArgs(certs: TestCerts, policy: string, ...extra: string[]): string[] {
+  return [
+    "serve",
+    "--policy",
+    policy,
+    "--tls-cert",
+    join(certs.dir, "tls.crt"),
+    "--tls-key",
+    join(certs.dir, "tls.key"),
+    "--listen",
+    "127.0.0.1:0",
+    ...extra,
+  ];
+}
+
 export function makeCerts(): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-admission-"));
   const script = renderOpensslCommands({ serviceName: "portcullis", namespace: "portcullis", dir, days: 2 });

@@ -21,6 +21,9 @@ describe("purlIdentity", () => {
     ["pkg:gem/rack@3.0.9?platform=ruby", "gem", "rack", "3.0.9"],
     ["pkg:cargo/serde@1.0.197", "cargo", "serde", "1.0.197"],
     ["pkg:apk/alpine/musl", "apk", "musl", undefined],
+    // packageurl-js 2.0.1 crashes (ReferenceError) on a golang "v" version that is not semver.
+    ["pkg:golang/example.com/mod@v1.2", "golang", "example.com/mod", "v1.2"],
+    ["pkg:golang/example.com/mod@v1.2?type=module#sub", "golang", "example.com/mod", "v1.2"],
   ])("%s", (purl, type, name, version) => {
     const identity = purlIdentity(purl);
     expect(identity).toMatchObject({ type, name });

@@ -52,14 +52,64 @@ export function modelName(type: PackageType, namespace: string | undefined, name
   }
 }
 
+interface ParsedPurl {
+  readonly type: string;
+  readonly namespace?: string | null | undefined;
+  readonly name: string;
+  readonly version?: string | null | undefined;
+  readonly qualifiers?: Record<string, string> | null | undefined;
+}
+
+/**
+ * The purl spec's own decomposition (scheme, type, namespace/name, @version, ?qualifiers, #subpath,
+ * each component percent-decoded), without per-type validation. Used where packageurl-js throws on a
+ * purl other tools write, e.g. a golang version "v1.2" (2.0.1 crashes with a ReferenceError there).
+ */
+function parsePurlLeniently(purl: string): ParsedPurl | undefined {
+  if (!purl.startsWith("pkg:")) return undefined;
+  let rest = purl.slice(4).replace(/^\/+/, "");
+  const hash = rest.indexOf("#");
+  if (hash >= 0) rest = rest.slice(0, hash);
+  const question = rest.indexOf("?");
+  const query = question >= 0 ? rest.slice(question + 1) : "";
+  if (question >= 0) rest = rest.slice(0, question);
+  const at = rest.lastIndexOf("@");
+  const version = at > rest.lastIndexOf("/") ? rest.slice(at + 1) : undefined;
+  if (version !== undefined) rest = rest.slice(0, at);
+  const segments = rest.split("/").filter((segment) => segment !== "");
+  const type = segments.shift()?.toLowerCase();
+  const name = segments.pop();
+  if (!type || !name) return undefined;
+  try {
+    const qualifiers: Record<string, string> = {};
+    for (const pair of query.split("&")) {
+      const eq = pair.indexOf("=");
+      if (eq > 0) qualifiers[pair.slice(0, eq).toLowerCase()] = decodeURIComponent(pair.slice(eq + 1));
+    }
+    return {
+      type,
+      namespace: segments.length > 0 ? segments.map(decodeURIComponent).join("/") : undefined,
+      name: decodeURIComponent(name),
+      version: version ? decodeURIComponent(version) : undefined,
+      qualifiers,
+    };
+  } catch {
+    return undefined; // a malformed %-escape
+  }
+}
+
 /** Reads a purl of one of our package types; undefined for other types or an unparsable purl. */
 export function purlIdentity(purl: string): PurlIdentity | undefined {
-  let parsed: PackageURL;
+  let parsed: ParsedPurl | undefined;
   try {
     parsed = PackageURL.fromString(purl);
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A purl the library refuses by its rules (a PurlError) stays refused; one it crashes on with a
+    // bug of its own (ReferenceError, TypeError) is read by the spec's decomposition instead.
+    const crashed = err instanceof ReferenceError || err instanceof TypeError;
+    parsed = crashed ? parsePurlLeniently(purl) : undefined;
   }
+  if (!parsed) return undefined;
   if (!isPackageType(parsed.type)) return undefined;
   const identity: PurlIdentity = {
     type: parsed.type,
