@@ -5,6 +5,8 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Property tests draw from a fixed seed in CI (see the file).
+    setupFiles: ["test/support/fast-check-seed.ts"],
     pool: "forks",
     // CI also keeps a machine-readable summary, from which .ci/run prints its closing line.
     reporters: process.env.CI ? ["default", ["json", { outputFile: ".ci/results.json" }]] : ["default"],
