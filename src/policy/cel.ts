@@ -5,7 +5,8 @@ import { Environment } from "@marcbachmann/cel-js";
  * checked against the variables of their context, so a typo fails the load rather than a decision.
  * Structural limits keep a hostile policy from building huge expressions.
  *
- * - attestation conditions see `predicate` (the in-toto predicate), `predicateType` (string) and `image`;
+ * - attestation conditions see `predicate` (the in-toto predicate), `predicateType` (string), `image`
+ *   and `now` (a timestamp: the decision's time, for expiries such as an approval's);
  * - custom expressions see `image`, `request`, `evidence` (see facts.ts) and `now` (a timestamp).
  */
 export type CelContext = "attestation" | "custom";
@@ -30,7 +31,8 @@ function environment(context: CelContext): Environment {
     return env
       .registerVariable("predicate", "dyn")
       .registerVariable("predicateType", "string")
-      .registerVariable("image", "dyn");
+      .registerVariable("image", "dyn")
+      .registerVariable("now", "google.protobuf.Timestamp");
   }
   return env
     .registerVariable("image", "dyn")

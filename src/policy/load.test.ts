@@ -49,9 +49,12 @@ describe("parsePolicy", () => {
     expect(policy.breakGlass).toEqual({ annotation: "portcullis.dev/break-glass" });
   });
 
-  it.each(["allow-all-audit.yaml", "require-signature.yaml", "block-critical.yaml"])("loads %s", (file) => {
-    expect(() => parsePolicy(readFileSync(new URL(file, EXAMPLES)), file)).not.toThrow();
-  });
+  it.each(["allow-all-audit.yaml", "require-signature.yaml", "require-approval.yaml", "block-critical.yaml"])(
+    "loads %s",
+    (file) => {
+      expect(() => parsePolicy(readFileSync(new URL(file, EXAMPLES)), file)).not.toThrow();
+    },
+  );
 
   it("digests the bytes exactly", () => {
     const a = parsePolicy(`${HEAD}defaultRule: {}\n`, "a.yaml");

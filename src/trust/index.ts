@@ -82,6 +82,12 @@ export {
 } from "./formats/notation-jws/jws.js";
 export { formatForMediaType, SIGNATURE_FORMATS } from "./formats/registry.js";
 export {
+  type ApprovalOptions,
+  type ApprovalPredicate,
+  buildApproval,
+  PREDICATE_TYPE_APPROVAL,
+} from "./intoto/approval.js";
+export {
   PREDICATE_TYPE_ALIASES,
   type PredicateTypeAlias,
   resolvePredicateType,

@@ -79,4 +79,30 @@ describe("attestations", () => {
     const bad = { ...lint, predicate: { summary: { errors: 1 } } };
     expect(resultsOf(require, { evidence: { attestations: [bad] } }, "attestations")[0]!.passed).toBe(false);
   });
+
+  it("gives conditions the decision's time as `now`, so an approval can expire", () => {
+    const APPROVAL = "https://portcullis.dev/attestations/approval/v1";
+    const require = {
+      attestations: [
+        {
+          type: APPROVAL,
+          key: "keys/security.pub",
+          condition: "has(predicate.expires) && timestamp(predicate.expires) > now",
+        },
+      ],
+    };
+    const approval = (expires?: string): AttestationFact => ({
+      predicateType: APPROVAL,
+      verified: true,
+      digest: DIGEST,
+      signer: { key: "keys/security.pub" },
+      predicate: { approver: "security@example.com", reason: "CR-1", ...(expires ? { expires } : {}) },
+    });
+    // NOW (policy/testing.ts) is 2026-06-01T12:00:00Z.
+    const passed = (attestation: AttestationFact) =>
+      resultsOf(require, { evidence: { attestations: [attestation] } }, "attestations")[0]!.passed;
+    expect(passed(approval("2026-06-01T12:00:01Z"))).toBe(true);
+    expect(passed(approval("2026-06-01T11:59:59Z"))).toBe(false);
+    expect(passed(approval())).toBe(false);
+  });
 });

@@ -12,7 +12,7 @@ export const attestationsRule: RequirementRule<"attestations"> = {
     "Provenance and reviews bind an image to how and where it was built (SLSA, lint reports, approvals).",
   fix: "Attach the attestation from the build (portcullis attest / provenance) with the expected signer.",
   needs: () => ["attestations"],
-  check(required, { input }) {
+  check(required, { input, now }) {
     const digest = input.image.digest;
     const all = input.evidence.attestations ?? [];
     return required.map((req) => {
@@ -42,6 +42,7 @@ export const attestationsRule: RequirementRule<"attestations"> = {
           predicate: attestation.predicate,
           predicateType: attestation.predicateType,
           image: input.image,
+          now: new Date(now),
         });
         if (outcome === true)
           return pass("attestations", `${what}: condition "${req.condition.source}" holds`);

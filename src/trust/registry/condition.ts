@@ -6,10 +6,12 @@ import type { InTotoStatement } from "../intoto/statement.js";
 export type CompiledCondition = (statement: InTotoStatement) => { ok: true } | { ok: false; message: string };
 
 // Built once: an Environment is costly to create (cel-js README). `predicate` is the statement's
-// predicate, `predicateType` its type URI; nothing else is visible to the expression.
+// predicate, `predicateType` its type URI, `now` the time of the check (for expiries); nothing else is
+// visible to the expression.
 const environment = new Environment()
   .registerVariable("predicate", "map")
-  .registerVariable("predicateType", "string");
+  .registerVariable("predicateType", "string")
+  .registerVariable("now", "google.protobuf.Timestamp");
 
 /**
  * Compiles a CEL expression (google/cel-spec) over an attestation's predicate, such as
@@ -34,6 +36,7 @@ export function compileCondition(expression: string): CompiledCondition {
       value = evaluate({
         predicate: toCel(statement.predicate ?? {}),
         predicateType: statement.predicateType,
+        now: new Date(),
       });
     } catch (err) {
       return { ok: false, message: `the condition failed to evaluate: ${firstLine(err)}` };
