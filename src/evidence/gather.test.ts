@@ -279,6 +279,40 @@ describe("gatherFacts with digest relations", () => {
     ]);
   });
 
+  it("keeps the subject's own signatures when a bound digest's look-up fails", async () => {
+    const { ports } = perDigestPorts(
+      { [DIGEST]: true },
+      { relations: async () => ({ imageDigest: DIGEST, boundDigests: [PARENT] }) },
+    );
+    const failing: EvidencePorts = {
+      ...ports,
+      signatures: {
+        verifySignatures: async (s) => {
+          if (s.digest === PARENT) throw new Error("parent unreadable");
+          return [{ verified: true, digest: s.digest, signer: { key: "k.pub" } }];
+        },
+      },
+    };
+    const facts = await gatherFacts(SUBJECT, failing, { timeoutMs: 1000, sources: ["signatures"] });
+    expect(facts.signatures).toEqual([{ verified: true, digest: DIGEST, signer: { key: "k.pub" } }]);
+    expect(facts.errors).toBeUndefined();
+  });
+
+  it("reads no relations when only the config is wanted", async () => {
+    let lookups = 0;
+    const { ports } = perDigestPorts(
+      {},
+      {
+        relations: async () => {
+          lookups++;
+          return { imageDigest: DIGEST, boundDigests: [] };
+        },
+      },
+    );
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["config"] });
+    expect(lookups).toBe(0);
+  });
+
   it("caches the relations of a digest", async () => {
     let lookups = 0;
     const { ports } = perDigestPorts(
@@ -291,8 +325,8 @@ describe("gatherFacts with digest relations", () => {
       },
     );
     const cache = new EvidenceCache();
-    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, cache, sources: ["config"] });
-    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, cache, sources: ["config"] });
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, cache, sources: ["scan"] });
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, cache, sources: ["scan"] });
     expect(lookups).toBe(1);
   });
 });

@@ -82,7 +82,9 @@ export async function gatherFacts(
   let relations: DigestRelations = { imageDigest: subject.digest, boundDigests: [] };
   let relationError: string | undefined;
   const relationPort = ports.relations;
-  if (relationPort && wanted.size > 0) {
+  // Only scans, signatures and attestations depend on the bindings (the config source reads an index).
+  const needsRelations = wanted.has("scan") || wanted.has("signatures") || wanted.has("attestations");
+  if (relationPort && needsRelations) {
     try {
       relations = await cached("relations", repositoryKey(subject.digest), (signal) =>
         relationPort.relations(subject, signal),
@@ -117,15 +119,19 @@ export async function gatherFacts(
       return undefined;
     }
   };
-  // The subject's own, and each bound digest's restated for the subject (looked up concurrently).
+  // The subject's own, and each bound digest's restated for the subject (looked up concurrently). A
+  // bound digest whose look-up fails adds nothing: it can only vouch, and the subject's own still count.
   const withBound = async <T extends { readonly digest: string; readonly verified: boolean }>(
     signal: AbortSignal,
     lookup: (subject: EvidenceSubject, signal: AbortSignal) => Promise<readonly T[]>,
   ): Promise<readonly T[]> => {
     const all = await Promise.all([
       lookup(subject, signal),
-      ...relations.boundDigests.map(async (bound) =>
-        through(await lookup({ ...subject, digest: bound }, signal), bound, subject.digest),
+      ...relations.boundDigests.map((bound) =>
+        lookup({ ...subject, digest: bound }, signal).then(
+          (found) => through(found, bound, subject.digest),
+          () => [],
+        ),
       ),
     ]);
     return all.flat();

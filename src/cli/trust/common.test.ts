@@ -39,7 +39,7 @@ describe("anchorFrom", () => {
 });
 
 describe("registerTrustCommands", () => {
-  it("registers the eight commands with exit code 2 for bad flags", async () => {
+  it("registers the nine commands with exit code 2 for bad flags", async () => {
     const program = new Command().exitOverride();
     registerTrustCommands(program, () => {});
     expect(program.commands.map((c) => c.name())).toEqual([
@@ -47,6 +47,7 @@ describe("registerTrustCommands", () => {
       "sign",
       "verify",
       "attest",
+      "approve",
       "verify-attestation",
       "attestations",
       "provenance",
