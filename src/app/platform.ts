@@ -11,7 +11,7 @@ import type { ResolvedConfig } from "./config.js";
 import { loadPolicyAnchors } from "./gates/anchors.js";
 import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
-import { ReloadablePolicy, type ReloadOutcome } from "./gates/reloadable-policy.js";
+import { logReload, ReloadablePolicy } from "./gates/reloadable-policy.js";
 import { storedScanSource } from "./gates/scan-sources.js";
 import { ScanOnPush, ScanStore } from "./scanning/index.js";
 
@@ -86,7 +86,7 @@ export async function createPlatform(
       ["policy.push", pushPolicy],
       ["policy.pull", pullPolicy],
     ] as const) {
-      if (policy) reportReload(logger, name, policy, policy.check());
+      if (policy) logReload(logger, policy.check(), policy.policy.digest, { policy: name });
     }
   };
   let built: Registry | undefined;
@@ -214,25 +214,6 @@ function followedPolicy(path: string): ReloadablePolicy<Policy> {
       return policy;
     },
   });
-}
-
-function reportReload(
-  logger: Logger,
-  name: string,
-  policy: ReloadablePolicy<Policy>,
-  outcome: ReloadOutcome,
-) {
-  if (outcome.result === "reloaded") {
-    logger.info(
-      { policy: name, policyDigest: outcome.policy.digest, previousPolicyDigest: outcome.previousDigest },
-      "policy reloaded",
-    );
-  } else if (outcome.result === "failed" && !outcome.repeated) {
-    logger.error(
-      { policy: name, err: outcome.error, policyDigest: policy.policy.digest },
-      "the changed policy was refused; the previous one still decides",
-    );
-  }
 }
 
 /** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */

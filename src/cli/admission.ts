@@ -9,6 +9,7 @@ import {
   auditRecorder,
   cachedClients,
   createPolicyGate,
+  logReload,
   parseListen,
   ReloadablePolicy,
   type ReloadOutcome,
@@ -345,21 +346,9 @@ async function serve(flags: ServeFlags): Promise<number> {
     "admission webhook is serving",
   );
   const report = (outcome: ReloadOutcome) => {
-    if (outcome.result !== "unchanged" && !(outcome.result === "failed" && outcome.repeated)) {
-      metrics.policyReloaded(outcome.result === "reloaded");
-    }
-    if (outcome.result === "reloaded") {
-      metrics.setPolicy(outcome.policy.digest);
-      logger.info(
-        { policyDigest: outcome.policy.digest, previousPolicyDigest: outcome.previousDigest },
-        "policy reloaded",
-      );
-    } else if (outcome.result === "failed" && !outcome.repeated) {
-      logger.error(
-        { err: outcome.error, policyDigest: policy.policy.digest },
-        "the changed policy was refused; the previous one still decides",
-      );
-    }
+    if (!logReload(logger, outcome, policy.policy.digest)) return;
+    metrics.policyReloaded(outcome.result === "reloaded");
+    if (outcome.result === "reloaded") metrics.setPolicy(outcome.policy.digest);
   };
   const stopWatching = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
   const onHangup = () => report(policy.check());

@@ -29,6 +29,7 @@ export {
 } from "./registry-gates.js";
 export { type RelationSourceOptions, registryRelationSource } from "./relations.js";
 export {
+  logReload,
   ReloadablePolicy,
   type ReloadablePolicyOptions,
   type ReloadOutcome,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { Logger } from "pino";
 import type { Policy } from "../../policy/index.js";
 import { loadPolicyFile } from "./policy-file.js";
 
@@ -115,4 +116,31 @@ export class ReloadablePolicy<T> {
     }
     return false;
   }
+}
+
+/**
+ * Logs what a check found: a reload (info, with both digests) or a newly refused change (error, once;
+ * `decidingDigest` is the policy that still decides). Returns whether there was anything to say.
+ */
+export function logReload(
+  logger: Logger,
+  outcome: ReloadOutcome,
+  decidingDigest: string,
+  fields: Record<string, unknown> = {},
+): boolean {
+  if (outcome.result === "reloaded") {
+    logger.info(
+      { ...fields, policyDigest: outcome.policy.digest, previousPolicyDigest: outcome.previousDigest },
+      "policy reloaded",
+    );
+    return true;
+  }
+  if (outcome.result === "failed" && !outcome.repeated) {
+    logger.error(
+      { ...fields, err: outcome.error, policyDigest: decidingDigest },
+      "the changed policy was refused; the previous one still decides",
+    );
+    return true;
+  }
+  return false;
 }
