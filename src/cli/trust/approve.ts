@@ -1,21 +1,9 @@
 import type { Command } from "commander";
 import { parseDuration } from "../../core/index.js";
-import {
-  attestImage,
-  buildApproval,
-  PREDICATE_TYPE_APPROVAL,
-  resolveSigningTarget,
-} from "../../trust/index.js";
+import { buildApproval, PREDICATE_TYPE_APPROVAL } from "../../trust/index.js";
 import type { ImageFlags } from "../image-options.js";
-import {
-  addRegistryOptions,
-  parseImage,
-  readSigningKey,
-  registryClientFor,
-  runWith,
-  UsageError,
-  usageExitCodes,
-} from "./common.js";
+import { attachAttestation } from "./attest.js";
+import { addRegistryOptions, parseImage, runWith, UsageError, usageExitCodes } from "./common.js";
 import { describeStored } from "./sign.js";
 
 interface ApproveFlags extends ImageFlags {
@@ -68,20 +56,9 @@ export function registerApprove(program: Command, setExit: (code: number) => voi
         throw new UsageError((err as Error).message);
       }
       const ref = parseImage(spec);
-      const key = await readSigningKey(flags.key);
-      const client = await registryClientFor(ref, flags);
-      const target = await resolveSigningTarget(client, ref);
-      const result = await attestImage(
-        client,
-        target,
-        key,
-        PREDICATE_TYPE_APPROVAL,
-        { ...predicate },
-        {
-          tagScheme: true,
-          referrer: true,
-        },
-      );
+      const { target, result } = await attachAttestation(ref, flags, flags.key, PREDICATE_TYPE_APPROVAL, {
+        ...predicate,
+      });
       process.stdout.write(
         flags.output === "json"
           ? `${JSON.stringify({ image: target.dockerReference, predicateType: PREDICATE_TYPE_APPROVAL, predicate, ...result }, null, 2)}\n`

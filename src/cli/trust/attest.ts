@@ -1,5 +1,13 @@
 import type { Command } from "commander";
-import { attestImage, resolvePredicateType, resolveSigningTarget } from "../../trust/index.js";
+import type { ImageReference } from "../../oci/index.js";
+import {
+  attestImage,
+  resolvePredicateType,
+  resolveSigningTarget,
+  type SigningTarget,
+  type StoredResult,
+  type StoreOptions,
+} from "../../trust/index.js";
 import type { ImageFlags } from "../image-options.js";
 import {
   addRegistryOptions,
@@ -32,6 +40,25 @@ export function predicateTypeFrom(input: string): string {
   } catch (err) {
     throw new UsageError(`--type: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Signs `predicate` as an in-toto statement about the image `ref` names and stores it (attest, approve,
+ * provenance --key). The image is resolved with HEAD, as `sign` resolves it, so a pull policy holding
+ * the image back does not stop its attestations.
+ */
+export async function attachAttestation(
+  ref: ImageReference,
+  flags: ImageFlags,
+  keyPath: string,
+  predicateType: string,
+  predicate: Record<string, unknown>,
+  store: StoreOptions = {},
+): Promise<{ target: SigningTarget; result: StoredResult }> {
+  const key = await readSigningKey(keyPath);
+  const client = await registryClientFor(ref, flags);
+  const target = await resolveSigningTarget(client, ref);
+  return { target, result: await attestImage(client, target, key, predicateType, predicate, store) };
 }
 
 /** `portcullis attest IMAGE --predicate FILE --type TYPE --key FILE`: cosign attest --key. */
@@ -67,19 +94,13 @@ export function registerAttest(program: Command, setExit: (code: number) => void
       if (typeof predicate !== "object" || predicate === null || Array.isArray(predicate)) {
         throw new UsageError(`--predicate ${flags.predicate} must hold a JSON object`);
       }
-      const key = await readSigningKey(flags.key);
-      const client = await registryClientFor(ref, flags);
-      const target = await resolveSigningTarget(client, ref);
-      const result = await attestImage(
-        client,
-        target,
-        key,
+      const { target, result } = await attachAttestation(
+        ref,
+        flags,
+        flags.key,
         predicateType,
         predicate as Record<string, unknown>,
-        {
-          tagScheme: flags.tagScheme,
-          referrer: flags.referrer,
-        },
+        { tagScheme: flags.tagScheme, referrer: flags.referrer },
       );
       process.stdout.write(
         flags.output === "json"

@@ -3,13 +3,13 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { buildStages, parseDockerfile } from "../../dockerfile/index.js";
 import { type ImageReference, parseImageReference } from "../../oci/index.js";
-import { attestImage, buildProvenance, PREDICATE_TYPE_SLSA_V1, resolveImage } from "../../trust/index.js";
+import { buildProvenance, PREDICATE_TYPE_SLSA_V1, resolveImage } from "../../trust/index.js";
 import type { ImageFlags } from "../image-options.js";
+import { attachAttestation } from "./attest.js";
 import {
   addRegistryOptions,
   collectPair,
   parseImage,
-  readSigningKey,
   registryClientFor,
   runWith,
   UsageError,
@@ -125,10 +125,13 @@ export function registerProvenance(program: Command, setExit: (code: number) => 
       if (flags.output !== undefined) writeFileSync(flags.output, text);
       else if (flags.key === undefined) process.stdout.write(text);
       if (flags.key !== undefined) {
-        const key = await readSigningKey(flags.key);
-        const client = await registryClientFor(ref, flags);
-        const target = await resolveImage(client, ref);
-        const result = await attestImage(client, target, key, PREDICATE_TYPE_SLSA_V1, predicate);
+        const { target, result } = await attachAttestation(
+          ref,
+          flags,
+          flags.key,
+          PREDICATE_TYPE_SLSA_V1,
+          predicate,
+        );
         process.stdout.write(
           describeStored(`Attested (${PREDICATE_TYPE_SLSA_V1})`, target.dockerReference, result),
         );
