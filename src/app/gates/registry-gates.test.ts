@@ -10,6 +10,7 @@ import { ScanStore } from "../scanning/store.js";
 import { auditRecorder } from "./audit.js";
 import { isGatedImage, registryGateHooks } from "./registry-gates.js";
 import { storedScanSource } from "./scan-sources.js";
+import { pushConfigOnlyImage } from "./testing/push-image.js";
 
 const actor: Actor = { subject: "alice", kind: "user" };
 const SOURCE_LABEL = "org.opencontainers.image.source";
@@ -66,31 +67,8 @@ describe.each(databaseTestTargets())("registry gate hooks ($name)", (target) => 
     return registry;
   }
 
-  async function pushImage(registry: Registry, repository: string, labels?: Record<string, string>) {
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: "amd64",
-        os: "linux",
-        config: labels ? { Labels: labels } : {},
-        rootfs: { type: "layers", diff_ids: [] },
-      }),
-    );
-    const configDigest = digestOf(config);
-    await registry.uploads.putMonolithic(repository, configDigest, bytes(config));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        config: {
-          mediaType: "application/vnd.oci.image.config.v1+json",
-          digest: configDigest,
-          size: config.length,
-        },
-        layers: [],
-      }),
-    );
-    return registry.manifests.put(repository, "v1", manifest, undefined, [], actor);
-  }
+  const pushImage = (registry: Registry, repository: string, labels?: Record<string, string>) =>
+    pushConfigOnlyImage(registry, repository, "v1", { config: labels ? { Labels: labels } : {}, actor });
 
   async function storeScan(digest: string, severities: string[]) {
     await scans.request(digest, "team/app", new Date(clock));

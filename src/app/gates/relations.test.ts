@@ -10,14 +10,11 @@ import { registryImageConfigSource } from "./image-config.js";
 import { inProcessRegistryReader } from "./registry-reader.js";
 import { registryRelationSource } from "./relations.js";
 import { storedScanSource } from "./scan-sources.js";
+import { pushConfigOnlyImage } from "./testing/push-image.js";
 
 const actor: Actor = { subject: "alice", kind: "user" };
 const HOST = "registry.test:5000";
 const signal = new AbortController().signal;
-
-async function* bytes(data: Buffer): AsyncIterable<Uint8Array> {
-  yield data;
-}
 
 describe("registryRelationSource over the registry service", () => {
   let database: Database;
@@ -33,29 +30,12 @@ describe("registryRelationSource over the registry service", () => {
   });
 
   async function pushImage(architecture: string, user: string) {
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture,
-        os: "linux",
-        config: { User: user },
-        rootfs: { type: "layers", diff_ids: [] },
-      }),
-    );
-    await registry.uploads.putMonolithic("team/app", digestOf(config), bytes(config));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        config: {
-          mediaType: "application/vnd.oci.image.config.v1+json",
-          digest: digestOf(config),
-          size: config.length,
-        },
-        layers: [],
-      }),
-    );
-    const put = await registry.manifests.put("team/app", architecture, manifest, undefined, [], actor);
-    return { digest: put.digest, size: manifest.length, architecture };
+    const pushed = await pushConfigOnlyImage(registry, "team/app", architecture, {
+      architecture,
+      config: { User: user },
+      actor,
+    });
+    return { ...pushed, architecture };
   }
 
   async function pushIndex(images: { digest: string; size: number; architecture: string }[]) {

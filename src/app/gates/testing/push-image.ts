@@ -1,0 +1,51 @@
+import { digestOf } from "../../../core/index.js";
+import type { Actor, Registry } from "../../../registry/index.js";
+
+const ACTOR: Actor = { subject: "alice", kind: "user" };
+
+async function* once(data: Buffer): AsyncIterable<Uint8Array> {
+  yield data;
+}
+
+export interface TestImageOptions {
+  /** The config's `architecture` (amd64 by default). */
+  readonly architecture?: string;
+  /** The config's `config` object (User, Labels, ...). */
+  readonly config?: Record<string, unknown>;
+  readonly actor?: Actor;
+}
+
+/**
+ * Pushes a layerless OCI image through the registry service (config blob, then the manifest under
+ * `tag`), as the gate tests need one: its digest and manifest size, for an index to list it.
+ */
+export async function pushConfigOnlyImage(
+  registry: Registry,
+  repository: string,
+  tag: string,
+  options: TestImageOptions = {},
+): Promise<{ digest: string; size: number }> {
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: options.architecture ?? "amd64",
+      os: "linux",
+      ...(options.config ? { config: options.config } : {}),
+      rootfs: { type: "layers", diff_ids: [] },
+    }),
+  );
+  await registry.uploads.putMonolithic(repository, digestOf(config), once(config));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: digestOf(config),
+        size: config.length,
+      },
+      layers: [],
+    }),
+  );
+  const put = await registry.manifests.put(repository, tag, manifest, undefined, [], options.actor ?? ACTOR);
+  return { digest: put.digest, size: manifest.length };
+}
