@@ -79,7 +79,7 @@ export type PayloadCheck =
   | { ok: false; reason: VerificationFailure; message: string };
 
 /** Repository part of a reference, normalised (docker.io/library/…), or the raw text if it is not one. */
-function repositoryOf(reference: string): string {
+export function repositoryOf(reference: string): string {
   try {
     const ref = parseImageReference(reference);
     return `${ref.registry}/${ref.repository}`;

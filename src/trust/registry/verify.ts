@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { parseImageReference } from "../../oci/index.js";
 import type { VerificationFailure } from "../errors.js";
 import type { IdentityPolicy } from "../formats/bundle/verify.js";
 import { verifyBundle } from "../formats/bundle/verify.js";
@@ -8,6 +7,7 @@ import { verifyCosignAttestation, verifyCosignSignature } from "../formats/cosig
 import type { TrustAnchor } from "../formats/format.js";
 import { type InTotoStatement, matchSubject } from "../intoto/statement.js";
 import type { VerificationKey } from "../keys/load.js";
+import { repositoryOf } from "../payloads/simple-signing.js";
 import type { CachedImage } from "./cache.js";
 import { claimedPredicateType, type FoundArtifact, type ReferrerBundle } from "./discover.js";
 import { PREDICATE_TYPE_COSIGN_SIGN, signSubjectOf } from "./sign-statement.js";
@@ -95,15 +95,6 @@ function signerOf(anchor: RegistryTrustAnchor, found?: { subjectAlternativeName?
   return anchor.kind === "key"
     ? `key ${keyFingerprint(anchor.key)}`
     : describeIdentity(anchor.identity, found);
-}
-
-function repositoryOf(reference: string): string {
-  try {
-    const ref = parseImageReference(reference);
-    return `${ref.registry}/${ref.repository}`;
-  } catch {
-    return reference;
-  }
 }
 
 function base(artifact: FoundArtifact, kind: "signature" | "attestation"): ArtifactCheck {
