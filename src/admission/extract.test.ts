@@ -1,10 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdmissionError } from "./errors.js";
 import { extractFacts } from "./extract.js";
 import type { AdmissionFacts, WorkloadFacts } from "./facts.js";
 import { parseAdmissionReview } from "./review.js";
-import { dig, type FixtureKind, loadFixture, loadWorkload, reviewOf, WORKLOAD_FIXTURES } from "./testing.js";
+import {
+  codeOf,
+  dig,
+  type FixtureKind,
+  loadFixture,
+  loadWorkload,
+  reviewOf,
+  WORKLOAD_FIXTURES,
+} from "./testing.js";
 
 const TEMPLATE: Record<FixtureKind, (string | number)[]> = {
   Pod: [],
@@ -28,16 +35,6 @@ function workload(body: Record<string, unknown>): WorkloadFacts {
   const result = facts(body);
   if (result.type !== "workload") throw new Error(`skipped: ${result.reason}`);
   return result;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AdmissionError) return err.code;
-    throw err;
-  }
-  return "no error";
 }
 
 describe("extractFacts on the Kubernetes fixtures of every workload kind", () => {

@@ -1,24 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdmissionError } from "./errors.js";
 import { parseAdmissionReview, parseAdmissionReviewJson } from "./review.js";
-import { loadFixture } from "./testing.js";
+import { codeOf, loadFixture } from "./testing.js";
 
 function fixture(version: "v1" | "v1beta1"): Record<string, unknown> {
   const review = loadFixture(`admission.k8s.io.${version}.AdmissionReview.json`);
   // The round-trip fixture fills operation with a placeholder; a real API server sends one of four.
   (review.request as Record<string, unknown>).operation = "UPDATE";
   return review;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AdmissionError) return err.code;
-    throw err;
-  }
-  return "no error";
 }
 
 describe("parseAdmissionReview", () => {

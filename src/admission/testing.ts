@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AdmissionError } from "./errors.js";
 
 /**
  * Test helpers: the Kubernetes API round-trip fixtures in testdata/ (kubernetes/api testdata/HEAD,
@@ -81,4 +82,15 @@ export function dig(root: unknown, ...keys: (string | number)[]): unknown {
   let value = root;
   for (const key of keys) value = (value as Record<string | number, unknown>)[key];
   return value;
+}
+
+/** The AdmissionError code `fn` throws, or "no error" (any other error is rethrown). */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AdmissionError) return err.code;
+    throw err;
+  }
+  return "no error";
 }
