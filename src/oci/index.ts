@@ -6,6 +6,7 @@ export {
   normalisedRepository,
 } from "./approved-bases.js";
 export { type Credentials, credentialsFromDockerConfig } from "./client/docker-config.js";
+export { isLoopback } from "./client/endpoint.js";
 export {
   type BlobPush,
   DEFAULT_ACCEPT,

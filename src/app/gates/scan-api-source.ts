@@ -1,5 +1,5 @@
 import type { EvidenceSubject, ScanEvidence, ScanReportSource } from "../../evidence/index.js";
-import type { Credentials } from "../../oci/index.js";
+import { type Credentials, isLoopback } from "../../oci/index.js";
 import { GateError } from "./errors.js";
 
 /**
@@ -28,14 +28,9 @@ const SEVERITIES = new Set(["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]);
 /** 404 codes that mean "no report here": no scan yet, or the server does not hold the image. */
 const NOT_SCANNED = new Set(["SCAN_UNKNOWN", "MANIFEST_UNKNOWN", "NAME_UNKNOWN"]);
 
-/** The hosts RegistryClient reaches over plain HTTP without `insecure` (oci/client/endpoint.ts). */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";
-}
-
 /**
  * The scan API's base URL, checked: http or https, no credentials, query or fragment in it, and plain
- * HTTP only to a loopback host unless `insecure`. Throws GateError INVALID_ARGUMENT. The CLI uses the
+ * HTTP only to a loopback host (as RegistryClient: oci isLoopback) unless `insecure`. Throws GateError INVALID_ARGUMENT. The CLI uses the
  * result's `host` to find credentials in a docker config.
  */
 export function scanApiUrl(baseUrl: string, insecure = false): URL {
@@ -58,7 +53,7 @@ export function scanApiUrl(baseUrl: string, insecure = false): URL {
   if (url.search !== "" || url.hash !== "") {
     throw new GateError("INVALID_ARGUMENT", `the scan API URL must have no query or fragment: ${url.origin}`);
   }
-  if (url.protocol === "http:" && !insecure && !isLoopbackHost(url.hostname)) {
+  if (url.protocol === "http:" && !insecure && !isLoopback(url.host)) {
     throw new GateError(
       "INVALID_ARGUMENT",
       `plain HTTP to ${url.host} is refused (scan reports decide admission): use https, or allow insecure HTTP`,
