@@ -35,6 +35,8 @@ export type TrustErrorCode =
   | "TRUSTED_ROOT_INVALID"
   /** A certificate that cannot be parsed. */
   | "CERTIFICATE_INVALID"
+  /** A bound on what discovery reads from signature artifacts (ArtifactLimits) was reached. */
+  | "ARTIFACT_LIMIT_EXCEEDED"
   /** A caller passed something out of the API's contract. */
   | "INVALID_ARGUMENT";
 

@@ -2,7 +2,7 @@ import type { EvidencePorts, ScanReportSource } from "../../evidence/index.js";
 import type { Platform } from "../../oci/index.js";
 import type { Policy } from "../../policy/index.js";
 import { policyTrustAnchors } from "../../policy/index.js";
-import type { TrustedRoot, VerificationCache } from "../../trust/index.js";
+import type { ArtifactLimits, TrustedRoot, VerificationCache } from "../../trust/index.js";
 import { loadPolicyAnchors } from "./anchors.js";
 import type { ClientFor } from "./clients.js";
 import { registryImageConfigSource } from "./image-config.js";
@@ -20,6 +20,8 @@ export interface RegistryEvidenceOptions {
   /** The indexes that list a digest, where the registry can tell (the registry's own pull gate). */
   readonly parents?: (repository: string, digest: string) => Promise<readonly string[]>;
   readonly verificationCache?: VerificationCache;
+  /** Bounds on what a decision reads from signature and attestation artifacts (trust defaults). */
+  readonly artifactLimits?: ArtifactLimits;
   /** Reads key files; node:fs by default. */
   readonly readFile?: (path: string) => string;
 }
@@ -39,6 +41,7 @@ export function registryEvidencePorts(options: RegistryEvidenceOptions): Evidenc
     anchors,
     attestationTypes: policyTrustAnchors(options.policy).attestationTypes,
     ...(options.verificationCache ? { cache: options.verificationCache } : {}),
+    ...(options.artifactLimits ? { limits: options.artifactLimits } : {}),
   });
   return {
     relations: registryRelationSource(options.clientFor, {

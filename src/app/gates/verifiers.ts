@@ -8,6 +8,7 @@ import type {
 } from "../../evidence/index.js";
 import {
   type ArtifactCheck,
+  type ArtifactLimits,
   type CachedImage,
   loadImage,
   VerificationCache,
@@ -24,6 +25,8 @@ export interface RegistryVerifierOptions {
   readonly attestationTypes?: readonly string[];
   /** Discovered artifacts per digest, shared by signatures and attestations of one decision. */
   readonly cache?: VerificationCache;
+  /** Bounds on what discovery reads from signature and attestation artifacts (trust defaults). */
+  readonly limits?: ArtifactLimits;
 }
 
 /**
@@ -75,7 +78,7 @@ export function registryVerifiers(options: RegistryVerifierOptions): {
   const load = async (subject: EvidenceSubject): Promise<CachedImage> => {
     const client = await options.clientFor(subject.registry);
     const ref = { registry: subject.registry, repository: subject.repository, digest: subject.digest };
-    return loadImage(client, ref, cache);
+    return loadImage(client, ref, cache, options.limits);
   };
   const unavailable = options.anchors.flatMap((a) => ("unavailable" in a ? [a] : []));
   const usable = options.anchors.flatMap((a) => ("anchor" in a ? [a] : []));

@@ -18,6 +18,8 @@ export class VerificationCache {
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly clock: () => number;
+  /** Moves on every invalidation, so a discovery that began before one is not stored after it. */
+  private epoch = 0;
 
   constructor(options: { ttlMs?: number; maxEntries?: number; clock?: () => number } = {}) {
     this.ttlMs = options.ttlMs ?? 60_000;
@@ -42,7 +44,13 @@ export class VerificationCache {
     return hit.value;
   }
 
-  set(key: string, value: CachedImage): void {
+  /** Take before a discovery, hand to `set` after it: a result older than an invalidation is dropped. */
+  get generation(): number {
+    return this.epoch;
+  }
+
+  set(key: string, value: CachedImage, generation = this.epoch): void {
+    if (generation !== this.epoch) return;
     this.entries.delete(key);
     this.entries.set(key, { value, expires: this.clock() + this.ttlMs });
     while (this.entries.size > this.maxEntries) {
@@ -53,7 +61,14 @@ export class VerificationCache {
 
   /** Forget an image (after signing it, so the next verification sees the new signature). */
   delete(key: string): void {
+    this.epoch++;
     this.entries.delete(key);
+  }
+
+  /** Forget a digest in every repository (a signature, attestation or referrer for it arrived). */
+  invalidateDigest(digest: string): void {
+    this.epoch++;
+    for (const key of [...this.entries.keys()]) if (key.endsWith(`@${digest}`)) this.entries.delete(key);
   }
 
   get size(): number {

@@ -11,9 +11,12 @@ export {
   claimedPredicateType,
   type Discovery,
   discoverArtifacts,
+  discoverWith,
   type FoundArtifact,
   type ReferrerBundle,
 } from "./discover.js";
+export { ArtifactReader } from "./fetch.js";
+export { type ArtifactLimits, artifactLimits, DEFAULT_ARTIFACT_LIMITS } from "./limits.js";
 export { loadImage } from "./load.js";
 export {
   BUILD_TYPE_DOCKERFILE,

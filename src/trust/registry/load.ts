@@ -1,6 +1,8 @@
 import type { ImageReference, RegistryClient } from "../../oci/index.js";
 import { type CachedImage, VerificationCache } from "./cache.js";
-import { discoverArtifacts } from "./discover.js";
+import { discoverWith } from "./discover.js";
+import { ArtifactReader } from "./fetch.js";
+import type { ArtifactLimits } from "./limits.js";
 import { resolveImage } from "./target.js";
 
 /**
@@ -11,13 +13,15 @@ export async function loadImage(
   client: RegistryClient,
   ref: ImageReference,
   cache?: VerificationCache,
+  limits?: ArtifactLimits,
 ): Promise<CachedImage> {
   const key = ref.digest ? VerificationCache.key(ref.registry, ref.repository, ref.digest) : undefined;
   const hit = key && cache ? cache.get(key) : undefined;
   if (hit) return hit;
+  const generation = cache?.generation;
   const target = await resolveImage(client, ref);
-  const discovery = await discoverArtifacts(client, target.repository, target.digest);
+  const discovery = await discoverWith(new ArtifactReader(client, target.repository, limits), target.digest);
   const loaded = { target, discovery };
-  cache?.set(VerificationCache.key(target.registry, target.repository, target.digest), loaded);
+  cache?.set(VerificationCache.key(target.registry, target.repository, target.digest), loaded, generation);
   return loaded;
 }

@@ -68,9 +68,12 @@ async function appendToCosignTag(
   const tag = cosignTag(target.digest, kind);
   const existing = await getManifestIfPresent(client, target.repository, tag);
   if (existing) {
+    // Each blob is read once, however many layers name it (a junk-stuffed tag must not cost a GET per layer).
+    const read = new Map<string, Buffer>();
     for (const old of readCosignManifest(existing.bytes).layers) {
       if (!mayDuplicate(old, layer.descriptor)) continue;
-      const blob = await readSmallBlob(client, target.repository, old);
+      const blob = read.get(old.digest) ?? (await readSmallBlob(client, target.repository, old));
+      read.set(old.digest, blob);
       if (isDuplicate(old, blob)) return { tag, manifestDigest: existing.digest, added: false };
     }
   }

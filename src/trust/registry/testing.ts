@@ -30,7 +30,7 @@ export function fakeImage(seed: string, artifacts: FoundArtifact[] = []): Cached
       dockerReference: "registry.example/team/app",
       display: "registry.example/team/app:1",
     },
-    discovery: { digest, artifacts },
+    discovery: { digest, artifacts, incomplete: [] },
   };
 }
 

@@ -20,6 +20,8 @@ export type ArtifactFailure =
   | "PREDICATE_TYPE_MISMATCH"
   | "CONDITION_FAILED"
   | "ARTIFACT_UNREADABLE"
+  /** Discovery stopped at an ArtifactLimits bound: what was not read cannot count. */
+  | "EVIDENCE_INCOMPLETE"
   | "UNSUPPORTED";
 
 /** How one signature or attestation fared. */
@@ -112,6 +114,24 @@ function fail(check: ArtifactCheck, reason: ArtifactFailure, message: string): A
   return { ...check, ok: false, reason, message };
 }
 
+/**
+ * One failed check per bound reached, so a decision that found no valid artifact says the evidence
+ * was incomplete (and why) rather than only "no signature found". A valid artifact among those read
+ * still counts: incompleteness can only fail a requirement, never satisfy one.
+ */
+function incompleteChecks(image: CachedImage, kind: "signature" | "attestation"): ArtifactCheck[] {
+  return image.discovery.incomplete.map((message, i) => ({
+    kind,
+    source: "tag",
+    where: `incomplete[${i}]`,
+    format: "cosign",
+    ok: false,
+    reason: "EVIDENCE_INCOMPLETE",
+    message: `evidence incomplete: ${message}`,
+    warnings: [],
+  }));
+}
+
 /** docker-reference and required annotations, shared by both signature formats. */
 function checkClaims(check: ArtifactCheck, image: CachedImage, options: VerifyImageOptions): ArtifactCheck {
   const wanted = image.target.dockerReference;
@@ -190,7 +210,7 @@ function verifyReferrerSignature(
  * strict) and the required annotations. Pure: the registry work was done by loadImage.
  */
 export function verifyImageSignatures(image: CachedImage, options: VerifyImageOptions): ImageVerification {
-  const checks: ArtifactCheck[] = [];
+  const checks: ArtifactCheck[] = incompleteChecks(image, "signature");
   for (const artifact of image.discovery.artifacts) {
     if (artifact.kind === "unreadable") {
       checks.push(fail(base(artifact, "signature"), "ARTIFACT_UNREADABLE", artifact.message));
@@ -263,7 +283,7 @@ export function verifyImageAttestations(
   image: CachedImage,
   options: VerifyAttestationOptions,
 ): ImageVerification {
-  const checks: ArtifactCheck[] = [];
+  const checks: ArtifactCheck[] = incompleteChecks(image, "attestation");
   for (const artifact of image.discovery.artifacts) {
     if (artifact.kind === "unreadable") {
       checks.push(fail(base(artifact, "attestation"), "ARTIFACT_UNREADABLE", artifact.message));
