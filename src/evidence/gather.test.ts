@@ -279,6 +279,38 @@ describe("gatherFacts with digest relations", () => {
     ]);
   });
 
+  it("reads at most maxBoundDigests bound digests and says the rest were not read (issue 11, item 5)", async () => {
+    // Anyone who can push can list an image in a thousand indexes; each would cost a discovery.
+    const parents = Array.from({ length: 1000 }, (_, i) => `sha256:${i.toString(16).padStart(64, "0")}`);
+    const asked: string[] = [];
+    const ports: EvidencePorts = {
+      relations: { relations: async () => ({ imageDigest: DIGEST, boundDigests: parents }) },
+      signatures: {
+        verifySignatures: async (s) => {
+          asked.push(s.digest);
+          return [];
+        },
+      },
+    };
+    const facts = await gatherFacts(SUBJECT, ports, {
+      timeoutMs: 1000,
+      sources: ["signatures"],
+      maxBoundDigests: 4,
+    });
+    expect(asked).toEqual([DIGEST, ...parents.slice(0, 4)]);
+    expect(facts.signatures).toEqual([
+      {
+        verified: false,
+        digest: DIGEST,
+        signer: {},
+        error: expect.stringMatching(/evidence incomplete: 1000 digests are bound .* first 4 were read/),
+      },
+    ]);
+    const defaults = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["signatures"] });
+    expect(defaults.signatures).toHaveLength(1);
+    expect(asked).toHaveLength(5 + 9);
+  });
+
   it("keeps the subject's own signatures when a bound digest's look-up fails", async () => {
     const { ports } = perDigestPorts(
       { [DIGEST]: true },

@@ -1,11 +1,13 @@
 import type { CachedSource, EvidenceCache } from "./cache.js";
 import { EvidenceError } from "./errors.js";
 import type {
+  AttestationEvidence,
   BaseImageEvidence,
   EvidenceFailure,
   EvidenceSourceName,
   GatheredFacts,
   ImageConfigEvidence,
+  SignatureEvidence,
 } from "./facts.js";
 import type { DigestRelations, EvidencePorts, EvidenceSubject } from "./ports.js";
 import { withTimeout } from "./timeout.js";
@@ -18,7 +20,16 @@ export interface GatherOptions {
   readonly cache?: EvidenceCache;
   /** Aborts every lookup (the admission request's own deadline). */
   readonly signal?: AbortSignal;
+  /**
+   * Bound digests (the indexes listing an image) whose signatures and attestations are read, at most;
+   * default 8. Anyone who can push can list an image in more indexes, and each costs a discovery: past
+   * the bound the rest are not read, and the evidence says so (an unverified entry), so a requirement
+   * they alone could meet fails rather than the decision running out of time.
+   */
+  readonly maxBoundDigests?: number;
 }
+
+export const DEFAULT_MAX_BOUND_DIGESTS = 8;
 
 const ALL_SOURCES: readonly EvidenceSourceName[] = ["config", "signatures", "attestations", "scan"];
 
@@ -121,13 +132,26 @@ export async function gatherFacts(
   };
   // The subject's own, and each bound digest's restated for the subject (looked up concurrently). A
   // bound digest whose look-up fails adds nothing: it can only vouch, and the subject's own still count.
+  const maxBound = options.maxBoundDigests ?? DEFAULT_MAX_BOUND_DIGESTS;
+  const boundRead = relations.boundDigests.slice(0, maxBound);
+  const skipped = relations.boundDigests.length - boundRead.length;
   const withBound = async <T extends { readonly digest: string; readonly verified: boolean }>(
     signal: AbortSignal,
     lookup: (subject: EvidenceSubject, signal: AbortSignal) => Promise<readonly T[]>,
+    incomplete: (error: string) => T,
   ): Promise<readonly T[]> => {
     const all = await Promise.all([
       lookup(subject, signal),
-      ...relations.boundDigests.map((bound) =>
+      ...(skipped > 0
+        ? [
+            Promise.resolve([
+              incomplete(
+                `evidence incomplete: ${relations.boundDigests.length} digests are bound to ${subject.digest}; the first ${boundRead.length} were read (maxBoundDigests)`,
+              ),
+            ]),
+          ]
+        : []),
+      ...boundRead.map((bound) =>
         lookup({ ...subject, digest: bound }, signal).then(
           (found) => through(found, bound, subject.digest),
           () => [],
@@ -142,10 +166,25 @@ export async function gatherFacts(
     // The config source reads an index's platform image itself, with the index's annotations over it.
     run("config", configPort, subject.digest, (signal) => configPort!.imageConfig(subject, signal)),
     run("signatures", signaturePort, repositoryKey(subject.digest), (signal) =>
-      withBound(signal, (s, sig) => signaturePort!.verifySignatures(s, sig)),
+      withBound(
+        signal,
+        (s, sig) => signaturePort!.verifySignatures(s, sig),
+        (error): SignatureEvidence => ({ verified: false, digest: subject.digest, signer: {}, error }),
+      ),
     ),
     run("attestations", attestationPort, repositoryKey(subject.digest), (signal) =>
-      withBound(signal, (s, sig) => attestationPort!.verifyAttestations(s, sig)),
+      withBound(
+        signal,
+        (s, sig) => attestationPort!.verifyAttestations(s, sig),
+        (error): AttestationEvidence => ({
+          predicateType: "",
+          verified: false,
+          digest: subject.digest,
+          signer: {},
+          predicate: null,
+          error,
+        }),
+      ),
     ),
     run("scan", scans, image.digest, (signal) => scans!.latestScan(image, signal)),
   ]);

@@ -75,10 +75,19 @@ export function registryVerifiers(options: RegistryVerifierOptions): {
   attestations: AttestationVerifier;
 } {
   const cache = options.cache ?? new VerificationCache({ ttlMs: 10_000 });
-  const load = async (subject: EvidenceSubject): Promise<CachedImage> => {
-    const client = await options.clientFor(subject.registry);
-    const ref = { registry: subject.registry, repository: subject.repository, digest: subject.digest };
-    return loadImage(client, ref, cache, options.limits);
+  // Signatures and attestations of one decision ask for the same digest at once: one discovery serves both.
+  const inflight = new Map<string, Promise<CachedImage>>();
+  const load = (subject: EvidenceSubject): Promise<CachedImage> => {
+    const key = VerificationCache.key(subject.registry, subject.repository, subject.digest);
+    const running = inflight.get(key);
+    if (running) return running;
+    const loading = (async () => {
+      const client = await options.clientFor(subject.registry);
+      const ref = { registry: subject.registry, repository: subject.repository, digest: subject.digest };
+      return loadImage(client, ref, cache, options.limits);
+    })().finally(() => inflight.delete(key));
+    inflight.set(key, loading);
+    return loading;
   };
   const unavailable = options.anchors.flatMap((a) => ("unavailable" in a ? [a] : []));
   const usable = options.anchors.flatMap((a) => ("anchor" in a ? [a] : []));

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { WorkloadFacts } from "../../admission/index.js";
+import { extractFacts, parseAdmissionReview, type WorkloadFacts } from "../../admission/index.js";
+import { createPolicyGate } from "../../app/index.js";
+import { parsePolicy } from "../../policy/index.js";
 import { deadlineFor, guardedDecider } from "./deadline.js";
+import { gateDecider } from "./decider.js";
+import { fromPolicyGate } from "./policy-gate.js";
 import { requestTimeoutMs } from "./server.js";
 
 const facts = {
@@ -109,4 +113,63 @@ describe("requestTimeoutMs", () => {
   ])("%j → %j", (value, ms) => {
     expect(requestTimeoutMs(value)).toBe(ms);
   });
+});
+
+describe("the evidence deadline (issue 11, item 5)", () => {
+  const DIGEST = `sha256:${"ab".repeat(32)}`;
+  const review = {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      namespace: "apps",
+      operation: "CREATE",
+      userInfo: { username: "alice", groups: [] },
+      object: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "web" },
+        spec: { containers: [{ name: "app", image: `registry.example/team/app@${DIGEST}` }] },
+      },
+      dryRun: false,
+    },
+  };
+  const policy = parsePolicy(
+    "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require:\n    signedBy:\n      - key: release.pub\n",
+    "/policies/p.yaml",
+  );
+
+  it.each(["Ignore", "Fail"] as const)(
+    "turns evidence that outlasts the deadline into a decided deny under failurePolicy %s",
+    async (failurePolicy) => {
+      // Signature discovery that never finishes on its own (an image's artifacts taking the whole
+      // budget): it stops at the evidence deadline, and the policy, not the failure policy, decides.
+      const gate = createPolicyGate({
+        policy,
+        ports: {
+          signatures: {
+            verifySignatures: (_subject, signal) =>
+              new Promise((_resolve, reject) =>
+                signal.addEventListener("abort", () => reject(signal.reason)),
+              ),
+          },
+        },
+        timeoutMs: 60_000,
+      });
+      const told: string[] = [];
+      const decide = guardedDecider((signal) => gateDecider(fromPolicyGate(gate), signal), {
+        deadlineMs: 200,
+        failurePolicy,
+        onFailure: (reason) => told.push(reason),
+      });
+      const facts = extractFacts(parseAdmissionReview(review));
+      if (facts.type !== "workload") throw new Error("not a workload");
+      const d = await decide(facts);
+      expect(d.images.map((i) => i.verdict)).toEqual(["deny"]);
+      expect(d.images[0]!.reasons.join(" ")).toMatch(/signedBy/);
+      expect(told).toEqual([]);
+    },
+  );
 });

@@ -6,6 +6,14 @@ import type { AdmissionDecider, WorkloadDecision, WorkloadFacts } from "../../ad
  * ours and the message readable. A decider that throws or overruns gets the same treatment:
  * "Fail" denies every image with the reason (fail closed), "Ignore" admits them with a warning.
  * (admissionregistration.k8s.io/v1 ValidatingWebhook: timeoutSeconds, failurePolicy.)
+ *
+ * Failing open must not be reachable by pushing content (issue 11, item 5). So the decider's signal
+ * aborts earlier, at the evidence deadline (80% of the guard's): every evidence look-up still running
+ * then stops and becomes an evidence error, which the policy rule's own failurePolicy decides (fail
+ * closed by default), and the gate answers with a decided deny. Whatever an image's signatures,
+ * attestations or scan cost (and discovery bounds that, trust ArtifactLimits), the answer is the
+ * policy's. The guard's replacement is left for a gate that does not answer even then: a hung audit
+ * write, a stuck evaluation, an exception — infrastructure, not content.
  */
 export type WebhookFailurePolicy = "Fail" | "Ignore";
 
@@ -20,6 +28,22 @@ export interface DeadlineOptions {
 /** The deadline for a webhook timeout: 80% of it, leaving room for the network and the API server. */
 export function deadlineFor(timeoutMs: number): number {
   return Math.max(1, Math.floor(timeoutMs * 0.8));
+}
+
+/**
+ * When the decider's signal aborts, before the guard's deadline: 80% of it, leaving the gate the rest
+ * to evaluate over what it gathered and record the decision.
+ */
+export function evidenceDeadlineFor(deadlineMs: number): number {
+  return Math.max(1, Math.floor(deadlineMs * 0.8));
+}
+
+/** Signals of reviews the guard answered itself (the decider's late decisions are dropped unseen). */
+const answeredByGuard = new WeakSet<AbortSignal>();
+
+/** Whether the guard has answered the review this signal belongs to (so its decisions count for nothing). */
+export function guardAnswered(signal: AbortSignal): boolean {
+  return answeredByGuard.has(signal);
 }
 
 function failed(facts: WorkloadFacts, policy: WebhookFailurePolicy, why: string): WorkloadDecision {
@@ -52,8 +76,13 @@ export function guardedDecider(
     return new Promise<WorkloadDecision>((resolve) => {
       // Whichever comes first answers; a late decision or error after the deadline is dropped unseen.
       let settled = false;
+      const evidenceTimer = setTimeout(
+        () => controller.abort(new Error("the decision's evidence deadline passed")),
+        evidenceDeadlineFor(options.deadlineMs),
+      );
       const timer = setTimeout(() => {
         settled = true;
+        answeredByGuard.add(controller.signal);
         controller.abort();
         onFailure("deadline");
         resolve(
@@ -74,7 +103,10 @@ export function guardedDecider(
             resolve(failed(facts, options.failurePolicy, describe(err)));
           },
         )
-        .finally(() => clearTimeout(timer));
+        .finally(() => {
+          clearTimeout(timer);
+          clearTimeout(evidenceTimer);
+        });
     });
   };
 }

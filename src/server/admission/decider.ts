@@ -7,6 +7,7 @@ import type {
   WorkloadFacts,
 } from "../../admission/index.js";
 import type { Decision, ImageInput, PodSecurityFacts, RequestInput } from "../../policy/index.js";
+import { guardAnswered } from "./deadline.js";
 import type { ImagePolicyGate, ImageVerdict } from "./gate.js";
 
 /**
@@ -97,8 +98,8 @@ function auditOf(verdicts: readonly ImageVerdict[]): Record<string, string> {
 
 /**
  * The admission decider over a gate; `signal` is the review's deadline. Throws what the gate throws.
- * `onDecision` is told each container image's decision once all are in, unless the deadline passed
- * first (the guard has answered without them); an unparsable reference has no decision to tell.
+ * `onDecision` is told each container image's decision once all are in, unless the guard has answered
+ * without them (its deadline passed first); an unparsable reference has no decision to tell.
  */
 export function gateDecider(
   gate: ImagePolicyGate,
@@ -125,7 +126,7 @@ export function gateDecider(
     });
     const results = await Promise.all(pending);
     const verdicts = results.flatMap(([, v]) => (v === undefined ? [] : [v]));
-    if (onDecision !== undefined && !signal.aborted) for (const v of verdicts) onDecision(v.decision);
+    if (onDecision !== undefined && !guardAnswered(signal)) for (const v of verdicts) onDecision(v.decision);
     return { images: results.map(([d]) => d), auditAnnotations: auditOf(verdicts) };
   };
 }

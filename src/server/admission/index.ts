@@ -1,4 +1,10 @@
-export { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
+export {
+  deadlineFor,
+  evidenceDeadlineFor,
+  guardAnswered,
+  guardedDecider,
+  type WebhookFailurePolicy,
+} from "./deadline.js";
 export { gateDecider, imageInputOf, requestOf } from "./decider.js";
 export {
   type EvidenceLookup,
