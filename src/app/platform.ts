@@ -100,6 +100,10 @@ export async function createPlatform(
           scans: storedScanSource(scans),
           recorder,
           cacheTtlMs: config.policy.decisionCacheMs,
+          // Signatures, referrers and scans arriving forget the pull verdicts they change (this replica;
+          // the others' expire after policy.decisionCache).
+          events,
+          scanChanges: (listener) => scans.onChange(listener),
           warn: (message) => logger.warn(message),
           onError: (err, what) => logger.error({ err }, `${what} failed`),
         })

@@ -5,13 +5,15 @@ import {
   type Actor,
   type HookVerdict,
   type Registry,
+  type RegistryEvent,
   type RegistryHooks,
   SYSTEM_ACTOR,
 } from "../../registry/index.js";
 import { VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
-import { createPolicyGate, type PolicyGate } from "./gate.js";
+import { createPolicyGate, type GateRequest, type PolicyGate } from "./gate.js";
 import { registryEvidencePorts } from "./ports.js";
+import { affectedBy, PullDecisionCache } from "./pull-cache.js";
 import { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
 import { inProcessRegistryReader } from "./registry-reader.js";
 
@@ -31,8 +33,15 @@ export interface RegistryGateOptions {
   readonly scans?: ScanReportSource;
   /** Every evaluated decision is recorded here (the audit log). */
   readonly recorder?: DecisionRecorder;
-  /** How long a pull decision is reused for the same repository and digest, in ms (0: never). */
+  /**
+   * How long a pull decision is reused for the same input (repository, digest, request), in ms (0:
+   * never); forgotten earlier when `events` or `scanChanges` say something it read changed.
+   */
   readonly cacheTtlMs?: number;
+  /** The registry's events (EventBus.on): signatures, attestations, referrers and indexes arriving. */
+  readonly events?: { on(type: "*", listener: (event: RegistryEvent) => void): () => void };
+  /** Scan reports stored or changed (ScanStore.onChange). */
+  readonly scanChanges?: (listener: (digest: string) => void) => () => void;
   /** Deadline of each evidence lookup, in ms. */
   readonly timeoutMs?: number;
   readonly warn?: (message: string) => void;
@@ -58,6 +67,23 @@ function gatesOf(source: PolicySource, build: (policy: Policy) => PolicyGate): (
       built.set(policy, gate);
     }
     return gate;
+  };
+}
+
+/**
+ * A number per gate, for cache keys: a reloaded policy (or the same policy text with a changed key file,
+ * which keeps its digest) is a new gate and never reuses its predecessor's verdicts.
+ */
+function gateIds(): (gate: PolicyGate) => number {
+  const ids = new WeakMap<PolicyGate, number>();
+  let next = 0;
+  return (gate) => {
+    let id = ids.get(gate);
+    if (id === undefined) {
+      id = ++next;
+      ids.set(gate, id);
+    }
+    return id;
   };
 }
 
@@ -109,6 +135,11 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const pushGate = options.push
     ? gatesOf(options.push, (policy) => createPolicyGate({ policy, ports, timeoutMs, now }))
     : undefined;
+  // Pull verdicts, keyed by gate and input, forgotten when what they read changes (pull-cache.ts).
+  const pulls = new PullDecisionCache<Promise<HookVerdict>>(MAX_CACHED);
+  // One cache of discovered artifacts for every pull policy: what is attached to a digest does not
+  // depend on the policy, and one place to forget it when a signature arrives.
+  const verificationCache = new VerificationCache({ ttlMs: ttl, maxEntries: 1024 });
   // A pulled image is stored: its signatures and attestations are read in-process, through the same
   // verifiers as `verify --policy` (key files relative to the pull policy, read when its gate is built).
   const pullGate = options.pull
@@ -121,10 +152,13 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
               clientFor: () => inProcessRegistryReader(options.registry, options.host),
               // A signed index vouches for the images it lists: `cosign sign` on a multi-platform tag
               // signs the index, and a client pulling it fetches (and this gate judges) each child.
-              parents: (repository, digest) => options.registry().manifests.parents(repository, digest),
-              // Found signatures are reused no longer than a decision: a newly signed image is served
-              // once the decision cache (policy.decisionCache) lets go of the old verdict.
-              verificationCache: new VerificationCache({ ttlMs: ttl }),
+              // Recorded, so a signature arriving for the index forgets its children's verdicts.
+              parents: async (repository, digest) => {
+                const parents = await options.registry().manifests.parents(repository, digest);
+                pulls.bind(digest, parents);
+                return parents;
+              },
+              verificationCache,
               ...(options.readFile ? { readFile: options.readFile } : {}),
             }),
             config,
@@ -135,19 +169,47 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
         }),
       )
     : undefined;
-  const pulls = new Map<string, { verdict: Promise<HookVerdict>; expires: number }>();
+  const idOf = gateIds();
+
+  const forget = (digest: string) => {
+    for (const d of pulls.invalidate(digest)) verificationCache.invalidateDigest(d);
+  };
+  const onEvent = (event: RegistryEvent) => {
+    const affected = affectedBy(event);
+    if (affected.all) {
+      pulls.clear();
+      verificationCache.clear();
+      return;
+    }
+    for (const digest of affected.digests) forget(digest);
+    // A new index vouches for its children (once it is signed): read it to know them. Until this read
+    // finishes a child's verdict may be the old one; a signature for the index, when it comes, is
+    // handled at once through the bindings recorded at decision time.
+    if (affected.index !== undefined && event.type === "manifest.pushed") {
+      childrenOf(options.registry(), event.repository, affected.index).then(
+        (children) => {
+          for (const child of children) forget(child);
+        },
+        (err) => options.onError?.(err, `reading index ${affected.index} to refresh pull decisions`),
+      );
+    }
+  };
+  if (options.pull) {
+    options.events?.on("*", onEvent);
+    options.scanChanges?.(forget);
+  }
 
   const decide = async (
     gate: PolicyGate,
     kind: RequestKind,
-    repository: string,
     digest: string,
+    check: Pick<GateRequest, "image" | "request">,
     actor: Actor,
   ): Promise<HookVerdict> => {
-    const image = `${options.host}/${repository}@${digest}`;
+    const { image } = check;
     let decision: Decision;
     try {
-      decision = await gate.decide({ image, request: { kind, user: actor.subject } });
+      decision = await gate.decide(check);
     } catch (err) {
       options.onError?.(err, `${kind} gate for ${image}`);
       return {
@@ -163,6 +225,11 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     if (decision.effect === "warn") options.warn?.(`${kind} of ${image}: ${decision.reason}`);
     return decision.allowed ? ALLOW : { allow: false, reason: decision.reason };
   };
+  /** The one input a gate decides on, built once: the cache key is derived from it, not beside it. */
+  const checkOf = (kind: RequestKind, repository: string, digest: string, actor: Actor) => ({
+    image: `${options.host}/${repository}@${digest}`,
+    request: { kind, user: actor.subject },
+  });
 
   const hooks: RegistryHooks = {};
   if (pushGate) {
@@ -178,7 +245,8 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       if (held) held.holders++;
       else pending.set(context.digest, { manifest: context, holders: 1 });
       try {
-        return await decide(pushGate(), "registry-push", context.repository, context.digest, context.actor);
+        const check = checkOf("registry-push", context.repository, context.digest, context.actor);
+        return await decide(pushGate(), "registry-push", context.digest, check, context.actor);
       } finally {
         const entry = pending.get(context.digest);
         if (entry && --entry.holders === 0) pending.delete(context.digest);
@@ -190,6 +258,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       gate: PolicyGate,
       repository: string,
       digest: string,
+      check: Pick<GateRequest, "image" | "request">,
       actor: Actor,
     ): Promise<HookVerdict> => {
       const stored = await options.registry().manifests.get(repository, digest, SYSTEM_ACTOR, false);
@@ -200,25 +269,37 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
         parsed = undefined;
       }
       if (parsed && !isGatedImage(parsed)) return ALLOW;
-      return decide(gate, "registry-pull", repository, digest, actor);
+      return decide(gate, "registry-pull", digest, check, actor);
     };
+    let lastGate: PolicyGate | undefined;
     hooks.beforeManifestGet = async (context) => {
       if (!IMAGE_MANIFEST_TYPES.has(context.mediaType)) return ALLOW;
       const gate = pullGate();
-      // Keyed by the policy too: a reloaded policy does not inherit the previous one's verdicts.
-      const key = `${gate.policy.digest}|${context.repository}@${context.digest}`;
+      // A reloaded policy (or key file) is a new gate: the previous one's verdicts are dropped.
+      if (lastGate !== undefined && lastGate !== gate) {
+        pulls.clear();
+        verificationCache.clear();
+      }
+      lastGate = gate;
+      const check = checkOf("registry-pull", context.repository, context.digest, context.actor);
+      const key = `${idOf(gate)}|${JSON.stringify(check)}`;
       const at = now();
-      const cached = pulls.get(key);
-      if (cached && cached.expires > at) return cached.verdict;
-      const verdict = evaluatePull(gate, context.repository, context.digest, context.actor);
+      const cached = pulls.get(key, at);
+      if (cached !== undefined) return cached;
+      const verdict = evaluatePull(gate, context.repository, context.digest, check, context.actor);
       if (ttl > 0) {
-        pulls.delete(key);
-        if (pulls.size >= MAX_CACHED) pulls.delete(pulls.keys().next().value as string);
-        pulls.set(key, { verdict, expires: at + ttl });
+        pulls.set(key, context.digest, verdict, at + ttl);
         verdict.catch(() => pulls.delete(key));
       }
       return verdict;
     };
   }
   return hooks;
+}
+
+/** The manifests an index lists (empty for anything else). */
+async function childrenOf(registry: Registry, repository: string, digest: string): Promise<string[]> {
+  const stored = await registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
+  const parsed = parseManifest(stored.content, stored.mediaType);
+  return parsed.kind === "index" ? parsed.manifests.map((m) => m.digest) : [];
 }

@@ -75,10 +75,11 @@ export function registryVerifiers(options: RegistryVerifierOptions): {
   attestations: AttestationVerifier;
 } {
   const cache = options.cache ?? new VerificationCache({ ttlMs: 10_000 });
-  // Signatures and attestations of one decision ask for the same digest at once: one discovery serves both.
+  // Signatures and attestations of one decision ask for the same digest at once: one discovery serves
+  // both. A discovery begun before an invalidation (a signature arrived) is not joined after it.
   const inflight = new Map<string, Promise<CachedImage>>();
   const load = (subject: EvidenceSubject): Promise<CachedImage> => {
-    const key = VerificationCache.key(subject.registry, subject.repository, subject.digest);
+    const key = `${cache.generation}|${VerificationCache.key(subject.registry, subject.repository, subject.digest)}`;
     const running = inflight.get(key);
     if (running) return running;
     const loading = (async () => {

@@ -17,7 +17,23 @@ export interface StoredScan {
 
 /** The scan_reports table: the latest scan of each image digest. */
 export class ScanStore {
+  readonly #listeners = new Set<(digest: string) => void>();
+
   constructor(private readonly database: Database) {}
+
+  /**
+   * Told the digest after every change of its row (queued, status, report, re-match), once the change
+   * is written: the pull gate forgets decisions that read the old report. This process only; other
+   * replicas' caches expire by their TTL.
+   */
+  onChange(listener: (digest: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(digest: string): void {
+    for (const listener of this.#listeners) listener(digest);
+  }
 
   private get db() {
     return this.database.db;
@@ -34,6 +50,7 @@ export class ScanStore {
           .doUpdateSet({ status: "queued", repository, requested_at: at.getTime(), error: null }),
       )
       .execute();
+    this.#changed(digest);
   }
 
   async setStatus(digest: string, status: ScanStatus, error?: string): Promise<void> {
@@ -42,6 +59,7 @@ export class ScanStore {
       .set({ status, error: error ?? null })
       .where("digest", "=", digest)
       .execute();
+    this.#changed(digest);
   }
 
   async complete(
@@ -62,6 +80,7 @@ export class ScanStore {
       })
       .where("digest", "=", digest)
       .execute();
+    this.#changed(digest);
   }
 
   /** Replaces the report of a finished scan after re-matching its stored SBOM. */
@@ -75,6 +94,7 @@ export class ScanStore {
       })
       .where("digest", "=", digest)
       .execute();
+    this.#changed(digest);
   }
 
   async get(digest: string): Promise<StoredScan | undefined> {

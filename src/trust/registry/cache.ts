@@ -71,6 +71,12 @@ export class VerificationCache {
     for (const key of [...this.entries.keys()]) if (key.endsWith(`@${digest}`)) this.entries.delete(key);
   }
 
+  /** Forget everything (a manifest was deleted whose subject is unknown, a policy was reloaded). */
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }
