@@ -9,7 +9,7 @@ import {
   type RegistryHooks,
   SYSTEM_ACTOR,
 } from "../../registry/index.js";
-import { VerificationCache } from "../../trust/index.js";
+import { type ArtifactLimits, artifactLimits, VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import { createPolicyGate, type GateRequest, type PolicyGate } from "./gate.js";
 import { registryEvidencePorts } from "./ports.js";
@@ -44,6 +44,8 @@ export interface RegistryGateOptions {
   readonly scanChanges?: (listener: (digest: string) => void) => () => void;
   /** Deadline of each evidence lookup, in ms. */
   readonly timeoutMs?: number;
+  /** Bounds on what a pull decision reads from signature and attestation artifacts (trust's defaults). */
+  readonly artifactLimits?: Partial<ArtifactLimits>;
   readonly warn?: (message: string) => void;
   /** A gate that could not decide, or a decision that could not be recorded. */
   readonly onError?: (err: unknown, what: string) => void;
@@ -135,6 +137,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const pushGate = options.push
     ? gatesOf(options.push, (policy) => createPolicyGate({ policy, ports, timeoutMs, now }))
     : undefined;
+  const limits = artifactLimits(options.artifactLimits);
   // Pull verdicts, keyed by gate and input, forgotten when what they read changes (pull-cache.ts).
   const pulls = new PullDecisionCache<Promise<HookVerdict>>(MAX_CACHED);
   // One cache of discovered artifacts for every pull policy: what is attached to a digest does not
@@ -159,6 +162,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
                 return parents;
               },
               verificationCache,
+              artifactLimits: limits,
               ...(options.readFile ? { readFile: options.readFile } : {}),
             }),
             config,

@@ -35,7 +35,7 @@ export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = {
   maxPayloadBytes: 1024 * 1024,
   maxManifestBytes: 4 * 1024 * 1024,
   maxReferrers: 64,
-  maxBytesPerDigest: 16 * 1024 * 1024,
+  maxBytesPerDigest: 4 * 1024 * 1024,
 };
 
 /** The defaults with `overrides` over them; every limit must be a positive integer. */
