@@ -143,6 +143,38 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How long a pull decision is reused for the same repository and digest (0 disables the cache).",
   },
   {
+    path: "policy.evidence.maxLayersPerArtifact",
+    type: "integer",
+    default: 64,
+    description:
+      "Distinct layers the pull gate reads from one cosign `.sig`/`.att` manifest (the first and last halves beyond it); more makes the evidence incomplete, which fails a signature or attestation requirement.",
+  },
+  {
+    path: "policy.evidence.maxPayloadSize",
+    type: "size",
+    default: "1MiB",
+    description: "Largest signature payload, DSSE envelope or Sigstore bundle blob the pull gate reads.",
+  },
+  {
+    path: "policy.evidence.maxManifestSize",
+    type: "size",
+    default: "4MiB",
+    description: "Largest signature, attestation or referrer manifest the pull gate reads.",
+  },
+  {
+    path: "policy.evidence.maxReferrers",
+    type: "integer",
+    default: 64,
+    description: "Sigstore bundle referrers the pull gate reads per digest.",
+  },
+  {
+    path: "policy.evidence.maxBytesPerDigest",
+    type: "size",
+    default: "4MiB",
+    description:
+      "Bytes of signature and attestation blobs the pull gate reads per digest (each blob once); a decision reads at most 9 digests (the image and 8 indexes listing it).",
+  },
+  {
     path: "policy.reloadInterval",
     type: "duration",
     default: "10s",

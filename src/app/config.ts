@@ -39,6 +39,14 @@ export interface ResolvedConfig {
     readonly pull?: string;
     readonly decisionCacheMs: number;
     readonly reloadIntervalMs: number;
+    /** Bounds on what a pull decision reads from signature and attestation artifacts. */
+    readonly evidence: {
+      readonly maxLayersPerArtifact: number;
+      readonly maxPayloadBytes: number;
+      readonly maxManifestBytes: number;
+      readonly maxReferrers: number;
+      readonly maxBytesPerDigest: number;
+    };
   };
   readonly audit: {
     /** Where `serve` appends checkpoints of the decision log's head, resolved; absent: none. */
@@ -119,6 +127,13 @@ function build(values: Map<string, Value>): ResolvedConfig {
       ...(values.has("policy.pull") ? { pull: resolve(str("policy.pull")) } : {}),
       decisionCacheMs: num("policy.decisionCache"),
       reloadIntervalMs: num("policy.reloadInterval"),
+      evidence: {
+        maxLayersPerArtifact: num("policy.evidence.maxLayersPerArtifact"),
+        maxPayloadBytes: num("policy.evidence.maxPayloadSize"),
+        maxManifestBytes: num("policy.evidence.maxManifestSize"),
+        maxReferrers: num("policy.evidence.maxReferrers"),
+        maxBytesPerDigest: num("policy.evidence.maxBytesPerDigest"),
+      },
     },
     audit: {
       ...(values.has("audit.checkpointFile") ? { checkpointFile: resolve(str("audit.checkpointFile")) } : {}),

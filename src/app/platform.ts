@@ -100,6 +100,7 @@ export async function createPlatform(
           scans: storedScanSource(scans),
           recorder,
           cacheTtlMs: config.policy.decisionCacheMs,
+          artifactLimits: config.policy.evidence,
           // Signatures, referrers and scans arriving forget the pull verdicts they change (this replica;
           // the others' expire after policy.decisionCache).
           events,
