@@ -22,6 +22,21 @@ describe("EvidenceCache", () => {
     expect(cache.hits).toBe(3);
   });
 
+  it("keeps 'no verified signature' only briefly, so a denial does not outlive it (issue 11, item 9)", async () => {
+    let clock = 0;
+    const cache = new EvidenceCache({ now: () => clock });
+    let signed = false;
+    const load = () =>
+      cache.getOrLoad("signatures", "d", async () => (signed ? [{ verified: true }] : [{ verified: false }]));
+    expect(await load()).toEqual([{ verified: false }]);
+    signed = true;
+    clock += 5_001; // within the signatures TTL (60 s), past the negative one
+    expect(await load()).toEqual([{ verified: true }]);
+    signed = false;
+    clock += 30_000; // a found signature keeps the full TTL
+    expect(await load()).toEqual([{ verified: true }]);
+  });
+
   it("does not cache a source whose TTL is 0", async () => {
     const cache = new EvidenceCache({ ttlMs: { scan: 0 } });
     let n = 0;

@@ -10,6 +10,13 @@ export interface EvidenceCacheOptions {
    * ages and is replaced by re-scans (default 30 s).
    */
   readonly ttlMs?: Partial<Record<CachedSource, number>>;
+  /**
+   * How long signatures or attestations with none verified stay fresh, in ms (default 5 s). "Not
+   * signed yet" is the answer that changes when someone signs, and a denial must not outlive its
+   * reason (issue 11, item 9); a found signature can keep the longer TTL. The admission webhook runs
+   * apart from the registry and hears none of its events, so this short TTL is its bound.
+   */
+  readonly negativeTtlMs?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -24,6 +31,12 @@ const DEFAULT_TTL: Record<CachedSource, number> = {
   attestations: 60_000,
   scan: 30_000,
 };
+
+/** Signatures or attestations of which none verified: the answer a new signature changes. */
+function isNegative(source: CachedSource, value: unknown): boolean {
+  if (source !== "signatures" && source !== "attestations") return false;
+  return !(Array.isArray(value) && value.some((v) => (v as { verified?: unknown })?.verified === true));
+}
 
 interface Entry {
   readonly value: unknown;
@@ -41,6 +54,7 @@ export class EvidenceCache {
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #maxEntries: number;
   readonly #ttl: Record<CachedSource, number>;
+  readonly #negativeTtl: number;
   readonly #now: () => number;
   hits = 0;
   misses = 0;
@@ -51,6 +65,7 @@ export class EvidenceCache {
       throw new EvidenceError("INVALID_ARGUMENT", `maxEntries must be a positive integer, not ${max}`);
     this.#maxEntries = max;
     this.#ttl = { ...DEFAULT_TTL, ...options.ttlMs };
+    this.#negativeTtl = options.negativeTtlMs ?? 5_000;
     this.#now = options.now ?? Date.now;
   }
 
@@ -78,7 +93,8 @@ export class EvidenceCache {
     const promise = load().then(
       (value) => {
         this.#inflight.delete(cacheKey);
-        this.#set(cacheKey, value, this.#ttl[source]);
+        const ttl = this.#ttl[source];
+        this.#set(cacheKey, value, isNegative(source, value) ? Math.min(ttl, this.#negativeTtl) : ttl);
         return value;
       },
       (err: unknown) => {
