@@ -122,7 +122,13 @@ describe("gatherFacts", () => {
 describe("gatherFacts with an EvidenceCache", () => {
   it("keeps a digest's config, expires scans after their TTL, never caches failures", async () => {
     let now = 0;
-    const cache = new EvidenceCache({ now: () => now, ttlMs: { scan: 30_000, signatures: 60_000 } });
+    // The fake's attestations have none verified: kept as long as the rest here (cache.test.ts covers
+    // the shorter TTL of negative answers).
+    const cache = new EvidenceCache({
+      now: () => now,
+      ttlMs: { scan: 30_000, signatures: 60_000 },
+      negativeTtlMs: 60_000,
+    });
     const { ports, calls } = fakePorts();
     await gatherFacts(SUBJECT, ports, { timeoutMs: 500, cache });
     now = 29_000;
