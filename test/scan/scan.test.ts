@@ -7,6 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RegistryClient } from "../../src/oci/index.js";
 import { type BuiltImage, buildImageLayout } from "../support/image-builder.js";
 import {
   hasCommand,
@@ -436,6 +437,58 @@ describe.skipIf(!HAS_SKOPEO)("scan on push", () => {
     );
     expect(rematched.status).toBe("done");
   }, 120_000);
+
+  // Issue 11, item 12: a cosign signature is not an image; the API says so instead of "not scanned".
+  it("does not scan a cosign signature, and the API answers NOT_AN_IMAGE for it", async () => {
+    const pushed = await run("skopeo", [
+      "copy",
+      "--dest-tls-verify=false",
+      `oci:${image.dir}:v1`,
+      `docker://${server.host}/team/sig:1`,
+    ]);
+    expect(pushed.code).toBe(0);
+    const client = new RegistryClient({ registry: server.host });
+    const config = Buffer.from(
+      '{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}',
+    );
+    const payload = Buffer.from(
+      JSON.stringify({ critical: { image: { "docker-manifest-digest": image.digest } } }),
+    );
+    const configDigest = await client.pushBlob("team/sig", { data: config });
+    const payloadDigest = await client.pushBlob("team/sig", { data: payload });
+    const signature = await client.putManifest(
+      "team/sig",
+      `${image.digest.replace(":", "-")}.sig`,
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: {
+            mediaType: "application/vnd.oci.image.config.v1+json",
+            digest: configDigest,
+            size: config.length,
+          },
+          layers: [
+            {
+              mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+              digest: payloadDigest,
+              size: payload.length,
+            },
+          ],
+        }),
+      ),
+      "application/vnd.oci.image.manifest.v1+json",
+    );
+    const res = await fetch(
+      `${server.url}/api/v1/repositories/team/sig/manifests/${signature}/vulnerabilities`,
+    );
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { errors: Array<{ code: string; message: string }> };
+    expect(body.errors[0]).toMatchObject({ code: "NOT_AN_IMAGE" });
+    expect(body.errors[0]?.message).toContain(
+      "layer media type application/vnd.dev.cosign.simplesigning.v1+json",
+    );
+  });
 
   it("answers 404 for a digest the repository does not hold", async () => {
     const res = await fetch(
