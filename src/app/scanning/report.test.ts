@@ -1,7 +1,9 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SbomDocument } from "../../sbom/index.js";
 import { type AdvisoryDatabase, openAdvisoryDatabase } from "../../vuln/index.js";
-import { tempDatabasePath } from "../../vuln/testing.js";
 import { assessSbom } from "./report.js";
 
 /** Issue 11, items 3 and 10: the report says when it could not see or match everything. */
@@ -14,7 +16,8 @@ const DOC: SbomDocument = {
 
 let empty: AdvisoryDatabase;
 beforeAll(() => {
-  empty = openAdvisoryDatabase(tempDatabasePath(), { create: true });
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-report-"));
+  empty = openAdvisoryDatabase(join(dir, "advisories.db"), { create: true });
 });
 afterAll(() => empty.close());
 
