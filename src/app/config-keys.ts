@@ -115,6 +115,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: "Images scanned at once by scan on push.",
   },
   {
+    path: "scan.maxFileBytes",
+    type: "size",
+    default: "64MiB",
+    description:
+      "Largest package database, manifest or program a scan reads (each is held in memory while read). A larger one makes the scan incomplete, which gates fail unless the policy says allowIncomplete.",
+  },
+  {
     path: "scan.recheckInterval",
     type: "duration",
     default: "5m",

@@ -32,6 +32,8 @@ export interface ResolvedConfig {
     readonly advisoryDatabase: string;
     readonly concurrency: number;
     readonly recheckIntervalMs: number;
+    /** Largest selected file a scan keeps (the walker's and the catalogers' limit). */
+    readonly maxFileBytes: number;
   };
   readonly policy: {
     /** Policy file paths, resolved; absent: no gate. */
@@ -121,6 +123,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
       ),
       concurrency: Math.max(1, num("scan.concurrency")),
       recheckIntervalMs: num("scan.recheckInterval"),
+      maxFileBytes: num("scan.maxFileBytes"),
     },
     policy: {
       ...(values.has("policy.push") ? { push: resolve(str("policy.push")) } : {}),

@@ -13,6 +13,7 @@ export { createPlatform, type Platform, type PlatformOptions } from "./platform.
 export {
   type AssessOptions,
   assessSbom,
+  notRunnableReason,
   openRegistryImage,
   ScanOnPush,
   type ScanReport,

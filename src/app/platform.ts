@@ -134,6 +134,7 @@ export async function createPlatform(
         advisoryDatabasePath: config.scan.advisoryDatabase,
         concurrency: config.scan.concurrency,
         toolVersion: options.version ?? "dev",
+        maxFileBytes: config.scan.maxFileBytes,
       })
     : undefined;
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};

@@ -59,6 +59,8 @@ export interface AttestationEvidence {
 /** The subset of app/scanning's ScanReport the policy reads; a ScanReport is assignable to it. */
 export interface ScanEvidence {
   readonly scannedAt: string;
+  /** Why the scan is incomplete (policy's ScanFacts.incomplete); absent or empty when complete. */
+  readonly incomplete?: readonly { readonly code: string; readonly message: string }[];
   readonly findings: readonly {
     readonly id: string;
     readonly aliases?: readonly string[];

@@ -28,6 +28,7 @@ export {
 export { type LayerInfo, SquashedFileSystem } from "./image/squashed.js";
 export { type WalkableImage, walkImage } from "./image/walk.js";
 export { walkDirectory } from "./image/walk-directory.js";
+export { WALK_DATA_DROPPED, type WalkWarningCode, type WarnFn } from "./image/warnings.js";
 export {
   manifestArtifactType,
   type ParsedManifest,

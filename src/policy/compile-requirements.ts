@@ -145,6 +145,8 @@ function compileScan(doc: Doc<"scan">, path: Path, fail: Fail): ScanRequirement 
     maxSeverity: doc.maxSeverity ?? "high",
     ignoreUnfixed: doc.ignoreUnfixed ?? false,
     exceptions,
+    allowIncomplete: doc.allowIncomplete ?? false,
+    unknownSeverity: doc.unknownSeverity ?? "fail",
   };
 }
 

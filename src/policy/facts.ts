@@ -122,6 +122,12 @@ export interface ScanFacts {
   /** RFC 3339. */
   readonly scannedAt: string;
   readonly findings: readonly ScanFinding[];
+  /**
+   * Why the scan could not see everything (a limit reached, a package database unreadable, no
+   * advisories); absent or empty when complete. The scan requirement fails a scan with any reason
+   * unless `allowIncomplete`.
+   */
+  readonly incomplete?: readonly { readonly code: string; readonly message: string }[];
 }
 
 export interface ScanFinding {

@@ -73,6 +73,7 @@ export const policyInputSchema = z.strictObject({
     scan: z
       .object({
         scannedAt: z.string(),
+        incomplete: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
         findings: z.array(
           z.object({
             id: z.string(),

@@ -42,6 +42,9 @@ describe("parsePolicy", () => {
       maxAgeMs: 86_400_000,
       maxSeverity: "high",
       ignoreUnfixed: false,
+      // Fail closed unless the policy says otherwise (issue 11, items 3 and 11).
+      allowIncomplete: false,
+      unknownSeverity: "fail",
     });
     expect(rule.require.nonRoot).toBe(true);
     expect(policy.namespaceRules.get("kube-system")?.evaluationMode).toBe("always-allow");
@@ -130,6 +133,21 @@ serviceAccountRules:
       "bad severity",
       `${HEAD}defaultRule: {}\nnamespaceRules:\n  prod:\n    require:\n      scan: { maxSeverity: severe }\n`,
       "p.yaml:7: namespaceRules.prod.require.scan.maxSeverity: expected a severity",
+    ],
+    [
+      "bad unknownSeverity",
+      `${HEAD}defaultRule:\n  require:\n    scan: { unknownSeverity: allow }\n`,
+      "p.yaml:5: defaultRule.require.scan.unknownSeverity: expected fail, warn or ignore",
+    ],
+    [
+      "allowIncomplete that is not a boolean",
+      `${HEAD}defaultRule:\n  require:\n    scan: { allowIncomplete: "yes" }\n`,
+      "p.yaml:5: defaultRule.require.scan.allowIncomplete",
+    ],
+    [
+      "allowIncomplete misspelt",
+      `${HEAD}defaultRule:\n  require:\n    scan: { allowIncompete: true }\n`,
+      "p.yaml:5: defaultRule.require.scan.allowIncompete: unknown key",
     ],
     [
       "bad registry pattern",

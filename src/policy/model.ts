@@ -76,7 +76,20 @@ export interface ScanRequirement {
   readonly maxSeverity: Severity;
   readonly ignoreUnfixed: boolean;
   readonly exceptions: readonly ScanException[];
+  /**
+   * Accept a scan that could not see everything (a limit reached, a package database unreadable, no
+   * advisories). Default false: an incomplete scan fails, whatever it found.
+   */
+  readonly allowIncomplete: boolean;
+  /**
+   * Findings no advisory gave a severity (no CVSS vector, no severity word, none on an alias):
+   * `fail` (default) treats them as failing whatever maxSeverity is, `warn` passes and names them,
+   * `ignore` passes silently. VEX, ignoreUnfixed and exceptions apply to them as to the others.
+   */
+  readonly unknownSeverity: UnknownSeverityPolicy;
 }
+
+export type UnknownSeverityPolicy = "fail" | "warn" | "ignore";
 
 export interface ScanException {
   readonly id: string;

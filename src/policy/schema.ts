@@ -54,14 +54,21 @@ const exception = z.strictObject(
   { error: "expected a mapping with id, repository or digest, until and reason" },
 );
 
+const UNKNOWN_SEVERITY = ["fail", "warn", "ignore"] as const;
+
 const scan = z.strictObject(
   {
     maxAge: z.string({ error: "expected a duration such as 24h or 7d" }).optional(),
     maxSeverity: oneOf(SEVERITIES, "a severity").optional(),
     ignoreUnfixed: flag("ignoreUnfixed").optional(),
     exceptions: list(exception, "exceptions").optional(),
+    allowIncomplete: flag("allowIncomplete").optional(),
+    unknownSeverity: oneOf(UNKNOWN_SEVERITY, "fail, warn or ignore").optional(),
   },
-  { error: "expected a mapping with maxAge, maxSeverity, ignoreUnfixed and exceptions" },
+  {
+    error:
+      "expected a mapping with maxAge, maxSeverity, ignoreUnfixed, exceptions, allowIncomplete and unknownSeverity",
+  },
 );
 
 const approvedBase = z.union(

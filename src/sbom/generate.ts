@@ -6,8 +6,14 @@ import {
   type WalkProgress,
   walkImage,
 } from "../oci/index.js";
-import type { Cataloger, FileResolver } from "./catalogers/cataloger.js";
+import type { CatalogContext, Cataloger, FileResolver } from "./catalogers/cataloger.js";
 import { CATALOGERS } from "./catalogers/list.js";
+import {
+  dropsData,
+  type IncompleteReason,
+  MAX_INCOMPLETE_REASONS,
+  type SbomWarningCode,
+} from "./completeness.js";
 import { detectDistro, distroFileSelector } from "./distro/index.js";
 import { PORTCULLIS_TOOL_NAME, type SbomDocument, type SbomSubject } from "./formats/document.js";
 import { mergePackages } from "./merge.js";
@@ -20,11 +26,16 @@ export interface GenerateSbomOptions {
   readonly name?: string;
   readonly limits?: Partial<WalkLimits>;
   readonly onProgress?: (progress: WalkProgress) => void;
-  /** Every warning (hostile layer entries, malformed package databases) as it happens. */
-  readonly warn?: (message: string) => void;
+  /**
+   * Every warning (hostile layer entries, malformed package databases) as it happens, with its code;
+   * the ones that drop data are also in the document's `incomplete`.
+   */
+  readonly warn?: SbomWarn;
   readonly toolVersion?: string;
   readonly now?: () => Date;
 }
+
+export type SbomWarn = (message: string, code?: SbomWarningCode) => void;
 
 /** A resolver over one consumer's view of the squashed file system. */
 function resolverFor(fs: SquashedFileSystem, consumer: number): FileResolver {
@@ -43,21 +54,23 @@ function resolverFor(fs: SquashedFileSystem, consumer: number): FileResolver {
 export async function catalogFileSystem(
   fs: SquashedFileSystem,
   catalogers: readonly Cataloger[],
-  warn: (message: string) => void,
+  warn: SbomWarn,
+  maxFileBytes?: number,
 ): Promise<{ distro?: Distro; packages: Package[] }> {
   const distro = detectDistro(resolverFor(fs, 0));
   const found: Package[] = [];
   for (const [index, cataloger] of catalogers.entries()) {
-    const context = {
+    const context: CatalogContext = {
       ...(distro ? { distro } : {}),
       // Catalogers name themselves in their messages ("dpkg: /var/lib/dpkg/status: ...").
       warn,
+      ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),
     };
     try {
       found.push(...(await cataloger.catalog(resolverFor(fs, index + 1), context)));
     } catch (err) {
       // A cataloger must not throw; if one does, the others' packages still count.
-      warn(`${cataloger.name}: cataloger failed: ${(err as Error).message}`);
+      warn(`${cataloger.name}: cataloger failed: ${(err as Error).message}`, "CATALOGER_FAILED");
     }
   }
   return { ...(distro ? { distro } : {}), packages: mergePackages(found) };
@@ -83,20 +96,26 @@ export async function generateSbom(
   options: GenerateSbomOptions = {},
 ): Promise<SbomDocument> {
   const catalogers = options.catalogers ?? CATALOGERS;
-  const warn = options.warn ?? (() => {});
+  const incomplete: IncompleteReason[] = [];
+  const warn: SbomWarn = (message, code) => {
+    if (dropsData(code) && incomplete.length < MAX_INCOMPLETE_REASONS)
+      incomplete.push({ code: code!, message });
+    options.warn?.(message, code);
+  };
   const fs = await walkImage(image, {
     consumers: consumersFor(catalogers),
     warn,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const { distro, packages } = await catalogFileSystem(fs, catalogers, warn);
+  const { distro, packages } = await catalogFileSystem(fs, catalogers, warn, options.limits?.maxFileBytes);
   return {
     subject: subjectOf(image, options.name),
     ...(distro ? { distro } : {}),
     packages,
     createdAt: (options.now ?? (() => new Date()))(),
     tool: { name: PORTCULLIS_TOOL_NAME, version: options.toolVersion ?? "dev" },
+    ...(incomplete.length > 0 ? { incomplete } : {}),
   };
 }
 

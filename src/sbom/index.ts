@@ -1,5 +1,13 @@
 export type { CatalogContext, Cataloger, FileResolver } from "./catalogers/cataloger.js";
 export { CATALOGERS } from "./catalogers/list.js";
+export {
+  type CatalogWarningCode,
+  dropsData,
+  INCOMPLETE_WARNING_CODES,
+  type IncompleteReason,
+  MAX_INCOMPLETE_REASONS,
+  type SbomWarningCode,
+} from "./completeness.js";
 export { detectDistro, distroFileSelector, osReleaseToDistro, parseOsRelease } from "./distro/index.js";
 export { SbomError, type SbomErrorCode } from "./errors.js";
 export { type CycloneDxWriteOptions, toCycloneDx } from "./formats/cyclonedx/write.js";
@@ -14,6 +22,12 @@ export {
 export { detectSbomFormat, readSbom, type SbomFormat } from "./formats/read.js";
 export type { ReadOptions as SbomReadOptions } from "./formats/read-options.js";
 export { type SpdxWriteOptions, toSpdx } from "./formats/spdx/write.js";
-export { catalogFileSystem, consumersFor, type GenerateSbomOptions, generateSbom } from "./generate.js";
+export {
+  catalogFileSystem,
+  consumersFor,
+  type GenerateSbomOptions,
+  generateSbom,
+  type SbomWarn,
+} from "./generate.js";
 export { mergePackages } from "./merge.js";
 export { type Distro, locationOf, type Package, type PackageLocation, type PackageType } from "./model.js";

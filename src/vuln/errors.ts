@@ -4,7 +4,8 @@ import { PortcullisError } from "../core/index.js";
  * Codes of the vulnerability domain: VERSION_INVALID for a version a scheme cannot read,
  * ADVISORY_INVALID for an advisory record that breaks the OSV schema (the message names the file),
  * IMPORT_FAILED for an import that was rolled back, DATABASE_MISSING when no advisory database has
- * been imported yet, NETWORK_UNAVAILABLE when `db update` cannot reach the feed, VEX_INVALID for a
+ * been imported yet, DATABASE_EMPTY when the database holds no advisories (an import of nothing: a
+ * scan against it would say "no vulnerabilities" without having matched anything), NETWORK_UNAVAILABLE when `db update` cannot reach the feed, VEX_INVALID for a
  * malformed OpenVEX document, STANDARDS_INVALID for a standards file that
  * breaks its schema (the message names file, line and key).
  */
@@ -13,6 +14,7 @@ export type VulnErrorCode =
   | "ADVISORY_INVALID"
   | "IMPORT_FAILED"
   | "DATABASE_MISSING"
+  | "DATABASE_EMPTY"
   | "NETWORK_UNAVAILABLE"
   | "VEX_INVALID"
   | "STANDARDS_INVALID";

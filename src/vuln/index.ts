@@ -3,6 +3,7 @@ export {
   type EcosystemStatus,
   type OpenOptions,
   openAdvisoryDatabase,
+  openAdvisoryDatabaseForScan,
   type UpsertOutcome,
 } from "./db/database.js";
 export type { AffectedEntry, StoredAdvisory, StoredSeverity } from "./db/rows.js";

@@ -7,6 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RegistryClient } from "../../src/oci/index.js";
 import { type BuiltImage, buildImageLayout } from "../support/image-builder.js";
 import {
   hasCommand,
@@ -194,8 +195,59 @@ describe("portcullis db, sbom and scan", () => {
       "--severity",
       "CRITICAL",
     ]);
-    const findings = (JSON.parse(critical.stdout) as { findings: Array<{ severity: string }> }).findings;
-    expect(findings.every((f) => f.severity === "CRITICAL")).toBe(true);
+    const parsed = JSON.parse(critical.stdout) as { findings: Array<{ severity: string }>; hidden: number };
+    expect(parsed.findings.every((f) => f.severity === "CRITICAL")).toBe(true);
+    // Issue 11, item 11: the filter says what it left out, in JSON and in the table's footer.
+    const all = JSON.parse(
+      (await portcullis(["scan", `oci:${image.dir}:v1`, "--db", db, "-q", "-f", "json"])).stdout,
+    ) as { findings: Array<{ severity: string; suppressed?: boolean }>; hidden: number };
+    expect(all.hidden).toBe(0);
+    const notCritical = all.findings.filter((f) => f.severity !== "CRITICAL" && !f.suppressed).length;
+    expect(notCritical).toBeGreaterThan(0);
+    expect(parsed.hidden).toBe(notCritical);
+    const criticalTable = await portcullis([
+      "scan",
+      `oci:${image.dir}:v1`,
+      "--db",
+      db,
+      "-q",
+      "--severity",
+      "CRITICAL",
+    ]);
+    expect(criticalTable.stdout).toContain(`; ${notCritical} more hidden by --severity/--ignore-unfixed`);
+  });
+
+  // Issue 11, item 10: "No vulnerabilities found" must never stand in for "nothing was matched".
+  it("refuses to scan without an advisory database, naming it and the fix, unless --skip-db", async () => {
+    const missing = join(work, "advisories.dbb");
+    for (const quiet of [[], ["-q"]]) {
+      const result = await portcullis(["scan", `oci:${image.dir}:v1`, "--db", missing, ...quiet]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toContain(`no advisory database at ${missing}`);
+      expect(result.stderr).toContain("portcullis db update");
+      expect(result.stderr).toContain("--skip-db");
+    }
+    // An import that found nothing leaves a database with no advisories: refused as well.
+    const empty = join(work, "empty.db");
+    const nothing = await tempDir("portcullis-no-advisories-", dirs);
+    const created = await portcullis(["db", "import", "--db", empty, nothing]);
+    expect(created.code, created.stderr).toBe(0);
+    const refused = await portcullis(["scan", `oci:${image.dir}:v1`, "--db", empty, "-q"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`advisory database ${empty} holds no advisories`);
+    const skipped = await portcullis(["scan", `oci:${image.dir}:v1`, "--skip-db", "-q", "-f", "json"]);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    const report = JSON.parse(skipped.stdout) as {
+      complete: boolean;
+      findings: unknown[];
+      warnings: string[];
+    };
+    expect(report).toMatchObject({ complete: true, findings: [] });
+    expect(report.warnings).toContain(
+      "vulnerabilities not matched: the scan ran without an advisory database (--skip-db)",
+    );
   });
 
   it("an OpenVEX not_affected statement suppresses a finding, with its justification", async () => {
@@ -253,21 +305,20 @@ describe("portcullis db, sbom and scan", () => {
         "  - { name: debian, tags: ['12*'] }",
       ].join("\n"),
     );
-    // An empty advisory database: only the standards can fail the run.
+    // No advisory database, asked for: only the standards can fail the run.
     const result = await portcullis([
       "scan",
       `oci:${image.dir}:v1`,
-      "--db",
-      join(work, "none.db"),
+      "--skip-db",
       "-q",
       "-f",
       "json",
       "--standards",
       standards,
       "--exit-code",
-      "3",
+      "4",
     ]);
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(4);
     const rules = (
       JSON.parse(result.stdout) as { violations: Array<{ rule: string; message: string }> }
     ).violations.map((v) => v.rule);
@@ -386,6 +437,58 @@ describe.skipIf(!HAS_SKOPEO)("scan on push", () => {
     );
     expect(rematched.status).toBe("done");
   }, 120_000);
+
+  // Issue 11, item 12: a cosign signature is not an image; the API says so instead of "not scanned".
+  it("does not scan a cosign signature, and the API answers NOT_AN_IMAGE for it", async () => {
+    const pushed = await run("skopeo", [
+      "copy",
+      "--dest-tls-verify=false",
+      `oci:${image.dir}:v1`,
+      `docker://${server.host}/team/sig:1`,
+    ]);
+    expect(pushed.code).toBe(0);
+    const client = new RegistryClient({ registry: server.host });
+    const config = Buffer.from(
+      '{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}',
+    );
+    const payload = Buffer.from(
+      JSON.stringify({ critical: { image: { "docker-manifest-digest": image.digest } } }),
+    );
+    const configDigest = await client.pushBlob("team/sig", { data: config });
+    const payloadDigest = await client.pushBlob("team/sig", { data: payload });
+    const signature = await client.putManifest(
+      "team/sig",
+      `${image.digest.replace(":", "-")}.sig`,
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: {
+            mediaType: "application/vnd.oci.image.config.v1+json",
+            digest: configDigest,
+            size: config.length,
+          },
+          layers: [
+            {
+              mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+              digest: payloadDigest,
+              size: payload.length,
+            },
+          ],
+        }),
+      ),
+      "application/vnd.oci.image.manifest.v1+json",
+    );
+    const res = await fetch(
+      `${server.url}/api/v1/repositories/team/sig/manifests/${signature}/vulnerabilities`,
+    );
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { errors: Array<{ code: string; message: string }> };
+    expect(body.errors[0]).toMatchObject({ code: "NOT_AN_IMAGE" });
+    expect(body.errors[0]?.message).toContain(
+      "layer media type application/vnd.dev.cosign.simplesigning.v1+json",
+    );
+  });
 
   it("answers 404 for a digest the repository does not hold", async () => {
     const res = await fetch(

@@ -101,6 +101,26 @@ describe("apiScanSource", () => {
     expect(seen[0]?.headers.authorization).toBeUndefined();
   });
 
+  // Issue 11, item 3: the flag survives the API, so --scan-api gates fail an incomplete scan too.
+  it("carries an incomplete report's reasons, and refuses malformed ones", async () => {
+    const reason = { code: "FILE_TOO_LARGE", message: "/var/lib/dpkg/status is 71000000 bytes" };
+    handler = json(200, {
+      status: "done",
+      report: { ...REPORT, complete: false, incomplete: [reason] },
+    });
+    expect((await latest())?.incomplete).toEqual([reason]);
+    handler = json(200, { status: "done", report: { ...REPORT, complete: false, incomplete: [] } });
+    expect((await latest())?.incomplete).toEqual([
+      { code: "INCOMPLETE", message: "the server reports the scan as incomplete" },
+    ]);
+    handler = json(200, { status: "done", report: { ...REPORT, complete: true, incomplete: [] } });
+    expect((await latest())?.incomplete).toBeUndefined();
+    for (const bad of [{ complete: "no" }, { incomplete: "yes" }, { incomplete: [{ code: 3 }] }]) {
+      handler = json(200, { status: "done", report: { ...REPORT, ...bad } });
+      await expect(latest()).rejects.toMatchObject({ code: "SCAN_UNAVAILABLE" });
+    }
+  });
+
   it("keeps a path prefix of the base URL and drops its trailing slash", async () => {
     handler = json(200, { digest: DIGEST, status: "done", report: REPORT });
     await latest({ baseUrl: `${base}/portcullis/` });

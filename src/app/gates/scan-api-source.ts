@@ -220,5 +220,29 @@ function scanEvidence(report: unknown, wrong: (what: string) => GateError): Scan
       ...(isObject(pkg) ? { package: { name: pkg.name as string } } : {}),
     };
   });
-  return { scannedAt: report.scannedAt, findings };
+  return { scannedAt: report.scannedAt, findings, ...incompleteOf(report, wrong) };
+}
+
+/**
+ * `complete` and `incomplete` of a report, checked: a report that says it is incomplete, or lists any
+ * reason, is incomplete (the policy fails it unless allowIncomplete). A report from a server before
+ * these fields existed has neither and reads as complete, as it did then.
+ */
+function incompleteOf(
+  report: Record<string, unknown>,
+  wrong: (what: string) => GateError,
+): Pick<ScanEvidence, "incomplete"> {
+  const { complete, incomplete } = report;
+  if (complete !== undefined && typeof complete !== "boolean")
+    throw wrong("has a complete flag that is not a boolean");
+  if (incomplete !== undefined && !Array.isArray(incomplete))
+    throw wrong("has an incomplete list that is not a list");
+  const reasons = (incomplete ?? []).slice(0, 50).map((raw: unknown, i) => {
+    if (!isObject(raw) || typeof raw.code !== "string" || typeof raw.message !== "string")
+      throw wrong(`incomplete reason ${i} has no code and message`);
+    return { code: raw.code.slice(0, 100), message: raw.message.slice(0, 1000) };
+  });
+  if (complete === false && reasons.length === 0)
+    reasons.push({ code: "INCOMPLETE", message: "the server reports the scan as incomplete" });
+  return reasons.length > 0 ? { incomplete: reasons } : {};
 }

@@ -1,7 +1,7 @@
 import type { EvidenceSubject, ScanEvidence, ScanReportSource } from "../../evidence/index.js";
 import { type OpenImageOptions, openImage } from "../../oci/index.js";
 import { generateSbom } from "../../sbom/index.js";
-import { openAdvisoryDatabase } from "../../vuln/index.js";
+import { openAdvisoryDatabaseForScan } from "../../vuln/index.js";
 import { assessSbom, type ScanReport } from "../scanning/report.js";
 import type { ScanStore } from "../scanning/store.js";
 
@@ -32,19 +32,22 @@ export interface LocalScanOptions {
   readonly toolVersion?: string;
   /** Walker warnings (a malformed package database) go here. */
   readonly warn?: (message: string) => void;
+  /** Largest selected file kept (config `scan.maxFileBytes`); a larger one makes the scan incomplete. */
+  readonly maxFileBytes?: number;
   /** Receives the whole report, for a CLI that prints or saves it. */
   readonly onReport?: (report: ScanReport) => void;
 }
 
 /**
  * The CI scan source: scans the digest now, as `portcullis scan` does (openImage, generateSbom,
- * assessSbom against the local advisory database). A missing database is an error rather than an
- * empty report: "no findings" must never stand in for "not matched".
+ * assessSbom against the local advisory database). A missing or empty database is an error rather
+ * than an empty report: "no findings" must never stand in for "not matched". An incomplete scan is a
+ * report like any other: the scan requirement fails it unless the policy says allowIncomplete.
  */
 export function localScanSource(options: LocalScanOptions): ScanReportSource {
   return {
     async latestScan(subject: EvidenceSubject): Promise<ScanEvidence> {
-      const advisories = openAdvisoryDatabase(options.advisoryDatabase);
+      const advisories = openAdvisoryDatabaseForScan(options.advisoryDatabase);
       try {
         const spec = `${subject.registry}/${subject.repository}@${subject.digest}`;
         const image = await openImage(spec, options.image ?? {});
@@ -53,6 +56,7 @@ export function localScanSource(options: LocalScanOptions): ScanReportSource {
             name: spec,
             ...(options.toolVersion ? { toolVersion: options.toolVersion } : {}),
             ...(options.warn ? { warn: options.warn } : {}),
+            ...(options.maxFileBytes !== undefined ? { limits: { maxFileBytes: options.maxFileBytes } } : {}),
           });
           const report = assessSbom(doc, { advisories, advisoryRevision: advisories.revision() });
           options.onReport?.(report);

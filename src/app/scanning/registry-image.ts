@@ -1,4 +1,9 @@
-import { type ImageConfig, type OpenedManifestImage, parseManifest } from "../../oci/index.js";
+import {
+  type ImageConfig,
+  type OpenedManifestImage,
+  type ParsedManifest,
+  parseManifest,
+} from "../../oci/index.js";
 import { type Registry, SYSTEM_ACTOR } from "../../registry/index.js";
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -14,6 +19,42 @@ async function readAll(stream: AsyncIterable<Uint8Array>, limit: number, what: s
   return Buffer.concat(chunks);
 }
 
+/** Config media types of a runnable image (image-spec config.md; Docker image manifest v2 schema 2). */
+const RUNNABLE_CONFIGS: ReadonlySet<string> = new Set([
+  "application/vnd.oci.image.config.v1+json",
+  "application/vnd.docker.container.image.v1+json",
+]);
+
+/** Layer media types a container runtime unpacks (image-spec layer.md and Docker's rootfs diffs). */
+const FILESYSTEM_LAYERS: ReadonlySet<string> = new Set([
+  "application/vnd.oci.image.layer.v1.tar",
+  "application/vnd.oci.image.layer.v1.tar+gzip",
+  "application/vnd.oci.image.layer.v1.tar+zstd",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+  "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+  "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+]);
+
+/**
+ * Why a manifest is not a runnable image, or undefined when it is one. Only runnable images are
+ * scanned: an index is not (its platform images are), and neither is an artifact: a manifest with
+ * `artifactType`, a config of another media type (Helm, an empty config), or layers that are not file
+ * systems (cosign's `.sig` and `.att` manifests carry an OCI image config over simple-signing or DSSE
+ * layers). Reading those as tar layers can only fail, so they are skipped, not failed.
+ */
+export function notRunnableReason(parsed: ParsedManifest): string | undefined {
+  if (parsed.kind === "index") return "an index (its platform images are scanned, not the index itself)";
+  if (parsed.artifactType !== undefined) return `an artifact (artifactType ${parsed.artifactType})`;
+  const configType = parsed.config?.mediaType;
+  if (configType === undefined || !RUNNABLE_CONFIGS.has(configType))
+    return `an artifact (config media type ${configType ?? "none"})`;
+  const layer = (parsed.layers ?? []).find((l) => !FILESYSTEM_LAYERS.has(l.mediaType));
+  if (layer) return `an artifact (layer media type ${layer.mediaType})`;
+  return undefined;
+}
+
 /**
  * An image stored in our own registry, opened for the walker without HTTP: the manifest from the
  * database, layers streamed from the blob store (verified when they were pushed). Undefined when the
@@ -26,14 +67,7 @@ export async function openRegistryImage(
 ): Promise<OpenedManifestImage | undefined> {
   const stored = await registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
   const parsed = parseManifest(stored.content, stored.mediaType);
-  if (parsed.kind !== "image" || !parsed.config) return undefined;
-  const configType = parsed.config.mediaType;
-  if (
-    configType !== "application/vnd.oci.image.config.v1+json" &&
-    configType !== "application/vnd.docker.container.image.v1+json"
-  ) {
-    return undefined;
-  }
+  if (notRunnableReason(parsed) !== undefined || !parsed.config) return undefined;
   const configBytes = await readAll(
     await registry.blobs.stream(repository, parsed.config.digest),
     MAX_CONFIG_BYTES,

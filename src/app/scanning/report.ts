@@ -1,4 +1,4 @@
-import type { Distro, SbomDocument, SbomSubject } from "../../sbom/index.js";
+import type { Distro, IncompleteReason, SbomDocument, SbomSubject } from "../../sbom/index.js";
 import {
   type AdvisoryDatabase,
   applyVex,
@@ -28,6 +28,14 @@ export interface ScanReport {
   summary: ScanSummary;
   advisories: { database?: string; ecosystems: string[]; revision?: string };
   warnings: string[];
+  /**
+   * False when packages may be missing from what was matched: a limit was reached (a file over
+   * `scan.maxFileBytes`, a nested archive budget) or a package database was unreadable. Every gate
+   * fails an incomplete scan unless its policy's scan requirement says `allowIncomplete: true`.
+   */
+  complete: boolean;
+  /** Why the scan is incomplete (empty when complete): each reason's warning code and message. */
+  incomplete: IncompleteReason[];
   scannedAt: string;
 }
 
@@ -37,8 +45,13 @@ export type ScanSummary = Record<Lowercase<SeverityRating>, number> & {
 };
 
 export interface AssessOptions {
-  /** The advisory database; without it the report holds no findings and says why in `warnings`. */
+  /**
+   * The advisory database. Without it (or with an empty one) the report holds no findings, says why
+   * in `warnings`, and is incomplete (ADVISORIES_MISSING): "not matched" never reads as "no findings".
+   */
   readonly advisories?: AdvisoryDatabase;
+  /** The user asked for a scan without advisories (`scan --skip-db`): not matching is then not a gap. */
+  readonly skipAdvisories?: boolean;
   readonly advisoryRevision?: string;
   readonly vex?: readonly OpenVexDocument[];
   readonly standards?: Standards;
@@ -52,15 +65,21 @@ const SEVERITY_ORDER: readonly SeverityRating[] = ["CRITICAL", "HIGH", "MEDIUM",
 /** Matches an SBOM against advisories, applies VEX, checks standards, and counts the result. */
 export function assessSbom(doc: SbomDocument, options: AssessOptions = {}): ScanReport {
   const warnings: string[] = [];
+  const incomplete: IncompleteReason[] = [...(doc.incomplete ?? [])];
   let findings: Finding[] = [];
-  if (options.advisories) {
+  const ecosystems = options.advisories?.ecosystems() ?? [];
+  if (options.advisories && ecosystems.length > 0) {
     const result = matchPackages(options.advisories, doc.packages, doc.distro);
     findings = result.findings;
     warnings.push(...result.warnings);
+  } else if (options.skipAdvisories) {
+    warnings.push("vulnerabilities not matched: the scan ran without an advisory database (--skip-db)");
   } else {
-    warnings.push(
-      "no advisory database: run `portcullis db import` (or `db update`) to match vulnerabilities",
-    );
+    const message = options.advisories
+      ? `advisory database ${options.advisories.path} holds no advisories: run \`portcullis db import\` (or \`db update\`)`
+      : "no advisory database: run `portcullis db import` (or `db update`) to match vulnerabilities";
+    warnings.push(message);
+    incomplete.push({ code: "ADVISORIES_MISSING", message });
   }
   if (options.vex && options.vex.length > 0) findings = applyVex(findings, options.vex, doc.subject.digest);
   findings.sort(
@@ -86,10 +105,12 @@ export function assessSbom(doc: SbomDocument, options: AssessOptions = {}): Scan
     summary: summarise(findings, violations),
     advisories: {
       ...(options.advisories ? { database: options.advisories.path } : {}),
-      ecosystems: options.advisories?.ecosystems() ?? [],
+      ecosystems,
       ...(options.advisoryRevision ? { revision: options.advisoryRevision } : {}),
     },
     warnings,
+    complete: incomplete.length === 0,
+    incomplete,
     scannedAt: (options.now ?? (() => new Date()))().toISOString(),
   };
 }

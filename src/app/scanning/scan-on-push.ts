@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import { digestOf } from "../../core/index.js";
+import { digestOf, isPortcullisError } from "../../core/index.js";
 import type { JobQueue } from "../../jobs/index.js";
+import { parseManifest } from "../../oci/index.js";
 import { type Registry, type RegistryEvent, SYSTEM_ACTOR } from "../../registry/index.js";
 import { generateSbom, readSbom, toCycloneDx } from "../../sbom/index.js";
 import { type AdvisoryDatabase, openAdvisoryDatabase, VulnError } from "../../vuln/index.js";
-import { openRegistryImage } from "./registry-image.js";
+import { notRunnableReason, openRegistryImage } from "./registry-image.js";
 import { assessSbom } from "./report.js";
 import type { ScanStore } from "./store.js";
 
@@ -21,6 +22,8 @@ export interface ScanOnPushOptions {
   readonly advisoryDatabasePath: string;
   readonly concurrency: number;
   readonly toolVersion: string;
+  /** Largest selected file a scan keeps (config `scan.maxFileBytes`); a larger one makes it incomplete. */
+  readonly maxFileBytes?: number;
 }
 
 /**
@@ -45,11 +48,15 @@ export class ScanOnPush {
     );
   }
 
-  /** The registry listener: queue image manifests, ignore referrers (signatures, SBOMs) and indexes. */
+  /**
+   * The registry listener: queue runnable images only. Referrers (a subject), indexes and artifacts
+   * (cosign `.sig`/`.att` tags, SBOMs, bundles: notRunnableReason) are skipped without a record, so
+   * the API answers NOT_AN_IMAGE for them rather than a scan that never comes.
+   */
   readonly onEvent = async (event: RegistryEvent): Promise<void> => {
     if (event.type !== "manifest.pushed" || event.subject !== undefined) return;
     if (!isImageManifestType(event.mediaType)) return;
-    const request = this.request(event.repository, event.digest);
+    const request = this.requestIfRunnable(event.repository, event.digest);
     this.requesting.add(request);
     try {
       await request;
@@ -62,6 +69,16 @@ export class ScanOnPush {
   async idle(): Promise<void> {
     while (this.requesting.size > 0) await Promise.allSettled([...this.requesting]);
     await this.options.queue.drain();
+  }
+
+  private async requestIfRunnable(repository: string, digest: string): Promise<void> {
+    const stored = await this.options.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
+    const why = notRunnableReason(parseManifest(stored.content, stored.mediaType));
+    if (why !== undefined) {
+      this.options.logger.debug({ repository, digest, reason: why }, "not scanned: not an image");
+      return;
+    }
+    await this.request(repository, digest);
   }
 
   async request(repository: string, digest: string): Promise<void> {
@@ -106,6 +123,9 @@ export class ScanOnPush {
         name: `${repository}@${digest}`,
         toolVersion: this.options.toolVersion,
         warn: (message) => warnings.push(message),
+        ...(this.options.maxFileBytes !== undefined
+          ? { limits: { maxFileBytes: this.options.maxFileBytes } }
+          : {}),
       });
       const sbom = Buffer.from(toCycloneDx(doc));
       const sbomDigest = await this.pushReferrer(repository, digest, sbom);
@@ -129,12 +149,17 @@ export class ScanOnPush {
           digest,
           packages: doc.packages.length,
           summary: report.summary,
+          ...(report.complete ? {} : { incomplete: report.incomplete.map((r) => r.code) }),
           ms: Date.now() - started,
         },
         "image scanned",
       );
     } catch (err) {
-      logger.error({ err, repository, digest }, "image scan failed");
+      // A coded error (a corrupt or refused layer, a limit) is a fact about the image, recorded as
+      // the scan's failure and logged without a stack; anything else is a bug and keeps its stack.
+      if (isPortcullisError(err))
+        logger.warn({ repository, digest, code: err.code, reason: err.message }, "image scan failed");
+      else logger.error({ err, repository, digest }, "image scan failed");
       await store.setStatus(digest, "failed", (err as Error).message).catch(() => {});
     }
   }

@@ -1,19 +1,20 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { assessSbom } from "../../app/index.js";
+import { assessSbom, type ScanReport } from "../../app/index.js";
 import { readSbom, type SbomDocument } from "../../sbom/index.js";
 import {
   type AdvisoryDatabase,
   type Finding,
   loadStandards,
   type OpenVexDocument,
-  openAdvisoryDatabase,
+  openAdvisoryDatabaseForScan,
   parseOpenVex,
   type SeverityRating,
+  VulnError,
 } from "../../vuln/index.js";
 import { advisoryDatabasePath } from "../db.js";
 import { addImageOptions, type ImageFlags, imageHelp } from "../image-options.js";
-import { withPlatformFlags } from "../options.js";
+import { configFrom, withPlatformFlags } from "../options.js";
 import { sbomOfImage } from "../sbom.js";
 import { renderCycloneDxWithVulnerabilities } from "./cyclonedx.js";
 import { renderSarif } from "./sarif.js";
@@ -22,6 +23,9 @@ import { renderTable } from "./table.js";
 const FORMATS = ["table", "json", "sarif", "cyclonedx"] as const;
 type ScanFormat = (typeof FORMATS)[number];
 const SEVERITIES: readonly SeverityRating[] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+/** Exit code of a scan that could not see everything; 1 (`--exit-code`) is findings, 2 errors. */
+export const SCAN_EXIT_INCOMPLETE = 3;
 
 interface ScanFlags extends ImageFlags {
   config?: string;
@@ -35,12 +39,16 @@ interface ScanFlags extends ImageFlags {
   standards?: string;
   exitCode: string;
   quiet?: boolean;
+  skipDb?: boolean;
+  allowIncomplete?: boolean;
+  maxFileBytes?: string;
 }
 
 interface CheckedFlags {
   format: ScanFormat;
   severities: ReadonlySet<SeverityRating>;
   exitCode: number;
+  maxFileBytes?: number;
 }
 
 function checkFlags(flags: ScanFlags, image: string | undefined): CheckedFlags | string {
@@ -59,22 +67,81 @@ function checkFlags(flags: ScanFlags, image: string | undefined): CheckedFlags |
   if (!/^\d+$/.test(flags.exitCode) || Number(flags.exitCode) > 255) {
     return `--exit-code: expected an integer from 0 to 255, got ${JSON.stringify(flags.exitCode)}`;
   }
-  return { format: flags.format as ScanFormat, severities, exitCode: Number(flags.exitCode) };
+  if (flags.maxFileBytes !== undefined && !/^[1-9]\d*$/.test(flags.maxFileBytes)) {
+    return `--max-file-bytes: expected a positive number of bytes, got ${JSON.stringify(flags.maxFileBytes)}`;
+  }
+  return {
+    format: flags.format as ScanFormat,
+    severities,
+    exitCode: Number(flags.exitCode),
+    ...(flags.maxFileBytes !== undefined ? { maxFileBytes: Number(flags.maxFileBytes) } : {}),
+  };
 }
 
-function openDatabaseIfPresent(path: string): AdvisoryDatabase | undefined {
+/**
+ * The advisory database, opened before any image is read. A missing or empty one fails the command
+ * (one line naming the database and the command that fills it) unless `--skip-db` asks for a scan
+ * without vulnerabilities: "not matched" must never print as "No vulnerabilities found".
+ */
+function openDatabase(flags: ScanFlags): AdvisoryDatabase | string | undefined {
+  if (flags.skipDb) return undefined;
   try {
-    return openAdvisoryDatabase(path);
+    return openAdvisoryDatabaseForScan(advisoryDatabasePath(flags));
   } catch (err) {
-    if ((err as { code?: string }).code === "DATABASE_MISSING") return undefined;
+    if (err instanceof VulnError && (err.code === "DATABASE_MISSING" || err.code === "DATABASE_EMPTY"))
+      return `${err.message}; or pass --skip-db to scan without vulnerabilities`;
     throw err;
   }
 }
 
+/** What the report renderers print, and the exit code the command ends with. */
+interface ScanOutcome {
+  report: ScanReport;
+  shown: Finding[];
+  /** Findings (not suppressed by VEX) left out by --severity or --ignore-unfixed. */
+  hidden: number;
+}
+
+function outcomeOf(report: ScanReport, flags: ScanFlags, checked: CheckedFlags): ScanOutcome {
+  const visible = (f: Finding) =>
+    checked.severities.has(f.severity) && !(flags.ignoreUnfixed && f.fixedVersion === undefined);
+  const shown = report.findings.filter(visible);
+  const hidden = report.findings.filter((f) => !f.suppressed && !visible(f)).length;
+  return { report, shown, hidden };
+}
+
 /**
- * `portcullis scan IMAGE` / `--sbom FILE`: vulnerabilities and organisation standards. The exit code is
- * `--exit-code` (default 1) when a finding at a shown severity or a standards violation remains, else 0;
- * bad flags exit 2.
+ * Exit codes: 3 when the scan is incomplete (unless --allow-incomplete), since then even "no
+ * findings" proves nothing; else --exit-code (default 1) when a shown finding or a standards
+ * violation remains; else 0. Usage errors and a missing or empty advisory database exit 2.
+ */
+function exitCodeOf(outcome: ScanOutcome, flags: ScanFlags, checked: CheckedFlags): number {
+  if (!outcome.report.complete && !flags.allowIncomplete) return SCAN_EXIT_INCOMPLETE;
+  const failing = outcome.shown.some((f) => !f.suppressed) || outcome.report.violations.length > 0;
+  return failing ? checked.exitCode : 0;
+}
+
+function render(outcome: ScanOutcome, doc: SbomDocument, format: ScanFormat, version: string): string {
+  const { report, shown, hidden } = outcome;
+  switch (format) {
+    case "json":
+      return `${JSON.stringify({ ...report, findings: shown, hidden }, null, 2)}\n`;
+    case "sarif":
+      return renderSarif(report, shown, version);
+    case "cyclonedx":
+      // The report's reasons (ADVISORIES_MISSING included) ride on the subject as properties.
+      return renderCycloneDxWithVulnerabilities(
+        report.complete ? doc : { ...doc, incomplete: report.incomplete },
+        shown,
+      );
+    default:
+      return renderTable(report, shown, process.stdout.isTTY === true && !process.env.NO_COLOR, hidden);
+  }
+}
+
+/**
+ * `portcullis scan IMAGE` / `--sbom FILE`: vulnerabilities and organisation standards; see exitCodeOf
+ * for what the exit code says.
  */
 export function registerScan(program: Command, setExit: (code: number) => void): void {
   addImageOptions(
@@ -94,6 +161,15 @@ export function registerScan(program: Command, setExit: (code: number) => void):
         )
         .option("--exit-code <n>", "exit code when findings or violations remain", "1")
         .option("--db <file>", "advisory database (default scan.advisoryDatabase: DATADIR/advisories.db)")
+        .option("--skip-db", "scan without an advisory database: packages and standards only")
+        .option(
+          "--max-file-bytes <n>",
+          "largest package database or program read (default scan.maxFileBytes: 64 MiB); a larger one makes the scan incomplete",
+        )
+        .option(
+          "--allow-incomplete",
+          `exit as a complete scan would when the scan is incomplete (default: exit ${SCAN_EXIT_INCOMPLETE})`,
+        )
         .option("-q, --quiet", "no progress line"),
     ),
   ).action(async (image: string | undefined, flags: ScanFlags) => {
@@ -108,47 +184,41 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     const vex: OpenVexDocument[] = (flags.vex ?? []).map((file) =>
       parseOpenVex(readFileSync(file, "utf8"), file),
     );
-    let doc: SbomDocument;
-    let base: { name?: string; digest?: string } | undefined;
-    if (flags.sbom) {
-      doc = readSbom(readFileSync(flags.sbom, "utf8"));
-    } else {
-      const read = await sbomOfImage(image!, flags, version);
-      doc = read.doc;
-      base = read.base;
-      for (const warning of read.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const advisories = openDatabase(flags);
+    if (typeof advisories === "string") {
+      process.stderr.write(`portcullis scan: ${advisories}\n`);
+      setExit(2);
+      return;
     }
-    const advisories = openDatabaseIfPresent(advisoryDatabasePath(flags));
-    let report: ReturnType<typeof assessSbom>;
     try {
-      report = assessSbom(doc, {
-        ...(advisories ? { advisories } : {}),
+      let doc: SbomDocument;
+      let base: { name?: string; digest?: string } | undefined;
+      let sbomWarnings: string[] = [];
+      if (flags.sbom) {
+        doc = readSbom(readFileSync(flags.sbom, "utf8"));
+      } else {
+        const maxFileBytes = checked.maxFileBytes ?? configFrom(flags).scan.maxFileBytes;
+        const read = await sbomOfImage(image!, flags, version, { maxFileBytes });
+        doc = read.doc;
+        base = read.base;
+        sbomWarnings = read.warnings;
+      }
+      const report = assessSbom(doc, {
+        ...(advisories ? { advisories, advisoryRevision: advisories.revision() } : {}),
+        ...(flags.skipDb ? { skipAdvisories: true } : {}),
         ...(vex.length > 0 ? { vex } : {}),
         ...(standards ? { standards } : {}),
         ...(base ? { base } : {}),
       });
+      // The report says everything (stdout); stderr is for people watching, and stays terse.
+      report.warnings.unshift(...sbomWarnings);
+      if (!report.complete)
+        process.stderr.write(`portcullis scan: incomplete: ${report.incomplete[0]!.message}\n`);
+      const outcome = outcomeOf(report, flags, checked);
+      process.stdout.write(render(outcome, doc, checked.format, version));
+      setExit(exitCodeOf(outcome, flags, checked));
     } finally {
       advisories?.close();
     }
-    const shown: Finding[] = report.findings.filter(
-      (f) => checked.severities.has(f.severity) && !(flags.ignoreUnfixed && f.fixedVersion === undefined),
-    );
-    switch (checked.format) {
-      case "json":
-        process.stdout.write(`${JSON.stringify({ ...report, findings: shown }, null, 2)}\n`);
-        break;
-      case "sarif":
-        process.stdout.write(renderSarif(report, shown, version));
-        break;
-      case "cyclonedx":
-        process.stdout.write(renderCycloneDxWithVulnerabilities(doc, shown));
-        break;
-      default:
-        process.stdout.write(
-          renderTable(report, shown, process.stdout.isTTY === true && !process.env.NO_COLOR),
-        );
-    }
-    const failing = shown.some((f) => !f.suppressed) || report.violations.length > 0;
-    setExit(failing ? checked.exitCode : 0);
   });
 }

@@ -89,6 +89,18 @@ export function renderSarif(report: ScanReport, findings: readonly Finding[], ve
               rules: [...rules.values()],
             },
           },
+          // SARIF 2.1.0 §3.20: an invocation that did not do all its work says so, and why.
+          invocations: [
+            {
+              executionSuccessful: report.complete,
+              toolExecutionNotifications: report.incomplete.map((reason) => ({
+                level: "error",
+                descriptor: { id: reason.code },
+                message: { text: `incomplete scan: ${reason.message}` },
+              })),
+            },
+          ],
+          properties: { complete: report.complete, incomplete: report.incomplete },
           results,
         },
       ],

@@ -19,7 +19,12 @@ const COLOURS: Record<string, string> = {
  * vulnerabilities worst first with the fixed version, then the standards violations and a summary.
  * Severities are coloured on a terminal (not when NO_COLOR is set or output is piped).
  */
-export function renderTable(report: ScanReport, findings: readonly Finding[], colour: boolean): string {
+export function renderTable(
+  report: ScanReport,
+  findings: readonly Finding[],
+  colour: boolean,
+  hidden = 0,
+): string {
   let out = "";
   const sink = { write: (s: string) => (out += s) } as unknown as NodeJS.WritableStream;
   const paint = (word: string) => (colour && COLOURS[word] ? `${COLOURS[word]}${word}\x1b[0m` : word);
@@ -28,9 +33,13 @@ export function renderTable(report: ScanReport, findings: readonly Finding[], co
     : "unknown";
   sink.write(`${report.subject.name}${report.subject.digest ? ` (${report.subject.digest})` : ""}\n`);
   sink.write(`OS: ${os}   packages: ${report.packages}\n\n`);
+  if (!report.complete) sink.write(incompleteBlock(report, colour));
 
   const shown = findings.filter((f) => !f.suppressed);
-  if (shown.length === 0) sink.write("No vulnerabilities found.\n");
+  if (shown.length === 0)
+    sink.write(
+      report.complete ? "No vulnerabilities found.\n" : "No vulnerabilities found in what was read.\n",
+    );
   else {
     const byPackage = new Map<number, Finding[]>();
     for (const finding of shown) {
@@ -74,10 +83,20 @@ export function renderTable(report: ScanReport, findings: readonly Finding[], co
   sink.write(
     `\nTotal: ${shown.length} (critical ${count(shown, "CRITICAL")}, high ${count(shown, "HIGH")}, medium ${count(shown, "MEDIUM")}, ` +
       `low ${count(shown, "LOW")}, unknown ${count(shown, "UNKNOWN")})` +
-      `${suppressed ? `, ${suppressed} suppressed by VEX` : ""}, ${s.violations} standards violation${s.violations === 1 ? "" : "s"}\n`,
+      `${suppressed ? `, ${suppressed} suppressed by VEX` : ""}, ${s.violations} standards violation${s.violations === 1 ? "" : "s"}` +
+      `${hidden > 0 ? `; ${hidden} more hidden by --severity/--ignore-unfixed` : ""}\n`,
   );
+  if (!report.complete) sink.write(`Scan INCOMPLETE: ${report.incomplete.length} reason(s) above.\n`);
   for (const warning of report.warnings) sink.write(`warning: ${warning}\n`);
   return out;
+}
+
+/** The reasons an incomplete scan gives, before any finding: what follows may be missing packages. */
+function incompleteBlock(report: ScanReport, colour: boolean): string {
+  const title = "INCOMPLETE SCAN: packages may be missing from this report";
+  let out = `${colour ? `\x1b[1;31m${title}\x1b[0m` : title}\n`;
+  for (const reason of report.incomplete) out += `  ${reason.code}: ${reason.message}\n`;
+  return `${out}\n`;
 }
 
 function count(findings: readonly Finding[], severity: string): number {

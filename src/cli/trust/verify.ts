@@ -21,7 +21,7 @@ import type { RequestInput } from "../../policy/index.js";
 import { loadImage, loadTrustedRoot, verifyImageSignatures } from "../../trust/index.js";
 import { advisoryDatabasePath } from "../db.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
-import { type PlatformFlags, withPlatformFlags } from "../options.js";
+import { configFrom, type PlatformFlags, withPlatformFlags } from "../options.js";
 import { asUsageError, decisionExitCode, renderDecision } from "../policy.js";
 import {
   type AnchorFlags,
@@ -146,6 +146,7 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
       image: options,
       toolVersion: version,
       warn: (message) => process.stderr.write(`warning: ${message}\n`),
+      maxFileBytes: configFrom(flags).scan.maxFileBytes,
     });
   }
   let gate: ReturnType<typeof createPolicyGate>;

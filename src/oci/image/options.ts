@@ -1,4 +1,5 @@
 import type { FileReducer, FileSelector } from "./files.js";
+import type { WarnFn } from "./warnings.js";
 
 /** One cataloger's interest: which files it wants, and how to shrink their bytes. */
 export interface FileConsumer {
@@ -7,7 +8,10 @@ export interface FileConsumer {
 }
 
 export interface WalkLimits {
-  /** A selected file larger than this is not kept (warning). Default 64 MiB. */
+  /**
+   * A selected file larger than this is not kept: a FILE_TOO_LARGE warning, which makes a scan
+   * incomplete. Default 64 MiB (config `scan.maxFileBytes`, `--max-file-bytes`).
+   */
   readonly maxFileBytes: number;
   /** Uncompressed bytes one layer may produce before the walk fails (LAYER_LIMIT_EXCEEDED). Default 32 GiB. */
   readonly maxLayerBytes: number;
@@ -44,8 +48,11 @@ export interface WalkOptions {
   readonly consumers?: readonly FileConsumer[];
   readonly limits?: Partial<WalkLimits>;
   readonly onProgress?: (progress: WalkProgress) => void;
-  /** Called for every warning as it happens; all warnings are also on `SquashedFileSystem.warnings`. */
-  readonly warn?: (message: string) => void;
+  /**
+   * Called for every warning as it happens, with its code (warnings.ts); all warnings are also on
+   * `SquashedFileSystem.warnings`.
+   */
+  readonly warn?: WarnFn;
 }
 
 export function resolveLimits(limits: Partial<WalkLimits> | undefined): WalkLimits {

@@ -5,6 +5,7 @@ import type { FileInfo, FileKind } from "./files.js";
 import { resolveLimits, type WalkOptions } from "./options.js";
 import { normalisePath, parentOf } from "./paths.js";
 import { type FileNode, SquashedFileSystem } from "./squashed.js";
+import type { WarnFn } from "./warnings.js";
 
 /**
  * Reads a plain directory as an image root (`dir:`): one pseudo-layer, index 0, digest "". Symlinks
@@ -14,9 +15,9 @@ export async function walkDirectory(root: string, options: WalkOptions = {}): Pr
   const limits = resolveLimits(options.limits);
   const consumers = options.consumers ?? [];
   const warnings: string[] = [];
-  const warn = (message: string) => {
+  const warn: WarnFn = (message, code) => {
     warnings.push(message);
-    options.warn?.(message);
+    options.warn?.(message, code);
   };
   try {
     if (!(await lstat(root)).isDirectory()) throw new Error("not a directory");
@@ -50,7 +51,7 @@ export async function walkDirectory(root: string, options: WalkOptions = {}): Pr
                 ? "fifo"
                 : undefined;
       if (kind === undefined) {
-        warn(`dir:${root}: skipped ${path} (a socket)`);
+        warn(`dir:${root}: skipped ${path} (a socket)`, "ENTRY_SKIPPED");
         continue;
       }
       const info: FileInfo = {
@@ -64,7 +65,7 @@ export async function walkDirectory(root: string, options: WalkOptions = {}): Pr
       if (kind === "symlink") {
         info.linkTarget = await readlink(host);
         if (!info.linkTarget.startsWith("/") && normalisePath(info.linkTarget, parentOf(path)).escaped) {
-          warn(`dir:${root}: symlink ${path} -> ${info.linkTarget} points outside the root`);
+          warn(`dir:${root}: symlink ${path} -> ${info.linkTarget} points outside the root`, "PATH_ESCAPES");
         }
       }
       if (kind === "directory") pending.push(path);
@@ -74,6 +75,7 @@ export async function walkDirectory(root: string, options: WalkOptions = {}): Pr
         if (wanted.length > 0 && info.size > limits.maxFileBytes) {
           warn(
             `dir:${root}: ${path} is ${info.size} bytes, over the ${limits.maxFileBytes}-byte limit; not read`,
+            "FILE_TOO_LARGE",
           );
         } else if (wanted.length > 0) {
           const bytes = await readFile(host);

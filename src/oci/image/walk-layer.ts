@@ -7,6 +7,7 @@ import type { FileInfo, FileKind } from "./files.js";
 import type { FileConsumer, WalkLimits, WalkProgress } from "./options.js";
 import { normalisePath, parentOf } from "./paths.js";
 import type { TreeBuilder } from "./tree-builder.js";
+import type { WarnFn } from "./warnings.js";
 
 export interface LayerContext {
   readonly index: number;
@@ -18,7 +19,7 @@ export interface LayerContext {
   readonly limits: WalkLimits;
   /** Entries seen in earlier layers (for maxEntries); updated by walkLayer. */
   entries: number;
-  readonly warn: (message: string) => void;
+  readonly warn: WarnFn;
   readonly onProgress?: (progress: WalkProgress) => void;
 }
 
@@ -154,11 +155,17 @@ async function onEntry(
   }
   const { path, escaped } = normalisePath(header.name);
   if (escaped)
-    ctx.warn(`${name}: entry ${JSON.stringify(header.name)} climbs out of the root; read as ${path}`);
+    ctx.warn(
+      `${name}: entry ${JSON.stringify(header.name)} climbs out of the root; read as ${path}`,
+      "PATH_ESCAPES",
+    );
   const kind = header.type ? KINDS[header.type] : "file";
   if (path === "/" || kind === undefined) {
     if (kind === undefined)
-      ctx.warn(`${name}: skipped entry ${JSON.stringify(header.name)} of type ${header.type}`);
+      ctx.warn(
+        `${name}: skipped entry ${JSON.stringify(header.name)} of type ${header.type}`,
+        "ENTRY_SKIPPED",
+      );
     return false;
   }
   if (ctx.tree.whiteout(path)) {
@@ -175,21 +182,25 @@ async function onEntry(
   if (kind === "symlink" && header.linkname) {
     info.linkTarget = header.linkname;
     if (!header.linkname.startsWith("/") && normalisePath(header.linkname, parentOf(path)).escaped) {
-      ctx.warn(`${name}: symlink ${path} -> ${header.linkname} points outside the image root`);
+      ctx.warn(
+        `${name}: symlink ${path} -> ${header.linkname} points outside the image root`,
+        "PATH_ESCAPES",
+      );
     }
   }
   if (kind === "hardlink" && header.linkname) {
     const target = normalisePath(header.linkname);
-    if (target.escaped) ctx.warn(`${name}: hardlink ${path} -> ${header.linkname} climbs out of the root`);
+    if (target.escaped)
+      ctx.warn(`${name}: hardlink ${path} -> ${header.linkname} climbs out of the root`, "PATH_ESCAPES");
     info.linkTarget = target.path;
     info.size = ctx.tree.nodes.get(target.path)?.info.size ?? 0;
   }
   // Base images carry /dev/null, /dev/console, ... (debootstrap, busybox): only a device elsewhere is odd.
   if (kind === "device" && !path.startsWith("/dev/"))
-    ctx.warn(`${name}: device file ${path} recorded, never read`);
+    ctx.warn(`${name}: device file ${path} recorded, never read`, "DEVICE_FILE");
   const previous = ctx.tree.nodes.get(path)?.info;
   if (previous?.layerIndex === ctx.index && !(previous.kind === "directory" && kind === "directory")) {
-    ctx.warn(`${name}: duplicate entry ${path}; the last one wins`);
+    ctx.warn(`${name}: duplicate entry ${path}; the last one wins`, "DUPLICATE_ENTRY");
   }
   const content = kind === "file" || kind === "hardlink" ? await keep(info, entry, ctx, name) : undefined;
   ctx.tree.put(info, content);
@@ -221,6 +232,7 @@ async function keep(
   if (info.size > ctx.limits.maxFileBytes) {
     ctx.warn(
       `${name}: ${info.path} is ${info.size} bytes, over the ${ctx.limits.maxFileBytes}-byte limit; not read`,
+      "FILE_TOO_LARGE",
     );
     return undefined;
   }

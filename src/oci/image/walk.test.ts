@@ -97,8 +97,9 @@ describe("walkImage: squashing", () => {
     expect([...fs.selected(1)].map((f) => f.path)).toEqual(["/app/go-bin"]);
   });
 
-  it("skips a selected file over maxFileBytes with a warning", async () => {
+  it("skips a selected file over maxFileBytes with a FILE_TOO_LARGE warning (data dropped)", async () => {
     const warned: string[] = [];
+    const codes: Array<string | undefined> = [];
     const fs = await walk(
       [
         [
@@ -109,12 +110,17 @@ describe("walkImage: squashing", () => {
       {
         consumers: [{ select: () => true }],
         limits: { maxFileBytes: 4096 },
-        warn: (m) => warned.push(m),
+        warn: (m, code) => {
+          warned.push(m);
+          codes.push(code);
+        },
       },
     );
     expect(fs.content("/huge", 0)).toBeUndefined();
     expect(fs.content("/small", 0)?.toString()).toBe("x");
     expect(warned).toEqual([expect.stringContaining("/huge is 5000 bytes")]);
+    // The code is what makes a scan incomplete (sbom/completeness.ts), whatever the message says.
+    expect(codes).toEqual(["FILE_TOO_LARGE"]);
   });
 
   it("follows symlinks and hardlinks for content, and resolves realPath inside the root", async () => {

@@ -7,6 +7,7 @@ import { type LayerInfo, SquashedFileSystem } from "./squashed.js";
 import { TreeBuilder } from "./tree-builder.js";
 import { walkDirectory } from "./walk-directory.js";
 import { type LayerContext, walkLayer } from "./walk-layer.js";
+import type { WarnFn } from "./warnings.js";
 
 /** What the walker needs of an image: its layers, a way to open each, and optionally the config's history. */
 export interface WalkableImage {
@@ -35,9 +36,9 @@ export async function walkImage(
   const layered = image as WalkableImage;
   const limits = resolveLimits(options.limits);
   const warnings: string[] = [];
-  const warn = (message: string) => {
+  const warn: WarnFn = (message, code) => {
     warnings.push(message);
-    options.warn?.(message);
+    options.warn?.(message, code);
   };
   const layers = layerInfos(layered);
   const tree = new TreeBuilder();

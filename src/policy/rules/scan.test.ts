@@ -17,6 +17,14 @@ function scan(findings: ScanFinding[], scannedAt = FRESH) {
   return { evidence: { scan: { scannedAt, findings } } };
 }
 
+const TOO_LARGE = {
+  code: "FILE_TOO_LARGE",
+  message: "layer 0: /var/lib/dpkg/status is 71000000 bytes, over the 67108864-byte limit; not read",
+};
+function incompleteScan(findings: ScanFinding[]) {
+  return { evidence: { scan: { scannedAt: FRESH, findings, incomplete: [TOO_LARGE] } } };
+}
+
 describe("scan", () => {
   it.each([
     ["no finding", { maxSeverity: "high" }, scan([]), true, "scanned 2h ago, no finding above high"],
@@ -46,9 +54,74 @@ describe("scan", () => {
       { maxSeverity: "none" },
       scan([unknown]),
       false,
-      "1 finding(s): GHSA-xxxx (unknown)",
+      "1 finding(s): GHSA-xxxx (unknown severity)",
     ],
-    ["unknown under low", { maxSeverity: "low" }, scan([unknown]), true, "no finding above low"],
+    // Issue 11, item 11: a finding no advisory rated is not "below low"; it fails unless the policy says.
+    [
+      "unknown under low",
+      { maxSeverity: "low" },
+      scan([unknown]),
+      false,
+      "1 finding(s) above low or of unknown severity: GHSA-xxxx (unknown severity); 1 of unknown severity fail (unknownSeverity: fail)",
+    ],
+    ["unknown under high", { maxSeverity: "high" }, scan([unknown]), false, "GHSA-xxxx (unknown severity)"],
+    [
+      "unknown under high, unknownSeverity warn",
+      { maxSeverity: "high", unknownSeverity: "warn" },
+      scan([unknown]),
+      true,
+      "warning: 1 of unknown severity allowed (unknownSeverity: warn): GHSA-xxxx",
+    ],
+    [
+      "unknown under high, unknownSeverity ignore",
+      { maxSeverity: "high", unknownSeverity: "ignore" },
+      scan([unknown]),
+      true,
+      "no finding above high",
+    ],
+    [
+      "unknown under none, unknownSeverity ignore",
+      { maxSeverity: "none", unknownSeverity: "ignore" },
+      scan([unknown]),
+      false,
+      "GHSA-xxxx (unknown severity)",
+    ],
+    [
+      "a VEX-suppressed unknown",
+      { maxSeverity: "high" },
+      scan([{ ...unknown, suppressed: true }]),
+      true,
+      "1 suppressed by VEX",
+    ],
+    // Issue 11, item 3: a scan that could not read everything fails, whatever it found.
+    [
+      "an incomplete scan without findings",
+      { maxSeverity: "high" },
+      incompleteScan([]),
+      false,
+      "the scan is incomplete, so packages may be missing from it: FILE_TOO_LARGE: layer 0: /var/lib/dpkg/status",
+    ],
+    [
+      "an incomplete scan, allowIncomplete",
+      { maxSeverity: "high", allowIncomplete: true },
+      incompleteScan([]),
+      true,
+      "incomplete scan accepted (allowIncomplete): FILE_TOO_LARGE",
+    ],
+    [
+      "an incomplete scan with a critical, allowIncomplete",
+      { maxSeverity: "high", allowIncomplete: true },
+      incompleteScan([critical]),
+      false,
+      "CVE-2024-0001 (critical in openssl)",
+    ],
+    [
+      "an empty incomplete list",
+      { maxSeverity: "high" },
+      { evidence: { scan: { scannedAt: FRESH, findings: [], incomplete: [] } } },
+      true,
+      "no finding above high",
+    ],
     [
       "a VEX-suppressed critical",
       { maxSeverity: "high" },

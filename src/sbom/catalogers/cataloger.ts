@@ -1,4 +1,5 @@
 import type { FileInfo, FileReducer } from "../../oci/index.js";
+import type { CatalogWarningCode } from "../completeness.js";
 import type { Distro, Package } from "../model.js";
 
 /**
@@ -19,8 +20,16 @@ export interface FileResolver {
 export interface CatalogContext {
   /** The operating system, when one was identified before catalogers ran. */
   distro?: Distro;
-  /** A problem with one file that did not stop cataloguing (malformed database, truncated file). */
-  warn(message: string): void;
+  /**
+   * A problem with one file that did not stop cataloguing (malformed database, truncated file). The
+   * code says whether packages may be missing because of it (completeness.ts).
+   */
+  warn(message: string, code?: CatalogWarningCode): void;
+  /**
+   * The size limit the user set for files (`scan.maxFileBytes`); a cataloger with a limit of its own
+   * uses this instead when given, so raising the one setting raises both.
+   */
+  maxFileBytes?: number;
 }
 
 /**

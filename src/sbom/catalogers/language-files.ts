@@ -48,9 +48,11 @@ export function catalogSelected(
     if (!parse) continue;
     const bytes = resolver.read(file.path);
     if (!bytes) continue;
-    if (bytes.length > spec.maxBytes) {
+    const maxBytes = context.maxFileBytes ?? spec.maxBytes;
+    if (bytes.length > maxBytes) {
       context.warn(
-        `${spec.name}: ${file.path}: skipped, ${bytes.length} bytes is over the ${spec.maxBytes} limit`,
+        `${spec.name}: ${file.path}: skipped, ${bytes.length} bytes is over the ${maxBytes} limit`,
+        "PACKAGE_DB_TOO_LARGE",
       );
       continue;
     }
@@ -58,7 +60,7 @@ export function catalogSelected(
     try {
       drafts = parse(textOf(bytes), file, resolver);
     } catch (error) {
-      context.warn(`${spec.name}: ${file.path}: skipped, ${messageOf(error)}`);
+      context.warn(`${spec.name}: ${file.path}: skipped, ${messageOf(error)}`, "MANIFEST_UNREADABLE");
       continue;
     }
     const location = locationOf(file);

@@ -1,4 +1,5 @@
 import type { Platform } from "../../oci/index.js";
+import type { IncompleteReason } from "../completeness.js";
 import type { Distro, Package } from "../model.js";
 
 /**
@@ -42,6 +43,12 @@ export interface SbomDocument {
   packages: Package[];
   createdAt: Date;
   tool: SbomTool;
+  /**
+   * Present when packages may be missing: a limit was reached or a package database was unreadable
+   * (completeness.ts). Written as `portcullis:incomplete:N:code|message` properties (CycloneDX) or
+   * annotations (SPDX) of the subject, and read back, so a stored SBOM matched again stays incomplete.
+   */
+  incomplete?: IncompleteReason[];
 }
 
 /** The tool name our writers put in every document. */

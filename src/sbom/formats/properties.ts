@@ -34,9 +34,14 @@ export const labelProp = (key: string): string => `${NS}:image:label:${key}`;
 export const layerProp = (index: number, field: "digest" | "size"): string =>
   `${NS}:image:layer:${index}:${field}`;
 
+/** Why the document is incomplete (SbomDocument.incomplete), one indexed pair per reason. */
+export const incompleteProp = (index: number, field: "code" | "message"): string =>
+  `${NS}:incomplete:${index}:${field}`;
+
 /** Matches our indexed property names: [whole, index, field]. */
 export const LOCATION_PROP = new RegExp(`^${NS}:location:(\\d+):(path|layerIndex|layerDigest)$`);
 export const LAYER_PROP = new RegExp(`^${NS}:image:layer:(\\d+):(digest|size)$`);
+export const INCOMPLETE_PROP = new RegExp(`^${NS}:incomplete:(\\d+):(code|message)$`);
 export const METADATA_PREFIX = `${NS}:metadata:`;
 export const LABEL_PREFIX = `${NS}:image:label:`;
 

@@ -1,6 +1,9 @@
 import type { Platform } from "../../oci/index.js";
+import { type IncompleteReason, MAX_INCOMPLETE_REASONS } from "../completeness.js";
 import type { SbomSubject, SubjectKind, SubjectLayer } from "./document.js";
 import {
+  INCOMPLETE_PROP,
+  incompleteProp,
   LABEL_PREFIX,
   LAYER_PROP,
   labelProp,
@@ -17,6 +20,36 @@ import {
 
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SUBJECT_KINDS: readonly string[] = ["image", "directory", "archive"];
+
+/** The reasons a document is incomplete, as indexed pairs on the subject (written after its facts). */
+export function incompleteFacts(incomplete: readonly IncompleteReason[] | undefined): NameValue[] {
+  return (incomplete ?? []).flatMap((reason, i) => [
+    { name: incompleteProp(i, "code"), value: reason.code },
+    { name: incompleteProp(i, "message"), value: reason.message },
+  ]);
+}
+
+/**
+ * The reasons back from the subject's pairs; undefined when there are none. A reason whose message
+ * was lost still counts (its code alone says the document is incomplete).
+ */
+export function incompleteFromFacts(facts: readonly NameValue[]): IncompleteReason[] | undefined {
+  const reasons = new Map<number, Partial<IncompleteReason>>();
+  for (const { name, value } of facts) {
+    const m = INCOMPLETE_PROP.exec(name);
+    if (!m) continue;
+    const index = Number(m[1]);
+    const reason = reasons.get(index) ?? {};
+    if (m[2] === "code") reason.code = value;
+    else reason.message = value;
+    reasons.set(index, reason);
+  }
+  const list = [...reasons.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, r]) => ({ code: r.code || "INCOMPLETE", message: r.message ?? "" }))
+    .slice(0, MAX_INCOMPLETE_REASONS);
+  return list.length > 0 ? list : undefined;
+}
 
 export function subjectFacts(subject: SbomSubject): NameValue[] {
   const facts: NameValue[] = [{ name: PROP.subjectKind, value: subject.kind }];

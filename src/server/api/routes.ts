@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Platform } from "../../app/index.js";
+import { notRunnableReason, type Platform } from "../../app/index.js";
 import {
   AUDIT_GATES,
   AuditError,
@@ -8,6 +8,7 @@ import {
   formatCheckpoint,
   parseSince,
 } from "../../audit/index.js";
+import { parseManifest } from "../../oci/index.js";
 import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
 
@@ -68,8 +69,22 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
     await authorize(platform, request, repository, "pull", false);
     // 404 MANIFEST_UNKNOWN unless this repository holds the manifest: a report is never served
     // through a repository the caller may read for an image it does not hold.
-    await platform.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
+    const manifest = await platform.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
     const scan = await platform.scans.get(digest);
+    const notAnImage = scan
+      ? undefined
+      : notRunnableReason(parseManifest(manifest.content, manifest.mediaType));
+    if (notAnImage !== undefined) {
+      // Scan on push skips these (registry-image.ts); say so rather than "not scanned yet" forever.
+      return reply.code(404).send({
+        errors: [
+          {
+            code: "NOT_AN_IMAGE",
+            message: `${repository}@${digest} is not scanned: it is ${notAnImage}`,
+          },
+        ],
+      });
+    }
     if (!scan) {
       return reply.code(404).send({
         errors: [

@@ -229,3 +229,20 @@ export function openAdvisoryDatabase(path: string, options: OpenOptions = {}): A
   }
   return new AdvisoryDatabase(path, sqlite);
 }
+
+/**
+ * Opens the advisory database a scan matches against, refusing one that is missing
+ * (DATABASE_MISSING) or holds no advisories (DATABASE_EMPTY): either would turn "not matched" into
+ * "no vulnerabilities found". Each message names the command that fixes it.
+ */
+export function openAdvisoryDatabaseForScan(path: string): AdvisoryDatabase {
+  const database = openAdvisoryDatabase(path);
+  if (database.ecosystems().length === 0) {
+    database.close();
+    throw new VulnError(
+      "DATABASE_EMPTY",
+      `advisory database ${path} holds no advisories: run \`portcullis db import <osv-file-folder-or-zip>\` (offline) or \`portcullis db update\``,
+    );
+  }
+  return database;
+}

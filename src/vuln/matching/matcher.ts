@@ -1,9 +1,9 @@
 import type { AdvisoryDatabase } from "../db/database.js";
 import type { AffectedEntry, StoredAdvisory } from "../db/rows.js";
 import type { Finding, MatchableDistro, MatchablePackage } from "../model.js";
-import { assessSeverity, severityRank } from "../severity/severity.js";
+import { type Assessment, assessSeverity, severityRank } from "../severity/severity.js";
 import type { VersionScheme } from "../versioning/scheme.js";
-import { mergeByAlias } from "./aliases.js";
+import { type AliasGroup, mergeByAlias } from "./aliases.js";
 import { type AdvisoryQuery, advisoryQueries } from "./ecosystems.js";
 import { evaluateAffected } from "./ranges.js";
 import { semverOrder } from "./semver-order.js";
@@ -30,6 +30,8 @@ interface Hit {
 }
 
 const MAX_REFERENCES = 5;
+/** Aliases looked up per finding for a severity; real records list a handful. */
+const MAX_ALIAS_LOOKUPS = 16;
 
 /**
  * Matches packages against the advisory database. Per run, each (ecosystem, name) is looked up once
@@ -47,6 +49,10 @@ export function matchWithSchemes(
   const advisories = new Map<string, StoredAdvisory | undefined>();
   const ecosystems = distro?.id === "rhel" ? db.ecosystems() : [];
   const findings: Finding[] = [];
+  const advisoryOf = (id: string): StoredAdvisory | undefined => {
+    if (!advisories.has(id)) advisories.set(id, db.advisory(id));
+    return advisories.get(id);
+  };
 
   packages.forEach((pkg, index) => {
     const hits = new Map<string, Hit>();
@@ -80,12 +86,17 @@ export function matchWithSchemes(
         }
       }
     }
-    findings.push(...findingsOf(pkg, index, [...hits.values()]));
+    findings.push(...findingsOf(pkg, index, [...hits.values()], advisoryOf));
   });
   return { findings, warnings: [...new Set(warnings)] };
 }
 
-function findingsOf(pkg: MatchablePackage, index: number, hits: Hit[]): Finding[] {
+function findingsOf(
+  pkg: MatchablePackage,
+  index: number,
+  hits: Hit[],
+  advisoryOf: (id: string) => StoredAdvisory | undefined,
+): Finding[] {
   const groups = mergeByAlias(hits, (hit) => hit.advisory);
   return groups.map((group) => {
     const first = group.members[0]!;
@@ -94,6 +105,7 @@ function findingsOf(pkg: MatchablePackage, index: number, hits: Hit[]): Finding[
       const candidate = assessSeverity(hit.entry.severity, hit.advisory.severity);
       if (betterThan(candidate, best)) best = candidate;
     }
+    if (!best.cvss) best = aliasSeverity(group, best, advisoryOf);
     const fixed = lowestFixed(group.members);
     const summary = group.members.find((hit) => hit.advisory.summary)?.advisory.summary;
     const references = [...new Set(group.members.flatMap((hit) => hit.advisory.references))].slice(
@@ -121,6 +133,30 @@ function findingsOf(pkg: MatchablePackage, index: number, hits: Hit[]): Finding[
     };
     return finding;
   });
+}
+
+/**
+ * The severity of records in the database that describe the same vulnerability but did not match
+ * this package (a GO- or PYSEC- record carries no severity; the CVE or GHSA record it aliases often
+ * has a CVSS vector or GitHub's word). Only ids a matched record itself lists in `aliases` are looked
+ * up (not upstream ids, which a multi-CVE distribution advisory shares with other vulnerabilities).
+ * Used when the members have no score.
+ */
+function aliasSeverity(
+  group: AliasGroup<Hit>,
+  best: Assessment,
+  advisoryOf: (id: string) => StoredAdvisory | undefined,
+): Assessment {
+  const members = new Set(group.members.map((hit) => hit.advisory.id));
+  const memberIds = new Set(group.members.flatMap((hit) => [hit.advisory.id, ...hit.advisory.aliases]));
+  for (const id of [group.id, ...group.aliases].slice(0, MAX_ALIAS_LOOKUPS)) {
+    if (members.has(id) || !memberIds.has(id)) continue;
+    const alias = advisoryOf(id);
+    if (!alias || alias.withdrawn !== undefined) continue;
+    const candidate = assessSeverity(alias.severity);
+    if (betterThan(candidate, best)) best = candidate;
+  }
+  return best;
 }
 
 /** A scored assessment beats a word; between equals, the higher score or rating wins. */

@@ -21,7 +21,7 @@ export const apkCataloger: Cataloger = {
     if (!info || !bytes) return [];
     const distro = context.distro ?? detectDistro(resolver);
     const { entries, warnings } = parseApkInstalled(bytes.toString("utf8"));
-    for (const warning of warnings) context.warn(`apk: ${INSTALLED_DB}: ${warning}`);
+    for (const warning of warnings) context.warn(`apk: ${INSTALLED_DB}: ${warning}`, "PACKAGE_DB_INVALID");
     const dependencies = resolveApkDependencies(entries);
     return entries.map((entry) => {
       const pkg: Package = {

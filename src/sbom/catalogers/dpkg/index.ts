@@ -50,7 +50,7 @@ export const dpkgCataloger: Cataloger = {
       const bytes = resolver.read(file.path);
       if (!bytes) continue;
       const { entries, warnings } = parseDpkgStatus(bytes.toString("utf8"));
-      for (const warning of warnings) context.warn(`dpkg: ${file.path}: ${warning}`);
+      for (const warning of warnings) context.warn(`dpkg: ${file.path}: ${warning}`, "PACKAGE_DB_INVALID");
       for (const entry of entries) {
         const pkg: Package = {
           type: "deb",

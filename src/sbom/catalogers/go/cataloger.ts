@@ -34,11 +34,15 @@ function catalog(resolver: FileResolver, context: CatalogContext): Package[] {
     if (!bytes) continue;
     try {
       const kept = JSON.parse(bytes.toString("utf8")) as KeptBuildInfo;
-      if ("error" in kept) context.warn(`${NAME}: ${file.path}: Go build info unreadable: ${kept.error}`);
+      if ("error" in kept)
+        context.warn(`${NAME}: ${file.path}: Go build info unreadable: ${kept.error}`, "MANIFEST_UNREADABLE");
       else packages.push(...packagesOf(file, kept.goVersion, kept.modinfo));
     } catch (error) {
       // Only bytes that did not come from our reduce get here; catalog must not throw.
-      context.warn(`${NAME}: ${file.path}: kept build info is unreadable: ${String(error)}`);
+      context.warn(
+        `${NAME}: ${file.path}: kept build info is unreadable: ${String(error)}`,
+        "MANIFEST_UNREADABLE",
+      );
     }
   }
   return packages;

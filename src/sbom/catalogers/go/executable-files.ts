@@ -1,7 +1,5 @@
 import type { FileInfo } from "../../../oci/index.js";
 
-/** Executables larger than this are not read: no real Go or Rust program is, and memory is bounded. */
-export const MAX_EXECUTABLE_SIZE = 512 * 1024 * 1024;
 /** Smaller than any ELF, PE or Mach-O header with a section table. */
 const MIN_EXECUTABLE_SIZE = 64;
 
@@ -10,7 +8,8 @@ const MIN_EXECUTABLE_SIZE = 64;
  * ".exe" (Windows images and cross-built tools rarely carry the bit). The magic is checked in reduce.
  */
 export function isExecutableCandidate(file: FileInfo): boolean {
-  if (file.kind !== "file" || file.size < MIN_EXECUTABLE_SIZE || file.size > MAX_EXECUTABLE_SIZE)
-    return false;
+  // No upper bound here: the walker's `maxFileBytes` is the one limit, and a program over it is a
+  // FILE_TOO_LARGE warning (an incomplete scan), never a silent omission.
+  if (file.kind !== "file" || file.size < MIN_EXECUTABLE_SIZE) return false;
   return (file.mode & 0o111) !== 0 || file.path.toLowerCase().endsWith(".exe");
 }

@@ -5,10 +5,12 @@ import { type ArchiveScan, isJavaArchiveName, scanArchive } from "./archive-scan
 import { JAVA_CATALOGER, packagesOfArchive } from "./packages.js";
 
 /** Larger Java archives are not read (as for executables: the walker holds a wanted file whole while reducing it). */
-const MAX_ARCHIVE_SIZE = 512 * 1024 * 1024;
-
+/**
+ * Every Java archive, whatever its size: the walker's `maxFileBytes` is the one limit, and an archive
+ * over it is a FILE_TOO_LARGE warning (an incomplete scan) rather than a silent omission.
+ */
 function wants(file: FileInfo): boolean {
-  return file.kind === "file" && file.size <= MAX_ARCHIVE_SIZE && isJavaArchiveName(file.path);
+  return file.kind === "file" && isJavaArchiveName(file.path);
 }
 
 /** Keeps the manifests and pom.properties found (a few kilobytes), and any problems to warn about later. */
@@ -30,11 +32,14 @@ function catalog(resolver: FileResolver, context: CatalogContext): Package[] {
     if (!bytes) continue;
     try {
       const scan = JSON.parse(bytes.toString("utf8")) as ArchiveScan;
-      for (const warning of scan.warnings) context.warn(`${JAVA_CATALOGER}: ${warning}`);
+      for (const warning of scan.warnings) context.warn(`${JAVA_CATALOGER}: ${warning}`, "ARCHIVE_LIMIT");
       for (const record of scan.archives) packages.push(...packagesOfArchive(file, record));
     } catch (error) {
       // Only bytes that did not come from our reduce get here; catalog must not throw.
-      context.warn(`${JAVA_CATALOGER}: ${file.path}: kept archive summary is unreadable: ${String(error)}`);
+      context.warn(
+        `${JAVA_CATALOGER}: ${file.path}: kept archive summary is unreadable: ${String(error)}`,
+        "ARCHIVE_LIMIT",
+      );
     }
   }
   return packages;

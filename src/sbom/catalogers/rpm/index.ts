@@ -39,11 +39,12 @@ export const rpmCataloger: Cataloger = {
       let entries: RpmEntry[];
       try {
         const result = readRpmDatabase(format, bytes);
-        for (const warning of result.warnings) context.warn(`rpm: ${file.path}: ${warning}`);
+        for (const warning of result.warnings)
+          context.warn(`rpm: ${file.path}: ${warning}`, "PACKAGE_DB_INVALID");
         entries = result.entries;
       } catch (error) {
         if (!(error instanceof SbomError)) throw error;
-        context.warn(`rpm: ${file.path}: ${error.message}`);
+        context.warn(`rpm: ${file.path}: ${error.message}`, "PACKAGE_DB_INVALID");
         continue;
       }
       for (const entry of entries) {

@@ -16,7 +16,8 @@ const isLockfile = (path: string) => path.endsWith("/Cargo.lock");
 type KeptAudit = { json: string } | { error: string };
 
 function wants(file: FileInfo): boolean {
-  if (isLockfile(file.path)) return file.kind === "file" && file.size <= MAX_LOCKFILE_SIZE;
+  // Selected whatever its size: one over the limit is reported (catalog), never silently left out.
+  if (isLockfile(file.path)) return file.kind === "file";
   return isExecutableCandidate(file);
 }
 
@@ -44,13 +45,21 @@ function catalog(resolver: FileResolver, context: CatalogContext): Package[] {
       packages.push(...found);
     } catch (error) {
       // Only bytes that did not come from our reduce get here; catalog must not throw.
-      context.warn(`${NAME}: ${file.path}: unreadable: ${String(error)}`);
+      context.warn(`${NAME}: ${file.path}: unreadable: ${String(error)}`, "MANIFEST_UNREADABLE");
     }
   }
   return packages;
 }
 
 function fromLockfile(file: FileInfo, bytes: Buffer, context: CatalogContext): Package[] {
+  const limit = context.maxFileBytes ?? MAX_LOCKFILE_SIZE;
+  if (bytes.length > limit) {
+    context.warn(
+      `${NAME}: ${file.path}: skipped, ${bytes.length} bytes is over the ${limit} limit`,
+      "PACKAGE_DB_TOO_LARGE",
+    );
+    return [];
+  }
   const { packages, problems } = parseCargoLock(bytes.toString("utf8"));
   for (const problem of problems) context.warn(`${NAME}: ${file.path}: ${problem}`);
   return packages.map((entry: LockPackage) => ({
@@ -66,7 +75,10 @@ function fromLockfile(file: FileInfo, bytes: Buffer, context: CatalogContext): P
 function fromBinary(file: FileInfo, bytes: Buffer, context: CatalogContext): Package[] {
   const kept = JSON.parse(bytes.toString("utf8")) as KeptAudit;
   if ("error" in kept) {
-    context.warn(`${NAME}: ${file.path}: cargo-auditable data unreadable: ${kept.error}`);
+    context.warn(
+      `${NAME}: ${file.path}: cargo-auditable data unreadable: ${kept.error}`,
+      "MANIFEST_UNREADABLE",
+    );
     return [];
   }
   const entries = parseAuditableJson(kept.json);

@@ -6,7 +6,7 @@ import { addDependencies, packageFromFacts } from "../package-from-facts.js";
 import { type NameValue, propertyValue } from "../properties.js";
 import { purlIdentity } from "../purl.js";
 import type { ReadOptions } from "../read-options.js";
-import { subjectFromFacts } from "../subject-facts.js";
+import { incompleteFromFacts, subjectFromFacts } from "../subject-facts.js";
 import { type CdxInputComponent, cdxBom } from "./schema.js";
 
 /**
@@ -109,6 +109,8 @@ export function readCycloneDx(json: unknown, options: ReadOptions = {}): SbomDoc
     createdAt: new Date(bom.metadata?.timestamp ?? 0),
     tool: toolOf(bom.metadata?.tools),
   };
+  const incomplete = bom.metadata?.component ? incompleteFromFacts(props(bom.metadata.component)) : undefined;
+  if (incomplete) doc.incomplete = incomplete;
   if (Number.isNaN(doc.createdAt.getTime())) doc.createdAt = new Date(0);
   const chosen = distro ?? purlDistro;
   if (chosen) doc.distro = chosen;

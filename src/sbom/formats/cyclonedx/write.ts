@@ -7,7 +7,7 @@ import { parseSpdxExpression } from "../license/spdx-expression.js";
 import { packageFacts } from "../package-facts.js";
 import type { NameValue } from "../properties.js";
 import { subjectPurl } from "../purl.js";
-import { subjectFacts } from "../subject-facts.js";
+import { incompleteFacts, subjectFacts } from "../subject-facts.js";
 
 /**
  * CycloneDX 1.6 JSON (cyclonedx.org/docs/1.6/json/). The image is `metadata.component` (type
@@ -79,8 +79,8 @@ function groupAndName(pkg: Package): { group?: string; name: string } {
   return { name: pkg.name };
 }
 
-function subjectComponent(subject: SbomSubject): CdxComponent {
-  const props = subjectFacts(subject);
+function subjectComponent(subject: SbomSubject, incomplete: SbomDocument["incomplete"]): CdxComponent {
+  const props = [...subjectFacts(subject), ...incompleteFacts(incomplete)];
   const component: CdxComponent = {
     "bom-ref": SUBJECT_REF,
     type: subject.kind === "image" ? "container" : "file",
@@ -147,7 +147,7 @@ export function toCycloneDx(doc: SbomDocument, options: CycloneDxWriteOptions = 
     metadata: {
       timestamp: doc.createdAt.toISOString(),
       tools: { components: [{ type: "application", name: doc.tool.name, version: doc.tool.version }] },
-      component: subjectComponent(doc.subject),
+      component: subjectComponent(doc.subject, doc.incomplete),
     },
     components,
     dependencies,

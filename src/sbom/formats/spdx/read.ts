@@ -6,7 +6,7 @@ import { addDependencies, packageFromFacts } from "../package-from-facts.js";
 import type { NameValue } from "../properties.js";
 import { purlIdentity } from "../purl.js";
 import type { ReadOptions } from "../read-options.js";
-import { subjectFromFacts } from "../subject-facts.js";
+import { incompleteFromFacts, subjectFromFacts } from "../subject-facts.js";
 import { licensesFromField } from "./licenses.js";
 import { type SpdxInputDocument, type SpdxInputPackage, spdxDocument } from "./schema.js";
 
@@ -56,14 +56,22 @@ function factsOf(p: SpdxInputPackage): NameValue[] {
   return facts;
 }
 
-function subjectOf(doc: SpdxInputDocument, byId: Map<string, SpdxInputPackage>): SbomSubject {
+/** The package the document DESCRIBES (the image or directory), when it names one. */
+function describedPackage(
+  doc: SpdxInputDocument,
+  byId: Map<string, SpdxInputPackage>,
+): SpdxInputPackage | undefined {
   const describedIds = [
     ...(doc.documentDescribes ?? []),
     ...(doc.relationships ?? [])
       .filter((r) => r.spdxElementId === doc.SPDXID && r.relationshipType === "DESCRIBES")
       .map((r) => r.relatedSpdxElement),
   ];
-  const described = describedIds.map((id) => byId.get(id)).find((p) => p !== undefined);
+  return describedIds.map((id) => byId.get(id)).find((p) => p !== undefined);
+}
+
+function subjectOf(doc: SpdxInputDocument, byId: Map<string, SpdxInputPackage>): SbomSubject {
+  const described = describedPackage(doc, byId);
   if (!described) return { kind: "directory", name: doc.name };
   const purpose = described.primaryPackagePurpose;
   // SPDX 2.2 has no primaryPackagePurpose; an oci purl says "image" there too.
@@ -135,5 +143,8 @@ export function readSpdx(json: unknown, options: ReadOptions = {}): SbomDocument
   const result: SbomDocument = { subject, packages, createdAt, tool: toolOf(doc.creationInfo.creators) };
   const chosen = distro ?? purlDistro;
   if (chosen) result.distro = chosen;
+  const described = describedPackage(doc, byId);
+  const incomplete = described ? incompleteFromFacts(factsOf(described)) : undefined;
+  if (incomplete) result.incomplete = incomplete;
   return result;
 }

@@ -7,7 +7,7 @@ import { spdxLicenseList } from "../license/spdx-license-list.js";
 import { packageFacts } from "../package-facts.js";
 import type { NameValue } from "../properties.js";
 import { subjectPurl } from "../purl.js";
-import { subjectFacts } from "../subject-facts.js";
+import { incompleteFacts, subjectFacts } from "../subject-facts.js";
 import { IdAllocator } from "./ids.js";
 import { declaredLicense, LicenseRefs } from "./licenses.js";
 
@@ -90,7 +90,7 @@ export function toSpdx(doc: SbomDocument, options: SpdxWriteOptions = {}): strin
     copyrightText: "NOASSERTION",
     ...(subjectPurl(subject) ? { externalRefs: purlRef(subjectPurl(subject)!) } : {}),
     primaryPackagePurpose: purposeOfSubject(subject),
-    annotations: annotate(subjectFacts(subject)),
+    annotations: annotate([...subjectFacts(subject), ...incompleteFacts(doc.incomplete)]),
   };
   const packagesOut: SpdxPackageOut[] = [subjectPackage];
   const relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[] = [
