@@ -29,7 +29,7 @@ export interface GenerateSbomOptions {
 /** A resolver over one consumer's view of the squashed file system. */
 function resolverFor(fs: SquashedFileSystem, consumer: number): FileResolver {
   return {
-    info: (path) => fs.info(path),
+    info: (path) => fs.stat(path),
     read: (path) => fs.content(path, consumer),
     selected: () => fs.selected(consumer),
     realPath: (path) => fs.realPath(path),

@@ -20,6 +20,11 @@ export interface WalkLimits {
   readonly ratioFloorBytes: number;
   /** Tar entries in the whole image (all layers) before the walk fails. Default 2,000,000. */
   readonly maxEntries: number;
+  /**
+   * Paths reached through symlinked directories that the walk offers to consumers (a symlink farm
+   * can name a file exponentially many ways); past it the scan is incomplete (LINK_LIMIT). Default 1,000,000.
+   */
+  readonly maxLinkedPaths: number;
 }
 
 export const DEFAULT_WALK_LIMITS: WalkLimits = {
@@ -28,6 +33,7 @@ export const DEFAULT_WALK_LIMITS: WalkLimits = {
   maxCompressionRatio: 200,
   ratioFloorBytes: 64 * 1024 * 1024,
   maxEntries: 2_000_000,
+  maxLinkedPaths: 1_000_000,
 };
 
 export interface WalkProgress {

@@ -6,7 +6,11 @@ import type { Distro, Package } from "../model.js";
  * `dir:` root), holding every path's FileInfo and the bytes of the files some cataloger selected.
  */
 export interface FileResolver {
-  /** FileInfo of any path in the final file system (selected or not), undefined when absent. */
+  /**
+   * FileInfo of any path in the final file system (selected or not), undefined when absent. Symlinks
+   * are followed inside the image root (stat, not lstat) and a hardlink reads as the file it is; the
+   * FileInfo's path is the path asked for.
+   */
   info(path: string): FileInfo | undefined;
   /** Bytes kept for a selected file (after its cataloger's reducer), undefined otherwise. */
   read(path: string): Buffer | undefined;
