@@ -70,6 +70,7 @@ export function consumersFor(catalogers: readonly Cataloger[]): FileConsumer[] {
     ...catalogers.map((c) => ({
       select: (file: Parameters<Cataloger["wants"]>[0]) => c.wants(file),
       ...(c.reduce ? { reduce: c.reduce } : {}),
+      ...(c.byContent ? { byContent: true } : {}),
     })),
   ];
 }

@@ -231,9 +231,22 @@ describe("walkImage: a selected path behind links (issue 11, item 2)", () => {
           { name: "usr/bin/X11", type: "symlink", linkname: "." },
         ],
       ],
-      [{ select: (f) => f.path.endsWith("/tool") }],
+      [{ select: (f) => f.path.endsWith("/tool"), byContent: true }],
     );
     expect(selected).toEqual(["/usr/bin/tool"]);
+  });
+
+  it("a consumer that reads paths gets every name: an installed package behind a link to a project folder", async () => {
+    const { selected } = await walk(
+      [
+        [
+          { name: "opt/x/package.json", content: "{}" },
+          { name: "app/node_modules/x", type: "symlink", linkname: "/opt/x" },
+        ],
+      ],
+      [{ select: (f) => f.path.endsWith("/package.json") }],
+    );
+    expect(selected).toEqual(["/app/node_modules/x/package.json", "/opt/x/package.json"]);
   });
 });
 

@@ -12,8 +12,9 @@ import type { ContentSource, FileNode } from "./tree-builder.js";
  * following symlinked directories (each real directory at most twice on one path, so a cycle such
  * as /usr/bin/X11 -> . is walked through once and no further), and offered to the consumers:
  * - a regular file or hardlink under its own name is offered as a regular file;
- * - a name reached through a symlink (an alias) is offered too, and counts only when the consumer
- *   did not already take the same bytes under another name (no duplicate packages).
+ * - a name reached through a symlink (an alias) is offered too; a consumer that reads bytes only
+ *   (byContent: executables, archives) gets one name per file, so /bin -> usr/bin does not double
+ *   every Go binary.
  * Bytes a consumer takes that the streaming pass did not keep are listed for a second pass over the
  * layers that hold them. Anything that cannot be followed within limits is a LinkIssue.
  */
@@ -124,19 +125,27 @@ export function planSelections(
       }
     }
   }
-  const selections = merge(real, aliases, consumers.length);
+  const selections = merge(real, aliases, consumers);
   return { selections, fetches: fetchesOf(selections) };
 }
 
-/** Real names all count; an alias counts when its consumer took those bytes under no other name. */
+/**
+ * Real names all count, and so does every alias; for a consumer that reads bytes only (byContent),
+ * an alias counts only when it took those bytes under no other name.
+ */
 function merge(
   real: Map<number, Map<string, Selected>>,
   aliases: Map<number, Map<string, Selected>>,
-  consumers: number,
+  consumers: readonly FileConsumer[],
 ): Map<number, Map<string, Selected>> {
   const out = new Map<number, Map<string, Selected>>();
-  for (let i = 0; i < consumers; i++) {
+  for (let i = 0; i < consumers.length; i++) {
     const mine = new Map(real.get(i) ?? []);
+    if (!consumers[i]!.byContent) {
+      for (const [path, selected] of aliases.get(i) ?? []) mine.set(path, selected);
+      if (mine.size > 0) out.set(i, mine);
+      continue;
+    }
     const taken = new Set<ContentSource>([...mine.values()].map((s) => s.source));
     const extra = [...(aliases.get(i) ?? [])].sort(([a], [b]) => comparePaths(a, b));
     for (const [path, selected] of extra) {

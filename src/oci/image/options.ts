@@ -4,6 +4,13 @@ import type { FileReducer, FileSelector } from "./files.js";
 export interface FileConsumer {
   readonly select: FileSelector;
   readonly reduce?: FileReducer;
+  /**
+   * The consumer reads only a file's bytes, never its path (executables, archives): one name per
+   * file is enough, so the names links give a file it already took are not offered again. Others
+   * get every name a container sees, since a path can change what a file means
+   * (node_modules/x/package.json is an installed package, /opt/x/package.json a project).
+   */
+  readonly byContent?: boolean;
 }
 
 export interface WalkLimits {

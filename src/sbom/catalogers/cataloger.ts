@@ -38,6 +38,11 @@ export interface Cataloger {
   wants(file: FileInfo): boolean;
   /** Shrinks the bytes of a file this cataloger wants (binaries, archives); keep everything if absent. */
   readonly reduce?: FileReducer;
+  /**
+   * What it reads of a file does not depend on the file's path (binaries, archives): one name per
+   * file is enough, the other names links give it are not offered (see FileConsumer.byContent).
+   */
+  readonly byContent?: boolean;
   /** Parses the files it wanted. Must not throw on malformed input: warn and skip instead. */
   catalog(resolver: FileResolver, context: CatalogContext): Package[] | Promise<Package[]>;
 }

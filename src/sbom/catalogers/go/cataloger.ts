@@ -118,4 +118,5 @@ export const goBinaryCataloger: Cataloger = {
   wants: isExecutableCandidate,
   reduce,
   catalog,
+  byContent: true,
 };
