@@ -31,6 +31,10 @@ export interface SelectionPlan {
   readonly fetches: Map<number, Map<number, { source: ContentSource; info: FileInfo; consumers: number[] }>>;
 }
 
+const ROOT: FileNode = {
+  info: { path: "/", kind: "directory", size: 0, mode: 0o755, layerIndex: 0, layerDigest: "" },
+};
+
 interface Frame {
   readonly logical: string;
   readonly real: string;
@@ -103,7 +107,9 @@ export function planSelections(
           }
           continue;
         }
-        const target = resolved.status === "ok" ? nodes.get(resolved.path) : undefined;
+        // A link to the root ("a -> .", "a -> /") names the root directory, which has no entry.
+        const target =
+          resolved.status !== "ok" ? undefined : resolved.path === "/" ? ROOT : nodes.get(resolved.path);
         if (target === undefined) continue;
         realPath = resolved.path;
         node = target;

@@ -59,7 +59,7 @@ export class SquashedFileSystem {
    */
   info(path: string): FileInfo | undefined {
     const asked = normalisePath(path).path;
-    if (asked === "/") return this.nodes.get("/")?.info;
+    if (asked === "/") return ROOT;
     const parent = resolvePath(this.lookup, parentOf(asked), { followFinal: true });
     if (parent.status !== "ok") return undefined;
     const node = this.nodes.get(
@@ -74,6 +74,7 @@ export class SquashedFileSystem {
    */
   stat(path: string): FileInfo | undefined {
     const real = this.realPath(path);
+    if (real === "/") return { ...ROOT, path: normalisePath(path).path };
     const node = real === undefined ? undefined : this.nodes.get(real);
     if (node === undefined) return undefined;
     const info = withPath(node.info, normalisePath(path).path);
@@ -127,6 +128,9 @@ export class SquashedFileSystem {
     return this.sorted;
   }
 }
+
+/** The image root: never an entry of its own in the tree, always a directory. */
+const ROOT: FileInfo = { path: "/", kind: "directory", size: 0, mode: 0o755, layerIndex: 0, layerDigest: "" };
 
 function withPath(info: FileInfo, path: string): FileInfo {
   return info.path === path ? info : { ...info, path };

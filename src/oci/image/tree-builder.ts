@@ -62,11 +62,17 @@ export class TreeBuilder {
     return node.info;
   };
 
-  /** The path an entry named `path` is written to: its parent resolved through the tree's symlinks. */
-  placement(path: string): string {
-    const parent = resolvePath(this.lookup, parentOf(path), { followFinal: true, allowMissing: true }).path;
+  /**
+   * The path an entry named `path` is written to: its parent resolved through the tree's symlinks.
+   * `loop` when the parent's symlinks loop (an unpacker refuses the entry with ELOOP).
+   */
+  placement(path: string): { path: string; loop: boolean } {
+    const parent = resolvePath(this.lookup, parentOf(path), { followFinal: true, allowMissing: true });
     const name = baseName(path);
-    return parent === "/" ? `/${name}` : `${parent}/${name}`;
+    return {
+      path: parent.path === "/" ? `/${name}` : `${parent.path}/${name}`,
+      loop: parent.status === "loop",
+    };
   }
 
   /**
@@ -91,20 +97,19 @@ export class TreeBuilder {
    * resolved through symlinks, the last component not followed.
    */
   linkTarget(target: string): FileNode | undefined {
-    const placed = this.placement(target);
+    const placed = this.placement(target).path;
     return this.lookup(placed) === undefined ? undefined : this.nodes.get(placed);
   }
 
   /** Records an entry of the current layer (its path already placed); a later entry for the same path wins. */
   put(info: FileInfo, source?: ContentSource, selectedBy?: readonly number[]): void {
     const existing = this.nodes.get(info.path);
-    if (
-      existing?.info.kind === "directory" &&
-      info.kind !== "directory" &&
-      existing.info.layerIndex < this.layer
-    ) {
-      // A non-directory replacing a lower directory hides everything beneath it, as overlayfs does.
+    if (existing?.info.kind === "directory" && info.kind !== "directory") {
+      // A non-directory replacing a directory removes everything beneath it, from any layer: an
+      // unpacker clobbers the directory (umoci's RemoveAll), overlayfs hides the lower ones.
       this.opaques.add(info.path);
+      const prefix = `${info.path}/`;
+      for (const path of this.nodes.keys()) if (path.startsWith(prefix)) this.nodes.delete(path);
     }
     this.ensureParents(info.path, info.layerDigest);
     const node: FileNode = { info };

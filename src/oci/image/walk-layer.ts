@@ -181,7 +181,16 @@ async function onEntry(
       ctx.warn(`${name}: skipped entry ${JSON.stringify(header.name)} of type ${header.type}`);
     return false;
   }
-  const path = ctx.tree.placement(normalised.path);
+  const placed = ctx.tree.placement(normalised.path);
+  if (placed.loop) {
+    ctx.unresolved({
+      code: "LINK_LOOP",
+      path: normalised.path,
+      message: `${name}: entry ${JSON.stringify(header.name)} is under a symlink loop; an unpacker refuses it`,
+    });
+    return false;
+  }
+  const { path } = placed;
   if (ctx.tree.whiteout(path)) {
     return false;
   }
