@@ -67,21 +67,25 @@ export function planSelections(
   const lookup = (path: string) => nodes.get(path)?.info;
   const real = new Map<number, Map<string, Selected>>();
   const aliases = new Map<number, Map<string, Selected>>();
+  const take = (into: Map<number, Map<string, Selected>>, i: number, selected: Selected) => {
+    const map = into.get(i) ?? new Map<string, Selected>();
+    into.set(i, map);
+    map.set(selected.info.path, selected);
+  };
   const offer = (path: string, node: FileNode, alias: boolean) => {
     const source = node.source;
-    if (source === undefined) return;
-    const { linkTarget: _link, ...rest } = node.info;
-    const info: FileInfo = { ...rest, path, kind: "file" };
-    consumers.forEach((consumer, i) => {
+    if (source === undefined || consumers.length === 0) return;
+    const { selectedBy } = node;
+    if (!alias && node.info.kind === "file" && selectedBy !== undefined) {
       // A regular file under its own name was already offered while it streamed: ask once.
-      const taken =
-        !alias && node.selectedBy !== undefined ? node.selectedBy.includes(i) : consumer.select(info);
-      if (!taken) return;
-      const into = alias ? aliases : real;
-      const map = into.get(i) ?? new Map<string, Selected>();
-      into.set(i, map);
-      map.set(path, { info, source });
-    });
+      for (const i of selectedBy) take(real, i, { info: node.info, source });
+      return;
+    }
+    const { size, mode, layerIndex, layerDigest } = node.info;
+    const info: FileInfo = { path, kind: "file", size, mode, layerIndex, layerDigest };
+    for (let i = 0; i < consumers.length; i++) {
+      if (consumers[i]!.select(info)) take(alias ? aliases : real, i, { info, source });
+    }
   };
 
   let linked = 0;
@@ -169,7 +173,7 @@ function fetchesOf(selections: Map<number, Map<string, Selected>>): SelectionPla
   const fetches: SelectionPlan["fetches"] = new Map();
   for (const [consumer, selected] of selections) {
     for (const { source, info } of selected.values()) {
-      if (source.done.has(consumer)) continue;
+      if (source.done?.has(consumer)) continue;
       const layer = fetches.get(source.layer) ?? new Map();
       fetches.set(source.layer, layer);
       const fetch = layer.get(source.entry) ?? { source, info, consumers: [] };

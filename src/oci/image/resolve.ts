@@ -29,6 +29,15 @@ export interface ResolveOptions {
   allowMissing?: boolean;
 }
 
+/** Pushes a path's meaningful segments ("" and "." dropped) so that the first one is popped first. */
+function pushSegments(pending: string[], path: string): void {
+  const segments = path.split("/");
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const segment = segments[i]!;
+    if (segment !== "" && segment !== ".") pending.push(segment);
+  }
+}
+
 function join(dir: string, name: string): string {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;
 }
@@ -39,13 +48,13 @@ function up(dir: string): string {
 
 /** Resolves `path` (absolute or relative to the root) against the tree `lookup` describes. */
 export function resolvePath(lookup: Lookup, path: string, options: ResolveOptions): Resolution {
-  const pending = path.split("/").reverse();
+  const pending: string[] = [];
+  pushSegments(pending, path);
   let current = "/";
   let hops = 0;
   let missing = false;
   while (pending.length > 0) {
     const segment = pending.pop()!;
-    if (segment === "" || segment === ".") continue;
     if (segment === "..") {
       current = up(current);
       continue;
@@ -58,12 +67,12 @@ export function resolvePath(lookup: Lookup, path: string, options: ResolveOption
       current = next;
       continue;
     }
-    const last = !pending.some((s) => s !== "" && s !== ".");
+    const last = pending.length === 0;
     if (info.kind === "symlink" && info.linkTarget !== undefined && (!last || options.followFinal)) {
       if (++hops > MAX_SYMLINK_HOPS) return { path: next, status: "loop" };
       const target = info.linkTarget;
       if (target.startsWith("/")) current = "/";
-      for (const part of target.split("/").reverse()) pending.push(part);
+      pushSegments(pending, target);
       continue;
     }
     if (!last && info.kind !== "directory") {

@@ -16,8 +16,8 @@ export interface ContentSource {
   readonly path: string;
   /** Bytes kept per consumer index (after its reducer). */
   content?: Map<number, Buffer>;
-  /** Consumers whose bytes were read (kept, reduced to nothing, or refused over a limit). */
-  readonly done: Set<number>;
+  /** Consumers whose bytes were read (kept, reduced to nothing, or refused over a limit); absent: none. */
+  done?: Set<number>;
 }
 
 /** A file of the squashed tree and, for a regular file or hardlink, where its bytes are. */
@@ -67,6 +67,7 @@ export class TreeBuilder {
    * `loop` when the parent's symlinks loop (an unpacker refuses the entry with ELOOP).
    */
   placement(path: string): { path: string; loop: boolean } {
+    if (!this.linkedAncestor(path)) return { path, loop: false };
     const parent = resolvePath(this.lookup, parentOf(path), { followFinal: true, allowMissing: true });
     const name = baseName(path);
     return {
@@ -137,6 +138,19 @@ export class TreeBuilder {
     for (const [path, node] of [...this.nodes]) {
       if (node.info.layerIndex === this.layer) this.ensureParents(path, node.info.layerDigest);
     }
+  }
+
+  /** Whether a directory above `path` is a symlink or hidden by this layer (cheap: most paths are neither). */
+  private linkedAncestor(path: string): boolean {
+    // A plain loop, not ancestors(): this runs for every entry of every layer.
+    for (let end = path.lastIndexOf("/"); end > 0; end = path.lastIndexOf("/", end - 1)) {
+      const ancestor = path.slice(0, end);
+      const node = this.nodes.get(ancestor);
+      if (node === undefined) continue;
+      if (node.info.kind !== "directory") return true;
+      if (node.info.layerIndex < this.layer && this.pending() && this.hidden(ancestor)) return true;
+    }
+    return false;
   }
 
   private pending(): boolean {

@@ -82,7 +82,7 @@ export async function walkDirectory(root: string, options: WalkOptions = {}): Pr
       if (kind === "directory") pending.push(path);
       const node: FileNode = { info };
       if (kind === "file") {
-        const source: ContentSource = { layer: 0, entry: position++, path, done: new Set() };
+        const source: ContentSource = { layer: 0, entry: position++, path };
         node.source = source;
         const wanted = consumers.map((c, i) => (c.select(info) ? i : -1)).filter((i) => i >= 0);
         node.selectedBy = wanted;
@@ -121,6 +121,7 @@ async function readInto(
   root: string,
 ): Promise<void> {
   if (wanted.length === 0) return;
+  source.done ??= new Set();
   for (const i of wanted) source.done.add(i);
   if (info.size > limits.maxFileBytes) {
     warn(

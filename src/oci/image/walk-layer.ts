@@ -214,7 +214,7 @@ async function onEntry(
     if (target === undefined) return false;
     source = target.source;
   }
-  if (kind === "file") source = { layer: ctx.index, entry: position, path, done: new Set() };
+  if (kind === "file") source = { layer: ctx.index, entry: position, path };
   // Base images carry /dev/null, /dev/console, ... (debootstrap, busybox): only a device elsewhere is odd.
   if (kind === "device" && !path.startsWith("/dev/"))
     ctx.warn(`${name}: device file ${path} recorded, never read`);
@@ -278,6 +278,7 @@ async function readInto(
   ctx: LayerContext,
   name: string,
 ): Promise<boolean> {
+  source.done ??= new Set();
   for (const i of wanted) source.done.add(i);
   if (info.size > ctx.limits.maxFileBytes) {
     ctx.warn(

@@ -92,7 +92,7 @@ export async function walkImage(
     };
     await walkLayer(await openLayer(layered, layer), ctx);
     for (const { source, info, consumers: wanted } of fetch.values()) {
-      if (wanted.every((i) => source.done.has(i))) continue;
+      if (wanted.every((i) => source.done?.has(i))) continue;
       unresolved({
         code: "LINK_UNRESOLVED",
         path: info.path,
