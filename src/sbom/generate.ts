@@ -40,7 +40,7 @@ export type SbomWarn = (message: string, code?: SbomWarningCode) => void;
 /** A resolver over one consumer's view of the squashed file system. */
 function resolverFor(fs: SquashedFileSystem, consumer: number): FileResolver {
   return {
-    info: (path) => fs.info(path),
+    info: (path) => fs.stat(path),
     read: (path) => fs.content(path, consumer),
     selected: () => fs.selected(consumer),
     realPath: (path) => fs.realPath(path),
@@ -83,6 +83,7 @@ export function consumersFor(catalogers: readonly Cataloger[]): FileConsumer[] {
     ...catalogers.map((c) => ({
       select: (file: Parameters<Cataloger["wants"]>[0]) => c.wants(file),
       ...(c.reduce ? { reduce: c.reduce } : {}),
+      ...(c.byContent ? { byContent: true } : {}),
     })),
   ];
 }

@@ -33,3 +33,18 @@ export type FileSelector = (file: FileInfo) => boolean;
  * keeps nothing, which is how a binary without build info costs no memory.
  */
 export type FileReducer = (file: FileInfo, bytes: Buffer) => Buffer | undefined;
+
+/**
+ * A link the walker could not resolve within its limits, so a file a consumer wants may be missing
+ * from what it kept: a scan that meets one is incomplete (the caller decides how to report that).
+ * LINK_LOOP: a symlink needs more than 40 hops (ELOOP); LINK_LIMIT: more linked paths than the walk
+ * follows; LINK_UNRESOLVED: a hardlink whose target is absent or a directory, or bytes that could
+ * not be found again.
+ */
+export interface LinkIssue {
+  code: "LINK_LOOP" | "LINK_LIMIT" | "LINK_UNRESOLVED";
+  /** The path in the image the issue is about. */
+  path: string;
+  /** The same text the walk's `warn` received. */
+  message: string;
+}

@@ -5,6 +5,13 @@ import type { WarnFn } from "./warnings.js";
 export interface FileConsumer {
   readonly select: FileSelector;
   readonly reduce?: FileReducer;
+  /**
+   * The consumer reads only a file's bytes, never its path (executables, archives): one name per
+   * file is enough, so the names links give a file it already took are not offered again. Others
+   * get every name a container sees, since a path can change what a file means
+   * (node_modules/x/package.json is an installed package, /opt/x/package.json a project).
+   */
+  readonly byContent?: boolean;
 }
 
 export interface WalkLimits {
@@ -24,6 +31,11 @@ export interface WalkLimits {
   readonly ratioFloorBytes: number;
   /** Tar entries in the whole image (all layers) before the walk fails. Default 2,000,000. */
   readonly maxEntries: number;
+  /**
+   * Paths reached through symlinked directories that the walk offers to consumers (a symlink farm
+   * can name a file exponentially many ways); past it the scan is incomplete (LINK_LIMIT). Default 1,000,000.
+   */
+  readonly maxLinkedPaths: number;
 }
 
 export const DEFAULT_WALK_LIMITS: WalkLimits = {
@@ -32,6 +44,7 @@ export const DEFAULT_WALK_LIMITS: WalkLimits = {
   maxCompressionRatio: 200,
   ratioFloorBytes: 64 * 1024 * 1024,
   maxEntries: 2_000_000,
+  maxLinkedPaths: 1_000_000,
 };
 
 export interface WalkProgress {

@@ -1,5 +1,10 @@
-import type { FileInfo } from "./files.js";
-import { comparePaths, normalisePath } from "./paths.js";
+import type { FileInfo, LinkIssue } from "./files.js";
+import type { Selected } from "./links.js";
+import { baseName, comparePaths, normalisePath, parentOf } from "./paths.js";
+import { resolvePath } from "./resolve.js";
+import type { FileNode } from "./tree-builder.js";
+
+export type { FileNode } from "./tree-builder.js";
 
 /** One layer of a walked image, with the build step that made it when the config records it. */
 export interface LayerInfo {
@@ -13,33 +18,34 @@ export interface LayerInfo {
   createdBy?: string;
 }
 
-/** A file of the squashed tree and the bytes each consumer kept of it (by consumer index). */
-export interface FileNode {
-  info: FileInfo;
-  content?: Map<number, Buffer>;
-}
-
-/** Linux gives up after 40 symlinks in one lookup (ELOOP, path_resolution(7)); so do we. */
-const MAX_SYMLINK_HOPS = 40;
-
 /**
  * The final file system of an image: every path the layers leave after whiteouts, as FileInfo, plus
- * the bytes kept for the consumers that selected them. Read-only once the walk has finished.
+ * the bytes kept for the consumers that selected them. Paths are looked up as a container sees them
+ * (symlinks followed inside the root, see resolve.ts). Read-only once the walk has finished.
  */
 export class SquashedFileSystem {
   readonly layers: readonly LayerInfo[];
   readonly warnings: readonly string[];
+  /** Links that could not be followed within limits: a consumer may miss a file (also in `warnings`). */
+  readonly linkIssues: readonly LinkIssue[];
   private readonly nodes: ReadonlyMap<string, FileNode>;
+  private readonly selections: ReadonlyMap<number, ReadonlyMap<string, Selected>>;
+  private readonly lookup = (path: string) => this.nodes.get(path)?.info;
   private sorted: string[] | undefined;
+  private readonly sortedSelections = new Map<number, Selected[]>();
 
   constructor(
     nodes: ReadonlyMap<string, FileNode>,
     layers: readonly LayerInfo[],
     warnings: readonly string[],
+    selections: ReadonlyMap<number, ReadonlyMap<string, Selected>> = new Map(),
+    linkIssues: readonly LinkIssue[] = [],
   ) {
     this.nodes = nodes;
     this.layers = layers;
     this.warnings = warnings;
+    this.selections = selections;
+    this.linkIssues = linkIssues;
   }
 
   /** How many paths the tree holds. */
@@ -47,9 +53,34 @@ export class SquashedFileSystem {
     return this.nodes.size;
   }
 
-  /** What is at `path` itself (symlinks are not followed, like lstat). */
+  /**
+   * What is at `path` itself, like lstat: symlinks in its directories are followed, a symlink in
+   * the last component is not. The FileInfo's `path` is the path asked for (normalised).
+   */
   info(path: string): FileInfo | undefined {
-    return this.nodes.get(normalisePath(path).path)?.info;
+    const asked = normalisePath(path).path;
+    if (asked === "/") return ROOT;
+    const parent = resolvePath(this.lookup, parentOf(asked), { followFinal: true });
+    if (parent.status !== "ok") return undefined;
+    const node = this.nodes.get(
+      parent.path === "/" ? `/${baseName(asked)}` : `${parent.path}/${baseName(asked)}`,
+    );
+    return node === undefined ? undefined : withPath(node.info, asked);
+  }
+
+  /**
+   * What `path` names once every symlink is followed, like stat: a hardlink is the regular file it
+   * is. The FileInfo's `path` is the path asked for (normalised).
+   */
+  stat(path: string): FileInfo | undefined {
+    const real = this.realPath(path);
+    if (real === "/") return { ...ROOT, path: normalisePath(path).path };
+    const node = real === undefined ? undefined : this.nodes.get(real);
+    if (node === undefined) return undefined;
+    const info = withPath(node.info, normalisePath(path).path);
+    if (info.kind !== "hardlink") return info;
+    const { linkTarget: _target, ...rest } = info;
+    return { ...rest, kind: "file" };
   }
 
   /**
@@ -58,51 +89,33 @@ export class SquashedFileSystem {
    * symlinks loop (more than 40 hops).
    */
   realPath(path: string): string | undefined {
-    const pending = path.split("/").reverse();
-    let current = "/";
-    let hops = 0;
-    while (pending.length > 0) {
-      const segment = pending.pop()!;
-      if (segment === "" || segment === ".") continue;
-      if (segment === "..") {
-        current = current === "/" ? "/" : current.slice(0, current.lastIndexOf("/")) || "/";
-        continue;
-      }
-      const next = current === "/" ? `/${segment}` : `${current}/${segment}`;
-      const node = this.nodes.get(next);
-      if (node === undefined) return undefined;
-      if (node.info.kind === "symlink" && node.info.linkTarget !== undefined) {
-        if (++hops > MAX_SYMLINK_HOPS) return undefined;
-        const target = node.info.linkTarget;
-        if (target.startsWith("/")) current = "/";
-        for (const part of target.split("/").reverse()) pending.push(part);
-        continue;
-      }
-      current = next;
-    }
-    return current;
+    const resolved = resolvePath(this.lookup, path, { followFinal: true });
+    return resolved.status === "ok" ? resolved.path : undefined;
   }
 
   /**
-   * The bytes consumer number `consumer` kept of the file at `path` (after its reducer), following
+   * The bytes consumer number `consumer` kept of the file `path` names (after its reducer), following
    * symlinks and hardlinks. Undefined when the file was not selected, was too large, or the reducer
    * kept nothing.
    */
   content(path: string, consumer: number): Buffer | undefined {
     const real = this.realPath(path);
     if (real === undefined) return undefined;
-    const node = this.nodes.get(real);
-    const own = node?.content?.get(consumer);
-    if (own !== undefined || node?.info.kind !== "hardlink" || node.info.linkTarget === undefined) return own;
-    return this.nodes.get(node.info.linkTarget)?.content?.get(consumer);
+    return this.nodes.get(real)?.source?.content?.get(consumer);
   }
 
-  /** Files consumer number `consumer` kept bytes of, in path order. */
+  /**
+   * Files consumer number `consumer` selected and kept bytes of, in path order: under their own
+   * names, or under the name a link gives them when the consumer wanted only that one.
+   */
   *selected(consumer: number): Iterable<FileInfo> {
-    for (const path of this.sortedPaths()) {
-      const node = this.nodes.get(path)!;
-      if (node.content?.has(consumer)) yield node.info;
+    let list = this.sortedSelections.get(consumer);
+    if (list === undefined) {
+      const map = this.selections.get(consumer) ?? new Map<string, Selected>();
+      list = [...map.values()].sort((a, b) => comparePaths(a.info.path, b.info.path));
+      this.sortedSelections.set(consumer, list);
     }
+    for (const { info, source } of list) if (source.content?.has(consumer)) yield info;
   }
 
   /** Every path of the tree, in path order. */
@@ -114,4 +127,11 @@ export class SquashedFileSystem {
     this.sorted ??= [...this.nodes.keys()].sort(comparePaths);
     return this.sorted;
   }
+}
+
+/** The image root: never an entry of its own in the tree, always a directory. */
+const ROOT: FileInfo = { path: "/", kind: "directory", size: 0, mode: 0o755, layerIndex: 0, layerDigest: "" };
+
+function withPath(info: FileInfo, path: string): FileInfo {
+  return info.path === path ? info : { ...info, path };
 }

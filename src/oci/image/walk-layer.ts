@@ -3,11 +3,18 @@ import { pipeline } from "node:stream/promises";
 import { extract, type Header } from "tar-stream";
 import { ImageError } from "../errors.js";
 import { decompressor } from "./decompress.js";
-import type { FileInfo, FileKind } from "./files.js";
+import type { FileInfo, FileKind, LinkIssue } from "./files.js";
 import type { FileConsumer, WalkLimits, WalkProgress } from "./options.js";
 import { normalisePath, parentOf } from "./paths.js";
-import type { TreeBuilder } from "./tree-builder.js";
+import type { ContentSource, TreeBuilder } from "./tree-builder.js";
 import type { WarnFn } from "./warnings.js";
+
+/** Bytes a second pass must read: the entry at this position, for these consumers. */
+export interface Fetch {
+  readonly source: ContentSource;
+  readonly info: FileInfo;
+  readonly consumers: readonly number[];
+}
 
 export interface LayerContext {
   readonly index: number;
@@ -20,7 +27,11 @@ export interface LayerContext {
   /** Entries seen in earlier layers (for maxEntries); updated by walkLayer. */
   entries: number;
   readonly warn: WarnFn;
+  /** Records a link that could not be resolved (and warns with its message). */
+  readonly unresolved: (issue: LinkIssue) => void;
   readonly onProgress?: (progress: WalkProgress) => void;
+  /** A second pass: read only these entries (by position in the layer) into their sources. */
+  readonly fetch?: ReadonlyMap<number, Fetch>;
 }
 
 /** A tar entry's content stream (a streamx Readable). */
@@ -92,6 +103,7 @@ export async function walkLayer(stream: Readable, ctx: LayerContext): Promise<vo
     }
   }
 
+  let ordinal = 0;
   const tar = extract();
   // pipeline() rejects with the error; streamx also emits it, and an unheard "error" would crash.
   tar.on("error", () => {});
@@ -99,7 +111,11 @@ export async function walkLayer(stream: Readable, ctx: LayerContext): Promise<vo
     // A layer that ends mid-entry destroys the entry's stream too; the walk reports it once.
     entry.on("error", () => {});
     // Asking for the next header before this entry drained makes tar-stream several times slower.
-    onEntry(header, entry, ctx, name)
+    const position = ordinal++;
+    (ctx.fetch
+      ? fetchEntry(header, entry, ctx, name, ctx.fetch.get(position))
+      : onEntry(header, entry, ctx, name, position)
+    )
       .then((consumed) => (consumed ? undefined : drain(entry)))
       .then(
         () => next(),
@@ -146,6 +162,7 @@ async function onEntry(
   entry: EntryStream,
   ctx: LayerContext,
   name: string,
+  position: number,
 ): Promise<boolean> {
   if (++ctx.entries > ctx.limits.maxEntries) {
     throw new ImageError(
@@ -153,14 +170,15 @@ async function onEntry(
       `${name}: the image has more than ${ctx.limits.maxEntries} entries`,
     );
   }
-  const { path, escaped } = normalisePath(header.name);
+  const normalised = normalisePath(header.name);
+  const { escaped } = normalised;
   if (escaped)
     ctx.warn(
-      `${name}: entry ${JSON.stringify(header.name)} climbs out of the root; read as ${path}`,
+      `${name}: entry ${JSON.stringify(header.name)} climbs out of the root; read as ${normalised.path}`,
       "PATH_ESCAPES",
     );
   const kind = header.type ? KINDS[header.type] : "file";
-  if (path === "/" || kind === undefined) {
+  if (normalised.path === "/" || kind === undefined) {
     if (kind === undefined)
       ctx.warn(
         `${name}: skipped entry ${JSON.stringify(header.name)} of type ${header.type}`,
@@ -168,6 +186,16 @@ async function onEntry(
       );
     return false;
   }
+  const placed = ctx.tree.placement(normalised.path);
+  if (placed.loop) {
+    ctx.unresolved({
+      code: "LINK_LOOP",
+      path: normalised.path,
+      message: `${name}: entry ${JSON.stringify(header.name)} is under a symlink loop; an unpacker refuses it`,
+    });
+    return false;
+  }
+  const { path } = placed;
   if (ctx.tree.whiteout(path)) {
     return false;
   }
@@ -188,13 +216,13 @@ async function onEntry(
       );
     }
   }
-  if (kind === "hardlink" && header.linkname) {
-    const target = normalisePath(header.linkname);
-    if (target.escaped)
-      ctx.warn(`${name}: hardlink ${path} -> ${header.linkname} climbs out of the root`, "PATH_ESCAPES");
-    info.linkTarget = target.path;
-    info.size = ctx.tree.nodes.get(target.path)?.info.size ?? 0;
+  let source: ContentSource | undefined;
+  if (kind === "hardlink") {
+    const target = hardlinkTarget(header.linkname ?? "", info, ctx, name);
+    if (target === undefined) return false;
+    source = target.source;
   }
+  if (kind === "file") source = { layer: ctx.index, entry: position, path };
   // Base images carry /dev/null, /dev/console, ... (debootstrap, busybox): only a device elsewhere is odd.
   if (kind === "device" && !path.startsWith("/dev/"))
     ctx.warn(`${name}: device file ${path} recorded, never read`, "DEVICE_FILE");
@@ -202,39 +230,71 @@ async function onEntry(
   if (previous?.layerIndex === ctx.index && !(previous.kind === "directory" && kind === "directory")) {
     ctx.warn(`${name}: duplicate entry ${path}; the last one wins`, "DUPLICATE_ENTRY");
   }
-  const content = kind === "file" || kind === "hardlink" ? await keep(info, entry, ctx, name) : undefined;
-  ctx.tree.put(info, content);
-  return kind === "file" && content !== undefined;
-}
-
-/** Reads the entry's bytes once if any consumer selected it, and hands them to each selecting consumer. */
-async function keep(
-  info: FileInfo,
-  entry: EntryStream,
-  ctx: LayerContext,
-  name: string,
-): Promise<Map<number, Buffer> | undefined> {
+  if (kind !== "file" || source === undefined) {
+    ctx.tree.put(info, source);
+    return false;
+  }
   const wanted: number[] = [];
   ctx.consumers.forEach((consumer, i) => {
     if (consumer.select(info)) wanted.push(i);
   });
-  if (wanted.length === 0) return undefined;
-  if (info.kind === "hardlink") {
-    // A hardlink has no bytes of its own: share what each consumer kept of its target.
-    const target = info.linkTarget === undefined ? undefined : ctx.tree.nodes.get(info.linkTarget)?.content;
-    const shared = new Map<number, Buffer>();
-    for (const i of wanted) {
-      const bytes = target?.get(i);
-      if (bytes !== undefined) shared.set(i, bytes);
-    }
-    return shared;
+  const read = wanted.length > 0 && (await readInto(info, source, wanted, entry, ctx, name));
+  ctx.tree.put(info, source, wanted);
+  return read;
+}
+
+/**
+ * Resolves a hardlink entry to what it shares: a regular file's bytes (the same source object), or,
+ * for a link to a symlink, the symlink itself (link(2) does not follow it). Updates `info` to match.
+ * Undefined (with an unresolved-link issue) when the target is absent or a directory: an unpacker
+ * fails there, and whatever the link was meant to hold is not in what we kept.
+ */
+function hardlinkTarget(
+  linkname: string,
+  info: FileInfo,
+  ctx: LayerContext,
+  name: string,
+): { source?: ContentSource } | undefined {
+  const target = normalisePath(linkname);
+  if (target.escaped)
+    ctx.warn(`${name}: hardlink ${info.path} -> ${linkname} climbs out of the root`, "PATH_ESCAPES");
+  info.linkTarget = target.path;
+  const node = ctx.tree.linkTarget(target.path);
+  if (node?.info.kind === "symlink") {
+    info.kind = "symlink";
+    info.linkTarget = node.info.linkTarget ?? "";
+    return {};
   }
+  if (node?.source === undefined || (node.info.kind !== "file" && node.info.kind !== "hardlink")) {
+    const what = node === undefined ? "is not in the image" : `is a ${node.info.kind}`;
+    ctx.unresolved({
+      code: "LINK_UNRESOLVED",
+      path: info.path,
+      message: `${name}: hardlink ${info.path} -> ${linkname}: the target ${what}; the file cannot be read`,
+    });
+    return undefined;
+  }
+  info.size = node.info.size;
+  return { source: node.source };
+}
+
+/** Reads a file entry's bytes (bounded by maxFileBytes) into `source` for each of `wanted`. */
+async function readInto(
+  info: FileInfo,
+  source: ContentSource,
+  wanted: readonly number[],
+  entry: EntryStream,
+  ctx: LayerContext,
+  name: string,
+): Promise<boolean> {
+  source.done ??= new Set();
+  for (const i of wanted) source.done.add(i);
   if (info.size > ctx.limits.maxFileBytes) {
     ctx.warn(
       `${name}: ${info.path} is ${info.size} bytes, over the ${ctx.limits.maxFileBytes}-byte limit; not read`,
       "FILE_TOO_LARGE",
     );
-    return undefined;
+    return false;
   }
   let bytes = Buffer.allocUnsafe(info.size);
   let offset = 0;
@@ -243,11 +303,26 @@ async function keep(
     offset += (chunk as Buffer).length;
   }
   if (offset !== info.size) bytes = bytes.subarray(0, offset);
-  const content = new Map<number, Buffer>();
   for (const i of wanted) {
     const reduce = ctx.consumers[i]!.reduce;
     const kept = reduce ? reduce(info, bytes) : bytes;
-    if (kept !== undefined) content.set(i, kept);
+    if (kept === undefined) continue;
+    source.content ??= new Map();
+    source.content.set(i, kept);
   }
-  return content;
+  return true;
+}
+
+/** Second pass: reads the bytes of one entry a link made wanted, if this is one; skips the rest. */
+async function fetchEntry(
+  header: Header,
+  entry: EntryStream,
+  ctx: LayerContext,
+  name: string,
+  fetch: Fetch | undefined,
+): Promise<boolean> {
+  if (fetch === undefined) return false;
+  const kind = header.type ? KINDS[header.type] : "file";
+  if (kind !== "file") return false;
+  return readInto(fetch.info, fetch.source, fetch.consumers, entry, ctx, name);
 }

@@ -149,7 +149,10 @@ describe("walkImage: squashing", () => {
     expect(fs.content("/hard", 0)?.toString()).toBe("ID=x");
     expect(fs.warnings).toEqual([
       expect.stringContaining("symlink /escape -> ../../../../usr/lib points outside"),
+      expect.stringContaining("/loop1 -> loop2: more than 40 symlinks"),
+      expect.stringContaining("/loop2 -> loop1: more than 40 symlinks"),
     ]);
+    expect(fs.linkIssues.map((i) => `${i.code} ${i.path}`)).toEqual(["LINK_LOOP /loop1", "LINK_LOOP /loop2"]);
   });
 
   it("names layers with their history's created_by, skipping empty layers", async () => {

@@ -2,6 +2,8 @@ import type { Readable } from "node:stream";
 import type { Descriptor } from "../descriptor.js";
 import { ImageError } from "../errors.js";
 import type { OpenedImage } from "../sources/types.js";
+import type { LinkIssue } from "./files.js";
+import { planSelections } from "./links.js";
 import { resolveLimits, type WalkOptions } from "./options.js";
 import { type LayerInfo, SquashedFileSystem } from "./squashed.js";
 import { TreeBuilder } from "./tree-builder.js";
@@ -27,6 +29,11 @@ interface HistoryLike {
  * only of files a consumer selects. A layer that fails (digest mismatch, truncation, a limit) fails
  * the whole walk with an ImageError naming it: a partial file system could hide packages.
  * A `dir:` image (kind "directory") is read with walkDirectory.
+ *
+ * Which files a consumer gets is decided on the final tree, by the paths a container sees
+ * (links.ts): when a link makes a consumer want bytes the streaming pass did not keep (a symlink
+ * or hardlink to a file under another name), a second pass reads only those entries, only from
+ * the layers that hold them. Most images need none.
  */
 export async function walkImage(
   image: OpenedImage | WalkableImage,
@@ -39,6 +46,11 @@ export async function walkImage(
   const warn: WarnFn = (message, code) => {
     warnings.push(message);
     options.warn?.(message, code);
+  };
+  const issues: LinkIssue[] = [];
+  const unresolved = (issue: LinkIssue) => {
+    issues.push(issue);
+    warn(issue.message, issue.code);
   };
   const layers = layerInfos(layered);
   const tree = new TreeBuilder();
@@ -55,22 +67,52 @@ export async function walkImage(
       limits,
       entries,
       warn,
+      unresolved,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     };
-    let stream: Readable;
-    try {
-      stream = await layered.openLayer(layer.index);
-    } catch (err) {
-      if (err instanceof ImageError) throw err;
-      throw new ImageError("IMAGE_UNREADABLE", `layer ${layer.index} (${layer.digest}) cannot be opened`, {
-        cause: err,
-      });
-    }
-    await walkLayer(stream, ctx);
+    await walkLayer(await openLayer(layered, layer), ctx);
     entries = ctx.entries;
     tree.endLayer();
   }
-  return new SquashedFileSystem(tree.nodes, layers, warnings);
+  const consumers = options.consumers ?? [];
+  const plan = planSelections(tree.nodes, consumers, limits.maxLinkedPaths, unresolved);
+  for (const [index, fetch] of [...plan.fetches].sort(([a], [b]) => a - b)) {
+    const layer = layers[index]!;
+    const ctx: LayerContext = {
+      index,
+      layers: layers.length,
+      digest: layer.digest,
+      size: layer.size,
+      tree,
+      consumers,
+      limits,
+      entries: 0,
+      warn,
+      unresolved,
+      fetch,
+    };
+    await walkLayer(await openLayer(layered, layer), ctx);
+    for (const { source, info, consumers: wanted } of fetch.values()) {
+      if (wanted.every((i) => source.done?.has(i))) continue;
+      unresolved({
+        code: "LINK_UNRESOLVED",
+        path: info.path,
+        message: `${ctx.digest === "" ? "layer" : `layer ${index} (${ctx.digest})`}: entry ${source.entry} (${source.path}) was not found again; ${info.path} is not catalogued`,
+      });
+    }
+  }
+  return new SquashedFileSystem(tree.nodes, layers, warnings, plan.selections, issues);
+}
+
+async function openLayer(image: WalkableImage, layer: LayerInfo): Promise<Readable> {
+  try {
+    return await image.openLayer(layer.index);
+  } catch (err) {
+    if (err instanceof ImageError) throw err;
+    throw new ImageError("IMAGE_UNREADABLE", `layer ${layer.index} (${layer.digest}) cannot be opened`, {
+      cause: err,
+    });
+  }
 }
 
 /** Layers with the build step that made each: history entries marked empty_layer make no layer. */

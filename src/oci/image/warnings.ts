@@ -5,7 +5,9 @@
  * every gate treats as failing unless its policy accepts incomplete scans.
  *
  * - FILE_TOO_LARGE: a file a cataloger selected is over `maxFileBytes` and was not read (drops data).
- * - LINK_UNRESOLVED: a link a cataloger needs cannot be resolved inside the root (drops data).
+ * - LINK_UNRESOLVED: a hardlink to nothing, or bytes a link made wanted not found again (drops data).
+ * - LINK_LOOP: a symlink needs more than 40 hops, or an entry sits under a symlink loop (drops data).
+ * - LINK_LIMIT: more linked paths than `maxLinkedPaths` (drops data).
  * - PATH_ESCAPES: an entry name or link target climbs out of the root; read inside it (informs).
  * - ENTRY_SKIPPED: an entry of a type we do not record (a socket, a GNU extension) (informs).
  * - DEVICE_FILE: a device node outside /dev, recorded and never read (informs).
@@ -14,13 +16,20 @@
 export type WalkWarningCode =
   | "FILE_TOO_LARGE"
   | "LINK_UNRESOLVED"
+  | "LINK_LOOP"
+  | "LINK_LIMIT"
   | "PATH_ESCAPES"
   | "ENTRY_SKIPPED"
   | "DEVICE_FILE"
   | "DUPLICATE_ENTRY";
 
 /** The walker's warnings that mean bytes a consumer selected were not read. */
-export const WALK_DATA_DROPPED: ReadonlySet<WalkWarningCode> = new Set(["FILE_TOO_LARGE", "LINK_UNRESOLVED"]);
+export const WALK_DATA_DROPPED: ReadonlySet<WalkWarningCode> = new Set([
+  "FILE_TOO_LARGE",
+  "LINK_UNRESOLVED",
+  "LINK_LOOP",
+  "LINK_LIMIT",
+]);
 
 /** A warning callback: the message for people, and a code for machines when the warning has one. */
 export type WarnFn = (message: string, code?: WalkWarningCode) => void;

@@ -7,7 +7,11 @@ import type { Distro, Package } from "../model.js";
  * `dir:` root), holding every path's FileInfo and the bytes of the files some cataloger selected.
  */
 export interface FileResolver {
-  /** FileInfo of any path in the final file system (selected or not), undefined when absent. */
+  /**
+   * FileInfo of any path in the final file system (selected or not), undefined when absent. Symlinks
+   * are followed inside the image root (stat, not lstat) and a hardlink reads as the file it is; the
+   * FileInfo's path is the path asked for.
+   */
   info(path: string): FileInfo | undefined;
   /** Bytes kept for a selected file (after its cataloger's reducer), undefined otherwise. */
   read(path: string): Buffer | undefined;
@@ -43,6 +47,11 @@ export interface Cataloger {
   wants(file: FileInfo): boolean;
   /** Shrinks the bytes of a file this cataloger wants (binaries, archives); keep everything if absent. */
   readonly reduce?: FileReducer;
+  /**
+   * What it reads of a file does not depend on the file's path (binaries, archives): one name per
+   * file is enough, the other names links give it are not offered (see FileConsumer.byContent).
+   */
+  readonly byContent?: boolean;
   /** Parses the files it wanted. Must not throw on malformed input: warn and skip instead. */
   catalog(resolver: FileResolver, context: CatalogContext): Package[] | Promise<Package[]>;
 }

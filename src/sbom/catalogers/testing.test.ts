@@ -29,8 +29,9 @@ describe("the shared in-memory image", () => {
     expect(fs.realPath("/data/link")).toBe("/data/a/file");
     expect(fs.info("/data/hard")).toMatchObject({ kind: "hardlink", size: 5 });
     expect(fs.content("/data/hard", 1)?.toString()).toBe("hello");
-    expect(selected).toEqual(["/data/a/file", "/data/bin/tool", "/data/hard"]);
-    expect(warnings).toEqual(["/data/a/file 644", "/data/bin/tool 755", "/data/hard 644"]);
+    // A symlink to a wanted kind of file is wanted under its own name too: a container reads it there.
+    expect(selected).toEqual(["/data/a/file", "/data/bin/tool", "/data/hard", "/data/link"]);
+    expect(warnings).toEqual(["/data/a/file 644", "/data/bin/tool 755", "/data/hard 644", "/data/link 644"]);
   });
 
   it("squashes several layers, whiteouts included", async () => {

@@ -122,4 +122,5 @@ export const goBinaryCataloger: Cataloger = {
   wants: isExecutableCandidate,
   reduce,
   catalog,
+  byContent: true,
 };

@@ -46,4 +46,4 @@ function catalog(resolver: FileResolver, context: CatalogContext): Package[] {
 }
 
 /** Maven artifacts in Java archives (jar, war, ear, ...) and the archives nested in them. */
-export const javaCataloger: Cataloger = { name: JAVA_CATALOGER, wants, reduce, catalog };
+export const javaCataloger: Cataloger = { name: JAVA_CATALOGER, wants, reduce, catalog, byContent: true };

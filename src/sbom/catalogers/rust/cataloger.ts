@@ -117,4 +117,4 @@ function unique(names: string[]): string[] {
 }
 
 /** Rust crates from Cargo.lock files and from cargo-auditable data in executables. */
-export const rustCataloger: Cataloger = { name: NAME, wants, reduce, catalog };
+export const rustCataloger: Cataloger = { name: NAME, wants, reduce, catalog, byContent: true };
