@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -110,11 +110,25 @@ describe("incomplete SBOMs", () => {
     expect(readCycloneDx(JSON.parse(toCycloneDx(complete))).incomplete).toBeUndefined();
   });
 
+  it("a package database behind a symlink loop makes it incomplete (LINK_LOOP), never silently empty", async () => {
+    const image = rootWith({ "etc/os-release": DEBIAN });
+    mkdirSync(join(image.root, "var/lib"), { recursive: true });
+    symlinkSync("/var/lib/dpkg-b", join(image.root, "var/lib/dpkg"));
+    symlinkSync("/var/lib/dpkg", join(image.root, "var/lib/dpkg-b"));
+    const warnings: Array<string | undefined> = [];
+    const doc = await generateSbom(image, { warn: (_m, code) => warnings.push(code) });
+    expect(doc.packages).toEqual([]);
+    expect(doc.incomplete?.map((r) => r.code)).toContain("LINK_LOOP");
+    expect(warnings).toContain("LINK_LOOP");
+  });
+
   it("lists which warning codes drop data", () => {
     expect([...INCOMPLETE_WARNING_CODES].sort()).toEqual([
       "ARCHIVE_LIMIT",
       "CATALOGER_FAILED",
       "FILE_TOO_LARGE",
+      "LINK_LIMIT",
+      "LINK_LOOP",
       "LINK_UNRESOLVED",
       "PACKAGE_DB_INVALID",
       "PACKAGE_DB_TOO_LARGE",
