@@ -225,7 +225,7 @@ describe("the policy gate against Portcullis", () => {
     expect(broken.reason).toContain("layer 0 failed verification");
   });
 
-  it("reads the config of the linux/amd64 image of a multi-platform index", async () => {
+  it("reads the config of each image of a multi-platform index", async () => {
     const child = await pushImage(client, "team/multi", "amd64", "65532");
     const manifest = await client.getManifest("team/multi", child);
     const index = Buffer.from(
@@ -249,10 +249,16 @@ describe("the policy gate against Portcullis", () => {
       index,
       "application/vnd.oci.image.index.v1+json",
     );
-    const { input } = await gate.explain({ image: `${host}/team/multi@${digest}`, request: { kind: "ci" } });
-    expect(input.evidence.config?.user).toBe("65532");
-    expect(input.evidence.base).toEqual({ name: "gcr.io/distroless/static-debian12" });
-    expect(input.evidence.errors).toBeUndefined();
+    const { entries } = await gate.explain({
+      image: `${host}/team/multi@${digest}`,
+      request: { kind: "ci" },
+    });
+    // An index is judged by its images (issue 11, item 1); each reads the index's annotations under its own.
+    expect(entries?.map((e) => e.digest)).toEqual([child]);
+    const evidence = entries?.[0]?.input.evidence;
+    expect(evidence?.config?.user).toBe("65532");
+    expect(evidence?.base).toEqual({ name: "gcr.io/distroless/static-debian12" });
+    expect(evidence?.errors).toBeUndefined();
   });
 
   it("fails closed with the reason when the registry is unreachable", async () => {
