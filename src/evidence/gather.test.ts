@@ -250,20 +250,25 @@ describe("gatherFacts with digest relations", () => {
     ]);
   });
 
-  it("fails every wanted source when the relations cannot be read: the digest may be an index", async () => {
+  it("fails config and signatures closed when the relations cannot be read; a scan is read as it stands", async () => {
     const broken = {
       relations: async () => {
         throw new Error("registry unreachable");
       },
     };
     const { ports, asked } = perDigestPorts({ [DIGEST]: true }, broken);
-    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["config", "scan"] });
-    expect(asked).toEqual([]);
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000 });
+    // The digest may be an index: its config would be one entry's, its signatures no image's.
+    expect(asked).toEqual([`scan ${DIGEST}`]);
     const message = `cannot tell which image ${DIGEST} runs: registry unreachable`;
-    expect(facts.errors).toEqual([
-      { source: "config", message },
-      { source: "scan", message },
-    ]);
+    expect(facts).toEqual({
+      scan: SCAN,
+      errors: ["config", "signatures", "attestations"].map((source) => ({ source, message })),
+    });
+    // Never scanned: the relations' failure is the reason (an index is never scanned).
+    const unscanned: EvidencePorts = { ...ports, scans: { latestScan: async () => undefined } };
+    const bare = await gatherFacts(SUBJECT, unscanned, { timeoutMs: 1000, sources: ["scan"] });
+    expect(bare.errors).toEqual([{ source: "scan", message }]);
   });
 
   it("keeps the subject's own signatures when a bound digest's look-up fails", async () => {

@@ -19,10 +19,10 @@ export interface GatherOptions {
   /** Aborts every lookup (the admission request's own deadline). */
   readonly signal?: AbortSignal;
   /**
-   * The subject's relations, already read (readRelations) by a caller that needed them first; the
-   * relations port is then not asked again.
+   * The subject's relations, already read (readRelations) by a caller that needed them first, or why
+   * they could not be; the relations port is then not asked again.
    */
-  readonly relations?: DigestRelations;
+  readonly relations?: DigestRelations | { readonly error: string };
 }
 
 export interface RelationReadOptions {
@@ -110,18 +110,23 @@ export async function gatherFacts(
   let relations: DigestRelations = { imageDigest: subject.digest, boundDigests: [] };
   let relationError: string | undefined;
   // Read whatever is wanted: even a config alone must not be read for an index (it would be one entry's).
-  if (options.relations !== undefined) relations = options.relations;
-  else if (ports.relations && wanted.size > 0) {
+  if (options.relations !== undefined) {
+    if ("error" in options.relations) relationError = options.relations.error;
+    else relations = options.relations;
+  } else if (ports.relations && wanted.size > 0) {
     try {
       relations = await readRelations(subject, ports, options);
     } catch (err) {
       relationError = `cannot tell which image ${subject.digest} runs: ${messageOf(err)}`;
     }
   }
-  // Without its relations the digest may be an index, whose facts are no image's: fail closed.
+  // Without its relations the digest may be an index, whose config would be one entry's and whose
+  // signatures vouch for no image: those fail closed. A scan is still read for the digest as it stands:
+  // scan sources hold reports of images only (an index is never scanned), so one found is the image's.
   if (relationError !== undefined) {
-    const message = relationError;
-    return { errors: ALL_SOURCES.filter((s) => wanted.has(s)).map((source) => ({ source, message })) };
+    for (const source of ["config", "signatures", "attestations"] as const) {
+      if (wanted.delete(source)) errors.push({ source, message: relationError });
+    }
   }
   // An index is not an image: its facts would be one entry's, and a runtime may run another. The gate
   // judges each entry a runtime could select instead; asked about the index itself, nothing is known.
@@ -143,7 +148,12 @@ export async function gatherFacts(
       return undefined;
     }
     try {
-      return await cached(source, key, lookup);
+      const found = await cached(source, key, lookup);
+      // Never scanned, and the relations unknown: the digest may be an index, and that is the reason.
+      if (found === undefined && source === "scan" && relationError !== undefined) {
+        errors.push({ source, message: relationError });
+      }
+      return found;
     } catch (err) {
       errors.push({ source, message: messageOf(err) });
       return undefined;

@@ -14,6 +14,7 @@ import {
   cachedClients,
   createPolicyGate,
   loadPolicyFile,
+  localScanSource,
   type PolicyGate,
   registryDigestResolver,
   registryEvidencePorts,
@@ -24,6 +25,7 @@ import { parseImageReference, RegistryClient } from "../../src/oci/index.js";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { attestImage, resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
+import { openAdvisoryDatabase } from "../../src/vuln/index.js";
 import { pushTinyImage } from "../support/push-image.js";
 
 function newKey(): SigningKey {
@@ -259,6 +261,12 @@ describe("the policy gate against Portcullis", () => {
     expect(evidence?.config?.user).toBe("65532");
     expect(evidence?.base).toEqual({ name: "gcr.io/distroless/static-debian12" });
     expect(evidence?.errors).toBeUndefined();
+    // verify --scan local never scans one platform's image for the index (openImage would pick one).
+    openAdvisoryDatabase(join(dir, "advisories.db"), { create: true }).close();
+    const local = localScanSource({ advisoryDatabase: join(dir, "advisories.db") });
+    await expect(
+      local.latestScan({ registry: host, repository: "team/multi", digest }, new AbortController().signal),
+    ).rejects.toThrow(/is an index: only the images it lists can be scanned/);
   });
 
   it("fails closed with the reason when the registry is unreachable", async () => {

@@ -85,7 +85,7 @@ async function relationsOf(subject: EvidenceSubject, options: JudgeOptions): Pro
       }),
     };
   } catch (err) {
-    return { error: `cannot tell whether ${subject.digest} is an image or an index: ${messageOf(err)}` };
+    return { error: `cannot tell which image ${subject.digest} runs: ${messageOf(err)}` };
   }
 }
 
@@ -118,18 +118,15 @@ export async function judgeDigest(
 ): Promise<Judged> {
   const subject = { registry: image.registry, repository: image.repository, digest: image.digest };
   const found = await relationsOf(subject, options);
-  if ("error" in found) {
-    const input: PolicyInput = { image, request, evidence: unavailable(options.sources, found.error) };
-    return { decision: options.evaluate(input), input };
-  }
-  const { relations } = found;
-  if (relations.index === undefined) {
-    const evidence = await gather(subject, relations, options);
+  // Not knowing whether it is an index, gatherFacts fails what an index could fake (config, signatures).
+  if ("error" in found || found.relations.index === undefined) {
+    const evidence = await gather(subject, "error" in found ? found : found.relations, options);
     const input: PolicyInput = { image, request, evidence };
     return { decision: options.evaluate(input), input };
   }
+  const index = found.relations.index;
   const input: PolicyInput = { image, request, evidence: {} };
-  const judged = await judgeEntries(image, request, relations.index, [image.digest], options);
+  const judged = await judgeEntries(image, request, index, [image.digest], options);
   if ("error" in judged) {
     const failed: PolicyInput = { ...input, evidence: unavailable(options.sources, judged.error) };
     return { decision: options.evaluate(failed), input: failed };
@@ -137,7 +134,11 @@ export async function judgeDigest(
   return { decision: combine(image.digest, judged.entries), input, entries: judged.entries };
 }
 
-function gather(subject: EvidenceSubject, relations: DigestRelations, options: JudgeOptions) {
+function gather(
+  subject: EvidenceSubject,
+  relations: DigestRelations | { readonly error: string },
+  options: JudgeOptions,
+) {
   return gatherFacts(subject, options.ports, {
     timeoutMs: options.timeoutMs,
     sources: options.sources,
