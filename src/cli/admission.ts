@@ -22,7 +22,7 @@ import {
 import { AuditLog } from "../audit/index.js";
 import { PortcullisError, parseDuration } from "../core/index.js";
 import { EvidenceCache, type ScanReportSource } from "../evidence/index.js";
-import { credentialsFromDockerConfig, type Platform, parsePlatform, RegistryClient } from "../oci/index.js";
+import { credentialsFromDockerConfig, RegistryClient } from "../oci/index.js";
 import type { Policy } from "../policy/index.js";
 import {
   AdmissionMetrics,
@@ -34,6 +34,7 @@ import {
 } from "../server/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
 import { loadTrustedRoot } from "../trust/index.js";
+import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 
 /**
@@ -55,7 +56,7 @@ interface ServeFlags extends PlatformFlags {
   trustedRoot?: string;
   insecureRegistry?: boolean;
   scanApi?: string;
-  platform: string;
+  platform?: string[];
   policyReload: string;
 }
 
@@ -91,13 +92,6 @@ function timeoutSecondsOf(value: string): number {
   if (ms % 1000 !== 0 || ms < 1000 || ms > 30_000)
     throw invalid(`--timeout must be a whole number of seconds from 1s to 30s, not ${JSON.stringify(value)}`);
   return ms / 1000;
-}
-
-function platformOf(value: string): Platform {
-  const platform = parsePlatform(value);
-  if (!platform)
-    throw invalid(`--platform must be OS/ARCH[/VARIANT] (linux/arm64), not ${JSON.stringify(value)}`);
-  return platform;
 }
 
 function readText(file: string, what: string): string {
@@ -144,11 +138,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option("--failure-policy <Fail|Ignore>", "what a failed or late decision answers", "Fail")
     .option("--docker-config <file>", "registry credentials (a .dockerconfigjson, e.g. an imagePullSecret)")
     .option("--trusted-root <file>", "Sigstore trusted_root.json, for keyless signers")
-    .option(
-      "--platform <os/arch[/variant]>",
-      "the image a multi-platform index runs on your nodes (its config and scan are judged)",
-      "linux/amd64",
-    )
+    .option("--platform <os/arch[/variant]>", NODE_PLATFORMS_HELP, collectPlatforms)
     .option(
       "--insecure-registry",
       "allow plain HTTP to registries (and the --scan-api server) other than localhost and 127.0.0.1",
@@ -257,7 +247,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const { host, port } = parseListen(flags.listen);
   const timeoutSeconds = timeoutSecondsOf(flags.timeout);
   const failurePolicy = failurePolicyOf(flags.failurePolicy);
-  const platform = platformOf(flags.platform);
+  const platforms = nodePlatforms(flags.platform, invalid);
   const reloadMs = parseDuration(flags.policyReload);
   const dockerConfig =
     flags.dockerConfig === undefined ? undefined : readText(flags.dockerConfig, "docker config");
@@ -305,13 +295,13 @@ async function serve(flags: ServeFlags): Promise<number> {
         ports: registryEvidencePorts({
           policy,
           clientFor,
-          platform,
           readFile,
           ...(trustedRoot ? { trustedRoot } : {}),
           ...(scans ? { scans } : {}),
         }),
         resolver: registryDigestResolver(clientFor),
         cache: new EvidenceCache(),
+        ...(platforms ? { platforms } : {}),
         timeoutMs: deadlineFor(timeoutSeconds * 1000),
       }),
       recording,

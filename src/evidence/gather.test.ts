@@ -218,28 +218,30 @@ describe("gatherFacts with digest relations", () => {
     return { ports, asked };
   }
 
-  it("reads an index's scan from its platform image, and its signatures over both", async () => {
+  it("gathers nothing for an index: a child's signature never vouches for it (issue 11, item 1)", async () => {
+    const manifests = [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: CHILD, size: 1 }];
     const { ports, asked } = perDigestPorts(
       { [CHILD]: true },
-      { relations: async () => ({ imageDigest: CHILD, boundDigests: [CHILD] }) },
+      { relations: async () => ({ imageDigest: INDEX, boundDigests: [], index: { manifests } }) },
     );
     const facts = await gatherFacts({ ...SUBJECT, digest: INDEX }, ports, { timeoutMs: 1000 });
-    expect(asked.sort()).toEqual(
-      [
-        `config ${INDEX}`,
-        `scan ${CHILD}`,
-        `signatures ${INDEX}`,
-        `signatures ${CHILD}`,
-        `attestations ${INDEX}`,
-        `attestations ${CHILD}`,
-      ].sort(),
+    expect(asked).toEqual([]);
+    const message = `${INDEX} is an index: only the images it lists can be judged`;
+    expect(facts).toEqual({
+      errors: ["config", "signatures", "attestations", "scan"].map((source) => ({ source, message })),
+    });
+  });
+
+  it("restates a signature over an index that lists the image for the image", async () => {
+    const { ports } = perDigestPorts(
+      { [INDEX]: true },
+      { relations: async () => ({ imageDigest: CHILD, boundDigests: [INDEX] }) },
     );
-    // The child's signature is restated for the index it vouches for, naming the digest it signs.
+    const facts = await gatherFacts({ ...SUBJECT, digest: CHILD }, ports, { timeoutMs: 1000 });
     expect(facts.signatures).toEqual([
-      { verified: true, digest: INDEX, signer: { key: "k.pub" }, via: CHILD },
+      { verified: true, digest: CHILD, signer: { key: "k.pub" }, via: INDEX },
     ]);
-    expect(facts.attestations).toMatchObject([{ digest: INDEX, via: CHILD }]);
-    expect(facts.errors).toBeUndefined();
+    expect(facts.attestations).toMatchObject([{ digest: CHILD, via: INDEX }]);
   });
 
   it("restates only verified signatures of a bound digest; a failed one keeps its own digest", async () => {
@@ -254,7 +256,7 @@ describe("gatherFacts with digest relations", () => {
     ]);
   });
 
-  it("reads the digest as it stands when the relations cannot be read, and says why when that finds nothing", async () => {
+  it("fails config and signatures closed when the relations cannot be read; a scan is read as it stands", async () => {
     const broken = {
       relations: async () => {
         throw new Error("registry unreachable");
@@ -262,27 +264,17 @@ describe("gatherFacts with digest relations", () => {
     };
     const { ports, asked } = perDigestPorts({ [DIGEST]: true }, broken);
     const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000 });
-    expect(asked.sort()).toEqual(
-      [`attestations ${DIGEST}`, `config ${DIGEST}`, `scan ${DIGEST}`, `signatures ${DIGEST}`].sort(),
-    );
-    expect(facts).toMatchObject({ scan: SCAN, config: { user: "1000" } });
-    expect(facts.errors).toBeUndefined();
-
-    // Never scanned: the relations' failure is the reason (the digest may be an index).
-    const unscanned: EvidencePorts = {
-      ...ports,
-      scans: { latestScan: async () => undefined },
-      config: {
-        imageConfig: async () => {
-          throw new Error("connection refused");
-        },
-      },
-    };
-    const bare = await gatherFacts(SUBJECT, unscanned, { timeoutMs: 1000, sources: ["config", "scan"] });
-    expect(bare.errors).toEqual([
-      { source: "config", message: "connection refused" },
-      { source: "scan", message: `cannot tell which image ${DIGEST} runs: registry unreachable` },
-    ]);
+    // The digest may be an index: its config would be one entry's, its signatures no image's.
+    expect(asked).toEqual([`scan ${DIGEST}`]);
+    const message = `cannot tell which image ${DIGEST} runs: registry unreachable`;
+    expect(facts).toEqual({
+      scan: SCAN,
+      errors: ["config", "signatures", "attestations"].map((source) => ({ source, message })),
+    });
+    // Never scanned: the relations' failure is the reason (an index is never scanned).
+    const unscanned: EvidencePorts = { ...ports, scans: { latestScan: async () => undefined } };
+    const bare = await gatherFacts(SUBJECT, unscanned, { timeoutMs: 1000, sources: ["scan"] });
+    expect(bare.errors).toEqual([{ source: "scan", message }]);
   });
 
   it("reads at most maxBoundDigests bound digests and says the rest were not read (issue 11, item 5)", async () => {
@@ -336,7 +328,7 @@ describe("gatherFacts with digest relations", () => {
     expect(facts.errors).toBeUndefined();
   });
 
-  it("reads no relations when only the config is wanted", async () => {
+  it("reads the relations even when only the config is wanted (an index's config is no image's)", async () => {
     let lookups = 0;
     const { ports } = perDigestPorts(
       {},
@@ -348,7 +340,7 @@ describe("gatherFacts with digest relations", () => {
       },
     );
     await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["config"] });
-    expect(lookups).toBe(0);
+    expect(lookups).toBe(1);
   });
 
   it("caches the relations of a digest", async () => {

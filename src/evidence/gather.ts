@@ -27,6 +27,34 @@ export interface GatherOptions {
    * they alone could meet fails rather than the decision running out of time.
    */
   readonly maxBoundDigests?: number;
+  /**
+   * The subject's relations, already read (readRelations) by a caller that needed them first, or why
+   * they could not be; the relations port is then not asked again.
+   */
+  readonly relations?: DigestRelations | { readonly error: string };
+}
+
+export interface RelationReadOptions {
+  readonly timeoutMs: number;
+  readonly cache?: EvidenceCache;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The relations of a digest through the port, under the timeout and through the cache (keyed as
+ * gatherFacts keys them); a digest stands alone without a port. Throws what the look-up throws.
+ */
+export function readRelations(
+  subject: EvidenceSubject,
+  ports: EvidencePorts,
+  options: RelationReadOptions,
+): Promise<DigestRelations> {
+  const port = ports.relations;
+  if (!port) return Promise.resolve({ imageDigest: subject.digest, boundDigests: [] });
+  const load = () =>
+    withTimeout((signal) => port.relations(subject, signal), options.timeoutMs, options.signal);
+  const key = `${subject.registry}/${subject.repository}@${subject.digest}`;
+  return options.cache ? options.cache.getOrLoad("relations", key, load) : load();
 }
 
 export const DEFAULT_MAX_BOUND_DIGESTS = 8;
@@ -65,9 +93,9 @@ function through<T extends { readonly digest: string; readonly verified: boolean
 
 /**
  * Gathers the facts about one digest: each wanted source runs concurrently, under its own timeout,
- * through the cache when one is given. With a relations port the digest's bindings are read first: an
- * index's scan is its platform image's, and signatures and attestations over a bound digest
- * (the index that lists an image, the image an index runs) vouch for the subject too. Never throws: a
+ * through the cache when one is given. With a relations port the digest's bindings are read first:
+ * signatures and attestations over a bound digest (an index that lists the image) vouch for it too, and
+ * an index has no facts of its own (every wanted source fails: the gate judges its entries instead). Never throws: a
  * source that fails, times out or has no port is listed in `errors`, and the policy rule's
  * failurePolicy decides what that means.
  */
@@ -92,17 +120,30 @@ export async function gatherFacts(
 
   let relations: DigestRelations = { imageDigest: subject.digest, boundDigests: [] };
   let relationError: string | undefined;
-  const relationPort = ports.relations;
-  // Only scans, signatures and attestations depend on the bindings (the config source reads an index).
-  const needsRelations = wanted.has("scan") || wanted.has("signatures") || wanted.has("attestations");
-  if (relationPort && needsRelations) {
+  // Read whatever is wanted: even a config alone must not be read for an index (it would be one entry's).
+  if (options.relations !== undefined) {
+    if ("error" in options.relations) relationError = options.relations.error;
+    else relations = options.relations;
+  } else if (ports.relations && wanted.size > 0) {
     try {
-      relations = await cached("relations", repositoryKey(subject.digest), (signal) =>
-        relationPort.relations(subject, signal),
-      );
+      relations = await readRelations(subject, ports, options);
     } catch (err) {
       relationError = `cannot tell which image ${subject.digest} runs: ${messageOf(err)}`;
     }
+  }
+  // Without its relations the digest may be an index, whose config would be one entry's and whose
+  // signatures vouch for no image: those fail closed. A scan is still read for the digest as it stands:
+  // scan sources hold reports of images only (an index is never scanned), so one found is the image's.
+  if (relationError !== undefined) {
+    for (const source of ["config", "signatures", "attestations"] as const) {
+      if (wanted.delete(source)) errors.push({ source, message: relationError });
+    }
+  }
+  // An index is not an image: its facts would be one entry's, and a runtime may run another. The gate
+  // judges each entry a runtime could select instead; asked about the index itself, nothing is known.
+  if (relations.index !== undefined) {
+    const message = `${subject.digest} is an index: only the images it lists can be judged`;
+    return { errors: ALL_SOURCES.filter((s) => wanted.has(s)).map((source) => ({ source, message })) };
   }
   const image: EvidenceSubject = { ...subject, digest: relations.imageDigest };
 
@@ -119,8 +160,7 @@ export async function gatherFacts(
     }
     try {
       const found = await cached(source, key, lookup);
-      // Without the relations a scan is read for the digest as it stands, which is right unless it is
-      // an index: then nothing is stored for it, and "never scanned" would hide why.
+      // Never scanned, and the relations unknown: the digest may be an index, and that is the reason.
       if (found === undefined && source === "scan" && relationError !== undefined) {
         errors.push({ source, message: relationError });
       }
@@ -163,7 +203,6 @@ export async function gatherFacts(
 
   const { config: configPort, signatures: signaturePort, attestations: attestationPort, scans } = ports;
   const [config, signatures, attestations, scan] = await Promise.all([
-    // The config source reads an index's platform image itself, with the index's annotations over it.
     run("config", configPort, subject.digest, (signal) => configPort!.imageConfig(subject, signal)),
     run("signatures", signaturePort, repositoryKey(subject.digest), (signal) =>
       withBound(

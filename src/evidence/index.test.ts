@@ -10,6 +10,7 @@ describe("evidence/ public surface", () => {
       "EvidenceError",
       "baseImageOf",
       "gatherFacts",
+      "readRelations",
       "requestDigestResolver",
     ]);
   });

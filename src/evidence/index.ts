@@ -22,6 +22,8 @@ export {
   baseImageOf,
   type GatherOptions,
   gatherFacts,
+  type RelationReadOptions,
+  readRelations,
 } from "./gather.js";
 export type {
   AttestationVerifier,

@@ -1,3 +1,4 @@
+import type { Descriptor } from "../oci/index.js";
 import type { AttestationEvidence, ImageConfigEvidence, ScanEvidence, SignatureEvidence } from "./facts.js";
 
 /**
@@ -37,17 +38,24 @@ export interface ScanReportSource {
 
 /**
  * How a digest is bound by content to others. An index names its images by digest, so a signature over
- * the index vouches for every image it lists, and what a node runs from an index is the image for its
- * platform: the config and the scan are that image's.
+ * the index vouches for every image it lists; an image's signature vouches for nothing but the image.
+ * An index is not an image: what a node runs from it is one of its entries, and the gate judges every
+ * entry a runtime could select (app/gates' index judging), never the index's own facts.
  */
 export interface DigestRelations {
-  /** The image that runs (its scan is read): the digest itself, or, for an index, its platform image. */
+  /** The image that runs (its scan is read): the digest itself. */
   readonly imageDigest: string;
   /**
-   * Digests whose signatures and attestations also vouch for this one: the index's platform image, or
-   * the indexes (in the same repository) that list this image.
+   * Digests whose signatures and attestations also vouch for this one: the indexes (in the same
+   * repository) that list this image, or the index being judged when this image is one of its entries.
    */
   readonly boundDigests: readonly string[];
+  /** Set when the digest is an index: its entries as the index writes them (platforms not normalised). */
+  readonly index?: {
+    readonly manifests: readonly Descriptor[];
+    /** The index's own annotations: each image's config evidence reads them under its own. */
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
 }
 
 export interface RelationSource {

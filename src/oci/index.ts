@@ -85,6 +85,12 @@ export {
   pickManifest,
   platformMatches,
 } from "./sources/platform.js";
+export {
+  couldSelect,
+  isAttestationManifest,
+  platformAsWritten,
+  selectableManifests,
+} from "./sources/selectable.js";
 export type {
   HistoryEntry,
   ImageConfig,

@@ -14,6 +14,7 @@ import {
   cachedClients,
   createPolicyGate,
   loadPolicyFile,
+  localScanSource,
   type PolicyGate,
   registryDigestResolver,
   registryEvidencePorts,
@@ -24,6 +25,7 @@ import { parseImageReference, RegistryClient } from "../../src/oci/index.js";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { attestImage, resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
+import { openAdvisoryDatabase } from "../../src/vuln/index.js";
 import { pushTinyImage } from "../support/push-image.js";
 
 function newKey(): SigningKey {
@@ -225,7 +227,7 @@ describe("the policy gate against Portcullis", () => {
     expect(broken.reason).toContain("layer 0 failed verification");
   });
 
-  it("reads the config of the linux/amd64 image of a multi-platform index", async () => {
+  it("reads the config of each image of a multi-platform index", async () => {
     const child = await pushImage(client, "team/multi", "amd64", "65532");
     const manifest = await client.getManifest("team/multi", child);
     const index = Buffer.from(
@@ -249,10 +251,22 @@ describe("the policy gate against Portcullis", () => {
       index,
       "application/vnd.oci.image.index.v1+json",
     );
-    const { input } = await gate.explain({ image: `${host}/team/multi@${digest}`, request: { kind: "ci" } });
-    expect(input.evidence.config?.user).toBe("65532");
-    expect(input.evidence.base).toEqual({ name: "gcr.io/distroless/static-debian12" });
-    expect(input.evidence.errors).toBeUndefined();
+    const { entries } = await gate.explain({
+      image: `${host}/team/multi@${digest}`,
+      request: { kind: "ci" },
+    });
+    // An index is judged by its images (issue 11, item 1); each reads the index's annotations under its own.
+    expect(entries?.map((e) => e.digest)).toEqual([child]);
+    const evidence = entries?.[0]?.input.evidence;
+    expect(evidence?.config?.user).toBe("65532");
+    expect(evidence?.base).toEqual({ name: "gcr.io/distroless/static-debian12" });
+    expect(evidence?.errors).toBeUndefined();
+    // verify --scan local never scans one platform's image for the index (openImage would pick one).
+    openAdvisoryDatabase(join(dir, "advisories.db"), { create: true }).close();
+    const local = localScanSource({ advisoryDatabase: join(dir, "advisories.db") });
+    await expect(
+      local.latestScan({ registry: host, repository: "team/multi", digest }, new AbortController().signal),
+    ).rejects.toThrow(/is an index: only the images it lists can be scanned/);
   });
 
   it("fails closed with the reason when the registry is unreachable", async () => {

@@ -3,15 +3,13 @@ import {
   type EvidenceCache,
   type EvidencePorts,
   type GatheredFacts,
-  gatherFacts,
   type Resolution,
   requestDigestResolver,
   type TagReference,
 } from "../../evidence/index.js";
-import { parseImageReference } from "../../oci/index.js";
+import { type Platform, parseImageReference } from "../../oci/index.js";
 import {
   type Decision,
-  type EvidenceSource,
   evaluate,
   type ImageInput,
   matchesImage,
@@ -22,6 +20,7 @@ import {
   selectRule,
 } from "../../policy/index.js";
 import { GateError } from "./errors.js";
+import { type EntryOutcome, judgeDigest, unavailable } from "./index-judging.js";
 
 export interface PolicyGateOptions {
   readonly policy: Policy;
@@ -34,6 +33,11 @@ export interface PolicyGateOptions {
   readonly timeoutMs: number;
   /** The decision's clock; the current time by default. */
   readonly now?: () => number;
+  /**
+   * The platforms of the nodes that run what this gate admits: an index is judged by every entry a
+   * runtime could select on one of them. Absent: every runnable entry (the gate does not know its nodes).
+   */
+  readonly platforms?: readonly Platform[];
 }
 
 export interface GateRequest {
@@ -53,6 +57,8 @@ export interface GateRequest {
 export interface GateOutcome {
   readonly decision: Decision;
   readonly input: PolicyInput;
+  /** For an index: each image a runtime could select from it, judged on its own (the decision combines them). */
+  readonly entries?: readonly EntryOutcome[];
 }
 
 export interface PolicyGate {
@@ -84,11 +90,6 @@ function imageInputOf(reference: string): ImageInput {
       },
     );
   }
-}
-
-/** Every wanted source, failed for one reason: nothing can be gathered about an unknown digest. */
-function unavailable(sources: readonly EvidenceSource[], message: string): GatheredFacts {
-  return sources.length === 0 ? {} : { errors: sources.map((source) => ({ source, message })) };
 }
 
 /**
@@ -130,11 +131,16 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     if (resolutionError !== undefined) {
       evidence = unavailable(sources, `cannot resolve ${req.image} to a digest: ${resolutionError}`);
     } else if (sources.length > 0 && image.digest !== undefined) {
-      evidence = await gatherFacts(
-        { registry: image.registry, repository: image.repository, digest: image.digest },
+      // An index is judged by every image a runtime could select from it (index-judging.ts).
+      return judgeDigest({ ...image, digest: image.digest }, req.request, {
         ports,
-        { timeoutMs, sources, ...(cache ? { cache } : {}), ...(req.signal ? { signal: req.signal } : {}) },
-      );
+        sources,
+        timeoutMs,
+        evaluate: (input) => evaluate(policy, input, { now: now() }),
+        ...(cache ? { cache } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(options.platforms ? { platforms: options.platforms } : {}),
+      });
     }
     const input: PolicyInput = { image, request: req.request, evidence };
     return { decision: evaluate(policy, input, { now: now() }), input };

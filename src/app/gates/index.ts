@@ -18,11 +18,13 @@ export {
   type PolicyGateOptions,
 } from "./gate.js";
 export { registryImageConfigSource } from "./image-config.js";
+export { type EntryOutcome, MAX_INDEX_DEPTH, MAX_JUDGED_ENTRIES } from "./index-judging.js";
 export { loadPolicyFile } from "./policy-file.js";
 export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
 export { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
 export {
   isGatedImage,
+  isGatedIndex,
   type PolicySource,
   type RegistryGateOptions,
   registryGateHooks,

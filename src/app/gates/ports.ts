@@ -1,5 +1,4 @@
 import type { EvidencePorts, ScanReportSource } from "../../evidence/index.js";
-import type { Platform } from "../../oci/index.js";
 import type { Policy } from "../../policy/index.js";
 import { policyTrustAnchors } from "../../policy/index.js";
 import type { ArtifactLimits, TrustedRoot, VerificationCache } from "../../trust/index.js";
@@ -16,7 +15,6 @@ export interface RegistryEvidenceOptions {
   readonly trustedRoot?: TrustedRoot;
   /** The scan source: localScanSource (CI), storedScanSource (server), or none. */
   readonly scans?: ScanReportSource;
-  readonly platform?: Platform;
   /** The indexes that list a digest, where the registry can tell (the registry's own pull gate). */
   readonly parents?: (repository: string, digest: string) => Promise<readonly string[]>;
   readonly verificationCache?: VerificationCache;
@@ -27,7 +25,7 @@ export interface RegistryEvidenceOptions {
 }
 
 /**
- * Evidence ports over any registry: an index's platform image (relations), the config blob, and signatures and attestations verified with the
+ * Evidence ports over any registry: what a digest is and what lists it (relations), the config blob, and signatures and attestations verified with the
  * policy's trust anchors (key files read relative to the policy file). Throws GateError KEY_UNREADABLE
  * when a key cannot be read, before any decision.
  */
@@ -45,10 +43,9 @@ export function registryEvidencePorts(options: RegistryEvidenceOptions): Evidenc
   });
   return {
     relations: registryRelationSource(options.clientFor, {
-      ...(options.platform ? { platform: options.platform } : {}),
       ...(options.parents ? { parents: options.parents } : {}),
     }),
-    config: registryImageConfigSource(options.clientFor, options.platform),
+    config: registryImageConfigSource(options.clientFor),
     signatures: verifiers.signatures,
     attestations: verifiers.attestations,
     ...(options.scans ? { scans: options.scans } : {}),

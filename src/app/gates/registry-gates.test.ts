@@ -27,6 +27,12 @@ defaultRule:
 const LABELS = `{ labels: [${SOURCE_LABEL}] }`;
 const NO_CRITICAL = "{ scan: { maxSeverity: high } }";
 
+const manifestOf = (image: { digest: string; size: number }) => ({
+  mediaType: "application/vnd.oci.image.manifest.v1+json",
+  digest: image.digest,
+  size: image.size,
+});
+
 async function* bytes(data: Buffer): AsyncIterable<Uint8Array> {
   yield data;
 }
@@ -159,6 +165,45 @@ describe.each(databaseTestTargets())("registry gate hooks ($name)", (target) => 
       ["deny", bad.digest],
       ["allow", good.digest],
     ]);
+  });
+
+  it("denies a pull of an index when any image a runtime could pick from it fails, naming it (issue 11, item 1)", async () => {
+    const registry = registryWith(undefined, NO_CRITICAL);
+    const clean = await pushConfigOnlyImage(registry, "team/app", "clean", { config: { User: "1" }, actor });
+    const other = await pushConfigOnlyImage(registry, "team/app", "other", { config: { User: "2" }, actor });
+    await storeScan(clean.digest, []);
+    await storeScan(other.digest, ["CRITICAL"]);
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: [
+          { ...manifestOf(clean), platform: { os: "Linux", architecture: "x86_64" } },
+          { ...manifestOf(other), platform: { os: "linux", architecture: "amd64" } },
+          {
+            ...manifestOf(clean),
+            platform: { os: "unknown", architecture: "unknown" },
+            annotations: { "vnd.docker.reference.type": "attestation-manifest" },
+          },
+        ],
+      }),
+    );
+    const put = await registry.manifests.put("team/app", "multi", index, undefined, [], actor);
+    const denied = registry.manifests.get("team/app", "multi", actor);
+    await expect(denied).rejects.toMatchObject({ code: "DENIED" });
+    await expect(denied).rejects.toThrow(
+      new RegExp(`image ${other.digest} \\(\\{"os":"linux","architecture":"amd64"\\}\\): .*CVE-2026-0000`),
+    );
+    expect((await audit.list({ gate: "registry-pull" })).map((e) => [e.effect, e.digest])).toEqual([
+      ["deny", put.digest],
+    ]);
+    // The clean image alone is still served; the other one is refused on its own too.
+    await expect(registry.manifests.get("team/app", clean.digest, actor)).resolves.toMatchObject({
+      digest: clean.digest,
+    });
+    await expect(registry.manifests.get("team/app", other.digest, actor)).rejects.toMatchObject({
+      code: "DENIED",
+    });
   });
 
   it("follows a policy source: the next push and pull are decided by the current policy", async () => {

@@ -1,5 +1,10 @@
 import type { ScanReportSource } from "../../evidence/index.js";
-import { type ParsedManifest, parseManifest } from "../../oci/index.js";
+import {
+  isIndexMediaType,
+  type ParsedManifest,
+  parseManifest,
+  selectableManifests,
+} from "../../oci/index.js";
 import type { Decision, Policy, RequestKind } from "../../policy/index.js";
 import {
   type Actor,
@@ -105,8 +110,8 @@ const SIGSTORE_TAG = /^sha256-[0-9a-f]{64}(\.[a-z]+)?$/;
 const MAX_CACHED = 10_000;
 
 /**
- * Whether a manifest is an image the gates judge. Not gated: indexes (a client runs one of the children,
- * which is judged when it is pushed or pulled), referrers (a `subject`, distribution-spec 1.1), OCI
+ * Whether a manifest is an image the gates judge. Not an image: indexes (the push gate judges each
+ * image when it is pushed; the pull gate judges an index by its images, isGatedIndex), referrers (a `subject`, distribution-spec 1.1), OCI
  * artifacts (`artifactType`, or a config that is not an image config: image-spec manifest.md
  * "Guidelines for Artifact Usage"), and cosign's tag-scheme signatures and attestations, which use an
  * image config but carry no image layers.
@@ -118,6 +123,16 @@ export function isGatedImage(parsed: ParsedManifest, tags: readonly string[] = [
   if (tags.length > 0 && tags.every((t) => SIGSTORE_TAG.test(t))) return false;
   if (parsed.layers.length > 0 && !parsed.layers.some((l) => IMAGE_LAYER.test(l.mediaType))) return false;
   return true;
+}
+
+/**
+ * Whether the pull gate judges an index: one that is not a referrer and lists an image a runtime could
+ * run. It is judged by every such image (index-judging.ts), so a client that reads the index to pick
+ * one is refused when any of them fails, whatever its platform matcher picks; each image it then
+ * fetches is judged again on its own.
+ */
+export function isGatedIndex(parsed: ParsedManifest): boolean {
+  return parsed.kind === "index" && !parsed.subject && selectableManifests(parsed.manifests).length > 0;
 }
 
 /**
@@ -272,12 +287,12 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       } catch {
         parsed = undefined;
       }
-      if (parsed && !isGatedImage(parsed)) return ALLOW;
+      if (parsed && !isGatedImage(parsed) && !isGatedIndex(parsed)) return ALLOW;
       return decide(gate, "registry-pull", digest, check, actor);
     };
     let lastGate: PolicyGate | undefined;
     hooks.beforeManifestGet = async (context) => {
-      if (!IMAGE_MANIFEST_TYPES.has(context.mediaType)) return ALLOW;
+      if (!IMAGE_MANIFEST_TYPES.has(context.mediaType) && !isIndexMediaType(context.mediaType)) return ALLOW;
       const gate = pullGate();
       // A reloaded policy (or key file) is a new gate: the previous one's verdicts are dropped.
       if (lastGate !== undefined && lastGate !== gate) {

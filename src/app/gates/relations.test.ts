@@ -38,39 +38,35 @@ describe("registryRelationSource over the registry service", () => {
     return { ...pushed, architecture };
   }
 
-  async function pushIndex(images: { digest: string; size: number; architecture: string }[]) {
+  type Entry = { digest: string; size: number; architecture?: string; platform?: Record<string, string> };
+  async function pushIndex(images: Entry[], tag = "multi") {
+    const manifests = images.map((i) => ({
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: i.digest,
+      size: i.size,
+      platform: i.platform ?? { architecture: i.architecture, os: "linux" },
+    }));
     const index = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.index.v1+json",
-        manifests: images.map((i) => ({
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest: i.digest,
-          size: i.size,
-          platform: { architecture: i.architecture, os: "linux" },
-        })),
-      }),
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests }),
     );
-    return (await registry.manifests.put("team/app", "multi", index, undefined, [], actor)).digest;
+    const put = await registry.manifests.put("team/app", tag, index, undefined, [], actor);
+    return put.digest;
   }
 
   const subject = (digest: string) => ({ registry: HOST, repository: "team/app", digest });
 
-  it("runs an index's image for the platform and binds the two", async () => {
+  it("lists an index's entries as written and binds nothing to the index (issue 11, item 1)", async () => {
     const amd = await pushImage("amd64", "0");
     const arm = await pushImage("arm64", "1000");
-    const index = await pushIndex([arm, amd]);
-    const source = registryRelationSource(clientFor);
-    expect(await source.relations(subject(index), signal)).toEqual({
-      imageDigest: amd.digest,
-      boundDigests: [amd.digest],
-    });
-    const arm64 = registryRelationSource(clientFor, { platform: { os: "linux", architecture: "arm64" } });
-    expect((await arm64.relations(subject(index), signal)).imageDigest).toBe(arm.digest);
-    const s390x = registryRelationSource(clientFor, { platform: { os: "linux", architecture: "s390x" } });
-    await expect(s390x.relations(subject(index), signal)).rejects.toThrow(
-      /is an index without an image for linux\/s390x/,
-    );
+    const index = await pushIndex([arm, { ...amd, platform: { os: "Linux", architecture: "x86_64" } }]);
+    const relations = await registryRelationSource(clientFor).relations(subject(index), signal);
+    expect(relations.imageDigest).toBe(index);
+    // No entry's signature vouches for the index: an index is judged by its entries, one by one.
+    expect(relations.boundDigests).toEqual([]);
+    expect(relations.index?.manifests.map((m) => [m.digest, m.platform])).toEqual([
+      [arm.digest, { architecture: "arm64", os: "linux" }],
+      [amd.digest, { os: "Linux", architecture: "x86_64" }],
+    ]);
   });
 
   it("binds an image to the indexes that list it when the registry can tell", async () => {
@@ -96,7 +92,13 @@ describe("registryRelationSource over the registry service", () => {
     });
   });
 
-  it("lets the gate judge an index by its platform image's config and scan", async () => {
+  const policyOf = (require: string) =>
+    parsePolicy(
+      `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require: ${require}\n`,
+      "/p.yaml",
+    );
+
+  it("judges an index by every image a runtime could select, naming the one that fails", async () => {
     const amd = await pushImage("amd64", "1000");
     const arm = await pushImage("arm64", "0");
     const index = await pushIndex([amd, arm]);
@@ -109,38 +111,145 @@ describe("registryRelationSource over the registry service", () => {
       report: { scannedAt: new Date(now - 60_000).toISOString(), findings: [] } as unknown as ScanReport,
       at: new Date(now),
     });
-    const policy = parsePolicy(
-      "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require: { nonRoot: true, scan: { maxAge: 1h, maxSeverity: high } }\n",
-      "/p.yaml",
-    );
-    const gate = (platform?: { os: string; architecture: string }) =>
+    const policy = policyOf("{ nonRoot: true, scan: { maxAge: 1h, maxSeverity: high } }");
+    const gate = (platforms?: { os: string; architecture: string }[]) =>
       createPolicyGate({
         policy,
         ports: {
-          relations: registryRelationSource(clientFor, platform ? { platform } : {}),
-          config: registryImageConfigSource(clientFor, platform),
+          relations: registryRelationSource(clientFor),
+          config: registryImageConfigSource(clientFor),
           scans: storedScanSource(scans),
         },
         timeoutMs: 1000,
         now: () => now,
+        ...(platforms ? { platforms } : {}),
       });
     const image = `${HOST}/team/app@${index}`;
-    const amdDecision = await gate().decide({ image, request: { kind: "ci" } });
-    expect(amdDecision.rules.map((r) => [r.rule, r.passed])).toEqual([
-      ["scan", true],
-      ["nonRoot", true],
-    ]);
-    // On arm64 the same index runs another image: root, and never scanned.
-    const armDecision = await gate({ os: "linux", architecture: "arm64" }).decide({
+    // amd64 nodes run only the amd64 image: non-root and scanned.
+    const amdOnly = await gate([{ os: "linux", architecture: "amd64" }]).explain({
       image,
       request: { kind: "ci" },
     });
-    expect(armDecision.allowed).toBe(false);
+    expect(amdOnly.decision.allowed).toBe(true);
+    expect(amdOnly.entries?.map((e) => e.digest)).toEqual([amd.digest]);
+    expect(amdOnly.input.image.digest).toBe(index);
+    // Not knowing the nodes, every runnable image is judged: the arm64 one runs as root, never scanned.
+    const all = await gate().explain({ image, request: { kind: "ci" } });
+    expect(all.decision.allowed).toBe(false);
+    expect(all.entries?.map((e) => [e.digest, e.decision.allowed])).toEqual([
+      [amd.digest, true],
+      [arm.digest, false],
+    ]);
+    expect(all.decision.reason).toContain(`image ${arm.digest} ({"os":"linux","architecture":"arm64"})`);
     expect(
-      armDecision.rules
+      all.decision.rules
         .filter((r) => !r.passed)
-        .map((r) => r.rule)
-        .sort(),
-    ).toEqual(["nonRoot", "scan"]);
+        .map((r) => [r.rule, r.reason.startsWith(`image ${arm.digest}`)]),
+    ).toEqual([
+      ["scan", true],
+      ["nonRoot", true],
+    ]);
+    // The pinned digest stays the index's: the runtime picks its image from it.
+    expect(all.input.image.digest).toBe(index);
+  });
+
+  /** Signature ports over a fixed set of signed digests (what cosign would find and verify). */
+  const signaturesOver = (signed: readonly string[]) => ({
+    verifySignatures: async (s: { digest: string }) =>
+      signed.includes(s.digest) ? [{ verified: true, digest: s.digest, signer: { key: "release.pub" } }] : [],
+  });
+  const signedByPolicy = () => policyOf("{ signedBy: [{ key: release.pub }] }");
+
+  it("denies the issue's index: a signed x86_64 image beside an unsigned linux/amd64 one", async () => {
+    const signed = await pushImage("amd64", "1000");
+    const unsigned = await pushImage("amd64", "0"); // another image: another config, another digest
+    const labelled = { ...signed, platform: { os: "Linux", architecture: "x86_64" } };
+    const v1 = { ...signed, platform: { os: "linux", architecture: "amd64", variant: "v1" } };
+    const gate = createPolicyGate({
+      policy: signedByPolicy(),
+      ports: { relations: registryRelationSource(clientFor), signatures: signaturesOver([signed.digest]) },
+      timeoutMs: 1000,
+      platforms: [{ os: "linux", architecture: "amd64" }],
+    });
+    for (const [tag, entry] of [
+      ["labelled", labelled],
+      ["v1", v1],
+    ] as const) {
+      const index = await pushIndex([entry, unsigned], tag);
+      const outcome = await gate.explain({ image: `${HOST}/team/app@${index}`, request: { kind: "ci" } });
+      expect(outcome.decision.allowed).toBe(false);
+      expect(outcome.decision.reason).toContain(
+        `image ${unsigned.digest} ({"os":"linux","architecture":"amd64"})`,
+      );
+      expect(outcome.entries?.map((e) => [e.digest, e.decision.allowed])).toEqual([
+        [signed.digest, true],
+        [unsigned.digest, false],
+      ]);
+    }
+  });
+
+  it("lets an index's signature vouch for the images it lists, and an image's for nothing else", async () => {
+    const a = await pushImage("amd64", "1000");
+    const b = await pushImage("arm64", "1000");
+    const index = await pushIndex([a, b]);
+    const judge = (signed: string[]) =>
+      createPolicyGate({
+        policy: signedByPolicy(),
+        ports: { relations: registryRelationSource(clientFor), signatures: signaturesOver(signed) },
+        timeoutMs: 1000,
+      }).explain({ image: `${HOST}/team/app@${index}`, request: { kind: "ci" } });
+    // The index signed: both images pass through it, and say so.
+    const byIndex = await judge([index]);
+    expect(byIndex.decision.allowed).toBe(true);
+    expect(byIndex.entries?.map((e) => e.input.evidence.signatures)).toEqual([
+      [{ verified: true, digest: a.digest, signer: { key: "release.pub" }, via: index }],
+      [{ verified: true, digest: b.digest, signer: { key: "release.pub" }, via: index }],
+    ]);
+    // One image signed: it vouches neither for its sibling nor for the index.
+    const byImage = await judge([a.digest]);
+    expect(byImage.decision.allowed).toBe(false);
+    expect(byImage.entries?.map((e) => [e.digest, e.decision.allowed])).toEqual([
+      [a.digest, true],
+      [b.digest, false],
+    ]);
+    // An image the signed index does not list gains nothing from it.
+    const other = await pushImage("s390x", "1000");
+    const alone = await createPolicyGate({
+      policy: signedByPolicy(),
+      ports: {
+        relations: registryRelationSource(clientFor, {
+          parents: (repository, digest) => registry.manifests.parents(repository, digest),
+        }),
+        signatures: signaturesOver([index]),
+      },
+      timeoutMs: 1000,
+    }).decide({ image: `${HOST}/team/app@${other.digest}`, request: { kind: "ci" } });
+    expect(alone.allowed).toBe(false);
+  });
+
+  it("judges the images of a nested index, and fails an index with no image for the nodes", async () => {
+    const a = await pushImage("amd64", "1000");
+    const inner = await pushIndex([a], "inner");
+    const innerSize = (await registry.manifests.get("team/app", inner, actor, false)).content.length;
+    const outer = await pushIndex([
+      { digest: inner, size: innerSize, platform: { os: "linux", architecture: "amd64" } },
+    ]);
+    const gate = (platforms?: { os: string; architecture: string }[]) =>
+      createPolicyGate({
+        policy: signedByPolicy(),
+        ports: { relations: registryRelationSource(clientFor), signatures: signaturesOver([outer]) },
+        timeoutMs: 1000,
+        ...(platforms ? { platforms } : {}),
+      });
+    const nested = await gate().explain({ image: `${HOST}/team/app@${outer}`, request: { kind: "ci" } });
+    expect(nested.entries?.map((e) => [e.digest, e.index, e.decision.allowed])).toEqual([
+      [a.digest, inner, true],
+    ]);
+    const none = await gate([{ os: "linux", architecture: "s390x" }]).decide({
+      image: `${HOST}/team/app@${outer}`,
+      request: { kind: "ci" },
+    });
+    expect(none.allowed).toBe(false);
+    expect(none.reason).toContain(`the index ${outer} lists no image a runtime could run on linux/s390x`);
   });
 });

@@ -1,17 +1,8 @@
 import type { DigestRelations, EvidenceSubject, RelationSource } from "../../evidence/index.js";
-import {
-  DEFAULT_PLATFORM,
-  formatPlatform,
-  isIndexMediaType,
-  type Platform,
-  parseManifest,
-  pickManifest,
-} from "../../oci/index.js";
+import { isIndexMediaType, parseManifest } from "../../oci/index.js";
 import type { ClientFor } from "./clients.js";
 
 export interface RelationSourceOptions {
-  /** The platform whose image an index runs (linux/amd64 by default). */
-  readonly platform?: Platform;
   /**
    * The indexes that list a digest, where the registry can tell (its own manifest references); a remote
    * registry cannot be asked, so there an image stands alone.
@@ -20,19 +11,18 @@ export interface RelationSourceOptions {
 }
 
 /**
- * A digest's bindings read from its registry: an index runs its platform image (config and scan are
- * that image's, and a signature over that image vouches for the index), and an image is vouched for by
- * the indexes that list it. A HEAD tells an index from an image; only an index costs a GET.
+ * A digest's bindings read from its registry: an index lists its entries as written (the gate judges
+ * every one a runtime could select, with the index's signatures vouching for them), and an image is
+ * vouched for by the indexes that list it. A HEAD tells an index from an image; only an index costs a
+ * GET, by digest, so the entries are the ones the index's digest names.
  */
 export function registryRelationSource(
   clientFor: ClientFor,
   options: RelationSourceOptions = {},
 ): RelationSource {
-  const platform = options.platform ?? DEFAULT_PLATFORM;
   return {
     async relations(subject: EvidenceSubject): Promise<DigestRelations> {
       const client = await clientFor(subject.registry);
-      const name = `${subject.registry}/${subject.repository}@${subject.digest}`;
       const head = await client.headManifest(subject.repository, subject.digest);
       // A digest the registry does not hold stands alone: the config source reports it missing.
       if (!head) return { imageDigest: subject.digest, boundDigests: [] };
@@ -41,9 +31,9 @@ export function registryRelationSource(
         const fetched = await client.getManifest(subject.repository, subject.digest);
         const parsed = parseManifest(fetched.bytes, fetched.mediaType);
         if (parsed.kind === "index") {
-          const child = pickManifest(parsed.manifests, platform); // as openImage picks it
-          if (!child) throw new Error(`${name} is an index without an image for ${formatPlatform(platform)}`);
-          return { imageDigest: child.digest, boundDigests: [child.digest] };
+          const { manifests, annotations } = parsed;
+          const index = Object.keys(annotations).length > 0 ? { manifests, annotations } : { manifests };
+          return { imageDigest: subject.digest, boundDigests: [], index };
         }
       }
       const parents = options.parents ? await options.parents(subject.repository, subject.digest) : [];

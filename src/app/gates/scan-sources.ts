@@ -52,6 +52,11 @@ export function localScanSource(options: LocalScanOptions): ScanReportSource {
         const spec = `${subject.registry}/${subject.repository}@${subject.digest}`;
         const image = await openImage(spec, options.image ?? {});
         try {
+          // openImage resolves an index to one platform's image: that is not the digest asked about, and
+          // a gate judges an index by each of its images, never by one (issue 11, item 1).
+          if (image.kind === "image" && image.indexDigest !== undefined) {
+            throw new Error(`${spec} is an index: only the images it lists can be scanned for a decision`);
+          }
           const doc = await generateSbom(image, {
             name: spec,
             ...(options.toolVersion ? { toolVersion: options.toolVersion } : {}),

@@ -21,6 +21,7 @@ import type { RequestInput } from "../../policy/index.js";
 import { loadImage, loadTrustedRoot, verifyImageSignatures } from "../../trust/index.js";
 import { advisoryDatabasePath } from "../db.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
+import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "../node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "../options.js";
 import { asUsageError, decisionExitCode, renderDecision } from "../policy.js";
 import {
@@ -39,7 +40,9 @@ import {
 } from "./common.js";
 import { renderVerification, verificationJson } from "./render.js";
 
-interface VerifyFlags extends ImageFlags, AnchorFlags, PlatformFlags {
+interface VerifyFlags extends Omit<ImageFlags, "platform">, AnchorFlags, PlatformFlags {
+  /** With --policy: the nodes' platforms (collectPlatforms). */
+  platform?: string[];
   annotation?: Record<string, string>;
   strictReference?: boolean;
   output: string;
@@ -78,6 +81,7 @@ function checkModeFlags(flags: VerifyFlags): void {
     ["--scan", flags.scan],
     ["--scan-api", flags.scanApi],
     ["--db", flags.db],
+    ["--platform", flags.platform],
   ].filter(([, v]) => v !== undefined);
   if (policyFlags.length > 0) {
     throw new UsageError(`${policyFlags.map(([n]) => n).join(", ")} need --policy FILE`);
@@ -124,7 +128,9 @@ function scanApiSourceFor(url: string, imageRegistry: string, options: OpenImage
 async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: string): Promise<number> {
   const ref = parseImage(spec);
   const mode = scanMode(flags);
-  const options = await imageOptionsFrom(flags);
+  const platforms = nodePlatforms(flags.platform, (message) => new UsageError(message));
+  // The local scan opens each image by digest: the platform of openImage never picks one.
+  const options = await imageOptionsFrom({ ...flags, platform: undefined });
   const registryOptions = options.registry ?? {};
   const clientFor = cachedClients((registry) => {
     const credentials =
@@ -161,12 +167,12 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
       ports: registryEvidencePorts({
         policy,
         clientFor,
-        ...(options.platform ? { platform: options.platform } : {}),
         ...(trustedRoot ? { trustedRoot } : {}),
         ...(scans ? { scans } : {}),
       }),
       resolver: registryDigestResolver(clientFor),
       timeoutMs: POLICY_TIMEOUT_MS,
+      ...(platforms ? { platforms } : {}),
     });
   } catch (err) {
     asUsageError(err);
@@ -183,9 +189,18 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
     asUsageError(err);
   }
   const { decision, input } = outcome;
+  // An index: each image a runtime could select from it, with its own verdict (the decision names the failing one).
+  const entries = outcome.entries?.map((e) => ({
+    digest: e.digest,
+    ...(e.platform ? { platform: e.platform } : {}),
+    index: e.index,
+    allowed: e.decision.allowed,
+    effect: e.decision.effect,
+    reason: e.decision.reason,
+  }));
   process.stdout.write(
     flags.output === "json"
-      ? `${JSON.stringify({ image: input.image, ...decision }, null, 2)}\n`
+      ? `${JSON.stringify({ image: input.image, ...decision, ...(entries ? { entries } : {}) }, null, 2)}\n`
       : renderDecision(decision, input.image, flags.policy!),
   );
   return decisionExitCode(decision);
@@ -195,7 +210,7 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
 async function verifyWithAnchor(spec: string, flags: VerifyFlags): Promise<number> {
   const ref: ImageReference = parseImage(spec);
   const anchor = anchorFrom(flags);
-  const client = await registryClientFor(ref, flags);
+  const client = await registryClientFor(ref, { ...flags, platform: undefined });
   const image = await loadImage(client, ref);
   const verification = verifyImageSignatures(image, {
     anchor,
@@ -253,11 +268,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
           "with --scan api: the Portcullis server whose scan reports to read (e.g. https://registry.example.com:5000)",
         )
         .option("--db <file>", "with --scan local: advisory database (default scan.advisoryDatabase)")
-        .option(
-          "--platform <os/arch[/variant]>",
-          "with --policy: the image a multi-platform index runs (its config and scan are judged)",
-          "linux/amd64",
-        )
+        .option("--platform <os/arch[/variant]>", `with --policy: ${NODE_PLATFORMS_HELP}`, collectPlatforms)
         .addOption(outputOption()),
     ),
   ).action((spec: string, flags: VerifyFlags) =>

@@ -128,4 +128,37 @@ describe("gateDecider", () => {
     ]);
     expect(d.auditAnnotations?.["would-deny"]).toMatch(/not pinned/);
   });
+
+  it("carries no digest to pin for a denied image: /mutate pins only what passed (issue 11, item 1)", async () => {
+    const deny: Decision = {
+      allowed: false,
+      effect: "deny",
+      verdict: "fail",
+      mode: "enforce",
+      evaluationMode: "require",
+      ruleSource: "defaultRule",
+      rules: [{ rule: "signedBy", passed: false, reason: "image sha256:22 (no platform): no signature" }],
+      reason: "denied",
+      policyDigest: "sha256:00",
+    };
+    const digest = `sha256:${"1".repeat(64)}`;
+    const d = await gateDecider(
+      async () => ({ decision: deny, digest }),
+      new AbortController().signal,
+    )(
+      factsOf({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p" },
+        spec: { containers: [{ name: "a", image: "x" }] },
+      }),
+    );
+    expect(d.images).toEqual([
+      {
+        path: "/spec/containers/0/image",
+        verdict: "deny",
+        reasons: ["signedBy: image sha256:22 (no platform): no signature"],
+      },
+    ]);
+  });
 });

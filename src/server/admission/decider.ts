@@ -79,7 +79,9 @@ function toImageDecision(path: string, verdict: ImageVerdict): ImageDecision {
     path,
     verdict: effect,
     reasons: reasonsOf(d),
-    ...(verdict.digest === undefined ? {} : { digest: verdict.digest }),
+    // Only a digest the policy let through is pinned: for an index, every image a runtime could select
+    // from it passed. A denied digest is never written into the object.
+    ...(verdict.digest === undefined || !d.allowed ? {} : { digest: verdict.digest }),
   };
 }
 
