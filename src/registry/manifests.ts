@@ -1,14 +1,12 @@
 import { digestOf } from "../core/index.js";
 import {
-  isNonDistributable,
   manifestArtifactType,
   type ParsedManifest,
   parseManifest,
   parseManifestReference,
-  referencedBlobs,
-  referencedManifests,
 } from "../oci/index.js";
 import type { RegistryContext } from "./context.js";
+import { checkDescriptorSizes, namedBlobs, namedChildren, namedSubject } from "./descriptor-sizes.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
 import type { Actor, RegistryEvent } from "./events.js";
@@ -81,12 +79,11 @@ export class ManifestService {
 
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
-    const blobs = unique(
-      referencedBlobs(manifest)
-        .filter((d) => !isNonDistributable(d.mediaType))
-        .map((d) => d.digest),
-    );
-    const children = unique(referencedManifests(manifest).map((d) => d.digest));
+    const blobDescriptors = namedBlobs(manifest);
+    const childDescriptors = namedChildren(manifest);
+    const subjectDescriptors = namedSubject(manifest);
+    const blobs = unique(blobDescriptors.map((d) => d.digest));
+    const children = unique(childDescriptors.map((d) => d.digest));
     const events: RegistryEvent[] = [];
     await this.ctx.db.transaction().execute(async (trx) => {
       if (blobs.length > 0) {
@@ -107,13 +104,20 @@ export class ManifestService {
             detail: { digest: missing },
           });
         }
+        const sizes = await trx
+          .selectFrom("blobs")
+          .select(["digest", "size"])
+          .where("digest", "in", blobs)
+          .execute();
+        checkDescriptorSizes(blobDescriptors, sizeMap(sizes));
       }
-      if (children.length > 0) {
+      const named = unique([...children, ...subjectDescriptors.map((d) => d.digest)]);
+      if (named.length > 0) {
         const found = await trx
           .selectFrom("manifests")
-          .select("digest")
+          .select(["digest", "size"])
           .where("repository_id", "=", repositoryId)
-          .where("digest", "in", children)
+          .where("digest", "in", named)
           .execute();
         const missing = firstMissing(
           children,
@@ -124,6 +128,7 @@ export class ManifestService {
             detail: { digest: missing },
           });
         }
+        checkDescriptorSizes([...childDescriptors, ...subjectDescriptors], sizeMap(found));
       }
       await trx
         .insertInto("manifests")
@@ -345,6 +350,12 @@ function parseOrInvalid(content: Buffer, contentType: string | undefined): Parse
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
+}
+
+function sizeMap(
+  rows: ReadonlyArray<{ digest: string; size: number | string | bigint }>,
+): Map<string, number> {
+  return new Map(rows.map((r) => [r.digest, Number(r.size)]));
 }
 
 function firstMissing(wanted: string[], found: string[]): string | undefined {
