@@ -96,6 +96,17 @@ describe.each(databaseTestTargets())("manifest descriptor sizes ($name)", (targe
     });
   });
 
+  it("refuses it on a replica that did not receive the blob (sizes read from the database)", async () => {
+    const replica = new Registry({ database, store: new MemoryDriver(), events: new EventBus() });
+    await expect(
+      replica.manifests.put(repo, "bad", imageManifest({ config: 5 }), undefined, [], actor),
+    ).rejects.toMatchObject({
+      code: "MANIFEST_INVALID",
+      detail: { descriptor: "config", digest: config.digest, size: 5, actualSize: 90 },
+    });
+    await replica.manifests.put(repo, "good2", imageManifest(), undefined, [], actor);
+  });
+
   it("refuses a config descriptor that over-states its blob", async () => {
     await expectRefused(imageManifest({ config: 91 }), {
       descriptor: "config",

@@ -1,3 +1,4 @@
+import type { Transaction } from "kysely";
 import { digestOf } from "../core/index.js";
 import {
   manifestArtifactType,
@@ -5,6 +6,7 @@ import {
   parseManifest,
   parseManifestReference,
 } from "../oci/index.js";
+import type { Schema } from "../storage/index.js";
 import type { RegistryContext } from "./context.js";
 import { checkDescriptorSizes, namedBlobs, namedChildren, namedSubject } from "./descriptor-sizes.js";
 import { requireDigest } from "./digests.js";
@@ -104,12 +106,7 @@ export class ManifestService {
             detail: { digest: missing },
           });
         }
-        const sizes = await trx
-          .selectFrom("blobs")
-          .select(["digest", "size"])
-          .where("digest", "in", blobs)
-          .execute();
-        checkDescriptorSizes(blobDescriptors, sizeMap(sizes));
+        checkDescriptorSizes(blobDescriptors, await this.blobSizes(trx, blobs));
       }
       const named = unique([...children, ...subjectDescriptors.map((d) => d.digest)]);
       if (named.length > 0) {
@@ -209,6 +206,32 @@ export class ManifestService {
     });
     for (const event of events) this.ctx.events.emit(event);
     return { digest, tags, ...(manifest.subject ? { subject: manifest.subject.digest } : {}) };
+  }
+
+  /** Stored sizes of `digests` (all known to exist), from the cache and one query for the rest. */
+  private async blobSizes(
+    trx: Transaction<Schema>,
+    digests: readonly string[],
+  ): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const digest of digests) {
+      const size = this.ctx.blobSizes.get(digest);
+      if (size === undefined) unknown.push(digest);
+      else sizes.set(digest, size);
+    }
+    if (unknown.length > 0) {
+      const rows = await trx
+        .selectFrom("blobs")
+        .select(["digest", "size"])
+        .where("digest", "in", unknown)
+        .execute();
+      for (const [digest, size] of sizeMap(rows)) {
+        this.ctx.blobSizes.set(digest, size);
+        sizes.set(digest, size);
+      }
+    }
+    return sizes;
   }
 
   /** Resolves a tag or digest to the stored manifest, asking the pull hook first when `actor` pulls it. */
@@ -352,6 +375,7 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
+/** Stored sizes by digest. */
 function sizeMap(
   rows: ReadonlyArray<{ digest: string; size: number | string | bigint }>,
 ): Map<string, number> {

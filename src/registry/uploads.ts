@@ -251,6 +251,7 @@ export class UploadService {
         .execute();
       if (uploadId) await trx.deleteFrom("uploads").where("id", "=", uploadId).execute();
     });
+    this.ctx.blobSizes.set(digest.value, size);
   }
 
   /** Serialises requests on one upload inside this process. */
@@ -276,7 +277,6 @@ export class UploadService {
  * MiBs, and short enough that a stalled client holds no pooled buffer (issue 11, item 6).
  */
 const STALL_FLUSH_MS = 200;
-const STALLED = Symbol("stalled");
 
 /**
  * Copies a body into a writer through a digester. Socket chunks (often 16-64 KiB) are gathered
@@ -305,18 +305,34 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
     inFlight.catch(() => {});
     inFlightBuffer = owned;
   };
+  // When the client pauses with bytes gathered, the timer writes them and returns the buffer. It acts only
+  // while the loop waits for the next chunk (`waiting`), and the loop awaits that write before going on.
+  let waiting = false;
+  let pausedWrite: Promise<void> | undefined;
+  const pause = setTimeout(() => {
+    if (!waiting || !current || filled === 0) return;
+    const buffer = current;
+    const length = filled;
+    current = undefined;
+    filled = 0;
+    pausedWrite = flush(buffer.subarray(0, length), buffer).then(settle);
+    pausedWrite.catch(() => {});
+  }, STALL_FLUSH_MS);
+  pause.unref();
   const chunks = body[Symbol.asyncIterator]();
-  const pause = new PauseTimer(STALL_FLUSH_MS);
   try {
     for (;;) {
-      const next = chunks.next();
-      let result = current && filled > 0 ? await pause.race(next) : await next;
-      if (result === STALLED) {
-        await flush(current!.subarray(0, filled), current);
-        current = undefined;
-        filled = 0;
-        await settle();
-        result = await next;
+      if (current) pause.refresh();
+      let result: IteratorResult<Uint8Array>;
+      waiting = true;
+      try {
+        result = await chunks.next();
+      } finally {
+        waiting = false;
+      }
+      if (pausedWrite) {
+        await pausedWrite;
+        pausedWrite = undefined;
       }
       if (result.done) break;
       const chunk = result.value;
@@ -351,34 +367,11 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
     }
     if (inFlight) await inFlight;
   } finally {
-    pause.clear();
+    clearTimeout(pause);
+    if (pausedWrite) await pausedWrite.catch(() => {});
     // Only once the driver has settled the last write may its buffer be reused.
     if (inFlight) await inFlight.catch(() => {});
     releaseBuffer(inFlightBuffer);
     releaseBuffer(current);
-  }
-}
-
-/** Races a promise against a pause of `ms`, with one timer re-armed per race rather than one per chunk. */
-class PauseTimer {
-  private timer: NodeJS.Timeout | undefined;
-  private wake: ((value: typeof STALLED) => void) | undefined;
-
-  constructor(private readonly ms: number) {}
-
-  race<T>(next: Promise<T>): Promise<T | typeof STALLED> {
-    const paused = new Promise<typeof STALLED>((resolve) => {
-      this.wake = resolve;
-    });
-    if (this.timer) this.timer.refresh();
-    else {
-      this.timer = setTimeout(() => this.wake?.(STALLED), this.ms);
-      this.timer.unref();
-    }
-    return Promise.race([next, paused]);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
   }
 }
