@@ -64,6 +64,9 @@ describe("a thousand stalled uploads against serve", () => {
         PORTCULLIS_SERVER_MAX_CONNECTIONS: "2000",
         PORTCULLIS_SERVER_MAX_CONNECTIONS_PER_ADDRESS: "2000",
         PORTCULLIS_SCAN_ON_PUSH: "false",
+        // What bin/portcullis.js's shebang passes when it is run as a command (startPortcullis runs it
+        // through `node`, which skips the shebang).
+        NODE_OPTIONS: "--max-semi-space-size=4",
       },
     });
     client = new RegistryClient({ registry: server.host, timeoutMs: 30_000 });
