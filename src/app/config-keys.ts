@@ -35,6 +35,34 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: "How long a graceful shutdown waits for requests in flight.",
   },
   {
+    path: "server.bodyIdleTimeout",
+    type: "duration",
+    default: "60s",
+    description:
+      "A request body that sends no byte for this long is cut off (a chunked upload keeps its last acknowledged offset and can resume); 0 disables it.",
+  },
+  {
+    path: "server.bodyMinRate",
+    type: "size",
+    default: "1KiB",
+    description:
+      "Bytes per second a request body must average over every server.bodyIdleTimeout, or it is cut off: a trickle cannot hold a connection for ever, while a large push over a slow link still completes (no total time limit); 0 disables it.",
+  },
+  {
+    path: "server.maxConnections",
+    type: "integer",
+    default: 2048,
+    description:
+      "Open client connections at most; beyond it a new connection is answered 503 UNAVAILABLE with Retry-After and closed (0: no cap). Keep it below the process's open-file limit (`ulimit -n`).",
+  },
+  {
+    path: "server.maxConnectionsPerAddress",
+    type: "integer",
+    default: 256,
+    description:
+      "Open connections at most from one client address; beyond it a new connection is answered 429 TOOMANYREQUESTS with Retry-After and closed (0: no cap; behind a reverse proxy every client shares its address).",
+  },
+  {
     path: "storage.dataDir",
     type: "string",
     default: "./data",

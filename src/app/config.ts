@@ -14,6 +14,13 @@ export interface ResolvedConfig {
     readonly port: number;
     readonly insecurePublic: boolean;
     readonly shutdownTimeoutMs: number;
+    /** No body byte for this long cuts the request off (0: never). */
+    readonly bodyIdleTimeoutMs: number;
+    /** Bytes per second a body must average over each `bodyIdleTimeoutMs` (0: no minimum). */
+    readonly bodyMinBytesPerSecond: number;
+    /** Open connections at most, in total and from one address (0: no cap). */
+    readonly maxConnections: number;
+    readonly maxConnectionsPerAddress: number;
   };
   readonly storage: {
     readonly dataDir: string;
@@ -104,6 +111,10 @@ function build(values: Map<string, Value>): ResolvedConfig {
       port,
       insecurePublic: bool("server.insecurePublic"),
       shutdownTimeoutMs: num("server.shutdownTimeout"),
+      bodyIdleTimeoutMs: num("server.bodyIdleTimeout"),
+      bodyMinBytesPerSecond: num("server.bodyMinRate"),
+      maxConnections: num("server.maxConnections"),
+      maxConnectionsPerAddress: num("server.maxConnectionsPerAddress"),
     },
     storage: { dataDir, driver: str("storage.driver") as DriverName, fsync: bool("storage.fsync") },
     database: {

@@ -1,13 +1,13 @@
 import type { Readable } from "node:stream";
 import type { RandomAccessFile } from "../storage/index.js";
-import { releaseBuffer, takeBuffer } from "./buffers.js";
+import { releaseBuffer, SMALL_BUFFER_SIZE, tryTakeBuffer } from "./buffers.js";
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
 import type { Actor } from "./events.js";
 import { blobPath } from "./paths.js";
 
-/** Buffers in a download's ring (1 MiB each). */
+/** Buffers in a download's ring (1 MiB each while the pool lends them). */
 const SEND_DEPTH = 2;
 
 export interface BlobInfo {
@@ -64,7 +64,11 @@ export class BlobService {
     const start = range?.start ?? 0;
     const end = range ? range.end + 1 : info.size;
     // A ring of buffers: up to SEND_DEPTH - 1 chunks wait in the socket while the next one is read.
-    const ring = Array.from({ length: SEND_DEPTH }, takeBuffer);
+    // Pooled buffers while the pool lends them; past its cap (many slow readers at once), small ones.
+    const ring = Array.from(
+      { length: SEND_DEPTH },
+      () => tryTakeBuffer() ?? Buffer.allocUnsafe(SMALL_BUFFER_SIZE),
+    );
     const sends: Array<Promise<void> | undefined> = [];
     let at = start;
     try {

@@ -31,7 +31,31 @@ export interface RegistryContext {
   readonly hooks: RegistryHooks;
   readonly options: RegistryOptions;
   readonly repositories: RepositoryIndex;
+  readonly blobSizes: BlobSizeCache;
   now(): number;
+}
+
+/**
+ * Sizes of blobs by digest. A digest names its content, so its size never changes: entries are right
+ * on every replica for ever, and the cache only saves the manifest push a query (bounded, oldest out).
+ */
+export class BlobSizeCache {
+  private readonly sizes = new Map<string, number>();
+
+  constructor(private readonly max = 50_000) {}
+
+  get(digest: string): number | undefined {
+    return this.sizes.get(digest);
+  }
+
+  set(digest: string, size: number): void {
+    if (this.sizes.has(digest)) return;
+    if (this.sizes.size >= this.max) {
+      const oldest = this.sizes.keys().next().value;
+      if (oldest !== undefined) this.sizes.delete(oldest);
+    }
+    this.sizes.set(digest, size);
+  }
 }
 
 /**

@@ -1,14 +1,14 @@
+import type { Transaction } from "kysely";
 import { digestOf } from "../core/index.js";
 import {
-  isNonDistributable,
   manifestArtifactType,
   type ParsedManifest,
   parseManifest,
   parseManifestReference,
-  referencedBlobs,
-  referencedManifests,
 } from "../oci/index.js";
+import type { Schema } from "../storage/index.js";
 import type { RegistryContext } from "./context.js";
+import { checkDescriptorSizes, namedBlobs, namedChildren, namedSubject } from "./descriptor-sizes.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
 import type { Actor, RegistryEvent } from "./events.js";
@@ -81,12 +81,11 @@ export class ManifestService {
 
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
-    const blobs = unique(
-      referencedBlobs(manifest)
-        .filter((d) => !isNonDistributable(d.mediaType))
-        .map((d) => d.digest),
-    );
-    const children = unique(referencedManifests(manifest).map((d) => d.digest));
+    const blobDescriptors = namedBlobs(manifest);
+    const childDescriptors = namedChildren(manifest);
+    const subjectDescriptors = namedSubject(manifest);
+    const blobs = unique(blobDescriptors.map((d) => d.digest));
+    const children = unique(childDescriptors.map((d) => d.digest));
     const events: RegistryEvent[] = [];
     await this.ctx.db.transaction().execute(async (trx) => {
       if (blobs.length > 0) {
@@ -107,13 +106,15 @@ export class ManifestService {
             detail: { digest: missing },
           });
         }
+        checkDescriptorSizes(blobDescriptors, await this.blobSizes(trx, blobs));
       }
-      if (children.length > 0) {
+      const named = unique([...children, ...subjectDescriptors.map((d) => d.digest)]);
+      if (named.length > 0) {
         const found = await trx
           .selectFrom("manifests")
-          .select("digest")
+          .select(["digest", "size"])
           .where("repository_id", "=", repositoryId)
-          .where("digest", "in", children)
+          .where("digest", "in", named)
           .execute();
         const missing = firstMissing(
           children,
@@ -124,6 +125,7 @@ export class ManifestService {
             detail: { digest: missing },
           });
         }
+        checkDescriptorSizes([...childDescriptors, ...subjectDescriptors], sizeMap(found));
       }
       await trx
         .insertInto("manifests")
@@ -204,6 +206,32 @@ export class ManifestService {
     });
     for (const event of events) this.ctx.events.emit(event);
     return { digest, tags, ...(manifest.subject ? { subject: manifest.subject.digest } : {}) };
+  }
+
+  /** Stored sizes of `digests` (all known to exist), from the cache and one query for the rest. */
+  private async blobSizes(
+    trx: Transaction<Schema>,
+    digests: readonly string[],
+  ): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const digest of digests) {
+      const size = this.ctx.blobSizes.get(digest);
+      if (size === undefined) unknown.push(digest);
+      else sizes.set(digest, size);
+    }
+    if (unknown.length > 0) {
+      const rows = await trx
+        .selectFrom("blobs")
+        .select(["digest", "size"])
+        .where("digest", "in", unknown)
+        .execute();
+      for (const [digest, size] of sizeMap(rows)) {
+        this.ctx.blobSizes.set(digest, size);
+        sizes.set(digest, size);
+      }
+    }
+    return sizes;
   }
 
   /** Resolves a tag or digest to the stored manifest, asking the pull hook first when `actor` pulls it. */
@@ -345,6 +373,13 @@ function parseOrInvalid(content: Buffer, contentType: string | undefined): Parse
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
+}
+
+/** Stored sizes by digest. */
+function sizeMap(
+  rows: ReadonlyArray<{ digest: string; size: number | string | bigint }>,
+): Map<string, number> {
+  return new Map(rows.map((r) => [r.digest, Number(r.size)]));
 }
 
 function firstMissing(wanted: string[], found: string[]): string | undefined {

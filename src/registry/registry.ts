@@ -1,6 +1,7 @@
 import type { Database, StorageDriver } from "../storage/index.js";
 import { BlobService } from "./blobs.js";
 import {
+  BlobSizeCache,
   DEFAULT_REGISTRY_OPTIONS,
   type RegistryContext,
   type RegistryOptions,
@@ -46,6 +47,7 @@ export class Registry {
       hooks: deps.hooks ?? {},
       options: this.options,
       repositories: new RepositoryIndex(deps.database.db),
+      blobSizes: new BlobSizeCache(),
       now: deps.now ?? Date.now,
     };
     this.blobs = new BlobService(this.ctx);

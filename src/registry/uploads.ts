@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type DigestAlgorithm, Digester, type ParsedDigest } from "../core/index.js";
 import type { FileWriter } from "../storage/index.js";
 import type { BlobInfo } from "./blobs.js";
-import { BUFFER_SIZE, releaseBuffer, takeBuffer } from "./buffers.js";
+import { BUFFER_SIZE, releaseBuffer, tryTakeBuffer } from "./buffers.js";
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
@@ -251,6 +251,7 @@ export class UploadService {
         .execute();
       if (uploadId) await trx.deleteFrom("uploads").where("id", "=", uploadId).execute();
     });
+    this.ctx.blobSizes.set(digest.value, size);
   }
 
   /** Serialises requests on one upload inside this process. */
@@ -271,27 +272,70 @@ export class UploadService {
 }
 
 /**
+ * How long a client may pause before the bytes gathered so far are written and their buffer given back:
+ * far longer than the gap between socket chunks of a live stream, so a fast push still writes whole
+ * MiBs, and short enough that a stalled client holds no pooled buffer (issue 11, item 6).
+ */
+const STALL_FLUSH_MS = 200;
+
+/**
  * Copies a body into a writer through a digester. Socket chunks (often 16-64 KiB) are gathered
  * into reused 1 MiB buffers, and one write stays in flight while the next buffer fills, so the
  * disk and the socket work at the same time and a multi-GiB blob makes no per-chunk garbage.
+ * When the pool lends no buffer (MAX_LENT out), chunks are written as they come instead; and when
+ * the client pauses, what was gathered is written and the buffer returned: memory does not grow
+ * with the number of clients, whatever they do.
  */
 async function pump(body: Body, writer: FileWriter, digester: Digester): Promise<void> {
   let current: Buffer | undefined;
   let filled = 0;
   let inFlight: Promise<void> | undefined;
   let inFlightBuffer: Buffer | undefined;
+  const settle = async () => {
+    if (!inFlight) return;
+    await inFlight;
+    releaseBuffer(inFlightBuffer);
+    inFlight = undefined;
+    inFlightBuffer = undefined;
+  };
   const flush = async (data: Uint8Array, owned: Buffer | undefined) => {
-    if (inFlight) {
-      await inFlight;
-      releaseBuffer(inFlightBuffer);
-    }
+    await settle();
     inFlight = writer.write(data);
     // Awaited later; marked handled now so a failure while the next buffer fills is not "unhandled".
     inFlight.catch(() => {});
     inFlightBuffer = owned;
   };
+  // When the client pauses with bytes gathered, the timer writes them and returns the buffer. It acts only
+  // while the loop waits for the next chunk (`waiting`), and the loop awaits that write before going on.
+  let waiting = false;
+  let pausedWrite: Promise<void> | undefined;
+  const pause = setTimeout(() => {
+    if (!waiting || !current || filled === 0) return;
+    const buffer = current;
+    const length = filled;
+    current = undefined;
+    filled = 0;
+    pausedWrite = flush(buffer.subarray(0, length), buffer).then(settle);
+    pausedWrite.catch(() => {});
+  }, STALL_FLUSH_MS);
+  pause.unref();
+  const chunks = body[Symbol.asyncIterator]();
   try {
-    for await (const chunk of body) {
+    for (;;) {
+      if (current) pause.refresh();
+      let result: IteratorResult<Uint8Array>;
+      waiting = true;
+      try {
+        result = await chunks.next();
+      } finally {
+        waiting = false;
+      }
+      if (pausedWrite) {
+        await pausedWrite;
+        pausedWrite = undefined;
+      }
+      if (result.done) break;
+      const chunk = result.value;
       digester.update(chunk);
       let at = 0;
       while (at < chunk.length) {
@@ -300,7 +344,12 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
           await flush(at === 0 ? chunk : chunk.subarray(at), undefined);
           break;
         }
-        current ??= takeBuffer();
+        current ??= tryTakeBuffer();
+        if (!current) {
+          // The pool is lent out: this chunk goes as it is, which costs a write but no memory.
+          await flush(at === 0 ? chunk : chunk.subarray(at), undefined);
+          break;
+        }
         const n = Math.min(chunk.length - at, WRITE_BATCH - filled);
         current.set(chunk.subarray(at, at + n), filled);
         filled += n;
@@ -318,6 +367,8 @@ async function pump(body: Body, writer: FileWriter, digester: Digester): Promise
     }
     if (inFlight) await inFlight;
   } finally {
+    clearTimeout(pause);
+    if (pausedWrite) await pausedWrite.catch(() => {});
     // Only once the driver has settled the last write may its buffer be reused.
     if (inFlight) await inFlight.catch(() => {});
     releaseBuffer(inFlightBuffer);

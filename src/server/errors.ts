@@ -23,6 +23,10 @@ const TABLE: Record<string, { status: number; code: string }> = {
   UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
   DENIED: { status: 403, code: "DENIED" },
   INVALID_PATH: { status: 400, code: "NAME_INVALID" },
+  // Connection caps and body timeouts (limits.ts). UNAVAILABLE is Distribution's code for 503.
+  CONNECTION_LIMIT: { status: 503, code: "UNAVAILABLE" },
+  ADDRESS_CONNECTION_LIMIT: { status: 429, code: "TOOMANYREQUESTS" },
+  BODY_TIMEOUT: { status: 408, code: "BLOB_UPLOAD_INVALID" },
 };
 
 export interface WireError {

@@ -8,6 +8,8 @@ export class ServerMetrics {
   readonly latency: Histogram<"method" | "route">;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
+  readonly connectionsRefused: Counter<"reason">;
+  readonly bodiesCut: Counter<"reason">;
 
   constructor(registry: Registry) {
     collectDefaultMetrics({ register: this.registry, prefix: "portcullis_" });
@@ -32,6 +34,18 @@ export class ServerMetrics {
     this.bytesOut = new Counter({
       name: "portcullis_registry_bytes_sent_total",
       help: "Blob and manifest bytes sent",
+      registers: [this.registry],
+    });
+    this.connectionsRefused = new Counter({
+      name: "portcullis_http_connections_refused_total",
+      help: "Connections refused at a cap (reason: total or address)",
+      labelNames: ["reason"],
+      registers: [this.registry],
+    });
+    this.bodiesCut = new Counter({
+      name: "portcullis_http_bodies_cut_total",
+      help: "Request bodies cut off (reason: idle or slow)",
+      labelNames: ["reason"],
       registers: [this.registry],
     });
     new Gauge({

@@ -4,6 +4,7 @@ import type { Identity } from "../auth/index.js";
 import { registerApiRoutes } from "./api/routes.js";
 import { ociError, toWireError } from "./errors.js";
 import { API_VERSION_HEADER } from "./headers.js";
+import { installLimits } from "./limits.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerOciRoutes } from "./oci/routes.js";
 
@@ -33,6 +34,8 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
     return503OnClosing: true,
     forceCloseConnections: "idle",
     keepAliveTimeout: 75_000,
+    // No bound on a whole request: a multi-GiB push over a slow link must finish. Bodies that idle or
+    // crawl are cut by limits.ts instead (server.bodyIdleTimeout, server.bodyMinRate).
     requestTimeout: 0,
     // A path that is not valid percent-encoding (`/v2/a%zz/...`) is refused by Fastify before routing,
     // so no hook runs: answer it as an OCI error here, with the API version header, not Fastify's body.
@@ -51,6 +54,17 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
     },
   });
   const metrics = new ServerMetrics(platform.registry);
+  const { bodyIdleTimeoutMs, bodyMinBytesPerSecond, maxConnections, maxConnectionsPerAddress } =
+    platform.config.server;
+  installLimits(
+    app.server,
+    { bodyIdleTimeoutMs, bodyMinBytesPerSecond, maxConnections, maxConnectionsPerAddress },
+    app.log,
+    {
+      refused: (reason) => metrics.connectionsRefused.inc({ reason }),
+      cut: (reason) => metrics.bodiesCut.inc({ reason }),
+    },
+  );
 
   app.decorateRequest("identity", null as unknown as Identity);
   app.decorateRequest("routeName", undefined);

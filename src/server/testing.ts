@@ -9,6 +9,7 @@ import pino from "pino";
 import { createPlatform, type Platform, resolveConfig } from "../app/index.js";
 import type { RegistryOptions } from "../registry/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
+import type { ServerLimits } from "./limits.js";
 import { buildServer } from "./server.js";
 
 /**
@@ -25,6 +26,8 @@ export interface TestServerOptions {
   readonly registry?: Partial<RegistryOptions>;
   /** Blob store driver; `local` (a folder in the data directory) unless told otherwise. */
   readonly storage?: "local" | "memory";
+  /** Connection caps and body timeouts over the defaults. */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 export interface TestServer {
@@ -76,6 +79,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const registry = options.registry ?? {};
   const config = {
     ...base,
+    server: { ...base.server, ...options.limits },
     registry: {
       ...base.registry,
       deletion: registry.deletion ?? base.registry.deletion,

@@ -142,7 +142,11 @@ describe.each(databaseTestTargets())("registry gate hooks ($name)", (target) => 
         artifactType: "application/vnd.cyclonedx+json",
         config: { mediaType: "application/vnd.oci.empty.v1+json", digest: digestOf(empty), size: 2 },
         layers: [],
-        subject: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: image.digest, size: 1 },
+        subject: {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: image.digest,
+          size: image.size,
+        },
       }),
     );
     await registry.manifests.put("team/app", digestOf(sbom), sbom, undefined, [], actor);

@@ -166,6 +166,71 @@ describe.each(testDatabases())("manifests (%s)", (database) => {
     await expectNoTag("missing-child");
   });
 
+  it("a descriptor whose size is not its blob's is 400 MANIFEST_INVALID naming it (issue 11, item 8)", async () => {
+    // The report: a config descriptor saying `size: 5` for a 90-byte blob was stored (201) and every
+    // pull then failed in the client.
+    const configData = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux" }).padEnd(90, " "));
+    const configDigest = await pushBlob(url, repo, configData);
+    const cases = [
+      {
+        tag: "short-config",
+        body: { config: { mediaType: OCI_CONFIG, digest: configDigest, size: 5 }, layers: [layer()] },
+        detail: { descriptor: "config", digest: configDigest, size: 5, actualSize: 90 },
+      },
+      {
+        tag: "long-layer",
+        body: { config: config(), layers: [{ ...layer(), size: layer().size + 1 }] },
+        detail: {
+          descriptor: "layers[0]",
+          digest: layer().digest,
+          size: layer().size + 1,
+          actualSize: layer().size,
+        },
+      },
+      {
+        tag: "wrong-subject",
+        body: {
+          config: config(),
+          layers: [layer()],
+          subject: { mediaType: OCI_MANIFEST, digest: image.digest, size: 1 },
+        },
+        detail: { descriptor: "subject", digest: image.digest, size: 1, actualSize: image.manifest.length },
+      },
+    ];
+    for (const { tag, body, detail } of cases) {
+      const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
+        method: "PUT",
+        headers: { "Content-Type": OCI_MANIFEST },
+        body: JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, ...body }),
+      });
+      expect(res.status, tag).toBe(400);
+      const error = (
+        (await res.json()) as { errors: Array<{ code: string; message: string; detail: unknown }> }
+      ).errors[0]!;
+      expect(error.code, tag).toBe("MANIFEST_INVALID");
+      expect(error.detail, tag).toEqual(detail);
+      expect(error.message, tag).toContain(
+        `${detail.descriptor} (${detail.digest}) declares size ${detail.size}`,
+      );
+      await expectNoTag(tag);
+    }
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: image.digest, size: image.manifest.length - 1 }],
+      }),
+    );
+    const res = await fetch(`${url}/v2/${repo}/manifests/short-child`, {
+      method: "PUT",
+      headers: { "Content-Type": OCI_INDEX },
+      body: index,
+    });
+    expect(res.status).toBe(400);
+    expect(await errorCode(res)).toBe("MANIFEST_INVALID");
+    await expectNoTag("short-child");
+  });
+
   it("a subject that is not in the registry is allowed", async () => {
     const subject = { mediaType: OCI_MANIFEST, digest: digestOf(randomBytes(8)), size: 123 };
     const body = Buffer.from(
