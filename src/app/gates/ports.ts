@@ -6,6 +6,7 @@ import type { TrustedRoot, VerificationCache } from "../../trust/index.js";
 import { loadPolicyAnchors } from "./anchors.js";
 import type { ClientFor } from "./clients.js";
 import { registryImageConfigSource } from "./image-config.js";
+import { registryImageUserSource } from "./image-user.js";
 import { registryRelationSource } from "./relations.js";
 import { registryVerifiers } from "./verifiers.js";
 
@@ -46,6 +47,7 @@ export function registryEvidencePorts(options: RegistryEvidenceOptions): Evidenc
       ...(options.parents ? { parents: options.parents } : {}),
     }),
     config: registryImageConfigSource(options.clientFor, options.platform),
+    users: registryImageUserSource(options.clientFor, options.platform),
     signatures: verifiers.signatures,
     attestations: verifiers.attestations,
     ...(options.scans ? { scans: options.scans } : {}),

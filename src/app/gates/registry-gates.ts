@@ -11,6 +11,7 @@ import {
 import { VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import { createPolicyGate, type PolicyGate } from "./gate.js";
+import { registryServiceUserSource } from "./image-user.js";
 import { registryEvidencePorts } from "./ports.js";
 import { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
 import { inProcessRegistryReader } from "./registry-reader.js";
@@ -105,7 +106,8 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const now = options.now ?? Date.now;
   const pending = new Map<string, { manifest: PendingManifest; holders: number }>();
   const config = registryServiceConfigSource(options.registry, (digest) => pending.get(digest)?.manifest);
-  const ports = { config, ...(options.scans ? { scans: options.scans } : {}) };
+  const users = registryServiceUserSource(options.registry, (digest) => pending.get(digest)?.manifest);
+  const ports = { config, users, ...(options.scans ? { scans: options.scans } : {}) };
   const pushGate = options.push
     ? gatesOf(options.push, (policy) => createPolicyGate({ policy, ports, timeoutMs, now }))
     : undefined;
@@ -128,6 +130,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
               ...(options.readFile ? { readFile: options.readFile } : {}),
             }),
             config,
+            users,
             ...(options.scans ? { scans: options.scans } : {}),
           },
           timeoutMs,
