@@ -1,3 +1,10 @@
+export {
+  type AdmissionAuthentication,
+  type AdmissionCaller,
+  callerLabel,
+  currentCaller,
+  withCaller,
+} from "./caller.js";
 export { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
 export { gateDecider, imageInputOf, requestOf } from "./decider.js";
 export {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPolicyGate, type DecisionContext, type DecisionRecorder } from "../../app/index.js";
 import type { AuditEntry } from "../../audit/index.js";
 import { type Decision, parsePolicy } from "../../policy/index.js";
+import { withCaller } from "./caller.js";
 import type { ImageCheck } from "./gate.js";
 import { fromPolicyGate } from "./policy-gate.js";
 
@@ -57,9 +58,8 @@ describe("fromPolicyGate recording", () => {
     { name: "a tag with no resolver is denied", reference: "registry.test/team/app:1", allowed: false },
   ])("records the decision with its context: $name", async ({ reference, allowed }) => {
     const { recorded, recorder } = collecting();
-    const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
-      check(reference, false),
-      signal,
+    const verdict = await withCaller({ method: "mtls", subject: "kube-apiserver" }, () =>
+      fromPolicyGate(gate, { recorder, onError: () => {} })(check(reference, false), signal),
     );
     expect(verdict.decision.allowed).toBe(allowed);
     expect(recorded).toHaveLength(1);
@@ -72,14 +72,43 @@ describe("fromPolicyGate recording", () => {
       actor: "alice",
       namespace: "apps",
       workload: "Deployment/web",
+      caller: "mtls:kube-apiserver",
     });
+  });
+
+  it.each([
+    ["outside a review", undefined],
+    ["from an unauthenticated caller", { method: "none" } as const],
+  ])("answers but does not record a decision %s", async (_name, caller) => {
+    const { recorded, recorder } = collecting();
+    const decide = () =>
+      fromPolicyGate(gate, { recorder, onError: () => {} })(
+        check(`registry.test/team/app@${DIGEST}`, false),
+        signal,
+      );
+    const verdict = await (caller ? withCaller(caller, decide) : decide());
+    expect(verdict.decision.allowed).toBe(true);
+    expect(recorded).toHaveLength(0);
+  });
+
+  it("records a token caller as token", async () => {
+    const { recorded, recorder } = collecting();
+    await withCaller({ method: "token" }, () =>
+      fromPolicyGate(gate, { recorder, onError: () => {} })(
+        check(`registry.test/team/app@${DIGEST}`, false),
+        signal,
+      ),
+    );
+    expect(recorded.map(([, context]) => context.caller)).toEqual(["token"]);
   });
 
   it("does not record a dryRun decision", async () => {
     const { recorded, recorder } = collecting();
-    const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
-      check(`registry.test/team/app@${DIGEST}`, true),
-      signal,
+    const verdict = await withCaller({ method: "token" }, () =>
+      fromPolicyGate(gate, { recorder, onError: () => {} })(
+        check(`registry.test/team/app@${DIGEST}`, true),
+        signal,
+      ),
     );
     expect(verdict.decision.allowed).toBe(true);
     expect(recorded).toHaveLength(0);
@@ -88,10 +117,12 @@ describe("fromPolicyGate recording", () => {
   it("reports a failed recording and answers as it would have", async () => {
     const { recorder } = collecting(true);
     const errors: string[] = [];
-    const verdict = await fromPolicyGate(gate, {
-      recorder,
-      onError: (err, what) => errors.push(`${what}: ${(err as Error).message}`),
-    })(check("registry.test/team/app:1", false), signal);
+    const verdict = await withCaller({ method: "token" }, () =>
+      fromPolicyGate(gate, {
+        recorder,
+        onError: (err, what) => errors.push(`${what}: ${(err as Error).message}`),
+      })(check("registry.test/team/app:1", false), signal),
+    );
     expect(verdict.decision.allowed).toBe(false);
     expect(errors).toEqual([
       "recording the admission decision for registry.test/team/app:1: database is locked",
