@@ -18,6 +18,8 @@ import type { ConfigReads } from "./image-config.js";
 import type { PendingManifest } from "./registry-config.js";
 
 const USER_FILES = ["/etc/passwd", "/etc/group"];
+/** Resolved users the registry-service source keeps (oldest dropped first). */
+const MAX_RESOLVED = 4096;
 
 /** The layers of the image a digest runs: its own, or for an index those of the child for `platform`. */
 async function layersOf(
@@ -106,7 +108,9 @@ export function registryImageUserSource(
 /**
  * The image user of a digest read from this server's own registry service: the manifest (the pending
  * one during a push, whose layers are stored before it) and layers from the blob store, verified when
- * they were pushed (as scan on push reads them, app/scanning openRegistryImage).
+ * they were pushed (as scan on push reads them, app/scanning openRegistryImage). The registry's gates
+ * keep no evidence cache, so resolved users are kept here by digest and User (an image never changes):
+ * a pull decision that outlives the decision cache does not walk the layers again.
  */
 export function registryServiceUserSource(
   registry: () => Registry,
@@ -122,8 +126,20 @@ export function registryServiceUserSource(
     },
     blob: (repository, digest) => registry().blobs.stream(repository, digest),
   };
+  const resolved = new Map<string, ImageUserEvidence>();
   return {
-    imageUser: (subject, user, signal) =>
-      readImageUser(reads, subject, user, { platform, signal, ...(limits ? { limits } : {}) }),
+    async imageUser(subject, user, signal) {
+      const key = `${subject.repository}@${subject.digest} ${user}`;
+      const known = resolved.get(key);
+      if (known !== undefined) return known;
+      const found = await readImageUser(reads, subject, user, {
+        platform,
+        signal,
+        ...(limits ? { limits } : {}),
+      });
+      if (resolved.size >= MAX_RESOLVED) resolved.delete(resolved.keys().next().value!);
+      resolved.set(key, found);
+      return found;
+    },
   };
 }
