@@ -1,11 +1,33 @@
+import { gzipSync } from "node:zlib";
+import { pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { digestOf } from "../../core/index.js";
-import { gzLayer, type TestEntry } from "../../oci/image/testing/layers.js";
 import type { ConfigReads } from "./image-config.js";
 import { readImageUser } from "./image-user.js";
 
 const PLATFORM = { os: "linux", architecture: "amd64" };
 const SUBJECT = { registry: "registry.test", repository: "team/app", digest: "" };
+
+type TestEntry = { name: string; content: string };
+
+/** A gzip tar layer of regular files (oci/image/testing is not public outside oci/). */
+async function gzLayer(
+  entries: readonly TestEntry[],
+): Promise<{ bytes: Buffer; descriptor: { mediaType: string } }> {
+  const packer = pack();
+  const chunks: Buffer[] = [];
+  packer.on("data", (chunk: unknown) => {
+    chunks.push(chunk as Buffer);
+  });
+  const done = new Promise<void>((resolve) => packer.on("end", () => resolve()));
+  for (const e of entries) packer.entry({ name: e.name, mode: 0o644 }, e.content);
+  packer.finalize();
+  await done;
+  return {
+    bytes: gzipSync(Buffer.concat(chunks)),
+    descriptor: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" },
+  };
+}
 
 /** An index whose amd64 child has these layers, as ConfigReads over an in-memory registry. */
 async function registryWith(
