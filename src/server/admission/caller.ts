@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 
@@ -25,22 +24,6 @@ export type AdmissionCaller =
 /** The audit log's `caller` value: `mtls:<certificate subject CN>`, `token` or `none`. */
 export function callerLabel(caller: AdmissionCaller): string {
   return caller.method === "mtls" ? `mtls:${caller.subject}` : caller.method;
-}
-
-/**
- * The caller of the review being decided, for the gate that records it: set by the server around each
- * review (AsyncLocalStorage follows the decision through the deadline guard and the evidence look-ups
- * without every function in between passing it on).
- */
-const current = new AsyncLocalStorage<AdmissionCaller>();
-
-export function withCaller<T>(caller: AdmissionCaller, run: () => T): T {
-  return current.run(caller, run);
-}
-
-/** The caller of the review being decided; undefined outside a review. */
-export function currentCaller(): AdmissionCaller | undefined {
-  return current.getStore();
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest();

@@ -2,8 +2,6 @@ export {
   type AdmissionAuthentication,
   type AdmissionCaller,
   callerLabel,
-  currentCaller,
-  withCaller,
 } from "./caller.js";
 export { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
 export { gateDecider, imageInputOf, requestOf } from "./decider.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPolicyGate, type DecisionContext, type DecisionRecorder } from "../../app/index.js";
 import type { AuditEntry } from "../../audit/index.js";
 import { type Decision, parsePolicy } from "../../policy/index.js";
-import { withCaller } from "./caller.js";
+import type { AdmissionCaller } from "./caller.js";
 import type { ImageCheck } from "./gate.js";
 import { fromPolicyGate } from "./policy-gate.js";
 
@@ -17,7 +17,9 @@ defaultRule:
   "/policies/digest.yaml",
 );
 
-function check(reference: string, dryRun: boolean): ImageCheck {
+const TOKEN: AdmissionCaller = { method: "token" };
+
+function check(reference: string, dryRun: boolean, caller: AdmissionCaller | null = TOKEN): ImageCheck {
   const [name = "", digest] = reference.split("@");
   const [registry = "", ...path] = name.split("/");
   return {
@@ -30,6 +32,7 @@ function check(reference: string, dryRun: boolean): ImageCheck {
     request: { kind: "admission", namespace: "apps", user: "alice" },
     dryRun,
     workload: "Deployment/web",
+    ...(caller ? { caller } : {}),
   };
 }
 
@@ -58,8 +61,10 @@ describe("fromPolicyGate recording", () => {
     { name: "a tag with no resolver is denied", reference: "registry.test/team/app:1", allowed: false },
   ])("records the decision with its context: $name", async ({ reference, allowed }) => {
     const { recorded, recorder } = collecting();
-    const verdict = await withCaller({ method: "mtls", subject: "kube-apiserver" }, () =>
-      fromPolicyGate(gate, { recorder, onError: () => {} })(check(reference, false), signal),
+    const mtls: AdmissionCaller = { method: "mtls", subject: "kube-apiserver" };
+    const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
+      check(reference, false, mtls),
+      signal,
     );
     expect(verdict.decision.allowed).toBe(allowed);
     expect(recorded).toHaveLength(1);
@@ -77,38 +82,32 @@ describe("fromPolicyGate recording", () => {
   });
 
   it.each([
-    ["outside a review", undefined],
+    ["with no caller", null],
     ["from an unauthenticated caller", { method: "none" } as const],
   ])("answers but does not record a decision %s", async (_name, caller) => {
     const { recorded, recorder } = collecting();
-    const decide = () =>
-      fromPolicyGate(gate, { recorder, onError: () => {} })(
-        check(`registry.test/team/app@${DIGEST}`, false),
-        signal,
-      );
-    const verdict = await (caller ? withCaller(caller, decide) : decide());
+    const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
+      { ...check(`registry.test/team/app@${DIGEST}`, false, caller) },
+      signal,
+    );
     expect(verdict.decision.allowed).toBe(true);
     expect(recorded).toHaveLength(0);
   });
 
   it("records a token caller as token", async () => {
     const { recorded, recorder } = collecting();
-    await withCaller({ method: "token" }, () =>
-      fromPolicyGate(gate, { recorder, onError: () => {} })(
-        check(`registry.test/team/app@${DIGEST}`, false),
-        signal,
-      ),
+    await fromPolicyGate(gate, { recorder, onError: () => {} })(
+      check(`registry.test/team/app@${DIGEST}`, false),
+      signal,
     );
     expect(recorded.map(([, context]) => context.caller)).toEqual(["token"]);
   });
 
   it("does not record a dryRun decision", async () => {
     const { recorded, recorder } = collecting();
-    const verdict = await withCaller({ method: "token" }, () =>
-      fromPolicyGate(gate, { recorder, onError: () => {} })(
-        check(`registry.test/team/app@${DIGEST}`, true),
-        signal,
-      ),
+    const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
+      check(`registry.test/team/app@${DIGEST}`, true),
+      signal,
     );
     expect(verdict.decision.allowed).toBe(true);
     expect(recorded).toHaveLength(0);
@@ -117,12 +116,10 @@ describe("fromPolicyGate recording", () => {
   it("reports a failed recording and answers as it would have", async () => {
     const { recorder } = collecting(true);
     const errors: string[] = [];
-    const verdict = await withCaller({ method: "token" }, () =>
-      fromPolicyGate(gate, {
-        recorder,
-        onError: (err, what) => errors.push(`${what}: ${(err as Error).message}`),
-      })(check("registry.test/team/app:1", false), signal),
-    );
+    const verdict = await fromPolicyGate(gate, {
+      recorder,
+      onError: (err, what) => errors.push(`${what}: ${(err as Error).message}`),
+    })(check("registry.test/team/app:1", false), signal);
     expect(verdict.decision.allowed).toBe(false);
     expect(errors).toEqual([
       "recording the admission decision for registry.test/team/app:1: database is locked",

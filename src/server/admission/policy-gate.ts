@@ -1,5 +1,5 @@
 import type { DecisionRecorder, PolicyGate } from "../../app/index.js";
-import { type AdmissionCaller, callerLabel, currentCaller } from "./caller.js";
+import { type AdmissionCaller, callerLabel } from "./caller.js";
 import type { ImageCheck, ImagePolicyGate, ImageVerdict } from "./gate.js";
 
 export interface PolicyGateRecording {
@@ -13,7 +13,7 @@ export interface PolicyGateRecording {
  * The webhook over app/'s PolicyGate (createPolicyGate). Every image of one review shares one tag
  * resolver, keyed by the review's AbortSignal (one per review, see guardedDecider), so a tag named by
  * several containers is resolved once; the digest the gate resolved is what /mutate pins.
- * With `recording`, every decision of an authenticated caller (currentCaller: a client certificate or
+ * With `recording`, every decision of an authenticated caller (check.caller: a client certificate or
  * the bearer token, see caller.ts) is written to the audit log, with how the caller was authenticated,
  * before the answer goes back. An unauthenticated caller is answered but never recorded: anyone who can
  * reach the webhook could otherwise write `system:admin` into the tamper-evident log.
@@ -37,7 +37,7 @@ export function fromPolicyGate(gate: PolicyGate, recording?: PolicyGateRecording
       digest === undefined ? { decision: outcome.decision } : { decision: outcome.decision, digest };
     // A dryRun review promises no side effects (AdmissionReview v1 `dryRun`; the API server will not
     // persist the object), so its decision is answered but never written to the audit log.
-    const caller = currentCaller();
+    const caller = check.caller;
     if (recording !== undefined && !check.dryRun && caller !== undefined && caller.method !== "none") {
       await record(recording, check, verdict, caller);
     }

@@ -8,13 +8,7 @@ import {
   isPortcullisAdmissionError,
   MAX_REVIEW_BYTES,
 } from "./admission-api.js";
-import {
-  type AdmissionAuthentication,
-  type AdmissionCaller,
-  authenticator,
-  callerLabel,
-  withCaller,
-} from "./caller.js";
+import { type AdmissionAuthentication, type AdmissionCaller, authenticator, callerLabel } from "./caller.js";
 import { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
 import { gateDecider } from "./decider.js";
 import type { ImagePolicyGate } from "./gate.js";
@@ -100,16 +94,20 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   const onFailure = metrics.decisionFailed.bind(metrics);
   // The API server appends ?timeout=<its timeoutSeconds>s to the URL; when it is shorter than ours,
   // the deadline follows it, so the answer still comes before the API server gives up.
-  const deciders = new Map<number, AdmissionDecider>();
-  const deciderFor = (ms: number) => {
-    let decide = deciders.get(ms);
+  // One per deadline and caller (callers are few: the API server's certificate, the token, "none"),
+  // so the caller reaches the gate in each ImageCheck without anything allocated per review.
+  const deciders = new Map<string, AdmissionDecider>();
+  const deciderFor = (ms: number, caller: AdmissionCaller) => {
+    const key = `${ms} ${callerLabel(caller)}`;
+    let decide = deciders.get(key);
     if (decide === undefined) {
-      decide = guardedDecider((signal) => gateDecider(options.gate, signal, onDecision), {
+      const gate: ImagePolicyGate = (check, signal) => options.gate({ ...check, caller }, signal);
+      decide = guardedDecider((signal) => gateDecider(gate, signal, onDecision), {
         deadlineMs: deadlineFor(ms),
         failurePolicy,
         onFailure,
       });
-      if (deciders.size < 64) deciders.set(ms, decide);
+      if (deciders.size < 64) deciders.set(key, decide);
     }
     return decide;
   };
@@ -179,8 +177,8 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
       };
       try {
         const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
-        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs));
-        const { response } = await withCaller(caller, () => admit(body, decide, mode));
+        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs), caller);
+        const { response } = await admit(body, decide, mode);
         const ms = performance.now() - started;
         metrics.reviewAnswered(mode, response.response.allowed, ms / 1000);
         log({ ...entry, allowed: response.response.allowed, ms });
