@@ -14,6 +14,9 @@ describe("renderOpensslCommands", () => {
   it("refuses bad names and validity", () => {
     expect(() => renderOpensslCommands({ serviceName: "a_b", namespace: "x" })).toThrow(AdmissionError);
     expect(() => renderOpensslCommands({ serviceName: "a", namespace: "x", days: 0 })).toThrow(/days/);
+    expect(() =>
+      renderOpensslCommands({ serviceName: "a", namespace: "x", clientName: "a'; rm -rf /" }),
+    ).toThrow(/client name/);
   });
 
   it.skipIf(!existsSync("/usr/bin/openssl"))(
@@ -40,6 +43,13 @@ describe("renderOpensslCommands", () => {
         }
         expect(tls.subjectAltName).toContain("DNS:portcullis.portcullis-system.svc");
         expect(existsSync(join(dir, "tls.key"))).toBe(true);
+        // The API server's client certificate: signed by the same CA, for client authentication only.
+        const client = new X509Certificate(readFileSync(join(dir, "client.crt")));
+        expect(client.checkIssued(ca)).toBe(true);
+        expect(client.verify(ca.publicKey)).toBe(true);
+        expect(client.subject).toBe("CN=kube-apiserver");
+        expect(client.keyUsage).toEqual(["1.3.6.1.5.5.7.3.2"]);
+        expect(existsSync(join(dir, "client.key"))).toBe(true);
         // The CA renders into a configuration the tests above accept.
         const rendered = renderWebhookConfigurations({
           ...OPTIONS,

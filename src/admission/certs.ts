@@ -14,7 +14,16 @@ export interface OpensslOptions {
   days?: number;
   /** Directory the files are written to; default the current one. */
   dir?: string;
+  /**
+   * The Common Name of the client certificate (client.crt) the API server presents to the webhook,
+   * which `admission serve --client-ca ca.crt` accepts and records as `mtls:<name>`; default
+   * kube-apiserver.
+   */
+  clientName?: string;
 }
+
+/** What a client certificate's CN may be here: printable, no shell or DN metacharacters. */
+const CLIENT_NAME = /^[A-Za-z0-9][-A-Za-z0-9.:@_]{0,62}$/;
 
 const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -33,8 +42,11 @@ function shellQuote(text: string): string {
 }
 
 /**
- * A POSIX shell script writing ca.key, ca.crt, tls.key and tls.crt (ECDSA P-256) into `dir`. The
- * caBundle of the webhook configurations is ca.crt; the server serves tls.crt and tls.key.
+ * A POSIX shell script writing ca.key, ca.crt, tls.key and tls.crt, and client.key and client.crt
+ * (ECDSA P-256) into `dir`. The caBundle of the webhook configurations is ca.crt; the server serves
+ * tls.crt and tls.key; the API server authenticates with client.crt and client.key (its admission
+ * kubeconfig's client-certificate-data and client-key-data), which `admission serve --client-ca ca.crt`
+ * verifies.
  */
 export function renderOpensslCommands(options: OpensslOptions): string {
   const { serviceName, namespace } = options;
@@ -45,13 +57,20 @@ export function renderOpensslCommands(options: OpensslOptions): string {
   if (!Number.isInteger(days) || days < 1 || days > 3650) {
     throw new AdmissionError("CONFIG_INVALID", `days must be an integer from 1 to 3650, not ${days}`);
   }
+  const clientName = options.clientName ?? "kube-apiserver";
+  if (!CLIENT_NAME.test(clientName)) {
+    throw new AdmissionError(
+      "CONFIG_INVALID",
+      `client name ${JSON.stringify(clientName)} is not a plain name`,
+    );
+  }
   const dir = shellQuote(options.dir ?? ".");
   const names = serviceDnsNames(serviceName, namespace);
   const san = names.map((n) => `DNS:${n}`).join(",");
   const cn = names[2]!;
   return [
     "#!/bin/sh",
-    "# A CA and a serving certificate for the Portcullis admission webhook (for trying it out).",
+    "# A CA, a serving certificate and an API server client certificate for the Portcullis admission webhook (for trying it out).",
     "set -eu",
     `cd ${dir}`,
     "umask 077",
@@ -64,8 +83,14 @@ export function renderOpensslCommands(options: OpensslOptions): string {
     "  'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > tls.ext",
     `openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days ${days} \\`,
     "  -extfile tls.ext -out tls.crt",
-    "rm -f tls.csr tls.ext ca.srl",
-    "chmod 644 ca.crt tls.crt",
+    "openssl ecparam -name prime256v1 -genkey -noout -out client.key",
+    `openssl req -new -key client.key -subj '/CN=${clientName}' -out client.csr`,
+    "printf '%s\\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \\",
+    "  'extendedKeyUsage=clientAuth' > client.ext",
+    `openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days ${days} \\`,
+    "  -extfile client.ext -out client.crt",
+    "rm -f tls.csr tls.ext client.csr client.ext ca.srl",
+    "chmod 644 ca.crt tls.crt client.crt",
     "",
   ].join("\n");
 }

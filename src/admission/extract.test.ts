@@ -78,7 +78,11 @@ describe("extractFacts on the Kubernetes fixtures of every workload kind", () =>
       hostNetwork: podSpec.hostNetwork,
       hostPID: podSpec.hostPID,
       hostIPC: podSpec.hostIPC,
-      securityContext: { runAsNonRoot: podSc.runAsNonRoot, runAsUser: podSc.runAsUser },
+      securityContext: {
+        runAsNonRoot: podSc.runAsNonRoot,
+        runAsUser: podSc.runAsUser,
+        runAsGroup: podSc.runAsGroup,
+      },
     });
     expect(result.pod.hostNetwork).toBe(true);
     expect(result.pod.hostPathVolumes).toEqual([
@@ -87,18 +91,24 @@ describe("extractFacts on the Kubernetes fixtures of every workload kind", () =>
     expect(result.images[0]!.securityContext).toEqual({
       runAsNonRoot: sc.runAsNonRoot,
       runAsUser: sc.runAsUser,
+      runAsGroup: sc.runAsGroup,
       privileged: sc.privileged,
       allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
       capabilitiesAdd: ["addValue"],
     });
-    // The container's runAsUser overrides the pod's (they differ in the fixture).
+    // The container's runAsUser and runAsGroup override the pod's (they differ in the fixture).
     expect(sc.runAsUser).not.toBe(podSc.runAsUser);
-    expect(result.images[0]!.effective).toEqual({ runAsNonRoot: true, runAsUser: sc.runAsUser });
+    expect(sc.runAsGroup).not.toBe(podSc.runAsGroup);
+    expect(result.images[0]!.effective).toEqual({
+      runAsNonRoot: true,
+      runAsUser: sc.runAsUser,
+      runAsGroup: sc.runAsGroup,
+    });
   });
 
   it("reads the Pod fixture's values as written", () => {
     const result = workload(reviewOf(loadWorkload("Pod")));
-    expect(result.pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 2 });
+    expect(result.pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 2, runAsGroup: 6 });
     expect(result.images[0]!.securityContext).toMatchObject({ runAsUser: 4, privileged: true });
   });
 

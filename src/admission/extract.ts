@@ -65,6 +65,7 @@ function containerSecurity(c: RawContainer): ContainerSecurityFacts {
   const facts: ContainerSecurityFacts = { capabilitiesAdd: sc?.capabilities?.add ?? [] };
   if (sc?.runAsNonRoot != null) facts.runAsNonRoot = sc.runAsNonRoot;
   if (sc?.runAsUser != null) facts.runAsUser = sc.runAsUser;
+  if (sc?.runAsGroup != null) facts.runAsGroup = sc.runAsGroup;
   if (sc?.privileged != null) facts.privileged = sc.privileged;
   if (sc?.allowPrivilegeEscalation != null) facts.allowPrivilegeEscalation = sc.allowPrivilegeEscalation;
   return facts;
@@ -74,6 +75,7 @@ function podSecurity(spec: RawPodSpec): PodSecurityFacts {
   const facts: PodSecurityFacts = {};
   if (spec.securityContext?.runAsNonRoot != null) facts.runAsNonRoot = spec.securityContext.runAsNonRoot;
   if (spec.securityContext?.runAsUser != null) facts.runAsUser = spec.securityContext.runAsUser;
+  if (spec.securityContext?.runAsGroup != null) facts.runAsGroup = spec.securityContext.runAsGroup;
   return facts;
 }
 
@@ -86,8 +88,10 @@ function imagesOf(spec: RawPodSpec, specTokens: readonly string[], pod: PodSecur
       const effective: ContainerImage["effective"] = {};
       const runAsNonRoot = securityContext.runAsNonRoot ?? pod.runAsNonRoot;
       const runAsUser = securityContext.runAsUser ?? pod.runAsUser;
+      const runAsGroup = securityContext.runAsGroup ?? pod.runAsGroup;
       if (runAsNonRoot !== undefined) effective.runAsNonRoot = runAsNonRoot;
       if (runAsUser !== undefined) effective.runAsUser = runAsUser;
+      if (runAsGroup !== undefined) effective.runAsGroup = runAsGroup;
       const entry: ContainerImage = {
         containerType,
         containerName: c.name ?? "",

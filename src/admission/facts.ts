@@ -10,6 +10,7 @@ export type ContainerType = "container" | "initContainer" | "ephemeralContainer"
 export interface ContainerSecurityFacts {
   runAsNonRoot?: boolean;
   runAsUser?: number;
+  runAsGroup?: number;
   privileged?: boolean;
   allowPrivilegeEscalation?: boolean;
   capabilitiesAdd: string[];
@@ -19,6 +20,7 @@ export interface ContainerSecurityFacts {
 export interface PodSecurityFacts {
   runAsNonRoot?: boolean;
   runAsUser?: number;
+  runAsGroup?: number;
 }
 
 export interface ContainerImage {
@@ -38,7 +40,7 @@ export interface ContainerImage {
   referenceError?: string;
   securityContext: ContainerSecurityFacts;
   /** The values in force: the container's field, else the pod's (core/v1 SecurityContext precedence). */
-  effective: { runAsNonRoot?: boolean; runAsUser?: number };
+  effective: { runAsNonRoot?: boolean; runAsUser?: number; runAsGroup?: number };
   /** False on UPDATE when the old object had the same image at the same path. */
   changed: boolean;
 }

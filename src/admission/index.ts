@@ -1,5 +1,10 @@
 export { type AdmitResult, admit } from "./admit.js";
 export {
+  type ApiServerAuthOptions,
+  type RenderedApiServerAuth,
+  renderApiServerAuth,
+} from "./api-server-config.js";
+export {
   AUDIT_KEY_MAX_LENGTH,
   isValidAuditAnnotationKey,
   mergeAuditAnnotations,

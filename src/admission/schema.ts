@@ -109,6 +109,7 @@ export const containerSecurityContextSchema = z.object(
   {
     runAsNonRoot: bool().nullish(),
     runAsUser: int().nullish(),
+    runAsGroup: int().nullish(),
     privileged: bool().nullish(),
     allowPrivilegeEscalation: bool().nullish(),
     capabilities: capabilities.nullish(),
@@ -118,7 +119,7 @@ export const containerSecurityContextSchema = z.object(
 
 /** core/v1 PodSecurityContext, the fields a policy reads. */
 export const podSecurityContextSchema = z.object(
-  { runAsNonRoot: bool().nullish(), runAsUser: int().nullish() },
+  { runAsNonRoot: bool().nullish(), runAsUser: int().nullish(), runAsGroup: int().nullish() },
   { error: expected("an object") },
 );
 

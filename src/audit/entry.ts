@@ -31,6 +31,12 @@ export interface AuditRecord {
   /** The workload (admission: `Kind/name`). */
   readonly workload?: string;
   readonly breakGlass?: { readonly annotation: string; readonly value: string };
+  /**
+   * How the surface that asked was authenticated (admission: who sent the AdmissionReview):
+   * `mtls:<client certificate subject CN>`, `token`, or `none`. Absent on rows written before it existed
+   * and on the registry's and CI's decisions.
+   */
+  readonly caller?: string;
 }
 
 /** A stored decision: the record, when it was made, and its place in the hash chain. */
@@ -50,10 +56,13 @@ export const GENESIS_HASH = `sha256:${"0".repeat(64)}`;
  * is known) in a fixed order, absent values as null, then the previous hash. A JSON array keeps the
  * encoding unambiguous (no field can bleed into the next), and key order inside `rules` and `breakGlass`
  * is fixed here too so the hash does not depend on how a caller built its objects.
+ * A record with a `caller` is hashed as v2 (the caller after the policy digest); one without is hashed
+ * exactly as v1 was, so rows written before the field existed still verify.
  */
 export function canonicalBytes(at: number, record: AuditRecord, prevHash: string): string {
+  const v2 = record.caller !== undefined;
   return JSON.stringify([
-    "portcullis.dev/audit/v1",
+    v2 ? "portcullis.dev/audit/v2" : "portcullis.dev/audit/v1",
     at,
     record.gate,
     record.actor ?? null,
@@ -67,6 +76,7 @@ export function canonicalBytes(at: number, record: AuditRecord, prevHash: string
     record.reason,
     record.rules.map((r) => [r.rule, r.passed, r.reason]),
     record.policyDigest ?? null,
+    ...(v2 ? [record.caller] : []),
     prevHash,
   ]);
 }

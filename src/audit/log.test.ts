@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Database, databaseTestTargets } from "../storage/index.js";
-import { type AuditRecord, entryHash, GENESIS_HASH } from "./entry.js";
+import { type AuditRecord, canonicalBytes, entryHash, GENESIS_HASH } from "./entry.js";
 import { AuditLog } from "./log.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -20,6 +21,33 @@ function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
     ...overrides,
   };
 }
+
+describe("canonicalBytes", () => {
+  it("hashes a row without a caller exactly as before the field existed (v1 rows still verify)", () => {
+    const at = Date.parse("2026-01-01T00:00:00Z");
+    const r = record();
+    const v1 = JSON.stringify([
+      "portcullis.dev/audit/v1",
+      at,
+      r.gate,
+      r.actor,
+      null,
+      null,
+      r.image,
+      r.digest,
+      r.effect,
+      r.mode,
+      null,
+      r.reason,
+      r.rules.map((x) => [x.rule, x.passed, x.reason]),
+      r.policyDigest,
+      GENESIS_HASH,
+    ]);
+    expect(canonicalBytes(at, r, GENESIS_HASH)).toBe(v1);
+    expect(entryHash(at, r, GENESIS_HASH)).toBe(`sha256:${createHash("sha256").update(v1).digest("hex")}`);
+    expect(entryHash(at, { ...r, caller: "none" }, GENESIS_HASH)).not.toBe(entryHash(at, r, GENESIS_HASH));
+  });
+});
 
 describe.each(databaseTestTargets())("AuditLog ($name)", (target) => {
   let database: Database;
@@ -69,6 +97,15 @@ describe.each(databaseTestTargets())("AuditLog ($name)", (target) => {
     expect((await log.list({ since: later.at })).map((e) => e.id)).toEqual([later.id]);
     expect((await log.list({ gate: "admission" })).map((e) => e.id)).toEqual([later.id]);
     expect((await log.list({ limit: 1 })).map((e) => e.id)).toEqual([later.id]);
+  });
+
+  it("stores how the caller was authenticated, hashed with the row", async () => {
+    const entry = await log.append(record({ gate: "admission", caller: "mtls:kube-apiserver" }));
+    expect((await log.list())[0]).toMatchObject({ id: entry.id, caller: "mtls:kube-apiserver" });
+    expect(canonicalBytes(entry.at, entry, entry.prevHash)).toContain('"portcullis.dev/audit/v2"');
+    expect(await log.verifyChain()).toEqual({ ok: true, count: 1 });
+    await sql`update decisions set caller = 'token' where id = ${entry.id}`.execute(database.db);
+    expect(await log.verifyChain()).toMatchObject({ ok: false, id: entry.id });
   });
 
   it("refuses an unknown gate", async () => {

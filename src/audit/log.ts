@@ -107,6 +107,7 @@ export class AuditLog {
           reason: record.reason,
           rules: JSON.stringify(record.rules.map(({ rule, passed, reason }) => ({ rule, passed, reason }))),
           policy_digest: record.policyDigest ?? null,
+          caller: record.caller ?? null,
           prev_hash: prevHash,
           hash,
         })
@@ -244,6 +245,7 @@ function toEntry(row: Row): AuditEntry {
     ...(row.namespace !== null ? { namespace: row.namespace } : {}),
     ...(row.workload !== null ? { workload: row.workload } : {}),
     ...(breakGlass ? { breakGlass } : {}),
+    ...(row.caller !== null && row.caller !== undefined ? { caller: row.caller } : {}),
     prevHash: row.prev_hash,
     hash: row.hash,
   };

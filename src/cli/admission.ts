@@ -1,9 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { renderOpensslCommands, renderWebhookConfigurations } from "../admission/index.js";
 import {
   apiScanSource,
   auditRecorder,
@@ -20,27 +17,35 @@ import {
   storedScanSource,
 } from "../app/index.js";
 import { AuditLog } from "../audit/index.js";
-import { PortcullisError, parseDuration } from "../core/index.js";
+import { parseDuration } from "../core/index.js";
 import { EvidenceCache, type ScanReportSource } from "../evidence/index.js";
 import { credentialsFromDockerConfig, RegistryClient } from "../oci/index.js";
 import type { Policy } from "../policy/index.js";
 import {
+  type AdmissionAuthentication,
   AdmissionMetrics,
   buildAdmissionServer,
   deadlineFor,
   fromPolicyGate,
   type ImagePolicyGate,
-  type WebhookFailurePolicy,
 } from "../server/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
 import { loadTrustedRoot } from "../trust/index.js";
+import {
+  failurePolicyOf,
+  invalid,
+  readText,
+  readToken,
+  registerAdmissionSetup,
+  timeoutSecondsOf,
+} from "./admission-setup.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 
 /**
- * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook, the
- * two webhook configurations that point the API server at it, and a CA and serving certificate to
- * try it out. The commands only map flags onto admission/ and server/.
+ * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook
+ * (serve, here), and its configuration and certificates (install and certs, admission-setup.ts). The
+ * commands only map flags onto admission/ and server/.
  */
 
 const DEFAULT_LISTEN = "127.0.0.1:8443";
@@ -58,57 +63,8 @@ interface ServeFlags extends PlatformFlags {
   scanApi?: string;
   platform?: string[];
   policyReload: string;
-}
-
-interface InstallFlags {
-  service: string;
-  namespace: string;
-  caBundle: string;
-  failurePolicy: string;
-  timeout: string;
-  port?: string;
-}
-
-interface CertsFlags {
-  service: string;
-  namespace: string;
-  dir: string;
-  days: string;
-  print?: boolean;
-}
-
-function invalid(message: string): PortcullisError {
-  return new PortcullisError("CONFIG_INVALID", message);
-}
-
-function failurePolicyOf(value: string): WebhookFailurePolicy {
-  if (value === "Fail" || value === "Ignore") return value;
-  throw invalid(`--failure-policy must be Fail or Ignore, not ${JSON.stringify(value)}`);
-}
-
-/** The API server accepts timeoutSeconds from 1 to 30 (admissionregistration.k8s.io/v1). */
-function timeoutSecondsOf(value: string): number {
-  const ms = parseDuration(value);
-  if (ms % 1000 !== 0 || ms < 1000 || ms > 30_000)
-    throw invalid(`--timeout must be a whole number of seconds from 1s to 30s, not ${JSON.stringify(value)}`);
-  return ms / 1000;
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw invalid(`cannot read ${what} ${file}: ${(err as Error).message}`);
-  }
-}
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  clientCa?: string;
+  tokenFile?: string;
 }
 
 export function registerAdmission(program: Command, setExit: (code: number) => void): void {
@@ -144,6 +100,15 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       "allow plain HTTP to registries (and the --scan-api server) other than localhost and 127.0.0.1",
     )
     .option(
+      "--client-ca <file>",
+      "accept reviews only from callers with a client certificate signed by this CA (PEM); " +
+        "the API server presents it through its AdmissionConfiguration kubeconfig",
+    )
+    .option(
+      "--token-file <file>",
+      "accept reviews only with this bearer token (first line of the file); with --client-ca, either one",
+    )
+    .option(
       "--scan-api <url>",
       "read scan reports from this Portcullis server's API (e.g. https://registry.example.com:5000); " +
         "wins over the scans of --data/--config, whose database still records decisions",
@@ -152,64 +117,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       setExit(await serve(flags));
     });
 
-  admission
-    .command("install")
-    .description("print the ValidatingWebhookConfiguration and MutatingWebhookConfiguration (YAML)")
-    .requiredOption("--service <name>", "the Service in front of `admission serve`")
-    .requiredOption("--namespace <ns>", "its namespace (exempt from the webhooks, as is kube-system)")
-    .requiredOption("--ca-bundle <file>", "the CA certificate (PEM) that signed the serving certificate")
-    .option(
-      "--failure-policy <Fail|Ignore>",
-      "what the API server does when the webhook is unreachable",
-      "Fail",
-    )
-    .option("--timeout <duration>", "timeoutSeconds, 1s to 30s", "10s")
-    .option("--port <port>", "the Service port (default 8443)")
-    .action((flags: InstallFlags) => {
-      // Flags first, then the file: a typo is reported before a missing file.
-      const failurePolicy = failurePolicyOf(flags.failurePolicy);
-      const timeoutSeconds = timeoutSecondsOf(flags.timeout);
-      const rendered = renderWebhookConfigurations({
-        serviceName: flags.service,
-        namespace: flags.namespace,
-        caBundlePem: readText(flags.caBundle, "CA bundle"),
-        failurePolicy,
-        timeoutSeconds,
-        ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
-      });
-      process.stdout.write(rendered.yaml);
-      setExit(0);
-    });
-
-  admission
-    .command("certs")
-    .description("make a CA and a serving certificate with openssl (or print the script with --print)")
-    .requiredOption("--service <name>", "the Service name the certificate is for")
-    .requiredOption("--namespace <ns>", "its namespace")
-    .option("--dir <dir>", "where to write ca.crt, ca.key, tls.crt, tls.key", ".")
-    .option("--days <n>", "validity in days", "365")
-    .option("--print", "print the openssl script instead of running it")
-    .action((flags: CertsFlags) => {
-      const dir = resolve(flags.dir);
-      const script = renderOpensslCommands({
-        serviceName: flags.service,
-        namespace: flags.namespace,
-        days: Number(flags.days),
-        dir,
-      });
-      if (flags.print || !hasOpenssl()) {
-        if (!flags.print) process.stderr.write("openssl not found: printing the script to run elsewhere\n");
-        process.stdout.write(script);
-      } else {
-        mkdirSync(dir, { recursive: true });
-        execFileSync("sh", ["-c", script], { stdio: ["ignore", "ignore", "inherit"] });
-        process.stderr.write(
-          `ran openssl: wrote ca.crt, ca.key, tls.crt and tls.key to ${dir}\n` +
-            "(ca.crt is the --ca-bundle of `admission install`; keep ca.key offline)\n",
-        );
-      }
-      setExit(0);
-    });
+  registerAdmissionSetup(admission, setExit);
 }
 
 /**
@@ -265,6 +173,11 @@ async function serve(flags: ServeFlags): Promise<number> {
       ? undefined
       : loadTrustedRoot(readText(flags.trustedRoot, "trusted root"));
   const tls = { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") };
+  const authentication: AdmissionAuthentication = {
+    ...(flags.clientCa === undefined ? {} : { clientCa: readText(flags.clientCa, "client CA") }),
+    ...(flags.tokenFile === undefined ? {} : { token: readToken(flags.tokenFile) }),
+  };
+  const authenticated = flags.clientCa !== undefined || flags.tokenFile !== undefined;
   const logger = pino({ base: null });
   const apiScans = scanApiFrom(flags, dockerConfig);
   // Opened last, once every file has been read, so a bad flag leaves no database open.
@@ -278,6 +191,11 @@ async function serve(flags: ServeFlags): Promise<number> {
           recorder: auditRecorder(new AuditLog(database)),
           onError: (err: unknown, what: string) => logger.error({ err }, `${what} failed`),
         };
+  if (!authenticated)
+    logger.warn(
+      "no --client-ca or --token-file: any caller that reaches the webhook is answered, and no decision " +
+        "is recorded (only authenticated reviews are written to the audit log)",
+    );
   if (database === undefined && scans === undefined)
     logger.warn(
       "no --data, --config or --scan-api: decisions are not recorded and scan requirements have no evidence",
@@ -319,6 +237,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     gate: (check, signal) => policy.current(check, signal),
     metrics,
     tls,
+    authentication,
     timeoutMs: timeoutSeconds * 1000,
     failurePolicy,
     log: (entry) => logger.info(entry, "admission review"),

@@ -40,6 +40,7 @@ function row(entry: AuditEntry): string[] {
     entry.effect + (entry.breakGlass ? " (break-glass)" : ""),
     entry.mode,
     entry.actor ?? "",
+    entry.caller ?? "",
     entry.namespace ? `${entry.namespace}${entry.workload ? `/${entry.workload}` : ""}` : "",
     entry.image,
     entry.reason,
@@ -130,7 +131,7 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
         );
       } else {
         printTable(
-          ["time", "gate", "effect", "mode", "actor", "workload", "image", "reason"],
+          ["time", "gate", "effect", "mode", "actor", "caller", "workload", "image", "reason"],
           entries.map(row),
         );
         if (chain) process.stdout.write(`\n${chainSummary(chain)}\n`);

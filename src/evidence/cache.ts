@@ -27,6 +27,7 @@ export type CachedSource = EvidenceSourceName | "relations";
 const DEFAULT_TTL: Record<CachedSource, number> = {
   relations: 60_000,
   config: Number.POSITIVE_INFINITY,
+  users: Number.POSITIVE_INFINITY,
   signatures: 60_000,
   attestations: 60_000,
   scan: 30_000,

@@ -4,7 +4,7 @@ import type { SeverityRating } from "../vuln/index.js";
  * The facts gathered about one digest. policy/ (same row, so not importable) defines the `Facts` it
  * reads; these types are the same structure, so a `GatheredFacts` is passed to `evaluate` as is.
  */
-export type EvidenceSourceName = "config" | "signatures" | "attestations" | "scan";
+export type EvidenceSourceName = "config" | "users" | "signatures" | "attestations" | "scan";
 
 export interface EvidenceFailure {
   readonly source: EvidenceSourceName;
@@ -18,6 +18,19 @@ export interface ImageConfigEvidence {
   readonly labels?: Readonly<Record<string, string>>;
   /** The manifest's annotations. */
   readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The config User resolved through the image's final /etc/passwd and /etc/group, as runc resolves it
+ * (oci resolveUser). Gathered only when the User's user part is a name: a numeric uid needs no lookup.
+ */
+export interface ImageUserEvidence {
+  /** The config User that was resolved. */
+  readonly user: string;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Why it does not resolve (no such user, an id out of range); the runtime would refuse to start it. */
+  readonly unresolved?: string;
 }
 
 export interface BaseImageEvidence {
@@ -73,6 +86,7 @@ export interface ScanEvidence {
 
 export interface GatheredFacts {
   readonly config?: ImageConfigEvidence;
+  readonly user?: ImageUserEvidence;
   readonly base?: BaseImageEvidence;
   readonly signatures?: readonly SignatureEvidence[];
   readonly attestations?: readonly AttestationEvidence[];

@@ -360,3 +360,59 @@ describe("gatherFacts with digest relations", () => {
     expect(lookups).toBe(1);
   });
 });
+
+describe("gatherFacts: the image's user", () => {
+  const portsFor = (user: string, users?: EvidencePorts["users"]) => {
+    const looked: string[] = [];
+    const ports: EvidencePorts = {
+      config: { imageConfig: async () => ({ user }) },
+      users: users ?? {
+        imageUser: async (_s, u) => {
+          looked.push(u);
+          return { user: u, uid: 0, gid: 0 };
+        },
+      },
+    };
+    return { ports, looked };
+  };
+
+  it("resolves a named User through the users port, once per digest with a cache", async () => {
+    const { ports, looked } = portsFor("svc");
+    const cache = new EvidenceCache();
+    const options = { timeoutMs: 1000, sources: ["config", "users"] as const, cache };
+    const facts = await gatherFacts(SUBJECT, ports, options);
+    await gatherFacts(SUBJECT, ports, options);
+    expect(facts).toEqual({ config: { user: "svc" }, user: { user: "svc", uid: 0, gid: 0 } });
+    expect(looked).toEqual(["svc"]);
+  });
+
+  it.each(["1000", "0", "", ":wheel", "1000:wheel"])("never reads the layers for User %j", async (user) => {
+    const { ports, looked } = portsFor(user);
+    const facts = await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["config", "users"] });
+    expect(facts.user).toBeUndefined();
+    expect(facts.errors).toBeUndefined();
+    expect(looked).toEqual([]);
+  });
+
+  it("does not look unless asked (the default sources leave users out)", async () => {
+    const { ports, looked } = portsFor("svc");
+    await gatherFacts(SUBJECT, ports, { timeoutMs: 1000 });
+    expect(looked).toEqual([]);
+  });
+
+  it("records an unreadable /etc/passwd, or a missing port, as a users error", async () => {
+    const broken = portsFor("svc", {
+      imageUser: async () => {
+        throw new Error("the image has 300 layers");
+      },
+    });
+    const facts = await gatherFacts(SUBJECT, broken.ports, { timeoutMs: 1000, sources: ["config", "users"] });
+    expect(facts.errors).toEqual([{ source: "users", message: "the image has 300 layers" }]);
+    const { users: _, ...withoutPort } = portsFor("svc").ports;
+    const missing = await gatherFacts(SUBJECT, withoutPort, {
+      timeoutMs: 1000,
+      sources: ["config", "users"],
+    });
+    expect(missing.errors).toEqual([{ source: "users", message: "no users source is configured" }]);
+  });
+});

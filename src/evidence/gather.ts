@@ -1,3 +1,4 @@
+import { uidNeedsLookup } from "../oci/index.js";
 import type { CachedSource, EvidenceCache } from "./cache.js";
 import { EvidenceError } from "./errors.js";
 import type {
@@ -15,7 +16,7 @@ import { withTimeout } from "./timeout.js";
 export interface GatherOptions {
   /** Per-source deadline; a source that has not answered by then is recorded as an error. */
   readonly timeoutMs: number;
-  /** Which sources to gather (policy's `requiredEvidence`); all four by default. */
+  /** Which sources to gather (policy's `requiredEvidence`); all but `users` by default. */
   readonly sources?: readonly EvidenceSourceName[];
   readonly cache?: EvidenceCache;
   /** Aborts every lookup (the admission request's own deadline). */
@@ -59,7 +60,9 @@ export function readRelations(
 
 export const DEFAULT_MAX_BOUND_DIGESTS = 8;
 
-const ALL_SOURCES: readonly EvidenceSourceName[] = ["config", "signatures", "attestations", "scan"];
+const ALL_SOURCES: readonly EvidenceSourceName[] = ["config", "users", "signatures", "attestations", "scan"];
+/** `users` reads the image's layers, so only a rule that asks for it (nonRoot) gets it. */
+const DEFAULT_SOURCES = ALL_SOURCES.filter((source) => source !== "users");
 
 /** OCI image-spec pre-defined annotations for the base image (annotations.md), also seen as labels. */
 export const ANNOTATION_BASE_NAME = "org.opencontainers.image.base.name";
@@ -110,7 +113,7 @@ export async function gatherFacts(
       `timeoutMs must be a positive number, not ${options.timeoutMs}`,
     );
   }
-  const wanted = new Set(options.sources ?? ALL_SOURCES);
+  const wanted = new Set(options.sources ?? DEFAULT_SOURCES);
   const errors: EvidenceFailure[] = [];
   const repositoryKey = (digest: string) => `${subject.registry}/${subject.repository}@${digest}`;
   const cached = <T>(source: CachedSource, key: string, lookup: (signal: AbortSignal) => Promise<T>) => {
@@ -201,9 +204,28 @@ export async function gatherFacts(
     return all.flat();
   };
 
-  const { config: configPort, signatures: signaturePort, attestations: attestationPort, scans } = ports;
-  const [config, signatures, attestations, scan] = await Promise.all([
-    run("config", configPort, subject.digest, (signal) => configPort!.imageConfig(subject, signal)),
+  const {
+    config: configPort,
+    users: userPort,
+    signatures: signaturePort,
+    attestations: attestationPort,
+    scans,
+  } = ports;
+  // The User is resolved through the image's /etc/passwd only when its user part is a name (a number
+  // is its own uid): that costs a walk of the layers, once per digest.
+  const configAndUser = async () => {
+    const found = await run("config", configPort, subject.digest, (signal) =>
+      configPort!.imageConfig(subject, signal),
+    );
+    const user = found?.user ?? "";
+    if (found === undefined || !wanted.has("users") || !uidNeedsLookup(user)) return { config: found };
+    const resolved = await run("users", userPort, subject.digest, (signal) =>
+      userPort!.imageUser(subject, user, signal),
+    );
+    return { config: found, user: resolved };
+  };
+  const [{ config, user }, signatures, attestations, scan] = await Promise.all([
+    configAndUser(),
     run("signatures", signaturePort, repositoryKey(subject.digest), (signal) =>
       withBound(
         signal,
@@ -231,6 +253,7 @@ export async function gatherFacts(
   errors.sort((a, b) => ALL_SOURCES.indexOf(a.source) - ALL_SOURCES.indexOf(b.source));
   return {
     ...(config ? { config } : {}),
+    ...(user ? { user } : {}),
     ...(base ? { base } : {}),
     ...(signatures ? { signatures } : {}),
     ...(attestations ? { attestations } : {}),

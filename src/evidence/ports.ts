@@ -1,5 +1,11 @@
 import type { Descriptor } from "../oci/index.js";
-import type { AttestationEvidence, ImageConfigEvidence, ScanEvidence, SignatureEvidence } from "./facts.js";
+import type {
+  AttestationEvidence,
+  ImageConfigEvidence,
+  ImageUserEvidence,
+  ScanEvidence,
+  SignatureEvidence,
+} from "./facts.js";
 
 /**
  * The ports through which facts about a digest are gathered. app/ implements them over the registry
@@ -16,6 +22,15 @@ export interface EvidenceSubject {
 /** The image config (User, Labels) and manifest annotations of a digest. */
 export interface ImageConfigSource {
   imageConfig(subject: EvidenceSubject, signal: AbortSignal): Promise<ImageConfigEvidence>;
+}
+
+/**
+ * Resolves a config User that names a user through the image's final /etc/passwd and /etc/group (the
+ * image of an index as ImageConfigSource picks it). It reads the layers, so it is bounded, and throws
+ * when the files cannot be read: "unreadable" must never pass for "absent".
+ */
+export interface ImageUserSource {
+  imageUser(subject: EvidenceSubject, user: string, signal: AbortSignal): Promise<ImageUserEvidence>;
 }
 
 /**
@@ -66,6 +81,7 @@ export interface EvidencePorts {
   /** Without it a digest stands alone: config and scan are read for it, signatures only over it. */
   readonly relations?: RelationSource;
   readonly config?: ImageConfigSource;
+  readonly users?: ImageUserSource;
   readonly signatures?: SignatureVerifier;
   readonly attestations?: AttestationVerifier;
   readonly scans?: ScanReportSource;

@@ -25,7 +25,17 @@ export {
   type WalkOptions,
   type WalkProgress,
 } from "./image/options.js";
+export { DEFAULT_READ_FILES_LIMITS, type ReadFilesLimits, readImageFiles } from "./image/read-files.js";
 export { type LayerInfo, SquashedFileSystem } from "./image/squashed.js";
+export {
+  MAX_RUNTIME_ID,
+  parseUserSpec,
+  type ResolvedUser,
+  resolveUser,
+  type UserPart,
+  type UserSpec,
+  uidNeedsLookup,
+} from "./image/users.js";
 export { type WalkableImage, walkImage } from "./image/walk.js";
 export { walkDirectory } from "./image/walk-directory.js";
 export { WALK_DATA_DROPPED, type WalkWarningCode, type WarnFn } from "./image/warnings.js";

@@ -174,6 +174,7 @@ describe("requiredEvidence and policyTrustAnchors", () => {
       "config",
       "scan",
       "signatures",
+      "users",
     ]);
     expect(requiredEvidence(full.namespaceRules.get("kube-system")!)).toEqual([]);
     expect(

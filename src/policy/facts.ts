@@ -43,6 +43,8 @@ export interface RequestInput {
 export interface PodSecurityFacts {
   readonly runAsNonRoot?: boolean;
   readonly runAsUser?: number;
+  /** Recorded for the decision; nonRoot does not read it (runAsNonRoot checks only the uid). */
+  readonly runAsGroup?: number;
   readonly privileged?: boolean;
   readonly hostNetwork?: boolean;
   /** Paths of the pod's hostPath volumes. */
@@ -52,7 +54,7 @@ export interface PodSecurityFacts {
 }
 
 /** Where a fact comes from; a failed source is listed in `Facts.errors`. */
-export type EvidenceSource = "config" | "signatures" | "attestations" | "scan";
+export type EvidenceSource = "config" | "users" | "signatures" | "attestations" | "scan";
 
 export interface EvidenceError {
   readonly source: EvidenceSource;
@@ -62,6 +64,8 @@ export interface EvidenceError {
 /** What is known about the image's digest. An absent field with no error means "none found". */
 export interface Facts {
   readonly config?: ConfigFacts;
+  /** The config User resolved through the image's /etc/passwd, when its user part is a name. */
+  readonly user?: ImageUserFacts;
   readonly base?: BaseImageFacts;
   readonly signatures?: readonly SignatureFact[];
   readonly attestations?: readonly AttestationFact[];
@@ -75,6 +79,15 @@ export interface ConfigFacts {
   readonly labels?: Readonly<Record<string, string>>;
   /** The manifest's annotations. */
   readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A named config User as runc resolves it in the image (evidence/ ImageUserEvidence). */
+export interface ImageUserFacts {
+  readonly user: string;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Why it does not resolve; the runtime would refuse to start it, and it is not provably non-root. */
+  readonly unresolved?: string;
 }
 
 /** The base image the image records (OCI `org.opencontainers.image.base.name` / `.base.digest`). */

@@ -24,6 +24,7 @@ export type {
   EvidenceSource,
   Facts,
   ImageInput,
+  ImageUserFacts,
   PodSecurityFacts,
   PolicyInput,
   RequestInput,

@@ -10,7 +10,7 @@ const signer = z.strictObject({
   identity: z.string().optional(),
   issuer: z.string().optional(),
 });
-const source = z.enum(["config", "signatures", "attestations", "scan"]);
+const source = z.enum(["config", "users", "signatures", "attestations", "scan"]);
 
 export const policyInputSchema = z.strictObject({
   image: z.strictObject({
@@ -31,6 +31,7 @@ export const policyInputSchema = z.strictObject({
       .strictObject({
         runAsNonRoot: z.boolean().optional(),
         runAsUser: z.number().int().optional(),
+        runAsGroup: z.number().int().optional(),
         privileged: z.boolean().optional(),
         hostNetwork: z.boolean().optional(),
         hostPathVolumes: z.array(z.string()).optional(),
@@ -44,6 +45,14 @@ export const policyInputSchema = z.strictObject({
         user: z.string().optional(),
         labels: record.optional(),
         annotations: record.optional(),
+      })
+      .optional(),
+    user: z
+      .strictObject({
+        user: z.string(),
+        uid: z.number().int().optional(),
+        gid: z.number().int().optional(),
+        unresolved: z.string().optional(),
       })
       .optional(),
     base: z.strictObject({ name: z.string().optional(), digest: z.string().optional() }).optional(),

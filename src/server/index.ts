@@ -1,4 +1,5 @@
 export {
+  type AdmissionAuthentication,
   AdmissionMetrics,
   type AdmissionServerOptions,
   buildAdmissionServer,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -112,6 +112,56 @@ describe("portcullis admission", () => {
     expect(Buffer.from(bundle, "base64").toString("utf8")).toBe(
       readFileSync(join(certs.dir, "ca.crt"), "utf8"),
     );
+  });
+
+  it.skipIf(!hasOpenssl())(
+    "install --api-server-config writes the API server's AdmissionConfiguration and kubeconfig",
+    async () => {
+      const certs = makeCerts();
+      dirs.push(certs.dir);
+      const out = join(certs.dir, "apiserver");
+      writeFileSync(join(certs.dir, "token"), "tok-123\n");
+      const r = await run([
+        ...["install", "--service", "portcullis", "--namespace", "gate"],
+        ...["--ca-bundle", join(certs.dir, "ca.crt"), "--api-server-config", out],
+        ...["--client-cert", join(certs.dir, "client.crt"), "--client-key", join(certs.dir, "client.key")],
+        ...[
+          "--token-file",
+          join(certs.dir, "token"),
+          "--kubeconfig-path",
+          "/etc/kubernetes/pc/kubeconfig.yaml",
+        ],
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("kind: ValidatingWebhookConfiguration");
+      expect(r.stderr).toContain("--admission-control-config-file");
+      const admission = parse(readFileSync(join(out, "admission-configuration.yaml"), "utf8"));
+      expect(admission.kind).toBe("AdmissionConfiguration");
+      expect(admission.plugins[0].configuration.kubeConfigFile).toBe("/etc/kubernetes/pc/kubeconfig.yaml");
+      const kubeconfig = parse(readFileSync(join(out, "webhook-kubeconfig.yaml"), "utf8"));
+      expect(kubeconfig.users[0].name).toBe("portcullis.gate.svc:8443");
+      const user = kubeconfig.users[0].user;
+      expect(Buffer.from(user["client-certificate-data"], "base64").toString()).toBe(certs.clientCert);
+      expect(Buffer.from(user["client-key-data"], "base64").toString()).toBe(certs.clientKey);
+      expect(user.token).toBe("tok-123");
+      expect(statSync(join(out, "webhook-kubeconfig.yaml")).mode & 0o777).toBe(0o600);
+    },
+  );
+
+  it("install refuses credentials without --api-server-config", async () => {
+    await expect(
+      run([
+        "install",
+        "--service",
+        "s",
+        "--namespace",
+        "n",
+        "--ca-bundle",
+        "/nonexistent",
+        "--token-file",
+        "t",
+      ]),
+    ).rejects.toThrow(/need --api-server-config/);
   });
 
   it.each([

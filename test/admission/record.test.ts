@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,7 @@ const CRITICAL = `sha256:${"c1".repeat(32)}`;
 const CLEAN = `sha256:${"c0".repeat(32)}`;
 const UNSCANNED = `sha256:${"0d".repeat(32)}`;
 const image = (digest: string) => `registry.test:5000/team/app@${digest}`;
+const TOKEN = "record-test-token";
 
 async function storeScan(database: Database, digest: string, severities: string[]): Promise<void> {
   const scans = new ScanStore(database);
@@ -66,6 +67,8 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the
     database = await openDatabase(config.database.url);
     await storeScan(database, CRITICAL, ["CRITICAL", "LOW"]);
     await storeScan(database, CLEAN, ["LOW"]);
+    // Only an authenticated caller's reviews are recorded (test/admission/auth.test.ts).
+    writeFileSync(join(dataDir, "token"), `${TOKEN}\n`);
     const args = serveArgs(
       certs,
       join(TESTDATA, "block-critical.yaml"),
@@ -73,6 +76,8 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the
       "5s",
       "--data",
       dataDir,
+      "--token-file",
+      join(dataDir, "token"),
     );
     ({ child, port } = await startAdmissionServe(args));
   });
@@ -84,7 +89,11 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the
   });
 
   const review = async (body: unknown) =>
-    (await post(port, "/validate", JSON.stringify(body), certs.ca)).body as ReviewResponseBody;
+    (
+      await post(port, "/validate", JSON.stringify(body), certs.ca, "application/json", {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).body as ReviewResponseBody;
   const decisions = () => new AuditLog(database).list({ gate: "admission" });
 
   it("denies an image whose stored scan has a critical finding, with the reason", async () => {
@@ -116,6 +125,7 @@ describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the
       workload: "Pod/web",
       effect: "deny",
       mode: "enforce",
+      caller: "token",
     });
     expect(denied?.policyDigest).toMatch(/^sha256:/);
     expect(denied?.rules.find((rule) => !rule.passed)?.reason).toMatch(/critical/i);

@@ -28,6 +28,9 @@ export interface TestCerts {
   ca: string;
   cert: string;
   key: string;
+  /** The API server's client certificate and key (CN kube-apiserver), signed by `ca`. */
+  clientCert: string;
+  clientKey: string;
   dir: string;
   cleanup(): void;
 }
@@ -58,6 +61,8 @@ export function makeCerts(): TestCerts {
     ca: read("ca.crt"),
     cert: read("tls.crt"),
     key: read("tls.key"),
+    clientCert: read("client.crt"),
+    clientKey: read("client.key"),
     dir,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -75,6 +80,13 @@ export interface Reply {
   ms: number;
 }
 
+/** How a test caller authenticates: a client certificate and key (PEM), and/or request headers. */
+export interface CallerCredentials {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly headers?: Record<string, string>;
+}
+
 /** POSTs `body` to `path`; /healthz and /metrics are fetched with GET instead. */
 export function post(
   port: number,
@@ -82,6 +94,7 @@ export function post(
   body: string | Buffer,
   ca: string,
   contentType = "application/json",
+  credentials: CallerCredentials = {},
 ): Promise<Reply> {
   const started = performance.now();
   const get = path === "/healthz" || path === "/metrics";
@@ -94,7 +107,8 @@ export function post(
         method: get ? "GET" : "POST",
         ca,
         servername: SERVER_NAME,
-        headers: { "content-type": contentType },
+        ...(credentials.cert !== undefined ? { cert: credentials.cert, key: credentials.key } : {}),
+        headers: { "content-type": contentType, ...credentials.headers },
       },
       (res) => {
         const chunks: Buffer[] = [];

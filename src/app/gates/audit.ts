@@ -12,6 +12,8 @@ export interface DecisionContext {
   readonly namespace?: string;
   /** Admission: `Kind/name` of the workload. */
   readonly workload?: string;
+  /** How the caller was authenticated (admission: `mtls:<CN>`, `token`, `none`). */
+  readonly caller?: string;
 }
 
 /** Records gate decisions in the audit log (every surface: CI, registry push and pull, admission). */
@@ -30,6 +32,7 @@ export function auditRecorder(log: AuditLog): DecisionRecorder {
         ...(context.actor !== undefined ? { actor: context.actor } : {}),
         ...(context.namespace !== undefined ? { namespace: context.namespace } : {}),
         ...(context.workload !== undefined ? { workload: context.workload } : {}),
+        ...(context.caller !== undefined ? { caller: context.caller } : {}),
         effect: decision.effect,
         mode: decision.mode,
         reason: decision.reason,

@@ -5,6 +5,7 @@ import type { ArtifactLimits, TrustedRoot, VerificationCache } from "../../trust
 import { loadPolicyAnchors } from "./anchors.js";
 import type { ClientFor } from "./clients.js";
 import { registryImageConfigSource } from "./image-config.js";
+import { registryImageUserSource } from "./image-user.js";
 import { registryRelationSource } from "./relations.js";
 import { registryVerifiers } from "./verifiers.js";
 
@@ -46,6 +47,8 @@ export function registryEvidencePorts(options: RegistryEvidenceOptions): Evidenc
       ...(options.parents ? { parents: options.parents } : {}),
     }),
     config: registryImageConfigSource(options.clientFor),
+    // Subjects are images here (an index is judged by its entries), so no platform is picked.
+    users: registryImageUserSource(options.clientFor),
     signatures: verifiers.signatures,
     attestations: verifiers.attestations,
     ...(options.scans ? { scans: options.scans } : {}),

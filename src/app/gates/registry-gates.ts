@@ -17,6 +17,7 @@ import {
 import { type ArtifactLimits, artifactLimits, VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import { createPolicyGate, type GateRequest, type PolicyGate } from "./gate.js";
+import { registryServiceUserSource } from "./image-user.js";
 import { registryEvidencePorts } from "./ports.js";
 import { affectedBy, PullDecisionCache } from "./pull-cache.js";
 import { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
@@ -148,7 +149,8 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const now = options.now ?? Date.now;
   const pending = new Map<string, { manifest: PendingManifest; holders: number }>();
   const config = registryServiceConfigSource(options.registry, (digest) => pending.get(digest)?.manifest);
-  const ports = { config, ...(options.scans ? { scans: options.scans } : {}) };
+  const users = registryServiceUserSource(options.registry, (digest) => pending.get(digest)?.manifest);
+  const ports = { config, users, ...(options.scans ? { scans: options.scans } : {}) };
   const pushGate = options.push
     ? gatesOf(options.push, (policy) => createPolicyGate({ policy, ports, timeoutMs, now }))
     : undefined;
@@ -181,6 +183,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
               ...(options.readFile ? { readFile: options.readFile } : {}),
             }),
             config,
+            users,
             ...(options.scans ? { scans: options.scans } : {}),
           },
           timeoutMs,

@@ -26,6 +26,7 @@ function podSecurityOf(facts: WorkloadFacts, image: ContainerImage): PodSecurity
   return {
     ...(image.effective.runAsNonRoot === undefined ? {} : { runAsNonRoot: image.effective.runAsNonRoot }),
     ...(image.effective.runAsUser === undefined ? {} : { runAsUser: image.effective.runAsUser }),
+    ...(image.effective.runAsGroup === undefined ? {} : { runAsGroup: image.effective.runAsGroup }),
     privileged: s.privileged === true,
     hostNetwork: facts.pod.hostNetwork,
     hostPathVolumes: facts.pod.hostPathVolumes.map((v) => v.path),

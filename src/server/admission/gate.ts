@@ -1,5 +1,6 @@
 import type { Decision, Facts, ImageInput, Policy, RequestInput } from "../../policy/index.js";
 import { evaluate } from "../../policy/index.js";
+import type { AdmissionCaller } from "./caller.js";
 
 /**
  * The seam between the webhook and the policy gate. app/ builds the real gate (evidence gathered from
@@ -13,6 +14,8 @@ export interface ImageCheck {
   readonly dryRun: boolean;
   /** `Kind/name` of the workload the image is in (the audit log's workload column). */
   readonly workload?: string;
+  /** How the review's caller was authenticated (set by the server); only authenticated ones are recorded. */
+  readonly caller?: AdmissionCaller;
 }
 
 export interface ImageVerdict {

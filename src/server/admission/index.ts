@@ -1,4 +1,9 @@
 export {
+  type AdmissionAuthentication,
+  type AdmissionCaller,
+  callerLabel,
+} from "./caller.js";
+export {
   deadlineFor,
   evidenceDeadlineFor,
   guardAnswered,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPolicyGate, type DecisionContext, type DecisionRecorder } from "../../app/index.js";
 import type { AuditEntry } from "../../audit/index.js";
 import { type Decision, parsePolicy } from "../../policy/index.js";
+import type { AdmissionCaller } from "./caller.js";
 import type { ImageCheck } from "./gate.js";
 import { fromPolicyGate } from "./policy-gate.js";
 
@@ -16,7 +17,9 @@ defaultRule:
   "/policies/digest.yaml",
 );
 
-function check(reference: string, dryRun: boolean): ImageCheck {
+const TOKEN: AdmissionCaller = { method: "token" };
+
+function check(reference: string, dryRun: boolean, caller: AdmissionCaller | null = TOKEN): ImageCheck {
   const [name = "", digest] = reference.split("@");
   const [registry = "", ...path] = name.split("/");
   return {
@@ -29,6 +32,7 @@ function check(reference: string, dryRun: boolean): ImageCheck {
     request: { kind: "admission", namespace: "apps", user: "alice" },
     dryRun,
     workload: "Deployment/web",
+    ...(caller ? { caller } : {}),
   };
 }
 
@@ -57,8 +61,9 @@ describe("fromPolicyGate recording", () => {
     { name: "a tag with no resolver is denied", reference: "registry.test/team/app:1", allowed: false },
   ])("records the decision with its context: $name", async ({ reference, allowed }) => {
     const { recorded, recorder } = collecting();
+    const mtls: AdmissionCaller = { method: "mtls", subject: "kube-apiserver" };
     const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
-      check(reference, false),
+      check(reference, false, mtls),
       signal,
     );
     expect(verdict.decision.allowed).toBe(allowed);
@@ -72,7 +77,30 @@ describe("fromPolicyGate recording", () => {
       actor: "alice",
       namespace: "apps",
       workload: "Deployment/web",
+      caller: "mtls:kube-apiserver",
     });
+  });
+
+  it.each([
+    ["with no caller", null],
+    ["from an unauthenticated caller", { method: "none" } as const],
+  ])("answers but does not record a decision %s", async (_name, caller) => {
+    const { recorded, recorder } = collecting();
+    const verdict = await fromPolicyGate(gate, { recorder, onError: () => {} })(
+      { ...check(`registry.test/team/app@${DIGEST}`, false, caller) },
+      signal,
+    );
+    expect(verdict.decision.allowed).toBe(true);
+    expect(recorded).toHaveLength(0);
+  });
+
+  it("records a token caller as token", async () => {
+    const { recorded, recorder } = collecting();
+    await fromPolicyGate(gate, { recorder, onError: () => {} })(
+      check(`registry.test/team/app@${DIGEST}`, false),
+      signal,
+    );
+    expect(recorded.map(([, context]) => context.caller)).toEqual(["token"]);
   });
 
   it("does not record a dryRun decision", async () => {

@@ -1,4 +1,5 @@
 import type { DecisionRecorder, PolicyGate } from "../../app/index.js";
+import { type AdmissionCaller, callerLabel } from "./caller.js";
 import type { ImageCheck, ImagePolicyGate, ImageVerdict } from "./gate.js";
 
 export interface PolicyGateRecording {
@@ -12,7 +13,10 @@ export interface PolicyGateRecording {
  * The webhook over app/'s PolicyGate (createPolicyGate). Every image of one review shares one tag
  * resolver, keyed by the review's AbortSignal (one per review, see guardedDecider), so a tag named by
  * several containers is resolved once; the digest the gate resolved is what /mutate pins.
- * With `recording`, every decision is written to the audit log before the answer goes back.
+ * With `recording`, every decision of an authenticated caller (check.caller: a client certificate or
+ * the bearer token, see caller.ts) is written to the audit log, with how the caller was authenticated,
+ * before the answer goes back. An unauthenticated caller is answered but never recorded: anyone who can
+ * reach the webhook could otherwise write `system:admin` into the tamper-evident log.
  */
 export function fromPolicyGate(gate: PolicyGate, recording?: PolicyGateRecording): ImagePolicyGate {
   const resolvers = new WeakMap<AbortSignal, ReturnType<PolicyGate["requestResolver"]>>();
@@ -33,7 +37,10 @@ export function fromPolicyGate(gate: PolicyGate, recording?: PolicyGateRecording
       digest === undefined ? { decision: outcome.decision } : { decision: outcome.decision, digest };
     // A dryRun review promises no side effects (AdmissionReview v1 `dryRun`; the API server will not
     // persist the object), so its decision is answered but never written to the audit log.
-    if (recording !== undefined && !check.dryRun) await record(recording, check, verdict);
+    const caller = check.caller;
+    if (recording !== undefined && !check.dryRun && caller !== undefined && caller.method !== "none") {
+      await record(recording, check, verdict, caller);
+    }
     return verdict;
   };
 }
@@ -43,6 +50,7 @@ async function record(
   recording: PolicyGateRecording,
   check: ImageCheck,
   verdict: ImageVerdict,
+  caller: AdmissionCaller,
 ): Promise<void> {
   const { request } = check;
   try {
@@ -53,6 +61,7 @@ async function record(
       ...(request.user === undefined ? {} : { actor: request.user }),
       ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
       ...(check.workload === undefined ? {} : { workload: check.workload }),
+      caller: callerLabel(caller),
     });
   } catch (err) {
     recording.onError(err, `recording the admission decision for ${check.image.reference}`);

@@ -1,5 +1,6 @@
 import type { Server } from "node:https";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import type { TLSSocket } from "node:tls";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import {
   type AdmissionDecider,
   type AdmissionMode,
@@ -7,6 +8,7 @@ import {
   isPortcullisAdmissionError,
   MAX_REVIEW_BYTES,
 } from "./admission-api.js";
+import { type AdmissionAuthentication, type AdmissionCaller, authenticator, callerLabel } from "./caller.js";
 import { deadlineFor, guardedDecider, type WebhookFailurePolicy } from "./deadline.js";
 import { gateDecider } from "./decider.js";
 import type { ImagePolicyGate } from "./gate.js";
@@ -35,6 +37,12 @@ export interface AdmissionServerOptions {
    * policy reloads (setPolicy, policyReloaded). Without it the server makes one, so /metrics always works.
    */
   metrics?: AdmissionMetrics;
+  /**
+   * Who may send reviews (a client CA, a bearer token, or both: either authenticates). A review from
+   * anyone else gets 401 before its body is read. Without it every caller is answered as "none", and
+   * a gate that records must not record those (fromPolicyGate does not).
+   */
+  authentication?: AdmissionAuthentication;
 }
 
 export interface ReviewLogEntry {
@@ -43,7 +51,9 @@ export interface ReviewLogEntry {
   kind: string;
   namespace: string;
   allowed: boolean;
-  /** Set when the review was not answered with an AdmissionReview (400). */
+  /** How the caller was authenticated (callerLabel: `mtls:<CN>`, `token`, `none`); never the token. */
+  caller?: string;
+  /** Set when the review was not answered with an AdmissionReview (400, or 401 unauthenticated). */
   error?: string;
   ms: number;
 }
@@ -84,22 +94,37 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   const onFailure = metrics.decisionFailed.bind(metrics);
   // The API server appends ?timeout=<its timeoutSeconds>s to the URL; when it is shorter than ours,
   // the deadline follows it, so the answer still comes before the API server gives up.
-  const deciders = new Map<number, AdmissionDecider>();
-  const deciderFor = (ms: number) => {
-    let decide = deciders.get(ms);
+  // One per deadline and caller (callers are few: the API server's certificate, the token, "none"),
+  // so the caller reaches the gate in each ImageCheck without anything allocated per review.
+  const deciders = new Map<string, AdmissionDecider>();
+  const deciderFor = (ms: number, caller: AdmissionCaller) => {
+    const key = `${ms} ${callerLabel(caller)}`;
+    let decide = deciders.get(key);
     if (decide === undefined) {
-      decide = guardedDecider((signal) => gateDecider(options.gate, signal, onDecision), {
+      const gate: ImagePolicyGate = (check, signal) => options.gate({ ...check, caller }, signal);
+      decide = guardedDecider((signal) => gateDecider(gate, signal, onDecision), {
         deadlineMs: deadlineFor(ms),
         failurePolicy,
         onFailure,
       });
-      if (deciders.size < 64) deciders.set(ms, decide);
+      if (deciders.size < 64) deciders.set(key, decide);
     }
     return decide;
   };
 
+  const authentication = options.authentication ?? {};
+  const authenticate = authenticator(authentication);
+  const callers = new WeakMap<FastifyRequest, AdmissionCaller>();
   const app = Fastify({
-    https: { cert: options.tls.cert, key: options.tls.key },
+    https: {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      // A client certificate is asked for and verified against the client CA, but a connection without
+      // one is let through TLS: /healthz serves probes, and the review routes refuse it with a 401.
+      ...(authentication.clientCa !== undefined
+        ? { ca: authentication.clientCa, requestCert: true, rejectUnauthorized: false }
+        : {}),
+    },
     bodyLimit: MAX_REVIEW_BYTES,
     logger: false,
     // The API server keeps connections open between reviews; the timeout only bounds idle sockets.
@@ -127,18 +152,32 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   );
 
   for (const mode of ["validate", "mutate"] as const) {
-    app.post(`/${mode}`, async (request, reply) => {
+    // Authenticated before the body is read, so an unauthenticated caller costs no parsing.
+    const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+      const caller = authenticate(request.raw.socket as TLSSocket, request.headers.authorization);
+      if ("refused" in caller) {
+        metrics.reviewFailed(mode, 401);
+        log({ uid: "", mode, kind: "", namespace: "", allowed: false, error: caller.refused, ms: 0 });
+        if (authentication.token !== undefined)
+          reply.header("www-authenticate", 'Bearer realm="portcullis-admission"');
+        return reply.code(401).send({ code: 401, message: caller.refused });
+      }
+      callers.set(request, caller);
+    };
+    app.post(`/${mode}`, { onRequest }, async (request, reply) => {
       const started = performance.now();
+      const caller = callers.get(request) ?? ({ method: "none" } as const);
       const body = request.body as ReviewShape | undefined;
       const entry = {
         uid: field(body?.request?.uid),
         mode,
         kind: field(body?.request?.kind?.kind),
         namespace: field(body?.request?.namespace),
+        caller: callerLabel(caller),
       };
       try {
         const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
-        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs));
+        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs), caller);
         const { response } = await admit(body, decide, mode);
         const ms = performance.now() - started;
         metrics.reviewAnswered(mode, response.response.allowed, ms / 1000);

@@ -72,11 +72,16 @@ describe("openDatabase", () => {
       );
       try {
         const applied = await Promise.all(replicas.map((r) => migrateToLatest(r.db as never, "postgres")));
-        expect(applied.flat()).toEqual(["0001_registry", "0002_scan_reports", "0003_decisions"]);
+        expect(applied.flat()).toEqual([
+          "0001_registry",
+          "0002_scan_reports",
+          "0003_decisions",
+          "0005_decision_caller",
+        ]);
         const count = await sql<{ n: number }>`select count(*)::int as n from portcullis_migrations`.execute(
           replicas[0]!.db,
         );
-        expect(count.rows[0]!.n).toBe(3);
+        expect(count.rows[0]!.n).toBe(4);
       } finally {
         await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(replicas[0]!.db);
         await Promise.all(replicas.map((r) => r.close()));

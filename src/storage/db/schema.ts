@@ -121,6 +121,8 @@ export interface DecisionsTable {
   /** JSON of every requirement's outcome. */
   rules: string;
   policy_digest: string | null;
+  /** How the caller was authenticated (`mtls:<CN>`, `token`, `none`); null on older rows. */
+  caller: string | null;
   prev_hash: string;
   hash: string;
 }
