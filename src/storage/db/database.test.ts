@@ -76,7 +76,7 @@ describe("openDatabase", () => {
           "0001_registry",
           "0002_scan_reports",
           "0003_decisions",
-          "0005_decision_caller",
+          "0004_decision_caller",
         ]);
         const count = await sql<{ n: number }>`select count(*)::int as n from portcullis_migrations`.execute(
           replicas[0]!.db,

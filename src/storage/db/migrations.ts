@@ -147,7 +147,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.createIndex("decisions_digest").on("decisions").column("digest").execute();
       },
     },
-    "0005_decision_caller": {
+    "0004_decision_caller": {
       async up(db: Kysely<unknown>) {
         // How the admission webhook's caller was authenticated; rows without it keep their v1 hash.
         await db.schema.alterTable("decisions").addColumn("caller", "text").execute();
