@@ -262,7 +262,15 @@ describe("the policy gate against Portcullis", () => {
     expect(evidence?.base).toEqual({ name: "gcr.io/distroless/static-debian12" });
     expect(evidence?.errors).toBeUndefined();
     // verify --scan local never scans one platform's image for the index (openImage would pick one).
-    openAdvisoryDatabase(join(dir, "advisories.db"), { create: true }).close();
+    // A database that holds an advisory (an empty one is refused first, issue 11 item 10).
+    const db = openAdvisoryDatabase(join(dir, "advisories.db"), { create: true });
+    const record = {
+      id: "OSV-TEST-0001",
+      modified: "2026-01-01T00:00:00Z",
+      affected: [{ package: { ecosystem: "npm", name: "left-pad" }, versions: ["1.0.0"] }],
+    };
+    await db.transaction(async () => void db.upsert(record, JSON.stringify(record)));
+    db.close();
     const local = localScanSource({ advisoryDatabase: join(dir, "advisories.db") });
     await expect(
       local.latestScan({ registry: host, repository: "team/multi", digest }, new AbortController().signal),
