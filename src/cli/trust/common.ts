@@ -12,6 +12,8 @@ import {
   loadTrustedRoot,
   type RegistryTrustAnchor,
   type SigningKey,
+  TrustError,
+  type VerificationKey,
 } from "../../trust/index.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { readSecret } from "./password.js";
@@ -114,6 +116,21 @@ export function addAnchorOptions(command: Command): Command {
     .option("--trusted-root <file>", "keyless: Sigstore trusted_root.json (Fulcio CAs, Rekor and CT keys)");
 }
 
+/**
+ * The --key file as a verification key. A key that cannot be used (unparsable, or one the key policy
+ * refuses, such as an RSA exponent other than 65537) is the user's mistake: exit 2 naming the file,
+ * before any registry is contacted.
+ */
+function publicKeyFrom(path: string): VerificationKey {
+  const pem = readTextFile(path, "key file");
+  try {
+    return loadPublicKey(pem);
+  } catch (err) {
+    if (err instanceof TrustError) throw new UsageError(`--key ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** --key, or the keyless trio; anything else is a usage error. */
 export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   const keyless =
@@ -124,8 +141,7 @@ export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   if (flags.key !== undefined && keyless) {
     throw new UsageError("give either --key or the keyless flags (--certificate-identity …), not both");
   }
-  if (flags.key !== undefined)
-    return { kind: "key", key: loadPublicKey(readTextFile(flags.key, "key file")) };
+  if (flags.key !== undefined) return { kind: "key", key: publicKeyFrom(flags.key) };
   if (!keyless) {
     throw new UsageError(
       "say whom to trust: --key FILE, or --certificate-identity ID --certificate-oidc-issuer URL --trusted-root FILE",
