@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
@@ -20,7 +20,7 @@ import {
   storedScanSource,
 } from "../app/index.js";
 import { AuditLog } from "../audit/index.js";
-import { PortcullisError, parseDuration } from "../core/index.js";
+import { describeReadError, PortcullisError, parseDuration, readRegularFile } from "../core/index.js";
 import { EvidenceCache, type ScanReportSource } from "../evidence/index.js";
 import { credentialsFromDockerConfig, type Platform, parsePlatform, RegistryClient } from "../oci/index.js";
 import type { Policy } from "../policy/index.js";
@@ -33,7 +33,7 @@ import {
   type WebhookFailurePolicy,
 } from "../server/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
-import { loadTrustedRoot } from "../trust/index.js";
+import { loadTrustedRoot, MAX_KEY_FILE_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 
 /**
@@ -100,11 +100,15 @@ function platformOf(value: string): Platform {
   return platform;
 }
 
-function readText(file: string, what: string): string {
+/** The largest certificate, CA bundle or docker config file read (1 MiB). */
+const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
+
+/** Reads a file named by a flag: a regular file under its limit, never a FIFO or a device (readRegularFile). */
+function readText(file: string, what: string, maxBytes: number): string {
   try {
-    return readFileSync(file, "utf8");
+    return readRegularFile(file, { maxBytes }).toString("utf8");
   } catch (err) {
-    throw invalid(`cannot read ${what} ${file}: ${(err as Error).message}`);
+    throw invalid(`cannot read ${what} ${file}: ${describeReadError(err)}`);
   }
 }
 
@@ -182,7 +186,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       const rendered = renderWebhookConfigurations({
         serviceName: flags.service,
         namespace: flags.namespace,
-        caBundlePem: readText(flags.caBundle, "CA bundle"),
+        caBundlePem: readText(flags.caBundle, "CA bundle", MAX_CERTIFICATE_FILE_BYTES),
         failurePolicy,
         timeoutSeconds,
         ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
@@ -260,7 +264,9 @@ async function serve(flags: ServeFlags): Promise<number> {
   const platform = platformOf(flags.platform);
   const reloadMs = parseDuration(flags.policyReload);
   const dockerConfig =
-    flags.dockerConfig === undefined ? undefined : readText(flags.dockerConfig, "docker config");
+    flags.dockerConfig === undefined
+      ? undefined
+      : readText(flags.dockerConfig, "docker config", MAX_CERTIFICATE_FILE_BYTES);
   const clientFor = cachedClients((registry) => {
     const credentials =
       dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, registry);
@@ -273,8 +279,11 @@ async function serve(flags: ServeFlags): Promise<number> {
   const trustedRoot =
     flags.trustedRoot === undefined
       ? undefined
-      : loadTrustedRoot(readText(flags.trustedRoot, "trusted root"));
-  const tls = { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") };
+      : loadTrustedRoot(readText(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES));
+  const tls = {
+    cert: readText(flags.tlsCert, "certificate", MAX_CERTIFICATE_FILE_BYTES),
+    key: readText(flags.tlsKey, "key", MAX_KEY_FILE_BYTES),
+  };
   const logger = pino({ base: null });
   const apiScans = scanApiFrom(flags, dockerConfig);
   // Opened last, once every file has been read, so a bad flag leaves no database open.
