@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { PortcullisError, parseByteSize, parseDuration } from "../core/index.js";
+import { PortcullisError, parseByteSize, parseDuration, readRegularFile } from "../core/index.js";
 import type { DriverName } from "../storage/index.js";
 import { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 
@@ -161,7 +160,8 @@ function build(values: Map<string, Value>): ResolvedConfig {
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A regular file of at most 1 MiB: a FIFO or /dev/zero is refused by name, never waited on or read.
+    text = readRegularFile(file, { maxBytes: 1024 * 1024 }).toString("utf8");
   } catch (err) {
     throw new ConfigError("CONFIG_INVALID", `cannot read config file ${file}: ${(err as Error).message}`, {
       cause: err,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import {
@@ -7,7 +7,7 @@ import {
   renderOpensslCommands,
   renderWebhookConfigurations,
 } from "../admission/index.js";
-import { PortcullisError, parseDuration } from "../core/index.js";
+import { describeReadError, PortcullisError, parseDuration, readRegularFile } from "../core/index.js";
 import type { WebhookFailurePolicy } from "../server/index.js";
 
 /**
@@ -56,11 +56,15 @@ export function timeoutSecondsOf(value: string): number {
   return ms / 1000;
 }
 
-export function readText(file: string, what: string): string {
+/** The largest certificate, CA bundle, token or docker config file read (1 MiB). */
+export const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
+
+/** Reads a file named by a flag: a regular file under its limit, never a FIFO or a device (readRegularFile). */
+export function readText(file: string, what: string, maxBytes = MAX_CERTIFICATE_FILE_BYTES): string {
   try {
-    return readFileSync(file, "utf8");
+    return readRegularFile(file, { maxBytes }).toString("utf8");
   } catch (err) {
-    throw invalid(`cannot read ${what} ${file}: ${(err as Error).message}`);
+    throw invalid(`cannot read ${what} ${file}: ${describeReadError(err)}`);
   }
 }
 

@@ -30,7 +30,7 @@ import {
   type ImagePolicyGate,
 } from "../server/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
-import { loadTrustedRoot } from "../trust/index.js";
+import { loadTrustedRoot, MAX_KEY_FILE_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
 import {
   failurePolicyOf,
   invalid,
@@ -171,8 +171,11 @@ async function serve(flags: ServeFlags): Promise<number> {
   const trustedRoot =
     flags.trustedRoot === undefined
       ? undefined
-      : loadTrustedRoot(readText(flags.trustedRoot, "trusted root"));
-  const tls = { cert: readText(flags.tlsCert, "certificate"), key: readText(flags.tlsKey, "key") };
+      : loadTrustedRoot(readText(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES));
+  const tls = {
+    cert: readText(flags.tlsCert, "certificate"),
+    key: readText(flags.tlsKey, "key", MAX_KEY_FILE_BYTES),
+  };
   const authentication: AdmissionAuthentication = {
     ...(flags.clientCa === undefined ? {} : { clientCa: readText(flags.clientCa, "client CA") }),
     ...(flags.tokenFile === undefined ? {} : { token: readToken(flags.tokenFile) }),

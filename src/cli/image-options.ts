@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { readRegularFile } from "../core/index.js";
 import { type OpenImageOptions, parsePlatform } from "../oci/index.js";
 
 /** The flags every command that reads an image shares (sbom, scan, sign, verify, ...). */
@@ -42,7 +42,8 @@ async function readStdin(): Promise<string> {
 function dockerConfigText(): string | undefined {
   const dir = process.env.DOCKER_CONFIG ?? join(homedir(), ".docker");
   try {
-    return readFileSync(join(dir, "config.json"), "utf8");
+    // A regular file of at most 1 MiB: a FIFO or a device there must not hang or exhaust a command.
+    return readRegularFile(join(dir, "config.json"), { maxBytes: 1024 * 1024 }).toString("utf8");
   } catch {
     return undefined;
   }

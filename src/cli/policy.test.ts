@@ -1,4 +1,6 @@
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
@@ -116,5 +118,51 @@ describe("portcullis policy check", () => {
     expect(io.err).toMatch(/bad\.yaml:5: defaultRule\.require\.scan\.maxAgee: unknown key/);
     expect(await policy("check", join(io.dir, "absent.yaml"))).toBe(2);
     expect(io.err).toMatch(/absent\.yaml: cannot read policy file: ENOENT/);
+  });
+});
+
+describe("policy check reads only regular files, with a size cap (issue 22, item 3)", () => {
+  /** `mkfifo` (coreutils): Node cannot make a FIFO. Missing, the test fails naming it. */
+  function makeFifo(path: string): void {
+    try {
+      execFileSync("mkfifo", [path], { stdio: "pipe" });
+    } catch (err) {
+      throw new Error(`this test needs the mkfifo tool (coreutils): ${(err as Error).message}`);
+    }
+  }
+  const signedBy = (key: string) =>
+    `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require:\n    signedBy: [{ key: ${JSON.stringify(key)} }]\n`;
+
+  it("a FIFO as key: exit 2 at once, naming it, instead of waiting for a writer", async () => {
+    makeFifo(join(io.dir, "release.pub"));
+    expect(await policy("check", await write("p.yaml", signedBy("release.pub")))).toBe(2);
+    expect(io.err).toContain(`${join(io.dir, "release.pub")} is a FIFO, not a regular file`);
+  });
+
+  it("/dev/zero as key and as policy: exit 2, nothing read", async () => {
+    expect(await policy("check", await write("p.yaml", signedBy("/dev/zero")))).toBe(2);
+    expect(io.err).toContain("cannot read key /dev/zero (/dev/zero): /dev/zero is a character device");
+    expect(await policy("check", "/dev/zero")).toBe(2);
+    expect(io.err).toContain("/dev/zero: cannot read policy file: /dev/zero is a character device");
+  });
+
+  it("a directory as key, and a FIFO as policy: exit 2 naming what they are", async () => {
+    await mkdir(join(io.dir, "keys"));
+    expect(await policy("check", await write("p.yaml", signedBy("keys")))).toBe(2);
+    expect(io.err).toContain("is a directory, not a regular file");
+    makeFifo(join(io.dir, "fifo.yaml"));
+    expect(await policy("check", join(io.dir, "fifo.yaml"))).toBe(2);
+    expect(io.err).toContain("fifo.yaml is a FIFO, not a regular file");
+  });
+
+  it("a key file over 64 KiB is refused, even when it begins with a valid key", async () => {
+    const pem = generateKeyPairSync("ec", { namedCurve: "P-256" })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
+    await write("release.pub", pem);
+    expect(await policy("check", await write("p.yaml", signedBy("release.pub")))).toBe(0);
+    await write("release.pub", `${pem}${"# padding\n".repeat(7000)}`);
+    expect(await policy("check", join(io.dir, "p.yaml"))).toBe(2);
+    expect(io.err).toContain("release.pub is larger than the 65536-byte limit");
   });
 });

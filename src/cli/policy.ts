@@ -1,11 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { GateError, loadPolicyAnchors, loadPolicyFile } from "../app/index.js";
-import { isPortcullisError } from "../core/index.js";
+import { describeReadError, isPortcullisError, readRegularFile } from "../core/index.js";
 import {
   type Decision,
   type ImageInput,
+  MAX_POLICY_BYTES,
   type Policy,
   type PolicyCase,
   PolicyError,
@@ -69,7 +70,13 @@ function readCases(dir: string): PolicyCase[] {
   if (names.length === 0) throw new UsageError(`${dir} holds no *.json cases`);
   return names.sort().map((name) => {
     const file = join(dir, name);
-    return parsePolicyCase(readFileSync(file, "utf8"), file);
+    let text: string;
+    try {
+      text = readRegularFile(file, { maxBytes: MAX_POLICY_BYTES }).toString("utf8");
+    } catch (err) {
+      throw new UsageError(`cannot read case ${file}: ${describeReadError(err)}`);
+    }
+    return parsePolicyCase(text, file);
   });
 }
 

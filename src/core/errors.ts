@@ -14,7 +14,14 @@ export class PortcullisError<Code extends string = string> extends Error {
   }
 }
 
-export type CoreErrorCode = "DIGEST_INVALID" | "DIGEST_UNSUPPORTED" | "INVALID_ARGUMENT";
+export type CoreErrorCode =
+  | "DIGEST_INVALID"
+  | "DIGEST_UNSUPPORTED"
+  | "INVALID_ARGUMENT"
+  /** A file the user named is a FIFO, a device, a directory or a socket (readRegularFile). */
+  | "FILE_NOT_REGULAR"
+  /** A file the user named is over its size limit (readRegularFile). */
+  | "FILE_TOO_LARGE";
 
 export class CoreError extends PortcullisError<CoreErrorCode> {}
 

@@ -8,4 +8,5 @@ export {
   parseDigest,
 } from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
+export { describeReadError, type ReadRegularFileOptions, readRegularFile } from "./read-file.js";
 export { parseByteSize, parseDuration } from "./units.js";

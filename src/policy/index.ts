@@ -41,7 +41,7 @@ export {
   matchesImage,
 } from "./image-pattern.js";
 export { policyInputSchema } from "./input-schema.js";
-export { parsePolicy } from "./load.js";
+export { MAX_POLICY_BYTES, parsePolicy } from "./load.js";
 export type {
   AttestationRequirement,
   BaseImageRequirement,

@@ -8,7 +8,8 @@ import { explainIssue } from "./schema-issues.js";
 import { keyPath, lineOf } from "./yaml-location.js";
 
 /** Policies are small; a bigger file is a mistake or an attack on the loader. */
-const MAX_POLICY_BYTES = 1024 * 1024;
+/** The largest policy file read or parsed (1 MiB): a policy is text a person writes. */
+export const MAX_POLICY_BYTES = 1024 * 1024;
 
 function invalid(file: string, message: string, line?: number, path?: string, cause?: unknown): never {
   const where = `${file}${line === undefined ? "" : `:${line}`}`;

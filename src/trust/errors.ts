@@ -9,7 +9,7 @@ export type TrustErrorCode =
   | "KEY_INVALID"
   /** A well-formed key of a kind we refuse: DSA, P-224, secp256k1, RSA over 4096 bits, a public key where a private one is needed. */
   | "KEY_UNSUPPORTED"
-  /** RSA under 2048 bits. */
+  /** RSA under 2048 bits, or with a public exponent other than 65537. */
   | "KEY_TOO_WEAK"
   /** An encrypted key whose KDF, cipher or scrypt parameters are not one of the sets cosign accepts. */
   | "KEY_ENCRYPTION_UNSUPPORTED"

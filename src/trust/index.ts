@@ -21,7 +21,12 @@ export {
   keyHintOf,
   MEDIA_TYPE_SIGSTORE_BUNDLE_V03,
 } from "./formats/bundle/create.js";
-export { emptyTrustedRoot, loadTrustedRoot, type TrustedRoot } from "./formats/bundle/trusted-root.js";
+export {
+  emptyTrustedRoot,
+  loadTrustedRoot,
+  MAX_TRUSTED_ROOT_BYTES,
+  type TrustedRoot,
+} from "./formats/bundle/trusted-root.js";
 export {
   type BundleVerification,
   type IdentityPolicy,
@@ -108,6 +113,7 @@ export {
   LEGACY_COSIGN_PRIVATE_KEY_LABEL,
   loadPrivateKey,
   loadPublicKey,
+  MAX_KEY_FILE_BYTES,
   publicKeyToPem,
   SIGSTORE_PRIVATE_KEY_LABEL,
   type SigningKey,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../policy/index.js";
 import { loadPolicyAnchors } from "./anchors.js";
@@ -7,6 +7,13 @@ const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export(
   type: "spki",
   format: "pem",
 }) as string;
+/** An RSA public key with e=1 (RFC 7518 JWK; no private half needed): any padded digest is its own signature. */
+const exponentOneKeyPem = createPublicKey({
+  key: { kty: "RSA", n: Buffer.alloc(256, 0xc3).toString("base64url"), e: "AQ" },
+  format: "jwk",
+})
+  .export({ type: "spki", format: "pem" })
+  .toString();
 const POLICY = `
 apiVersion: portcullis.dev/v1
 kind: Policy
@@ -45,6 +52,11 @@ describe("loadPolicyAnchors", () => {
       "ENOENT",
     ],
     ["a file that is not a key", () => "hello", "is not a public key"],
+    [
+      "an RSA key with e=1, with which anyone can forge signatures (issue 22, item 13)",
+      () => exponentOneKeyPem,
+      "RSA public exponent 1 is refused: only 65537 is accepted",
+    ],
   ])("fails with KEY_UNREADABLE for %s", (_name, readFile, message) => {
     const policy = parsePolicy(POLICY, "policy.yaml");
     expect(() => loadPolicyAnchors(policy, { readFile })).toThrow(

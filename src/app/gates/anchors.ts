@@ -1,8 +1,13 @@
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { describeReadError, readRegularFile } from "../../core/index.js";
 import type { Policy } from "../../policy/index.js";
 import { policyTrustAnchors } from "../../policy/index.js";
-import { loadPublicKey, type RegistryTrustAnchor, type TrustedRoot } from "../../trust/index.js";
+import {
+  loadPublicKey,
+  MAX_KEY_FILE_BYTES,
+  type RegistryTrustAnchor,
+  type TrustedRoot,
+} from "../../trust/index.js";
 import { GateError } from "./errors.js";
 
 /** Who a verified signature is reported as: the key by the policy's own name for it, or an identity. */
@@ -20,8 +25,13 @@ export type GateAnchor =
 export interface LoadAnchorsOptions {
   /** Sigstore trusted root (Fulcio CAs, Rekor and CT keys) for keyless signers. */
   readonly trustedRoot?: TrustedRoot;
-  /** Reads a key file; node:fs by default (tests and the server may hand in another). */
+  /** Reads a key file; readKeyFile by default (tests and the server may hand in another). */
   readonly readFile?: (path: string) => string;
+}
+
+/** Reads a key file: a regular file of at most MAX_KEY_FILE_BYTES, never a FIFO or a device. */
+export function readKeyFile(path: string): string {
+  return readRegularFile(path, { maxBytes: MAX_KEY_FILE_BYTES }).toString("utf8");
 }
 
 /**
@@ -31,7 +41,7 @@ export interface LoadAnchorsOptions {
  * without a trusted root is kept as unavailable, so its requirement fails with that reason.
  */
 export function loadPolicyAnchors(policy: Policy, options: LoadAnchorsOptions = {}): GateAnchor[] {
-  const read = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+  const read = options.readFile ?? readKeyFile;
   const anchors = policyTrustAnchors(policy);
   const base = dirname(policy.file);
   const out: GateAnchor[] = [];
@@ -41,7 +51,7 @@ export function loadPolicyAnchors(policy: Policy, options: LoadAnchorsOptions = 
     try {
       pem = read(path);
     } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const why = describeReadError(err);
       throw new GateError("KEY_UNREADABLE", `${policy.file}: cannot read key ${key} (${path}): ${why}`, {
         cause: err,
         detail: { key, path },

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -94,5 +95,61 @@ describe("ReloadablePolicy", () => {
     await writeFile(path, policyText("release.pub", "dry-run"));
     expect(reloadable.check().result).toBe("reloaded");
     expect(reloadable.current.mode).toBe("dry-run");
+  });
+
+  describe("files that are not files (issue 22, item 3)", () => {
+    /** `mkfifo` (coreutils): Node cannot make a FIFO. Missing, the test fails naming it. */
+    function makeFifo(fifo: string): void {
+      try {
+        execFileSync("mkfifo", [fifo], { stdio: "pipe" });
+      } catch (err) {
+        throw new Error(`this test needs the mkfifo tool (coreutils): ${(err as Error).message}`);
+      }
+    }
+
+    it("a key replaced by a FIFO: the reload is refused at once naming it, the previous policy keeps deciding", async () => {
+      const reloadable = new ReloadablePolicy({ path, build });
+      const key = join(dir, "release.pub");
+      await rm(key);
+      makeFifo(key);
+      // Should a read block (as readFileSync does on a FIFO), this writer unblocks every read after a while
+      // with an empty key, which would then be "reloaded": the test fails instead of hanging.
+      const writer = spawn("sh", ["-c", 'sleep 5; while :; do : >"$0"; done', key], {
+        detached: true,
+        stdio: "ignore",
+      });
+      try {
+        const outcome = reloadable.check();
+        expect(outcome).toMatchObject({ result: "failed", repeated: false });
+        expect(String((outcome as { error: unknown }).error)).toContain(
+          `${key} is a FIFO, not a regular file`,
+        );
+        expect(reloadable.current).toEqual({ mode: "enforce", keys: ["key one"] });
+        // The check for changes does not block on it either.
+        expect(reloadable.check()).toMatchObject({ result: "failed", repeated: true });
+      } finally {
+        process.kill(-writer.pid!, "SIGKILL");
+      }
+      await rm(key);
+      await writeFile(key, "key two");
+      expect(reloadable.check().result).toBe("reloaded");
+      expect(reloadable.current.keys).toEqual(["key two"]);
+    });
+
+    it("a policy swapped for /dev/zero, and a key over 64 KiB, are refused without reading them whole", async () => {
+      const reloadable = new ReloadablePolicy({ path, build });
+      await rm(path);
+      await symlink("/dev/zero", path);
+      const zero = reloadable.check();
+      expect(zero).toMatchObject({ result: "failed" });
+      expect(String((zero as { error: unknown }).error)).toContain("is a character device");
+      await rm(path);
+      await writeFile(path, policyText("release.pub", "warn"));
+      await writeFile(join(dir, "release.pub"), "k".repeat(64 * 1024 + 1));
+      const big = reloadable.check();
+      expect(big).toMatchObject({ result: "failed" });
+      expect(String((big as { error: unknown }).error)).toContain("larger than the 65536-byte limit");
+      expect(reloadable.current).toEqual({ mode: "enforce", keys: ["key one"] });
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
-import type { Policy } from "../../policy/index.js";
+import { readRegularFile } from "../../core/index.js";
+import { MAX_POLICY_BYTES, type Policy } from "../../policy/index.js";
+import { MAX_KEY_FILE_BYTES } from "../../trust/index.js";
 import { loadPolicyFile } from "./policy-file.js";
 
 export interface ReloadablePolicyOptions<T> {
@@ -12,8 +13,12 @@ export interface ReloadablePolicyOptions<T> {
    * be read through `readFile`, so a changed key reloads too. Throwing refuses the policy.
    */
   readonly build: (policy: Policy, readFile: (path: string) => string) => T;
-  /** Reads a file's bytes (node:fs by default). */
-  readonly readBytes?: (path: string) => Buffer;
+  /**
+   * Reads a file's bytes, at most `maxBytes` (MAX_POLICY_BYTES for the policy, MAX_KEY_FILE_BYTES for
+   * keys). By default readRegularFile: a FIFO or a device is refused at once, so neither a reload nor
+   * the check for changes ever blocks the process.
+   */
+  readonly readBytes?: (path: string, maxBytes: number) => Buffer;
 }
 
 export type ReloadOutcome =
@@ -21,6 +26,12 @@ export type ReloadOutcome =
   | { readonly result: "reloaded"; readonly policy: Policy; readonly previousDigest: string }
   /** `repeated`: the same files failed last time too (say it once, not at every check). */
   | { readonly result: "failed"; readonly error: unknown; readonly repeated: boolean };
+
+/** What the last attempt found in a file (its sha256, or why it was unreadable), and its size limit. */
+interface Seen {
+  readonly state: string;
+  readonly maxBytes: number;
+}
 
 interface Loaded<T> {
   readonly value: T;
@@ -38,15 +49,15 @@ const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
  */
 export class ReloadablePolicy<T> {
   #loaded: Loaded<T>;
-  /** path → sha256 of the files the last attempt read (or found unreadable), the policy file first. */
-  #seen: Map<string, string>;
+  /** path → what the last attempt found in each file it read (or found unreadable), the policy file first. */
+  #seen: Map<string, Seen>;
   #failing = false;
   readonly #options: ReloadablePolicyOptions<T>;
 
   /** Loads and builds the policy now; throws its error (a server must not start without one). */
   constructor(options: ReloadablePolicyOptions<T>) {
     this.#options = options;
-    const read = new Map<string, string>();
+    const read = new Map<string, Seen>();
     this.#loaded = this.#load(read);
     this.#seen = read;
   }
@@ -63,7 +74,7 @@ export class ReloadablePolicy<T> {
     if (!this.#changed()) {
       return this.#failing ? { result: "failed", error: undefined, repeated: true } : { result: "unchanged" };
     }
-    const read = new Map<string, string>();
+    const read = new Map<string, Seen>();
     try {
       const previousDigest = this.#loaded.policy.digest;
       this.#loaded = this.#load(read);
@@ -87,32 +98,37 @@ export class ReloadablePolicy<T> {
   }
 
   /** Reads a file, noting its digest (or that it could not be read) in `read`. */
-  #read(path: string, read: Map<string, string>): Buffer {
+  #read(path: string, maxBytes: number, read: Map<string, Seen>): Buffer {
+    const readBytes =
+      this.#options.readBytes ?? ((p: string, max: number) => readRegularFile(p, { maxBytes: max }));
     try {
-      const bytes = (this.#options.readBytes ?? readFileSync)(path);
-      read.set(path, sha256(bytes));
+      const bytes = readBytes(path, maxBytes);
+      read.set(path, { state: sha256(bytes), maxBytes });
       return bytes;
     } catch (err) {
-      read.set(path, `unreadable ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      read.set(path, { state: `unreadable ${code ?? (err as Error).message}`, maxBytes });
       throw err;
     }
   }
 
-  #load(read: Map<string, string>): Loaded<T> {
-    const policy = loadPolicyFile(this.#options.path, (path) => this.#read(path, read));
-    const value = this.#options.build(policy, (keyPath) => this.#read(keyPath, read).toString("utf8"));
+  #load(read: Map<string, Seen>): Loaded<T> {
+    const policy = loadPolicyFile(this.#options.path, (path) => this.#read(path, MAX_POLICY_BYTES, read));
+    const value = this.#options.build(policy, (keyPath) =>
+      this.#read(keyPath, MAX_KEY_FILE_BYTES, read).toString("utf8"),
+    );
     return { value, policy };
   }
 
   #changed(): boolean {
     for (const [path, was] of this.#seen) {
-      const now = new Map<string, string>();
+      const now = new Map<string, Seen>();
       try {
-        this.#read(path, now);
+        this.#read(path, was.maxBytes, now);
       } catch {
         // noted in `now`
       }
-      if (now.get(path) !== was) return true;
+      if (now.get(path)?.state !== was.state) return true;
     }
     return false;
   }

@@ -34,6 +34,12 @@ export const TYPE_HELP =
   "predicate type: slsaprovenance, slsaprovenance1, cyclonedx, spdxjson, openvex, vuln, custom, or a URI";
 
 /** A predicate type as cosign's --type takes it; an unknown word is a usage error. */
+/**
+ * The largest --predicate file (256 MiB): predicates can carry SBOMs, so the limit only keeps a
+ * device or a runaway file from exhausting memory (V8 strings stop at 512 MiB anyway).
+ */
+const MAX_PREDICATE_BYTES = 256 * 1024 * 1024;
+
 export function predicateTypeFrom(input: string): string {
   try {
     return resolvePredicateType(input);
@@ -86,7 +92,7 @@ export function registerAttest(program: Command, setExit: (code: number) => void
       const predicateType = predicateTypeFrom(flags.type);
       let predicate: unknown;
       try {
-        predicate = JSON.parse(readTextFile(flags.predicate, "predicate"));
+        predicate = JSON.parse(readTextFile(flags.predicate, "predicate", MAX_PREDICATE_BYTES));
       } catch (err) {
         if (err instanceof UsageError) throw err;
         throw new UsageError(`--predicate ${flags.predicate} is not JSON: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { describeReadError, readRegularFile } from "../../core/index.js";
 import {
   credentialsFromDockerConfig,
   type ImageReference,
@@ -10,8 +10,12 @@ import {
   loadPrivateKey,
   loadPublicKey,
   loadTrustedRoot,
+  MAX_KEY_FILE_BYTES,
+  MAX_TRUSTED_ROOT_BYTES,
   type RegistryTrustAnchor,
   type SigningKey,
+  TrustError,
+  type VerificationKey,
 } from "../../trust/index.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { readSecret } from "./password.js";
@@ -73,19 +77,21 @@ export async function registryClientFor(ref: ImageReference, flags: ImageFlags):
   });
 }
 
-export function readTextFile(path: string, what: string): string {
+/**
+ * Reads a file named on the command line: a regular file of at most `maxBytes` (readRegularFile), so
+ * a FIFO, /dev/zero or a directory is a usage error naming what it is, never a hang or a crash.
+ */
+export function readTextFile(path: string, what: string, maxBytes: number): string {
   try {
-    return readFileSync(path, "utf8");
+    return readRegularFile(path, { maxBytes }).toString("utf8");
   } catch (err) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw new UsageError(`cannot read ${what} ${path}: ${describeReadError(err)}`);
   }
 }
 
 /** The signing key: cosign's encrypted format (password from PORTCULLIS_PASSWORD or the terminal) or plain PEM. */
 export async function readSigningKey(path: string): Promise<SigningKey> {
-  const pem = readTextFile(path, "key file");
+  const pem = readTextFile(path, "key file", MAX_KEY_FILE_BYTES);
   const encrypted = /-----BEGIN ENCRYPTED/.test(pem);
   const password = encrypted ? await readSecret(`Enter password for private key ${path}: `) : undefined;
   return loadPrivateKey(pem, password);
@@ -114,6 +120,21 @@ export function addAnchorOptions(command: Command): Command {
     .option("--trusted-root <file>", "keyless: Sigstore trusted_root.json (Fulcio CAs, Rekor and CT keys)");
 }
 
+/**
+ * The --key file as a verification key. A key that cannot be used (unparsable, or one the key policy
+ * refuses, such as an RSA exponent other than 65537) is the user's mistake: exit 2 naming the file,
+ * before any registry is contacted.
+ */
+function publicKeyFrom(path: string): VerificationKey {
+  const pem = readTextFile(path, "key file", MAX_KEY_FILE_BYTES);
+  try {
+    return loadPublicKey(pem);
+  } catch (err) {
+    if (err instanceof TrustError) throw new UsageError(`--key ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** --key, or the keyless trio; anything else is a usage error. */
 export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   const keyless =
@@ -124,8 +145,7 @@ export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   if (flags.key !== undefined && keyless) {
     throw new UsageError("give either --key or the keyless flags (--certificate-identity …), not both");
   }
-  if (flags.key !== undefined)
-    return { kind: "key", key: loadPublicKey(readTextFile(flags.key, "key file")) };
+  if (flags.key !== undefined) return { kind: "key", key: publicKeyFrom(flags.key) };
   if (!keyless) {
     throw new UsageError(
       "say whom to trust: --key FILE, or --certificate-identity ID --certificate-oidc-issuer URL --trusted-root FILE",
@@ -151,7 +171,7 @@ export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   }
   return {
     kind: "keyless",
-    trustedRoot: loadTrustedRoot(readTextFile(flags.trustedRoot, "trusted root")),
+    trustedRoot: loadTrustedRoot(readTextFile(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
     identity: { subjectAlternativeName, issuer: flags.certificateOidcIssuer },
   };
 }

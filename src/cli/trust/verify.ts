@@ -18,7 +18,12 @@ import {
   RegistryClient,
 } from "../../oci/index.js";
 import type { RequestInput } from "../../policy/index.js";
-import { loadImage, loadTrustedRoot, verifyImageSignatures } from "../../trust/index.js";
+import {
+  loadImage,
+  loadTrustedRoot,
+  MAX_TRUSTED_ROOT_BYTES,
+  verifyImageSignatures,
+} from "../../trust/index.js";
 import { advisoryDatabasePath } from "../db.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "../node-platforms.js";
@@ -160,7 +165,7 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
     const policy = loadPolicyFile(flags.policy!);
     const trustedRoot =
       flags.trustedRoot !== undefined
-        ? loadTrustedRoot(readTextFile(flags.trustedRoot, "trusted root"))
+        ? loadTrustedRoot(readTextFile(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES))
         : undefined;
     gate = createPolicyGate({
       policy,

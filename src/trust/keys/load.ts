@@ -17,6 +17,12 @@ export interface VerificationKey {
   kind: KeyKind;
 }
 
+/**
+ * The largest key file read (64 KiB): a PEM key or certificate is a few KiB (RSA 4096 private, PKCS#1,
+ * about 3.3 KiB); anything far larger is not a key.
+ */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 /** PEM labels of cosign's encrypted key: the current one and the one cosign wrote before v2. */
 export const SIGSTORE_PRIVATE_KEY_LABEL = "ENCRYPTED SIGSTORE PRIVATE KEY";
 export const LEGACY_COSIGN_PRIVATE_KEY_LABEL = "ENCRYPTED COSIGN PRIVATE KEY";

@@ -30,10 +30,18 @@ const CURVES: Record<string, "P-256" | "P-384" | "P-521"> = {
 // sigstore/sigstore pkg/cryptoutils ValidatePubKey: RSA between 2048 and 4096 bits.
 const RSA_MIN_BITS = 2048;
 const RSA_MAX_BITS = 4096;
+/**
+ * The one RSA public exponent accepted. With e=1 the PKCS#1 v1.5 (or PSS) encoded message is its own
+ * signature, a forgery anyone can make; small, even or huge exponents are weak or invalid. Go's
+ * crypto/rsa (cosign) refuses e < 2 and e > 2^31-1; we are stricter, as Let's Encrypt's goodkey and
+ * Fulcio are: 65537 (F4), the exponent every key generator writes.
+ */
+const RSA_EXPONENT = 65537n;
 
 /**
  * Classifies a key and refuses the kinds cosign refuses (sigstore cryptoutils.ValidatePubKey):
- * DSA, EC curves other than P-256/384/521 (P-224, secp256k1), RSA outside 2048..4096 bits.
+ * DSA, EC curves other than P-256/384/521 (P-224, secp256k1), RSA outside 2048..4096 bits; and, stricter
+ * than cosign, any RSA public exponent but 65537.
  */
 export function classifyKey(key: KeyObject): KeyKind {
   const type = key.asymmetricKeyType;
@@ -56,6 +64,14 @@ export function classifyKey(key: KeyObject): KeyKind {
       return { type: "ed25519" };
     case "rsa": {
       const bits = details.modulusLength ?? 0;
+      const exponent = details.publicExponent;
+      if (exponent !== RSA_EXPONENT) {
+        throw new TrustError(
+          "KEY_TOO_WEAK",
+          `RSA public exponent ${exponent ?? "unknown"} is refused: only ${RSA_EXPONENT} is accepted`,
+          { detail: { publicExponent: exponent?.toString() } },
+        );
+      }
       if (bits < RSA_MIN_BITS) {
         throw new TrustError(
           "KEY_TOO_WEAK",
@@ -75,6 +91,11 @@ export function classifyKey(key: KeyObject): KeyKind {
     default:
       throw new TrustError("KEY_UNSUPPORTED", `key type ${type ?? "unknown"} is not supported`);
   }
+}
+
+/** Whether an RSA key's public exponent is the one accepted (verifyBytes re-checks hand-built keys). */
+export function hasAcceptedRsaExponent(key: KeyObject): boolean {
+  return key.asymmetricKeyDetails?.publicExponent === RSA_EXPONENT;
 }
 
 /** The digest a key signs with: SHA-256 except SHA-384 for P-384 and SHA-512 for P-521; ed25519 hashes itself. */

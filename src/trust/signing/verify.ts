@@ -1,6 +1,6 @@
 import { constants, verify } from "node:crypto";
 import type { VerificationKey } from "../keys/load.js";
-import { defaultHash } from "../keys/policy.js";
+import { defaultHash, hasAcceptedRsaExponent } from "../keys/policy.js";
 
 export interface VerifyBytesOptions {
   /** Overrides the key's default digest (cosign's `--signature-digest-algorithm`). */
@@ -22,6 +22,8 @@ export function verifyBytes(
     if (key.kind.type === "ecdsa")
       return verify(hash, data, { key: key.publicKey, dsaEncoding: "der" }, signature);
     if (key.kind.type === "ed25519") return verify(null, data, key.publicKey, signature);
+    // loadPublicKey refuses these keys; a VerificationKey built by hand is not trusted to have been checked.
+    if (!hasAcceptedRsaExponent(key.publicKey)) return false;
     if (verify(hash, data, { key: key.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature))
       return true;
     return verify(

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bundleFromJSON } from "@sigstore/bundle";
@@ -213,5 +214,32 @@ describe("loadTrustedRoot", () => {
     expect(() => loadTrustedRoot(text)).toThrowError(
       expect.objectContaining({ code: "TRUSTED_ROOT_INVALID" }),
     );
+  });
+});
+
+describe("weak RSA keys in bundles (issue 22, item 13)", () => {
+  it("refuses a keyed bundle whose key, handed in as a bare KeyObject, has e=3", () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 3 });
+    const artifact = Buffer.from("hello, portcullis\n");
+    const json = createMessageSignatureBundle(artifact, {
+      privateKey,
+      publicKey,
+      kind: { type: "rsa", bits: 2048 },
+    });
+    const result = verifyBundle(json, { artifact, publicKey, allowNoTransparencyLog: true });
+    expect(result).toMatchObject({ ok: false, reason: "UNTRUSTED" });
+    expect(result.ok ? "" : result.message).toContain("exponent 3");
+  });
+
+  it("refuses a certificate bundle whose leaf key has e=3 before checking anything else", () => {
+    const bundle = JSON.parse(readFileSync(testdata("keyless/oci-attestation.sigstore.json"), "utf8"));
+    const weakLeaf = new X509Certificate(readFileSync(testdata("weak-rsa/leaf-e3.pem")));
+    bundle.verificationMaterial.certificate.rawBytes = weakLeaf.raw.toString("base64");
+    const result = verifyBundle(bundle, {
+      trustedRoot: publicGoodRoot,
+      identity: { subjectAlternativeName: "cody@soyland.com", issuer: "https://github.com/login/oauth" },
+    });
+    expect(result).toMatchObject({ ok: false, reason: "CERTIFICATE_INVALID" });
+    expect(result.ok ? "" : result.message).toContain("exponent 3");
   });
 });

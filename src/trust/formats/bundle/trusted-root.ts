@@ -3,6 +3,12 @@ import { TrustError } from "../../errors.js";
 
 export type { TrustedRoot };
 
+/**
+ * The largest trusted root file read (1 MiB): the public-good trusted_root.json is about 10 KiB, and
+ * a private instance's root lists a handful of CAs and keys.
+ */
+export const MAX_TRUSTED_ROOT_BYTES = 1024 * 1024;
+
 /** The media types of a Sigstore TrustedRoot document (protobuf-specs trustroot.proto). */
 const TRUSTED_ROOT_MEDIA_TYPES = new Set([
   "application/vnd.dev.sigstore.trustedroot+json;version=0.1",

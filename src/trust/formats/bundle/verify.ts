@@ -1,9 +1,10 @@
-import { createHash, type KeyObject } from "node:crypto";
+import { createHash, type KeyObject, X509Certificate } from "node:crypto";
 import { type Bundle, bundleFromJSON, isBundleWithDsseEnvelope } from "@sigstore/bundle";
 import { type Signer, toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
 import type { VerificationFailure } from "../../errors.js";
 import { type InTotoStatement, matchSubject, parseStatement } from "../../intoto/statement.js";
 import type { VerificationKey } from "../../keys/load.js";
+import { classifyKey } from "../../keys/policy.js";
 import { emptyTrustedRoot, type TrustedRoot } from "./trusted-root.js";
 
 /** Who must have signed, for certificate (keyless) bundles: cosign's --certificate-identity/-oidc-issuer. */
@@ -66,6 +67,36 @@ function keyObjectOf(key: VerificationKey | KeyObject): KeyObject {
 }
 
 /**
+ * The signing key, whoever vouches for it, passes our key policy (trust/keys classifyKey: RSA 2048..4096
+ * with e=65537 only, P-256/384/521, Ed25519) before @sigstore/verify uses it: with e=1 any padded
+ * digest is a valid signature. The given key may be a bare KeyObject; a certificate's key is the leaf's.
+ */
+function weakKeyProblem(bundle: Bundle, publicKey: KeyObject | undefined): BundleVerification | undefined {
+  if (publicKey) {
+    try {
+      classifyKey(publicKey);
+    } catch (err) {
+      return fail("UNTRUSTED", `the verification key is refused: ${(err as Error).message}`);
+    }
+    return undefined;
+  }
+  const content = bundle.verificationMaterial.content;
+  const leaf =
+    content.$case === "certificate"
+      ? content.certificate.rawBytes
+      : content.$case === "x509CertificateChain"
+        ? content.x509CertificateChain.certificates[0]?.rawBytes
+        : undefined;
+  if (!leaf) return undefined; // @sigstore/verify refuses a bundle without its certificate
+  try {
+    classifyKey(new X509Certificate(leaf).publicKey);
+  } catch (err) {
+    return fail("CERTIFICATE_INVALID", `the signing certificate's key is refused: ${(err as Error).message}`);
+  }
+  return undefined;
+}
+
+/**
  * Verifies a Sigstore bundle (any version from v0.1 to v0.3) with @sigstore/verify: the
  * signature, the certificate chain up to a Fulcio root of the trusted root and its SCTs, the
  * transparency-log entries and timestamps; then the identity policy (exact SAN and issuer, not
@@ -106,6 +137,8 @@ export function verifyParsedBundle(
     return fail("DIGEST_MISMATCH", "a message-signature bundle needs the artifact");
   }
   const publicKey = options.publicKey ? keyObjectOf(options.publicKey) : undefined;
+  const weak = weakKeyProblem(bundle, publicKey);
+  if (weak) return weak;
   const offline = keyed && options.allowNoTransparencyLog === true;
   let signer: Signer;
   try {

@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { constants, createPrivateKey, sign, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -79,5 +79,49 @@ describe("Notation JWS (notation-go internal/testdata)", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("Notation JWS with a weak RSA signing key (issue 22, item 13)", () => {
+  const weak = (name: string) =>
+    readFileSync(new URL(`../../testdata/weak-rsa/${name}`, import.meta.url), "utf8");
+  // openssl genrsa -3: a CA-issued code-signing leaf whose RSA key has e=3 (testdata/weak-rsa/README.md).
+  const caPem = weak("ca.pem");
+  const leafDer = new X509Certificate(weak("leaf-e3.pem")).raw;
+
+  function envelopeSignedByWeakLeaf(): string {
+    const header = {
+      alg: "PS256",
+      cty: "application/vnd.cncf.notary.payload.v1+json",
+      crit: ["io.cncf.notary.signingScheme"],
+      "io.cncf.notary.signingScheme": "notary.x509",
+      "io.cncf.notary.signingTime": "2026-01-01T00:00:00Z",
+    };
+    const protectedB64 = Buffer.from(JSON.stringify(header)).toString("base64url");
+    const payloadB64 = Buffer.from(
+      JSON.stringify({
+        targetArtifact: { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", size: 481 },
+      }),
+    ).toString("base64url");
+    const signature = sign("sha256", Buffer.from(`${protectedB64}.${payloadB64}`), {
+      key: createPrivateKey(weak("leaf-e3.key")),
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 32,
+    });
+    return JSON.stringify({
+      protected: protectedB64,
+      payload: payloadB64,
+      signature: signature.toString("base64url"),
+      header: { x5c: [leafDer.toString("base64")] },
+    });
+  }
+
+  it("refuses a chain whose leaf key has e=3, though the chain and the signature are otherwise good", () => {
+    const result = verifyNotationJws(envelopeSignedByWeakLeaf(), {
+      trustedCertificates: [caPem],
+      expected: { digest },
+    });
+    expect(result).toMatchObject({ ok: false, reason: "CERTIFICATE_INVALID" });
+    expect(result.ok ? "" : result.message).toContain("exponent 3");
   });
 });

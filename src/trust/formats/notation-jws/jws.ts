@@ -1,5 +1,6 @@
 import { constants, type KeyObject, verify, X509Certificate } from "node:crypto";
 import type { VerificationFailure } from "../../errors.js";
+import { classifyKey } from "../../keys/policy.js";
 
 /**
  * Verification of Notation signatures in the JWS envelope (notaryproject/specifications
@@ -142,6 +143,16 @@ export function verifyNotationJws(
     return fail("ENVELOPE_INVALID", `Notation JWS envelope cannot be decoded: ${(err as Error).message}`);
   }
   if (!isRecord(protectedHeader)) return fail("ENVELOPE_INVALID", "protected header is not an object");
+  // The chain's keys pass the same key policy as any other (RSA 2048..4096 with e=65537, P-256/384/521;
+  // the Notary Project signature specification's "Certificate Requirements" allow no other): a weak key
+  // anywhere in the chain makes every signature it vouches for forgeable.
+  for (const [i, cert] of chain.entries()) {
+    try {
+      classifyKey(cert.publicKey);
+    } catch (err) {
+      return fail("CERTIFICATE_INVALID", `certificate ${i} of the chain: ${(err as Error).message}`);
+    }
+  }
   const alg = ALGORITHMS[String(protectedHeader.alg)];
   if (!alg) return fail("ENVELOPE_INVALID", `unsupported JWS alg ${JSON.stringify(protectedHeader.alg)}`);
   if (protectedHeader.cty !== PAYLOAD_CONTENT_TYPE)
