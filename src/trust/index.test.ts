@@ -18,6 +18,8 @@ describe("trust/ public face", () => {
         "DEFAULT_ARTIFACT_LIMITS",
         "GENERATED_KEY_ALGORITHMS",
         "LEGACY_COSIGN_PRIVATE_KEY_LABEL",
+        "MAX_KEY_FILE_BYTES",
+        "MAX_TRUSTED_ROOT_BYTES",
         "MEDIA_TYPE_DSSE_ENVELOPE",
         "MEDIA_TYPE_NOTATION_JWS",
         "MEDIA_TYPE_SIGSTORE_BUNDLE_V03",
