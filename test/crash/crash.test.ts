@@ -290,9 +290,14 @@ async function start(
 }
 
 /** `portcullis gc`, SIGKILLed after `killAfterMs` unless it finished first. */
+/**
+ * Runs `portcullis gc`. With `kill`, SIGKILLs it `afterMs` after `started()` first holds (polled
+ * every 5 ms): the kill lands at a point of the collection's own work, whatever the process start-up
+ * costs on this machine.
+ */
 async function runGc(
   dataDir: string,
-  killAfterMs?: number,
+  kill?: { readonly started: () => boolean; readonly afterMs: number },
 ): Promise<{ killed: boolean; code: number | null; stdout: string; stderr: string }> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -309,14 +314,19 @@ async function runGc(
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let killed = false;
-  const timer =
-    killAfterMs === undefined
+  let timer: NodeJS.Timeout | undefined;
+  const poll =
+    kill === undefined
       ? undefined
-      : setTimeout(() => {
-          killed = child.exitCode === null && child.kill("SIGKILL");
-        }, killAfterMs);
+      : setInterval(() => {
+          if (timer !== undefined || child.exitCode !== null || !kill.started()) return;
+          timer = setTimeout(() => {
+            killed = child.exitCode === null && child.kill("SIGKILL");
+          }, kill.afterMs);
+        }, 5);
   const hardStop = setTimeout(() => child.kill("SIGKILL"), 30_000);
   const code = await exited;
+  clearInterval(poll);
   clearTimeout(timer);
   clearTimeout(hardStop);
   return { killed, code, stdout, stderr };
@@ -566,8 +576,9 @@ describe("crash consistency (SIGKILL)", () => {
       202,
     );
 
-    // Kill collections at growing delays (process start-up included), checking after each one, until
-    // a run finishes on its own. Progress is read from the database: links and blob rows left.
+    // Kill collections at growing delays after each has begun removing rows (so the machine's
+    // start-up time does not decide where the kill lands), checking after each one, until a run
+    // finishes on its own. Progress is read from the database: links and blob rows left.
     const remaining = () => {
       const db = new SqliteDatabase(join(dataDir, "portcullis.db"), { readonly: true });
       try {
@@ -580,10 +591,10 @@ describe("crash consistency (SIGKILL)", () => {
     };
     const kills: string[] = [];
     let partial = 0;
-    let delay = 300;
+    let delay = 0;
     for (let attempt = 0; attempt < 10; attempt++) {
       const before = remaining();
-      const run = await runGc(dataDir, delay);
+      const run = await runGc(dataDir, { started: () => remaining() < before, afterMs: delay });
       const after = remaining();
       kills.push(`${run.killed ? `killed@${delay}` : `exit ${run.code}`}: ${before} -> ${after}`);
       if (run.killed && after < before) partial += 1;
@@ -601,7 +612,7 @@ describe("crash consistency (SIGKILL)", () => {
         expect(run.code, run.stderr).toBe(0);
         break;
       }
-      delay += 100;
+      delay += 20;
     }
     // At least one collection was killed part-way through its work.
     expect(partial, kills.join(", ")).toBeGreaterThan(0);
