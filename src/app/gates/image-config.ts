@@ -85,21 +85,21 @@ export async function readImageConfig(
  * The config of a digest read with the registry client (the blob verified by digest while streaming),
  * for the platform's image of an index (linux/amd64 by default).
  */
+/** The two reads over a registry client (every blob verified by digest as it streams). */
+export function clientReads(client: RegistryClient): ConfigReads {
+  return {
+    manifest: (repository, digest) => client.getManifest(repository, digest),
+    blob: (repository, digest, size) => client.getBlob(repository, digest, size),
+  };
+}
+
 export function registryImageConfigSource(
   clientFor: ClientFor,
   platform: Platform = DEFAULT_PLATFORM,
 ): ImageConfigSource {
   return {
     async imageConfig(subject: EvidenceSubject): Promise<ImageConfigEvidence> {
-      const client: RegistryClient = await clientFor(subject.registry);
-      return readImageConfig(
-        {
-          manifest: (repository, digest) => client.getManifest(repository, digest),
-          blob: (repository, digest, size) => client.getBlob(repository, digest, size),
-        },
-        subject,
-        platform,
-      );
+      return readImageConfig(clientReads(await clientFor(subject.registry)), subject, platform);
     },
   };
 }

@@ -8,14 +8,13 @@ import {
   parseManifest,
   pickManifest,
   type ReadFilesLimits,
-  type RegistryClient,
   readImageFiles,
   resolveUser,
 } from "../../oci/index.js";
-import { type Registry, SYSTEM_ACTOR } from "../../registry/index.js";
+import type { Registry } from "../../registry/index.js";
 import type { ClientFor } from "./clients.js";
-import type { ConfigReads } from "./image-config.js";
-import type { PendingManifest } from "./registry-config.js";
+import { type ConfigReads, clientReads } from "./image-config.js";
+import { type PendingManifest, registryServiceReads } from "./registry-config.js";
 
 const USER_FILES = ["/etc/passwd", "/etc/group"];
 /** Resolved users the registry-service source keeps (oldest dropped first). */
@@ -91,16 +90,11 @@ export function registryImageUserSource(
 ): ImageUserSource {
   return {
     async imageUser(subject, user, signal) {
-      const client: RegistryClient = await clientFor(subject.registry);
-      return readImageUser(
-        {
-          manifest: (repository, digest) => client.getManifest(repository, digest),
-          blob: (repository, digest, size) => client.getBlob(repository, digest, size),
-        },
-        subject,
-        user,
-        { platform, signal, ...(limits ? { limits } : {}) },
-      );
+      return readImageUser(clientReads(await clientFor(subject.registry)), subject, user, {
+        platform,
+        signal,
+        ...(limits ? { limits } : {}),
+      });
     },
   };
 }
@@ -118,14 +112,7 @@ export function registryServiceUserSource(
   platform: Platform = DEFAULT_PLATFORM,
   limits?: Partial<ReadFilesLimits>,
 ): ImageUserSource {
-  const reads: ConfigReads = {
-    async manifest(repository, digest) {
-      const found =
-        pending(digest) ?? (await registry().manifests.get(repository, digest, SYSTEM_ACTOR, false));
-      return { bytes: found.content, mediaType: found.mediaType };
-    },
-    blob: (repository, digest) => registry().blobs.stream(repository, digest),
-  };
+  const reads = registryServiceReads(registry, pending);
   const resolved = new Map<string, ImageUserEvidence>();
   return {
     async imageUser(subject, user, signal) {

@@ -21,7 +21,19 @@ export function registryServiceConfigSource(
   pending: (digest: string) => PendingManifest | undefined = () => undefined,
   platform: Platform = DEFAULT_PLATFORM,
 ): ImageConfigSource {
-  const reads: ConfigReads = {
+  const reads = registryServiceReads(registry, pending);
+  return { imageConfig: (subject: EvidenceSubject) => readImageConfig(reads, subject, platform) };
+}
+
+/**
+ * The two reads over this server's own registry service: the pending manifest during a push (its
+ * blobs are stored before it), else the stored one; blobs from the blob store, verified when pushed.
+ */
+export function registryServiceReads(
+  registry: () => Registry,
+  pending: (digest: string) => PendingManifest | undefined = () => undefined,
+): ConfigReads {
+  return {
     async manifest(repository, digest) {
       const found =
         pending(digest) ?? (await registry().manifests.get(repository, digest, SYSTEM_ACTOR, false));
@@ -29,5 +41,4 @@ export function registryServiceConfigSource(
     },
     blob: (repository, digest) => registry().blobs.stream(repository, digest),
   };
-  return { imageConfig: (subject: EvidenceSubject) => readImageConfig(reads, subject, platform) };
 }
