@@ -8,7 +8,7 @@ import { importOsv } from "./sources/osv/import.js";
 /** Test helpers for the vulnerability domain; not exported from its face. */
 
 export const osvTestdata = fileURLToPath(new URL("./testdata/osv/", import.meta.url));
-export const sharedOsvDir = "/work/shared/testdata/advisories/osv/";
+export const sharedOsvDir = `${import.meta.dirname}/../../../shared/testdata/advisories/osv/`;
 
 export function tempDatabasePath(): string {
   return join(mkdtempSync(join(tmpdir(), "portcullis-vuln-")), "advisories.db");

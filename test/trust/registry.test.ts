@@ -130,7 +130,7 @@ describe("trust/registry against Portcullis", () => {
   });
 });
 
-const SLSA_LAYOUT = "/work/shared/testdata/sigstore/slsa-verifier-oci-layouts/v2.1.0";
+const SLSA_LAYOUT = `${import.meta.dirname}/../../../shared/testdata/sigstore/slsa-verifier-oci-layouts/v2.1.0`;
 
 describe.skipIf(!existsSync(SLSA_LAYOUT))("cosign's keyless attestations, pushed to Portcullis", () => {
   let server: TestServer;

@@ -15,14 +15,14 @@ import {
 /**
  * The suite every scheme runs (renovate's table-driven scheme tests, against osv-scalibr's
  * reference cases): every pair of its fixture files in both directions, the full generated file
- * from /work/shared when present, valid and invalid strings, hand-written cases, and optional
+ * from ../shared when present, valid and invalid strings, hand-written cases, and optional
  * fast-check properties over the real versions of the fixtures.
  */
 export interface SchemeSuite {
   readonly scheme: VersionScheme;
   /** Pair files under versioning/testdata/. */
   readonly files: readonly string[];
-  /** Big pair files under /work/shared/testdata/versions/, run only when present. */
+  /** Big pair files under ../shared/testdata/versions/, run only when present. */
   readonly sharedFiles?: readonly string[];
   /**
    * At most this many pairs may name a version the scheme refuses (node-semver's numbers beyond

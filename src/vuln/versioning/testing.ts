@@ -15,7 +15,7 @@ export interface VersionPair {
 }
 
 export const testdataDir = fileURLToPath(new URL("./testdata/", import.meta.url));
-export const sharedVersionsDir = "/work/shared/testdata/versions/";
+export const sharedVersionsDir = `${import.meta.dirname}/../../../../shared/testdata/versions/`;
 
 /** Reads a pair file; blank lines and lines starting with `#` or `//` are comments. */
 export function readPairs(path: string): VersionPair[] {

@@ -94,7 +94,7 @@ describe("dotnet deps.json", () => {
   });
 });
 
-const SHARED = "/work/shared/testdata/packages/dotnet";
+const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/dotnet`;
 it.skipIf(!existsSync(SHARED))("reads every shared dotnet fixture without throwing", async () => {
   const { packages, warnings } = await runCataloger(dotnetCataloger, filesFromDir(SHARED, "/src"));
   expect(packages.length).toBeGreaterThan(0);

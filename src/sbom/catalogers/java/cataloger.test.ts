@@ -90,23 +90,24 @@ describe("javaCataloger on real archives", () => {
     });
   });
 
-  it.skipIf(!existsSync("/work/shared/testdata/packages/java/trivy/maven.war"))(
-    "maven.war (shared set)",
-    async () => {
-      const bytes = readFileSync("/work/shared/testdata/packages/java/trivy/maven.war");
-      const run = await runCataloger(javaCataloger, archive("maven.war", bytes));
-      expect(ids(run.packages).sort()).toEqual([
-        "com.cronutils:cron-utils@9.1.2",
-        "com.example:web-app@1.0-SNAPSHOT",
-        "com.fasterxml.jackson.core:jackson-annotations@2.9.10",
-        "com.fasterxml.jackson.core:jackson-core@2.9.10",
-        "com.fasterxml.jackson.core:jackson-databind@2.9.10.6",
-        "org.apache.commons:commons-lang3@3.11",
-        "org.glassfish:javax.el@3.0.0",
-        "org.slf4j:slf4j-api@1.7.30",
-      ]);
-    },
-  );
+  it.skipIf(
+    !existsSync(`${import.meta.dirname}/../../../../../shared/testdata/packages/java/trivy/maven.war`),
+  )("maven.war (shared set)", async () => {
+    const bytes = readFileSync(
+      `${import.meta.dirname}/../../../../../shared/testdata/packages/java/trivy/maven.war`,
+    );
+    const run = await runCataloger(javaCataloger, archive("maven.war", bytes));
+    expect(ids(run.packages).sort()).toEqual([
+      "com.cronutils:cron-utils@9.1.2",
+      "com.example:web-app@1.0-SNAPSHOT",
+      "com.fasterxml.jackson.core:jackson-annotations@2.9.10",
+      "com.fasterxml.jackson.core:jackson-core@2.9.10",
+      "com.fasterxml.jackson.core:jackson-databind@2.9.10.6",
+      "org.apache.commons:commons-lang3@3.11",
+      "org.glassfish:javax.el@3.0.0",
+      "org.slf4j:slf4j-api@1.7.30",
+    ]);
+  });
 });
 
 describe("manifest-only archives (built in the test)", () => {

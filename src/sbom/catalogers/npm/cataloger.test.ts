@@ -287,7 +287,7 @@ it("walks a 20,000-level lockfile v1 tree without recursion", async () => {
   expect(ids(packages)).toEqual(["a@1"]);
 });
 
-const SHARED = "/work/shared/testdata/packages/npm";
+const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/npm`;
 it.skipIf(!existsSync(SHARED))("reads every shared npm fixture without throwing", async () => {
   const { packages, warnings } = await runCataloger(npmCataloger, filesFromDir(SHARED, "/src"));
   expect(packages.length).toBeGreaterThan(0);

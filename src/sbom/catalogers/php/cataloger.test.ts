@@ -86,7 +86,7 @@ describe("php composer packages", () => {
   });
 });
 
-const SHARED = "/work/shared/testdata/packages/php";
+const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/php`;
 it.skipIf(!existsSync(SHARED))("reads every shared php fixture without throwing", async () => {
   const { packages, warnings } = await runCataloger(phpCataloger, filesFromDir(SHARED, "/src"));
   expect(packages.length).toBeGreaterThan(0);

@@ -150,7 +150,7 @@ describe("python names", () => {
   });
 });
 
-const SHARED = "/work/shared/testdata/packages/python";
+const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/python`;
 it.skipIf(!existsSync(SHARED))("reads every shared python fixture without throwing", async () => {
   const { packages, warnings } = await runCataloger(pythonCataloger, filesFromDir(SHARED, "/src"));
   expect(packages.length).toBeGreaterThan(0);

@@ -139,7 +139,7 @@ describe("ruby gems", () => {
   });
 });
 
-const SHARED = "/work/shared/testdata/packages/ruby";
+const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/ruby`;
 it.skipIf(!existsSync(SHARED))("reads every shared ruby fixture without throwing", async () => {
   const { packages, warnings } = await runCataloger(rubyCataloger, filesFromDir(SHARED, "/src"));
   expect(packages.length).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ import { verifyCosignAttestation } from "./verify.js";
 
 const testdata = (p: string) => fileURLToPath(new URL(`../../testdata/${p}`, import.meta.url));
 const trustedRoot = loadTrustedRoot(readFileSync(testdata("keyless/trusted_root_pgi.json")));
-const SHARED = "/work/shared/testdata/sigstore/slsa-verifier-oci-layouts";
+const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/sigstore/slsa-verifier-oci-layouts`;
 const GENERATOR =
   /https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/\.github\/workflows\/generator_container_slsa3\.yml@refs\/tags\/v[0-9.]+(-rc\.[0-9]+)?/;
 const identity = { subjectAlternativeName: GENERATOR, issuer: "https://token.actions.githubusercontent.com" };
@@ -78,7 +78,7 @@ function checkLayout(dir: string) {
 describe("cosign attestations in real OCI layouts (slsa-verifier testdata)", () => {
   it("v2.1.0 (copied into testdata)", () => checkLayout(testdata("oci-layout/v2.1.0")));
 
-  it.skipIf(!existsSync(SHARED)).each(layoutCases(SHARED))("%s from /work/shared", (_v, dir) =>
+  it.skipIf(!existsSync(SHARED)).each(layoutCases(SHARED))("%s from ../shared", (_v, dir) =>
     checkLayout(dir),
   );
 
