@@ -51,15 +51,12 @@ describe("Sigstore conformance (bundle-verify)", () => {
     expect(outcome.fail).toBe(5);
   });
 
-  it.skipIf(!existsSync(SHARED_SUITE))(
-    "every case of the full suite in ../shared behaves as named",
-    () => {
-      const outcome = runSuite(SHARED_SUITE);
-      expect(outcome.wrong).toEqual([]);
-      expect(outcome.unsupported).toBe(Object.keys(UNSUPPORTED).length);
-      expect(outcome.pass + outcome.fail).toBeGreaterThan(60);
-    },
-  );
+  it.skipIf(!existsSync(SHARED_SUITE))("every case of the full suite in ../shared behaves as named", () => {
+    const outcome = runSuite(SHARED_SUITE);
+    expect(outcome.wrong).toEqual([]);
+    expect(outcome.unsupported).toBe(Object.keys(UNSUPPORTED).length);
+    expect(outcome.pass + outcome.fail).toBeGreaterThan(60);
+  });
 
   it("reports precise reasons for the copied failing cases", () => {
     const reasons = Object.fromEntries(
