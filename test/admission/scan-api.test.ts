@@ -1,10 +1,10 @@
 import type { ChildProcess } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../src/oci/index.js";
 import { type BuiltImage, buildImageLayout } from "../support/image-builder.js";
-import { pushTinyImage } from "../support/push-image.js";
+import { pushLayoutImage, pushTinyImage } from "../support/push-image.js";
 import {
   PORTCULLIS_BIN,
   type RegistryServer,
@@ -49,26 +49,6 @@ const ADVISORY = {
 
 function portcullis(args: string[]): Promise<RunResult> {
   return run(process.execPath, [PORTCULLIS_BIN, ...args], { allowFailure: true, env: { NO_COLOR: "1" } });
-}
-
-/** Pushes an OCI layout's image (blobs, then the manifest under `tag`) with the registry client. */
-async function pushLayout(
-  client: RegistryClient,
-  repo: string,
-  image: BuiltImage,
-  tag: string,
-): Promise<void> {
-  const blob = (digest: string) =>
-    readFile(join(image.dir, "blobs", "sha256", digest.slice("sha256:".length)));
-  const manifestBytes = await blob(image.digest);
-  const manifest = JSON.parse(manifestBytes.toString("utf8")) as {
-    config: { digest: string };
-    layers: Array<{ digest: string }>;
-  };
-  for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
-    await client.pushBlob(repo, { data: await blob(digest) });
-  }
-  await client.putManifest(repo, tag, manifestBytes, "application/vnd.oci.image.manifest.v1+json");
 }
 
 const leftPadImage = (dir: string, version: string) =>
@@ -124,8 +104,8 @@ describe.skipIf(!hasOpenssl())("scans read from a Portcullis server's API (admis
     let client = new RegistryClient({ registry: server.host });
     clean = await leftPadImage(join(work, "clean"), "1.3.1");
     vulnerable = await leftPadImage(join(work, "vulnerable"), "1.3.0");
-    await pushLayout(client, "team/app", clean, "clean");
-    await pushLayout(client, "team/app", vulnerable, "vulnerable");
+    await pushLayoutImage(client, "team/app", clean, "clean");
+    await pushLayoutImage(client, "team/app", vulnerable, "vulnerable");
     // Its one layer is not a tar archive: scan on push fails on it.
     broken = await pushTinyImage(client, "team/app", "broken", { seed: "not a tar archive" });
     await scanOf(clean.digest, (s) => s === "done");

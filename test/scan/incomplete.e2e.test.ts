@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../src/oci/index.js";
@@ -14,6 +14,7 @@ import {
   type TestCerts,
 } from "../admission/support.js";
 import { type BuiltImage, buildImageLayout } from "../support/image-builder.js";
+import { pushLayoutImage } from "../support/push-image.js";
 import {
   PORTCULLIS_BIN,
   type RegistryServer,
@@ -86,25 +87,6 @@ function portcullis(args: string[], env: Record<string, string> = {}): Promise<R
   });
 }
 
-async function pushLayout(
-  client: RegistryClient,
-  repo: string,
-  image: BuiltImage,
-  tag: string,
-): Promise<void> {
-  const blob = (digest: string) =>
-    readFile(join(image.dir, "blobs", "sha256", digest.slice("sha256:".length)));
-  const manifestBytes = await blob(image.digest);
-  const manifest = JSON.parse(manifestBytes.toString("utf8")) as {
-    config: { digest: string };
-    layers: Array<{ digest: string }>;
-  };
-  for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
-    await client.pushBlob(repo, { data: await blob(digest) });
-  }
-  await client.putManifest(repo, tag, manifestBytes, "application/vnd.oci.image.manifest.v1+json");
-}
-
 const POLICY_HEAD = "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require:\n    scan:\n";
 
 describe.skipIf(!hasOpenssl())(
@@ -149,7 +131,7 @@ describe.skipIf(!hasOpenssl())(
       ]);
       dataDir = await tempDir("portcullis-incomplete-data-", dirs);
       server = await startPortcullis({ dataDir, env: { PORTCULLIS_SCAN_ADVISORY_DATABASE: db } });
-      await pushLayout(new RegistryClient({ registry: server.host }), "team/app", image, "big");
+      await pushLayoutImage(new RegistryClient({ registry: server.host }), "team/app", image, "big");
       certs = makeCerts();
     }, TIMEOUT);
 

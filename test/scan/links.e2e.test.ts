@@ -11,7 +11,7 @@
  * - `admission serve --scan-api` denies a pod running them.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,7 @@ import {
   TESTDATA,
   type TestCerts,
 } from "../admission/support.js";
+import { pushLayoutImage } from "../support/push-image.js";
 import {
   PORTCULLIS_BIN,
   type RegistryServer,
@@ -140,20 +141,6 @@ async function writeLayout(dir: string, layers: TestEntry[][]): Promise<Layout> 
   return { dir, digest: manifest.digest };
 }
 
-/** Pushes a layout's image over HTTP with the registry client: blobs, then the manifest under `tag`. */
-async function pushLayout(client: RegistryClient, repo: string, layout: Layout, tag: string): Promise<void> {
-  const blob = (digest: string) => readFile(join(layout.dir, "blobs", "sha256", digest.slice(7)));
-  const manifestBytes = await blob(layout.digest);
-  const manifest = JSON.parse(manifestBytes.toString("utf8")) as {
-    config: { digest: string };
-    layers: Array<{ digest: string }>;
-  };
-  for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
-    await client.pushBlob(repo, { data: await blob(digest) });
-  }
-  await client.putManifest(repo, tag, manifestBytes, "application/vnd.oci.image.manifest.v1+json");
-}
-
 function portcullis(args: string[]): Promise<RunResult> {
   return run(process.execPath, [PORTCULLIS_BIN, ...args], { allowFailure: true, env: { NO_COLOR: "1" } });
 }
@@ -197,7 +184,7 @@ describe.skipIf(!hasOpenssl())("a dpkg database behind a link, through every gat
     for (const server of [gated, open]) {
       const client = new RegistryClient({ registry: server.host });
       for (const [name, layout] of Object.entries(layouts))
-        await pushLayout(client, "team/app", layout, name);
+        await pushLayoutImage(client, "team/app", layout, name);
     }
     certs = makeCerts();
     ({ child: webhook, port: webhookPort } = await startAdmissionServe(

@@ -4,6 +4,8 @@
  * different digests; `config` is merged into the image config (User, Labels, ...).
  */
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { RegistryClient } from "../../src/oci/index.js";
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -40,4 +42,27 @@ export async function pushTinyImage(
     }),
   );
   return client.putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
+}
+
+/**
+ * Pushes the image of an OCI layout (its folder and manifest digest, as image-builder makes them):
+ * blobs, then the manifest under `tag`. Returns the manifest's digest.
+ */
+export async function pushLayoutImage(
+  client: RegistryClient,
+  repo: string,
+  image: { readonly dir: string; readonly digest: string },
+  tag: string,
+): Promise<string> {
+  const blob = (digest: string) =>
+    readFile(join(image.dir, "blobs", "sha256", digest.slice("sha256:".length)));
+  const manifestBytes = await blob(image.digest);
+  const manifest = JSON.parse(manifestBytes.toString("utf8")) as {
+    config: { digest: string };
+    layers: Array<{ digest: string }>;
+  };
+  for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
+    await client.pushBlob(repo, { data: await blob(digest) });
+  }
+  return client.putManifest(repo, tag, manifestBytes, "application/vnd.oci.image.manifest.v1+json");
 }
