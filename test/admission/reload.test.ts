@@ -1,4 +1,5 @@
-import { writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -20,6 +21,9 @@ import {
 const IMAGE = `registry.example.com/team/app@sha256:${"cd".repeat(32)}`;
 const policyOf = (mode: string) =>
   `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule: { evaluationMode: ${mode} }\n`;
+/** A policy that needs a key file: reloading it reads the key again. */
+const keyedPolicyOf = (mode: string) =>
+  `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  evaluationMode: ${mode}\n  require:\n    signedBy: [{ key: release.pub }]\n`;
 
 describe.skipIf(!hasOpenssl())("admission serve reloads its policy", () => {
   let certs: TestCerts;
@@ -98,5 +102,33 @@ describe.skipIf(!hasOpenssl())("admission serve reloads its policy", () => {
     child.kill("SIGHUP");
     await eventually(port, false);
     expect(lines.some((l) => l.includes("policy reloaded"))).toBe(true);
+  }, 30_000);
+  it("a key file swapped for a FIFO: the reload is refused at once, the webhook keeps answering (issue 22, item 3)", async () => {
+    // An EC P-256 public key, as cosign makes them.
+    const key = join(certs.dir, "release.pub");
+    const pem = execFileSync("sh", [
+      "-c",
+      "openssl ecparam -name prime256v1 -genkey -noout | openssl ec -pubout 2>/dev/null",
+    ]);
+    await writeFile(key, pem);
+    await writeFile(policy, keyedPolicyOf("always-deny"));
+    const { port, child, lines } = await start("0");
+    expect(await allowed(port)).toBe(false);
+
+    // Nothing ever writes to the FIFO: a reader that opened it blocking would hang the process for good.
+    await rm(key);
+    try {
+      execFileSync("mkfifo", [key]);
+    } catch (err) {
+      throw new Error(`this test needs the mkfifo tool (coreutils): ${(err as Error).message}`);
+    }
+    await writeFile(policy, keyedPolicyOf("always-allow"));
+    child.kill("SIGHUP");
+    await waitForLine(lines, "the changed policy was refused");
+    const refused = lines.find((l) => l.includes("the changed policy was refused"));
+    expect(refused).toContain("is a FIFO, not a regular file");
+    // Still serving, with the policy in force before the change.
+    expect((await post(port, "/healthz", "", certs.ca)).status).toBe(200);
+    expect(await allowed(port)).toBe(false);
   }, 30_000);
 });
