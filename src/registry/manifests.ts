@@ -234,9 +234,21 @@ export class ManifestService {
     return sizes;
   }
 
-  /** Resolves a tag or digest to the stored manifest, asking the pull hook first when `actor` pulls it. */
-  async get(repository: string, reference: string, actor: Actor, pull = true): Promise<StoredManifest> {
-    const ref = parseReference(reference);
+  /**
+   * Resolves a tag or digest to the stored manifest, asking the pull hook first when `actor` pulls it.
+   * A reference that cannot name anything (`.INVALID_MANIFEST_NAME`) is not in the repository:
+   * MANIFEST_UNKNOWN (404), as the OCI conformance suite requires of reads; writes still say why it is
+   * invalid. A manifest in a format `accepts` refuses is unknown to that client, before any pull hook
+   * or event: it was not pulled.
+   */
+  async get(
+    repository: string,
+    reference: string,
+    actor: Actor,
+    pull = true,
+    accepts: (mediaType: string) => boolean = () => true,
+  ): Promise<StoredManifest> {
+    const ref = parseReadReference(reference, repository);
     const repositoryId = await this.ctx.repositories.require(repository);
     let query = this.ctx.db
       .selectFrom("manifests as m")
@@ -253,6 +265,12 @@ export class ManifestService {
     }
     const row = await query.executeTakeFirst();
     if (!row) throw new RegistryError("MANIFEST_UNKNOWN", `manifest ${reference} is not in ${repository}`);
+    if (!accepts(row.media_type)) {
+      throw new RegistryError(
+        "MANIFEST_UNKNOWN",
+        `manifest ${reference} in ${repository} is ${row.media_type}, which the request's Accept header does not list (manifests are served as stored, never converted)`,
+      );
+    }
     const stored = {
       digest: row.digest,
       mediaType: row.media_type,
@@ -299,7 +317,7 @@ export class ManifestService {
   async delete(repository: string, reference: string, actor: Actor): Promise<void> {
     if (!this.ctx.options.deletion)
       throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
-    const ref = parseReference(reference);
+    const ref = parseReadReference(reference, repository);
     const repositoryId = await this.ctx.repositories.require(repository);
     if (ref.kind === "tag") {
       const row = await this.ctx.db
@@ -360,6 +378,21 @@ function parseReference(reference: string) {
     if (code === "TAG_INVALID")
       throw new RegistryError("TAG_INVALID", (err as Error).message, { cause: err });
     throw new RegistryError("DIGEST_INVALID", (err as Error).message, { cause: err });
+  }
+}
+
+/** parseReference for reads and deletes: a reference that cannot exist is unknown, not invalid. */
+function parseReadReference(reference: string, repository: string) {
+  try {
+    return parseReference(reference);
+  } catch (err) {
+    throw new RegistryError(
+      "MANIFEST_UNKNOWN",
+      `manifest ${reference.slice(0, 200)} is not in ${repository}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

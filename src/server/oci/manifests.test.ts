@@ -86,6 +86,48 @@ describe.each(testDatabases())("manifests (%s)", (database) => {
     await roundTrip(body, OCI_INDEX, "oci-index");
   });
 
+  it("negotiates on Accept: a client that names formats but not the stored one gets 404, never converted bytes", async () => {
+    const child = { mediaType: OCI_MANIFEST, digest: image.digest, size: image.manifest.length };
+    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [child] }));
+    expect((await putManifest(url, repo, "negotiated", body, OCI_INDEX)).status).toBe(201);
+    const get = (accept: string | undefined, method = "GET") =>
+      fetch(`${url}/v2/${repo}/manifests/negotiated`, {
+        method,
+        headers: accept === undefined ? {} : { Accept: accept },
+      });
+    // A client that reads only Docker schema 2 asked for an OCI index: unknown to it, on GET and HEAD.
+    for (const method of ["GET", "HEAD"]) {
+      const refused = await get(`${DOCKER_MANIFEST}, ${DOCKER_LIST}`, method);
+      expect(refused.status).toBe(404);
+      if (method === "GET") {
+        expect(await errorCode(refused)).toBe("MANIFEST_UNKNOWN");
+      }
+    }
+    // q=0 means "not acceptable" (RFC 9110).
+    expect((await get(`${OCI_INDEX};q=0, ${OCI_MANIFEST}`)).status).toBe(404);
+    // Named among others, by a wildcard, without Accept, or with no manifest format named: served as stored.
+    for (const accept of [
+      `${DOCKER_MANIFEST}, ${OCI_INDEX};q=0.5`,
+      "*/*",
+      "application/*",
+      undefined,
+      "application/json",
+    ]) {
+      const res = await get(accept);
+      expect(res.status, String(accept)).toBe(200);
+      expect(res.headers.get("content-type")).toBe(OCI_INDEX);
+      expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+    }
+  });
+
+  it("a read or delete of a reference that cannot exist is 404 MANIFEST_UNKNOWN (OCI conformance)", async () => {
+    for (const method of ["GET", "HEAD", "DELETE"]) {
+      const res = await fetch(`${url}/v2/${repo}/manifests/.INVALID_MANIFEST_NAME`, { method });
+      expect(res.status, method).toBe(404);
+      if (method !== "HEAD") expect(await errorCode(res)).toBe("MANIFEST_UNKNOWN");
+    }
+  });
+
   it("a Docker schema 2 manifest and a manifest list are stored byte for byte", async () => {
     const cfg = Buffer.from('{"architecture":"amd64","os":"linux","docker":true}');
     const cfgDigest = await pushBlob(url, repo, cfg);

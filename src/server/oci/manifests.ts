@@ -1,9 +1,16 @@
 import { RegistryError } from "../../registry/index.js";
 import type { ServerMetrics } from "../metrics.js";
+import { manifestAcceptance } from "./accept.js";
 import { type OciContext, readBody } from "./context.js";
 
 export async function getManifest(ctx: OciContext, metrics: ServerMetrics, head: boolean): Promise<void> {
-  const manifest = await ctx.platform.registry.manifests.get(ctx.repository, ctx.param, ctx.actor, !head);
+  const manifest = await ctx.platform.registry.manifests.get(
+    ctx.repository,
+    ctx.param,
+    ctx.actor,
+    !head,
+    manifestAcceptance(ctx.request.headers.accept),
+  );
   ctx.request.logDigest = manifest.digest;
   ctx.reply
     .header("Content-Type", manifest.mediaType)
