@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../test/support/requirements.js";
 import { renderOpensslCommands, serviceDnsNames } from "./certs.js";
 import { AdmissionError } from "./errors.js";
 import { renderWebhookConfigurations } from "./webhook-config.js";
@@ -19,7 +20,7 @@ describe("renderOpensslCommands", () => {
     ).toThrow(/client name/);
   });
 
-  it.skipIf(!existsSync("/usr/bin/openssl"))(
+  it.skipIf(unavailable("openssl", existsSync("/usr/bin/openssl")))(
     "makes a CA and a serving certificate for the Service that the CA verifies",
     () => {
       const dir = mkdtempSync(join(tmpdir(), "portcullis-certs-"));

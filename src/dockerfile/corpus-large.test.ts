@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../test/support/requirements.js";
 import { lintText } from "./lint/index.js";
 
 const TARBALL = resolve(
@@ -46,7 +47,7 @@ async function firstDockerfiles(count: number): Promise<{ name: string; text: Bu
 }
 
 describe("large corpus", () => {
-  it.skipIf(!existsSync(TARBALL))(
+  it.skipIf(unavailable(`the Dockerfile corpus ${TARBALL}`, existsSync(TARBALL)))(
     `lints ${COUNT} dataset Dockerfiles without internal errors`,
     async () => {
       const files = await firstDockerfiles(COUNT);

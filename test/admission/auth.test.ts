@@ -7,6 +7,7 @@ import { reviewOf } from "../../src/admission/testing.js";
 import { resolveConfig } from "../../src/app/index.js";
 import { AuditLog } from "../../src/audit/index.js";
 import { type Database, openDatabase } from "../../src/storage/index.js";
+import { unavailable } from "../support/requirements.js";
 import { PORTCULLIS_BIN, run } from "../support/targets.js";
 import {
   type CallerCredentials,
@@ -45,9 +46,7 @@ function forged(name: string): string {
   return JSON.stringify(review);
 }
 
-const unavailable = !hasOpenssl();
-
-describe.skipIf(unavailable && !process.env.CI)("admission serve authenticates its callers", () => {
+describe.skipIf(unavailable("openssl", hasOpenssl()))("admission serve authenticates its callers", () => {
   let certs: TestCerts;
   let other: TestCerts;
   let child: ChildProcess;
@@ -57,7 +56,6 @@ describe.skipIf(unavailable && !process.env.CI)("admission serve authenticates i
   let database: Database;
 
   beforeAll(async () => {
-    if (unavailable) throw new Error("openssl is required to make the webhook's certificates");
     certs = makeCerts();
     // A second CA with its own client certificate: a caller the webhook must not trust.
     other = makeCerts();
@@ -147,37 +145,39 @@ describe.skipIf(unavailable && !process.env.CI)("admission serve authenticates i
   });
 });
 
-describe.skipIf(unavailable && !process.env.CI)("admission serve without --client-ca or --token-file", () => {
-  let certs: TestCerts;
-  let child: ChildProcess;
-  let port = 0;
-  let lines: string[] = [];
-  let dataDir = "";
+describe.skipIf(unavailable("openssl", hasOpenssl()))(
+  "admission serve without --client-ca or --token-file",
+  () => {
+    let certs: TestCerts;
+    let child: ChildProcess;
+    let port = 0;
+    let lines: string[] = [];
+    let dataDir = "";
 
-  beforeAll(async () => {
-    if (unavailable) throw new Error("openssl is required to make the webhook's certificates");
-    certs = makeCerts();
-    dataDir = mkdtempSync(join(tmpdir(), "portcullis-admission-noauth-"));
-    ({ child, port, lines } = await startAdmissionServe(serveArgs(certs, POLICY, "--data", dataDir)));
-  });
-  afterAll(() => {
-    child?.kill("SIGKILL");
-    certs?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      certs = makeCerts();
+      dataDir = mkdtempSync(join(tmpdir(), "portcullis-admission-noauth-"));
+      ({ child, port, lines } = await startAdmissionServe(serveArgs(certs, POLICY, "--data", dataDir)));
+    });
+    afterAll(() => {
+      child?.kill("SIGKILL");
+      certs?.cleanup();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
 
-  it("warns at start, answers a review, and records nothing", async () => {
-    expect(lines.join("\n")).toContain("no --client-ca or --token-file");
-    const reply = await post(port, "/validate", forged("anyone"), certs.ca);
-    expect(reply.status).toBe(200);
-    expect((reply.body as ReviewResponseBody).response.allowed).toBe(true);
-    const database = await openDatabase(
-      resolveConfig({ flags: { "storage.dataDir": dataDir } }).database.url,
-    );
-    try {
-      expect(await new AuditLog(database).list()).toEqual([]);
-    } finally {
-      await database.close();
-    }
-  });
-});
+    it("warns at start, answers a review, and records nothing", async () => {
+      expect(lines.join("\n")).toContain("no --client-ca or --token-file");
+      const reply = await post(port, "/validate", forged("anyone"), certs.ca);
+      expect(reply.status).toBe(200);
+      expect((reply.body as ReviewResponseBody).response.allowed).toBe(true);
+      const database = await openDatabase(
+        resolveConfig({ flags: { "storage.dataDir": dataDir } }).database.url,
+      );
+      try {
+        expect(await new AuditLog(database).list()).toEqual([]);
+      } finally {
+        await database.close();
+      }
+    });
+  },
+);

@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { registerAdmission } from "../../src/cli/admission.js";
+import { unavailable } from "../support/requirements.js";
 import { hasOpenssl, makeCerts } from "./support.js";
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -54,24 +55,27 @@ describe("portcullis admission", () => {
     expect(r.stdout).toContain("DNS:portcullis.gate.svc");
   });
 
-  it.skipIf(!hasOpenssl())("certs runs openssl and writes the four files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "portcullis-certs-"));
-    dirs.push(dir);
-    const r = await run([
-      "certs",
-      "--service",
-      "portcullis",
-      "--namespace",
-      "gate",
-      "--dir",
-      dir,
-      "--days",
-      "2",
-    ]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/ran openssl/);
-    for (const f of ["ca.crt", "ca.key", "tls.crt", "tls.key"]) expect(existsSync(join(dir, f))).toBe(true);
-  });
+  it.skipIf(unavailable("openssl", hasOpenssl()))(
+    "certs runs openssl and writes the four files",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "portcullis-certs-"));
+      dirs.push(dir);
+      const r = await run([
+        "certs",
+        "--service",
+        "portcullis",
+        "--namespace",
+        "gate",
+        "--dir",
+        dir,
+        "--days",
+        "2",
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/ran openssl/);
+      for (const f of ["ca.crt", "ca.key", "tls.crt", "tls.key"]) expect(existsSync(join(dir, f))).toBe(true);
+    },
+  );
 
   it("certs refuses a service name that is not a DNS label", async () => {
     await expect(run(["certs", "--service", "Bad_Name", "--namespace", "gate", "--print"])).rejects.toThrow(
@@ -79,42 +83,45 @@ describe("portcullis admission", () => {
     );
   });
 
-  it.skipIf(!hasOpenssl())("install prints both webhook configurations with the CA bundle", async () => {
-    const certs = makeCerts();
-    dirs.push(certs.dir);
-    const r = await run([
-      "install",
-      "--service",
-      "portcullis",
-      "--namespace",
-      "gate",
-      "--ca-bundle",
-      join(certs.dir, "ca.crt"),
-      "--failure-policy",
-      "Ignore",
-      "--timeout",
-      "5s",
-    ]);
-    expect(r.code).toBe(0);
-    const docs = r.stdout
-      .split(/^---$/m)
-      .map((d) => parse(d) as Record<string, unknown> | null)
-      .filter((d) => d !== null);
-    expect(docs.map((d) => d?.kind).sort()).toEqual([
-      "MutatingWebhookConfiguration",
-      "ValidatingWebhookConfiguration",
-    ]);
-    const webhooks = (docs[0]?.webhooks ?? []) as Array<Record<string, unknown>>;
-    const webhook = webhooks[0] ?? {};
-    expect(webhook.failurePolicy).toBe("Ignore");
-    expect(webhook.timeoutSeconds).toBe(5);
-    const bundle = (webhook.clientConfig as { caBundle: string }).caBundle;
-    expect(Buffer.from(bundle, "base64").toString("utf8")).toBe(
-      readFileSync(join(certs.dir, "ca.crt"), "utf8"),
-    );
-  });
+  it.skipIf(unavailable("openssl", hasOpenssl()))(
+    "install prints both webhook configurations with the CA bundle",
+    async () => {
+      const certs = makeCerts();
+      dirs.push(certs.dir);
+      const r = await run([
+        "install",
+        "--service",
+        "portcullis",
+        "--namespace",
+        "gate",
+        "--ca-bundle",
+        join(certs.dir, "ca.crt"),
+        "--failure-policy",
+        "Ignore",
+        "--timeout",
+        "5s",
+      ]);
+      expect(r.code).toBe(0);
+      const docs = r.stdout
+        .split(/^---$/m)
+        .map((d) => parse(d) as Record<string, unknown> | null)
+        .filter((d) => d !== null);
+      expect(docs.map((d) => d?.kind).sort()).toEqual([
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+      ]);
+      const webhooks = (docs[0]?.webhooks ?? []) as Array<Record<string, unknown>>;
+      const webhook = webhooks[0] ?? {};
+      expect(webhook.failurePolicy).toBe("Ignore");
+      expect(webhook.timeoutSeconds).toBe(5);
+      const bundle = (webhook.clientConfig as { caBundle: string }).caBundle;
+      expect(Buffer.from(bundle, "base64").toString("utf8")).toBe(
+        readFileSync(join(certs.dir, "ca.crt"), "utf8"),
+      );
+    },
+  );
 
-  it.skipIf(!hasOpenssl())(
+  it.skipIf(unavailable("openssl", hasOpenssl()))(
     "install --api-server-config writes the API server's AdmissionConfiguration and kubeconfig",
     async () => {
       const certs = makeCerts();

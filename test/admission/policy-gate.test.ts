@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPolicyGate } from "../../src/app/index.js";
 import type { EvidencePorts, SignatureEvidence } from "../../src/evidence/index.js";
 import { buildAdmissionServer, fromPolicyGate } from "../../src/server/admission/index.js";
+import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
   loadPolicy,
@@ -48,7 +49,7 @@ function fakes() {
   return { calls, ports, resolver };
 }
 
-describe.skipIf(!hasOpenssl())("admission webhook over createPolicyGate", () => {
+describe.skipIf(unavailable("openssl", hasOpenssl()))("admission webhook over createPolicyGate", () => {
   let certs: TestCerts;
   let port = 0;
   let close: () => Promise<void> = async () => {};

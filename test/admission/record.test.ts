@@ -8,6 +8,7 @@ import type { ScanReport } from "../../src/app/scanning/report.js";
 import { AuditLog } from "../../src/audit/index.js";
 import { digestOf } from "../../src/core/index.js";
 import { type Database, openDatabase } from "../../src/storage/index.js";
+import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
   makeCerts,
@@ -53,90 +54,93 @@ async function storeScan(database: Database, digest: string, severities: string[
   });
 }
 
-describe.skipIf(!hasOpenssl())("portcullis admission serve --data (scans and the audit log)", () => {
-  let certs: TestCerts;
-  let child: ChildProcess;
-  let port = 0;
-  let dataDir = "";
-  let database: Database;
+describe.skipIf(unavailable("openssl", hasOpenssl()))(
+  "portcullis admission serve --data (scans and the audit log)",
+  () => {
+    let certs: TestCerts;
+    let child: ChildProcess;
+    let port = 0;
+    let dataDir = "";
+    let database: Database;
 
-  beforeAll(async () => {
-    certs = makeCerts();
-    dataDir = mkdtempSync(join(tmpdir(), "portcullis-admission-data-"));
-    const config = resolveConfig({ flags: { "storage.dataDir": dataDir } });
-    database = await openDatabase(config.database.url);
-    await storeScan(database, CRITICAL, ["CRITICAL", "LOW"]);
-    await storeScan(database, CLEAN, ["LOW"]);
-    // Only an authenticated caller's reviews are recorded (test/admission/auth.test.ts).
-    writeFileSync(join(dataDir, "token"), `${TOKEN}\n`);
-    const args = serveArgs(
-      certs,
-      join(TESTDATA, "block-critical.yaml"),
-      "--timeout",
-      "5s",
-      "--data",
-      dataDir,
-      "--token-file",
-      join(dataDir, "token"),
-    );
-    ({ child, port } = await startAdmissionServe(args));
-  });
-  afterAll(async () => {
-    child?.kill("SIGKILL");
-    await database?.close();
-    certs?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const review = async (body: unknown) =>
-    (
-      await post(port, "/validate", JSON.stringify(body), certs.ca, "application/json", {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      })
-    ).body as ReviewResponseBody;
-  const decisions = () => new AuditLog(database).list({ gate: "admission" });
-
-  it("denies an image whose stored scan has a critical finding, with the reason", async () => {
-    const r = await review(podReview([image(CRITICAL)]));
-    expect(r.response.allowed).toBe(false);
-    expect(r.response.status?.message).toMatch(/critical/i);
-    expect(r.response.status?.message).toContain("CVE-2026-1000");
-  });
-
-  it("allows an image whose stored scan is clean", async () => {
-    const r = await review(podReview([image(CLEAN)]));
-    expect(r.response.allowed).toBe(true);
-  });
-
-  it("denies an image never scanned: no stored scan is no evidence", async () => {
-    const r = await review(podReview([image(UNSCANNED)]));
-    expect(r.response.allowed).toBe(false);
-  });
-
-  it("records each decision with gate admission, the user, namespace, workload and digest", async () => {
-    const entries = await decisions();
-    expect(entries).toHaveLength(3);
-    const denied = entries.find((e) => e.digest === CRITICAL);
-    expect(denied).toMatchObject({
-      gate: "admission",
-      image: image(CRITICAL),
-      actor: "usernameValue",
-      namespace: "apps",
-      workload: "Pod/web",
-      effect: "deny",
-      mode: "enforce",
-      caller: "token",
+    beforeAll(async () => {
+      certs = makeCerts();
+      dataDir = mkdtempSync(join(tmpdir(), "portcullis-admission-data-"));
+      const config = resolveConfig({ flags: { "storage.dataDir": dataDir } });
+      database = await openDatabase(config.database.url);
+      await storeScan(database, CRITICAL, ["CRITICAL", "LOW"]);
+      await storeScan(database, CLEAN, ["LOW"]);
+      // Only an authenticated caller's reviews are recorded (test/admission/auth.test.ts).
+      writeFileSync(join(dataDir, "token"), `${TOKEN}\n`);
+      const args = serveArgs(
+        certs,
+        join(TESTDATA, "block-critical.yaml"),
+        "--timeout",
+        "5s",
+        "--data",
+        dataDir,
+        "--token-file",
+        join(dataDir, "token"),
+      );
+      ({ child, port } = await startAdmissionServe(args));
     });
-    expect(denied?.policyDigest).toMatch(/^sha256:/);
-    expect(denied?.rules.find((rule) => !rule.passed)?.reason).toMatch(/critical/i);
-    expect(entries.find((e) => e.digest === CLEAN)).toMatchObject({ gate: "admission", effect: "allow" });
-    expect((await new AuditLog(database).verifyChain()).ok).toBe(true);
-  });
+    afterAll(async () => {
+      child?.kill("SIGKILL");
+      await database?.close();
+      certs?.cleanup();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
 
-  it("answers a dryRun review but does not record it", async () => {
-    const before = (await decisions()).length;
-    const r = await review(podReview([image(CRITICAL)], { dryRun: true }));
-    expect(r.response.allowed).toBe(false);
-    expect(await decisions()).toHaveLength(before);
-  });
-});
+    const review = async (body: unknown) =>
+      (
+        await post(port, "/validate", JSON.stringify(body), certs.ca, "application/json", {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).body as ReviewResponseBody;
+    const decisions = () => new AuditLog(database).list({ gate: "admission" });
+
+    it("denies an image whose stored scan has a critical finding, with the reason", async () => {
+      const r = await review(podReview([image(CRITICAL)]));
+      expect(r.response.allowed).toBe(false);
+      expect(r.response.status?.message).toMatch(/critical/i);
+      expect(r.response.status?.message).toContain("CVE-2026-1000");
+    });
+
+    it("allows an image whose stored scan is clean", async () => {
+      const r = await review(podReview([image(CLEAN)]));
+      expect(r.response.allowed).toBe(true);
+    });
+
+    it("denies an image never scanned: no stored scan is no evidence", async () => {
+      const r = await review(podReview([image(UNSCANNED)]));
+      expect(r.response.allowed).toBe(false);
+    });
+
+    it("records each decision with gate admission, the user, namespace, workload and digest", async () => {
+      const entries = await decisions();
+      expect(entries).toHaveLength(3);
+      const denied = entries.find((e) => e.digest === CRITICAL);
+      expect(denied).toMatchObject({
+        gate: "admission",
+        image: image(CRITICAL),
+        actor: "usernameValue",
+        namespace: "apps",
+        workload: "Pod/web",
+        effect: "deny",
+        mode: "enforce",
+        caller: "token",
+      });
+      expect(denied?.policyDigest).toMatch(/^sha256:/);
+      expect(denied?.rules.find((rule) => !rule.passed)?.reason).toMatch(/critical/i);
+      expect(entries.find((e) => e.digest === CLEAN)).toMatchObject({ gate: "admission", effect: "allow" });
+      expect((await new AuditLog(database).verifyChain()).ok).toBe(true);
+    });
+
+    it("answers a dryRun review but does not record it", async () => {
+      const before = (await decisions()).length;
+      const r = await review(podReview([image(CRITICAL)], { dryRun: true }));
+      expect(r.response.allowed).toBe(false);
+      expect(await decisions()).toHaveLength(before);
+    });
+  },
+);

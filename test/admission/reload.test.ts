@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
   makeCerts,
@@ -25,7 +26,7 @@ const policyOf = (mode: string) =>
 const keyedPolicyOf = (mode: string) =>
   `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  evaluationMode: ${mode}\n  require:\n    signedBy: [{ key: release.pub }]\n`;
 
-describe.skipIf(!hasOpenssl())("admission serve reloads its policy", () => {
+describe.skipIf(unavailable("openssl", hasOpenssl()))("admission serve reloads its policy", () => {
   let certs: TestCerts;
   let policy: string;
   let stop: (() => void) | undefined;

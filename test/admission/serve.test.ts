@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
   makeCerts,
@@ -19,7 +20,7 @@ import {
  */
 const DIGEST = `sha256:${"cd".repeat(32)}`;
 
-describe.skipIf(!hasOpenssl())("portcullis admission serve (a real process)", () => {
+describe.skipIf(unavailable("openssl", hasOpenssl()))("portcullis admission serve (a real process)", () => {
   let certs: TestCerts;
   let child: ChildProcess;
   let port = 0;

@@ -8,6 +8,7 @@ import {
   type ImagePolicyGate,
   type ReviewLogEntry,
 } from "../../src/server/admission/index.js";
+import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
   loadPolicy,
@@ -33,7 +34,7 @@ interface Running {
   checks: ImageCheck[];
 }
 
-describe.skipIf(!hasOpenssl())("admission webhook over HTTPS", () => {
+describe.skipIf(unavailable("openssl", hasOpenssl()))("admission webhook over HTTPS", () => {
   let certs: TestCerts;
   const servers: Running[] = [];
 

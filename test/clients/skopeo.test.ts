@@ -16,6 +16,7 @@ import {
   writeImageLayout,
   writeIndexLayout,
 } from "../support/oci-layout.js";
+import { unavailable } from "../support/requirements.js";
 import {
   CommandError,
   e2eTargets,
@@ -51,7 +52,7 @@ interface ListTagsOutput {
   Tags: string[];
 }
 
-describe.skipIf(!HAS_SKOPEO)("skopeo", () => {
+describe.skipIf(unavailable("skopeo", HAS_SKOPEO))("skopeo", () => {
   describe.each(e2eTargets())("against %s", (targetName) => {
     const temps: string[] = [];
     let server: RegistryServer;
@@ -356,7 +357,7 @@ describe.skipIf(!HAS_SKOPEO)("skopeo", () => {
       TEST_TIMEOUT,
     );
 
-    it.skipIf(!HAS_UMOCI)(
+    it.skipIf(unavailable("umoci", HAS_UMOCI))(
       "copies a umoci-built image (manifest without mediaType)",
       async () => {
         const layout = join(work, "umoci");

@@ -23,6 +23,7 @@ import {
   startAdmissionServe,
   type TestCerts,
 } from "../admission/support.js";
+import { unavailable } from "../support/requirements.js";
 import {
   PORTCULLIS_BIN,
   type RegistryServer,
@@ -112,7 +113,7 @@ async function pushImage(client: RegistryClient, tag: string, layers: TestEntry[
   return client.putManifest("team/app", tag, manifest, "application/vnd.oci.image.manifest.v1+json");
 }
 
-describe.skipIf(!hasOpenssl() && !process.env.CI)(
+describe.skipIf(unavailable("openssl", hasOpenssl()))(
   "nonRoot and a User that names uid 0, at all three gates",
   () => {
     const dirs: string[] = [];

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf } from "../../src/core/index.js";
 import { type OpenedManifestImage, openImage, walkImage } from "../../src/oci/index.js";
 import { type BuiltImage, buildImage, writeLayout } from "../../src/oci/sources/testing/build.js";
+import { unavailable } from "../support/requirements.js";
 import { hasCommand, run } from "../support/targets.js";
 
-describe.skipIf(!hasCommand("skopeo"))("openImage reads what skopeo writes", () => {
+describe.skipIf(unavailable("skopeo", hasCommand("skopeo")))("openImage reads what skopeo writes", () => {
   let work: string;
   let image: BuiltImage;
 

@@ -30,6 +30,7 @@ import {
   type TestCerts,
 } from "../admission/support.js";
 import { pushLayoutImage } from "../support/push-image.js";
+import { unavailable } from "../support/requirements.js";
 import {
   PORTCULLIS_BIN,
   type RegistryServer,
@@ -156,111 +157,114 @@ async function finishedScan(server: RegistryServer, digest: string): Promise<Rec
   }
 }
 
-describe.skipIf(!hasOpenssl())("a dpkg database behind a link, through every gate (issue 11, item 2)", () => {
-  const dirs: string[] = [];
-  let db = "";
-  /** Scan on push and a pull policy with a scan requirement: the registry's pull gate. */
-  let gated: RegistryServer;
-  /** Scan on push, no pull policy: the source of `verify` and of the webhook's scans (--scan-api). */
-  let open: RegistryServer;
-  let certs: TestCerts;
-  let webhook: ChildProcess;
-  let webhookPort = 0;
-  const layouts: Record<string, Layout> = {};
+describe.skipIf(unavailable("openssl", hasOpenssl()))(
+  "a dpkg database behind a link, through every gate (issue 11, item 2)",
+  () => {
+    const dirs: string[] = [];
+    let db = "";
+    /** Scan on push and a pull policy with a scan requirement: the registry's pull gate. */
+    let gated: RegistryServer;
+    /** Scan on push, no pull policy: the source of `verify` and of the webhook's scans (--scan-api). */
+    let open: RegistryServer;
+    let certs: TestCerts;
+    let webhook: ChildProcess;
+    let webhookPort = 0;
+    const layouts: Record<string, Layout> = {};
 
-  beforeAll(async () => {
-    const work = await tempDir("portcullis-links-e2e-", dirs);
-    const advisory = join(work, "bash.json");
-    await writeFile(advisory, JSON.stringify(ADVISORY));
-    db = join(work, "advisories.db");
-    const imported = await portcullis(["db", "import", "--db", db, advisory]);
-    expect(imported.code, imported.stderr).toBe(0);
-    for (const [name, layers] of Object.entries(SHAPES))
-      layouts[name] = await writeLayout(join(work, name), layers);
+    beforeAll(async () => {
+      const work = await tempDir("portcullis-links-e2e-", dirs);
+      const advisory = join(work, "bash.json");
+      await writeFile(advisory, JSON.stringify(ADVISORY));
+      db = join(work, "advisories.db");
+      const imported = await portcullis(["db", "import", "--db", db, advisory]);
+      expect(imported.code, imported.stderr).toBe(0);
+      for (const [name, layers] of Object.entries(SHAPES))
+        layouts[name] = await writeLayout(join(work, name), layers);
 
-    const env = { PORTCULLIS_SCAN_ADVISORY_DATABASE: db };
-    gated = await startPortcullis({ env: { ...env, PORTCULLIS_POLICY_PULL: POLICY } });
-    open = await startPortcullis({ env });
-    for (const server of [gated, open]) {
-      const client = new RegistryClient({ registry: server.host });
-      for (const [name, layout] of Object.entries(layouts))
-        await pushLayoutImage(client, "team/app", layout, name);
-    }
-    certs = makeCerts();
-    ({ child: webhook, port: webhookPort } = await startAdmissionServe(
-      serveArgs(certs, POLICY, "--timeout", "5s", "--scan-api", open.url),
-    ));
-  }, 180_000);
-
-  afterAll(async () => {
-    webhook?.kill("SIGKILL");
-    certs?.cleanup();
-    await gated?.dispose();
-    await open?.dispose();
-    const { rm } = await import("node:fs/promises");
-    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-  });
-
-  describe.each(Object.keys(SHAPES))("%s", (shape) => {
-    it("portcullis scan finds the vulnerability and exits 1", async () => {
-      const scan = await portcullis([
-        "scan",
-        `oci:${layouts[shape]!.dir}:v1`,
-        "--db",
-        db,
-        "-q",
-        "-f",
-        "json",
-      ]);
-      expect(scan.code, scan.stderr).toBe(1);
-      const report = JSON.parse(scan.stdout) as {
-        findings: Array<{ id: string; package: { name: string } }>;
-      };
-      expect(report.findings.map((f) => f.id)).toContain(CVE);
-    }, 60_000);
-
-    it("scan on push stores the finding, and the registry's pull gate refuses the image", async () => {
-      const digest = layouts[shape]!.digest;
-      const stored = await finishedScan(gated, digest);
-      expect(stored.status).toBe("done");
-      expect(JSON.stringify(stored.report)).toContain(CVE);
-      for (const ref of [shape, digest]) {
-        const res = await fetch(`${gated.url}/v2/team/app/manifests/${ref}`, {
-          headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
-        });
-        const body = await res.text();
-        expect(res.status, body).toBe(403);
-        expect(body).toContain("DENIED");
-        expect(body).toContain(CVE);
+      const env = { PORTCULLIS_SCAN_ADVISORY_DATABASE: db };
+      gated = await startPortcullis({ env: { ...env, PORTCULLIS_POLICY_PULL: POLICY } });
+      open = await startPortcullis({ env });
+      for (const server of [gated, open]) {
+        const client = new RegistryClient({ registry: server.host });
+        for (const [name, layout] of Object.entries(layouts))
+          await pushLayoutImage(client, "team/app", layout, name);
       }
-    }, 90_000);
+      certs = makeCerts();
+      ({ child: webhook, port: webhookPort } = await startAdmissionServe(
+        serveArgs(certs, POLICY, "--timeout", "5s", "--scan-api", open.url),
+      ));
+    }, 180_000);
 
-    it("verify --policy --scan local denies it", async () => {
-      const verify = await portcullis([
-        "verify",
-        `${open.host}/team/app:${shape}`,
-        "--policy",
-        POLICY,
-        "--scan",
-        "local",
-        "--db",
-        db,
-      ]);
-      expect(verify.code, verify.stdout + verify.stderr).toBe(1);
-      expect(verify.stdout).toContain(CVE);
-    }, 90_000);
+    afterAll(async () => {
+      webhook?.kill("SIGKILL");
+      certs?.cleanup();
+      await gated?.dispose();
+      await open?.dispose();
+      const { rm } = await import("node:fs/promises");
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    });
 
-    it("the admission webhook denies a pod running it", async () => {
-      await finishedScan(open, layouts[shape]!.digest);
-      const reply = await post(
-        webhookPort,
-        "/validate",
-        JSON.stringify(podReview([`${open.host}/team/app@${layouts[shape]!.digest}`])),
-        certs.ca,
-      );
-      const review = reply.body as ReviewResponseBody;
-      expect(review.response.allowed).toBe(false);
-      expect(review.response.status?.message).toContain(CVE);
-    }, 60_000);
-  });
-});
+    describe.each(Object.keys(SHAPES))("%s", (shape) => {
+      it("portcullis scan finds the vulnerability and exits 1", async () => {
+        const scan = await portcullis([
+          "scan",
+          `oci:${layouts[shape]!.dir}:v1`,
+          "--db",
+          db,
+          "-q",
+          "-f",
+          "json",
+        ]);
+        expect(scan.code, scan.stderr).toBe(1);
+        const report = JSON.parse(scan.stdout) as {
+          findings: Array<{ id: string; package: { name: string } }>;
+        };
+        expect(report.findings.map((f) => f.id)).toContain(CVE);
+      }, 60_000);
+
+      it("scan on push stores the finding, and the registry's pull gate refuses the image", async () => {
+        const digest = layouts[shape]!.digest;
+        const stored = await finishedScan(gated, digest);
+        expect(stored.status).toBe("done");
+        expect(JSON.stringify(stored.report)).toContain(CVE);
+        for (const ref of [shape, digest]) {
+          const res = await fetch(`${gated.url}/v2/team/app/manifests/${ref}`, {
+            headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+          });
+          const body = await res.text();
+          expect(res.status, body).toBe(403);
+          expect(body).toContain("DENIED");
+          expect(body).toContain(CVE);
+        }
+      }, 90_000);
+
+      it("verify --policy --scan local denies it", async () => {
+        const verify = await portcullis([
+          "verify",
+          `${open.host}/team/app:${shape}`,
+          "--policy",
+          POLICY,
+          "--scan",
+          "local",
+          "--db",
+          db,
+        ]);
+        expect(verify.code, verify.stdout + verify.stderr).toBe(1);
+        expect(verify.stdout).toContain(CVE);
+      }, 90_000);
+
+      it("the admission webhook denies a pod running it", async () => {
+        await finishedScan(open, layouts[shape]!.digest);
+        const reply = await post(
+          webhookPort,
+          "/validate",
+          JSON.stringify(podReview([`${open.host}/team/app@${layouts[shape]!.digest}`])),
+          certs.ca,
+        );
+        const review = reply.body as ReviewResponseBody;
+        expect(review.response.allowed).toBe(false);
+        expect(review.response.status?.message).toContain(CVE);
+      }, 60_000);
+    });
+  },
+);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../src/oci/index.js";
 import { type BuiltImage, buildImageLayout } from "../support/image-builder.js";
+import { unavailable } from "../support/requirements.js";
 import {
   hasCommand,
   PORTCULLIS_BIN,
@@ -358,7 +359,7 @@ describe("portcullis db, sbom and scan", () => {
   });
 });
 
-describe.skipIf(!HAS_SKOPEO)("scan on push", () => {
+describe.skipIf(unavailable("skopeo", HAS_SKOPEO))("scan on push", () => {
   let server: RegistryServer;
 
   beforeAll(async () => {

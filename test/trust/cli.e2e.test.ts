@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { type WrittenImage, writeImageLayout } from "../support/oci-layout.js";
+import { unavailable } from "../support/requirements.js";
 import {
   DISTRIBUTION_BIN,
   hasCommand,
@@ -52,7 +53,7 @@ async function pushImage(work: string, host: string, image: WrittenImage, layout
 }
 
 function suite(name: string, start: () => Promise<Registry>) {
-  describe.skipIf(!HAS_SKOPEO)(`trust commands against ${name}`, () => {
+  describe.skipIf(unavailable("skopeo", HAS_SKOPEO))(`trust commands against ${name}`, () => {
     const temps: string[] = [];
     let registry: Registry;
     let work: string;

@@ -22,6 +22,7 @@ import {
   verifyImageSignatures,
 } from "../../src/trust/registry/index.js";
 import { pushTinyImage } from "../support/push-image.js";
+import { unavailable } from "../support/requirements.js";
 
 function newKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -132,66 +133,71 @@ describe("trust/registry against Portcullis", () => {
 
 const SLSA_LAYOUT = `${import.meta.dirname}/../../../shared/testdata/sigstore/slsa-verifier-oci-layouts/v2.1.0`;
 
-describe.skipIf(!existsSync(SLSA_LAYOUT))("cosign's keyless attestations, pushed to Portcullis", () => {
-  let server: TestServer;
-  afterAll(async () => {
-    await server?.close();
-  });
+describe.skipIf(unavailable(`the shared data set ${SLSA_LAYOUT}`, existsSync(SLSA_LAYOUT)))(
+  "cosign's keyless attestations, pushed to Portcullis",
+  () => {
+    let server: TestServer;
+    afterAll(async () => {
+      await server?.close();
+    });
 
-  it("are found under the .att tag and verify with the generator's identity", async () => {
-    server = await startTestServer({ database: "sqlite", storage: "memory" });
-    const host = new URL(server.url).host;
-    const client = new RegistryClient({ registry: host });
-    const dir = join(SLSA_LAYOUT, "container_workflow_dispatch");
-    const blobs = join(dir, "blobs", "sha256");
-    const read = (hex: string) => readFileSync(join(blobs, hex));
-    for (const hex of readdirSync(blobs)) await client.pushBlob("slsa/app", { data: read(hex) });
-    const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
-      manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }>;
-    };
-    const image = index.manifests.find((m) => m.annotations?.kind === "dev.cosignproject.cosign/imageIndex")!;
-    const atts = index.manifests.find((m) => m.annotations?.kind === "dev.cosignproject.cosign/atts")!;
-    const children = JSON.parse(read(image.digest.slice(7)).toString("utf8")) as {
-      manifests: Array<{ digest: string; mediaType: string }>;
-    };
-    for (const child of children.manifests) {
-      await client.putManifest("slsa/app", child.digest, read(child.digest.slice(7)), child.mediaType);
-    }
-    await client.putManifest("slsa/app", "main", read(image.digest.slice(7)), image.mediaType);
-    await client.putManifest(
-      "slsa/app",
-      `${image.digest.replace(":", "-")}.att`,
-      read(atts.digest.slice(7)),
-      atts.mediaType,
-    );
+    it("are found under the .att tag and verify with the generator's identity", async () => {
+      server = await startTestServer({ database: "sqlite", storage: "memory" });
+      const host = new URL(server.url).host;
+      const client = new RegistryClient({ registry: host });
+      const dir = join(SLSA_LAYOUT, "container_workflow_dispatch");
+      const blobs = join(dir, "blobs", "sha256");
+      const read = (hex: string) => readFileSync(join(blobs, hex));
+      for (const hex of readdirSync(blobs)) await client.pushBlob("slsa/app", { data: read(hex) });
+      const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
+        manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }>;
+      };
+      const image = index.manifests.find(
+        (m) => m.annotations?.kind === "dev.cosignproject.cosign/imageIndex",
+      )!;
+      const atts = index.manifests.find((m) => m.annotations?.kind === "dev.cosignproject.cosign/atts")!;
+      const children = JSON.parse(read(image.digest.slice(7)).toString("utf8")) as {
+        manifests: Array<{ digest: string; mediaType: string }>;
+      };
+      for (const child of children.manifests) {
+        await client.putManifest("slsa/app", child.digest, read(child.digest.slice(7)), child.mediaType);
+      }
+      await client.putManifest("slsa/app", "main", read(image.digest.slice(7)), image.mediaType);
+      await client.putManifest(
+        "slsa/app",
+        `${image.digest.replace(":", "-")}.att`,
+        read(atts.digest.slice(7)),
+        atts.mediaType,
+      );
 
-    const loaded = await loadImage(client, parseImageReference(`${host}/slsa/app:main`));
-    expect(loaded.target.digest).toBe(image.digest);
-    const trustedRoot = loadTrustedRoot(
-      readFileSync(new URL("../../src/trust/testdata/keyless/trusted_root_pgi.json", import.meta.url)),
-    );
-    const issuer = "https://token.actions.githubusercontent.com";
-    const ok = verifyImageAttestations(loaded, {
-      anchor: {
-        kind: "keyless",
-        trustedRoot,
-        identity: {
-          subjectAlternativeName:
-            /https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/\.github\/workflows\/generator_container_slsa3\.yml@refs\/tags\/v[0-9.]+/,
-          issuer,
+      const loaded = await loadImage(client, parseImageReference(`${host}/slsa/app:main`));
+      expect(loaded.target.digest).toBe(image.digest);
+      const trustedRoot = loadTrustedRoot(
+        readFileSync(new URL("../../src/trust/testdata/keyless/trusted_root_pgi.json", import.meta.url)),
+      );
+      const issuer = "https://token.actions.githubusercontent.com";
+      const ok = verifyImageAttestations(loaded, {
+        anchor: {
+          kind: "keyless",
+          trustedRoot,
+          identity: {
+            subjectAlternativeName:
+              /https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/\.github\/workflows\/generator_container_slsa3\.yml@refs\/tags\/v[0-9.]+/,
+            issuer,
+          },
         },
-      },
-      predicateType: "https://slsa.dev/provenance/v0.2",
+        predicateType: "https://slsa.dev/provenance/v0.2",
+      });
+      expect(ok.ok).toBe(true);
+      expect(ok.checks.length).toBeGreaterThan(0);
+      const wrong = verifyImageAttestations(loaded, {
+        anchor: {
+          kind: "keyless",
+          trustedRoot,
+          identity: { subjectAlternativeName: "me@example.com", issuer },
+        },
+      });
+      expect(wrong.ok).toBe(false);
     });
-    expect(ok.ok).toBe(true);
-    expect(ok.checks.length).toBeGreaterThan(0);
-    const wrong = verifyImageAttestations(loaded, {
-      anchor: {
-        kind: "keyless",
-        trustedRoot,
-        identity: { subjectAlternativeName: "me@example.com", issuer },
-      },
-    });
-    expect(wrong.ok).toBe(false);
-  });
-});
+  },
+);

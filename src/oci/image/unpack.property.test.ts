@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { unavailable } from "../../../test/support/requirements.js";
 import { digestOf } from "../../core/index.js";
 import { MAX_SYMLINK_HOPS } from "./resolve.js";
 import { layerOf, memoryImage, type TestEntry, tarOf } from "./testing/layers.js";
@@ -177,15 +178,7 @@ async function writeLayout(dir: string, layers: Array<{ tar: Buffer; gz: Buffer 
 }
 
 describe("walkImage against umoci unpack (property)", () => {
-  if (!HAS_UMOCI) {
-    // With CI set a missing reference unpacker fails the run, naming it; locally the property is skipped.
-    it.skipIf(!process.env.CI)("needs umoci", () => {
-      throw new Error(
-        "umoci is not installed: the path-resolution property needs `umoci unpack` as its reference",
-      );
-    });
-    return;
-  }
+  if (unavailable("umoci (the reference unpacker of this property)", HAS_UMOCI)) return;
   const work = mkdtempSync(join(tmpdir(), "pc-umoci-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   let compared = 0;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unavailable } from "../../../test/support/requirements.js";
 import { type Decision, parsePolicy } from "../../policy/index.js";
 import { evaluatingGate, type ImagePolicyGate } from "./gate.js";
 import { AdmissionMetrics, overrideOf } from "./metrics.js";
@@ -130,7 +131,7 @@ describe("AdmissionMetrics", () => {
   });
 });
 
-describe.skipIf(!hasOpenssl())("GET /metrics on the admission server", () => {
+describe.skipIf(unavailable("openssl", hasOpenssl()))("GET /metrics on the admission server", () => {
   let dir = "";
   let tls = { cert: "", key: "" };
   const apps: FastifyInstance[] = [];

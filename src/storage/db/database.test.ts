@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../test/support/requirements.js";
 import { openDatabase, redactUrl } from "./database.js";
 import { migrateToLatest } from "./migrations.js";
 
@@ -62,7 +63,7 @@ describe("openDatabase", () => {
     }
   });
 
-  it.skipIf(!postgres)(
+  it.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !== undefined))(
     "migrates one PostgreSQL schema exactly once when replicas start together",
     async () => {
       const schema = `t_mig_${randomBytes(4).toString("hex")}`;

@@ -73,7 +73,8 @@ export function describeScheme(suite: SchemeSuite): void {
     it.each(suite.files)("orders every pair of %s both ways", (file) => checkFile(suite, testdataDir + file));
     for (const file of suite.sharedFiles ?? []) {
       const path = sharedVersionsDir + file;
-      it.skipIf(!existsSync(path))(
+      // Skipped only outside CI: with CI set a missing shared file fails the case, naming its path.
+      it.skipIf(!existsSync(path) && !process.env.CI)(
         `orders every pair of the full ${file}`,
         () => checkFile(suite, path),
         60_000,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { fileInfoOf, filesFromDir, runCataloger } from "../testing.js";
 import { dotnetCataloger } from "./cataloger.js";
 
@@ -95,8 +96,11 @@ describe("dotnet deps.json", () => {
 });
 
 const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/dotnet`;
-it.skipIf(!existsSync(SHARED))("reads every shared dotnet fixture without throwing", async () => {
-  const { packages, warnings } = await runCataloger(dotnetCataloger, filesFromDir(SHARED, "/src"));
-  expect(packages.length).toBeGreaterThan(0);
-  for (const warning of warnings) expect(warning).toMatch(/^dotnet: \/src\//);
-});
+it.skipIf(unavailable(`the shared data set ${SHARED}`, existsSync(SHARED)))(
+  "reads every shared dotnet fixture without throwing",
+  async () => {
+    const { packages, warnings } = await runCataloger(dotnetCataloger, filesFromDir(SHARED, "/src"));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const warning of warnings) expect(warning).toMatch(/^dotnet: \/src\//);
+  },
+);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { type Zippable, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { ids, runCataloger } from "../testing.js";
 import { DEFAULT_LIMITS, scanArchive } from "./archive-scan.js";
 import { javaCataloger } from "./cataloger.js";
@@ -91,7 +92,10 @@ describe("javaCataloger on real archives", () => {
   });
 
   it.skipIf(
-    !existsSync(`${import.meta.dirname}/../../../../../shared/testdata/packages/java/trivy/maven.war`),
+    unavailable(
+      "the shared data set packages/java/trivy/maven.war",
+      existsSync(`${import.meta.dirname}/../../../../../shared/testdata/packages/java/trivy/maven.war`),
+    ),
   )("maven.war (shared set)", async () => {
     const bytes = readFileSync(
       `${import.meta.dirname}/../../../../../shared/testdata/packages/java/trivy/maven.war`,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import type { Package } from "../../model.js";
 import { filesFromDir, ids, runCataloger } from "../testing.js";
 import { npmCataloger } from "./cataloger.js";
@@ -288,8 +289,11 @@ it("walks a 20,000-level lockfile v1 tree without recursion", async () => {
 });
 
 const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/npm`;
-it.skipIf(!existsSync(SHARED))("reads every shared npm fixture without throwing", async () => {
-  const { packages, warnings } = await runCataloger(npmCataloger, filesFromDir(SHARED, "/src"));
-  expect(packages.length).toBeGreaterThan(0);
-  for (const warning of warnings) expect(warning).toMatch(/^npm: \/src\//);
-});
+it.skipIf(unavailable(`the shared data set ${SHARED}`, existsSync(SHARED)))(
+  "reads every shared npm fixture without throwing",
+  async () => {
+    const { packages, warnings } = await runCataloger(npmCataloger, filesFromDir(SHARED, "/src"));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const warning of warnings) expect(warning).toMatch(/^npm: \/src\//);
+  },
+);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { fileInfoOf, filesFromDir, runCataloger } from "../testing.js";
 import { phpCataloger } from "./cataloger.js";
 
@@ -87,8 +88,11 @@ describe("php composer packages", () => {
 });
 
 const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/php`;
-it.skipIf(!existsSync(SHARED))("reads every shared php fixture without throwing", async () => {
-  const { packages, warnings } = await runCataloger(phpCataloger, filesFromDir(SHARED, "/src"));
-  expect(packages.length).toBeGreaterThan(0);
-  for (const warning of warnings) expect(warning).toMatch(/^php: \/src\//);
-});
+it.skipIf(unavailable(`the shared data set ${SHARED}`, existsSync(SHARED)))(
+  "reads every shared php fixture without throwing",
+  async () => {
+    const { packages, warnings } = await runCataloger(phpCataloger, filesFromDir(SHARED, "/src"));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const warning of warnings) expect(warning).toMatch(/^php: \/src\//);
+  },
+);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { fileInfoOf, filesFromDir, ids, runCataloger } from "../testing.js";
 import { pythonCataloger } from "./cataloger.js";
 import { normalizePythonName, requirementNames } from "./metadata.js";
@@ -151,8 +152,11 @@ describe("python names", () => {
 });
 
 const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/python`;
-it.skipIf(!existsSync(SHARED))("reads every shared python fixture without throwing", async () => {
-  const { packages, warnings } = await runCataloger(pythonCataloger, filesFromDir(SHARED, "/src"));
-  expect(packages.length).toBeGreaterThan(0);
-  for (const warning of warnings) expect(warning).toMatch(/^python: \/src\//);
-});
+it.skipIf(unavailable(`the shared data set ${SHARED}`, existsSync(SHARED)))(
+  "reads every shared python fixture without throwing",
+  async () => {
+    const { packages, warnings } = await runCataloger(pythonCataloger, filesFromDir(SHARED, "/src"));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const warning of warnings) expect(warning).toMatch(/^python: \/src\//);
+  },
+);

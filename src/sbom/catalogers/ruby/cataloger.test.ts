@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { fileInfoOf, filesFromDir, ids, runCataloger } from "../testing.js";
 import { rubyCataloger } from "./cataloger.js";
 import { rubyStrings } from "./gemspec.js";
@@ -140,8 +141,11 @@ describe("ruby gems", () => {
 });
 
 const SHARED = `${import.meta.dirname}/../../../../../shared/testdata/packages/ruby`;
-it.skipIf(!existsSync(SHARED))("reads every shared ruby fixture without throwing", async () => {
-  const { packages, warnings } = await runCataloger(rubyCataloger, filesFromDir(SHARED, "/src"));
-  expect(packages.length).toBeGreaterThan(0);
-  for (const warning of warnings) expect(warning).toMatch(/^ruby: \/src\//);
-});
+it.skipIf(unavailable(`the shared data set ${SHARED}`, existsSync(SHARED)))(
+  "reads every shared ruby fixture without throwing",
+  async () => {
+    const { packages, warnings } = await runCataloger(rubyCataloger, filesFromDir(SHARED, "/src"));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const warning of warnings) expect(warning).toMatch(/^ruby: \/src\//);
+  },
+);

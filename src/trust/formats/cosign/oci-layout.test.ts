@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { envelopePayload } from "../../dsse/envelope.js";
 import { toVerificationKey } from "../../keys/load.js";
 import { loadTrustedRoot } from "../bundle/trusted-root.js";
@@ -78,8 +79,9 @@ function checkLayout(dir: string) {
 describe("cosign attestations in real OCI layouts (slsa-verifier testdata)", () => {
   it("v2.1.0 (copied into testdata)", () => checkLayout(testdata("oci-layout/v2.1.0")));
 
-  it.skipIf(!existsSync(SHARED)).each(layoutCases(SHARED))("%s from ../shared", (_v, dir) =>
-    checkLayout(dir),
+  it.skipIf(unavailable(`the shared data set ${SHARED}`, existsSync(SHARED))).each(layoutCases(SHARED))(
+    "%s from ../shared",
+    (_v, dir) => checkLayout(dir),
   );
 
   it("refuses a wrong identity and a tampered envelope", () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from "node:path";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { unavailable } from "../../../../test/support/requirements.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
 import { VulnError } from "../../errors.js";
 import { osvTestdata, sharedOsvDir, tempDatabasePath } from "../../testing.js";
@@ -111,7 +112,7 @@ describe("importOsv", () => {
     db.close();
   });
 
-  it.skipIf(!existsSync(sharedOsvDir))(
+  it.skipIf(unavailable(`the shared OSV data set ${sharedOsvDir}`, existsSync(sharedOsvDir)))(
     "imports OSV's real Go, PyPI and crates.io archives",
     async () => {
       const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
