@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../../test/support/random.js";
 import { parseDigest } from "../core/index.js";
 import {
   type Database,
@@ -21,6 +22,9 @@ import { RegistryError } from "./errors.js";
 import { SYSTEM_ACTOR } from "./events.js";
 import { blobPath, uploadPath } from "./paths.js";
 import { Registry } from "./registry.js";
+
+/** Every random pick of this file, from one seed (test/support/random.ts). */
+const random = seededRandom("registry/gc");
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -48,7 +52,7 @@ function blobOf(bytes: Uint8Array): Blob {
   return { digest: sha256(bytes), size: bytes.length, bytes };
 }
 
-function randomBlob(size = 64 + Math.floor(Math.random() * 4096)): Blob {
+function randomBlob(size = 64 + Math.floor(random() * 4096)): Blob {
   return blobOf(randomBytes(size));
 }
 
@@ -535,7 +539,7 @@ for (const target of databaseTestTargets()) {
         // order is fine, a tag left pointing at nothing is not.
         await Promise.allSettled([
           h.registry.manifests.put("app", `t${i}`, manifest, MANIFEST_TYPE, [], SYSTEM_ACTOR),
-          sleep(Math.random() * 4).then(() => h.registry.manifests.delete("app", digest, SYSTEM_ACTOR)),
+          sleep(random() * 4).then(() => h.registry.manifests.delete("app", digest, SYSTEM_ACTOR)),
         ]);
         const dangling = await h.database.db
           .selectFrom("tags as t")
@@ -562,7 +566,7 @@ for (const target of databaseTestTargets()) {
       // Slow storage: a commit stays open a while after moving the bytes in, widening the window in
       // which a collection sees the file but not yet its row. (SQLite runs one transaction at a time
       // in a process, so there a long window only stalls everything.)
-      const stall = target.name === "sqlite" ? () => Math.random() * 5 : () => 30 + Math.random() * 100;
+      const stall = target.name === "sqlite" ? () => random() * 5 : () => 30 + random() * 100;
       h.store.afterMove = (_from, to) => (to.startsWith("blobs/") ? sleep(stall()) : Promise.resolve());
       const pool = Array.from({ length: 40 }, () => randomBlob(2048));
       const deadline = Date.now() + 3000;
@@ -578,7 +582,7 @@ for (const target of databaseTestTargets()) {
           } catch (err) {
             unexpected.push(`gc: ${(err as Error).stack ?? String(err)}`);
           }
-          await sleep(Math.random() * 20);
+          await sleep(random() * 20);
         }
       };
 
@@ -587,7 +591,7 @@ for (const target of databaseTestTargets()) {
         const upload = await registry.uploads.start(repository);
         const half = Math.floor(blob.size / 2);
         await registry.uploads.append(repository, upload.id, body(blob.bytes.subarray(0, half)));
-        const last = Math.random() < 0.3;
+        const last = random() < 0.3;
         if (!last) await registry.uploads.append(repository, upload.id, body(blob.bytes.subarray(half)));
         return () =>
           registry.uploads.complete(
@@ -603,15 +607,15 @@ for (const target of databaseTestTargets()) {
         while (Date.now() < deadline) {
           n += 1;
           const repository = `w${worker % 3}`;
-          const layers = [pool[Math.floor(Math.random() * pool.length)]!, randomBlob()];
+          const layers = [pool[Math.floor(random() * pool.length)]!, randomBlob()];
           const config = blobOf(Buffer.from(JSON.stringify({ worker, n, id: randomUUID() })));
           try {
             const blobs = [config, ...layers];
-            const chunked = blobs.filter(() => Math.random() < 0.5);
+            const chunked = blobs.filter(() => random() < 0.5);
             const closers = await Promise.all(chunked.map((blob) => beginChunked(repository, blob)));
             // Often longer than the grace period: closed without a last chunk, an upload's file is
             // then "old" when it is moved to its blob path.
-            await sleep(Math.random() * 2 * grace);
+            await sleep(random() * 2 * grace);
             await Promise.all([
               ...closers.map((close) => close()),
               ...blobs
@@ -619,7 +623,7 @@ for (const target of databaseTestTargets()) {
                 .map((blob) => pushBlob(registry, repository, blob)),
             ]);
             // Sometimes the manifest comes too late: GC may have unlinked the blobs by then.
-            if (Math.random() < 0.1) await sleep(grace + Math.random() * grace);
+            if (random() < 0.1) await sleep(grace + random() * grace);
             const result = await registry.manifests.put(
               repository,
               `t${worker}-${n % 5}`,
@@ -629,7 +633,7 @@ for (const target of databaseTestTargets()) {
               SYSTEM_ACTOR,
             );
             outcomes.pushed += 1;
-            if (Math.random() < 0.2) {
+            if (random() < 0.2) {
               await registry.manifests.delete(repository, result.digest, SYSTEM_ACTOR);
               outcomes.deleted += 1;
             }

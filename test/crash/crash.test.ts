@@ -12,13 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../support/random.js";
 import { freePort, PORTCULLIS_BIN, type RegistryServer, startPortcullis } from "../support/targets.js";
+
+/** Every random pick of this file, from one seed (test/support/random.ts). */
+const random = seededRandom("crash");
 
 const MiB = 1024 * 1024;
 const MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 /** Runs `work` over `items`, `width` at a time. */
 async function inParallel<T>(
@@ -562,7 +566,7 @@ describe("crash consistency (SIGKILL)", () => {
       8,
       async (i) => {
         const repository = `junk/r${i % 3}`;
-        const blob = randomBytes(512 + Math.floor(Math.random() * 4096));
+        const blob = randomBytes(512 + Math.floor(random() * 4096));
         const digest = await (i % 5 === 0 ? pushBlobChunked : pushBlob)(server.url, repository, blob);
         known.push({ repository, digest, size: blob.length });
       },
@@ -599,7 +603,7 @@ describe("crash consistency (SIGKILL)", () => {
       kills.push(`${run.killed ? `killed@${delay}` : `exit ${run.code}`}: ${before} -> ${after}`);
       if (run.killed && after < before) partial += 1;
       // A sample of what was pushed (checking all of it after each kill would take too long).
-      await checkInvariants(server.url, dataDir, [...known].sort(() => Math.random() - 0.5).slice(0, 60));
+      await checkInvariants(server.url, dataDir, [...known].sort(() => random() - 0.5).slice(0, 60));
       for (const digest of referenced) {
         const repository = known.find(
           (k) => k.digest === digest && k.repository.startsWith("keep/"),
@@ -675,9 +679,9 @@ describe("crash consistency (SIGKILL)", () => {
           const repository = `mixed/w${w % 3}`;
           try {
             const config = configBlob(`r${round}w${w}n${n}`);
-            const layers = [pick(pool), randomBytes(1024 + Math.floor(Math.random() * 64 * 1024))];
+            const layers = [pick(pool), randomBytes(1024 + Math.floor(random() * 64 * 1024))];
             for (const blob of [config, ...layers]) {
-              const digest = await (Math.random() < 0.3 ? pushBlobChunked : pushBlob)(url, repository, blob);
+              const digest = await (random() < 0.3 ? pushBlobChunked : pushBlob)(url, repository, blob);
               known.set(`${repository}@${digest}`, { repository, digest, size: blob.length });
             }
             const manifest = imageManifest(config, layers);
@@ -686,7 +690,7 @@ describe("crash consistency (SIGKILL)", () => {
               pushedTotal += 1;
               const digest = sha256(manifest);
               acknowledged.set(`${repository}@${digest}`, { repository, digest });
-              if (Math.random() < 0.15) {
+              if (random() < 0.15) {
                 maybeDeleted.add(`${repository}@${digest}`);
                 await call("DELETE", `${url}/v2/${repository}/manifests/${digest}`);
               }
@@ -700,7 +704,7 @@ describe("crash consistency (SIGKILL)", () => {
         }
       };
       const workers = Array.from({ length: 4 }, (_, w) => worker(w));
-      await sleep(400 + Math.random() * 800);
+      await sleep(400 + random() * 800);
       alive = false;
       await server.kill();
       await Promise.all(workers);
@@ -710,7 +714,7 @@ describe("crash consistency (SIGKILL)", () => {
       server = await start(dataDir, port, quiet);
       // Everything pushed in this round, and a sample of the earlier ones.
       const all = [...known.values()];
-      const sample = all.filter((_, i) => i >= all.length - 100 || Math.random() < 0.1);
+      const sample = all.filter((_, i) => i >= all.length - 100 || random() < 0.1);
       await checkInvariants(server.url, dataDir, sample);
       for (const [key, manifest] of acknowledged) {
         if (maybeDeleted.has(key)) continue;

@@ -5,9 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../../../../test/support/random.js";
 import { StorageError } from "../../driver.js";
 import { runDriverConformance } from "../conformance.js";
 import { LocalDriver } from "./local.js";
+
+/** Where each writer starts numbering its versions, from one seed (test/support/random.ts). */
+const random = seededRandom("storage/local");
 
 async function makeRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), "portcullis-local-"));
@@ -174,7 +178,7 @@ function spawnWriter(root: string, keys: string[]): ChildProcess {
     const { LocalDriver } = await import(process.argv[1]);
     const keys = JSON.parse(process.argv[3]);
     const driver = new LocalDriver(process.argv[2]);
-    let seq = Math.floor(Math.random() * 1_000_000);
+    let seq = Number(process.argv[4]);
     for (const key of keys) await driver.put(key, version(seq++));
     process.stdout.write("ready\\n");
     for (;;) {
@@ -185,7 +189,17 @@ function spawnWriter(root: string, keys: string[]): ChildProcess {
   const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
   return spawn(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", code, moduleUrl, root, JSON.stringify(keys)],
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      code,
+      moduleUrl,
+      root,
+      JSON.stringify(keys),
+      String(Math.floor(random() * 1_000_000)),
+    ],
     { cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
 }
