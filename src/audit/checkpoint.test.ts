@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Database, databaseTestTargets } from "../storage/index.js";
+import type { Database } from "../storage/index.js";
+import { databaseTestTargets } from "../storage/testing.js";
 import { type AuditCheckpoint, formatCheckpoint, parseCheckpoints } from "./checkpoint.js";
 import { type AuditRecord, entryHash, GENESIS_HASH } from "./entry.js";
 import { AuditLog } from "./log.js";

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Database, databaseTestTargets } from "../storage/index.js";
+import type { Database } from "../storage/index.js";
+import { databaseTestTargets } from "../storage/testing.js";
 import { type AuditRecord, canonicalBytes, entryHash, GENESIS_HASH } from "./entry.js";
 import { AuditLog } from "./log.js";
 

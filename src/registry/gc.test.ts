@@ -8,8 +8,6 @@ import { seededRandom } from "../../test/support/random.js";
 import { parseDigest } from "../core/index.js";
 import {
   type Database,
-  type DatabaseTestTarget,
-  databaseTestTargets,
   type FileInfo,
   type FileWriter,
   LocalDriver,
@@ -17,6 +15,7 @@ import {
   type RandomAccessFile,
   type StorageDriver,
 } from "../storage/index.js";
+import { type DatabaseTestTarget, databaseTestTargets } from "../storage/testing.js";
 import type { RegistryOptions } from "./context.js";
 import { RegistryError } from "./errors.js";
 import { SYSTEM_ACTOR } from "./events.js";

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { digestOf } from "../core/index.js";
-import { type Database, databaseTestTargets, MemoryDriver } from "../storage/index.js";
+import { type Database, MemoryDriver } from "../storage/index.js";
+import { databaseTestTargets } from "../storage/testing.js";
 import { type Actor, EventBus, type RegistryEvent } from "./events.js";
 import type { RegistryHooks } from "./hooks.js";
 import { Registry } from "./registry.js";

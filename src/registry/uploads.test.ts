@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { digestOf } from "../core/index.js";
-import { type Database, databaseTestTargets, MemoryDriver } from "../storage/index.js";
+import { type Database, MemoryDriver } from "../storage/index.js";
+import { databaseTestTargets } from "../storage/testing.js";
 import { lentBuffers, MAX_LENT, releaseBuffer, tryTakeBuffer } from "./buffers.js";
 import { EventBus } from "./events.js";
 import { Registry } from "./registry.js";

@@ -1,8 +1,6 @@
 export {
   type Database,
-  type DatabaseTestTarget,
   type DialectName,
-  databaseTestTargets,
   type OpenDatabaseOptions,
   openDatabase,
   redactUrl,

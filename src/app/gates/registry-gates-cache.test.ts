@@ -8,7 +8,8 @@ import { AuditLog } from "../../audit/index.js";
 import { digestOf } from "../../core/index.js";
 import { parsePolicy } from "../../policy/index.js";
 import { type Actor, EventBus, Registry } from "../../registry/index.js";
-import { type Database, databaseTestTargets, MemoryDriver } from "../../storage/index.js";
+import { type Database, MemoryDriver } from "../../storage/index.js";
+import { databaseTestTargets } from "../../storage/testing.js";
 import {
   buildCosignImage,
   buildSimpleSigningPayload,

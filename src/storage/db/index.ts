@@ -6,4 +6,3 @@ export {
   redactUrl,
 } from "./database.js";
 export type { Schema } from "./schema.js";
-export { type DatabaseTestTarget, databaseTestTargets } from "./testing.js";
