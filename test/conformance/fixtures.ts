@@ -36,7 +36,7 @@ function blob(content: Buffer | string): Blob {
 }
 
 /** `size` bytes that look random but are fixed: SHA-512 of a label, repeated as needed. */
-function fixedBytes(label: string, size: number): Buffer {
+export function fixedBytes(label: string, size: number): Buffer {
   const parts: Buffer[] = [];
   for (let i = 0; parts.length * 64 < size; i++) {
     parts.push(createHash("sha512").update(`${label}/${i}`).digest());

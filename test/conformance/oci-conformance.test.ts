@@ -18,6 +18,7 @@ import { discoveryWorkflow } from "./discovery.js";
 import { SPEC_ERROR_CODES } from "./fixtures.js";
 import { type ConformanceEnv, errorCodes, send } from "./http.js";
 import { managementWorkflow } from "./management.js";
+import { nextChecks } from "./next.js";
 import { pullWorkflow } from "./pull.js";
 import { pushWorkflow } from "./push.js";
 
@@ -56,4 +57,5 @@ describe.each(testDatabases())("OCI Distribution Conformance Tests (%s)", (datab
   pushWorkflow(env);
   discoveryWorkflow(env, () => catalogChecks(env));
   managementWorkflow(env);
+  nextChecks(env);
 });
