@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { digestOf, OCI_MANIFEST, pushImage } from "../../src/server/testing.js";
 import { type Blob, fixedBytes } from "./fixtures.js";
 import { type ConformanceEnv, expect2xxOr, send } from "./http.js";
+import { nextDataChecks } from "./next-data.js";
 import {
   type Algorithm,
   CHUNK_MIN,
@@ -156,6 +157,8 @@ export function nextChecks(env: ConformanceEnv): void {
         it("bad digest stream should return 400", () => stream(env, repo, bad("bad stream"), true));
       });
     });
+
+    describe("data", () => nextDataChecks(env));
 
     describe("manifest errors", () => {
       it("missing-manifest by-digest should return 404", async () => {

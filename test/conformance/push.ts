@@ -102,7 +102,7 @@ export function pushWorkflow(env: ConformanceEnv): void {
 
     describe("Blob Upload Chunked", () => {
       const [first, second] = blobBChunks;
-      const chunk = (c: typeof first) => ({
+      const chunk = (c: { content: Buffer; range: string }) => ({
         headers: { ...OCTETS, "Content-Range": c.range },
         body: c.content,
       });
