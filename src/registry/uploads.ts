@@ -87,15 +87,33 @@ export class UploadService {
     });
   }
 
-  /** Closes an upload, with an optional last chunk, once its content matches `digest`. */
-  complete(repository: string, id: string, digest: string, body?: Body): Promise<BlobInfo> {
+  /**
+   * Closes an upload, with an optional last chunk, once its content matches `digest`. A last chunk
+   * with a `range` is held to append's rule (RANGE_INVALID, 416, before anything is written, so the
+   * upload can resume); a mismatch between range and body is BLOB_UPLOAD_INVALID.
+   */
+  complete(
+    repository: string,
+    id: string,
+    digest: string,
+    body?: Body,
+    range?: { start: number; end: number },
+  ): Promise<BlobInfo> {
     const parsed = requireDigest(digest);
     return this.exclusive(id, async () => {
       const row = await this.find(repository, id);
+      if (range && range.start !== row.size) {
+        throw new RegistryError(
+          "RANGE_INVALID",
+          `chunk starts at ${range.start}, but ${row.size} bytes were received`,
+          { detail: { offset: row.size } },
+        );
+      }
+      const expected = range ? range.end - range.start + 1 : undefined;
       // Always a final append, even an empty one: it creates the bytes file of an empty upload, cuts
       // off whatever a failed or killed chunk left past the acknowledged offset (those bytes would
       // otherwise be moved into the blob, after the digest was checked on the rest) and syncs.
-      const size = await this.receive(id, row.size, body ?? EMPTY_BODY, undefined, true);
+      const size = await this.receive(id, row.size, body ?? EMPTY_BODY, expected, true);
       let digester = this.digesters.get(id);
       if (!digester || digester.size !== size) digester = await this.rehash(id, size, parsed.algorithm);
       if (digester.algorithm !== parsed.algorithm) digester = await this.rehash(id, size, parsed.algorithm);

@@ -39,28 +39,32 @@ export async function startUpload(ctx: OciContext, metrics: ServerMetrics): Prom
 
 /** PATCH: a streamed chunk (no Content-Range) or an ordered chunk (`Content-Range: start-end`). */
 export async function patchUpload(ctx: OciContext, metrics: ServerMetrics): Promise<void> {
-  const header = ctx.request.headers["content-range"];
-  let range: { start: number; end: number } | undefined;
-  if (header !== undefined) {
-    const m = header.match(/^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/);
-    if (!m || Number(m[2]) < Number(m[1])) {
-      throw new RegistryError(
-        "RANGE_INVALID",
-        `invalid Content-Range ${JSON.stringify(header.slice(0, 100))}`,
-      );
-    }
-    range = { start: Number(m[1]), end: Number(m[2]) };
-  }
   const status = await ctx.platform.registry.uploads.append(
     ctx.repository,
     ctx.param,
     requestBody(ctx, (n) => metrics.bytesIn.inc(n)),
-    range,
+    chunkRange(ctx),
   );
   return accepted(ctx, status.id, status.offset);
 }
 
-/** PUT ?digest=: close the upload, with an optional last chunk in the body. */
+/** The `Content-Range: start-end` of a chunk (PATCH, or the closing PUT), if the request has one. */
+function chunkRange(ctx: OciContext): { start: number; end: number } | undefined {
+  const header = ctx.request.headers["content-range"];
+  if (header === undefined) return undefined;
+  const m = header.match(/^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/);
+  if (!m || Number(m[2]) < Number(m[1])) {
+    throw new RegistryError("RANGE_INVALID", `invalid Content-Range ${JSON.stringify(header.slice(0, 100))}`);
+  }
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+/**
+ * PUT ?digest=: close the upload, with an optional last chunk in the body. A last chunk may carry a
+ * Content-Range, held to the same order as a PATCH's: distribution spec 1.1, "Pushing a blob in
+ * chunks" ("If a chunk is uploaded out of order, the registry MUST respond with a 416"; the final
+ * chunk "MAY be uploaded in the closing PUT request").
+ */
 export async function completeUpload(ctx: OciContext, metrics: ServerMetrics): Promise<void> {
   const digest = ctx.query.get("digest");
   if (!digest)
@@ -70,6 +74,7 @@ export async function completeUpload(ctx: OciContext, metrics: ServerMetrics): P
     ctx.param,
     digest,
     hasBody(ctx) ? requestBody(ctx, (n) => metrics.bytesIn.inc(n)) : undefined,
+    chunkRange(ctx),
   );
   ctx.platform.events.emit({ type: "blob.uploaded", repository: ctx.repository, ...blob, actor: ctx.actor });
   return created(ctx, blob.digest);
