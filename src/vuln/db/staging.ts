@@ -39,7 +39,7 @@ const BATCH = 2_000;
  * leaves the database untouched, as it always did.
  */
 export class StagedImport {
-  private readonly put_;
+  private readonly putAdvisory;
   private readonly stagedModified;
   private readonly deleteStagedAffected;
   private readonly putAffected;
@@ -59,7 +59,7 @@ export class StagedImport {
     this.deleteStagedAffected = sqlite.prepare<[string, string]>(
       "DELETE FROM staging.affected WHERE source = ? AND advisory_id = ?",
     );
-    this.put_ = sqlite.prepare<[AdvisoryRow & { input: number }]>(
+    this.putAdvisory = sqlite.prepare<[AdvisoryRow & { input: number }]>(
       `INSERT OR REPLACE INTO staging.advisories (source, id, input, modified, published, withdrawn, summary, aliases, upstream, severity, refs, raw)
        VALUES (@source, @id, @input, @modified, @published, @withdrawn, @summary, @aliases, @upstream, @severity, @refs, @raw)`,
     );
@@ -85,7 +85,7 @@ export class StagedImport {
     if (staged && staged.modified >= Date.parse(record.modified)) return false;
     const rows = rowsOf(source, record, entries, rawJson, deflated);
     if (staged) this.deleteStagedAffected.run(source, record.id);
-    this.put_.run({ ...rows.advisory, input });
+    this.putAdvisory.run({ ...rows.advisory, input });
     for (const row of rows.affected) this.putAffected.run(row);
     if (++this.pending >= BATCH) this.flush();
     return true;
