@@ -146,6 +146,25 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     db.close();
   });
 
+  it("stores only the declared ecosystem's entries of a record that spans several, as OSV publishes them", async () => {
+    const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
+    const spanning = record("GHSA-aaaa-bbbb-cccc", "2024-01-01T00:00:00Z", "npm", "webjar-thing");
+    spanning.affected.push(record("x", "2024-01-01T00:00:00Z", "Maven", "org.webjars:thing").affected[0]!);
+    const summary = await importOsv(db, archive("npm.zip", [spanning]));
+    expect(summary).toMatchObject({ inserted: 1, otherEcosystemEntries: 1 });
+    expect(db.lookup("npm", "webjar-thing")).toHaveLength(1);
+    expect(db.lookup("Maven", "org.webjars:thing")).toEqual([]);
+    await importOsv(db, archive("Maven.zip", [spanning]));
+    expect(db.lookup("Maven", "org.webjars:thing")).toHaveLength(1);
+    expect(
+      db
+        .advisories("GHSA-aaaa-bbbb-cccc")
+        .map((a) => a.source)
+        .sort(),
+    ).toEqual(["Maven", "npm"]);
+    db.close();
+  });
+
   it("refuses a modified time in the future (past a day of clock skew) and names the record", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
     const now = () => new Date("2026-12-07T00:00:00Z");

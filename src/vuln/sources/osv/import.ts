@@ -169,11 +169,15 @@ function stageOne(context: StageContext, source: RecordSource): void {
   const bySource = entriesBySource(record.affected ?? []);
   let targets = [...bySource];
   if (declared !== undefined) {
+    // A record naming only other ecosystems is refused (it is how one archive would take over
+    // another's advisory). A record spanning several keeps only the declared ecosystem's entries:
+    // OSV publishes such a record in each of those ecosystems' archives, and each writes its own.
     const own = targets.filter(([base]) => sameEcosystem(base, declared));
-    if (targets.length > 0 && own.length === 0)
+    if (targets.length > 0 && own.length === 0) {
       throw foreign(source.where, record.id, declared, [...bySource.keys()]);
-    for (const [base, entries] of targets)
-      if (!own.some(([b]) => b === base)) summary.otherEcosystemEntries += entries.length;
+    }
+    const others = targets.filter(([base]) => !sameEcosystem(base, declared));
+    summary.otherEcosystemEntries += others.reduce((n, [, entries]) => n + entries.length, 0);
     targets = own.length > 0 ? own : [[declared, []]];
   } else if (targets.length === 0) {
     // A file's record that names no package (withdrawn, or GIT ranges only) matches nothing.
