@@ -88,3 +88,23 @@ export function buildStages(dockerfile: Dockerfile, buildArgs: Record<string, st
   flush();
   return stages;
 }
+
+const parentCache = new WeakMap<readonly Stage[], readonly (Stage | undefined)[]>();
+
+/**
+ * The earlier stage each stage is built FROM, by index (BuildKit resolves a name or an index to the
+ * latest earlier stage that has it); computed once per stage list, in one pass.
+ */
+export function stageParents(stages: readonly Stage[]): readonly (Stage | undefined)[] {
+  const cached = parentCache.get(stages);
+  if (cached !== undefined) return cached;
+  const latest = new Map<string, Stage>();
+  const parents = stages.map((stage) => {
+    const parent = stage.baseIsStage ? latest.get(stage.base.toLowerCase()) : undefined;
+    if (stage.name !== undefined) latest.set(stage.name, stage);
+    latest.set(String(stage.index), stage);
+    return parent;
+  });
+  parentCache.set(stages, parents);
+  return parents;
+}
