@@ -183,7 +183,10 @@ export function runScripts(instruction: Instruction): ShellScript[] {
       const runsShell =
         first === undefined || (isShellName(first) && words.slice(1).every((w) => w.startsWith("-")));
       if (!runsShell) {
-        scripts.push(parseOrEmpty(rest));
+        // The shell gets the line and then the bodies (`cat <<EOF > f` + body): an unquoted body is
+        // expanded, so a `$(…)` in it runs, and a body fed to `sh` is a script.
+        const bodies = instruction.heredocs.map((h) => `${h.content.replace(/\n?$/, "\n")}${h.name}\n`);
+        scripts.push(parseOrEmpty(`${text}\n${bodies.join("")}`));
       }
       if (runsShell) {
         for (const heredoc of instruction.heredocs) {
