@@ -144,6 +144,22 @@ describe("shell patterns", () => {
       );
     });
 
+    it("with escapes (`\\*`, `\\?`, `\\\\`, `\\}`, `\\/`), for # ## / //", () => {
+      const escaped = fc
+        .array(fc.constantFrom("a", "*", "?", "\\*", "\\?", "\\\\", "\\}", "\\/", "}", "/"), { maxLength: 6 })
+        .map((p) => p.join(""));
+      const text = fc
+        .array(fc.constantFrom("a", "*", "?", "\\", "}", "/"), { maxLength: 8 })
+        .map((v) => v.join(""));
+      fc.assert(
+        fc.property(escaped, text, fc.boolean(), (p, v, flag) => {
+          expect(trimPrefix(p, v, flag, budget())).toBe(referenceTrimPrefix(p, v, flag));
+          expect(replaceMatches(p, v, "+", flag, budget())).toBe(referenceReplace(p, v, "+", flag));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
     it("for / and //", () => {
       fc.assert(
         fc.property(pattern, value, fc.boolean(), (p, v, all) => {
