@@ -8,5 +8,15 @@ export {
   parseDigest,
 } from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
+export {
+  compileGlob,
+  compileRegExp,
+  globWalk,
+  type LinearPattern,
+  type LinearRegExp,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_PROGRAM,
+  matchGlob,
+} from "./patterns.js";
 export { describeReadError, type ReadRegularFileOptions, readRegularFile } from "./read-file.js";
 export { parseByteSize, parseDuration } from "./units.js";

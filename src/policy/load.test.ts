@@ -170,6 +170,11 @@ serviceAccountRules:
       "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression",
     ],
     [
+      "identity regexp with a backreference (RE2 refuses it, as cosign's Go regexp does)",
+      `${HEAD}defaultRule:\n  require:\n    signedBy:\n      - { issuer: https://i, identityRegExp: "(a)\\\\1" }\n`,
+      "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression (RE2 syntax",
+    ],
+    [
       "unknown predicate alias",
       `${HEAD}defaultRule:\n  require:\n    attestations:\n      - type: slsaprovenace\n`,
       'p.yaml:6: defaultRule.require.attestations[0].type: unknown predicate type "slsaprovenace"',
