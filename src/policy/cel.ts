@@ -1,9 +1,14 @@
 import { Environment } from "@marcbachmann/cel-js";
+import { CelMeter, celPattern, instrumentProgram, metered, re2Matches } from "./cel-budget.js";
+import { costProblem, nodesOf } from "./cel-cost.js";
 
 /**
  * CEL (https://github.com/google/cel-spec) conditions, compiled once when the policy loads and type
  * checked against the variables of their context, so a typo fails the load rather than a decision.
- * Structural limits keep a hostile policy from building huge expressions.
+ * Structural limits keep a hostile policy from building huge expressions; the cost estimate
+ * (cel-cost.ts) refuses at load what no input could make affordable, and the run-time meter
+ * (cel-budget.ts) fails an evaluation closed when a decision's budget runs out. `matches()` uses RE2
+ * (linear time, as the CEL specification defines it), never a backtracking JavaScript RegExp.
  *
  * - attestation conditions see `predicate` (the in-toto predicate), `predicateType` (string), `image`
  *   and `now` (a timestamp: the decision's time, for expiries such as an approval's);
@@ -13,8 +18,12 @@ export type CelContext = "attestation" | "custom";
 
 export interface CompiledCondition {
   readonly source: string;
-  /** True, false, or the reason evaluation failed (a missing key, a type error at run time). */
-  run(variables: Record<string, unknown>): boolean | { readonly error: string };
+  /**
+   * True, false, or the reason evaluation failed (a missing key, a type error at run time, the
+   * budget exhausted). `meter` is the decision's: share one across the expressions of a decision;
+   * without one, the expression gets a budget of its own.
+   */
+  run(variables: Record<string, unknown>, meter?: CelMeter): boolean | { readonly error: string };
 }
 
 const LIMITS = {
@@ -70,16 +79,53 @@ export function compileCondition(source: string, context: CelContext): CompiledC
   if (checked.type !== "bool" && checked.type !== "dyn") {
     return `CEL expression must yield a bool, not ${checked.type}`;
   }
+  const problem = costProblem(program.ast) ?? useRe2(program.ast);
+  if (problem !== undefined) return problem;
+  instrumentProgram(program.ast);
   return {
     source,
-    run(variables) {
+    run(variables, meter = new CelMeter()) {
       try {
-        const value: unknown = program(variables);
+        const value: unknown = metered(meter, () => program(variables));
         if (typeof value === "boolean") return value;
         return { error: `yielded ${typeof value === "bigint" ? "an int" : typeof value}, not a bool` };
       } catch (err) {
-        return { error: firstLine(err) };
+        // Once the budget is gone every step throws; say so rather than whichever error surfaced.
+        return { error: meter.exhausted ? meter.reason : firstLine(err) };
       }
     },
   };
+}
+
+type RcallHandle = (args: unknown[], ev: unknown, ast: unknown) => unknown;
+interface RcallNode {
+  readonly op: string;
+  readonly args: [string, unknown, { op: string; args: unknown }[]];
+  handle: RcallHandle;
+}
+
+/**
+ * Points every `text.matches(pattern)` call at RE2 (cel-budget.ts re2Matches). cel-js implements
+ * `matches` with `new RegExp(pattern).test(text)` and will not let an environment register the same
+ * signature again, so after type checking (which sets each call node's `handle`) we replace the
+ * handle of those nodes; other argument types keep cel-js's handle and its "no such overload" error.
+ * A pattern written as a literal is compiled now, so RE2's refusal (a backreference, lookaround) is a
+ * load error, not a failed decision.
+ */
+function useRe2(root: object): string | undefined {
+  for (const node of nodesOf(root) as RcallNode[]) {
+    if (node.op !== "rcall" || node.args[0] !== "matches" || node.args[2].length !== 1) continue;
+    const pattern = node.args[2][0]!;
+    if (pattern.op === "value" && typeof pattern.args === "string") {
+      const compiled = celPattern(pattern.args);
+      if (typeof compiled === "string") return `CEL matches(): ${compiled}`;
+    }
+    const original = node.handle;
+    node.handle = (args, ev, ast) => {
+      const [text, source] = args;
+      if (typeof text === "string" && typeof source === "string") return re2Matches(text, source);
+      return original(args, ev, ast);
+    };
+  }
+  return undefined;
 }

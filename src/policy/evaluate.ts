@@ -1,3 +1,4 @@
+import { CelMeter } from "./cel-budget.js";
 import type { Decision, Effect, RuleResult } from "./decision.js";
 import type { EvidenceError, EvidenceSource, PolicyInput } from "./facts.js";
 import { matchesImage } from "./image-pattern.js";
@@ -29,6 +30,7 @@ function runRequirement(
   rule: PolicyRule,
   input: PolicyInput,
   now: number,
+  cel: CelMeter,
 ): RuleResult[] {
   const generic = r as RequirementRule<typeof r.id>;
   const errors = input.evidence.errors ?? [];
@@ -49,7 +51,7 @@ function runRequirement(
           },
         ];
   }
-  return generic.check(requirement as never, { input, now });
+  return generic.check(requirement as never, { input, now, cel });
 }
 
 /** What a failing verdict does in each enforcement mode. */
@@ -115,9 +117,11 @@ export function evaluate(policy: Policy, input: PolicyInput, options: EvaluateOp
     ];
   } else {
     rules = [];
+    // One CEL budget for the whole decision, however many expressions and attestations it holds.
+    const cel = new CelMeter();
     for (const r of REQUIREMENT_RULES) {
       const requirement = rule.require[r.id];
-      if (requirement !== undefined) rules.push(...runRequirement(r, requirement, rule, input, now));
+      if (requirement !== undefined) rules.push(...runRequirement(r, requirement, rule, input, now, cel));
     }
     if (rules.length === 0)
       rules.push({ rule: "require", passed: true, reason: `${rule.source} requires nothing` });
