@@ -3,6 +3,7 @@ import type { Decision, Effect, RuleResult } from "./decision.js";
 import type { EvidenceError, EvidenceSource, PolicyInput } from "./facts.js";
 import { matchesImage } from "./image-pattern.js";
 import type { EnforcementMode, Policy, PolicyRule, Requirements } from "./model.js";
+import { ownValue } from "./own-record.js";
 import { REQUIREMENT_RULES } from "./rules/list.js";
 import type { AnyRequirementRule, RequirementRule } from "./rules/rule.js";
 import { selectRule } from "./select.js";
@@ -138,7 +139,7 @@ export function evaluate(policy: Policy, input: PolicyInput, options: EvaluateOp
 
   let breakGlass: Decision["breakGlass"];
   const annotation = policy.breakGlass?.annotation;
-  const value = annotation === undefined ? undefined : input.request.annotations?.[annotation];
+  const value = annotation === undefined ? undefined : ownValue(input.request.annotations, annotation);
   if (annotation !== undefined && value !== undefined && value !== "" && value.toLowerCase() !== "false") {
     breakGlass = { annotation, value };
     if (!passed) {

@@ -316,3 +316,33 @@ serviceAccountRules:
     );
   });
 });
+
+// Issue 22, item 14: user keys became object keys, and a `__proto__` namespace vanished silently.
+describe("rule names that are Object.prototype's keys", () => {
+  it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])(
+    "honours a namespace rule named %s",
+    (name) => {
+      const policy = parsePolicy(
+        `${HEAD}defaultRule:\n  evaluationMode: always-allow\nnamespaceRules:\n  ${name}:\n    evaluationMode: always-deny\n  other:\n    evaluationMode: always-deny\n`,
+        "p.yaml",
+      );
+      expect([...policy.namespaceRules.keys()]).toEqual([name, "other"]);
+      expect(policy.namespaceRules.get(name)?.evaluationMode).toBe("always-deny");
+    },
+  );
+
+  it("honours __proto__ as a cluster and a service-account rule name", () => {
+    const policy = parsePolicy(
+      `${HEAD}defaultRule: {}\nclusterRules:\n  __proto__: { evaluationMode: always-deny }\nserviceAccountRules:\n  "__proto__:__proto__": { evaluationMode: always-deny }\n`,
+      "p.yaml",
+    );
+    expect([...policy.clusterRules.keys()]).toEqual(["__proto__"]);
+    expect([...policy.serviceAccountRules.keys()]).toEqual(["__proto__:__proto__"]);
+  });
+
+  it("refuses a __proto__ key where only known keys belong, naming it", () => {
+    expect(() =>
+      parsePolicy(`${HEAD}defaultRule:\n  require:\n    __proto__: { digest: true }\n`, "p.yaml"),
+    ).toThrow(/p\.yaml:5: defaultRule\.require\.__proto__: unknown key/);
+  });
+});
