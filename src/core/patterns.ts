@@ -77,41 +77,63 @@ export function compileRegExp(source: string, options: { anchored?: boolean } = 
  * exponential however many `*` the glob holds.
  */
 export function compileGlob(glob: string): LinearPattern {
-  const pattern = [...glob];
-  return { source: glob, test: (text) => globMatch(pattern, [...text]) };
+  return { source: glob, test: (text) => matchGlob(glob, text) };
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const STAR = 42; // "*"
+const ONE = 63; // "?"
 
 /** Whether `text` matches `glob` (see compileGlob). */
 export function matchGlob(glob: string, text: string): boolean {
-  return globMatch([...glob], [...text]);
+  if (SURROGATE.test(glob) || SURROGATE.test(text)) {
+    // Characters outside the BMP are two code units; `?` must take both, so walk code points.
+    const g = [...glob];
+    const t = [...text];
+    return globWalk(
+      g.length,
+      t.length,
+      (p) => g[p] === "*",
+      (p) => g[p] === "?",
+      (p, i) => g[p] === t[i],
+    );
+  }
+  // The common case, without allocating: compare UTF-16 code units in place.
+  return globWalk(
+    glob.length,
+    text.length,
+    (p) => glob.charCodeAt(p) === STAR,
+    (p) => glob.charCodeAt(p) === ONE,
+    (p, i) => glob.charCodeAt(p) === text.charCodeAt(i),
+  );
 }
 
 /**
- * The two-pointer glob walk over token sequences: `star` and `one` tokens are wildcards, every other
- * token is compared with `same`. Exported for segment-wise matching (image patterns' `**`).
+ * The two-pointer glob walk over a pattern of `patternLength` tokens and a text of `textLength`,
+ * both addressed by index: `isStar(p)` tokens match any run, `isOne(p)` tokens any one item, the
+ * rest are compared with `same(p, t)`. Exported for segment-wise matching (image patterns' `**`).
  */
-export function globWalk<P, T>(
-  pattern: readonly P[],
-  text: readonly T[],
-  isStar: (p: P) => boolean,
-  isOne: (p: P) => boolean,
-  same: (p: P, t: T) => boolean,
+export function globWalk(
+  patternLength: number,
+  textLength: number,
+  isStar: (p: number) => boolean,
+  isOne: (p: number) => boolean,
+  same: (p: number, t: number) => boolean,
 ): boolean {
   let p = 0;
   let t = 0;
   let starAt = -1;
   let resumeAt = 0;
-  while (t < text.length) {
-    const token = pattern[p];
-    if (p < pattern.length && !isStar(token!) && (isOne(token!) || same(token!, text[t]!))) {
+  while (t < textLength) {
+    if (p < patternLength && !isStar(p) && (isOne(p) || same(p, t))) {
       p++;
       t++;
-    } else if (p < pattern.length && isStar(token!)) {
+    } else if (p < patternLength && isStar(p)) {
       // Let the star match nothing for now; remember where to resume if the rest fails.
       starAt = p++;
       resumeAt = t;
     } else if (starAt !== -1) {
-      // The rest failed: the last star swallows one more token. Earlier stars never need to move,
+      // The rest failed: the last star swallows one more item. Earlier stars never need to move,
       // because the last one can absorb anything they would have.
       p = starAt + 1;
       t = ++resumeAt;
@@ -119,16 +141,6 @@ export function globWalk<P, T>(
       return false;
     }
   }
-  while (p < pattern.length && isStar(pattern[p]!)) p++;
-  return p === pattern.length;
-}
-
-function globMatch(pattern: readonly string[], text: readonly string[]): boolean {
-  return globWalk(
-    pattern,
-    text,
-    (p) => p === "*",
-    (p) => p === "?",
-    (p, t) => p === t,
-  );
+  while (p < patternLength && isStar(p)) p++;
+  return p === patternLength;
 }

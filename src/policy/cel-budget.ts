@@ -15,7 +15,7 @@ import { compileRegExp, isPortcullisError, type LinearRegExp } from "../core/ind
  */
 
 /** Units a whole decision may spend on CEL (every custom expression and attestation condition). */
-export const CEL_BUDGET = 100_000;
+export const CEL_BUDGET = 50_000;
 
 const CHARS_PER_UNIT = 64;
 

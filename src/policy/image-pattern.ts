@@ -96,12 +96,13 @@ function nameMatches(pattern: readonly string[], name: string): boolean {
   const tokens = pattern.flatMap((segment): (string | symbol)[] =>
     segment === "**" ? [ONE, MANY] : [segment],
   );
+  const segments = name.split("/");
   return globWalk(
-    tokens,
-    name.split("/"),
-    (token) => token === MANY,
-    (token) => token === ONE,
-    (token, segment) => segmentMatches(token as string, segment),
+    tokens.length,
+    segments.length,
+    (p) => tokens[p] === MANY,
+    (p) => tokens[p] === ONE,
+    (p, t) => segmentMatches(tokens[p] as string, segments[t]!),
   );
 }
 
