@@ -53,7 +53,9 @@ const policyDocument = fc.record({
   registry: fc.option(glob, { nil: undefined }),
 });
 
-function policyOf(doc: fc.RecordValue<typeof policyDocument extends fc.Arbitrary<infer T> ? T : never>) {
+type PolicyDocument = typeof policyDocument extends fc.Arbitrary<infer T> ? T : never;
+
+function policyOf(doc: PolicyDocument) {
   const require: Record<string, unknown> = {};
   if (doc.custom.length > 0)
     require.custom = doc.custom.map((expression, i) => ({ name: `c${i}`, expression }));
