@@ -19,4 +19,5 @@ export {
   matchGlob,
 } from "./patterns.js";
 export { describeReadError, type ReadRegularFileOptions, readRegularFile } from "./read-file.js";
+export { nextTurn } from "./turns.js";
 export { parseByteSize, parseDuration } from "./units.js";

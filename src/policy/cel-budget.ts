@@ -7,8 +7,8 @@ import { compileRegExp, isPortcullisError, type LinearRegExp } from "../core/ind
  * method (per evaluator, once) so each step is charged to the meter of the decision being made, and
  * a meter that runs out throws, which fails the expression closed with the reason.
  *
- * The unit is one node evaluation (about 0.1 µs here). A node that yields a list or a Map costs its
- * length more, a string or bytes its length / 64 (native string operations are fast), so reading a
+ * The unit is one node evaluation (about 0.1 µs here). A node that yields a list or a map (a Map or
+ * a plain object) costs its length more, a string or bytes its length / 64 (native string operations are fast), so reading a
  * long list in a loop, or doubling a string or a list, costs what it would take. `matches()` costs
  * text length × RE2 program size / 2, what the RE2 NFA can take at worst, plus the pattern's
  * compilation.
@@ -53,6 +53,10 @@ export function valueCost(value: unknown): number {
   if (Array.isArray(value)) return value.length;
   if (value instanceof Map || value instanceof Set) return value.size;
   if (value instanceof Uint8Array) return Math.ceil(value.length / CHARS_PER_UNIT);
+  // A plain object is a CEL map (labels, annotations, predicates): iterating or comparing it costs
+  // its size. Counting the keys costs about as much as one pass over them, which is what is charged.
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.keys(value).length;
   return 0;
 }
 
