@@ -1,3 +1,6 @@
+export { CEL_BUDGET, CelMeter, metered } from "./cel/budget.js";
+export { MAX_COMPREHENSION_NESTING } from "./cel/cost.js";
+export { guardCelProgram } from "./cel/guard.js";
 export {
   type DigestAlgorithm,
   Digester,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { CEL_BUDGET, CelMeter } from "../core/index.js";
 import { type CompiledCondition, compileCondition } from "./cel.js";
-import { CEL_BUDGET, CelMeter } from "./cel-budget.js";
 
 function compiled(source: string): CompiledCondition {
   const out = compileCondition(source, "custom");

@@ -1,13 +1,12 @@
 import { Environment } from "@marcbachmann/cel-js";
-import { CelMeter, celPattern, instrumentProgram, metered, re2Matches } from "./cel-budget.js";
-import { costProblem, nodesOf } from "./cel-cost.js";
+import { CelMeter, guardCelProgram, metered } from "../core/index.js";
 
 /**
  * CEL (https://github.com/google/cel-spec) conditions, compiled once when the policy loads and type
  * checked against the variables of their context, so a typo fails the load rather than a decision.
  * Structural limits keep a hostile policy from building huge expressions; the cost estimate
- * (cel-cost.ts) refuses at load what no input could make affordable, and the run-time meter
- * (cel-budget.ts) fails an evaluation closed when a decision's budget runs out. `matches()` uses RE2
+ * (core/cel/cost.ts) refuses at load what no input could make affordable, and the run-time meter
+ * (core/cel/budget.ts) fails an evaluation closed when a decision's budget runs out. `matches()` uses RE2
  * (linear time, as the CEL specification defines it), never a backtracking JavaScript RegExp.
  *
  * - attestation conditions see `predicate` (the in-toto predicate), `predicateType` (string), `image`
@@ -79,9 +78,8 @@ export function compileCondition(source: string, context: CelContext): CompiledC
   if (checked.type !== "bool" && checked.type !== "dyn") {
     return `CEL expression must yield a bool, not ${checked.type}`;
   }
-  const problem = costProblem(program.ast) ?? useRe2(program.ast);
+  const problem = guardCelProgram(program.ast);
   if (problem !== undefined) return problem;
-  instrumentProgram(program.ast);
   return {
     source,
     run(variables, meter = new CelMeter()) {
@@ -95,37 +93,4 @@ export function compileCondition(source: string, context: CelContext): CompiledC
       }
     },
   };
-}
-
-type RcallHandle = (args: unknown[], ev: unknown, ast: unknown) => unknown;
-interface RcallNode {
-  readonly op: string;
-  readonly args: [string, unknown, { op: string; args: unknown }[]];
-  handle: RcallHandle;
-}
-
-/**
- * Points every `text.matches(pattern)` call at RE2 (cel-budget.ts re2Matches). cel-js implements
- * `matches` with `new RegExp(pattern).test(text)` and will not let an environment register the same
- * signature again, so after type checking (which sets each call node's `handle`) we replace the
- * handle of those nodes; other argument types keep cel-js's handle and its "no such overload" error.
- * A pattern written as a literal is compiled now, so RE2's refusal (a backreference, lookaround) is a
- * load error, not a failed decision.
- */
-function useRe2(root: object): string | undefined {
-  for (const node of nodesOf(root) as RcallNode[]) {
-    if (node.op !== "rcall" || node.args[0] !== "matches" || node.args[2].length !== 1) continue;
-    const pattern = node.args[2][0]!;
-    if (pattern.op === "value" && typeof pattern.args === "string") {
-      const compiled = celPattern(pattern.args);
-      if (typeof compiled === "string") return `CEL matches(): ${compiled}`;
-    }
-    const original = node.handle;
-    node.handle = (args, ev, ast) => {
-      const [text, source] = args;
-      if (typeof text === "string" && typeof source === "string") return re2Matches(text, source);
-      return original(args, ev, ast);
-    };
-  }
-  return undefined;
 }

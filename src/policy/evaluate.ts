@@ -1,4 +1,4 @@
-import { CelMeter } from "./cel-budget.js";
+import { CelMeter } from "../core/index.js";
 import type { Decision, Effect, RuleResult } from "./decision.js";
 import type { EvidenceError, EvidenceSource, PolicyInput } from "./facts.js";
 import { matchesImage } from "./image-pattern.js";

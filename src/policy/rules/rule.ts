@@ -1,4 +1,4 @@
-import type { CelMeter } from "../cel-budget.js";
+import type { CelMeter } from "../../core/index.js";
 import type { RuleResult } from "../decision.js";
 import type { EvidenceSource, PolicyInput } from "../facts.js";
 import type { Requirements } from "../model.js";
@@ -7,7 +7,7 @@ export interface RuleContext {
   readonly input: PolicyInput;
   /** Epoch ms of the decision (scan age, exception expiry, CEL `now`). */
   readonly now: number;
-  /** The decision's CEL budget, shared by every expression it evaluates (cel-budget.ts). */
+  /** The decision's CEL budget, shared by every expression it evaluates (core/cel/budget.ts). */
   readonly cel: CelMeter;
 }
 

@@ -1,4 +1,4 @@
-import { CEL_BUDGET } from "./cel-budget.js";
+import { CEL_BUDGET } from "./budget.js";
 
 /**
  * CEL's cost estimate at load: refuses an expression whose cost cannot be bounded, before any input
@@ -8,7 +8,7 @@ import { CEL_BUDGET } from "./cel-budget.js";
  *   input's) nest at most MAX_COMPREHENSION_NESTING deep: each level multiplies the cost by a length
  *   an attacker may choose.
  * - The cost the expression has whatever its input (literal lists iterated, strings and lists built by
- *   `+`, through `cel.bind`), counted in the run-time budget's units (cel-budget.ts), must fit within
+ *   `+`, through `cel.bind`), counted in the run-time budget's units (budget.ts), must fit within
  *   the budget: `[1..1000].all(a, [1..1000].all(b, ...))` or a list doubled twenty times never could.
  *
  * This walks cel-js's parsed AST (ASTNode: `op`, `args`, and `meta.alternate` for the comprehension

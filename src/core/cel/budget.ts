@@ -1,4 +1,5 @@
-import { compileRegExp, isPortcullisError, type LinearRegExp } from "../core/index.js";
+import { isPortcullisError } from "../errors.js";
+import { compileRegExp, type LinearRegExp } from "../patterns.js";
 
 /**
  * CEL's run-time budget. cel-js evaluates synchronously and has no cost hook, so a policy's
