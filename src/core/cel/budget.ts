@@ -56,8 +56,10 @@ export function valueCost(value: unknown): number {
   if (value instanceof Uint8Array) return Math.ceil(value.length / CHARS_PER_UNIT);
   // A plain object is a CEL map (labels, annotations, predicates): iterating or comparing it costs
   // its size. Counting the keys costs about as much as one pass over them, which is what is charged.
-  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype)
-    return Object.keys(value).length;
+  if (typeof value === "object" && value !== null) {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) return Object.keys(value).length;
+  }
   return 0;
 }
 
