@@ -62,7 +62,7 @@ describe("image patterns", () => {
     expect(
       matchesImage(compiled(`registry.example.com/${"**/".repeat(12)}b`), {
         registry: "registry.example.com",
-        repository: "a/".repeat(200) + "c",
+        repository: `${"a/".repeat(200)}c`,
       }),
     ).toBe(false);
     expect(valueGlob(stars).test("a".repeat(200))).toBe(false);
