@@ -170,6 +170,16 @@ serviceAccountRules:
       "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression",
     ],
     [
+      "CEL comprehensions nested three deep over input lists (issue 22)",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - name: n\n        expression: "evidence.scan.findings.all(a, evidence.scan.findings.all(b, evidence.scan.findings.all(c, a == c)))"\n`,
+      "p.yaml:7: defaultRule.require.custom[0].expression: CEL expression nests comprehensions over input lists 3 deep",
+    ],
+    [
+      "a CEL matches() pattern RE2 refuses (issue 22)",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - name: n\n        expression: 'image.repository.matches("a(?=b)")'\n`,
+      "p.yaml:7: defaultRule.require.custom[0].expression: CEL matches(): invalid regular expression (RE2 syntax",
+    ],
+    [
       "identity regexp with a backreference (RE2 refuses it, as cosign's Go regexp does)",
       `${HEAD}defaultRule:\n  require:\n    signedBy:\n      - { issuer: https://i, identityRegExp: "(a)\\\\1" }\n`,
       "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression (RE2 syntax",
