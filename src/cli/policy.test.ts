@@ -92,6 +92,48 @@ async function caseDir(text: string): Promise<string> {
   return io.dir;
 }
 
+// Issue 22: allowlist globs became backtracking regular expressions; a dozen stars hung `policy test`.
+describe("portcullis policy test with hostile patterns", () => {
+  it("decides a dozen-star allowlist and a backtracking-prone matches() at once", async () => {
+    const stars = `${"*a".repeat(12)}*b`;
+    const file = await write(
+      "hostile.yaml",
+      `apiVersion: portcullis.dev/v1
+kind: Policy
+allowlist: ["registry.example.com/**:${stars}"]
+defaultRule:
+  require:
+    custom: [{ name: team, expression: 'image.repository.matches("^team/([a-z0-9]+-?)+$")' }]
+`,
+    );
+    const repository = `team/${"a1".repeat(30)}_b`;
+    const cases = join(io.dir, "cases");
+    await mkdir(cases, { recursive: true });
+    await writeFile(
+      join(cases, "hostile.json"),
+      JSON.stringify({
+        name: "hostile names are denied, quickly",
+        now: "2026-06-01T12:00:00Z",
+        input: {
+          image: {
+            reference: `registry.example.com/${repository}:${"a".repeat(120)}`,
+            registry: "registry.example.com",
+            repository,
+            tag: "a".repeat(120),
+          },
+          request: { kind: "admission", namespace: "apps" },
+          evidence: {},
+        },
+        expect: { allowed: false, rules: { "custom.team": false } },
+      }),
+    );
+    const started = performance.now();
+    expect(await policy("test", file, "--cases", cases)).toBe(0);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(io.out).toContain("1 passed, 0 failed");
+  });
+});
+
 describe("portcullis policy check", () => {
   it("accepts a valid policy and lists its rules and keys", async () => {
     expect(await policy("check", join(EXAMPLES, "full.yaml"), "--no-key-files")).toBe(0);

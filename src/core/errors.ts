@@ -21,7 +21,9 @@ export type CoreErrorCode =
   /** A file the user named is a FIFO, a device, a directory or a socket (readRegularFile). */
   | "FILE_NOT_REGULAR"
   /** A file the user named is over its size limit (readRegularFile). */
-  | "FILE_TOO_LARGE";
+  | "FILE_TOO_LARGE"
+  /** A user-supplied regular expression RE2 refuses, or one over the size limits (patterns.ts). */
+  | "PATTERN_INVALID";
 
 export class CoreError extends PortcullisError<CoreErrorCode> {}
 

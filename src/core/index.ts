@@ -1,3 +1,6 @@
+export { CEL_BUDGET, CelMeter, metered } from "./cel/budget.js";
+export { MAX_COMPREHENSION_NESTING } from "./cel/cost.js";
+export { guardCelProgram } from "./cel/guard.js";
 export {
   type DigestAlgorithm,
   Digester,
@@ -8,5 +11,16 @@ export {
   parseDigest,
 } from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
+export {
+  compileGlob,
+  compileRegExp,
+  globWalk,
+  type LinearPattern,
+  type LinearRegExp,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_PROGRAM,
+  matchGlob,
+} from "./patterns.js";
 export { describeReadError, type ReadRegularFileOptions, readRegularFile } from "./read-file.js";
+export { nextTurn } from "./turns.js";
 export { parseByteSize, parseDuration } from "./units.js";

@@ -1,3 +1,4 @@
+import { matchGlob } from "../core/index.js";
 import { type ImageReference, parseImageReference } from "./reference.js";
 
 /**
@@ -20,17 +21,6 @@ export type ApprovedBaseVerdict =
       readonly message: string;
     };
 
-/** A tag glob (`*` any run of characters, `?` one character) as an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (const ch of glob) {
-    if (ch === "*") source += ".*";
-    else if (ch === "?") source += ".";
-    else source += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
 /** `registry/repository` of a name, or undefined when it does not parse. */
 export function normalisedRepository(name: string): string | undefined {
   try {
@@ -48,7 +38,8 @@ function entryAllows(entry: ApprovedBase, ref: ImageReference): boolean {
   if (tags.length === 0 && digests.length === 0) return true;
   if (ref.digest !== undefined && digests.includes(ref.digest)) return true;
   const tag = ref.tag ?? (ref.digest === undefined ? "latest" : undefined);
-  return tag !== undefined && tags.some((glob) => globToRegExp(glob).test(tag));
+  // Tag globs (`*` any run, `?` one character) in linear time: a tag is attacker-chosen text.
+  return tag !== undefined && tags.some((glob) => matchGlob(glob, tag));
 }
 
 /** Checks a parsed reference against the approved list; the message quotes `shown` (as written). */

@@ -2,7 +2,6 @@ export {
   type ApprovedBase,
   type ApprovedBaseVerdict,
   checkApprovedBase,
-  globToRegExp,
   normalisedRepository,
 } from "./approved-bases.js";
 export { type Credentials, credentialsFromDockerConfig } from "./client/docker-config.js";

@@ -5,6 +5,7 @@ import { evaluate } from "./evaluate.js";
 import type { PolicyInput } from "./facts.js";
 import { policyInputSchema } from "./input-schema.js";
 import type { Policy } from "./model.js";
+import { ownRecord } from "./own-record.js";
 
 /**
  * Recorded policy test cases (`portcullis policy test FILE --cases DIR`): one JSON file per case with
@@ -22,7 +23,7 @@ const caseSchema = z.strictObject({
     verdict: z.enum(["pass", "fail"]).optional(),
     ruleSource: z.string().optional(),
     breakGlass: z.boolean().optional(),
-    rules: z.record(z.string(), z.boolean()).optional(),
+    rules: ownRecord(z.boolean()).optional(),
     reasonIncludes: z.array(z.string()).optional(),
   }),
 });

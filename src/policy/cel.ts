@@ -1,9 +1,13 @@
 import { Environment } from "@marcbachmann/cel-js";
+import { CelMeter, guardCelProgram, metered } from "../core/index.js";
 
 /**
  * CEL (https://github.com/google/cel-spec) conditions, compiled once when the policy loads and type
  * checked against the variables of their context, so a typo fails the load rather than a decision.
- * Structural limits keep a hostile policy from building huge expressions.
+ * Structural limits keep a hostile policy from building huge expressions; the cost estimate
+ * (core/cel/cost.ts) refuses at load what no input could make affordable, and the run-time meter
+ * (core/cel/budget.ts) fails an evaluation closed when a decision's budget runs out. `matches()` uses RE2
+ * (linear time, as the CEL specification defines it), never a backtracking JavaScript RegExp.
  *
  * - attestation conditions see `predicate` (the in-toto predicate), `predicateType` (string), `image`
  *   and `now` (a timestamp: the decision's time, for expiries such as an approval's);
@@ -13,8 +17,12 @@ export type CelContext = "attestation" | "custom";
 
 export interface CompiledCondition {
   readonly source: string;
-  /** True, false, or the reason evaluation failed (a missing key, a type error at run time). */
-  run(variables: Record<string, unknown>): boolean | { readonly error: string };
+  /**
+   * True, false, or the reason evaluation failed (a missing key, a type error at run time, the
+   * budget exhausted). `meter` is the decision's: share one across the expressions of a decision;
+   * without one, the expression gets a budget of its own.
+   */
+  run(variables: Record<string, unknown>, meter?: CelMeter): boolean | { readonly error: string };
 }
 
 const LIMITS = {
@@ -70,15 +78,18 @@ export function compileCondition(source: string, context: CelContext): CompiledC
   if (checked.type !== "bool" && checked.type !== "dyn") {
     return `CEL expression must yield a bool, not ${checked.type}`;
   }
+  const problem = guardCelProgram(program.ast);
+  if (problem !== undefined) return problem;
   return {
     source,
-    run(variables) {
+    run(variables, meter = new CelMeter()) {
       try {
-        const value: unknown = program(variables);
+        const value: unknown = metered(meter, () => program(variables));
         if (typeof value === "boolean") return value;
         return { error: `yielded ${typeof value === "bigint" ? "an int" : typeof value}, not a bool` };
       } catch (err) {
-        return { error: firstLine(err) };
+        // Once the budget is gone every step throws; say so rather than whichever error surfaced.
+        return { error: meter.exhausted ? meter.reason : firstLine(err) };
       }
     },
   };

@@ -116,6 +116,15 @@ describe("evaluate: allowlist and break-glass", () => {
     } else expect(decision.breakGlass).toBeUndefined();
   });
 
+  // Issue 22, item 14: an annotation name is a user key, never one of Object.prototype's.
+  it("a break-glass annotation named constructor is absent when the workload lacks it", () => {
+    const named = policyFrom({
+      defaultRule: { evaluationMode: "always-deny" },
+      breakGlass: { annotation: "constructor" },
+    });
+    expect(decide(named, { request: { annotations: {} } })).toMatchObject({ allowed: false, effect: "deny" });
+  });
+
   it("records break-glass even when nothing needed breaking", () => {
     const open = policyFrom({ defaultRule: {}, breakGlass: { annotation: "bg" } });
     expect(decide(open, { request: { annotations: { bg: "yes" } } })).toMatchObject({

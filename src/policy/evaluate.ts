@@ -1,7 +1,9 @@
+import { CelMeter } from "../core/index.js";
 import type { Decision, Effect, RuleResult } from "./decision.js";
 import type { EvidenceError, EvidenceSource, PolicyInput } from "./facts.js";
 import { matchesImage } from "./image-pattern.js";
 import type { EnforcementMode, Policy, PolicyRule, Requirements } from "./model.js";
+import { ownValue } from "./own-record.js";
 import { REQUIREMENT_RULES } from "./rules/list.js";
 import type { AnyRequirementRule, RequirementRule } from "./rules/rule.js";
 import { selectRule } from "./select.js";
@@ -29,6 +31,7 @@ function runRequirement(
   rule: PolicyRule,
   input: PolicyInput,
   now: number,
+  cel: CelMeter,
 ): RuleResult[] {
   const generic = r as RequirementRule<typeof r.id>;
   const errors = input.evidence.errors ?? [];
@@ -49,7 +52,7 @@ function runRequirement(
           },
         ];
   }
-  return generic.check(requirement as never, { input, now });
+  return generic.check(requirement as never, { input, now, cel });
 }
 
 /** What a failing verdict does in each enforcement mode. */
@@ -115,9 +118,11 @@ export function evaluate(policy: Policy, input: PolicyInput, options: EvaluateOp
     ];
   } else {
     rules = [];
+    // One CEL budget for the whole decision, however many expressions and attestations it holds.
+    const cel = new CelMeter();
     for (const r of REQUIREMENT_RULES) {
       const requirement = rule.require[r.id];
-      if (requirement !== undefined) rules.push(...runRequirement(r, requirement, rule, input, now));
+      if (requirement !== undefined) rules.push(...runRequirement(r, requirement, rule, input, now, cel));
     }
     if (rules.length === 0)
       rules.push({ rule: "require", passed: true, reason: `${rule.source} requires nothing` });
@@ -134,7 +139,7 @@ export function evaluate(policy: Policy, input: PolicyInput, options: EvaluateOp
 
   let breakGlass: Decision["breakGlass"];
   const annotation = policy.breakGlass?.annotation;
-  const value = annotation === undefined ? undefined : input.request.annotations?.[annotation];
+  const value = annotation === undefined ? undefined : ownValue(input.request.annotations, annotation);
   if (annotation !== undefined && value !== undefined && value !== "" && value.toLowerCase() !== "false") {
     breakGlass = { annotation, value };
     if (!passed) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseImageReference } from "../oci/index.js";
-import { compileImagePattern, type ImagePattern, matchesImage } from "./image-pattern.js";
+import { compileImagePattern, type ImagePattern, matchesImage, valueGlob } from "./image-pattern.js";
 
 function compiled(pattern: string): ImagePattern {
   const out = compileImagePattern(pattern);
@@ -50,5 +50,22 @@ describe("image patterns", () => {
     ["registry example.com/app", "characters"],
   ])("refuses %j", (pattern, problem) => {
     expect(compileImagePattern(pattern)).toContain(problem);
+  });
+
+  // Issue 22: globs became backtracking regular expressions, so a dozen stars hung `policy test`.
+  it("decides patterns with a dozen stars in linear time", () => {
+    const stars = `${"*a".repeat(12)}*b`;
+    const started = performance.now();
+    const image = { registry: "registry.example.com", repository: "a".repeat(200), tag: "a".repeat(200) };
+    expect(matchesImage(compiled(`registry.example.com/${stars}`), image)).toBe(false);
+    expect(matchesImage(compiled(`registry.example.com/**:${stars}`), image)).toBe(false);
+    expect(
+      matchesImage(compiled(`registry.example.com/${"**/".repeat(12)}b`), {
+        registry: "registry.example.com",
+        repository: `${"a/".repeat(200)}c`,
+      }),
+    ).toBe(false);
+    expect(valueGlob(stars).test("a".repeat(200))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

@@ -1,3 +1,5 @@
+import { compileGlob, globWalk, type LinearPattern, matchGlob } from "../core/index.js";
+
 /**
  * Image reference patterns for `allowlist`, `require.registries` and scan exceptions.
  *
@@ -14,8 +16,9 @@
  */
 export interface ImagePattern {
   readonly source: string;
-  readonly name: RegExp;
-  readonly tag?: RegExp;
+  /** The normalised name's segments: a glob each, or "**" (one or more whole segments). */
+  readonly name: readonly string[];
+  readonly tag?: LinearPattern;
   readonly anyTag: boolean;
   readonly digest?: string;
 }
@@ -29,14 +32,6 @@ export interface MatchableImage {
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const ALLOWED = /^[A-Za-z0-9._\-/:*?@[\]]+$/;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-}
-
-function segmentSource(segment: string): string {
-  return escapeRegExp(segment).replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
-}
 
 function looksLikeRegistry(segment: string): boolean {
   return /[.:*?[]/.test(segment) || segment === "localhost";
@@ -71,37 +66,55 @@ export function compileImagePattern(pattern: string): ImagePattern | string {
   } else if (segments[0] === "index.docker.io") {
     segments[0] = "docker.io";
   }
-  let source = "";
-  for (const [index, segment] of segments.entries()) {
-    if (segment === "**") {
-      source += index === 0 ? "[^/]+(?:/[^/]+)*" : "(?:/[^/]+)+";
-    } else if (segment.includes("**")) {
+  for (const segment of segments) {
+    if (segment !== "**" && segment.includes("**"))
       return `image pattern ${JSON.stringify(pattern)}: "**" must be a whole path segment`;
-    } else {
-      source += (index === 0 ? "" : "/") + segmentSource(segment);
-    }
   }
   const compiled: ImagePattern = {
     source: pattern,
-    name: new RegExp(`^${source}$`),
+    name: segments,
     anyTag: tagGlob === undefined || tagGlob === "*",
-    ...(tagGlob !== undefined && tagGlob !== "*"
-      ? { tag: new RegExp(`^${escapeRegExp(tagGlob).replace(/\*/g, ".*").replace(/\?/g, ".")}$`) }
-      : {}),
+    ...(tagGlob !== undefined && tagGlob !== "*" ? { tag: compileGlob(tagGlob) } : {}),
     ...(digest !== undefined ? { digest } : {}),
   };
   return compiled;
 }
 
+const ONE = Symbol("one segment");
+const MANY = Symbol("any number of segments");
+
+/** A segment glob: `*` and `?` never cross a "/" because matching is segment by segment. */
+function segmentMatches(glob: string, segment: string): boolean {
+  return matchGlob(glob, segment);
+}
+
+/**
+ * Matches the name segment by segment with the same linear-time walk as globs (core/patterns.ts), a
+ * `**` segment standing for "one segment, then any number more".
+ */
+function nameMatches(pattern: readonly string[], name: string): boolean {
+  const tokens = pattern.flatMap((segment): (string | symbol)[] =>
+    segment === "**" ? [ONE, MANY] : [segment],
+  );
+  const segments = name.split("/");
+  return globWalk(
+    tokens.length,
+    segments.length,
+    (p) => tokens[p] === MANY,
+    (p) => tokens[p] === ONE,
+    (p, t) => segmentMatches(tokens[p] as string, segments[t]!),
+  );
+}
+
 /** Whether the image's normalised name, tag and digest match the pattern. */
 export function matchesImage(pattern: ImagePattern, image: MatchableImage): boolean {
-  if (!pattern.name.test(`${image.registry}/${image.repository}`)) return false;
+  if (!nameMatches(pattern.name, `${image.registry}/${image.repository}`)) return false;
   if (pattern.digest !== undefined && pattern.digest !== image.digest) return false;
   if (pattern.anyTag) return true;
   return image.tag !== undefined && pattern.tag!.test(image.tag);
 }
 
 /** A value glob (labels): `*` any run of characters, `?` one character. */
-export function valueGlob(glob: string): RegExp {
-  return new RegExp(`^${escapeRegExp(glob).replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+export function valueGlob(glob: string): LinearPattern {
+  return compileGlob(glob);
 }

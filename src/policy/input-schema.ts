@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { ownRecord } from "./own-record.js";
 
 /**
  * The schema of a recorded PolicyInput (facts.ts), for policy test cases and replayed decisions.
  * Evidence from the wire is checked before a decision is computed from it.
  */
-const record = z.record(z.string(), z.string());
+const record = ownRecord(z.string());
 const signer = z.strictObject({
   key: z.string().optional(),
   identity: z.string().optional(),

@@ -170,6 +170,21 @@ serviceAccountRules:
       "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression",
     ],
     [
+      "CEL comprehensions nested three deep over input lists (issue 22)",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - name: n\n        expression: "evidence.scan.findings.all(a, evidence.scan.findings.all(b, evidence.scan.findings.all(c, a == c)))"\n`,
+      "p.yaml:7: defaultRule.require.custom[0].expression: CEL expression nests comprehensions over input lists 3 deep",
+    ],
+    [
+      "a CEL matches() pattern RE2 refuses (issue 22)",
+      `${HEAD}defaultRule:\n  require:\n    custom:\n      - name: n\n        expression: 'image.repository.matches("a(?=b)")'\n`,
+      "p.yaml:7: defaultRule.require.custom[0].expression: CEL matches(): invalid regular expression (RE2 syntax",
+    ],
+    [
+      "identity regexp with a backreference (RE2 refuses it, as cosign's Go regexp does)",
+      `${HEAD}defaultRule:\n  require:\n    signedBy:\n      - { issuer: https://i, identityRegExp: "(a)\\\\1" }\n`,
+      "p.yaml:6: defaultRule.require.signedBy[0].identityRegExp: invalid regular expression (RE2 syntax",
+    ],
+    [
       "unknown predicate alias",
       `${HEAD}defaultRule:\n  require:\n    attestations:\n      - type: slsaprovenace\n`,
       'p.yaml:6: defaultRule.require.attestations[0].type: unknown predicate type "slsaprovenace"',
@@ -309,5 +324,35 @@ serviceAccountRules:
       }),
       { numRuns: 1500 },
     );
+  });
+});
+
+// Issue 22, item 14: user keys became object keys, and a `__proto__` namespace vanished silently.
+describe("rule names that are Object.prototype's keys", () => {
+  it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])(
+    "honours a namespace rule named %s",
+    (name) => {
+      const policy = parsePolicy(
+        `${HEAD}defaultRule:\n  evaluationMode: always-allow\nnamespaceRules:\n  ${name}:\n    evaluationMode: always-deny\n  other:\n    evaluationMode: always-deny\n`,
+        "p.yaml",
+      );
+      expect([...policy.namespaceRules.keys()]).toEqual([name, "other"]);
+      expect(policy.namespaceRules.get(name)?.evaluationMode).toBe("always-deny");
+    },
+  );
+
+  it("honours __proto__ as a cluster and a service-account rule name", () => {
+    const policy = parsePolicy(
+      `${HEAD}defaultRule: {}\nclusterRules:\n  __proto__: { evaluationMode: always-deny }\nserviceAccountRules:\n  "__proto__:__proto__": { evaluationMode: always-deny }\n`,
+      "p.yaml",
+    );
+    expect([...policy.clusterRules.keys()]).toEqual(["__proto__"]);
+    expect([...policy.serviceAccountRules.keys()]).toEqual(["__proto__:__proto__"]);
+  });
+
+  it("refuses a __proto__ key where only known keys belong, naming it", () => {
+    expect(() =>
+      parsePolicy(`${HEAD}defaultRule:\n  require:\n    __proto__: { digest: true }\n`, "p.yaml"),
+    ).toThrow(/p\.yaml:5: defaultRule\.require\.__proto__: unknown key/);
   });
 });

@@ -43,13 +43,13 @@ function compileRule(
 }
 
 function compileRuleMap(
-  docs: Record<string, RuleDocument> | undefined,
+  docs: ReadonlyMap<string, RuleDocument> | undefined,
   key: "namespaceRules" | "serviceAccountRules" | "clusterRules",
   parent: PolicyRule,
   fail: Fail,
 ): Map<string, PolicyRule> {
   const out = new Map<string, PolicyRule>();
-  for (const [name, doc] of Object.entries(docs ?? {})) {
+  for (const [name, doc] of docs ?? []) {
     if (name === "") fail([key], "a rule name must not be empty");
     if (key === "serviceAccountRules" && !/^[^:]+:[^:]+$/.test(name)) {
       fail([key, name], `service account rules are keyed "namespace:name", not ${JSON.stringify(name)}`);

@@ -1,3 +1,4 @@
+import type { LinearPattern } from "../core/index.js";
 import type { ApprovedBase } from "../oci/index.js";
 import type { CompiledCondition } from "./cel.js";
 import type { ImagePattern } from "./image-pattern.js";
@@ -56,7 +57,8 @@ export type SignerRequirement =
       readonly kind: "keyless";
       readonly issuer: string;
       readonly identity?: string;
-      readonly identityRegExp?: RegExp;
+      /** Matches the whole identity, with RE2 semantics (core/patterns.ts). */
+      readonly identityRegExp?: LinearPattern;
       /** The regular expression as written. */
       readonly identityPattern?: string;
     };
@@ -115,7 +117,7 @@ export interface PodSecurityRequirement {
 export interface LabelRequirement {
   readonly name: string;
   /** Glob (`*` any run, `?` one character) the value must match; any non-empty value when absent. */
-  readonly value?: RegExp;
+  readonly value?: LinearPattern;
   readonly valueText?: string;
   /** Image config label, manifest annotation, or either. */
   readonly from: "label" | "annotation" | "any";

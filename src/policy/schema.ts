@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyedMap } from "./own-record.js";
 
 /**
  * The policy file's schema (YAML), strict everywhere: an unknown key is an error naming it, so a typo
@@ -153,7 +154,8 @@ export const ruleSchema = z.strictObject(
   { error: "expected a rule: a mapping with evaluationMode, enforcementMode, failurePolicy and require" },
 );
 
-const ruleMap = z.record(z.string(), ruleSchema, { error: "expected a mapping of names to rules" });
+// A Map, so a rule named `__proto__` or `constructor` is a rule like any other (issue 22).
+const ruleMap = keyedMap(ruleSchema, "expected a mapping of names to rules");
 
 export const policySchema = z.strictObject(
   {

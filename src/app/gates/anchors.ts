@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from "node:path";
-import { describeReadError, readRegularFile } from "../../core/index.js";
+import { compileRegExp, describeReadError, readRegularFile } from "../../core/index.js";
 import type { Policy } from "../../policy/index.js";
 import { policyTrustAnchors } from "../../policy/index.js";
 import {
@@ -78,7 +78,9 @@ export function loadPolicyAnchors(policy: Policy, options: LoadAnchorsOptions = 
     }
     // The policy compiled identityRegExp to match the whole identity; anchor it the same way here.
     const subjectAlternativeName =
-      who.identity !== undefined ? who.identity : new RegExp(`^(?:${who.identityRegExp ?? ".*"})$`);
+      who.identity !== undefined
+        ? who.identity
+        : compileRegExp(who.identityRegExp ?? ".*", { anchored: true });
     out.push({
       signer,
       anchor: {

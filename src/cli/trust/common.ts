@@ -1,5 +1,11 @@
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { describeReadError, readRegularFile } from "../../core/index.js";
+import {
+  compileRegExp,
+  describeReadError,
+  isPortcullisError,
+  type LinearPattern,
+  readRegularFile,
+} from "../../core/index.js";
 import {
   credentialsFromDockerConfig,
   type ImageReference,
@@ -159,14 +165,16 @@ export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   if (flags.certificateOidcIssuer === undefined)
     throw new UsageError("keyless verification needs --certificate-oidc-issuer");
   if (flags.trustedRoot === undefined) throw new UsageError("keyless verification needs --trusted-root FILE");
-  let subjectAlternativeName: string | RegExp;
+  let subjectAlternativeName: string | LinearPattern;
   if (flags.certificateIdentity !== undefined) {
     subjectAlternativeName = flags.certificateIdentity;
   } else {
     try {
-      subjectAlternativeName = new RegExp(flags.certificateIdentityRegexp!);
+      // RE2, as cosign's Go regexp; anchored to the whole SAN as the policy's identityRegExp is.
+      subjectAlternativeName = compileRegExp(flags.certificateIdentityRegexp!, { anchored: true });
     } catch (err) {
-      throw new UsageError(`--certificate-identity-regexp: ${(err as Error).message}`);
+      if (!isPortcullisError(err)) throw err;
+      throw new UsageError(`--certificate-identity-regexp: ${err.message}`);
     }
   }
   return {

@@ -12,7 +12,7 @@ export const attestationsRule: RequirementRule<"attestations"> = {
     "Provenance and reviews bind an image to how and where it was built (SLSA, lint reports, approvals).",
   fix: "Attach the attestation from the build (portcullis attest / provenance) with the expected signer.",
   needs: () => ["attestations"],
-  check(required, { input, now }) {
+  check(required, { input, now, cel }) {
     const digest = input.image.digest;
     const all = input.evidence.attestations ?? [];
     return required.map((req) => {
@@ -38,12 +38,15 @@ export const attestationsRule: RequirementRule<"attestations"> = {
         );
       const errors: string[] = [];
       for (const attestation of candidates) {
-        const outcome = req.condition.run({
-          predicate: attestation.predicate,
-          predicateType: attestation.predicateType,
-          image: input.image,
-          now: new Date(now),
-        });
+        const outcome = req.condition.run(
+          {
+            predicate: attestation.predicate,
+            predicateType: attestation.predicateType,
+            image: input.image,
+            now: new Date(now),
+          },
+          cel,
+        );
         if (outcome === true)
           return pass("attestations", `${what}: condition "${req.condition.source}" holds`);
         if (outcome !== false) errors.push(outcome.error);

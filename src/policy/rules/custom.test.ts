@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resultsOf } from "../testing.js";
+import { DIGEST, decide, policyWith, resultsOf } from "../testing.js";
 
 const evidence = {
   config: { user: "1000", labels: { team: "payments" } },
@@ -33,5 +33,40 @@ describe("custom", () => {
     );
     expect(result).toMatchObject({ rule: "custom.check", passed });
     expect(result!.reason).toContain(reason);
+  });
+
+  // Issue 22, item 1: one Pod locked up the webhook through a backtracking matches().
+  it("decides a hostile repository against a backtracking-prone matches() at once", () => {
+    const policy = policyWith({
+      custom: [{ name: "team", expression: 'image.repository.matches("^team/([a-z0-9]+-?)+$")' }],
+    });
+    const repository = `team/${"a1".repeat(30)}_b`;
+    const started = performance.now();
+    const decision = decide(policy, {
+      image: { repository, reference: `registry.example.com/${repository}@${DIGEST}` },
+    });
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(decision).toMatchObject({ allowed: false, effect: "deny" });
+  });
+
+  // Issue 22, item 2: the budget belongs to the decision, not to each expression.
+  it("fails closed with the reason when the decision's CEL budget runs out", () => {
+    const costly = "request.annotations.all(k, request.annotations.all(j, k != j || k == j))";
+    const policy = policyWith({
+      custom: [
+        { name: "first", expression: costly },
+        { name: "second", expression: "true" },
+      ],
+    });
+    const annotations = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`a${i}`, "v"]));
+    const started = performance.now();
+    const decision = decide(policy, { request: { annotations } });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(decision.allowed).toBe(false);
+    expect(decision.rules.map((r) => [r.rule, r.passed])).toEqual([
+      ["custom.first", false],
+      ["custom.second", false],
+    ]);
+    expect(decision.rules[0]!.reason).toContain("CEL evaluation budget exhausted");
   });
 });

@@ -10,7 +10,7 @@ export const customRule: RequirementRule<"custom"> = {
     entries.some((e) => e.expression.source.includes("evidence"))
       ? ["config", "signatures", "attestations", "scan"]
       : [],
-  check(entries, { input, now }) {
+  check(entries, { input, now, cel }) {
     const variables = {
       image: input.image,
       request: input.request,
@@ -19,7 +19,7 @@ export const customRule: RequirementRule<"custom"> = {
     };
     return entries.map((entry) => {
       const rule = `custom.${entry.name}`;
-      const outcome = entry.expression.run(variables);
+      const outcome = entry.expression.run(variables, cel);
       if (outcome === true) return pass(rule, `"${entry.expression.source}" holds`);
       if (outcome === false) return fail(rule, entry.message ?? `"${entry.expression.source}" is false`);
       return fail(rule, `"${entry.expression.source}" could not be evaluated: ${outcome.error}`);

@@ -37,3 +37,25 @@ describe("labels", () => {
     expect(result!.reason).toContain(reason);
   });
 });
+
+// Issue 22, item 14: label names are user keys; Object.prototype's must not answer for them.
+describe("labels named like Object.prototype's keys", () => {
+  it.each(["constructor", "toString", "__proto__"])("a missing %s label is missing", (name) => {
+    const [result] = resultsOf(
+      { labels: [name] },
+      { evidence: { config: { labels: { team: "a" }, annotations: {} } } },
+      "labels",
+    );
+    expect(result).toMatchObject({ passed: false, reason: `label or annotation "${name}" is missing` });
+  });
+
+  it("a __proto__ label that is present is read", () => {
+    const labels = JSON.parse('{"__proto__": "yes"}') as Record<string, string>;
+    const [result] = resultsOf(
+      { labels: [{ name: "__proto__", value: "y*" }] },
+      { evidence: { config: { labels } } },
+      "labels",
+    );
+    expect(result).toMatchObject({ passed: true });
+  });
+});

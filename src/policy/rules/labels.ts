@@ -1,4 +1,5 @@
 import type { LabelRequirement } from "../model.js";
+import { ownValue } from "../own-record.js";
 import { fail, pass, type RequirementRule } from "./rule.js";
 
 const WHERE: Record<LabelRequirement["from"], string> = {
@@ -18,8 +19,8 @@ export const labelsRule: RequirementRule<"labels"> = {
     return required.map((req) => {
       const what = `${WHERE[req.from]} "${req.name}"`;
       const value =
-        (req.from !== "annotation" ? config?.labels?.[req.name] : undefined) ??
-        (req.from !== "label" ? config?.annotations?.[req.name] : undefined);
+        (req.from !== "annotation" ? ownValue(config?.labels, req.name) : undefined) ??
+        (req.from !== "label" ? ownValue(config?.annotations, req.name) : undefined);
       if (value === undefined || value === "") return fail("labels", `${what} is missing`);
       if (req.value && !req.value.test(value)) {
         return fail("labels", `${what} is ${JSON.stringify(value)}, which does not match "${req.valueText}"`);

@@ -1,3 +1,4 @@
+import type { CelMeter } from "../../core/index.js";
 import type { RuleResult } from "../decision.js";
 import type { EvidenceSource, PolicyInput } from "../facts.js";
 import type { Requirements } from "../model.js";
@@ -6,6 +7,8 @@ export interface RuleContext {
   readonly input: PolicyInput;
   /** Epoch ms of the decision (scan age, exception expiry, CEL `now`). */
   readonly now: number;
+  /** The decision's CEL budget, shared by every expression it evaluates (core/cel/budget.ts). */
+  readonly cel: CelMeter;
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   WorkloadDecision,
   WorkloadFacts,
 } from "../../admission/index.js";
+import { nextTurn } from "../../core/index.js";
 import type { Decision, ImageInput, PodSecurityFacts, RequestInput } from "../../policy/index.js";
 import { guardAnswered } from "./deadline.js";
 import type { ImagePolicyGate, ImageVerdict } from "./gate.js";
@@ -121,7 +122,10 @@ export function gateDecider(
       const key = JSON.stringify([image.canonical, request.podSecurity]);
       let verdict = asked.get(key);
       if (verdict === undefined) {
-        verdict = gate({ image: input, request, dryRun: facts.dryRun, workload: workloadOf(facts) }, signal);
+        // One decision per event-loop turn: hostile reviews arriving together must not hold off
+        // /healthz and the deadline timers for the sum of their decisions (issue 22).
+        const check = { image: input, request, dryRun: facts.dryRun, workload: workloadOf(facts) };
+        verdict = nextTurn().then(() => gate(check, signal));
         asked.set(key, verdict);
       }
       const v = await verdict;

@@ -43,4 +43,19 @@ describe("compileCondition", () => {
       expect((err as TrustError).code).toBe("INVALID_ARGUMENT");
     }
   });
+
+  // Issue 22: matches() backtracked in a JavaScript RegExp on a predicate the signer chose.
+  it("matches with RE2, in linear time, on a hostile predicate", () => {
+    const hostile = { ...statement, predicate: { id: `team/${"a1".repeat(5000)}_b` } };
+    const started = performance.now();
+    expect(compileCondition('predicate.id.matches("^team/([a-z0-9]+-?)+$")')(hostile).ok).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("refuses what RE2 refuses, and fails closed when the budget runs out", () => {
+    expect(() => compileCondition('predicate.id.matches("(a)\\\\1")')).toThrow(TrustError);
+    const many = { ...statement, predicate: { l: Array.from({ length: 3000 }, (_, i) => i) } };
+    const result = compileCondition("predicate.l.all(a, predicate.l.exists(b, a == b))")(many);
+    expect(result).toMatchObject({ ok: false, message: expect.stringContaining("budget exhausted") });
+  });
 });

@@ -1,4 +1,5 @@
 import { Environment } from "@marcbachmann/cel-js";
+import { CelMeter, guardCelProgram, metered } from "../../core/index.js";
 import { TrustError } from "../errors.js";
 import type { InTotoStatement } from "../intoto/statement.js";
 
@@ -29,17 +30,26 @@ export function compileCondition(expression: string): CompiledCondition {
   if (checked.type !== "bool" && checked.type !== "dyn") {
     throw new TrustError("INVALID_ARGUMENT", `the condition is of type ${checked.type}, not bool`);
   }
+  // Checked once more on the program we run: the check fixes each call's handler, and the guard then
+  // points matches() at RE2 and meters every step (core/cel), as policy conditions are.
   const evaluate = environment.parse(expression);
+  evaluate.check();
+  const refused = guardCelProgram(evaluate.ast);
+  if (refused !== undefined) throw new TrustError("INVALID_ARGUMENT", `the condition is refused: ${refused}`);
   return (statement) => {
     let value: unknown;
+    const meter = new CelMeter();
     try {
-      value = evaluate({
-        predicate: toCel(statement.predicate ?? {}),
-        predicateType: statement.predicateType,
-        now: new Date(),
-      });
+      value = metered(meter, () =>
+        evaluate({
+          predicate: toCel(statement.predicate ?? {}),
+          predicateType: statement.predicateType,
+          now: new Date(),
+        }),
+      );
     } catch (err) {
-      return { ok: false, message: `the condition failed to evaluate: ${firstLine(err)}` };
+      const why = meter.exhausted ? meter.reason : firstLine(err);
+      return { ok: false, message: `the condition failed to evaluate: ${why}` };
     }
     if (value === true) return { ok: true };
     if (value === false)

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { LinearPattern } from "../../core/index.js";
 import type { VerificationFailure } from "../errors.js";
 import type { IdentityPolicy } from "../formats/bundle/verify.js";
 import { verifyBundle } from "../formats/bundle/verify.js";
@@ -84,12 +85,17 @@ export function keyFingerprint(key: VerificationKey): string {
   return fingerprint;
 }
 
+/** An exact identity as is, a pattern as `/source/`. */
+function shown(expected: string | LinearPattern): string {
+  return typeof expected === "string" ? expected : `/${expected.source}/`;
+}
+
 function describeIdentity(
   identity: IdentityPolicy,
   found?: { subjectAlternativeName?: string; issuer?: string },
 ) {
-  const san = found?.subjectAlternativeName ?? String(identity.subjectAlternativeName);
-  const issuer = found?.issuer ?? (identity.issuer !== undefined ? String(identity.issuer) : undefined);
+  const san = found?.subjectAlternativeName ?? shown(identity.subjectAlternativeName);
+  const issuer = found?.issuer ?? (identity.issuer !== undefined ? shown(identity.issuer) : undefined);
   return issuer ? `${san} (${issuer})` : san;
 }
 

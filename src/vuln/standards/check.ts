@@ -1,4 +1,5 @@
-import { checkApprovedBase, globToRegExp, parseImageReference } from "../../oci/index.js";
+import { matchGlob } from "../../core/index.js";
+import { checkApprovedBase, parseImageReference } from "../../oci/index.js";
 import type { VersionScheme } from "../versioning/scheme.js";
 import type { Standards, StandardsPackage, StandardsSubject, Violation } from "./types.js";
 
@@ -8,8 +9,8 @@ export type SchemeLookup = (packageType: string) => VersionScheme | undefined;
 function nameMatcher(pattern: string): (name: string) => boolean {
   const lower = pattern.toLowerCase();
   if (!/[*?]/.test(lower)) return (name) => name.toLowerCase() === lower;
-  const re = globToRegExp(lower);
-  return (name) => re.test(name.toLowerCase());
+  // Linear-time glob matching: a package name is whatever the scanned image says it is.
+  return (name) => matchGlob(lower, name.toLowerCase());
 }
 
 function where(pkg: StandardsPackage): string {

@@ -142,6 +142,25 @@ describe("checkStandards", () => {
     expect(violations[0]?.reason).toBe("compilers");
   });
 
+  // Issue 22: globs became backtracking regular expressions; a dozen stars hung `scan --standards`.
+  it("matches globs with a dozen stars in linear time", () => {
+    const stars = `${"*a".repeat(12)}*b`;
+    const hostile = {
+      forbiddenPackages: [{ name: stars, severity: "high" as const }],
+      minimumVersions: [],
+      approvedBaseImages: [{ name: "debian", tags: [stars] }],
+      requireKnownBase: false,
+    };
+    const started = performance.now();
+    const violations = checkStandards(
+      hostile,
+      { packages: [pkg("deb", "a".repeat(300), "1")], base: { name: `debian:${"a".repeat(120)}` } },
+      schemeForPackageType,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(violations.map((v) => v.rule)).toEqual(["approved-base"]);
+  });
+
   it("reports a version it cannot compare instead of passing it silently", () => {
     const violations = checkStandards(
       standards,

@@ -1,6 +1,7 @@
 import { createHash, type KeyObject, X509Certificate } from "node:crypto";
 import { type Bundle, bundleFromJSON, isBundleWithDsseEnvelope } from "@sigstore/bundle";
 import { type Signer, toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
+import type { LinearPattern } from "../../../core/index.js";
 import type { VerificationFailure } from "../../errors.js";
 import { type InTotoStatement, matchSubject, parseStatement } from "../../intoto/statement.js";
 import type { VerificationKey } from "../../keys/load.js";
@@ -9,10 +10,13 @@ import { emptyTrustedRoot, type TrustedRoot } from "./trusted-root.js";
 
 /** Who must have signed, for certificate (keyless) bundles: cosign's --certificate-identity/-oidc-issuer. */
 export interface IdentityPolicy {
-  /** The certificate's SAN (email or URI): an exact string, or a pattern tested against the whole SAN. */
-  subjectAlternativeName: string | RegExp;
+  /**
+   * The certificate's SAN (email or URI): an exact string, or a pattern (core compileRegExp, RE2 as
+   * cosign's Go regexp, compiled `anchored` so it must match the whole SAN).
+   */
+  subjectAlternativeName: string | LinearPattern;
   /** The OIDC issuer recorded by Fulcio (extension 1.3.6.1.4.1.57264.1.8, or .1.1 on old certificates). */
-  issuer?: string | RegExp;
+  issuer?: string | LinearPattern;
 }
 
 export interface VerifyBundleOptions {
@@ -55,11 +59,10 @@ function reasonOf(err: unknown): VerificationFailure {
   return "UNTRUSTED";
 }
 
-function matches(expected: string | RegExp, actual: string | undefined): boolean {
+function matches(expected: string | LinearPattern, actual: string | undefined): boolean {
   if (actual === undefined) return false;
   if (typeof expected === "string") return expected === actual;
-  const anchored = new RegExp(`^(?:${expected.source})$`, expected.flags.replace("g", ""));
-  return anchored.test(actual);
+  return expected.test(actual);
 }
 
 function keyObjectOf(key: VerificationKey | KeyObject): KeyObject {
