@@ -51,7 +51,7 @@ describe("portcullis lint", () => {
     expect(io.out).toMatch(/^\s+1\s+warning\s+PC102\s+base image "ubuntu:latest"/m);
     expect(io.out).toMatch(/\s+6\s+error\s+PC107\s+/);
     expect(io.out).toMatch(
-      /1 file, \d+ findings \(\d+ errors?, \d+ warnings?, 0 info, 0 style\), 0 suppressed/,
+      /1 file, \d+ findings \(\d+ errors?, \d+ warnings?, \d+ info, \d+ style\), 0 suppressed/,
     );
   });
 
@@ -84,9 +84,24 @@ describe("portcullis lint", () => {
     const doc = JSON.parse(io.out) as JsonOutput;
     expect(doc.results[0]!.findings.length).toBeGreaterThan(0);
     expect(doc.results[0]!.findings.every((f) => f.severity === "error")).toBe(true);
+  });
+
+  it("shows every level by default and fails only at --failure-threshold (default warning), as hadolint does", async () => {
+    // Only an info-level finding in this file: shown, and below the threshold, so it passes.
+    expect(await lint("--format", "json", fixture("info-only.Dockerfile"))).toBe(0);
+    const shown = (JSON.parse(io.out) as JsonOutput).results[0]!.findings;
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((f) => f.severity === "info")).toBe(true);
     io.reset();
-    // Only info-level findings remain below warning in this file: hidden, so it passes.
-    expect(await lint("--format", "json", fixture("suppressed.Dockerfile"))).toBe(0);
+    expect(await lint("--failure-threshold", "info", fixture("info-only.Dockerfile"))).toBe(1);
+    expect(io.out).toMatch(/\binfo\b/);
+    io.reset();
+    expect(await lint("--failure-threshold", "none", BAD)).toBe(0);
+    io.reset();
+    expect(await lint("--failure-threshold", "error", "--exit-code", "4", BAD)).toBe(4);
+    io.reset();
+    expect(await lint("--failure-threshold", "bogus", BAD)).toBe(2);
+    expect(io.err).toContain("--failure-threshold");
   });
 
   it("uses --exit-code for failures", async () => {

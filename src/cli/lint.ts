@@ -9,9 +9,11 @@ import {
   isSeverity,
   type LintConfig,
   LintError,
+  type LintResult,
   lintFiles,
   loadLintConfig,
   type Severity,
+  severityRank,
 } from "../dockerfile/index.js";
 
 type LintFormat = "table" | "json" | "sarif";
@@ -20,6 +22,7 @@ interface RawLintFlags {
   format: string;
   config?: string;
   severity: string;
+  failureThreshold: string;
   exitCode: string;
   attest?: boolean;
 }
@@ -28,6 +31,8 @@ interface LintFlags {
   format: LintFormat;
   config?: string;
   severity: Severity;
+  /** The lowest severity that fails the run; "none": findings never do. */
+  failureThreshold: Severity | "none";
   exitCode: number;
   attest: boolean;
 }
@@ -42,6 +47,10 @@ function checkFlags(raw: RawLintFlags): LintFlags | string {
   if (!isSeverity(severity)) {
     return `--severity: expected style, info, warning or error, got ${JSON.stringify(raw.severity)}`;
   }
+  const failureThreshold = raw.failureThreshold.toLowerCase();
+  if (failureThreshold !== "none" && !isSeverity(failureThreshold)) {
+    return `--failure-threshold: expected style, info, warning, error or none, got ${JSON.stringify(raw.failureThreshold)}`;
+  }
   const exitCode = Number(raw.exitCode);
   if (!/^\d+$/.test(raw.exitCode) || exitCode > 255) {
     return `--exit-code: expected an integer from 0 to 255, got ${JSON.stringify(raw.exitCode)}`;
@@ -49,6 +58,7 @@ function checkFlags(raw: RawLintFlags): LintFlags | string {
   return {
     format,
     severity,
+    failureThreshold,
     exitCode,
     ...(raw.config ? { config: raw.config } : {}),
     attest: raw.attest === true,
@@ -56,9 +66,11 @@ function checkFlags(raw: RawLintFlags): LintFlags | string {
 }
 
 /**
- * `portcullis lint Dockerfile...`: findings at or above `--severity` (default warning) are shown, and
- * any of them makes the exit code `--exit-code` (default 1); none, 0. An unreadable Dockerfile or lint
- * config exits 2. `--attest` prints an in-toto statement of the result instead of the findings.
+ * `portcullis lint Dockerfile...`: every finding is shown (`--severity` hides those below a level), and
+ * one at or above `--failure-threshold` (default warning) makes the exit code `--exit-code` (default 1);
+ * otherwise 0. Showing and failing are separate, as hadolint and Trivy do: info and style findings are
+ * advice that a reader sees without failing a build. An unreadable Dockerfile or lint config exits 2.
+ * `--attest` prints an in-toto statement of the result instead of the findings.
  */
 export function registerLint(program: Command, setExit: (code: number) => void): void {
   program
@@ -69,7 +81,12 @@ export function registerLint(program: Command, setExit: (code: number) => void):
     .option("-c, --config <file>", "lint configuration YAML: approvedBases and rule severities")
     .option(
       "--severity <level>",
-      "show findings at or above this level (style < info < warning < error); any fails the run",
+      "show only findings at or above this level (style < info < warning < error)",
+      "style",
+    )
+    .option(
+      "--failure-threshold <level>",
+      "fail (--exit-code) when a shown finding is at or above this level; none: never",
       "warning",
     )
     .option("--exit-code <n>", "exit code when findings remain", "1")
@@ -102,6 +119,13 @@ export function registerLint(program: Command, setExit: (code: number) => void):
       } else {
         process.stdout.write(formatTable(results));
       }
-      setExit(results.some((r) => r.findings.length > 0) ? flags.exitCode : 0);
+      setExit(failing(results, flags.failureThreshold) ? flags.exitCode : 0);
     });
+}
+
+/** Whether any finding is at or above the threshold. */
+function failing(results: readonly LintResult[], threshold: Severity | "none"): boolean {
+  if (threshold === "none") return false;
+  const floor = severityRank(threshold);
+  return results.some((r) => r.findings.some((f) => severityRank(f.severity) >= floor));
 }

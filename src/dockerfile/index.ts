@@ -33,6 +33,7 @@ export {
   parseCheckDirective,
   parseLintConfig,
   type Suppression,
+  severityRank,
 } from "./lint/index.js";
 export { DockerfileError, parseDockerfile } from "./parser/index.js";
 export type {

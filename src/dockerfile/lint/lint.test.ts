@@ -190,3 +190,17 @@ describe("lintFiles", () => {
     await expect(lintFiles([dir])).rejects.toMatchObject({ code: "FILE_UNREADABLE" });
   });
 });
+
+describe("files without instructions (issue 12)", () => {
+  // BuildKit's negative parser cases empty_dockerfile and only_comments: nothing to build, so not clean.
+  it.each([
+    ["an empty file", ""],
+    ["only blank lines", "\n\n  \n"],
+    ["only comments", "# a comment\n\n# another\n"],
+    ["only a parser directive", "# syntax=docker/dockerfile:1\n"],
+  ])("%s is PC000", (_label, text) => {
+    const result = lintText(text, { file: "Dockerfile" });
+    expect(result.findings.map((f) => f.rule)).toEqual(["PC000"]);
+    expect(result.findings[0]!.message).toContain("no instructions");
+  });
+});

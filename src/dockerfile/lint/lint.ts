@@ -182,6 +182,11 @@ export function lintText(text: string | Uint8Array, options: LintTextOptions): L
         : `cannot parse: ${err instanceof Error ? err.message : String(err)}`;
     return parseErrorResult(file, digest, message, line, endLine);
   }
+  // BuildKit refuses a file without instructions ("file with no instructions"; its parser cases
+  // empty_dockerfile and only_comments): nothing can be built from it, so it must not lint clean.
+  if (dockerfile.instructions.length === 0) {
+    return parseErrorResult(file, digest, "the file has no instructions: nothing can be built from it");
+  }
 
   const config = options.config ?? DEFAULT_LINT_CONFIG;
   const rules = options.rules ?? RULES;
