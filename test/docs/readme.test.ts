@@ -19,7 +19,8 @@ import {
 import { unavailable } from "../support/requirements.js";
 import { freePort, hasCommand, REPO_ROOT } from "../support/targets.js";
 
-const BLOCK_TIMEOUT_MS = 120_000;
+// Generous: a block starts Portcullis up to ten times, and CI runs this beside the rest of the suite.
+const BLOCK_TIMEOUT_MS = 180_000;
 
 function markdownFiles(): string[] {
   const docs = readdirSync(join(REPO_ROOT, "docs"))
@@ -85,7 +86,7 @@ describe("doc-test extraction", () => {
   });
 });
 
-const TOOLS = ["bash", "curl", "skopeo"];
+const TOOLS = ["bash", "curl", "skopeo", "openssl"];
 const missing = TOOLS.filter((tool) => !hasCommand(tool));
 
 for (const [file, blocks] of blocksByFile) {
