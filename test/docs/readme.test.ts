@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  blockFailure,
   type DocBlock,
   type DocEnvironment,
   extractDocBlocks,
@@ -81,8 +82,17 @@ describe("doc-test extraction", () => {
     expect(interleaved.stdout).toBe("out\nerr\nout2\n");
   });
 
+  it("names the file, the line, the script and its output when a block fails", async () => {
+    const block = { file: "README.md", line: 42, script: "echo before\nfalse\n" };
+    const result = await runDocScript(block.script, { cwd: tmpdir(), env: {}, timeoutMs: 30_000 });
+    const message = blockFailure(block, result.code, result.stdout, "line 1\nlistening\n");
+    expect(message).toBe(
+      "README.md:42: the block exited 1\n--- block ---\necho before\nfalse\n--- output ---\nbefore\n\n--- serve log (last lines) ---\nline 1\nlistening\n",
+    );
+  });
+
   it("finds the README's runnable blocks", () => {
-    expect(blocksByFile.get("README.md")?.length ?? 0).toBeGreaterThanOrEqual(5);
+    expect(blocksByFile.get("README.md")?.length ?? 0).toBeGreaterThanOrEqual(8);
   });
 });
 
@@ -111,12 +121,7 @@ for (const [file, blocks] of blocksByFile) {
         async () => {
           if (environment === undefined) throw new Error("the doc-test environment did not start");
           const { code, output } = await environment.runBlock(block, BLOCK_TIMEOUT_MS);
-          if (code !== 0) {
-            const log = (await environment.serveLog()).split("\n").slice(-30).join("\n");
-            throw new Error(
-              `${block.file}:${block.line}: the block exited ${code}\n--- block ---\n${block.script}--- output ---\n${output}\n--- serve log (last lines) ---\n${log}`,
-            );
-          }
+          if (code !== 0) throw new Error(blockFailure(block, code, output, await environment.serveLog()));
         },
         BLOCK_TIMEOUT_MS + 10_000,
       );

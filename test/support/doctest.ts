@@ -68,6 +68,12 @@ export function extractDocBlocks(file: string, text: string): DocBlock[] {
   return blocks;
 }
 
+/** What a failing block reports: where it is, what it ran, what it printed, and the server's last words. */
+export function blockFailure(block: DocBlock, code: number | null, output: string, serveLog: string): string {
+  const tail = serveLog.split("\n").slice(-30).join("\n");
+  return `${block.file}:${block.line}: the block exited ${code}\n--- block ---\n${block.script}--- output ---\n${output}\n--- serve log (last lines) ---\n${tail}`;
+}
+
 /** The address the README uses, rewritten to the runner's. */
 export function rewriteAddresses(script: string, port: number): string {
   return script.replace(/\b(127\.0\.0\.1|localhost):5000\b/g, `$1:${port}`);
