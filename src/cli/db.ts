@@ -1,12 +1,15 @@
 import type { Command } from "commander";
+import { parseByteSize } from "../core/index.js";
 import {
   type AdvisoryDatabase,
+  DEFAULT_MAX_ARCHIVE_BYTES,
   DEFAULT_OSV_ECOSYSTEMS,
   type EcosystemStatus,
   type ImportProgress,
   type ImportSummary,
   importOsv,
   openAdvisoryDatabase,
+  type SourceStatus,
   updateOsv,
 } from "../vuln/index.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
@@ -17,7 +20,30 @@ interface DbFlags extends PlatformFlags {
   db?: string;
   output?: string;
   quiet?: boolean;
-  ecosystem?: string[];
+  ecosystem?: string[] | string;
+  maxArchiveBytes?: string;
+}
+
+const MAX_ARCHIVE_BYTES_HELP = `decompressed bytes allowed per archive, e.g. 8GiB (default ${DEFAULT_MAX_ARCHIVE_BYTES / 1024 ** 3} GiB); a larger archive is refused`;
+
+/** --max-archive-bytes as import options, or the message for a value that is not a size. */
+function maxArchiveBytes(flags: DbFlags): { maxArchiveBytes?: number } | string {
+  if (flags.maxArchiveBytes === undefined) return {};
+  let bytes = 0;
+  try {
+    bytes = parseByteSize(flags.maxArchiveBytes);
+  } catch {
+    // Reported below with the flag's name.
+  }
+  return bytes > 0
+    ? { maxArchiveBytes: bytes }
+    : `--max-archive-bytes: expected a size such as 8GiB, got ${JSON.stringify(flags.maxArchiveBytes)}`;
+}
+
+/** Usage errors exit 2, as elsewhere in the CLI. */
+function usageError(command: string, message: string, setExit: (code: number) => void): void {
+  process.stderr.write(`portcullis db ${command}: ${message}\n`);
+  setExit(2);
 }
 
 /** The advisory database file: --db, else scan.advisoryDatabase (DATADIR/advisories.db). */
@@ -45,6 +71,11 @@ function printSummary(summary: ImportSummary, format: string | undefined): void 
     `\n${summary.records} records (${summary.inserted} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
       `${summary.withdrawn} withdrawn) in ${(summary.durationMs / 1000).toFixed(1)} s\n`,
   );
+  if (summary.otherEcosystemEntries > 0) {
+    process.stdout.write(
+      `${summary.otherEcosystemEntries} affected entries of other ecosystems were left to those ecosystems' archives\n`,
+    );
+  }
 }
 
 function age(ms: number | undefined): string {
@@ -53,9 +84,14 @@ function age(ms: number | undefined): string {
   return hours < 48 ? `${hours.toFixed(1)} h` : `${(hours / 24).toFixed(1)} d`;
 }
 
-export function printStatus(status: readonly EcosystemStatus[], format: string | undefined): void {
+/** The ecosystems (records, last import) and the archives the records came from (name, sha256). */
+export function printStatus(
+  status: readonly EcosystemStatus[],
+  sources: readonly SourceStatus[],
+  format: string | undefined,
+): void {
   if (format === "json") {
-    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ecosystems: status, sources }, null, 2)}\n`);
     return;
   }
   printTable(
@@ -66,6 +102,17 @@ export function printStatus(status: readonly EcosystemStatus[], format: string |
       s.lastImport ? s.lastImport.at.toISOString() : "",
       age(s.ageMs),
       s.lastImport?.source ?? "",
+    ]),
+  );
+  process.stdout.write("\n");
+  printTable(
+    ["ARCHIVE", "ECOSYSTEM", "RECORDS", "IMPORTED", "SHA256"],
+    sources.map((s) => [
+      s.archive,
+      s.ecosystem ?? "(per record)",
+      String(s.records),
+      s.importedAt.toISOString(),
+      s.sha256 ?? "",
     ]),
   );
 }
@@ -99,9 +146,23 @@ export function registerDb(program: Command, setExit: (code: number) => void): v
       .description(
         "import OSV records: JSON files, folders, or the per-ecosystem all.zip archives OSV publishes",
       )
-      .argument("<path...>", "files, folders or all.zip archives"),
+      .argument("<path...>", "files, folders or all.zip archives")
+      .option(
+        "--ecosystem <name>",
+        "the OSV ecosystem the archives hold (default: each archive's name, <ecosystem>.zip or <ecosystem>/all.zip); their records of other ecosystems are refused",
+      )
+      .option("--max-archive-bytes <size>", MAX_ARCHIVE_BYTES_HELP),
   ).action(async (paths: string[], flags: DbFlags) => {
-    await importWithProgress(flags, (database, onProgress) => importOsv(database, paths, { onProgress }));
+    const declared = typeof flags.ecosystem === "string" ? flags.ecosystem : undefined;
+    const limits = maxArchiveBytes(flags);
+    if (typeof limits === "string") return usageError("import", limits, setExit);
+    await importWithProgress(flags, (database, onProgress) =>
+      importOsv(database, paths, {
+        onProgress,
+        ...limits,
+        ...(declared !== undefined ? { ecosystemOf: () => declared } : {}),
+      }),
+    );
     setExit(0);
   });
 
@@ -112,20 +173,28 @@ export function registerDb(program: Command, setExit: (code: number) => void): v
       .option(
         "-e, --ecosystem <name...>",
         `OSV ecosystems to download (default: ${DEFAULT_OSV_ECOSYSTEMS.join(", ")})`,
-      ),
+      )
+      .option("--max-archive-bytes <size>", MAX_ARCHIVE_BYTES_HELP),
   ).action(async (flags: DbFlags) => {
+    const ecosystems = typeof flags.ecosystem === "string" ? [flags.ecosystem] : flags.ecosystem;
+    const limits = maxArchiveBytes(flags);
+    if (typeof limits === "string") return usageError("update", limits, setExit);
     await importWithProgress(flags, (database, onProgress) =>
-      updateOsv(database, { ecosystems: flags.ecosystem ?? DEFAULT_OSV_ECOSYSTEMS, onProgress }),
+      updateOsv(database, { ecosystems: ecosystems ?? DEFAULT_OSV_ECOSYSTEMS, onProgress, ...limits }),
     );
     setExit(0);
   });
 
   withDbFlags(
-    db.command("status").description("ecosystems, record counts and age of the advisory database"),
+    db
+      .command("status")
+      .description(
+        "ecosystems, record counts and age of the advisory database, and the archives its records came from",
+      ),
   ).action(async (flags: DbFlags) => {
     const database = openAdvisoryDatabase(advisoryDatabasePath(flags));
     try {
-      printStatus(database.status(), flags.output);
+      printStatus(database.status(), database.sources(), flags.output);
       setExit(0);
     } finally {
       database.close();

@@ -13,48 +13,68 @@
  * See https://docs.docker.com/reference/dockerfile/#scope and #environment-replacement.
  */
 import type { Dockerfile, Instruction } from "./ast.js";
-import { expandWord } from "./expand.js";
-import type { Stage } from "./stages.js";
+import { ExpandLimitError, ExpansionBudget, expandWord } from "./expand.js";
+import { PersistentMap } from "./persistent-map.js";
+import { type Stage, stageParents } from "./stages.js";
 
 /** A variable's value, or undefined when it is declared but its value is unknown here. */
 export type EnvValue = string | undefined;
 
+/** The variables declared at one point of the file. */
+export interface Variables {
+  has(name: string): boolean;
+  /** The value; undefined when not declared or when its value is unknown. */
+  get(name: string): EnvValue;
+}
+
 /** The variables visible to one instruction. */
 export interface Environment {
   /** Declared variables (ENV, and ARGs declared in the stage; globals for FROM lines). */
-  readonly vars: ReadonlyMap<string, EnvValue>;
+  readonly vars: Variables;
   /**
    * The word as BuildKit would expand it here (quotes removed), or undefined when it uses a variable
-   * whose value is unknown or is malformed (`${x`, `${x:?}` on an unset variable).
+   * whose value is unknown, is malformed (`${x`, `${x:?}` on an unset variable) or is too complex to
+   * expand within the limits (see `Environments.limitsReached`).
    */
   expand(word: string): string | undefined;
 }
 
-class VarsEnvironment implements Environment {
+/** Where an expansion was refused for a limit (`ExpandLimitError`), and why. */
+export interface LimitReached {
+  readonly instruction: Instruction;
+  readonly reason: string;
+}
+
+type VarMap = PersistentMap<EnvValue>;
+const EMPTY: VarMap = PersistentMap.empty();
+
+/** A stage's scope: ENV wins over an ARG of the same name. Both maps are shared, never copied. */
+class ScopeVariables implements Variables {
   constructor(
-    readonly vars: ReadonlyMap<string, EnvValue>,
-    private readonly escapeToken: "\\" | "`",
+    private readonly env: VarMap,
+    private readonly args: VarMap,
   ) {}
 
-  expand(word: string): string | undefined {
-    // Fast path: nothing to expand or unquote.
-    if (!/[$'"\\`]/.test(word)) return word;
-    let complete = true;
-    const lookup = (name: string): string | undefined => {
-      const value = this.vars.get(name);
-      if (value === undefined) complete = false;
-      return value;
-    };
-    try {
-      const out = expandWord(word, lookup, this.escapeToken);
-      return complete ? out : undefined;
-    } catch {
-      return undefined;
-    }
+  has(name: string): boolean {
+    return this.env.has(name) || this.args.has(name);
+  }
+
+  get(name: string): EnvValue {
+    return this.env.has(name) ? this.env.get(name) : this.args.get(name);
   }
 }
 
-const EMPTY: ReadonlyMap<string, EnvValue> = new Map();
+class BoundEnvironment implements Environment {
+  constructor(
+    readonly vars: Variables,
+    private readonly instruction: Instruction | undefined,
+    private readonly owner: Environments,
+  ) {}
+
+  expand(word: string): string | undefined {
+    return this.owner.expandIn(this.vars, word, this.instruction);
+  }
+}
 
 /** Splits an ENV/ARG argument (`key=value`, `key`) as the parser normalised it. */
 function splitPair(arg: string): { key: string; raw: string | undefined } {
@@ -63,51 +83,55 @@ function splitPair(arg: string): { key: string; raw: string | undefined } {
 }
 
 /**
- * Computes the environment at every instruction of a Dockerfile once, sharing one snapshot between
- * consecutive instructions until an ARG or ENV changes it.
+ * Computes the variables at every instruction of a Dockerfile once. Each ARG or ENV makes a new
+ * persistent map that shares structure with the one before, so memory grows with the number of
+ * assignments, not assignments × variables. Every expansion of the file draws on one
+ * `ExpansionBudget`; a word past a limit is unknown, and `limitsReached` says where.
  */
 export class Environments {
-  private readonly byInstruction = new Map<Instruction, Environment>();
-  private readonly unknown: Environment;
+  private readonly byInstruction = new Map<Instruction, Variables>();
+  private readonly escapeToken: "\\" | "`";
+  private readonly budget = new ExpansionBudget();
+  private readonly limits = new Map<Instruction, string>();
 
   constructor(
     dockerfile: Dockerfile,
     stages: readonly Stage[],
     buildArgs: Readonly<Record<string, string>> = {},
   ) {
-    const escapeToken = dockerfile.escape;
-    this.unknown = new VarsEnvironment(EMPTY, escapeToken);
+    this.escapeToken = dockerfile.escape;
     const has = (name: string) => Object.hasOwn(buildArgs, name);
 
     // Global scope: ARGs before the first FROM, seen by FROM lines.
-    const globals = new Map<string, EnvValue>();
-    let globalEnv: Environment = new VarsEnvironment(new Map(globals), escapeToken);
+    let globals: VarMap = EMPTY;
+    let globalVars: Variables = new ScopeVariables(EMPTY, globals);
     let first = 0;
     const instructions = dockerfile.instructions;
     for (; first < instructions.length; first++) {
       const ins = instructions[first] as Instruction;
       if (ins.keyword === "FROM") break;
-      this.byInstruction.set(ins, globalEnv);
+      this.byInstruction.set(ins, globalVars);
       if (ins.keyword !== "ARG") continue;
       for (const arg of ins.args) {
         const { key, raw } = splitPair(arg);
-        globals.set(key, has(key) ? buildArgs[key] : raw === undefined ? undefined : globalEnv.expand(raw));
+        const value = has(key)
+          ? buildArgs[key]
+          : raw === undefined
+            ? undefined
+            : this.expandIn(globalVars, raw, ins);
+        globals = globals.set(key, value);
       }
-      globalEnv = new VarsEnvironment(new Map(globals), escapeToken);
+      globalVars = new ScopeVariables(EMPTY, globals);
     }
 
-    const stageEnvs = new Map<number, ReadonlyMap<string, EnvValue>>();
+    const parents = stageParents(stages);
+    const stageEnvs = new Map<number, VarMap>();
     let stageIndex = -1;
-    let envVars = new Map<string, EnvValue>();
-    let argVars = new Map<string, EnvValue>();
-    let current: Environment = this.unknown;
-    const snapshot = () => {
-      const merged = new Map(argVars);
-      for (const [k, v] of envVars) merged.set(k, v);
-      current = new VarsEnvironment(merged, escapeToken);
-    };
+    let envVars: VarMap = EMPTY;
+    let argVars: VarMap = EMPTY;
+    let current: Variables = new ScopeVariables(EMPTY, EMPTY);
     const finishStage = () => {
-      if (stageIndex >= 0) stageEnvs.set(stageIndex, new Map(envVars));
+      if (stageIndex >= 0) stageEnvs.set(stageIndex, envVars);
     };
 
     for (let i = first; i < instructions.length; i++) {
@@ -115,12 +139,11 @@ export class Environments {
       if (ins.keyword === "FROM") {
         finishStage();
         stageIndex++;
-        this.byInstruction.set(ins, globalEnv);
-        const stage = stages[stageIndex];
-        const parent = stage === undefined ? undefined : parentOf(stages, stage);
-        envVars = new Map(parent === undefined ? EMPTY : (stageEnvs.get(parent.index) ?? EMPTY));
-        argVars = new Map();
-        snapshot();
+        this.byInstruction.set(ins, globalVars);
+        const parent = parents[stageIndex];
+        envVars = parent === undefined ? EMPTY : (stageEnvs.get(parent.index) ?? EMPTY);
+        argVars = EMPTY;
+        current = new ScopeVariables(envVars, argVars);
         continue;
       }
       this.byInstruction.set(ins, current);
@@ -129,18 +152,18 @@ export class Environments {
           const { key, raw } = splitPair(arg);
           let value: EnvValue;
           if (has(key)) value = buildArgs[key];
-          else if (raw !== undefined) value = current.expand(raw);
+          else if (raw !== undefined) value = this.expandIn(current, raw, ins);
           else value = globals.get(key);
-          argVars.set(key, value);
+          argVars = argVars.set(key, value);
         }
-        snapshot();
+        current = new ScopeVariables(envVars, argVars);
       } else if (ins.keyword === "ENV") {
         const before = current;
         for (const arg of ins.args) {
           const { key, raw } = splitPair(arg);
-          envVars.set(key, raw === undefined ? undefined : before.expand(raw));
+          envVars = envVars.set(key, raw === undefined ? undefined : this.expandIn(before, raw, ins));
         }
-        snapshot();
+        current = new ScopeVariables(envVars, argVars);
       }
     }
     finishStage();
@@ -151,17 +174,35 @@ export class Environments {
    * this file) gets an empty one: it runs in a later build whose variables are unknown here.
    */
   at(instruction: Instruction): Environment {
-    return this.byInstruction.get(instruction) ?? this.unknown;
+    const vars = this.byInstruction.get(instruction);
+    if (vars === undefined) return new BoundEnvironment(new ScopeVariables(EMPTY, EMPTY), undefined, this);
+    return new BoundEnvironment(vars, instruction, this);
   }
-}
 
-/** The earlier stage a stage is built FROM (BuildKit resolves the name to the latest earlier stage). */
-function parentOf(stages: readonly Stage[], stage: Stage): Stage | undefined {
-  if (!stage.baseIsStage) return undefined;
-  const base = stage.base.toLowerCase();
-  for (let i = stage.index - 1; i >= 0; i--) {
-    const s = stages[i];
-    if (s !== undefined && (s.name === base || String(s.index) === base)) return s;
+  /** The instructions where an expansion was refused for a limit, in file order. */
+  limitsReached(): LimitReached[] {
+    return [...this.limits]
+      .map(([instruction, reason]) => ({ instruction, reason }))
+      .sort((a, b) => a.instruction.range.startLine - b.instruction.range.startLine);
   }
-  return undefined;
+
+  /** `word` expanded against `vars` (see `Environment.expand`); a limit reached is recorded. */
+  expandIn(vars: Variables, word: string, instruction: Instruction | undefined): string | undefined {
+    // Fast path: nothing to expand or unquote.
+    if (!/[$'"\\`]/.test(word)) return word;
+    let complete = true;
+    const lookup = (name: string): string | undefined => {
+      const value = vars.get(name);
+      if (value === undefined) complete = false;
+      return value;
+    };
+    try {
+      const out = expandWord(word, lookup, this.escapeToken, this.budget);
+      return complete ? out : undefined;
+    } catch (err) {
+      if (err instanceof ExpandLimitError && instruction !== undefined && !this.limits.has(instruction))
+        this.limits.set(instruction, err.message);
+      return undefined;
+    }
+  }
 }

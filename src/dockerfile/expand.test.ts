@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell `${...}` syntax under test
 import { describe, expect, it } from "vitest";
-import { ExpandError, expandWord } from "./expand.js";
+import { ExpandError, ExpandLimitError, ExpansionBudget, expandWord } from "./expand.js";
 
 const env: Record<string, string> = {
   a: "apple",
@@ -75,5 +75,25 @@ describe("expandWord", () => {
   it.each(errors)("%s fails", (word, message) => {
     expect(() => expandWord(word, lookup, "\\")).toThrow(ExpandError);
     expect(() => expandWord(word, lookup, "\\")).toThrow(message);
+  });
+});
+
+describe("expandWord on hostile input", () => {
+  it("removes a `*a*a*…b` prefix in linear time (issue 22: a 112-byte Dockerfile hung lint)", () => {
+    const value = { A: "a".repeat(64) } as Record<string, string>;
+    const started = performance.now();
+    expect(expandWord("${A#*a*a*a*a*a*a*a*a*a*a*a*a*b}", (n) => value[n], "\\")).toBe(value.A);
+    expect(expandWord("${A%%*a*a*a*a*a*a*a*a*a*a*a*a*b}", (n) => value[n], "\\")).toBe(value.A);
+    expect(expandWord("${A//*a*a*a*a*a*a*a*a*a*a*a*a*b/x}", (n) => value[n], "\\")).toBe(value.A);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("refuses a word that expands past the length limit, and a spent budget", () => {
+    const big = { A: "x".repeat(40_000) } as Record<string, string>;
+    expect(() => expandWord("$A$A", (n) => big[n], "\\")).toThrow(ExpandLimitError);
+    const budget = new ExpansionBudget(100_000);
+    expandWord("$A", (n) => big[n], "\\", budget);
+    expandWord("$A", (n) => big[n], "\\", budget);
+    expect(() => expandWord("$A", (n) => big[n], "\\", budget)).toThrow(ExpandLimitError);
   });
 });

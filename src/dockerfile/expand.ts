@@ -5,14 +5,17 @@
  * `${var//pat/repl}`; quotes are removed, single quotes suppress expansion, the escape token
  * escapes the next character. Unset variables expand to "" (BuildKit's default for FROM/ARG).
  */
-import { PortcullisError } from "../core/index.js";
+import {
+  ExpandError,
+  ExpandLimitError,
+  ExpansionBudget,
+  MAX_EXPANDED_LENGTH,
+  replaceMatches,
+  trimPrefix,
+  trimSuffix,
+} from "./pattern.js";
 
-/** A `${var:?msg}` failure or a syntax error in an expansion. */
-export class ExpandError extends PortcullisError<"DOCKERFILE_INVALID"> {
-  constructor(message: string) {
-    super("DOCKERFILE_INVALID", message);
-  }
-}
+export { ExpandError, ExpandLimitError, ExpansionBudget, MAX_EXPANDED_LENGTH };
 
 const SPECIAL_PARAMS = new Set(["@", "*", "#", "?", "-", "$", "!", "0"]);
 const isDigit = (c: string) => /^\p{Nd}$/u.test(c);
@@ -20,12 +23,15 @@ const isNameChar = (c: string) => /^[\p{L}\p{Nd}_]$/u.test(c);
 
 class Expander {
   private pos = 0;
+  /** Characters of variable values this word has produced so far. */
+  private length = 0;
   private readonly chars: string[];
 
   constructor(
     text: string,
     private readonly lookup: (name: string) => string | undefined,
     private readonly escapeToken: string,
+    private readonly budget: ExpansionBudget,
   ) {
     this.chars = Array.from(text);
   }
@@ -123,7 +129,7 @@ class Expander {
     this.next();
     if (this.peek() !== "{") {
       const name = this.name();
-      return name === "" ? "$" : (this.lookup(name) ?? "");
+      return name === "" ? "$" : this.produced(this.lookup(name) ?? "");
     }
     this.next();
     const first = this.peek();
@@ -137,7 +143,7 @@ class Expander {
     const value = this.lookup(name);
     const set = value !== undefined;
     const val = value ?? "";
-    if (ch === "}") return val;
+    if (ch === "}") return this.produced(val);
     let nullIsUnset = false;
     if (ch === ":") {
       nullIsUnset = true;
@@ -149,18 +155,21 @@ class Expander {
       const empty = !set || (nullIsUnset && val === "");
       switch (ch) {
         case "-":
-          return empty ? word : val;
+          return empty ? word : this.produced(val);
         case "+":
           return empty ? "" : word;
         case "?":
           if (!set) throw new ExpandError(`${name}: ${word || "is not allowed to be unset"}`);
           if (nullIsUnset && val === "")
             throw new ExpandError(`${name}: ${word || "is not allowed to be empty"}`);
-          return val;
+          return this.produced(val);
         default: {
           const greedy = word.startsWith(ch);
           if (greedy) word = word.slice(1);
-          return ch === "%" ? trimSuffix(word, val, greedy) : trimPrefix(word, val, greedy);
+          this.produced(val);
+          return ch === "%"
+            ? trimSuffix(word, val, greedy, this.budget)
+            : trimPrefix(word, val, greedy, this.budget);
         }
       }
     }
@@ -170,83 +179,43 @@ class Expander {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: BuildKit's message quotes the `${}` syntax
       const pattern = this.stopOrMissing("/", true, "syntax error: missing '/' in ${}");
       const replacement = this.stopOrMissing("}", true, "syntax error: missing '}'");
-      const re = shellPatternToRegex(pattern, true, false, all);
-      return val.replace(re, () => replacement);
+      this.produced(val);
+      return this.produced(replaceMatches(pattern, val, replacement, all, this.budget));
     }
     throw new ExpandError(`unsupported modifier (${chs}) in substitution`);
+  }
+
+  /** Charges a value to the budget and the length limit; returns it. */
+  private produced(value: string): string {
+    this.length += value.length;
+    if (this.length > MAX_EXPANDED_LENGTH)
+      throw new ExpandLimitError(`too complex: the word expands to over ${MAX_EXPANDED_LENGTH} characters`);
+    this.budget.charge(value.length);
+    return value;
   }
 
   private stopOrMissing(stop: string, rawEscapes: boolean, missing: string): string {
     try {
       return this.processStopOn(stop, rawEscapes);
     } catch (err) {
-      if (this.peek() === undefined) throw new ExpandError(missing);
+      if (this.peek() === undefined && !(err instanceof ExpandLimitError)) throw new ExpandError(missing);
       throw err;
     }
   }
 }
 
-const REGEX_SPECIAL = new Set(["[", "]", "{", "}", ".", "+", "(", ")", "|", "^", "$"]);
-
-/** BuildKit's convertShellPatternToRegex: `*`, `?`, `\x` escapes; no bracket expressions. */
-function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean, global = false): RegExp {
-  const chars = Array.from(pattern);
-  let out = anchored ? "^" : "";
-  for (let i = 0; i < chars.length; i++) {
-    const tok = chars[i] as string;
-    if (tok === "*") out += greedy ? "[^\\n]*" : "[^\\n]*?";
-    else if (tok === "?") out += "[^\\n]";
-    else if (tok === "\\") {
-      const peek = chars[i + 1];
-      if (peek === "}" || peek === "/") continue;
-      if (peek !== "*" && peek !== "?" && peek !== "\\") {
-        throw new ExpandError(
-          `invalid pattern (${pattern}) in substitution: invalid escape '\\${peek ?? ""}'`,
-        );
-      }
-      out += `\\${peek}`;
-      i++;
-    } else if (REGEX_SPECIAL.has(tok)) out += `\\${tok}`;
-    else out += tok;
-  }
-  return new RegExp(out, global ? "gu" : "u");
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const m = shellPatternToRegex(pattern, greedy, true).exec(value);
-  return m === null ? value : value.slice(m[0].length);
-}
-
-/** Reverses a pattern keeping `\x` escapes in order (`a\*c` → `c\*a`). */
-function reversePattern(pattern: string): string {
-  const chars = Array.from(pattern);
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; ) {
-    if (chars[i] === "\\" && i !== chars.length - 1) {
-      out.unshift("\\", chars[i + 1] as string);
-      i += 2;
-    } else {
-      out.unshift(chars[i] as string);
-      i++;
-    }
-  }
-  return out.join("");
-}
-
-const reverse = (s: string) => Array.from(s).reverse().join("");
-
-function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  return reverse(trimPrefix(reversePattern(pattern), reverse(value), greedy));
-}
-
 /**
  * Expands one word as BuildKit's `ProcessWord`. `lookup` returns undefined for an unset variable.
- * Throws ExpandError for `${var:?msg}` on an unset/empty variable and for malformed expansions.
+ * Throws ExpandError for `${var:?msg}` on an unset/empty variable and for malformed expansions, and
+ * ExpandLimitError when the word expands past `MAX_EXPANDED_LENGTH` or `budget` runs out (pass one
+ * budget for all the words of a file: patterns cost O(value × pattern) each).
  */
 export function expandWord(
   word: string,
   lookup: (name: string) => string | undefined,
   escapeToken: "\\" | "`",
+  budget: ExpansionBudget = new ExpansionBudget(),
 ): string {
-  return new Expander(word, lookup, escapeToken).processStopOn(undefined, false);
+  budget.charge(word.length);
+  return new Expander(word, lookup, escapeToken, budget).processStopOn(undefined, false);
 }

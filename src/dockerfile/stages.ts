@@ -1,5 +1,5 @@
 import type { Dockerfile, Instruction } from "./ast.js";
-import { expandWord } from "./expand.js";
+import { ExpansionBudget, expandWord } from "./expand.js";
 import { DockerfileError } from "./parser/errors.js";
 
 /**
@@ -36,13 +36,15 @@ export function buildStages(dockerfile: Dockerfile, buildArgs: Record<string, st
   const flush = () => {
     if (current !== null) stages.push({ ...current.stage, instructions: current.instructions });
   };
+  // One budget for every FROM of the file: a fresh one per line would let 10,000 FROMs each spend it.
+  const budget = new ExpansionBudget();
   const lookup = (name: string): string | undefined => {
     if (!globals.has(name)) return undefined;
     return Object.hasOwn(buildArgs, name) ? buildArgs[name] : globals.get(name);
   };
   const expand = (word: string, line: number): string => {
     try {
-      return expandWord(word, lookup, dockerfile.escape);
+      return expandWord(word, lookup, dockerfile.escape, budget);
     } catch (err) {
       throw new DockerfileError(line, err instanceof Error ? err.message : String(err), { cause: err });
     }
@@ -87,4 +89,24 @@ export function buildStages(dockerfile: Dockerfile, buildArgs: Record<string, st
   }
   flush();
   return stages;
+}
+
+const parentCache = new WeakMap<readonly Stage[], readonly (Stage | undefined)[]>();
+
+/**
+ * The earlier stage each stage is built FROM, by index (BuildKit resolves a name or an index to the
+ * latest earlier stage that has it); computed once per stage list, in one pass.
+ */
+export function stageParents(stages: readonly Stage[]): readonly (Stage | undefined)[] {
+  const cached = parentCache.get(stages);
+  if (cached !== undefined) return cached;
+  const latest = new Map<string, Stage>();
+  const parents = stages.map((stage) => {
+    const parent = stage.baseIsStage ? latest.get(stage.base.toLowerCase()) : undefined;
+    if (stage.name !== undefined) latest.set(stage.name, stage);
+    latest.set(String(stage.index), stage);
+    return parent;
+  });
+  parentCache.set(stages, parents);
+  return parents;
 }

@@ -1,8 +1,12 @@
-import { isPortcullisError } from "../core/index.js";
+import { isPortcullisError, PortcullisError } from "../core/index.js";
 
 /**
  * The one table from domain error codes to wire errors: the HTTP status and the OCI distribution
  * error code (spec.md, "Error Codes"). Nothing else in the code base picks a status for an error.
+ *
+ * Every error answer of `serve`, under /v2/ and /api/ alike, has one shape, the distribution spec's:
+ * `{"errors": [{"code", "message", "detail"?}]}`. The management API's own codes (below the OCI ones)
+ * are documented in README's "Management API" part.
  */
 const TABLE: Record<string, { status: number; code: string }> = {
   BLOB_UNKNOWN: { status: 404, code: "BLOB_UNKNOWN" },
@@ -27,7 +31,26 @@ const TABLE: Record<string, { status: number; code: string }> = {
   CONNECTION_LIMIT: { status: 503, code: "UNAVAILABLE" },
   ADDRESS_CONNECTION_LIMIT: { status: 429, code: "TOOMANYREQUESTS" },
   BODY_TIMEOUT: { status: 408, code: "BLOB_UPLOAD_INVALID" },
+  // A request the HTTP parser refused (raw bytes outside the URL grammar, a malformed header).
+  BAD_REQUEST: { status: 400, code: "BAD_REQUEST" },
+  // The management API (/api/v1/).
+  NOT_FOUND: { status: 404, code: "NOT_FOUND" },
+  INVALID_ARGUMENT: { status: 400, code: "INVALID_ARGUMENT" },
+  AUDIT_LOG_EMPTY: { status: 404, code: "AUDIT_LOG_EMPTY" },
+  NOT_AN_IMAGE: { status: 404, code: "NOT_AN_IMAGE" },
+  SCAN_UNKNOWN: { status: 404, code: "SCAN_UNKNOWN" },
 };
+
+export type ServerErrorCode =
+  | "BAD_REQUEST"
+  | "NOT_FOUND"
+  | "INVALID_ARGUMENT"
+  | "AUDIT_LOG_EMPTY"
+  | "NOT_AN_IMAGE"
+  | "SCAN_UNKNOWN";
+
+/** An error the HTTP layer itself raises (an unknown endpoint, a bad query): mapped by the table above. */
+export class ServerError extends PortcullisError<ServerErrorCode> {}
 
 export interface WireError {
   readonly status: number;

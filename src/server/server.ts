@@ -2,7 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
 import { registerApiRoutes } from "./api/routes.js";
-import { ociError, toWireError } from "./errors.js";
+import { answerClientError, clientWentAway } from "./client-errors.js";
+import { ociError, ServerError, toWireError } from "./errors.js";
 import { API_VERSION_HEADER } from "./headers.js";
 import { installLimits } from "./limits.js";
 import { ServerMetrics } from "./metrics.js";
@@ -39,6 +40,9 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
     requestTimeout: 0,
     // A path that is not valid percent-encoding (`/v2/a%zz/...`) is refused by Fastify before routing,
     // so no hook runs: answer it as an OCI error here, with the API version header, not Fastify's body.
+    // Bytes Node's HTTP parser refuses (raw UTF-8 in the path, a malformed header) never reach Fastify's
+    // routing: answer them in the one error shape too, not with Fastify's own `{"error":"Bad Request"}`.
+    clientErrorHandler: answerClientError,
     frameworkErrors: (err, request, reply) => {
       const wire =
         err.code === "FST_ERR_BAD_URL"
@@ -105,6 +109,12 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
 
   app.setErrorHandler((err, request, reply) => {
     const wire = toWireError(err);
+    // A client that hangs up mid-request is an expected condition, not a server error: one info line, no stack.
+    if (clientWentAway(err, request.raw)) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      request.log.info({ reason }, "client disconnected");
+      return;
+    }
     if (wire.status >= 500) request.log.error({ err }, "request failed");
     // Not `request.raw.destroyed`: a body read to its end destroys the stream while the client still waits.
     if (reply.sent || request.raw.socket?.destroyed) return;
@@ -112,10 +122,8 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   });
   app.setNotFoundHandler((request, reply) => {
     request.routeName = "unknown";
-    reply
-      .code(404)
-      .type("application/json")
-      .send({ errors: [{ code: "NOT_FOUND", message: "no such endpoint" }] });
+    const wire = toWireError(new ServerError("NOT_FOUND", "no such endpoint"));
+    reply.code(wire.status).type("application/json").send(wire.body);
   });
 
   registerOciRoutes(app, platform, metrics);

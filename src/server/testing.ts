@@ -28,6 +28,8 @@ export interface TestServerOptions {
   readonly storage?: "local" | "memory";
   /** Connection caps and body timeouts over the defaults. */
   readonly limits?: Partial<ServerLimits>;
+  /** Keep the server's log lines (pino JSON, level info and up) in `TestServer.logs`. */
+  readonly captureLogs?: boolean;
 }
 
 export interface TestServer {
@@ -38,6 +40,8 @@ export interface TestServer {
   /** The server's data directory. Its parent (`root`) is a private temp folder tests may use too. */
   readonly dataDir: string;
   readonly root: string;
+  /** The server's log lines, parsed, when `captureLogs` was set (else always empty). */
+  readonly logs: ReadonlyArray<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -88,8 +92,12 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       gc: { ...base.registry.gc, gracePeriodMs: registry.gcGracePeriodMs ?? base.registry.gc.gracePeriodMs },
     },
   };
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = options.captureLogs
+    ? pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) })
+    : pino({ level: "silent" });
   const platform = await createPlatform(config, {
-    logger: pino({ level: "silent" }),
+    logger,
     ...(database ? { database } : {}),
   });
   const { app } = buildServer(platform);
@@ -103,6 +111,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     app,
     dataDir,
     root,
+    logs,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -4,7 +4,7 @@ export {
   type OpenOptions,
   openAdvisoryDatabase,
   openAdvisoryDatabaseForScan,
-  type UpsertOutcome,
+  type SourceStatus,
 } from "./db/database.js";
 export type { AffectedEntry, StoredAdvisory, StoredSeverity } from "./db/rows.js";
 export { VulnError, type VulnErrorCode } from "./errors.js";
@@ -28,7 +28,9 @@ export {
   type ImportProgress,
   type ImportSummary,
   importOsv,
+  MAX_CLOCK_SKEW_MS,
 } from "./sources/osv/import.js";
+export { DEFAULT_MAX_ARCHIVE_BYTES } from "./sources/osv/inputs.js";
 export { type OsvRecord, osvRecordSchema, validateOsvRecord } from "./sources/osv/schema.js";
 export { osvSource } from "./sources/osv/source.js";
 export type { AdvisorySource } from "./sources/source.js";

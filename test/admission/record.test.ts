@@ -136,6 +136,24 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))(
       expect((await new AuditLog(database).verifyChain()).ok).toBe(true);
     });
 
+    it("records a Pod once though both webhooks see it: /mutate pins and records nothing (issue 12)", async () => {
+      const before = (await decisions()).length;
+      const body = JSON.stringify(podReview([image(CRITICAL)]));
+      const mutated = (
+        await post(port, "/mutate", body, certs.ca, "application/json", {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).body as ReviewResponseBody;
+      // Mutate admits (denial is /validate's job): a "deny" row from it would record what never happened.
+      expect(mutated.response.allowed).toBe(true);
+      expect(await decisions()).toHaveLength(before);
+      const validated = await review(podReview([image(CRITICAL)]));
+      expect(validated.response.allowed).toBe(false);
+      const after = await decisions();
+      expect(after).toHaveLength(before + 1);
+      expect(after.find((e) => e.digest === CRITICAL && e.effect === "deny")).toBeDefined();
+    });
+
     it("answers a dryRun review but does not record it", async () => {
       const before = (await decisions()).length;
       const r = await review(podReview([image(CRITICAL)], { dryRun: true }));

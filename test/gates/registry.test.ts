@@ -25,7 +25,7 @@ import { parseImageReference, RegistryClient } from "../../src/oci/index.js";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { attestImage, resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
-import { openAdvisoryDatabase } from "../../src/vuln/index.js";
+import { importOsv, openAdvisoryDatabase } from "../../src/vuln/index.js";
 import { pushTinyImage } from "../support/push-image.js";
 
 function newKey(): SigningKey {
@@ -269,7 +269,8 @@ describe("the policy gate against Portcullis", () => {
       modified: "2026-01-01T00:00:00Z",
       affected: [{ package: { ecosystem: "npm", name: "left-pad" }, versions: ["1.0.0"] }],
     };
-    await db.transaction(async () => void db.upsert(record, JSON.stringify(record)));
+    await writeFile(join(dir, "advisory.json"), JSON.stringify(record));
+    await importOsv(db, join(dir, "advisory.json"));
     db.close();
     const local = localScanSource({ advisoryDatabase: join(dir, "advisories.db") });
     await expect(

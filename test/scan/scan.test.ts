@@ -118,10 +118,13 @@ describe("portcullis db, sbom and scan", () => {
   it("db status lists what was imported", async () => {
     const status = await portcullis(["db", "status", "--db", db, "-o", "json"]);
     expect(status.code, status.stderr).toBe(0);
-    const ecosystems = (JSON.parse(status.stdout) as Array<{ ecosystem: string; records: number }>).map(
-      (s) => s.ecosystem,
-    );
-    expect(ecosystems).toEqual(expect.arrayContaining(["Debian:7", "PyPI"]));
+    const parsed = JSON.parse(status.stdout) as {
+      ecosystems: Array<{ ecosystem: string; records: number }>;
+      sources: Array<{ archive: string; sha256?: string }>;
+    };
+    expect(parsed.ecosystems.map((s) => s.ecosystem)).toEqual(expect.arrayContaining(["Debian:7", "PyPI"]));
+    expect(parsed.sources.map((s) => s.archive)).toContain(join(OSV, "handmade", "GHSA-462w-v97r-4m45.json"));
+    expect(parsed.sources.every((s) => /^[0-9a-f]{64}$/.test(s.sha256 ?? ""))).toBe(true);
   });
 
   it("a bad record names itself and leaves the database as it was", async () => {
@@ -137,10 +140,10 @@ describe("portcullis db, sbom and scan", () => {
     ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("bad.json");
-    const status = JSON.parse(
-      (await portcullis(["db", "status", "--db", db, "-o", "json"])).stdout,
-    ) as Array<{ records: number }>;
-    expect(status.reduce((sum, s) => sum + s.records, 0)).toBe(3);
+    const status = JSON.parse((await portcullis(["db", "status", "--db", db, "-o", "json"])).stdout) as {
+      ecosystems: Array<{ records: number }>;
+    };
+    expect(status.ecosystems.reduce((sum, s) => sum + s.records, 0)).toBe(3);
   });
 
   it("sbom lists every package with its layer, as CycloneDX", async () => {

@@ -172,7 +172,7 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
   const digest = await writeFixtures(dir, home);
   await must("skopeo copy --quiet oci:./layout:v1 docker-archive:app.tar:app:1");
   // Scan on push needs an advisory database to finish its scans (verify --scan api reads them).
-  await must(`portcullis db import ${join(home, "osv")}/*.zip >/dev/null\nportcullis serve`);
+  await must(`portcullis db import ${join(home, "osv", "Debian.zip")} >/dev/null\nportcullis serve`);
 
   // The images the README's commands name, pushed before its first block.
   const client = new RegistryClient({ registry: `127.0.0.1:${port}` });
@@ -228,7 +228,8 @@ async function waitForScan(port: number, repo: string, digest: string): Promise<
  *   `app.tar` is the same as a `docker save` archive;
  * - `app.openvex.json`, `slsa.json` (a provenance predicate whose builder is https://ci.example.com),
  *   `Dockerfile` and `services/api/Dockerfile` (lint clean; the base pinned, so provenance asks no registry);
- * - `~/osv/Debian.zip`, `npm.zip`, `PyPI.zip`: OSV archives of one record each (none affects `layout`);
+ * - `~/osv/Debian.zip`, `npm.zip`, `PyPI.zip`, `mirror-2026-12.zip` (Debian): OSV archives of one record
+ *   each (none affects `layout`);
  * - `examples/`: the checkout's.
  * Returns the digest of `layout`'s image.
  */
@@ -314,5 +315,9 @@ async function writeFixtures(dir: string, home: string): Promise<string> {
     zipSync(osv("GHSA-0000-0000-0001", "npm", "left-pad", "1.3.0")),
   );
   await writeFile(join(home, "osv", "PyPI.zip"), zipSync(osv("PYSEC-0000-1", "PyPI", "requests", "2.0.0")));
+  await writeFile(
+    join(home, "osv", "mirror-2026-12.zip"),
+    zipSync(osv("DSA-2016-1", "Debian:12", "tar", "1.16-1")),
+  );
   return built.digest;
 }

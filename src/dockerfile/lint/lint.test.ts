@@ -163,13 +163,13 @@ describe("lintFiles", () => {
     expect(filtered.map((r) => r.findings.map((f) => f.rule))).toEqual([["PC901"], []]);
   });
 
-  it("refuses a file over 10 MB with a PC000 finding, still recording its digest", async () => {
+  it("refuses a file over 1 MiB with a PC000 finding, still recording its digest", async () => {
     const big = join(dir, "big.Dockerfile");
     const content = Buffer.alloc(MAX_DOCKERFILE_BYTES + 10, "#");
     await writeFile(big, content);
     const [result] = await lintFiles([big], { rules: TEST_RULES });
     expect(result!.findings).toMatchObject([{ rule: "PC000", severity: "error", line: 1 }]);
-    expect(result!.findings[0]!.message).toMatch(/larger than the 10 MB limit/);
+    expect(result!.findings[0]!.message).toMatch(/larger than the 1 MiB limit/);
     expect(result!.dockerfileDigest).toBe(sha256(content));
   });
 

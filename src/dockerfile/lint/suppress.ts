@@ -139,7 +139,9 @@ export class SuppressionIndex {
       if (s.scope === "file") {
         for (const rule of s.rules) if (!this.fileWide.has(rule)) this.fileWide.set(rule, s);
       } else if (s.instructionLine !== undefined) {
-        this.byInstruction.set(s.instructionLine, [...(this.byInstruction.get(s.instructionLine) ?? []), s]);
+        const list = this.byInstruction.get(s.instructionLine);
+        if (list === undefined) this.byInstruction.set(s.instructionLine, [s]);
+        else list.push(s);
       }
     }
     this.ranges = dockerfile.instructions.map((i) => ({ start: i.range.startLine, end: i.range.endLine }));
@@ -150,11 +152,19 @@ export class SuppressionIndex {
     const fileWide = this.fileWide.get(rule);
     if (fileWide) return fileWide;
     if (this.byInstruction.size === 0) return undefined;
-    for (const range of this.ranges) {
-      if (line < range.start || line > range.end) continue;
-      const found = this.byInstruction.get(range.start)?.find((s) => s.rules.includes(rule));
-      if (found) return found;
+    // Instructions do not overlap and come in line order: the last one starting at or before `line`.
+    let low = 0;
+    let high = this.ranges.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      if ((this.ranges[mid] as { start: number }).start <= line) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
     }
-    return undefined;
+    const range = this.ranges[found];
+    if (range === undefined || line > range.end) return undefined;
+    return this.byInstruction.get(range.start)?.find((s) => s.rules.includes(rule));
   }
 }

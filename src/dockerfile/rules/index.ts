@@ -49,6 +49,7 @@ import { pc147 } from "./pc147-reserved-stage-name.js";
 import { pc148 } from "./pc148-no-setuid-setgid.js";
 import { pc149 } from "./pc149-verified-packages-only.js";
 import { pc150 } from "./pc150-label-schema.js";
+import { pc151 } from "./pc151-too-complex-to-analyse.js";
 import type { Rule } from "./types.js";
 
 export const RULES: readonly Rule[] = [
@@ -102,6 +103,7 @@ export const RULES: readonly Rule[] = [
   pc148,
   pc149,
   pc150,
+  pc151,
 ];
 
 const BY_ID = new Map(RULES.map((rule) => [rule.id, rule]));

@@ -27,7 +27,9 @@ export const pc141: Rule = {
         previous = undefined;
         continue;
       }
-      const current = { flags: flagKey(instruction), commands: runCommands(instruction).length };
+      // The RUN's own commands: those of a `sh -c '…'` script do not make it a long RUN (as in hadolint).
+      const own = runCommands(instruction).filter((c) => c.fromArgument !== true).length;
+      const current = { flags: flagKey(instruction), commands: own };
       if (
         previous !== undefined &&
         previous.flags === current.flags &&

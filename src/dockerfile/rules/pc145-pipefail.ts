@@ -17,20 +17,21 @@ function shellIsSafe(shell: Instruction): boolean {
   return args.some((a, i) => a === "pipefail" && /^-[a-z]*o$/.test(args[i - 1] ?? ""));
 }
 
-/** Whether the SHELL in effect at `line` of `stage` (or inherited from its parent stages) is safe. */
-function safeShellAt(stages: readonly Stage[], stage: Stage, line: number): boolean {
-  const seen = new Set<Stage>();
-  let current: Stage | undefined = stage;
-  let limit = line;
-  while (current !== undefined && !seen.has(current)) {
-    seen.add(current);
-    const shells = ownInstructions(current, "SHELL").filter((s) => s.range.startLine < limit);
-    const last = shells[shells.length - 1];
-    if (last !== undefined) return shellIsSafe(last);
-    current = parentStage(stages, current);
-    limit = Number.POSITIVE_INFINITY;
+/**
+ * Whether the SHELL in effect at the end of each stage is safe: its own last SHELL, else the one it
+ * inherits from the stage it is built FROM (parents come earlier, so one pass in order).
+ */
+function safeAtEnd(stages: readonly Stage[]): Map<Stage, boolean> {
+  const safe = new Map<Stage, boolean>();
+  for (const stage of stages) {
+    const last = ownInstructions(stage, "SHELL").at(-1);
+    const parent = parentStage(stages, stage);
+    safe.set(
+      stage,
+      last !== undefined ? shellIsSafe(last) : parent !== undefined && safe.get(parent) === true,
+    );
   }
-  return false;
+  return safe;
 }
 
 export const pc145: Rule = {
@@ -45,12 +46,21 @@ export const pc145: Rule = {
   fix: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` (`/bin/ash` on Alpine) before the RUN, or start it with `set -o pipefail &&`.',
   equivalents: { hadolint: "DL4006" },
   check(context) {
+    const inherited = safeAtEnd(context.stages);
     for (const stage of context.stages) {
+      const shells = ownInstructions(stage, "SHELL");
+      let shell = -1; // the last SHELL before the current RUN (both lists in line order)
       for (const instruction of ownInstructions(stage, "RUN")) {
+        const line = instruction.range.startLine;
+        while ((shells[shell + 1]?.range.startLine ?? Number.POSITIVE_INFINITY) < line) shell++;
         if (instruction.form === "exec") continue;
         const scripts = runScripts(instruction);
         if (!scripts.some((s) => s.pipelines.some((p) => p.commands.length > 1))) continue;
-        if (safeShellAt(context.stages, stage, instruction.range.startLine)) continue;
+        const before = shells[shell];
+        const parent = parentStage(context.stages, stage);
+        const safe =
+          before !== undefined ? shellIsSafe(before) : parent !== undefined && inherited.get(parent) === true;
+        if (safe) continue;
         const first = scripts[0]?.commands[0];
         if (first?.name === "set" && hasFlag(first, "-o") && first.args.includes("pipefail")) continue;
         context.report(instruction, "RUN has a pipe but the shell does not use -o pipefail");

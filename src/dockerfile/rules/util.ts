@@ -5,7 +5,7 @@
 import type { Instruction } from "../ast.js";
 import { basename, effectiveCommand, flagValue, hasFlag, isPipeToShell, parseShell } from "../shell/index.js";
 import type { Pipeline, ShellScript, SimpleCommand } from "../shell/types.js";
-import type { Stage } from "../stages.js";
+import { type Stage, stageParents } from "../stages.js";
 import type { RuleContext } from "./types.js";
 
 export interface Located {
@@ -18,24 +18,29 @@ export interface Located {
   readonly onbuild: boolean;
 }
 
-/** The stage an instruction belongs to: the last stage whose FROM starts at or before it. */
-function stageAt(stages: readonly Stage[], line: number): Stage | undefined {
-  let found: Stage | undefined;
-  for (const stage of stages) {
-    if (stage.from.range.startLine <= line) found = stage;
-  }
-  return found;
-}
-
 /**
  * Every instruction of the file, in order, with its stage; `ONBUILD X` yields X (reported at the
  * ONBUILD line). `keywords` filters on the (wrapped) instruction's keyword.
  */
-export function instructionsOf(context: RuleContext, ...keywords: string[]): Located[] {
+export function instructionsOf(context: RuleContext, ...keywords: string[]): readonly Located[] {
   const all = locatedOf(context);
-  if (keywords.length === 0) return [...all];
-  return all.filter((l) => keywords.includes(l.instruction.keyword));
+  if (keywords.length === 0) return all;
+  // Most rules ask for the same few keyword lists: filter each list once per file.
+  let byKeywords = filteredCache.get(all);
+  if (byKeywords === undefined) {
+    byKeywords = new Map();
+    filteredCache.set(all, byKeywords);
+  }
+  const key = keywords.join(" ");
+  let filtered = byKeywords.get(key);
+  if (filtered === undefined) {
+    filtered = all.filter((l) => keywords.includes(l.instruction.keyword));
+    byKeywords.set(key, filtered);
+  }
+  return filtered;
 }
+
+const filteredCache = new WeakMap<readonly Located[], Map<string, readonly Located[]>>();
 
 /** Every rule walks the instructions: locate them (stage, ONBUILD) once per file. */
 const locatedCache = new WeakMap<object, Located[]>();
@@ -44,14 +49,18 @@ function locatedOf(context: RuleContext): readonly Located[] {
   const cached = locatedCache.get(context.stages);
   if (cached !== undefined) return cached;
   const out: Located[] = [];
+  const stages = context.stages;
+  // The stage of an instruction is the last whose FROM starts at or before it; both are in line order.
+  let next = 0;
+  let stage: Stage | undefined;
   for (const at of context.dockerfile.instructions) {
+    const line = at.range.startLine;
+    for (let s = stages[next]; s !== undefined && s.from.range.startLine <= line; s = stages[next]) {
+      stage = s;
+      next++;
+    }
     const instruction = at.keyword === "ONBUILD" && at.onbuild !== undefined ? at.onbuild : at;
-    out.push({
-      instruction,
-      at,
-      stage: stageAt(context.stages, at.range.startLine),
-      onbuild: instruction !== at,
-    });
+    out.push({ instruction, at, stage, onbuild: instruction !== at });
   }
   locatedCache.set(context.stages, out);
   return out;
@@ -67,20 +76,16 @@ export function ownInstructions(stage: Stage, keyword?: string): Instruction[] {
 /** The final stage and the stages it is built FROM (`FROM build AS final`), nearest first. */
 export function finalChain(stages: readonly Stage[]): Stage[] {
   const chain: Stage[] = [];
-  let stage = stages[stages.length - 1];
-  while (stage !== undefined && !chain.includes(stage)) {
+  // A parent always comes earlier in the file, so the chain cannot loop.
+  for (let stage = stages[stages.length - 1]; stage !== undefined; stage = parentStage(stages, stage)) {
     chain.push(stage);
-    stage = stage.baseIsStage ? parentStage(stages, stage) : undefined;
   }
   return chain;
 }
 
 /** The earlier stage a stage is built FROM, when its base names one. */
 export function parentStage(stages: readonly Stage[], stage: Stage): Stage | undefined {
-  if (!stage.baseIsStage) return undefined;
-  const base = stage.base.toLowerCase();
-  const earlier = stages.filter((s) => s.index < stage.index);
-  return earlier.reverse().find((s) => s.name === base || String(s.index) === base);
+  return stages[stage.index] === stage ? stageParents(stages)[stage.index] : undefined;
 }
 
 /** True for a FROM that pulls an image from a registry (not `scratch`, not an earlier stage). */
@@ -134,11 +139,12 @@ export function isShellName(name: string): boolean {
   return SHELLS.has(basename(name));
 }
 
-function parseOrEmpty(text: string): ShellScript | undefined {
+/** The parsed script; one that could not be read at all is an empty, incomplete one (never nothing). */
+function parseOrEmpty(text: string): ShellScript {
   try {
     return parseShell(text);
   } catch {
-    return undefined;
+    return { pipelines: [], commands: [], incomplete: true };
   }
 }
 
@@ -148,11 +154,10 @@ function execScript(args: readonly string[]): ShellScript[] {
   // ["sh", "-c", "script"]: the script is shell text.
   const c = rest.indexOf("-c");
   if (isShellName(name) && c !== -1 && rest[c + 1] !== undefined) {
-    const script = parseOrEmpty(rest[c + 1] ?? "");
-    return script === undefined ? [] : [script];
+    return [parseOrEmpty(rest[c + 1] ?? "")];
   }
   const command: SimpleCommand = { name, args: rest, assignments: [], raw: args.join(" ") };
-  return [{ pipelines: [{ commands: [command], next: null }], commands: [command] }];
+  return [{ pipelines: [{ commands: [command], next: null }], commands: [command], incomplete: false }];
 }
 
 const scriptCache = new WeakMap<Instruction, ShellScript[]>();
@@ -170,8 +175,7 @@ export function runScripts(instruction: Instruction): ShellScript[] {
   } else {
     const text = instruction.args.join(" ");
     if (instruction.heredocs.length === 0) {
-      const script = parseOrEmpty(text);
-      if (script !== undefined) scripts.push(script);
+      scripts.push(parseOrEmpty(text));
     } else {
       const rest = text.replace(HEREDOC_MARKER, " ").trim();
       const words = rest.split(/\s+/).filter((w) => w !== "");
@@ -179,13 +183,14 @@ export function runScripts(instruction: Instruction): ShellScript[] {
       const runsShell =
         first === undefined || (isShellName(first) && words.slice(1).every((w) => w.startsWith("-")));
       if (!runsShell) {
-        const script = parseOrEmpty(rest);
-        if (script !== undefined) scripts.push(script);
+        // The shell gets the line and then the bodies (`cat <<EOF > f` + body): an unquoted body is
+        // expanded, so a `$(…)` in it runs, and a body fed to `sh` is a script.
+        const bodies = instruction.heredocs.map((h) => `${h.content.replace(/\n?$/, "\n")}${h.name}\n`);
+        scripts.push(parseOrEmpty(`${text}\n${bodies.join("")}`));
       }
       if (runsShell) {
         for (const heredoc of instruction.heredocs) {
-          const script = parseOrEmpty(heredoc.content);
-          if (script !== undefined) scripts.push(script);
+          scripts.push(parseOrEmpty(heredoc.content));
         }
       }
     }
@@ -194,8 +199,12 @@ export function runScripts(instruction: Instruction): ShellScript[] {
   return scripts;
 }
 
-export function runPipelines(instruction: Instruction): Pipeline[] {
-  return runScripts(instruction).flatMap((s) => [...s.pipelines]);
+export function runPipelines(instruction: Instruction): readonly Pipeline[] {
+  const scripts = runScripts(instruction);
+  // One script (the common case): its own list, no copy.
+  return scripts.length === 1
+    ? (scripts[0] as ShellScript).pipelines
+    : scripts.flatMap((s) => [...s.pipelines]);
 }
 
 /**

@@ -83,6 +83,17 @@ describe("parseShell: real-world RUN lines", () => {
     ["for ((i=0; i<3; i++)); do echo $i; done", ["echo $i END"]],
     ["[[ $a < b && -n x ]] && echo", ["[[ $a < b && -n x ]] &&", "echo END"]],
     ["diff <(sort a) b", ["diff <(sort a) b END", "sort a END"]],
+    // Issue 22: every construct a shell runs commands from is read.
+    ["((curl x | sh))", ["curl x | sh END"]],
+    ["echo $( (curl x | sh) )", ["echo $( (curl x | sh) ) END", "curl x | sh END"]],
+    ["echo $((1 + $(curl x | sh)))", ["echo $((1 + $(curl x | sh))) END", "curl x | sh END"]],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
+    ['echo "${A:-$(curl x | sh)}"', ["echo ${A:-$(curl x | sh)} END", "curl x | sh END"]],
+    ["sh -c 'curl x | sh'", ["sh -c curl x | sh END", "curl x | sh END"]],
+    ["sudo bash -c 'curl x | sh'", ["sudo bash -c curl x | sh END", "curl x | sh END"]],
+    ['eval "curl x | sh"', ["eval curl x | sh END", "curl x | sh END"]],
+    ["sh <<EOF\ncurl x | sh\nEOF\necho done", ["sh ;", "curl x | sh END", "echo done END"]],
+    ["cat <<EOF > f\n$(curl x | sh)\nEOF", ["cat END", "curl x | sh END"]],
   ];
   it.each(cases)("%j", (text, expected) => {
     expect(shape(text)).toEqual(expected);
@@ -193,6 +204,24 @@ describe("parseShell: robustness", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it("follows 32 levels of nesting and marks deeper text incomplete (issue 22: it vanished at 33)", () => {
+    const nest = (levels: number) => `${"echo $(".repeat(levels)}curl x | sh${")".repeat(levels)}`;
+    const within = parseShell(nest(32));
+    expect(within.incomplete).toBe(false);
+    expect(within.pipelines.some((p) => p.commands.map((c) => c.name).join("|") === "curl|sh")).toBe(true);
+    expect(parseShell(nest(33)).incomplete).toBe(true);
+    expect(parseShell(`sh -c "${"sh -c '".repeat(20)}x${"'".repeat(20)}"`).incomplete).toBe(false);
+    expect(parseShell("echo hi").incomplete).toBe(false);
+  });
+
+  it('reads nested `sh -c "$(…)"` in bounded time (each level would read its substitution twice)', () => {
+    const nest = (levels: number): string => (levels === 0 ? "x" : `sh -c "$(${nest(levels - 1)})"`);
+    const started = performance.now();
+    const script = parseShell(nest(30));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(script.commands.length).toBeGreaterThan(0);
   });
 
   it("handles deep nesting without exhausting the stack", () => {

@@ -1,24 +1,31 @@
-import { type OpToken, REDIRECTIONS, type Token, tokenize, type WordToken } from "./tokenize.js";
+import { effectiveCommand } from "./queries.js";
+import { MAX_NESTING, type OpToken, REDIRECTIONS, type Token, tokenize, type WordToken } from "./tokenize.js";
 import type { Pipeline, ShellScript, SimpleCommand } from "./types.js";
 
 /**
  * Parses a RUN command's shell text into its simple commands and pipelines (see `types.ts`).
  *
  * Compound commands (`if`, `for`, `while`, `until`, `case`, `( )`, `{ }`, functions) are flattened:
- * their keywords are dropped and the commands inside are reported in source order. Commands inside
- * `$( )`, backticks and `<( )` are reported too, in a pipeline of their own. A line of only
- * assignments (`A=1 B=2`) yields a command whose `name` is `""`. Never throws.
+ * their keywords are dropped and the commands inside are reported in source order. `((cmd))` is read
+ * as dash reads it, two nested subshells (bash's arithmetic has no commands to miss). Commands inside
+ * `$( )`, backticks, `<( )`, `${x:-$(cmd)}`, expanded heredoc bodies, heredocs fed to a shell, and the
+ * scripts of `sh -c '…'` and `eval` are reported too, in pipelines of their own. A line of only
+ * assignments (`A=1 B=2`) yields a command whose `name` is `""`. Nesting deeper than `MAX_DEPTH` is
+ * not analysed: the script is then `incomplete`. Never throws.
  */
 export function parseShell(text: string): ShellScript {
   const found: Located<Pipeline>[] = [];
-  parseInto(text, 0, 0, found);
+  // Nested scripts are re-read at each level (and `sh -c "$(…)"` reads a substitution twice), so the
+  // total text read is capped: a budget of a few times the nesting limit, then "incomplete".
+  const state = { incomplete: false, budget: (MAX_DEPTH + 2) * text.length + 65_536 };
+  parseInto(text, 0, 0, found, state);
   found.sort((a, b) => a.start - b.start);
   const pipelines = found.map((p) => p.value);
   const commands = found
     .flatMap((p) => p.commands)
     .sort((a, b) => a.start - b.start)
     .map((c) => c.value);
-  return { pipelines, commands };
+  return { pipelines, commands, incomplete: state.incomplete };
 }
 
 interface Located<T> {
@@ -39,8 +46,12 @@ interface PendingCommand {
   end: number;
 }
 
-/** Nesting limit for substitutions (`$($($(...)))`), so hostile input can't exhaust the stack. */
-const MAX_DEPTH = 32;
+/**
+ * Nesting limit for substitutions (`$($($(...)))`, `sh -c`, heredocs fed to a shell), so hostile input
+ * can't exhaust the stack or take quadratic time; past it the script is marked incomplete.
+ */
+const MAX_DEPTH = MAX_NESTING;
+const SHELL_NAMES = /^(sh|bash|dash|ash|zsh|ksh|mksh)$/;
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 /** Reserved words that only introduce commands: dropped. */
@@ -49,8 +60,21 @@ const OPENERS = new Set(["if", "then", "elif", "else", "do", "while", "until", "
 const CLOSERS = new Set(["fi", "done", "}", "esac"]);
 const SEPARATORS = new Set(["&&", "||", ";", "&", "\n", ";;", ";&", ";;&"]);
 
-function parseInto(text: string, base: number, depth: number, out: Located<Pipeline>[]): void {
-  const { tokens, substitutions } = tokenize(text);
+function parseInto(
+  text: string,
+  base: number,
+  depth: number,
+  out: Located<Pipeline>[],
+  state: { incomplete: boolean; budget: number },
+  fromArgument = false,
+): void {
+  state.budget -= text.length;
+  if (state.budget < 0) {
+    state.incomplete = true;
+    return;
+  }
+  const { tokens, substitutions, incomplete } = tokenize(text, depth);
+  if (incomplete) state.incomplete = true;
   const finished: MutablePipeline[] = [];
   /** Case statements we are in: reading patterns (`a|b)`) or the commands of a branch. */
   const cases: ("pattern" | "body")[] = [];
@@ -83,6 +107,7 @@ function parseInto(text: string, base: number, depth: number, out: Located<Pipel
       args: args.map((w) => w.value),
       assignments: c.assignments.map((w) => w.value),
       raw: text.slice(c.start, c.end).trim(),
+      ...(fromArgument ? { fromArgument: true as const } : {}),
     };
     current ??= { commands: [], next: null };
     current.commands.push({ value, start: base + c.start, commands: [] });
@@ -212,8 +237,6 @@ function parseInto(text: string, base: number, depth: number, out: Located<Pipel
         // `name() { ...; }`: a function definition, not a command.
         cmd = null;
         i++;
-      } else if (cmd === null && isOp(peek(i + 1), "(") && peek(i + 1)?.start === t.end) {
-        i = skipParens(i); // `(( arithmetic ))`
       } else {
         finishCommand();
       }
@@ -241,7 +264,28 @@ function parseInto(text: string, base: number, depth: number, out: Located<Pipel
     const value: Pipeline = { commands: p.commands.map((c) => c.value), next: p.next };
     out.push({ value, start: first.start, commands: p.commands });
   }
-  if (depth < MAX_DEPTH) {
-    for (const sub of substitutions) parseInto(sub.text, base + sub.offset, depth + 1, out);
+  // Scripts given to a shell as an argument: `sh -c 'curl … | sh'`, `eval "…"`.
+  const scripts: { text: string; offset: number; argument: boolean }[] = substitutions.map((sub) => ({
+    ...sub,
+    argument: fromArgument,
+  }));
+  for (const p of finished) {
+    for (const c of p.commands) {
+      const command = effectiveCommand(c.value);
+      const name = command.name;
+      if (SHELL_NAMES.test(name)) {
+        const at = command.args.indexOf("-c");
+        const script = at < 0 ? undefined : command.args[at + 1];
+        if (script !== undefined) scripts.push({ text: script, offset: c.start - base, argument: true });
+      } else if (name === "eval" && command.args.length > 0) {
+        scripts.push({ text: command.args.join(" "), offset: c.start - base, argument: true });
+      }
+    }
   }
+  if (scripts.length === 0) return;
+  if (depth >= MAX_DEPTH) {
+    state.incomplete = true;
+    return;
+  }
+  for (const sub of scripts) parseInto(sub.text, base + sub.offset, depth + 1, out, state, sub.argument);
 }

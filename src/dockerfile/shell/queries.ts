@@ -151,7 +151,13 @@ export function effectiveCommand(cmd: SimpleCommand): SimpleCommand {
     }
     const inner = args[i];
     if (inner === undefined) return { ...current, name };
-    current = { name: inner, args: args.slice(i + 1), assignments: current.assignments, raw: current.raw };
+    current = {
+      name: inner,
+      args: args.slice(i + 1),
+      assignments: current.assignments,
+      raw: current.raw,
+      ...(current.fromArgument ? { fromArgument: true as const } : {}),
+    };
   }
   return current;
 }

@@ -23,12 +23,24 @@ export interface OpToken {
 
 export type Token = WordToken | OpToken;
 
-/** A command substitution's text (`$(...)`, backticks, `<(...)`), to be parsed in turn. */
+/**
+ * Shell text found inside a word or a heredoc, to be parsed in turn: a command substitution (`$(...)`,
+ * backticks, `<(...)`, `$( (...) )`), or a heredoc body fed to a shell (`sh <<EOF`).
+ */
 export interface Substitution {
   readonly text: string;
   /** Where `text` starts in the tokenized text (approximate for backticks with escapes). */
   readonly offset: number;
 }
+
+/**
+ * How deep `${...}` and arithmetic may nest inside one word before the tokenizer stops looking into
+ * them (the parser has the same limit for substitutions): past it, `incomplete` is set.
+ */
+export const MAX_NESTING = 32;
+
+/** Shell names whose stdin, fed by a heredoc, is a script. */
+const HEREDOC_SHELLS = /^(?:.*\/)?(?:sh|bash|dash|ash|zsh|ksh|mksh)$/;
 
 /** Redirection operators; the word after one is its target (or a heredoc delimiter). */
 export const REDIRECTIONS: ReadonlySet<string> = new Set(
@@ -110,27 +122,78 @@ function skipSingle(text: string, j: number): number {
 
 interface HeredocPending {
   readonly delimiter: string;
+  /** `<<'EOF'` / `<<"EOF"` / `<<\EOF`: the body is not expanded. */
+  readonly quoted: boolean;
+  /** The heredoc is the stdin of a shell (`sh <<EOF`, `bash -s <<EOF`): the body is a script. */
+  readonly script: boolean;
 }
 
-export function tokenize(text: string): { tokens: Token[]; substitutions: Substitution[] } {
+export interface Tokenized {
+  readonly tokens: Token[];
+  readonly substitutions: Substitution[];
+  /** Something nested deeper than `MAX_NESTING` was not looked into. */
+  readonly incomplete: boolean;
+}
+
+/**
+ * Splits shell text into tokens and collects the shell text nested in it (see `Substitution`),
+ * including command substitutions inside `${...}`, `$((...))` and expanded heredoc bodies, where
+ * they run too. `depth` counts how deep this text is nested already.
+ */
+export function tokenize(text: string, depth = 0): Tokenized {
   const tokens: Token[] = [];
   const substitutions: Substitution[] = [];
   const heredocs: HeredocPending[] = [];
-  let expectDelimiter = false;
+  let expectDelimiter: { script: boolean } | undefined;
+  let incomplete = false;
   let i = 0;
+
+  /** Substitutions inside `inner` (at `offset` in `text`): `${x:-$(cmd)}`, `$(( $(cmd) + 1 ))`. */
+  const nested = (inner: string, offset: number): void => {
+    if (!/[$`]/.test(inner)) return;
+    if (depth + 1 > MAX_NESTING) {
+      incomplete = true;
+      return;
+    }
+    const found = tokenize(inner, depth + 1);
+    if (found.incomplete) incomplete = true;
+    for (const sub of found.substitutions)
+      substitutions.push({ text: sub.text, offset: offset + sub.offset });
+  };
+
+  /** The current command's first word (not an assignment, not a redirection's target), if any yet. */
+  let commandName: string | undefined;
+  const push = (token: Token): void => {
+    const previous = tokens.at(-1);
+    if (token.kind === "op") {
+      if (!REDIRECTIONS.has(token.op)) commandName = undefined;
+    } else if (
+      commandName === undefined &&
+      !(previous?.kind === "op" && REDIRECTIONS.has(previous.op)) &&
+      !/^[A-Za-z_][A-Za-z0-9_]*=/.test(token.value)
+    ) {
+      commandName = token.value;
+    }
+    tokens.push(token);
+  };
 
   /** Reads a `$...` expansion at `i` (text[i] === "$"); returns [text to append, next index]. */
   const readDollar = (at: number): [string, number] => {
     const next = text.charAt(at + 1);
     if (next === "(") {
       const close = matchParen(text, at + 2);
-      if (text.charAt(at + 2) !== "(")
-        substitutions.push({ text: text.slice(at + 2, close), offset: at + 2 });
+      // `$((1 + 2))` is arithmetic only when its inner `(` closes right before the outer `)`;
+      // `$( (cmd) )` is a command substitution running a subshell (bash and dash agree).
+      const arithmetic = text.charAt(at + 2) === "(" && matchParen(text, at + 3) + 1 === close;
+      if (arithmetic) nested(text.slice(at + 3, close - 1), at + 3);
+      else substitutions.push({ text: text.slice(at + 2, close), offset: at + 2 });
       const end = Math.min(close + 1, text.length);
       return [text.slice(at, end), end];
     }
     if (next === "{") {
-      const end = Math.min(matchBrace(text, at + 2) + 1, text.length);
+      const close = matchBrace(text, at + 2);
+      nested(text.slice(at + 2, close), at + 2);
+      const end = Math.min(close + 1, text.length);
       return [text.slice(at, end), end];
     }
     return ["$", at + 1];
@@ -237,28 +300,44 @@ export function tokenize(text: string): { tokens: Token[]; substitutions: Substi
       }
     }
     const end = Math.min(j, text.length);
-    tokens.push({ kind: "word", value, quoted, start: begin, end });
-    if (expectDelimiter) {
-      heredocs.push({ delimiter: value });
-      expectDelimiter = false;
+    push({ kind: "word", value, quoted, start: begin, end });
+    if (expectDelimiter !== undefined) {
+      heredocs.push({ delimiter: value, quoted, script: expectDelimiter.script });
+      expectDelimiter = undefined;
     }
     return end;
   };
 
-  /** Skips heredoc bodies after the newline at `i - 1`; returns the index after the last body. */
+  /**
+   * Skips heredoc bodies after the newline at `i - 1`; returns the index after the last body. A body
+   * fed to a shell is a script; an unquoted body is expanded, so its substitutions run.
+   */
   const skipHeredocs = (from: number): number => {
     let j = from;
     for (const doc of heredocs) {
+      const start = j;
+      let end = text.length;
       while (j < text.length) {
         const nl = text.indexOf("\n", j);
         const lineEnd = nl < 0 ? text.length : nl;
         const line = text.slice(j, lineEnd);
+        if (line.trim() === doc.delimiter) {
+          end = j;
+          j = nl < 0 ? text.length : nl + 1;
+          break;
+        }
         j = nl < 0 ? text.length : nl + 1;
-        if (line.trim() === doc.delimiter) break;
       }
+      const body = text.slice(start, Math.min(end, j));
+      if (doc.script) substitutions.push({ text: body, offset: start });
+      else if (!doc.quoted) nested(body, start);
     }
     heredocs.length = 0;
     return j;
+  };
+  const heredocOperator = (op: string): void => {
+    if (op === "<<" || op === "<<-")
+      expectDelimiter = { script: commandName !== undefined && HEREDOC_SHELLS.test(commandName) };
   };
 
   while (i < text.length) {
@@ -268,7 +347,7 @@ export function tokenize(text: string): { tokens: Token[]; substitutions: Substi
     } else if (c === "\\" && text.charAt(i + 1) === "\n") {
       i += 2;
     } else if (c === "\n") {
-      tokens.push({ kind: "op", op: "\n", start: i, end: i + 1 });
+      push({ kind: "op", op: "\n", start: i, end: i + 1 });
       i = heredocs.length > 0 ? skipHeredocs(i + 1) : i + 1;
     } else if (c === "#") {
       const nl = text.indexOf("\n", i);
@@ -278,12 +357,12 @@ export function tokenize(text: string): { tokens: Token[]; substitutions: Substi
       const close = matchParen(text, i + 2);
       substitutions.push({ text: text.slice(i + 2, close), offset: i + 2 });
       const end = Math.min(close + 1, text.length);
-      tokens.push({ kind: "word", value: text.slice(i, end), quoted: false, start: i, end });
+      push({ kind: "word", value: text.slice(i, end), quoted: false, start: i, end });
       i = end;
     } else if (META.has(c)) {
       const op = readOperator(text, i);
-      tokens.push({ kind: "op", op, start: i, end: i + op.length });
-      if (op === "<<" || op === "<<-") expectDelimiter = true;
+      heredocOperator(op);
+      push({ kind: "op", op, start: i, end: i + op.length });
       i += op.length;
     } else {
       const next = readWord(i);
@@ -292,13 +371,13 @@ export function tokenize(text: string): { tokens: Token[]; substitutions: Substi
         const start = i;
         while (i < text.length && /[0-9]/.test(text.charAt(i))) i++;
         const op = readOperator(text, i);
-        tokens.push({ kind: "op", op, start, end: i + op.length });
-        if (op === "<<" || op === "<<-") expectDelimiter = true;
+        heredocOperator(op);
+        push({ kind: "op", op, start, end: i + op.length });
         i += op.length;
       } else {
         i = next;
       }
     }
   }
-  return { tokens, substitutions };
+  return { tokens, substitutions, incomplete };
 }

@@ -12,6 +12,12 @@ export interface SimpleCommand {
   readonly assignments: readonly string[];
   /** The command's text as written. */
   readonly raw: string;
+  /**
+   * True for a command found in a script handed to a shell as an argument (`sh -c '…'`, `eval …`)
+   * rather than in the RUN's own text: it runs, but it is not one of the RUN's own commands (rules
+   * that judge a RUN's size count only those).
+   */
+  readonly fromArgument?: true;
 }
 
 /** `a | b | c`: commands whose output feeds the next. */
@@ -26,4 +32,9 @@ export interface ShellScript {
   readonly pipelines: readonly Pipeline[];
   /** Every simple command, flattened, in order. */
   readonly commands: readonly SimpleCommand[];
+  /**
+   * True when part of the text was nested too deep to analyse (see `parseShell`): the commands
+   * listed are not all the commands it runs.
+   */
+  readonly incomplete: boolean;
 }

@@ -16,6 +16,12 @@ export interface ImageCheck {
   readonly workload?: string;
   /** How the review's caller was authenticated (set by the server); only authenticated ones are recorded. */
   readonly caller?: AdmissionCaller;
+  /**
+   * The endpoint asking (set by the server). Only /validate's decisions are recorded: /mutate always
+   * admits (it pins digests; denying is the validating webhook's job), so a row from it would record a
+   * "deny" that never happened, and every Pod twice.
+   */
+  readonly endpoint?: "validate" | "mutate";
 }
 
 export interface ImageVerdict {

@@ -16,7 +16,9 @@ export interface PolicyGateRecording {
  * With `recording`, every decision of an authenticated caller (check.caller: a client certificate or
  * the bearer token, see caller.ts) is written to the audit log, with how the caller was authenticated,
  * before the answer goes back. An unauthenticated caller is answered but never recorded: anyone who can
- * reach the webhook could otherwise write `system:admin` into the tamper-evident log.
+ * reach the webhook could otherwise write `system:admin` into the tamper-evident log. Only the
+ * validating endpoint records (one row per image of a review, with its real effect); /mutate admits
+ * everything and only pins digests, so it records nothing.
  */
 export function fromPolicyGate(gate: PolicyGate, recording?: PolicyGateRecording): ImagePolicyGate {
   const resolvers = new WeakMap<AbortSignal, ReturnType<PolicyGate["requestResolver"]>>();
@@ -38,7 +40,14 @@ export function fromPolicyGate(gate: PolicyGate, recording?: PolicyGateRecording
     // A dryRun review promises no side effects (AdmissionReview v1 `dryRun`; the API server will not
     // persist the object), so its decision is answered but never written to the audit log.
     const caller = check.caller;
-    if (recording !== undefined && !check.dryRun && caller !== undefined && caller.method !== "none") {
+    const decides = check.endpoint !== "mutate";
+    if (
+      recording !== undefined &&
+      decides &&
+      !check.dryRun &&
+      caller !== undefined &&
+      caller.method !== "none"
+    ) {
       await record(recording, check, verdict, caller);
     }
     return verdict;

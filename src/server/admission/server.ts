@@ -97,11 +97,11 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   // One per deadline and caller (callers are few: the API server's certificate, the token, "none"),
   // so the caller reaches the gate in each ImageCheck without anything allocated per review.
   const deciders = new Map<string, AdmissionDecider>();
-  const deciderFor = (ms: number, caller: AdmissionCaller) => {
-    const key = `${ms} ${callerLabel(caller)}`;
+  const deciderFor = (ms: number, caller: AdmissionCaller, endpoint: "validate" | "mutate") => {
+    const key = `${ms} ${callerLabel(caller)} ${endpoint}`;
     let decide = deciders.get(key);
     if (decide === undefined) {
-      const gate: ImagePolicyGate = (check, signal) => options.gate({ ...check, caller }, signal);
+      const gate: ImagePolicyGate = (check, signal) => options.gate({ ...check, caller, endpoint }, signal);
       decide = guardedDecider((signal) => gateDecider(gate, signal, onDecision), {
         deadlineMs: deadlineFor(ms),
         failurePolicy,
@@ -177,7 +177,7 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
       };
       try {
         const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
-        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs), caller);
+        const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs), caller, mode);
         const { response } = await admit(body, decide, mode);
         const ms = performance.now() - started;
         metrics.reviewAnswered(mode, response.response.allowed, ms / 1000);

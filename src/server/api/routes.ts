@@ -11,6 +11,7 @@ import {
 import { parseManifest } from "../../oci/index.js";
 import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
+import { ServerError } from "../errors.js";
 
 /**
  * The management API under /api/v1/. Repository names hold slashes, so, as under /v2/, one wildcard
@@ -32,9 +33,7 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
     try {
       filter = auditFilter(request.query as Record<string, unknown>);
     } catch (err) {
-      return reply
-        .code(400)
-        .send({ errors: [{ code: "INVALID_ARGUMENT", message: (err as Error).message }] });
+      throw new ServerError("INVALID_ARGUMENT", (err as Error).message, { cause: err });
     }
     return reply.type("application/json").send({ decisions: await platform.audit.list(filter) });
   });
@@ -44,9 +43,7 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
     await authorize(platform, request, undefined, "catalog", false);
     const checkpoint = await platform.audit.checkpoint();
     if (!checkpoint) {
-      return reply.code(404).send({
-        errors: [{ code: "AUDIT_LOG_EMPTY", message: "the audit log is empty: no checkpoint to take yet" }],
-      });
+      throw new ServerError("AUDIT_LOG_EMPTY", "the audit log is empty: no checkpoint to take yet");
     }
     // The same line as the file format (newline included), so `curl -fsS URL >> audit.jsonl` keeps a file.
     return reply.type("application/json").send(`${formatCheckpoint(checkpoint)}\n`);
@@ -56,11 +53,7 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
     const at = request.url.indexOf("?");
     const path = (at === -1 ? request.url : request.url.slice(0, at)).slice("/api/v1/repositories/".length);
     const match = path.match(VULNERABILITIES);
-    if (!match) {
-      return reply
-        .code(404)
-        .send({ errors: [{ code: "NOT_FOUND", message: `no such endpoint ${request.url.slice(0, 200)}` }] });
-    }
+    if (!match) throw new ServerError("NOT_FOUND", `no such endpoint ${request.url.slice(0, 200)}`);
     request.routeName = `api.${match[3]}`;
     const repository = requireRepositoryName(decodeURIComponent(match[1]!));
     const digest = requireDigest(decodeURIComponent(match[2]!)).value;
@@ -76,32 +69,17 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
       : notRunnableReason(parseManifest(manifest.content, manifest.mediaType));
     if (notAnImage !== undefined) {
       // Scan on push skips these (registry-image.ts); say so rather than "not scanned yet" forever.
-      return reply.code(404).send({
-        errors: [
-          {
-            code: "NOT_AN_IMAGE",
-            message: `${repository}@${digest} is not scanned: it is ${notAnImage}`,
-          },
-        ],
-      });
+      throw new ServerError("NOT_AN_IMAGE", `${repository}@${digest} is not scanned: it is ${notAnImage}`);
     }
     if (!scan) {
-      return reply.code(404).send({
-        errors: [
-          {
-            code: "SCAN_UNKNOWN",
-            message: `${repository}@${digest} has not been scanned${platform.config.scan.onPush ? "" : " (scan.onPush is off)"}`,
-          },
-        ],
-      });
+      throw new ServerError(
+        "SCAN_UNKNOWN",
+        `${repository}@${digest} has not been scanned${platform.config.scan.onPush ? "" : " (scan.onPush is off)"}`,
+      );
     }
     if (match[3] === "sbom") {
       const sbom = await platform.scans.sbom(digest);
-      if (!sbom) {
-        return reply
-          .code(404)
-          .send({ errors: [{ code: "SCAN_UNKNOWN", message: `no SBOM yet (scan ${scan.status})` }] });
-      }
+      if (!sbom) throw new ServerError("SCAN_UNKNOWN", `no SBOM yet (scan ${scan.status})`);
       return reply.type("application/vnd.cyclonedx+json").send(sbom);
     }
     return reply.type("application/json").send({

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VulnError } from "../errors.js";
+import { importOsv } from "../sources/osv/import.js";
 import { validateOsvRecord } from "../sources/osv/schema.js";
 import { fixtureDatabase, osvTestdata, tempDatabasePath } from "../testing.js";
 import { openAdvisoryDatabase } from "./database.js";
@@ -38,22 +39,29 @@ describe("openAdvisoryDatabase", () => {
   });
 });
 
-describe("upsert", () => {
+describe("imports by (source, id)", () => {
   it("replaces a record only with a newer modified", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const { record, text } = readRecord("PYSEC-2019-217.json");
-    await db.transaction(async () => expect(db.upsert(record, text)).toBe("inserted"));
-    await db.transaction(async () => expect(db.upsert(record, text)).toBe("unchanged"));
-    const older = { ...record, modified: "2020-01-01T00:00:00Z", summary: "older" };
-    await db.transaction(async () => expect(db.upsert(older, text)).toBe("unchanged"));
+    const { record } = readRecord("PYSEC-2019-217.json");
+    const importOne = async (value: object) => {
+      const file = join(dirname(tempDatabasePath()), "record.json");
+      writeFileSync(file, JSON.stringify(value));
+      return importOsv(db, file);
+    };
+    expect(await importOne(record)).toMatchObject({ inserted: 1 });
+    expect(await importOne(record)).toMatchObject({ unchanged: 1 });
+    expect(await importOne({ ...record, modified: "2020-01-01T00:00:00Z", summary: "older" })).toMatchObject({
+      unchanged: 1,
+    });
     const newer = {
       ...record,
-      modified: "2030-01-01T00:00:00Z",
+      modified: "2025-01-01T00:00:00Z",
       summary: "newer",
       affected: [{ ...record.affected![0]!, package: { ecosystem: "PyPI", name: "Jinja2" } }],
     };
-    await db.transaction(async () => expect(db.upsert(newer, JSON.stringify(newer))).toBe("updated"));
+    expect(await importOne(newer)).toMatchObject({ updated: 1 });
     expect(db.advisory("PYSEC-2019-217")?.summary).toBe("newer");
+    expect(db.advisory("PYSEC-2019-217", "PyPI")?.source).toBe("PyPI");
     expect(db.lookup("PyPI", "jinja2")).toHaveLength(1);
     expect((db.rawRecord("PYSEC-2019-217") as { summary: string }).summary).toBe("newer");
     db.close();

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { VulnError } from "../errors.js";
-import type { OsvRecord } from "../sources/osv/schema.js";
 import { normalisePackageName } from "./names.js";
 import {
   type AdvisoryRow,
@@ -10,11 +9,11 @@ import {
   type AffectedRow,
   affectedEntryOf,
   inflateRaw,
-  rowsOf,
   type StoredAdvisory,
   storedAdvisoryOf,
 } from "./rows.js";
-import { CREATE_TABLES, SCHEMA_VERSION } from "./tables.js";
+import { StagedImport } from "./staging.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "./tables.js";
 
 export interface EcosystemStatus {
   ecosystem: string;
@@ -25,12 +24,26 @@ export interface EcosystemStatus {
   ageMs?: number;
 }
 
-export type UpsertOutcome = "inserted" | "updated" | "unchanged";
+/** One archive (or file, or folder) that records in the database came from. */
+export interface SourceStatus {
+  archive: string;
+  /** sha256 of the archive as imported; absent for a folder and for records imported before it was kept. */
+  sha256?: string;
+  /** The OSV ecosystem the archive declared; absent for files and folders, which write per record. */
+  ecosystem?: string;
+  /** Records stored from it (a record replaced by a later archive counts there). */
+  records: number;
+  importedAt: Date;
+  archiveModified?: Date;
+}
 
 export interface OpenOptions {
   /** Create the file when missing (imports do; matching and status do not). */
   create?: boolean;
 }
+
+const ADVISORY_COLUMNS =
+  "source, id, modified, published, withdrawn, summary, aliases, upstream, severity, refs";
 
 /**
  * The advisory store: one SQLite file, read and written through better-sqlite3's prepared
@@ -38,6 +51,9 @@ export interface OpenOptions {
  * and an import tens of thousands of upserts; a query builder's per-call compile and the async
  * hop per statement cost more than the queries themselves here. The database is a local cache of
  * public data, so it is SQLite only (no PostgreSQL): every replica imports its own copy.
+ *
+ * Records are keyed by (source, id): the source is the OSV ecosystem whose archive carries the
+ * record, so one ecosystem's archive cannot replace another's advisory by reusing its id.
  */
 export class AdvisoryDatabase {
   readonly path: string;
@@ -49,26 +65,17 @@ export class AdvisoryDatabase {
     this.sqlite = sqlite;
     this.statements = {
       lookup: sqlite.prepare<[string, string], AffectedRow>(
-        "SELECT ecosystem, name, advisory_id, ranges FROM affected WHERE ecosystem = ? AND name = ?",
+        "SELECT source, ecosystem, name, advisory_id, ranges FROM affected WHERE ecosystem = ? AND name = ?",
       ),
       // The raw record is large and rarely needed: a finding reads everything else.
-      advisory: sqlite.prepare<[string], Omit<AdvisoryRow, "raw">>(
-        "SELECT id, modified, published, withdrawn, summary, aliases, upstream, severity, refs FROM advisories WHERE id = ?",
+      advisory: sqlite.prepare<[string, string], Omit<AdvisoryRow, "raw">>(
+        `SELECT ${ADVISORY_COLUMNS} FROM advisories WHERE source = ? AND id = ?`,
       ),
-      raw: sqlite.prepare<[string], { raw: Buffer }>("SELECT raw FROM advisories WHERE id = ?"),
-      modified: sqlite.prepare<[string], { modified: number }>(
-        "SELECT modified FROM advisories WHERE id = ?",
+      advisoriesById: sqlite.prepare<[string], Omit<AdvisoryRow, "raw">>(
+        `SELECT ${ADVISORY_COLUMNS} FROM advisories WHERE id = ? ORDER BY modified DESC, source`,
       ),
-      deleteAffected: sqlite.prepare<[string]>("DELETE FROM affected WHERE advisory_id = ?"),
-      putAdvisory: sqlite.prepare<[AdvisoryRow]>(
-        `INSERT OR REPLACE INTO advisories (id, modified, published, withdrawn, summary, aliases, upstream, severity, refs, raw)
-         VALUES (@id, @modified, @published, @withdrawn, @summary, @aliases, @upstream, @severity, @refs, @raw)`,
-      ),
-      putAffected: sqlite.prepare<[AffectedRow]>(
-        "INSERT INTO affected (ecosystem, name, advisory_id, ranges) VALUES (@ecosystem, @name, @advisory_id, @ranges)",
-      ),
-      putImport: sqlite.prepare<[string, string, number, number, number | null]>(
-        "INSERT OR REPLACE INTO imports (ecosystem, source, records, imported_at, archive_modified) VALUES (?, ?, ?, ?, ?)",
+      raw: sqlite.prepare<[string, string], { raw: Buffer }>(
+        "SELECT raw FROM advisories WHERE source = ? AND id = ?",
       ),
     };
   }
@@ -78,14 +85,27 @@ export class AdvisoryDatabase {
     return this.statements.lookup.all(ecosystem, normalisePackageName(ecosystem, name)).map(affectedEntryOf);
   }
 
-  advisory(id: string): StoredAdvisory | undefined {
-    const row = this.statements.advisory.get(id);
+  /**
+   * One advisory: `source`'s record of that id, or without a source the most recently modified of
+   * the records sharing the id (for display; matching always names the source).
+   */
+  advisory(id: string, source?: string): StoredAdvisory | undefined {
+    const row =
+      source === undefined
+        ? this.statements.advisoriesById.get(id)
+        : this.statements.advisory.get(source, id);
     return row ? storedAdvisoryOf(row) : undefined;
   }
 
+  /** Every source's record of an id (an alias's severity may come from any of them). */
+  advisories(id: string): StoredAdvisory[] {
+    return this.statements.advisoriesById.all(id).map(storedAdvisoryOf);
+  }
+
   /** The record exactly as imported. */
-  rawRecord(id: string): unknown {
-    const row = this.statements.raw.get(id);
+  rawRecord(id: string, source?: string): unknown {
+    const src = source ?? this.statements.advisoriesById.get(id)?.source;
+    const row = src === undefined ? undefined : this.statements.raw.get(src, id);
     return row ? JSON.parse(inflateRaw(row.raw)) : undefined;
   }
 
@@ -98,47 +118,11 @@ export class AdvisoryDatabase {
   }
 
   /**
-   * Stores a record unless the stored copy is as new or newer (OSV `modified` orders revisions of
-   * one id). Call inside `transaction`. `deflated` is `rawJson` already raw-deflated (a zip entry's
-   * bytes), stored as is.
+   * Starts an import: records are staged outside the database's write lock and merged in one
+   * short transaction (`StagedImport`). Close the staging when done, merged or not.
    */
-  upsert(record: OsvRecord, rawJson: string, deflated?: Buffer): UpsertOutcome {
-    const existing = this.statements.modified.get(record.id);
-    const modified = Date.parse(record.modified);
-    if (existing && existing.modified >= modified) return "unchanged";
-    const rows = rowsOf(record, rawJson, deflated);
-    if (existing) this.statements.deleteAffected.run(record.id);
-    this.statements.putAdvisory.run(rows.advisory);
-    for (const row of rows.affected) this.statements.putAffected.run(row);
-    return existing ? "updated" : "inserted";
-  }
-
-  recordImport(ecosystem: string, source: string, records: number, at: Date, archiveModified?: Date): void {
-    this.statements.putImport.run(
-      ecosystem,
-      source,
-      records,
-      at.getTime(),
-      archiveModified?.getTime() ?? null,
-    );
-  }
-
-  /**
-   * Runs `work` in one write transaction (BEGIN IMMEDIATE, so a concurrent import waits instead of
-   * failing half-way); any throw rolls everything back and leaves the file as it was. `work` may
-   * await, so a long import can report progress; meanwhile this connection sees the uncommitted
-   * rows, so match through another `openAdvisoryDatabase` (WAL readers see the last commit).
-   */
-  async transaction<T>(work: () => Promise<T>): Promise<T> {
-    this.sqlite.exec("BEGIN IMMEDIATE");
-    try {
-      const result = await work();
-      this.sqlite.exec("COMMIT");
-      return result;
-    } catch (err) {
-      if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
-      throw err;
-    }
+  stage(): StagedImport {
+    return new StagedImport(this.sqlite);
   }
 
   status(now: Date = new Date()): EcosystemStatus[] {
@@ -166,6 +150,35 @@ export class AdvisoryDatabase {
       byEcosystem.set(i.ecosystem, status);
     }
     return [...byEcosystem.values()].sort((a, b) => a.ecosystem.localeCompare(b.ecosystem));
+  }
+
+  /** The archives the stored records came from, oldest import first, with how many each holds. */
+  sources(): SourceStatus[] {
+    return this.sqlite
+      .prepare<
+        [],
+        {
+          name: string;
+          sha256: string | null;
+          ecosystem: string | null;
+          imported_at: number;
+          archive_modified: number | null;
+          records: number;
+        }
+      >(
+        `SELECT name, sha256, ecosystem, imported_at, archive_modified,
+           (SELECT COUNT(*) FROM advisories a WHERE a.archive = archives.id) AS records
+         FROM archives ORDER BY imported_at, id`,
+      )
+      .all()
+      .map((row) => ({
+        archive: row.name,
+        ...(row.sha256 !== null ? { sha256: row.sha256 } : {}),
+        ...(row.ecosystem !== null ? { ecosystem: row.ecosystem } : {}),
+        records: row.records,
+        importedAt: new Date(row.imported_at),
+        ...(row.archive_modified !== null ? { archiveModified: new Date(row.archive_modified) } : {}),
+      }));
   }
 
   /**
@@ -204,18 +217,11 @@ export function openAdvisoryDatabase(path: string, options: OpenOptions = {}): A
   }
   const sqlite = new SqliteDatabase(path);
   try {
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 10000");
-    const version = sqlite.pragma("user_version", { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new VulnError(
-        "DATABASE_MISSING",
-        `advisory database ${path} has schema ${version}, newer than this Portcullis (${SCHEMA_VERSION}): re-import it`,
-      );
-    }
-    sqlite.exec(CREATE_TABLES);
-    sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Switching to WAL takes an exclusive lock: only a file not yet in WAL (a new one) is switched.
+    if (sqlite.pragma("journal_mode", { simple: true }) !== "wal") sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    migrate(sqlite, path);
   } catch (err) {
     sqlite.close();
     if (err instanceof VulnError) throw err;
@@ -245,4 +251,35 @@ export function openAdvisoryDatabaseForScan(path: string): AdvisoryDatabase {
     );
   }
   return database;
+}
+
+function schemaVersion(sqlite: SqliteDatabase.Database): number {
+  return sqlite.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Brings the file to SCHEMA_VERSION by running the pending MIGRATIONS in one write transaction
+ * (re-reading the version once the lock is held: another process may have migrated meanwhile). A
+ * current file is not written to, so opening it never waits for an import.
+ */
+function migrate(sqlite: SqliteDatabase.Database, path: string): void {
+  const found = schemaVersion(sqlite);
+  if (found > SCHEMA_VERSION) {
+    throw new VulnError(
+      "DATABASE_MISSING",
+      `advisory database ${path} has schema ${found}, newer than this Portcullis (${SCHEMA_VERSION}): re-import it`,
+    );
+  }
+  if (found === SCHEMA_VERSION) return;
+  sqlite.exec("BEGIN IMMEDIATE");
+  try {
+    for (let version = schemaVersion(sqlite); version < SCHEMA_VERSION; version++) {
+      sqlite.exec(MIGRATIONS[version]!);
+      sqlite.pragma(`user_version = ${version + 1}`);
+    }
+    sqlite.exec("COMMIT");
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { severityWordOf } from "../severity/words.js";
-import type { OsvRange, OsvRecord, OsvSeverity } from "../sources/osv/schema.js";
+import type { OsvAffected, OsvRange, OsvRecord, OsvSeverity } from "../sources/osv/schema.js";
 import { normalisePackageName } from "./names.js";
 
 /** Severity as stored: the CVSS (or other) vectors, and a severity word when the record has one. */
@@ -12,6 +12,8 @@ export interface StoredSeverity {
 /** What the matcher needs of one `affected` entry; GIT ranges are dropped at import. */
 export interface AffectedEntry {
   advisoryId: string;
+  /** The OSV ecosystem whose archive carries the advisory ("Debian", "npm"); with the id, its key. */
+  source: string;
   ecosystem: string;
   name: string;
   ranges: OsvRange[];
@@ -21,6 +23,8 @@ export interface AffectedEntry {
 }
 
 export interface StoredAdvisory {
+  /** The OSV ecosystem whose archive carries it; records are keyed by (source, id). */
+  source: string;
   id: string;
   modified: number;
   published?: number;
@@ -36,6 +40,7 @@ export interface StoredAdvisory {
 const MAX_REFERENCES = 5;
 
 export interface AdvisoryRow {
+  source: string;
   id: string;
   modified: number;
   published: number | null;
@@ -49,6 +54,7 @@ export interface AdvisoryRow {
 }
 
 export interface AffectedRow {
+  source: string;
   ecosystem: string;
   name: string;
   advisory_id: string;
@@ -59,9 +65,14 @@ function millis(timestamp: string | undefined): number | null {
   return timestamp === undefined ? null : Date.parse(timestamp);
 }
 
-/** Turns a validated record into the rows stored for it (no affected rows once withdrawn). */
+/**
+ * Turns a validated record into the rows stored for it under one source: affected rows only for
+ * `entries` (the record's entries of that source's ecosystem), none once withdrawn.
+ */
 export function rowsOf(
+  source: string,
   record: OsvRecord,
+  entries: readonly OsvAffected[],
   rawJson: string,
   deflated?: Buffer,
 ): { advisory: AdvisoryRow; affected: AffectedRow[] } {
@@ -69,6 +80,7 @@ export function rowsOf(
   const severity: StoredSeverity = { vectors: record.severity ?? [], ...(word ? { word } : {}) };
   const summary = record.summary ?? record.details?.split("\n", 1)[0]?.slice(0, 200) ?? null;
   const advisory: AdvisoryRow = {
+    source,
     id: record.id,
     modified: Date.parse(record.modified),
     published: millis(record.published),
@@ -82,7 +94,7 @@ export function rowsOf(
   };
   const affected: AffectedRow[] = [];
   if (record.withdrawn !== undefined) return { advisory, affected };
-  for (const entry of record.affected ?? []) {
+  for (const entry of entries) {
     if (!entry.package) continue;
     const ranges = (entry.ranges ?? []).filter((r) => r.type !== "GIT");
     const versions = entry.versions ?? [];
@@ -93,6 +105,7 @@ export function rowsOf(
         ? { vectors: entry.severity ?? [], ...(entryWord ? { word: entryWord } : {}) }
         : undefined;
     affected.push({
+      source,
       ecosystem: entry.package.ecosystem,
       name: normalisePackageName(entry.package.ecosystem, entry.package.name),
       advisory_id: record.id,
@@ -106,6 +119,7 @@ export function affectedEntryOf(row: AffectedRow): AffectedEntry {
   const data = JSON.parse(row.ranges) as { r: OsvRange[]; v: string[]; s?: StoredSeverity };
   return {
     advisoryId: row.advisory_id,
+    source: row.source,
     ecosystem: row.ecosystem,
     name: row.name,
     ranges: data.r,
@@ -116,6 +130,7 @@ export function affectedEntryOf(row: AffectedRow): AffectedEntry {
 
 export function storedAdvisoryOf(row: Omit<AdvisoryRow, "raw">): StoredAdvisory {
   return {
+    source: row.source,
     id: row.id,
     modified: row.modified,
     ...(row.published !== null ? { published: row.published } : {}),

@@ -189,3 +189,13 @@ describe("advisoryQueries", () => {
     ).toEqual(["Red Hat:enterprise_linux:9::appstream", "Red Hat:rhel_eus:9.2::baseos"]);
   });
 });
+
+describe("names from packages never meet Object.prototype (issue 22, item 14)", () => {
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])(
+    "a package type or Debian codename %s finds no ecosystem",
+    (word) => {
+      expect(advisoryQueries(pkg(word, "x", "1"), undefined)).toEqual([]);
+      expect(advisoryQueries(pkg("deb", "bash", "5.2"), { id: "debian", versionCodename: word })).toEqual([]);
+    },
+  );
+});

@@ -8,29 +8,33 @@ export interface AdvisoryQuery {
   version: string;
 }
 
-/** Language ecosystems: purl type → OSV ecosystem (osv-schema "Defined ecosystems"). */
-const LANGUAGE_ECOSYSTEMS: Record<string, string> = {
-  npm: "npm",
-  pypi: "PyPI",
-  golang: "Go",
-  maven: "Maven",
-  cargo: "crates.io",
-  gem: "RubyGems",
-  nuget: "NuGet",
-  composer: "Packagist",
-};
+/**
+ * Language ecosystems: purl type → OSV ecosystem (osv-schema "Defined ecosystems"). Maps, not
+ * object literals: the keys come from packages (a type "constructor" must find nothing, not
+ * Object.prototype's function).
+ */
+const LANGUAGE_ECOSYSTEMS: ReadonlyMap<string, string> = new Map([
+  ["npm", "npm"],
+  ["pypi", "PyPI"],
+  ["golang", "Go"],
+  ["maven", "Maven"],
+  ["cargo", "crates.io"],
+  ["gem", "RubyGems"],
+  ["nuget", "NuGet"],
+  ["composer", "Packagist"],
+]);
 
 /** Debian release codenames, for images whose os-release has no VERSION_ID (testing, sid point images). */
-const DEBIAN_CODENAMES: Record<string, string> = {
-  wheezy: "7",
-  jessie: "8",
-  stretch: "9",
-  buster: "10",
-  bullseye: "11",
-  bookworm: "12",
-  trixie: "13",
-  forky: "14",
-};
+const DEBIAN_CODENAMES: ReadonlyMap<string, string> = new Map([
+  ["wheezy", "7"],
+  ["jessie", "8"],
+  ["stretch", "9"],
+  ["buster", "10"],
+  ["bullseye", "11"],
+  ["bookworm", "12"],
+  ["trixie", "13"],
+  ["forky", "14"],
+]);
 
 /**
  * The advisory lookups for one package. Distribution packages are looked up by their distro
@@ -44,7 +48,7 @@ export function advisoryQueries(
   distro: MatchableDistro | undefined,
   ecosystems: readonly string[] = [],
 ): AdvisoryQuery[] {
-  const language = LANGUAGE_ECOSYSTEMS[pkg.type];
+  const language = LANGUAGE_ECOSYSTEMS.get(pkg.type);
   if (language) return [{ ecosystem: language, name: languageName(pkg), version: languageVersion(pkg) }];
   if (!distro) return [];
   const sourceName = pkg.source?.name || pkg.name;
@@ -76,7 +80,7 @@ export function distroEcosystems(
   const version = distro.versionId ?? "";
   const major = version.split(".")[0] ?? "";
   if (type === "deb" && id === "debian") {
-    const release = major || DEBIAN_CODENAMES[distro.versionCodename ?? ""];
+    const release = major || DEBIAN_CODENAMES.get(distro.versionCodename ?? "");
     return release ? [`Debian:${release}`] : [];
   }
   if (type === "deb" && id === "ubuntu" && version) {

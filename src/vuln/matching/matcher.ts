@@ -46,12 +46,23 @@ export function matchWithSchemes(
 ): MatchResult {
   const warnings: string[] = [];
   const lookups = new Map<string, AffectedEntry[]>();
+  // Records are keyed by (source, id): an entry's own record is read by both.
   const advisories = new Map<string, StoredAdvisory | undefined>();
+  const byId = new Map<string, StoredAdvisory[]>();
   const ecosystems = distro?.id === "rhel" ? db.ecosystems() : [];
   const findings: Finding[] = [];
-  const advisoryOf = (id: string): StoredAdvisory | undefined => {
-    if (!advisories.has(id)) advisories.set(id, db.advisory(id));
-    return advisories.get(id);
+  const advisoryOf = (entry: AffectedEntry): StoredAdvisory | undefined => {
+    const key = `${entry.source}\u0000${entry.advisoryId}`;
+    if (!advisories.has(key)) advisories.set(key, db.advisory(entry.advisoryId, entry.source));
+    return advisories.get(key);
+  };
+  const recordsOf = (id: string): StoredAdvisory[] => {
+    let records = byId.get(id);
+    if (!records) {
+      records = db.advisories(id);
+      byId.set(id, records);
+    }
+    return records;
   };
 
   packages.forEach((pkg, index) => {
@@ -74,9 +85,7 @@ export function matchWithSchemes(
           );
         }
         if (!verdict.affected) continue;
-        if (!advisories.has(entry.advisoryId))
-          advisories.set(entry.advisoryId, db.advisory(entry.advisoryId));
-        const advisory = advisories.get(entry.advisoryId);
+        const advisory = advisoryOf(entry);
         if (!advisory || advisory.withdrawn !== undefined) continue;
         const previous = hits.get(advisory.id);
         if (previous) previous.fixed.push(...verdict.fixed);
@@ -86,7 +95,7 @@ export function matchWithSchemes(
         }
       }
     }
-    findings.push(...findingsOf(pkg, index, [...hits.values()], advisoryOf));
+    findings.push(...findingsOf(pkg, index, [...hits.values()], recordsOf));
   });
   return { findings, warnings: [...new Set(warnings)] };
 }
@@ -95,7 +104,7 @@ function findingsOf(
   pkg: MatchablePackage,
   index: number,
   hits: Hit[],
-  advisoryOf: (id: string) => StoredAdvisory | undefined,
+  recordsOf: (id: string) => StoredAdvisory[],
 ): Finding[] {
   const groups = mergeByAlias(hits, (hit) => hit.advisory);
   return groups.map((group) => {
@@ -105,7 +114,7 @@ function findingsOf(
       const candidate = assessSeverity(hit.entry.severity, hit.advisory.severity);
       if (betterThan(candidate, best)) best = candidate;
     }
-    if (!best.cvss) best = aliasSeverity(group, best, advisoryOf);
+    if (!best.cvss) best = aliasSeverity(group, best, recordsOf);
     const fixed = lowestFixed(group.members);
     const summary = group.members.find((hit) => hit.advisory.summary)?.advisory.summary;
     const references = [...new Set(group.members.flatMap((hit) => hit.advisory.references))].slice(
@@ -145,16 +154,18 @@ function findingsOf(
 function aliasSeverity(
   group: AliasGroup<Hit>,
   best: Assessment,
-  advisoryOf: (id: string) => StoredAdvisory | undefined,
+  recordsOf: (id: string) => StoredAdvisory[],
 ): Assessment {
   const members = new Set(group.members.map((hit) => hit.advisory.id));
   const memberIds = new Set(group.members.flatMap((hit) => [hit.advisory.id, ...hit.advisory.aliases]));
   for (const id of [group.id, ...group.aliases].slice(0, MAX_ALIAS_LOOKUPS)) {
     if (members.has(id) || !memberIds.has(id)) continue;
-    const alias = advisoryOf(id);
-    if (!alias || alias.withdrawn !== undefined) continue;
-    const candidate = assessSeverity(alias.severity);
-    if (betterThan(candidate, best)) best = candidate;
+    // Every source's record of the alias is a candidate; the best-scored one wins.
+    for (const alias of recordsOf(id)) {
+      if (alias.withdrawn !== undefined) continue;
+      const candidate = assessSeverity(alias.severity);
+      if (betterThan(candidate, best)) best = candidate;
+    }
   }
   return best;
 }

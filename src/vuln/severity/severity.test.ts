@@ -67,3 +67,9 @@ describe("assessSeverity", () => {
     expect(assessSeverity(undefined, { vectors: [] })).toEqual({ rating: "UNKNOWN" });
   });
 });
+
+describe("severity words from feeds never meet Object.prototype (issue 22, item 14)", () => {
+  it.each(["constructor", "__proto__", "toString", "valueOf"])("%s is UNKNOWN", (word) => {
+    expect(ratingFromWord(word)).toBe("UNKNOWN");
+  });
+});

@@ -6,20 +6,21 @@ import type { SeverityRating } from "../model.js";
  * medium, high, "not yet assigned"), Ubuntu priorities (negligible, low, medium, high, critical),
  * Alpine/Red Hat words (Important, Moderate, Low). Unknown words give UNKNOWN.
  */
-const WORDS: Record<string, SeverityRating> = {
-  critical: "CRITICAL",
-  high: "HIGH",
-  important: "HIGH",
-  moderate: "MEDIUM",
-  medium: "MEDIUM",
-  low: "LOW",
-  negligible: "LOW",
-  unimportant: "LOW",
-};
+const WORDS: ReadonlyMap<string, SeverityRating> = new Map([
+  ["critical", "CRITICAL"],
+  ["high", "HIGH"],
+  ["important", "HIGH"],
+  ["moderate", "MEDIUM"],
+  ["medium", "MEDIUM"],
+  ["low", "LOW"],
+  ["negligible", "LOW"],
+  ["unimportant", "LOW"],
+]);
 
 export function ratingFromWord(word: string | undefined): SeverityRating {
   if (!word) return "UNKNOWN";
-  return WORDS[word.trim().toLowerCase().replace(/\*$/, "")] ?? "UNKNOWN";
+  // A Map: the word is the feed's, and "constructor" must not find Object.prototype's function.
+  return WORDS.get(word.trim().toLowerCase().replace(/\*$/, "")) ?? "UNKNOWN";
 }
 
 /** Finds a severity word in a free-form `database_specific` / `ecosystem_specific` object. */

@@ -26,7 +26,8 @@ describe("updateOsv", () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      if (req.url === "/Go/all.zip") {
+      if (req.url === "/Go/all.zip" || req.url === "/npm/all.zip") {
+        // npm's archive carrying Go's record: the download declares npm, so it must be refused.
         res.writeHead(200, { "last-modified": "Wed, 21 Oct 2026 07:28:00 GMT" });
         res.end(archive);
       } else if (req.url === "/Slow/all.zip") {
@@ -42,6 +43,15 @@ describe("updateOsv", () => {
   afterAll(() => {
     server.closeAllConnections();
     server.close();
+  });
+
+  it("lets each downloaded archive write only the ecosystem it was downloaded as (issue 22, item 12)", async () => {
+    const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
+    const err = await errorOf(updateOsv(db, { ecosystems: ["Go", "npm"], baseUrl: base }));
+    expect(err.code).toBe("ADVISORY_FOREIGN");
+    expect(err.message).toContain("declared as npm");
+    expect(db.status()).toEqual([]);
+    db.close();
   });
 
   it("downloads all.zip per ecosystem and records its URL and Last-Modified", async () => {

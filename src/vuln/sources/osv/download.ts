@@ -34,7 +34,7 @@ export const DEFAULT_OSV_ECOSYSTEMS: readonly string[] = [
   "Packagist",
 ];
 
-export interface UpdateOptions extends Pick<ImportOptions, "onProgress" | "now"> {
+export interface UpdateOptions extends Pick<ImportOptions, "onProgress" | "now" | "maxArchiveBytes"> {
   /** OSV ecosystem names as the bucket spells them: "Debian", "Alpine", "Go", "PyPI", "crates.io", ... */
   ecosystems: readonly string[];
   /** Abort when the server sends nothing for this long (connecting included). Default 30 s. */
@@ -51,17 +51,20 @@ export interface UpdateOptions extends Pick<ImportOptions, "onProgress" | "now">
  */
 export async function updateOsv(db: AdvisoryDatabase, options: UpdateOptions): Promise<ImportSummary> {
   const dir = options.downloadDir ?? mkdtempSync(join(tmpdir(), "portcullis-osv-"));
-  const downloads = new Map<string, { url: string; lastModified?: Date }>();
+  const downloads = new Map<string, { url: string; ecosystem: string; lastModified?: Date }>();
   try {
     for (const ecosystem of options.ecosystems) {
       const url = `${options.baseUrl ?? OSV_BUCKET}/${encodeURIComponent(ecosystem)}/all.zip`;
       const file = join(dir, `${ecosystem.replace(/[^A-Za-z0-9.-]/g, "_")}.zip`);
       const lastModified = await download(url, file, options);
-      downloads.set(file, { url, ...(lastModified ? { lastModified } : {}) });
+      downloads.set(file, { url, ecosystem, ...(lastModified ? { lastModified } : {}) });
     }
     return await importOsv(db, [...downloads.keys()], {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.maxArchiveBytes !== undefined ? { maxArchiveBytes: options.maxArchiveBytes } : {}),
+      // Each archive writes only the ecosystem it was downloaded as.
+      ecosystemOf: (path) => downloads.get(path)?.ecosystem,
       sourceOf: (path) => downloads.get(path)?.url ?? path,
       archiveModifiedOf: (path) => downloads.get(path)?.lastModified,
     });

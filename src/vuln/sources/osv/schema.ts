@@ -7,7 +7,42 @@ import { z } from "zod";
  * event must name exactly one of introduced/fixed/last_affected/limit, and a range its type.
  */
 
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not an RFC 3339 timestamp");
+/**
+ * RFC 3339 `date-time` (section 5.6), as OSV requires: full date, "T", full time with optional
+ * fraction, "Z" or an offset. Date.parse alone accepts far more ("9999-12-31", HTTP dates, no
+ * zone at all, which it reads as local time), and rolls 30 February into March.
+ */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+export function isRfc3339(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60 &&
+    offsetOk &&
+    !Number.isNaN(Date.parse(text))
+  );
+}
+
+const timestamp = z.string().refine(isRfc3339, {
+  error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 40))} is not an RFC 3339 timestamp`,
+});
 
 const event = z
   .object({
