@@ -169,22 +169,34 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
     if (result.code !== 0) throw new Error(`doctest setup failed: ${script}\n${result.stdout}`);
   };
 
+  // The shim records the background serve's pid: stop it by that id, and wait until it is gone.
+  const stop = async () => {
+    await bash(
+      `if [ -f .doctest/serve.pid ]; then pid=$(cat .doctest/serve.pid); kill "$pid" 2>/dev/null || true
+       for _ in $(seq 1 300); do s=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null || true); case "$s" in ""|Z*) break ;; esac; sleep 0.1; done; fi`,
+    );
+  };
+
   const digest = await writeFixtures(dir, home);
   await must("skopeo copy --quiet oci:./layout:v1 docker-archive:app.tar:app:1");
-  // Scan on push needs an advisory database to finish its scans (verify --scan api reads them).
-  await must(`portcullis db import ${join(home, "osv", "Debian.zip")} >/dev/null\nportcullis serve`);
-
-  // The images the README's commands name, pushed before its first block.
-  const client = new RegistryClient({ registry: `127.0.0.1:${port}` });
-  const image = { dir: join(dir, "layout"), digest };
-  for (const [repo, tag] of [
-    ["team/app", "1"],
-    ["app", "1"],
-    ["app", "1.0"],
-  ] as const) {
-    await pushLayoutImage(client, repo, image, tag);
+  try {
+    // Scan on push needs an advisory database to finish its scans (verify --scan api reads them).
+    await must(`portcullis db import ${join(home, "osv", "Debian.zip")} >/dev/null\nportcullis serve`);
+    // The images the README's commands name, pushed before its first block.
+    const client = new RegistryClient({ registry: `127.0.0.1:${port}` });
+    const image = { dir: join(dir, "layout"), digest };
+    for (const [repo, tag] of [
+      ["team/app", "1"],
+      ["app", "1"],
+      ["app", "1.0"],
+    ] as const) {
+      await pushLayoutImage(client, repo, image, tag);
+    }
+    await waitForScan(port, "app", digest);
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  await waitForScan(port, "app", digest);
 
   return {
     dir,
@@ -195,16 +207,11 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
       return { code: result.code, output: result.stdout };
     },
     serveLog: () => readFile(join(state, "serve.log"), "utf8").catch(() => ""),
-    stop: async () => {
-      await bash(
-        `if [ -f .doctest/serve.pid ]; then pid=$(cat .doctest/serve.pid); kill "$pid" 2>/dev/null || true
-         for _ in $(seq 1 300); do s=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null || true); case "$s" in ""|Z*) break ;; esac; sleep 0.1; done; fi`,
-      );
-    },
+    stop,
   };
 }
 
-/** Waits until scan on push finished the image (done or failed), up to 90 s. */
+/** Waits until scan on push has scanned the image, up to 90 s; a failed scan fails the setup. */
 async function waitForScan(port: number, repo: string, digest: string): Promise<void> {
   const url = `http://127.0.0.1:${port}/api/v1/repositories/${repo}/manifests/${digest}/vulnerabilities`;
   let last = "";
