@@ -192,6 +192,18 @@ describe("requiredEvidence and policyTrustAnchors", () => {
       ),
     ).toEqual([]);
   });
+  // The README pushes to localhost:5000 and verifies against full.yaml: its registries must agree.
+  it.each([
+    ["localhost:5000", true],
+    ["127.0.0.1:5000", true],
+    ["registry.example.com", true],
+    ["docker.io", false],
+  ])("full.yaml trusts images from %s: %s", (registry, trusted) => {
+    const decision = decide(full, {
+      image: { reference: `${registry}/app@${DIGEST}`, registry, repository: "app" },
+    });
+    expect(decision.rules.find((r) => r.rule === "registries")?.passed).toBe(trusted);
+  });
   it("lists keys and predicate types to prepare", () => {
     expect(policyTrustAnchors(full)).toEqual({
       keys: ["keys/release.pub", "keys/builder.pub"],

@@ -29,6 +29,7 @@ describe("parsePolicy", () => {
       failurePolicy: "fail",
     });
     expect(rule.require.registries?.map((p) => p.source)).toEqual([
+      "localhost:*/**",
       "127.0.0.1:*/**",
       "registry.example.com/**",
     ]);
@@ -52,12 +53,15 @@ describe("parsePolicy", () => {
     expect(policy.breakGlass).toEqual({ annotation: "portcullis.dev/break-glass" });
   });
 
-  it.each(["allow-all-audit.yaml", "require-signature.yaml", "require-approval.yaml", "block-critical.yaml"])(
-    "loads %s",
-    (file) => {
-      expect(() => parsePolicy(readFileSync(new URL(file, EXAMPLES)), file)).not.toThrow();
-    },
-  );
+  it.each([
+    "allow-all-audit.yaml",
+    "require-signature.yaml",
+    "require-approval.yaml",
+    "block-critical.yaml",
+    "require-labels.yaml",
+  ])("loads %s", (file) => {
+    expect(() => parsePolicy(readFileSync(new URL(file, EXAMPLES)), file)).not.toThrow();
+  });
 
   it("digests the bytes exactly", () => {
     const a = parsePolicy(`${HEAD}defaultRule: {}\n`, "a.yaml");

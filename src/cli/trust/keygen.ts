@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Command, Option } from "commander";
 import { GENERATED_KEY_ALGORITHMS, type GeneratedKeyAlgorithm, generateKeyPair } from "../../trust/index.js";
 import { runWith, UsageError, usageExitCodes } from "./common.js";
@@ -31,6 +32,8 @@ export function registerKeygen(program: Command, setExit: (code: number) => void
       const keyPath = `${flags.outputPrefix}.key`;
       const pubPath = `${flags.outputPrefix}.pub`;
       const pair = await generateKeyPair(await readNewSecret(), { algorithm: flags.algorithm });
+      // A prefix such as keys/release names where the keys belong: make that folder, as a user would.
+      mkdirSync(dirname(keyPath), { recursive: true });
       // `wx` fails if the file exists, atomically: no check-then-write race.
       try {
         writeFileSync(keyPath, pair.privateKeyPem, { flag: "wx", mode: 0o600 });
