@@ -254,6 +254,15 @@ describe("readSbom errors", () => {
     ['{"bomFormat": "CycloneDX", "specVersion": "1.3"}', 'FORMAT_UNSUPPORTED: CycloneDX specVersion "1.3"'],
     ['{"bomFormat": "CycloneDX", "specVersion": "2.0"}', "FORMAT_UNSUPPORTED: CycloneDX specVersion"],
     ['{"bomFormat": "CycloneDX"}', "FORMAT_UNSUPPORTED: CycloneDX specVersion undefined"],
+    // A number is not a version: JSON 1.10 is 1.1, so say it must be a string rather than "not supported".
+    [
+      '{"bomFormat": "CycloneDX", "specVersion": 1.6}',
+      'SBOM_INVALID: CycloneDX specVersion: must be a string such as "1.6", not the number 1.6',
+    ],
+    [
+      '{"spdxVersion": 2.3}',
+      'SBOM_INVALID: SPDX spdxVersion: must be a string such as "SPDX-2.3", not the number 2.3',
+    ],
     ['{"spdxVersion": "SPDX-2.1"}', 'FORMAT_UNSUPPORTED: SPDX version "SPDX-2.1"'],
     [
       '{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": []}',
