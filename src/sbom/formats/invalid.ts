@@ -11,12 +11,17 @@ export function issuePath(path: readonly PropertyKey[]): string {
   return out === "" ? "(document)" : out;
 }
 
-/** SBOM_INVALID naming the first problem's path, e.g. "CycloneDX components[2].name: must be a string". */
-export function invalidSbom(format: string, error: z.ZodError): SbomError {
+/**
+ * SBOM_INVALID naming the first problem's path, e.g. "CycloneDX components[2].name: must be a string";
+ * `at` is where in the document the value checked sits (a nested component checked on its own).
+ */
+export function invalidSbom(format: string, error: z.ZodError, at: readonly PropertyKey[] = []): SbomError {
   const first = error.issues[0];
-  const where = first ? issuePath(first.path) : "(document)";
+  const where = first ? issuePath([...at, ...first.path]) : "(document)";
   const message = first ? first.message : "invalid";
   return new SbomError("SBOM_INVALID", `${format} ${where}: ${message}`, {
-    detail: error.issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })),
+    detail: error.issues
+      .slice(0, 20)
+      .map((i) => ({ path: issuePath([...at, ...i.path]), message: i.message })),
   });
 }

@@ -16,31 +16,24 @@ const licenseChoice = z.looseObject({
   expression: str().optional(),
 });
 
-export interface CdxInputComponent {
-  type: string;
-  "bom-ref"?: string | undefined;
-  group?: string | undefined;
-  name: string;
-  version?: string | undefined;
-  purl?: string | undefined;
-  licenses?: z.infer<typeof licenseChoice>[] | undefined;
-  properties?: z.infer<typeof cdxProperty>[] | undefined;
-  components?: CdxInputComponent[] | undefined;
-}
+/**
+ * One component, without what is nested in it: `components` holds nested components unchecked, and
+ * the reader walks and checks them one at a time (cyclonedx/read.ts), iteratively, so nesting depth
+ * costs no stack (a recursive schema overflowed it, and a recursive walk had to stop somewhere).
+ */
+export const cdxComponent = z.looseObject({
+  type: str(),
+  "bom-ref": str().optional(),
+  group: str().optional(),
+  name: str(),
+  version: str().optional(),
+  purl: str().optional(),
+  licenses: z.array(licenseChoice).optional(),
+  properties: z.array(cdxProperty).optional(),
+  components: z.array(z.unknown()).optional(),
+});
 
-export const cdxComponent: z.ZodType<CdxInputComponent> = z.lazy(() =>
-  z.looseObject({
-    type: str(),
-    "bom-ref": str().optional(),
-    group: str().optional(),
-    name: str(),
-    version: str().optional(),
-    purl: str().optional(),
-    licenses: z.array(licenseChoice).optional(),
-    properties: z.array(cdxProperty).optional(),
-    components: z.array(cdxComponent).optional(),
-  }),
-);
+export type CdxInputComponent = z.infer<typeof cdxComponent>;
 
 const tool = z.looseObject({ name: str().optional(), version: str().optional() });
 
@@ -54,7 +47,7 @@ export const cdxBom = z.looseObject({
       component: cdxComponent.optional(),
     })
     .optional(),
-  components: z.array(cdxComponent).optional(),
+  components: z.array(z.unknown()).optional(),
   dependencies: z.array(z.looseObject({ ref: str(), dependsOn: z.array(str()).optional() })).optional(),
 });
 
