@@ -13,6 +13,12 @@ import { readSpdx } from "./spdx/read.js";
 
 export type SbomFormat = "cyclonedx" | "spdx";
 
+/**
+ * The largest SBOM file read (512 MiB): about the longest string V8 can hold, and room for millions
+ * of components (a million plain CycloneDX components take some 150 MB).
+ */
+export const MAX_SBOM_BYTES = 512 * 1024 * 1024;
+
 const CYCLONEDX_VERSIONS: readonly string[] = ["1.4", "1.5", "1.6"];
 const SPDX_VERSIONS: readonly string[] = ["SPDX-2.2", "SPDX-2.3"];
 
