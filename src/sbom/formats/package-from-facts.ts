@@ -127,31 +127,30 @@ export function packageFromFacts(input: ForeignPackage): BuiltPackage | undefine
 }
 
 /**
- * Dependency names gathered while a document is read, written to each package's `dependsOn` once at
- * the end: sorted, without duplicates or the package's own name, beside the unresolved names its facts
- * kept. One Set per package, so a package with 50,000 dependencies, or a document repeating the same
- * edge, reads in linear time (re-sorting the whole list on every edge was quadratic).
+ * Dependency names gathered while a document is read (addDependency) and tidied once at the end
+ * (normaliseDependencies): sorted, without duplicates or the package's own name, beside the unresolved
+ * names its facts kept. Appending and sorting once makes a package with 50,000 dependencies, or a
+ * document repeating one edge, cost n log n (re-sorting the whole list on every edge was quadratic),
+ * and keeps a million-package document from holding a Set per package.
  */
-export class DependencyNames {
-  readonly #added = new Map<Package, Set<string>>();
+export function addDependency(from: Package, name: string): void {
+  if (from.dependsOn) from.dependsOn.push(name);
+  else from.dependsOn = [name];
+}
 
-  add(from: Package, name: string): void {
-    let names = this.#added.get(from);
-    if (names === undefined) {
-      names = new Set(from.dependsOn);
-      this.#added.set(from, names);
+/** Sorts and de-duplicates `dependsOn` of every package, dropping its own name, and empty lists. */
+export function normaliseDependencies(packages: readonly Package[]): void {
+  for (const pkg of packages) {
+    const names = pkg.dependsOn;
+    if (names === undefined) continue;
+    names.sort();
+    let kept = 0;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name === pkg.name || (kept > 0 && names[kept - 1] === name)) continue;
+      names[kept++] = name;
     }
-    names.add(name);
-  }
-
-  /** Sets `dependsOn` of every package (dropping it when empty). */
-  writeTo(packages: readonly Package[]): void {
-    for (const pkg of packages) {
-      const names = this.#added.get(pkg) ?? (pkg.dependsOn ? new Set(pkg.dependsOn) : undefined);
-      if (names === undefined) continue;
-      names.delete(pkg.name);
-      if (names.size === 0) delete pkg.dependsOn;
-      else pkg.dependsOn = [...names].sort();
-    }
+    names.length = kept;
+    if (kept === 0) delete pkg.dependsOn;
   }
 }

@@ -1,13 +1,21 @@
+import type { z } from "zod";
 import type { Distro, Package } from "../../model.js";
 import { distroFromFacts } from "../distro-facts.js";
 import type { SbomDocument, SbomSubject } from "../document.js";
 import { invalidSbom } from "../invalid.js";
-import { DependencyNames, packageFromFacts } from "../package-from-facts.js";
+import { addDependency, normaliseDependencies, packageFromFacts } from "../package-from-facts.js";
 import { type NameValue, propertyValue } from "../properties.js";
 import { purlIdentity } from "../purl.js";
 import type { ReadOptions } from "../read-options.js";
 import { incompleteFromFacts, subjectFromFacts } from "../subject-facts.js";
-import { type CdxInputComponent, cdxBom, cdxComponent } from "./schema.js";
+import {
+  type CdxInputComponent,
+  cdxBom,
+  cdxComponent,
+  cdxDependency,
+  isComponentShape,
+  isDependencyShape,
+} from "./schema.js";
 
 /**
  * CycloneDX 1.4–1.6 JSON into an SbomDocument: ours, Trivy's and syft's. The operating system is the
@@ -47,6 +55,19 @@ interface Pending {
   parent: Pending | undefined;
 }
 
+/** The value itself when the fast check passes, else zod's parse, whose error names the field. */
+function checked<T>(
+  value: unknown,
+  isShape: (v: unknown) => v is T,
+  schema: z.ZodType<T>,
+  at: PropertyKey[],
+): T {
+  if (isShape(value)) return value;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidSbom("CycloneDX", parsed.error, at);
+  return parsed.data;
+}
+
 /** `["components", 0, "components", 3]` for an error's path. */
 function pathOf(item: Pending): PropertyKey[] {
   const path: PropertyKey[] = [];
@@ -74,10 +95,9 @@ function flatten(top: readonly unknown[]): Flattened {
       tooDeep++;
       continue;
     }
-    const parsed = cdxComponent.safeParse(item.value);
-    if (!parsed.success) throw invalidSbom("CycloneDX", parsed.error, pathOf(item));
-    components.push(parsed.data);
-    if (parsed.data.components) pushAll(parsed.data.components, item.depth + 1, item);
+    const component = checked(item.value, isComponentShape, cdxComponent, pathOf(item));
+    components.push(component);
+    if (component.components) pushAll(component.components, item.depth + 1, item);
   }
   return { components, tooDeep };
 }
@@ -135,16 +155,17 @@ export function readCycloneDx(json: unknown, options: ReadOptions = {}): SbomDoc
     packages.push(built.pkg);
     if (c["bom-ref"]) byRef.set(c["bom-ref"], built.pkg);
   }
-  const dependencies = new DependencyNames();
-  for (const dep of bom.dependencies ?? []) {
+  const dependencies = bom.dependencies ?? [];
+  for (let i = 0; i < dependencies.length; i++) {
+    const dep = checked(dependencies[i], isDependencyShape, cdxDependency, ["dependencies", i]);
     const from = byRef.get(dep.ref);
     if (!from) continue;
     for (const ref of dep.dependsOn ?? []) {
       const to = byRef.get(ref);
-      if (to !== undefined && to.type === from.type) dependencies.add(from, to.name);
+      if (to !== undefined && to.type === from.type) addDependency(from, to.name);
     }
   }
-  dependencies.writeTo(packages);
+  normaliseDependencies(packages);
 
   const doc: SbomDocument = {
     subject: subjectOf(bom.metadata?.component),

@@ -2,7 +2,7 @@ import type { Distro, Package } from "../../model.js";
 import { distroFromFacts } from "../distro-facts.js";
 import type { SbomDocument, SbomSubject, SubjectKind } from "../document.js";
 import { invalidSbom } from "../invalid.js";
-import { DependencyNames, packageFromFacts } from "../package-from-facts.js";
+import { addDependency, normaliseDependencies, packageFromFacts } from "../package-from-facts.js";
 import type { NameValue } from "../properties.js";
 import { purlIdentity } from "../purl.js";
 import type { ReadOptions } from "../read-options.js";
@@ -129,15 +129,14 @@ export function readSpdx(json: unknown, options: ReadOptions = {}): SbomDocument
     packages.push(built.pkg);
     bySpdxId.set(p.SPDXID, built.pkg);
   }
-  const dependencies = new DependencyNames();
   for (const r of doc.relationships ?? []) {
     const forward = r.relationshipType === "DEPENDS_ON";
     if (!forward && r.relationshipType !== "DEPENDENCY_OF") continue;
     const from = bySpdxId.get(forward ? r.spdxElementId : r.relatedSpdxElement);
     const to = bySpdxId.get(forward ? r.relatedSpdxElement : r.spdxElementId);
-    if (from && to && from.type === to.type) dependencies.add(from, to.name);
+    if (from && to && from.type === to.type) addDependency(from, to.name);
   }
-  dependencies.writeTo(packages);
+  normaliseDependencies(packages);
 
   let createdAt = new Date(doc.creationInfo.created);
   if (Number.isNaN(createdAt.getTime())) createdAt = new Date(0);
