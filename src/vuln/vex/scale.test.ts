@@ -9,8 +9,9 @@ import type { OpenVexDocument } from "./schema.js";
  * Issue 22: `scan --vex` with 2,000 statements against a 2,000-package SBOM did not finish, because
  * every finding was compared with every statement (parsing both purls each time). Statements are now
  * indexed by vulnerability and package, so applying them is linear in findings plus statements.
- * Budget: 100 µs per finding-and-statement pair (parsing a purl costs some 10 µs unloaded) plus a
- * fixed 500 ms, generous for a loaded two-core machine; the old code took about 50 s for 2,000.
+ * Budget, for reading the document and applying it: 250 µs per finding-and-statement pair (the schema
+ * check and a purl parse per statement cost some 100 µs on a loaded two-core machine) plus a fixed
+ * second; the old code took about 50 s for 2,000.
  */
 
 const DIGEST = `sha256:${"1".repeat(64)}`;
@@ -37,8 +38,8 @@ function finding(i: number, vulnerability: string): Finding {
 
 type Shape = "same-vulnerability" | "one-each" | "image-subcomponents" | "versionless";
 
-/** `n` findings and `n` statements of one shape; every finding is covered by some statement. */
-function workload(shape: Shape, n: number): { findings: Finding[]; vex: OpenVexDocument } {
+/** `n` findings and `n` statements of one shape (as JSON text); every finding is covered by one. */
+function workload(shape: Shape, n: number): { findings: Finding[]; vex: string } {
   const vulnerabilityOf = (i: number) => (shape === "one-each" ? `CVE-2024-${i}` : "CVE-2024-0001");
   const findings = Array.from({ length: n }, (_, i) => finding(i, vulnerabilityOf(i)));
   const statements = findings.map((f, i) => {
@@ -56,21 +57,22 @@ function workload(shape: Shape, n: number): { findings: Finding[]; vex: OpenVexD
     const purl = shape === "versionless" ? `pkg:npm/${f.package.name}` : f.package.purl;
     return { ...base, products: [{ "@id": purl }] };
   });
-  return { findings, vex: parseOpenVex({ "@context": "https://openvex.dev/ns/v0.2.0", statements }) };
+  return { findings, vex: JSON.stringify({ "@context": "https://openvex.dev/ns/v0.2.0", statements }) };
 }
 
+/** Reads the VEX document and applies it; returns the milliseconds both took. */
 function timed(shape: Shape, n: number): number {
   const { findings, vex } = workload(shape, n);
   const started = performance.now();
-  const out = applyVex(findings, [vex], DIGEST);
+  const out = applyVex(findings, [parseOpenVex(vex)], DIGEST);
   const ms = performance.now() - started;
   expect(out.every((f) => f.suppressed)).toBe(true);
   return ms;
 }
 
-const budgetMs = (n: number) => 500 + n * 0.1;
+const budgetMs = (n: number) => 1000 + n * 0.25;
 
-describe("applyVex at scale", () => {
+describe("parseOpenVex and applyVex at scale", () => {
   it("applies 2,000 statements about one vulnerability to 2,000 findings within budget", () => {
     expect(timed("same-vulnerability", 2000)).toBeLessThan(budgetMs(2000));
   });
