@@ -1,6 +1,23 @@
 import type { z } from "zod";
 import { SbomError } from "../errors.js";
 
+/**
+ * A value of a document, checked: itself when the plain shape check passes (no copy, which matters
+ * for a million components), else zod's parse, whose error names the field under `at`.
+ */
+export function checkedValue<T>(
+  format: string,
+  value: unknown,
+  isShape: (v: unknown) => v is T,
+  schema: z.ZodType<T>,
+  at: readonly PropertyKey[],
+): T {
+  if (isShape(value)) return value;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidSbom(format, parsed.error, at);
+  return parsed.data;
+}
+
 /** "components[3].licenses[0]" from a zod issue path. */
 export function issuePath(path: readonly PropertyKey[]): string {
   let out = "";

@@ -1,8 +1,7 @@
-import type { z } from "zod";
 import type { Distro, Package } from "../../model.js";
 import { distroFromFacts } from "../distro-facts.js";
 import type { SbomDocument, SbomSubject } from "../document.js";
-import { invalidSbom } from "../invalid.js";
+import { checkedValue, invalidSbom } from "../invalid.js";
 import { addDependency, normaliseDependencies, packageFromFacts } from "../package-from-facts.js";
 import { type NameValue, propertyValue } from "../properties.js";
 import { purlIdentity } from "../purl.js";
@@ -55,19 +54,6 @@ interface Pending {
   parent: Pending | undefined;
 }
 
-/** The value itself when the fast check passes, else zod's parse, whose error names the field. */
-function checked<T>(
-  value: unknown,
-  isShape: (v: unknown) => v is T,
-  schema: z.ZodType<T>,
-  at: PropertyKey[],
-): T {
-  if (isShape(value)) return value;
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalidSbom("CycloneDX", parsed.error, at);
-  return parsed.data;
-}
-
 /** `["components", 0, "components", 3]` for an error's path. */
 function pathOf(item: Pending): PropertyKey[] {
   const path: PropertyKey[] = [];
@@ -95,7 +81,7 @@ function flatten(top: readonly unknown[]): Flattened {
       tooDeep++;
       continue;
     }
-    const component = checked(item.value, isComponentShape, cdxComponent, pathOf(item));
+    const component = checkedValue("CycloneDX", item.value, isComponentShape, cdxComponent, pathOf(item));
     components.push(component);
     if (component.components) pushAll(component.components, item.depth + 1, item);
   }
@@ -157,7 +143,10 @@ export function readCycloneDx(json: unknown, options: ReadOptions = {}): SbomDoc
   }
   const dependencies = bom.dependencies ?? [];
   for (let i = 0; i < dependencies.length; i++) {
-    const dep = checked(dependencies[i], isDependencyShape, cdxDependency, ["dependencies", i]);
+    const dep = checkedValue("CycloneDX", dependencies[i], isDependencyShape, cdxDependency, [
+      "dependencies",
+      i,
+    ]);
     const from = byRef.get(dep.ref);
     if (!from) continue;
     for (const ref of dep.dependsOn ?? []) {
