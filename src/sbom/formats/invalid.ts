@@ -3,18 +3,19 @@ import { SbomError } from "../errors.js";
 
 /**
  * A value of a document, checked: itself when the plain shape check passes (no copy, which matters
- * for a million components), else zod's parse, whose error names the field under `at`.
+ * for a million components), else zod's parse, whose error names the field under `at()` (a function,
+ * so well-formed values cost no path).
  */
 export function checkedValue<T>(
   format: string,
   value: unknown,
   isShape: (v: unknown) => v is T,
   schema: z.ZodType<T>,
-  at: readonly PropertyKey[],
+  at: () => readonly PropertyKey[],
 ): T {
   if (isShape(value)) return value;
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalidSbom(format, parsed.error, at);
+  if (!parsed.success) throw invalidSbom(format, parsed.error, at());
   return parsed.data;
 }
 

@@ -81,7 +81,9 @@ function flatten(top: readonly unknown[]): Flattened {
       tooDeep++;
       continue;
     }
-    const component = checkedValue("CycloneDX", item.value, isComponentShape, cdxComponent, pathOf(item));
+    const component = checkedValue("CycloneDX", item.value, isComponentShape, cdxComponent, () =>
+      pathOf(item),
+    );
     components.push(component);
     if (component.components) pushAll(component.components, item.depth + 1, item);
   }
@@ -143,7 +145,7 @@ export function readCycloneDx(json: unknown, options: ReadOptions = {}): SbomDoc
   }
   const dependencies = bom.dependencies ?? [];
   for (let i = 0; i < dependencies.length; i++) {
-    const dep = checkedValue("CycloneDX", dependencies[i], isDependencyShape, cdxDependency, [
+    const dep = checkedValue("CycloneDX", dependencies[i], isDependencyShape, cdxDependency, () => [
       "dependencies",
       i,
     ]);

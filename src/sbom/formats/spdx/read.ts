@@ -80,7 +80,7 @@ function checkAll<T>(
   isShape: (v: unknown) => v is T,
   schema: Parameters<typeof checkedValue<T>>[3],
 ): T[] {
-  return (list ?? []).map((value, i) => checkedValue("SPDX", value, isShape, schema, [key, i]));
+  return (list ?? []).map((value, i) => checkedValue("SPDX", value, isShape, schema, () => [key, i]));
 }
 
 /** The package the document DESCRIBES (the image or directory), when it names one. */
