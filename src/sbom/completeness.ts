@@ -31,7 +31,11 @@ export const INCOMPLETE_WARNING_CODES: ReadonlySet<SbomWarningCode> = new Set<Sb
   "CATALOGER_FAILED",
 ]);
 
-/** Why an SBOM (and so a scan) is incomplete: the warning's code and its message. */
+/**
+ * Why an SBOM (and so a scan) is incomplete: the warning's code and its message. Besides the warning
+ * codes above, a document read from a file can be incomplete for what the reader could not take in:
+ * SBOM_NESTING_LIMIT, CycloneDX components nested past MAX_COMPONENT_DEPTH (formats/cyclonedx/read.ts).
+ */
 export interface IncompleteReason {
   code: string;
   message: string;

@@ -19,7 +19,7 @@ export {
   type SubjectKind,
   type SubjectLayer,
 } from "./formats/document.js";
-export { detectSbomFormat, readSbom, type SbomFormat } from "./formats/read.js";
+export { detectSbomFormat, MAX_SBOM_BYTES, readSbom, type SbomFormat } from "./formats/read.js";
 export type { ReadOptions as SbomReadOptions } from "./formats/read-options.js";
 export { type SpdxWriteOptions, toSpdx } from "./formats/spdx/write.js";
 export {

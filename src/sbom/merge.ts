@@ -6,21 +6,42 @@ import type { Package, PackageLocation } from "./model.js";
  * vulnerability and package, and the locations say where to fix it. Output is sorted for stable SBOMs.
  */
 export function mergePackages(found: readonly Package[]): Package[] {
-  const byKey = new Map<string, Package>();
+  const byKey = new Map<string, Merging>();
   for (const pkg of found) {
     const key = `${pkg.type}\0${pkg.purl}`;
     const seen = byKey.get(key);
     if (seen === undefined) {
-      byKey.set(key, { ...pkg, locations: [...pkg.locations], licenses: [...pkg.licenses] });
+      byKey.set(key, {
+        pkg: { ...pkg, locations: [...pkg.locations], licenses: [...pkg.licenses] },
+        locations: new Set(pkg.locations.map(locationKey)),
+        licenses: new Set(pkg.licenses),
+        dependsOn: new Set(pkg.dependsOn),
+        dependsOnMerged: false,
+      });
       continue;
     }
+    // Sets beside the lists: the same package found 20,000 times (one node_modules copy per app)
+    // must not rescan its growing lists on every copy.
     for (const location of pkg.locations) {
-      if (!seen.locations.some((l) => sameLocation(l, location))) seen.locations.push(location);
+      const locKey = locationKey(location);
+      if (seen.locations.has(locKey)) continue;
+      seen.locations.add(locKey);
+      seen.pkg.locations.push(location);
     }
-    for (const license of pkg.licenses) if (!seen.licenses.includes(license)) seen.licenses.push(license);
-    if (pkg.dependsOn?.length) seen.dependsOn = [...new Set([...(seen.dependsOn ?? []), ...pkg.dependsOn])];
+    for (const license of pkg.licenses) {
+      if (seen.licenses.has(license)) continue;
+      seen.licenses.add(license);
+      seen.pkg.licenses.push(license);
+    }
+    if (pkg.dependsOn?.length) {
+      for (const name of pkg.dependsOn) seen.dependsOn.add(name);
+      seen.dependsOnMerged = true;
+    }
   }
-  const merged = [...byKey.values()];
+  const merged = [...byKey.values()].map((m) => {
+    if (m.dependsOnMerged) m.pkg.dependsOn = [...m.dependsOn];
+    return m.pkg;
+  });
   for (const pkg of merged) pkg.locations.sort((a, b) => compare(a.path, b.path));
   return merged.sort(
     (a, b) =>
@@ -31,8 +52,19 @@ export function mergePackages(found: readonly Package[]): Package[] {
   );
 }
 
-function sameLocation(a: PackageLocation, b: PackageLocation): boolean {
-  return a.path === b.path && a.layerIndex === b.layerIndex;
+/** A package being merged, with Sets of what its lists already hold. */
+interface Merging {
+  pkg: Package;
+  locations: Set<string>;
+  licenses: Set<string>;
+  dependsOn: Set<string>;
+  /** Whether a later copy brought dependencies (then `dependsOn` is rewritten from the Set). */
+  dependsOnMerged: boolean;
+}
+
+/** Two locations are the same when path and layer index agree (the layer digest follows from them). */
+function locationKey(location: PackageLocation): string {
+  return `${location.layerIndex ?? ""}\0${location.path}`;
 }
 
 function compare(a: string, b: string): number {

@@ -57,5 +57,5 @@ export {
   versionSchemes,
 } from "./versioning/index.js";
 export { applyVex } from "./vex/apply.js";
-export { parseOpenVex } from "./vex/parse.js";
+export { MAX_VEX_BYTES, parseOpenVex } from "./vex/parse.js";
 export type { OpenVexDocument } from "./vex/schema.js";

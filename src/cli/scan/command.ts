@@ -1,11 +1,12 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { assessSbom, type ScanReport } from "../../app/index.js";
-import { readSbom, type SbomDocument } from "../../sbom/index.js";
+import { describeReadError, readRegularFile } from "../../core/index.js";
+import { MAX_SBOM_BYTES, readSbom, type SbomDocument } from "../../sbom/index.js";
 import {
   type AdvisoryDatabase,
   type Finding,
   loadStandards,
+  MAX_VEX_BYTES,
   type OpenVexDocument,
   openAdvisoryDatabaseForScan,
   parseOpenVex,
@@ -91,6 +92,21 @@ function openDatabase(flags: ScanFlags): AdvisoryDatabase | string | undefined {
     if (err instanceof VulnError && (err.code === "DATABASE_MISSING" || err.code === "DATABASE_EMPTY"))
       return `${err.message}; or pass --skip-db to scan without vulnerabilities`;
     throw err;
+  }
+}
+
+/** A file the user named, not yet read or unreadable. */
+class UnreadableFile extends Error {}
+
+/**
+ * Reads --sbom and --vex files as regular files under their caps (readRegularFile): a FIFO or
+ * /dev/zero is refused at once by what it is, instead of blocking or filling memory.
+ */
+function readInput(path: string, what: string, maxBytes: number): string {
+  try {
+    return readRegularFile(path, { maxBytes }).toString("utf8");
+  } catch (err) {
+    throw new UnreadableFile(`cannot read ${what} ${path}: ${describeReadError(err)}`);
   }
 }
 
@@ -181,9 +197,19 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     }
     const version = program.version() ?? "dev";
     const standards = flags.standards ? loadStandards(flags.standards) : undefined;
-    const vex: OpenVexDocument[] = (flags.vex ?? []).map((file) =>
-      parseOpenVex(readFileSync(file, "utf8"), file),
-    );
+    let vex: OpenVexDocument[];
+    let sbomText: string | undefined;
+    try {
+      vex = (flags.vex ?? []).map((file) =>
+        parseOpenVex(readInput(file, "VEX document", MAX_VEX_BYTES), file),
+      );
+      if (flags.sbom) sbomText = readInput(flags.sbom, "SBOM", MAX_SBOM_BYTES);
+    } catch (err) {
+      if (!(err instanceof UnreadableFile)) throw err;
+      process.stderr.write(`portcullis scan: ${err.message}\n`);
+      setExit(2);
+      return;
+    }
     const advisories = openDatabase(flags);
     if (typeof advisories === "string") {
       process.stderr.write(`portcullis scan: ${advisories}\n`);
@@ -194,8 +220,8 @@ export function registerScan(program: Command, setExit: (code: number) => void):
       let doc: SbomDocument;
       let base: { name?: string; digest?: string } | undefined;
       let sbomWarnings: string[] = [];
-      if (flags.sbom) {
-        doc = readSbom(readFileSync(flags.sbom, "utf8"));
+      if (sbomText !== undefined) {
+        doc = readSbom(sbomText);
       } else {
         const maxFileBytes = checked.maxFileBytes ?? configFrom(flags).scan.maxFileBytes;
         const read = await sbomOfImage(image!, flags, version, { maxFileBytes });

@@ -1,4 +1,5 @@
 import type { Package } from "../model.js";
+import { NearestByPath } from "./nearest.js";
 
 /**
  * Order and dependency edges shared by both writers. Packages are sorted so output does not depend
@@ -26,12 +27,6 @@ export function sortPackages(packages: readonly Package[]): Package[] {
   );
 }
 
-function commonPrefixLength(a: string, b: string): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return i;
-}
-
 export interface DependencyGraph {
   /** For each package index, the indexes it depends on (sorted, without duplicates or itself). */
   edges: number[][];
@@ -43,35 +38,32 @@ export function resolveDependencies(packages: readonly Package[]): DependencyGra
   const byKey = new Map<string, number[]>();
   packages.forEach((pkg, i) => {
     const key = `${pkg.type}\u0000${pkg.name}`;
-    const list = byKey.get(key) ?? [];
-    list.push(i);
-    byKey.set(key, list);
+    const list = byKey.get(key);
+    if (list) list.push(i);
+    else byKey.set(key, [i]);
   });
+  const pathOf = (i: number) => firstPath(packages[i]!);
+  const finders = new Map<string, NearestByPath>();
   const edges: number[][] = [];
   const unresolved: string[][] = [];
   packages.forEach((pkg, i) => {
     const targets = new Set<number>();
-    const missing: string[] = [];
+    const missing = new Set<string>();
     const from = firstPath(pkg);
     for (const name of pkg.dependsOn ?? []) {
-      const candidates = (byKey.get(`${pkg.type}\u0000${name}`) ?? []).filter((j) => j !== i);
-      let best: number | undefined;
-      let bestScore = -1;
-      for (const j of candidates) {
-        const score = commonPrefixLength(from, firstPath(packages[j]!));
-        if (score > bestScore) {
-          best = j;
-          bestScore = score;
-        }
+      const key = `${pkg.type}\u0000${name}`;
+      const members = byKey.get(key);
+      let finder = finders.get(key);
+      if (members && !finder) {
+        finder = new NearestByPath(members, pathOf);
+        finders.set(key, finder);
       }
-      if (best === undefined) {
-        if (!missing.includes(name)) missing.push(name);
-      } else {
-        targets.add(best);
-      }
+      const best = finder?.nearest(from, i);
+      if (best === undefined) missing.add(name);
+      else targets.add(best);
     }
     edges.push([...targets].sort((a, b) => a - b));
-    unresolved.push(missing);
+    unresolved.push([...missing]);
   });
   return { edges, unresolved };
 }

@@ -126,10 +126,31 @@ export function packageFromFacts(input: ForeignPackage): BuiltPackage | undefine
   return built;
 }
 
-/** Adds dependency names to a package, keeping `dependsOn` sorted and without duplicates. */
-export function addDependencies(pkg: Package, names: readonly string[]): void {
-  const all = new Set([...(pkg.dependsOn ?? []), ...names]);
-  all.delete(pkg.name);
-  if (all.size === 0) return;
-  pkg.dependsOn = [...all].sort();
+/**
+ * Dependency names gathered while a document is read (addDependency) and tidied once at the end
+ * (normaliseDependencies): sorted, without duplicates or the package's own name, beside the unresolved
+ * names its facts kept. Appending and sorting once makes a package with 50,000 dependencies, or a
+ * document repeating one edge, cost n log n (re-sorting the whole list on every edge was quadratic),
+ * and keeps a million-package document from holding a Set per package.
+ */
+export function addDependency(from: Package, name: string): void {
+  if (from.dependsOn) from.dependsOn.push(name);
+  else from.dependsOn = [name];
+}
+
+/** Sorts and de-duplicates `dependsOn` of every package, dropping its own name, and empty lists. */
+export function normaliseDependencies(packages: readonly Package[]): void {
+  for (const pkg of packages) {
+    const names = pkg.dependsOn;
+    if (names === undefined) continue;
+    names.sort();
+    let kept = 0;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name === pkg.name || (kept > 0 && names[kept - 1] === name)) continue;
+      names[kept++] = name;
+    }
+    names.length = kept;
+    if (kept === 0) delete pkg.dependsOn;
+  }
 }

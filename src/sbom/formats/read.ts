@@ -13,6 +13,12 @@ import { readSpdx } from "./spdx/read.js";
 
 export type SbomFormat = "cyclonedx" | "spdx";
 
+/**
+ * The largest SBOM file read (512 MiB): about the longest string V8 can hold, and room for millions
+ * of components (a million plain CycloneDX components take some 150 MB).
+ */
+export const MAX_SBOM_BYTES = 512 * 1024 * 1024;
+
 const CYCLONEDX_VERSIONS: readonly string[] = ["1.4", "1.5", "1.6"];
 const SPDX_VERSIONS: readonly string[] = ["SPDX-2.2", "SPDX-2.3"];
 
@@ -24,16 +30,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A version written as a JSON number (`"specVersion": 1.6`) is refused as such: it is a string in
+ * both schemas, and a number cannot tell 1.1 from 1.10, so "1.6 is not supported" would mislead.
+ */
+function versionNotString(format: string, field: string, example: string, value: unknown): SbomError {
+  return new SbomError(
+    "SBOM_INVALID",
+    `${format} ${field}: must be a string such as ${JSON.stringify(example)}, not the number ${String(value)}`,
+  );
+}
+
 /** Which format a parsed JSON value is, or a FORMAT_UNSUPPORTED error saying what it looks like. */
 export function detectSbomFormat(json: unknown): SbomFormat {
   if (!isRecord(json)) throw unsupported("not an SBOM: the JSON document is not an object");
   if (json.bomFormat === "CycloneDX") {
     const version = json.specVersion;
+    if (typeof version === "number") throw versionNotString("CycloneDX", "specVersion", "1.6", version);
     if (typeof version === "string" && CYCLONEDX_VERSIONS.includes(version)) return "cyclonedx";
     throw unsupported(`CycloneDX specVersion ${JSON.stringify(version)} is not supported (1.4, 1.5, 1.6)`);
   }
   if ("spdxVersion" in json) {
     const version = json.spdxVersion;
+    if (typeof version === "number") throw versionNotString("SPDX", "spdxVersion", "SPDX-2.3", version);
     if (typeof version === "string" && SPDX_VERSIONS.includes(version)) return "spdx";
     throw unsupported(`SPDX version ${JSON.stringify(version)} is not supported (SPDX-2.2, SPDX-2.3)`);
   }

@@ -139,6 +139,25 @@ describe("encrypted key envelope", () => {
     expect(await codeOf(decryptKeyBytes(Buffer.from(JSON.stringify(json)), "pw"))).toBe("WRONG_PASSWORD");
   });
 
+  it("refuses an oversized encrypted key with a clear size error, not a stack overflow (issue 22)", async () => {
+    // 24 MiB of base64 ciphertext: the strict base64 pattern overflowed V8's regexp stack from 16 MiB.
+    const json = JSON.stringify({
+      kdf: { name: "scrypt", params: { N: 32768, r: 8, p: 1 }, salt: "AAAA" },
+      cipher: { name: "nacl/secretbox", nonce: Buffer.alloc(24).toString("base64") },
+      ciphertext: "A".repeat(24 * 1024 * 1024),
+    });
+    const pem = encodePem("ENCRYPTED SIGSTORE PRIVATE KEY", Buffer.from(json));
+    const refused = (err: unknown) =>
+      err instanceof TrustError && err.code === "KEY_INVALID" && /larger than 64 KiB/.test(err.message);
+    await expect(loadPrivateKey(pem, "pw")).rejects.toSatisfy(refused);
+    expect(() => parseEncryptedKeyJson(Buffer.from(json))).toThrowError(
+      expect.objectContaining({ code: "KEY_INVALID", message: expect.stringMatching(/larger than 64 KiB/) }),
+    );
+    expect(() => loadPublicKey(pem.replaceAll("ENCRYPTED SIGSTORE PRIVATE KEY", "PUBLIC KEY"))).toThrowError(
+      expect.objectContaining({ code: "KEY_INVALID", message: expect.stringMatching(/larger than 64 KiB/) }),
+    );
+  });
+
   it("refuses a corrupted PEM file", async () => {
     const text = fixture("pemsigstorekey.pem").replace(/\n[A-Za-z0-9]/, "\n!");
     expect(await codeOf(loadPrivateKey(text, "hello"))).toBe("KEY_INVALID");

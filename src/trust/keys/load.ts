@@ -3,6 +3,7 @@ import { TrustError } from "../errors.js";
 import { decryptKeyBytes } from "./encrypted.js";
 import { decodePem } from "./pem.js";
 import { classifyKey, type KeyKind } from "./policy.js";
+import { checkKeySize } from "./size.js";
 
 /** A private key ready to sign, with its public half and what kind of key it is. */
 export interface SigningKey {
@@ -17,11 +18,7 @@ export interface VerificationKey {
   kind: KeyKind;
 }
 
-/**
- * The largest key file read (64 KiB): a PEM key or certificate is a few KiB (RSA 4096 private, PKCS#1,
- * about 3.3 KiB); anything far larger is not a key.
- */
-export const MAX_KEY_FILE_BYTES = 64 * 1024;
+export { MAX_KEY_FILE_BYTES } from "./size.js";
 
 /** PEM labels of cosign's encrypted key: the current one and the one cosign wrote before v2. */
 export const SIGSTORE_PRIVATE_KEY_LABEL = "ENCRYPTED SIGSTORE PRIVATE KEY";
@@ -69,6 +66,7 @@ function toSigningKey(privateKey: KeyObject): SigningKey {
  * KEY`) and PKCS#1 (`RSA PRIVATE KEY`) PEM, or a password-protected PKCS#8 (`ENCRYPTED PRIVATE KEY`).
  */
 export async function loadPrivateKey(pem: string, password?: string): Promise<SigningKey> {
+  checkKeySize(pem.length, "the private key");
   const label = peekLabel(pem);
   if (label === SIGSTORE_PRIVATE_KEY_LABEL || label === LEGACY_COSIGN_PRIVATE_KEY_LABEL) {
     if (password === undefined)
@@ -108,6 +106,7 @@ export async function loadPrivateKey(pem: string, password?: string): Promise<Si
 
 /** Reads a public key: SubjectPublicKeyInfo `PUBLIC KEY`, PKCS#1 `RSA PUBLIC KEY`, or a certificate's key. */
 export function loadPublicKey(pem: string): VerificationKey {
+  checkKeySize(pem.length, "the public key");
   const label = peekLabel(pem);
   decodePem(pem);
   let publicKey: KeyObject;

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { describeReadError, readRegularFile } from "../../core/index.js";
 import { normalisedRepository } from "../../oci/index.js";
 import { VulnError } from "../errors.js";
 import { type StandardsDocument, standardsSchema } from "./schema.js";
@@ -15,10 +15,11 @@ function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** The 1-based line of the deepest node on `path` that exists in the YAML document. */
-function lineOf(root: Node | null, path: readonly PropertyKey[], counter: LineCounter): number | undefined {
+/** The deepest node on `path` that exists in the YAML document, and whether it is the whole path. */
+function nodeOn(root: Node | null, path: readonly PropertyKey[]): { node: Node | undefined; whole: boolean } {
   let node: Node | null | undefined = root;
-  let line: number | undefined;
+  let found: Node | undefined;
+  let depth = -1;
   for (const part of [undefined, ...path]) {
     if (part !== undefined) {
       if (isMap(node)) node = node.get(String(part), true) as Node | undefined;
@@ -26,9 +27,27 @@ function lineOf(root: Node | null, path: readonly PropertyKey[], counter: LineCo
       else node = undefined;
     }
     if (!node?.range) break;
-    line = counter.linePos(node.range[0]).line;
+    found = node;
+    depth++;
   }
-  return line;
+  return { node: found, whole: depth === path.length };
+}
+
+/** The 1-based line of the deepest node on `path` that exists in the YAML document. */
+function lineOf(root: Node | null, path: readonly PropertyKey[], counter: LineCounter): number | undefined {
+  const { node } = nodeOn(root, path);
+  return node?.range ? counter.linePos(node.range[0]).line : undefined;
+}
+
+/**
+ * A plain scalar YAML resolved to a number where text is expected, as written (`1.10`). Versions
+ * and tags are text: YAML reads `1.10` as 1.1 and `1e3` as 1000, so the number is refused with a
+ * hint to quote it rather than turned back into a string that has lost digits.
+ */
+function numberWrittenAsText(root: Node | null, path: readonly PropertyKey[]): string | undefined {
+  const { node, whole } = nodeOn(root, path);
+  if (!whole || !isScalar(node) || typeof node.value !== "number") return undefined;
+  return node.source ?? String(node.value);
 }
 
 function invalid(file: string, message: string, line?: number, path?: string): never {
@@ -57,6 +76,10 @@ export function parseStandards(text: string, file: string): Standards {
     if (issue.code === "unrecognized_keys") {
       path = [...issue.path, issue.keys[0] ?? ""];
       message = "unknown key";
+    }
+    const number = issue.code === "invalid_type" ? numberWrittenAsText(doc.contents, path) : undefined;
+    if (number !== undefined) {
+      message = `${number} is a YAML number, which loses digits (1.10 is read as 1.1); quote it: ${JSON.stringify(number)}`;
     }
     invalid(file, message, lineOf(doc.contents, path, counter), keyPath(path));
   }
@@ -98,15 +121,21 @@ function toStandards(doc: StandardsDocument): Standards {
   };
 }
 
-/** Reads and validates a standards file (`--standards FILE`). */
+/** The largest standards file read (4 MiB): thousands of rules fit in a few hundred KiB. */
+export const MAX_STANDARDS_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads and validates a standards file (`--standards FILE`): a regular file of at most
+ * MAX_STANDARDS_BYTES, so a FIFO or /dev/zero is refused at once instead of hanging or filling memory.
+ */
 export function loadStandards(file: string): Standards {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readRegularFile(file, { maxBytes: MAX_STANDARDS_BYTES }).toString("utf8");
   } catch (err) {
     throw new VulnError(
       "STANDARDS_INVALID",
-      `cannot read standards file ${file}: ${(err as Error).message}`,
+      `cannot read standards file ${file}: ${describeReadError(err)}`,
       {
         cause: err,
         detail: { file },

@@ -53,7 +53,8 @@ const minimum = z.strictObject(
   {
     name: nonEmpty("package name"),
     type: packageType.optional(),
-    version: z.union([z.string(), z.number()], { error: "expected a version" }).transform(String),
+    // A string only: YAML reads an unquoted 1.10 as the number 1.1 (load.ts says to quote it).
+    version: z.string({ error: "expected a version (a string)" }),
     reason: z.string().optional(),
     severity: severity.optional(),
   },

@@ -50,7 +50,7 @@ describe("standards file", () => {
   it.each([
     ["forbidenPackages: []\n", "s.yaml:1: forbidenPackages: unknown key"],
     [
-      "minimumVersions:\n  - name: bash\n    version: 1\n  - name: curl\n",
+      "minimumVersions:\n  - name: bash\n    version: '1'\n  - name: curl\n",
       "s.yaml:4: minimumVersions[1].version: expected a version",
     ],
     [
@@ -69,9 +69,36 @@ describe("standards file", () => {
     expect(err.message.startsWith(message)).toBe(true);
   });
 
+  // Issue 22: YAML reads an unquoted 1.10 as the number 1.1, so 1.9 passed a minimum of "1.10".
+  it.each([
+    ["minimumVersions:\n  - name: openssl\n    version: 1.10\n", "minimumVersions[0].version", "1.10", 3],
+    ["minimumVersions:\n  - { name: zlib, version: 2 }\n", "minimumVersions[0].version", "2", 2],
+    ["minimumVersions:\n  - name: x\n    version: 1e3\n", "minimumVersions[0].version", "1e3", 3],
+    ["approvedBaseImages:\n  - name: alpine\n    tags: [3.20]\n", "approvedBaseImages[0].tags[0]", "3.20", 3],
+  ])(
+    "refuses a YAML number where a version is expected, saying to quote it: %j",
+    (text, key, source, line) => {
+      const err = errorOf(() => parseStandards(text, "s.yaml"));
+      expect(err.code).toBe("STANDARDS_INVALID");
+      expect(err.message).toContain(`s.yaml:${line}: ${key}: `);
+      expect(err.message).toContain(`quote it: "${source}"`);
+    },
+  );
+
+  it("keeps a quoted version's every digit", () => {
+    const standards = parseStandards('minimumVersions:\n  - { name: openssl, version: "1.10" }\n', "s.yaml");
+    expect(standards.minimumVersions[0]?.version).toBe("1.10");
+  });
+
   it("a missing file is a clear error", () => {
     expect(errorOf(() => loadStandards("/nonexistent/standards.yaml")).message).toMatch(
       /cannot read standards file/,
+    );
+  });
+
+  it("refuses a device at once instead of reading it", () => {
+    expect(errorOf(() => loadStandards("/dev/zero")).message).toMatch(
+      /cannot read standards file \/dev\/zero: .*not a regular file/,
     );
   });
 });

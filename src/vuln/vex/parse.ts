@@ -1,6 +1,9 @@
 import { VulnError } from "../errors.js";
 import { type OpenVexDocument, openVexSchema } from "./schema.js";
 
+/** The largest OpenVEX document read (64 MiB): hundreds of thousands of statements. */
+export const MAX_VEX_BYTES = 64 * 1024 * 1024;
+
 /**
  * Reads one OpenVEX document from its JSON text (or already-parsed value). Anything malformed
  * (not JSON, not OpenVEX, a statement without products, a not_affected without a justification)

@@ -16,31 +16,24 @@ const licenseChoice = z.looseObject({
   expression: str().optional(),
 });
 
-export interface CdxInputComponent {
-  type: string;
-  "bom-ref"?: string | undefined;
-  group?: string | undefined;
-  name: string;
-  version?: string | undefined;
-  purl?: string | undefined;
-  licenses?: z.infer<typeof licenseChoice>[] | undefined;
-  properties?: z.infer<typeof cdxProperty>[] | undefined;
-  components?: CdxInputComponent[] | undefined;
-}
+/**
+ * One component, without what is nested in it: `components` holds nested components unchecked, and
+ * the reader walks and checks them one at a time (cyclonedx/read.ts), iteratively, so nesting depth
+ * costs no stack (a recursive schema overflowed it, and a recursive walk had to stop somewhere).
+ */
+export const cdxComponent = z.looseObject({
+  type: str(),
+  "bom-ref": str().optional(),
+  group: str().optional(),
+  name: str(),
+  version: str().optional(),
+  purl: str().optional(),
+  licenses: z.array(licenseChoice).optional(),
+  properties: z.array(cdxProperty).optional(),
+  components: z.array(z.unknown()).optional(),
+});
 
-export const cdxComponent: z.ZodType<CdxInputComponent> = z.lazy(() =>
-  z.looseObject({
-    type: str(),
-    "bom-ref": str().optional(),
-    group: str().optional(),
-    name: str(),
-    version: str().optional(),
-    purl: str().optional(),
-    licenses: z.array(licenseChoice).optional(),
-    properties: z.array(cdxProperty).optional(),
-    components: z.array(cdxComponent).optional(),
-  }),
-);
+export type CdxInputComponent = z.infer<typeof cdxComponent>;
 
 const tool = z.looseObject({ name: str().optional(), version: str().optional() });
 
@@ -54,8 +47,59 @@ export const cdxBom = z.looseObject({
       component: cdxComponent.optional(),
     })
     .optional(),
-  components: z.array(cdxComponent).optional(),
-  dependencies: z.array(z.looseObject({ ref: str(), dependsOn: z.array(str()).optional() })).optional(),
+  // Components and dependencies are checked one at a time by the reader (checkedComponent,
+  // checkedDependency): a million of them through one schema copies every object first.
+  components: z.array(z.unknown()).optional(),
+  dependencies: z.array(z.unknown()).optional(),
 });
 
 export type CdxInputBom = z.infer<typeof cdxBom>;
+
+export const cdxDependency = z.looseObject({ ref: str(), dependsOn: z.array(str()).optional() });
+
+export type CdxInputDependency = z.infer<typeof cdxDependency>;
+
+/*
+ * Fast paths: plain checks of exactly what the schemas above require, so a well-formed value is used
+ * as it is, without the copy a zod parse makes (the object stays as JSON.parse built it: extra
+ * fields pass through either way). Anything the check refuses goes through zod, whose error names
+ * the field; a test holds that whatever the check accepts, the schema accepts too.
+ */
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const optionalString = (v: unknown) => v === undefined || typeof v === "string";
+
+function everyItem(v: unknown, check: (item: unknown) => boolean): boolean {
+  if (v === undefined) return true;
+  if (!Array.isArray(v)) return false;
+  for (const item of v) if (!check(item)) return false;
+  return true;
+}
+
+const isProperty = (v: unknown) => isObject(v) && typeof v.name === "string" && optionalString(v.value);
+
+const isLicenseChoice = (v: unknown) =>
+  isObject(v) &&
+  optionalString(v.expression) &&
+  (v.license === undefined ||
+    (isObject(v.license) && optionalString(v.license.id) && optionalString(v.license.name)));
+
+export function isComponentShape(v: unknown): v is CdxInputComponent {
+  return (
+    isObject(v) &&
+    typeof v.type === "string" &&
+    typeof v.name === "string" &&
+    optionalString(v["bom-ref"]) &&
+    optionalString(v.group) &&
+    optionalString(v.version) &&
+    optionalString(v.purl) &&
+    everyItem(v.licenses, isLicenseChoice) &&
+    everyItem(v.properties, isProperty) &&
+    everyItem(v.components, () => true)
+  );
+}
+
+export function isDependencyShape(v: unknown): v is CdxInputDependency {
+  return isObject(v) && typeof v.ref === "string" && everyItem(v.dependsOn, (d) => typeof d === "string");
+}

@@ -17,6 +17,11 @@ export function sanitiseIdString(text: string): string {
 
 export class IdAllocator {
   private readonly taken = new Set<string>();
+  /**
+   * Per base, the next suffix worth trying: suffixes below it are taken (ids are never released), so
+   * 20,000 packages with one name cost 20,000 look-ups, not 200 million.
+   */
+  private readonly nextSuffix = new Map<string, number>();
 
   constructor(private readonly prefix: string) {}
 
@@ -24,7 +29,11 @@ export class IdAllocator {
   next(text: string): string {
     const base = `${this.prefix}${sanitiseIdString(text)}`;
     let id = base;
-    for (let n = 2; this.taken.has(id); n++) id = `${base}-${n}`;
+    if (this.taken.has(id)) {
+      let n = this.nextSuffix.get(base) ?? 2;
+      for (id = `${base}-${n}`; this.taken.has(id); id = `${base}-${n}`) n++;
+      this.nextSuffix.set(base, n + 1);
+    }
     this.taken.add(id);
     return id;
   }

@@ -1,14 +1,23 @@
 import type { Distro, Package } from "../../model.js";
 import { distroFromFacts } from "../distro-facts.js";
 import type { SbomDocument, SbomSubject, SubjectKind } from "../document.js";
-import { invalidSbom } from "../invalid.js";
-import { addDependencies, packageFromFacts } from "../package-from-facts.js";
+import { checkedValue, invalidSbom } from "../invalid.js";
+import { addDependency, normaliseDependencies, packageFromFacts } from "../package-from-facts.js";
 import type { NameValue } from "../properties.js";
 import { purlIdentity } from "../purl.js";
 import type { ReadOptions } from "../read-options.js";
 import { incompleteFromFacts, subjectFromFacts } from "../subject-facts.js";
 import { licensesFromField } from "./licenses.js";
-import { type SpdxInputDocument, type SpdxInputPackage, spdxDocument } from "./schema.js";
+import {
+  isPackageShape,
+  isRelationshipShape,
+  type SpdxInputDocument,
+  type SpdxInputPackage,
+  type SpdxInputRelationship,
+  spdxDocument,
+  spdxPackage,
+  spdxRelationship,
+} from "./schema.js";
 
 /**
  * SPDX 2.2 / 2.3 JSON into an SbomDocument: ours, Trivy's and syft's. The described package is the
@@ -56,21 +65,39 @@ function factsOf(p: SpdxInputPackage): NameValue[] {
   return facts;
 }
 
+/** The document with its packages and relationships checked. */
+type SpdxChecked = Pick<
+  SpdxInputDocument,
+  "SPDXID" | "name" | "creationInfo" | "documentDescribes" | "hasExtractedLicensingInfos"
+> & {
+  packages: SpdxInputPackage[];
+  relationships: SpdxInputRelationship[];
+};
+
+function checkAll<T>(
+  list: readonly unknown[] | undefined,
+  key: string,
+  isShape: (v: unknown) => v is T,
+  schema: Parameters<typeof checkedValue<T>>[3],
+): T[] {
+  return (list ?? []).map((value, i) => checkedValue("SPDX", value, isShape, schema, () => [key, i]));
+}
+
 /** The package the document DESCRIBES (the image or directory), when it names one. */
 function describedPackage(
-  doc: SpdxInputDocument,
+  doc: SpdxChecked,
   byId: Map<string, SpdxInputPackage>,
 ): SpdxInputPackage | undefined {
   const describedIds = [
     ...(doc.documentDescribes ?? []),
-    ...(doc.relationships ?? [])
+    ...doc.relationships
       .filter((r) => r.spdxElementId === doc.SPDXID && r.relationshipType === "DESCRIBES")
       .map((r) => r.relatedSpdxElement),
   ];
   return describedIds.map((id) => byId.get(id)).find((p) => p !== undefined);
 }
 
-function subjectOf(doc: SpdxInputDocument, byId: Map<string, SpdxInputPackage>): SbomSubject {
+function subjectOf(doc: SpdxChecked, byId: Map<string, SpdxInputPackage>): SbomSubject {
   const described = describedPackage(doc, byId);
   if (!described) return { kind: "directory", name: doc.name };
   const purpose = described.primaryPackagePurpose;
@@ -99,19 +126,28 @@ function toolOf(creators: readonly string[]): { name: string; version: string } 
 export function readSpdx(json: unknown, options: ReadOptions = {}): SbomDocument {
   const parsed = spdxDocument.safeParse(json);
   if (!parsed.success) throw invalidSbom("SPDX", parsed.error);
-  const doc = parsed.data;
+  const doc: SpdxChecked = {
+    ...parsed.data,
+    packages: checkAll(parsed.data.packages, "packages", isPackageShape, spdxPackage),
+    relationships: checkAll(
+      parsed.data.relationships,
+      "relationships",
+      isRelationshipShape,
+      spdxRelationship,
+    ),
+  };
   const warn = options.warn ?? (() => {});
   const extracted = new Map(
     (doc.hasExtractedLicensingInfos ?? []).map((e) => [e.licenseId, e.extractedText] as const),
   );
-  const byId = new Map((doc.packages ?? []).map((p) => [p.SPDXID, p] as const));
+  const byId = new Map(doc.packages.map((p) => [p.SPDXID, p] as const));
   const subject = subjectOf(doc, byId);
 
   let distro: Distro | undefined;
   let purlDistro: Distro | undefined;
   const packages: Package[] = [];
   const bySpdxId = new Map<string, Package>();
-  for (const p of doc.packages ?? []) {
+  for (const p of doc.packages) {
     if (p.primaryPackagePurpose && OS_PURPOSES.has(p.primaryPackagePurpose)) {
       distro ??= distroFromFacts(factsOf(p), p.name, p.versionInfo);
       continue;
@@ -129,14 +165,14 @@ export function readSpdx(json: unknown, options: ReadOptions = {}): SbomDocument
     packages.push(built.pkg);
     bySpdxId.set(p.SPDXID, built.pkg);
   }
-  for (const r of doc.relationships ?? []) {
+  for (const r of doc.relationships) {
     const forward = r.relationshipType === "DEPENDS_ON";
     if (!forward && r.relationshipType !== "DEPENDENCY_OF") continue;
     const from = bySpdxId.get(forward ? r.spdxElementId : r.relatedSpdxElement);
     const to = bySpdxId.get(forward ? r.relatedSpdxElement : r.spdxElementId);
-    if (from && to && from.type === to.type) addDependencies(from, [to.name]);
+    if (from && to && from.type === to.type) addDependency(from, to.name);
   }
-  for (const pkg of packages) addDependencies(pkg, []);
+  normaliseDependencies(packages);
 
   let createdAt = new Date(doc.creationInfo.created);
   if (Number.isNaN(createdAt.getTime())) createdAt = new Date(0);

@@ -38,13 +38,69 @@ export const spdxDocument = z.looseObject({
     creators: z.array(str()).min(1, "must name at least one creator"),
   }),
   documentDescribes: z.array(str()).optional(),
-  packages: z.array(spdxPackage).optional(),
+  // Packages and relationships are checked one at a time by the reader (a million of them through
+  // one schema copies every object first).
+  packages: z.array(z.unknown()).optional(),
   hasExtractedLicensingInfos: z
     .array(z.looseObject({ licenseId: str(), extractedText: str(), name: str().optional() }))
     .optional(),
-  relationships: z
-    .array(z.looseObject({ spdxElementId: str(), relationshipType: str(), relatedSpdxElement: str() }))
-    .optional(),
+  relationships: z.array(z.unknown()).optional(),
 });
 
 export type SpdxInputDocument = z.infer<typeof spdxDocument>;
+
+export const spdxRelationship = z.looseObject({
+  spdxElementId: str(),
+  relationshipType: str(),
+  relatedSpdxElement: str(),
+});
+
+export type SpdxInputRelationship = z.infer<typeof spdxRelationship>;
+
+/*
+ * Fast paths: plain checks of exactly what the schemas above require, so a well-formed value is used
+ * as JSON.parse built it; anything refused goes through zod, whose error names the field. A test
+ * holds that whatever a check accepts, its schema accepts too.
+ */
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const optionalString = (v: unknown) => v === undefined || typeof v === "string";
+
+function everyItem(v: unknown, check: (item: unknown) => boolean): boolean {
+  if (v === undefined) return true;
+  if (!Array.isArray(v)) return false;
+  for (const item of v) if (!check(item)) return false;
+  return true;
+}
+
+const isExternalRef = (v: unknown) =>
+  isObject(v) &&
+  typeof v.referenceCategory === "string" &&
+  typeof v.referenceType === "string" &&
+  typeof v.referenceLocator === "string";
+
+export function isPackageShape(v: unknown): v is SpdxInputPackage {
+  return (
+    isObject(v) &&
+    typeof v.SPDXID === "string" &&
+    typeof v.name === "string" &&
+    optionalString(v.versionInfo) &&
+    optionalString(v.licenseDeclared) &&
+    optionalString(v.licenseConcluded) &&
+    optionalString(v.sourceInfo) &&
+    optionalString(v.primaryPackagePurpose) &&
+    everyItem(v.externalRefs, isExternalRef) &&
+    everyItem(v.annotations, (a) => isObject(a) && optionalString(a.comment)) &&
+    everyItem(v.attributionTexts, (t) => typeof t === "string")
+  );
+}
+
+export function isRelationshipShape(v: unknown): v is SpdxInputRelationship {
+  return (
+    isObject(v) &&
+    typeof v.spdxElementId === "string" &&
+    typeof v.relationshipType === "string" &&
+    typeof v.relatedSpdxElement === "string"
+  );
+}

@@ -1,0 +1,51 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { describe, expect, it } from "vitest";
+import { captureCli } from "../testing/capture.js";
+import { registerScan } from "./command.js";
+
+/** Runs `portcullis scan ...` in process, as main does, and returns the exit code. */
+async function scan(...args: string[]): Promise<number> {
+  const program = new Command().name("portcullis").exitOverride();
+  let code = 0;
+  registerScan(program, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(["node", "portcullis", "scan", ...args]);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+  return code;
+}
+
+const io = captureCli("portcullis-scan-cli-");
+
+const EMPTY_BOM = JSON.stringify({ bomFormat: "CycloneDX", specVersion: "1.6", components: [] });
+
+describe("portcullis scan --sbom, --vex: files that are not files (issue 22)", () => {
+  it("/dev/zero as SBOM or VEX: exit 2 at once, naming it, nothing read", async () => {
+    expect(await scan("--sbom", "/dev/zero", "--skip-db")).toBe(2);
+    expect(io.err).toContain("cannot read SBOM /dev/zero: /dev/zero is a character device");
+    const bom = join(io.dir, "bom.json");
+    await writeFile(bom, EMPTY_BOM);
+    expect(await scan("--sbom", bom, "--skip-db", "--vex", "/dev/zero")).toBe(2);
+    expect(io.err).toContain("cannot read VEX document /dev/zero: /dev/zero is a character device");
+  });
+
+  it("a component nested past the depth limit: the scan is incomplete, exit 3", async () => {
+    const open = '{"type":"application","name":"layer","components":[';
+    const leaf = '{"type":"library","name":"openssl","purl":"pkg:deb/debian/openssl@1.1.1n-0+deb11u4"}';
+    const bom = join(io.dir, "deep.json");
+    await writeFile(
+      bom,
+      `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[${open.repeat(2000)}${leaf}${"]}".repeat(2000)}]}`,
+    );
+    expect(await scan("--sbom", bom, "--skip-db", "-q")).toBe(3);
+    expect(io.err).toContain(
+      "incomplete: 1 CycloneDX component(s) nested deeper than 1024 levels were not read",
+    );
+  });
+});
