@@ -236,6 +236,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: "info",
     description: "Log level (pino).",
   },
+  {
+    path: "log.format",
+    type: { enum: ["auto", "pretty", "json"] },
+    default: "auto",
+    description:
+      "Log lines as JSON (one object a line, for machines) or pretty (time, level, message, fields, for people); auto: pretty when standard output is a terminal.",
+  },
 ];
 
 /** `registry.gc.gracePeriod` → `PORTCULLIS_REGISTRY_GC_GRACE_PERIOD`. */

@@ -61,7 +61,7 @@ export interface ResolvedConfig {
     readonly checkpointFile?: string;
     readonly checkpointIntervalMs: number;
   };
-  readonly log: { readonly level: string };
+  readonly log: { readonly level: string; readonly format: "auto" | "pretty" | "json" };
 }
 
 export interface ConfigSources {
@@ -152,7 +152,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
       ...(values.has("audit.checkpointFile") ? { checkpointFile: resolve(str("audit.checkpointFile")) } : {}),
       checkpointIntervalMs: num("audit.checkpointInterval"),
     },
-    log: { level: str("log.level") },
+    log: { level: str("log.level"), format: str("log.format") as "auto" | "pretty" | "json" },
   };
 }
 

@@ -3,10 +3,12 @@ import { createPlatform, isLoopback } from "../app/index.js";
 import { PortcullisError } from "../core/index.js";
 import { buildServer } from "../server/index.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
+import { cliLogger } from "./pretty-log.js";
 
 interface ServeFlags extends PlatformFlags {
   listen?: string;
   insecurePublic?: boolean;
+  logFormat?: string;
 }
 
 export function registerServe(program: Command, setExit: (code: number) => void): void {
@@ -17,7 +19,11 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         "serve the OCI registry (/v2/), the management API (/api/v1/), /metrics, /healthz and /readyz",
       )
       .option("-l, --listen <host:port>", "address to listen on (default 127.0.0.1:5000)")
-      .option("--insecure-public", "listen beyond loopback although every request is anonymous"),
+      .option("--insecure-public", "listen beyond loopback although every request is anonymous")
+      .option(
+        "--log-format <format>",
+        "pretty (for people), json (for machines) or auto: pretty on a terminal",
+      ),
   ).action(async (flags: ServeFlags) => {
     setExit(await serve(flags, program.version() ?? "dev"));
   });
@@ -27,6 +33,7 @@ async function serve(flags: ServeFlags, version: string): Promise<number> {
   const config = configFrom(flags, {
     "server.listen": flags.listen,
     "server.insecurePublic": flags.insecurePublic,
+    "log.format": flags.logFormat,
   });
   const { host, port } = config.server;
   if (!isLoopback(host) && !config.server.insecurePublic) {
@@ -36,10 +43,27 @@ async function serve(flags: ServeFlags, version: string): Promise<number> {
         "the port could push and delete. Listen on 127.0.0.1, or pass --insecure-public if that is what you want.",
     );
   }
-  const platform = await createPlatform(config, { version });
+  const logger = cliLogger(config.log.level, config.log.format);
+  const platform = await createPlatform(config, { version, logger });
   const { app } = buildServer(platform);
+  try {
+    // Fastify's own line comes first and says where to point clients.
+    await app.listen({
+      host,
+      port,
+      listenTextResolver: (address) => `Portcullis ${version} listening on ${address}`,
+    });
+  } catch (err) {
+    await platform.close().catch(() => {});
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortcullisError(
+        "CONFIG_INVALID",
+        `${host}:${port} is already in use by another process: stop it, or listen elsewhere with --listen ${host}:${port + 1}`,
+      );
+    }
+    throw err;
+  }
   const stopJobs = platform.startBackgroundJobs();
-  await app.listen({ host, port });
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   platform.logger.info(
