@@ -9,6 +9,7 @@ import {
   openAdvisoryDatabase,
   updateOsv,
 } from "../vuln/index.js";
+import { fromInputFile } from "./failure.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { Progress } from "./progress.js";
@@ -23,6 +24,14 @@ interface DbFlags extends PlatformFlags {
 /** The advisory database file: --db, else scan.advisoryDatabase (DATADIR/advisories.db). */
 export function advisoryDatabasePath(flags: PlatformFlags & { db?: string }): string {
   return flags.db ?? configFrom(flags).scan.advisoryDatabase;
+}
+
+/** The advisory database, opened; a file that is not one (or cannot be opened) is a usage error naming it. */
+function openNamedDatabase(flags: DbFlags, options: { create?: boolean } = {}): AdvisoryDatabase {
+  const path = advisoryDatabasePath(flags);
+  return fromInputFile(flags.db === undefined ? "advisory database" : "--db", path, () =>
+    openAdvisoryDatabase(path, options),
+  );
 }
 
 function withDbFlags(command: Command): Command {
@@ -75,7 +84,7 @@ async function importWithProgress(
   flags: DbFlags,
   run: (database: AdvisoryDatabase, onProgress: (p: ImportProgress) => void) => Promise<ImportSummary>,
 ): Promise<void> {
-  const database = openAdvisoryDatabase(advisoryDatabasePath(flags), { create: true });
+  const database = openNamedDatabase(flags, { create: true });
   const progress = Progress.forTerminal(flags.quiet);
   try {
     const summary = await run(database, (p) =>
@@ -123,7 +132,7 @@ export function registerDb(program: Command, setExit: (code: number) => void): v
   withDbFlags(
     db.command("status").description("ecosystems, record counts and age of the advisory database"),
   ).action(async (flags: DbFlags) => {
-    const database = openAdvisoryDatabase(advisoryDatabasePath(flags));
+    const database = openNamedDatabase(flags);
     try {
       printStatus(database.status(), flags.output);
       setExit(0);

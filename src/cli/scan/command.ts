@@ -13,6 +13,7 @@ import {
   VulnError,
 } from "../../vuln/index.js";
 import { advisoryDatabasePath } from "../db.js";
+import { fromInputFile, inputError } from "../failure.js";
 import { addImageOptions, type ImageFlags, imageHelp } from "../image-options.js";
 import { configFrom, withPlatformFlags } from "../options.js";
 import { sbomOfImage } from "../sbom.js";
@@ -85,12 +86,13 @@ function checkFlags(flags: ScanFlags, image: string | undefined): CheckedFlags |
  */
 function openDatabase(flags: ScanFlags): AdvisoryDatabase | string | undefined {
   if (flags.skipDb) return undefined;
+  const path = advisoryDatabasePath(flags);
   try {
-    return openAdvisoryDatabaseForScan(advisoryDatabasePath(flags));
+    return openAdvisoryDatabaseForScan(path);
   } catch (err) {
     if (err instanceof VulnError && (err.code === "DATABASE_MISSING" || err.code === "DATABASE_EMPTY"))
       return `${err.message}; or pass --skip-db to scan without vulnerabilities`;
-    throw err;
+    throw inputError(flags.db === undefined ? "advisory database" : "--db", path, err);
   }
 }
 
@@ -182,7 +184,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     const version = program.version() ?? "dev";
     const standards = flags.standards ? loadStandards(flags.standards) : undefined;
     const vex: OpenVexDocument[] = (flags.vex ?? []).map((file) =>
-      parseOpenVex(readFileSync(file, "utf8"), file),
+      fromInputFile("--vex", file, () => parseOpenVex(readFileSync(file, "utf8"), file)),
     );
     const advisories = openDatabase(flags);
     if (typeof advisories === "string") {
@@ -195,7 +197,8 @@ export function registerScan(program: Command, setExit: (code: number) => void):
       let base: { name?: string; digest?: string } | undefined;
       let sbomWarnings: string[] = [];
       if (flags.sbom) {
-        doc = readSbom(readFileSync(flags.sbom, "utf8"));
+        const file = flags.sbom;
+        doc = fromInputFile("--sbom", file, () => readSbom(readFileSync(file, "utf8")));
       } else {
         const maxFileBytes = checked.maxFileBytes ?? configFrom(flags).scan.maxFileBytes;
         const read = await sbomOfImage(image!, flags, version, { maxFileBytes });
