@@ -1,14 +1,14 @@
 /**
- * Issue 12 ("Reports and errors that read well"): tables fit the width (COLUMNS, the terminal, or 100
- * columns when piped), long cells end in `…` at a word boundary, and the SBOM's "found in" is the
+ * Issue 12 ("Reports and errors that read well"): tables fit the width (COLUMNS, else the terminal;
+ * piped output keeps every word), long cells end in `…` at a word boundary, and the SBOM's "found in" is the
  * database file that listed a dpkg package, not its copyright file.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScanReport } from "../app/index.js";
 import type { Package, SbomDocument } from "../sbom/index.js";
 import type { ImageVerification } from "../trust/index.js";
 import type { Finding } from "../vuln/index.js";
-import { DEFAULT_TABLE_WIDTH, elide, outputWidth, printTable } from "./output.js";
+import { elide, outputWidth, printTable } from "./output.js";
 import { renderSbom } from "./sbom.js";
 import { renderSarif } from "./scan/sarif.js";
 import { renderTable } from "./scan/table.js";
@@ -25,12 +25,23 @@ const widest = (text: string) => Math.max(...text.split("\n").map((line) => [...
 const LONG =
   "signature over a different digest: the image was rebuilt after signing, or the signature was copied from another image";
 
+/** The renderers read the width from COLUMNS here: a 100-column terminal. */
+const columns = process.env.COLUMNS;
+beforeEach(() => {
+  process.env.COLUMNS = "100";
+});
+afterEach(() => {
+  if (columns === undefined) delete process.env.COLUMNS;
+  else process.env.COLUMNS = columns;
+});
+
 describe("tables fit the width (issue 12)", () => {
-  it("takes COLUMNS first, then the terminal's width, else 100 columns", () => {
+  it("takes COLUMNS first, then the terminal's width; piped output is not fitted", () => {
     expect(outputWidth({ isTTY: true, columns: 132 }, { COLUMNS: "80" })).toBe(80);
     expect(outputWidth({ isTTY: true, columns: 132 }, {})).toBe(132);
-    expect(outputWidth({ isTTY: false }, {})).toBe(DEFAULT_TABLE_WIDTH);
-    expect(outputWidth({ isTTY: false }, { COLUMNS: "wide" })).toBe(DEFAULT_TABLE_WIDTH);
+    expect(outputWidth({ isTTY: false }, {})).toBe(Number.POSITIVE_INFINITY);
+    expect(outputWidth({ isTTY: false }, { COLUMNS: "wide" })).toBe(Number.POSITIVE_INFINITY);
+    expect(outputWidth({ isTTY: false }, { COLUMNS: "120" })).toBe(120);
   });
 
   it("leaves a table that fits as it was", () => {

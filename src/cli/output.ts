@@ -1,6 +1,3 @@
-/** The width tables fit when output is not a terminal and COLUMNS is not set. */
-export const DEFAULT_TABLE_WIDTH = 100;
-
 /**
  * How far a column may be squeezed (never below its header, nor above what it needs). Tables lead
  * with what a row is about (a result, a package) and end with free text (a reason, a detail, a
@@ -19,8 +16,9 @@ function floorOf(index: number, columns: number): number {
 const GAP = "  ";
 
 /**
- * The width tables fit: COLUMNS when set (as `ls` honours it: a way to ask for wider tables in a
- * pipe), else the terminal's width, else DEFAULT_TABLE_WIDTH when output is piped or redirected.
+ * The width tables fit: COLUMNS when set (as `ls` honours it), else the terminal's width. Output that
+ * is piped or redirected is not fitted (Infinity), as GitHub's gh does: a script or a log keeps every
+ * word; COLUMNS fits it too.
  */
 export function outputWidth(
   stream: { isTTY?: boolean; columns?: number } = process.stdout,
@@ -29,7 +27,7 @@ export function outputWidth(
   const fromEnv = Number(env.COLUMNS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   if (stream.isTTY && stream.columns !== undefined && stream.columns > 0) return stream.columns;
-  return DEFAULT_TABLE_WIDTH;
+  return Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -86,8 +84,8 @@ export function elide(text: string, width: number): string {
 
 /**
  * Prints rows as an aligned plain-text table for people (JSON output is for machines and keeps every
- * word). The table fits `width` (outputWidth(): COLUMNS, the terminal, or 100 columns): when it would
- * not, the widest columns are narrowed and their long cells elided with `…` at a word boundary, one
+ * word). The table fits `width` (outputWidth(): COLUMNS, else the terminal; piped output is not
+ * fitted): when it would not, the widest columns are narrowed and their long cells elided with `…` at a word boundary, one
  * line per row, so rows stay greppable and aligned.
  */
 export function printTable(

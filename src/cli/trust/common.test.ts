@@ -68,9 +68,6 @@ describe("registerTrustCommands", () => {
 
 describe("renderVerification", () => {
   it("prints who signed what, and why a signature failed", () => {
-    // Wide enough for every column whole (the fitting to narrower widths is output.test.ts's).
-    const columns = process.env.COLUMNS;
-    process.env.COLUMNS = "200";
     const text = renderVerification(
       {
         image: "r.example/app:1",
@@ -101,8 +98,6 @@ describe("renderVerification", () => {
       },
       "signature",
     );
-    if (columns === undefined) delete process.env.COLUMNS;
-    else process.env.COLUMNS = columns;
     expect(text).toContain("r.example/app:1 (sha256:ab)");
     expect(text).toMatch(/ok +cosign tag +sha256-ab\.sig\[0\] +key sha256:cd +r\.example\/app/);
     expect(text).toMatch(/DIGEST_MISMATCH +referrer +sha256:ef .*no subject names sha256:ab/);
