@@ -88,6 +88,8 @@ const PATH_ERRORS: Readonly<Record<string, (path?: string) => string>> = {
 const HINTS: Readonly<Record<string, string>> = {
   ADVISORY_INVALID: "db import takes OSV JSON records, folders of them, or OSV's all.zip archives",
   SBOM_INVALID: "give a CycloneDX or SPDX JSON SBOM, such as `portcullis sbom IMAGE` writes",
+  FORMAT_UNSUPPORTED:
+    "give a CycloneDX 1.4 to 1.6 or SPDX 2.2 or 2.3 JSON SBOM, such as `portcullis sbom IMAGE` writes",
 };
 
 /**
