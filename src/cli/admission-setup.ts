@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -9,6 +10,7 @@ import {
 } from "../admission/index.js";
 import { describeReadError, PortcullisError, parseDuration, readRegularFile } from "../core/index.js";
 import type { WebhookFailurePolicy } from "../server/index.js";
+import { describePathError } from "./failure.js";
 
 /**
  * `portcullis admission install | certs`: the webhook configurations that point the API server at the
@@ -64,8 +66,28 @@ export function readText(file: string, what: string, maxBytes = MAX_CERTIFICATE_
   try {
     return readRegularFile(file, { maxBytes }).toString("utf8");
   } catch (err) {
-    throw invalid(`cannot read ${what} ${file}: ${describeReadError(err)}`);
+    throw invalid(`cannot read ${what} ${file}: ${describePathError(err, file) ?? describeReadError(err)}`);
   }
+}
+
+/**
+ * A PEM file named by `flag` (certificates, or a private key), read and parsed now: a wrong file is
+ * named before anything is written or served, rather than failing later inside TLS without a name.
+ */
+export function readPem(
+  flag: string,
+  file: string,
+  kind: "certificate" | "private key",
+  maxBytes = MAX_CERTIFICATE_FILE_BYTES,
+): string {
+  const text = readText(file, kind === "certificate" ? "certificate" : "key", maxBytes);
+  try {
+    if (kind === "certificate") new X509Certificate(text);
+    else createPrivateKey(text);
+  } catch (err) {
+    throw invalid(`${flag} ${file}: not a PEM ${kind} (${(err as Error).message})`);
+  }
+  return text;
 }
 
 /** A bearer token file: its first line, which must not be empty (the token itself is never logged). */
@@ -124,7 +146,7 @@ export function registerAdmissionSetup(admission: Command, setExit: (code: numbe
       const rendered = renderWebhookConfigurations({
         serviceName: flags.service,
         namespace: flags.namespace,
-        caBundlePem: readText(flags.caBundle, "CA bundle"),
+        caBundlePem: readPem("--ca-bundle", flags.caBundle, "certificate"),
         failurePolicy,
         timeoutSeconds,
         ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
@@ -181,8 +203,8 @@ function writeApiServerConfig(flags: InstallFlags): void {
     ...(flags.clientCert === undefined
       ? {}
       : {
-          clientCertificatePem: readText(flags.clientCert, "client certificate"),
-          clientKeyPem: readText(flags.clientKey!, "client key"),
+          clientCertificatePem: readPem("--client-cert", flags.clientCert, "certificate"),
+          clientKeyPem: readPem("--client-key", flags.clientKey!, "private key"),
         }),
     ...(flags.tokenFile === undefined ? {} : { token: readToken(flags.tokenFile) }),
   });

@@ -34,11 +34,13 @@ import { loadTrustedRoot, MAX_KEY_FILE_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../
 import {
   failurePolicyOf,
   invalid,
+  readPem,
   readText,
   readToken,
   registerAdmissionSetup,
   timeoutSecondsOf,
 } from "./admission-setup.js";
+import { fromInputFile } from "./failure.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 
@@ -151,14 +153,27 @@ function scanApiFrom(flags: ServeFlags, dockerConfig: string | undefined): ScanR
   return apiScanSource({ baseUrl: flags.scanApi, insecure, ...(credentials ? { credentials } : {}) });
 }
 
+/** --docker-config: a .dockerconfigjson, which must at least be a JSON object. */
+function readDockerConfig(file: string): string {
+  const text = readText(file, "docker config");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw invalid(`--docker-config ${file}: not JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw invalid(`--docker-config ${file}: expected a JSON object (a .dockerconfigjson)`);
+  return text;
+}
+
 async function serve(flags: ServeFlags): Promise<number> {
   const { host, port } = parseListen(flags.listen);
   const timeoutSeconds = timeoutSecondsOf(flags.timeout);
   const failurePolicy = failurePolicyOf(flags.failurePolicy);
   const platforms = nodePlatforms(flags.platform, invalid);
   const reloadMs = parseDuration(flags.policyReload);
-  const dockerConfig =
-    flags.dockerConfig === undefined ? undefined : readText(flags.dockerConfig, "docker config");
+  const dockerConfig = flags.dockerConfig === undefined ? undefined : readDockerConfig(flags.dockerConfig);
   const clientFor = cachedClients((registry) => {
     const credentials =
       dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, registry);
@@ -171,13 +186,17 @@ async function serve(flags: ServeFlags): Promise<number> {
   const trustedRoot =
     flags.trustedRoot === undefined
       ? undefined
-      : loadTrustedRoot(readText(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES));
+      : fromInputFile("--trusted-root", flags.trustedRoot, () =>
+          loadTrustedRoot(readText(flags.trustedRoot!, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
+        );
   const tls = {
-    cert: readText(flags.tlsCert, "certificate"),
-    key: readText(flags.tlsKey, "key", MAX_KEY_FILE_BYTES),
+    cert: readPem("--tls-cert", flags.tlsCert, "certificate"),
+    key: readPem("--tls-key", flags.tlsKey, "private key", MAX_KEY_FILE_BYTES),
   };
   const authentication: AdmissionAuthentication = {
-    ...(flags.clientCa === undefined ? {} : { clientCa: readText(flags.clientCa, "client CA") }),
+    ...(flags.clientCa === undefined
+      ? {}
+      : { clientCa: readPem("--client-ca", flags.clientCa, "certificate") }),
     ...(flags.tokenFile === undefined ? {} : { token: readToken(flags.tokenFile) }),
   };
   const authenticated = flags.clientCa !== undefined || flags.tokenFile !== undefined;

@@ -128,9 +128,9 @@ describe("portcullis audit checkpoint and decisions --checkpoints", () => {
       file,
       `{"id":1,"hash":"sha256:${"ab".repeat(32)}","count":1,"at":"2026-01-01T00:00:00Z"}\n{"id":2\n`,
     );
-    expect(await cli("decisions", "--verify", "--checkpoints", file)).toBe(1);
+    expect(await cli("decisions", "--verify", "--checkpoints", file)).toBe(2);
     expect(io.err).toContain(`${file}:2: not a JSON checkpoint line`);
-    expect(await cli("decisions", "--checkpoints", join(io.dir, "missing.jsonl"))).toBe(1);
+    expect(await cli("decisions", "--checkpoints", join(io.dir, "missing.jsonl"))).toBe(2);
     expect(io.err).toContain(`cannot read checkpoint file ${join(io.dir, "missing.jsonl")}`);
   });
 });

@@ -36,4 +36,12 @@ describe("portcullis CLI", () => {
     expect(await main(["node", "portcullis", "gc", "--data", io.dir, "-o", "json"])).toBe(0);
     expect(JSON.parse(io.out)).toMatchObject({ dryRun: false, blobsDeleted: 0, uploadsExpired: 0 });
   });
+
+  it("exits 2 for image flags that do not go together, as for every usage error (issue 12)", async () => {
+    expect(await main(["node", "portcullis", "sbom", `dir:${io.dir}`, "-q", "--password", "p"])).toBe(2);
+    expect(io.err).toBe("portcullis: --password needs --username\n");
+    io.reset();
+    expect(await main(["node", "portcullis", "sbom", `dir:${io.dir}`, "-q", "--platform", "linux"])).toBe(2);
+    expect(io.err).toMatch(/^portcullis: --platform must be OS\/ARCH/);
+  });
 });

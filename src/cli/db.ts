@@ -12,6 +12,7 @@ import {
   type SourceStatus,
   updateOsv,
 } from "../vuln/index.js";
+import { fromInputFile } from "./failure.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { Progress } from "./progress.js";
@@ -49,6 +50,14 @@ function usageError(command: string, message: string, setExit: (code: number) =>
 /** The advisory database file: --db, else scan.advisoryDatabase (DATADIR/advisories.db). */
 export function advisoryDatabasePath(flags: PlatformFlags & { db?: string }): string {
   return flags.db ?? configFrom(flags).scan.advisoryDatabase;
+}
+
+/** The advisory database, opened; a file that is not one (or cannot be opened) is a usage error naming it. */
+function openNamedDatabase(flags: DbFlags, options: { create?: boolean } = {}): AdvisoryDatabase {
+  const path = advisoryDatabasePath(flags);
+  return fromInputFile(flags.db === undefined ? "advisory database" : "--db", path, () =>
+    openAdvisoryDatabase(path, options),
+  );
 }
 
 function withDbFlags(command: Command): Command {
@@ -122,7 +131,7 @@ async function importWithProgress(
   flags: DbFlags,
   run: (database: AdvisoryDatabase, onProgress: (p: ImportProgress) => void) => Promise<ImportSummary>,
 ): Promise<void> {
-  const database = openAdvisoryDatabase(advisoryDatabasePath(flags), { create: true });
+  const database = openNamedDatabase(flags, { create: true });
   const progress = Progress.forTerminal(flags.quiet);
   try {
     const summary = await run(database, (p) =>
@@ -192,7 +201,7 @@ export function registerDb(program: Command, setExit: (code: number) => void): v
         "ecosystems, record counts and age of the advisory database, and the archives its records came from",
       ),
   ).action(async (flags: DbFlags) => {
-    const database = openAdvisoryDatabase(advisoryDatabasePath(flags));
+    const database = openNamedDatabase(flags);
     try {
       printStatus(database.status(), database.sources(), flags.output);
       setExit(0);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { readRegularFile } from "../core/index.js";
 import { type OpenImageOptions, parsePlatform } from "../oci/index.js";
+import { UsageError } from "./trust/usage-error.js";
 
 /** The flags every command that reads an image shares (sbom, scan, sign, verify, ...). */
 export interface ImageFlags {
@@ -53,11 +54,11 @@ function dockerConfigText(): string | undefined {
 export async function imageOptionsFrom(flags: ImageFlags): Promise<OpenImageOptions> {
   const password = flags.passwordStdin ? await readStdin() : flags.password;
   if (password !== undefined && flags.username === undefined) {
-    throw new Error("--password needs --username");
+    throw new UsageError("--password needs --username");
   }
   const platform = parsePlatform(flags.platform ?? "linux/amd64");
   if (!platform) {
-    throw new Error(
+    throw new UsageError(
       `--platform must be OS/ARCH[/VARIANT] (linux/arm64), not ${JSON.stringify(flags.platform)}`,
     );
   }

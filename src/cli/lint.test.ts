@@ -186,7 +186,7 @@ describe("portcullis lint", () => {
     try {
       const missing = join(dir, "Dockerfile");
       expect(await lint(CLEAN, missing)).toBe(2);
-      expect(io.err).toContain(`portcullis lint: cannot read Dockerfile ${missing}: no such file`);
+      expect(io.err).toContain(`portcullis: cannot read Dockerfile ${missing}: no such file`);
       expect(io.out).toBe("");
     } finally {
       await rm(dir, { recursive: true, force: true });

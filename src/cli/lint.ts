@@ -8,7 +8,6 @@ import {
   formatTable,
   isSeverity,
   type LintConfig,
-  LintError,
   type LintResult,
   lintFiles,
   loadLintConfig,
@@ -98,17 +97,9 @@ export function registerLint(program: Command, setExit: (code: number) => void):
         setExit(2);
         return;
       }
-      let config: LintConfig = DEFAULT_LINT_CONFIG;
-      let results: Awaited<ReturnType<typeof lintFiles>>;
-      try {
-        if (flags.config) config = loadLintConfig(flags.config);
-        results = filterBySeverity(await lintFiles(files, { config }), flags.severity);
-      } catch (err) {
-        if (!(err instanceof LintError)) throw err;
-        process.stderr.write(`portcullis lint: ${err.message}\n`);
-        setExit(2);
-        return;
-      }
+      // An unreadable Dockerfile or lint config is a LintError: main's mapper prints it, exit 2.
+      const config: LintConfig = flags.config ? loadLintConfig(flags.config) : DEFAULT_LINT_CONFIG;
+      const results = filterBySeverity(await lintFiles(files, { config }), flags.severity);
       const version = program.version() ?? undefined;
       if (flags.attest) {
         process.stdout.write(`${JSON.stringify(attestStatement(results, { version }), null, 2)}\n`);

@@ -1,8 +1,8 @@
-import { Command, CommanderError } from "commander";
-import { isPortcullisError } from "../core/index.js";
+import { Command } from "commander";
 import { registerAdmission } from "./admission.js";
 import { registerAudit } from "./audit.js";
 import { registerDb } from "./db.js";
+import { cliFailure } from "./failure.js";
 import { registerGc } from "./gc.js";
 import { registerLint } from "./lint.js";
 import { registerPolicy } from "./policy.js";
@@ -13,8 +13,12 @@ import { registerTrustCommands } from "./trust/index.js";
 
 const VERSION = "0.1.0";
 
-/** Parses argv, runs one command, and resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The command tree: every command registered, none run. `setExit` receives a command's exit code.
+ * Tests walk it (every flag that names a file is tried with a missing, an unreadable and a malformed
+ * file), so a new command is covered as soon as it is registered here.
+ */
+export function createProgram(setExit: (code: number) => void): Command {
   const program = new Command()
     .name("portcullis")
     .description(
@@ -23,10 +27,6 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  let exitCode = 0;
-  const setExit = (code: number) => {
-    exitCode = code;
-  };
   registerServe(program, setExit);
   registerGc(program, setExit);
   registerLint(program, setExit);
@@ -37,14 +37,28 @@ export async function main(argv: string[]): Promise<number> {
   registerPolicy(program, setExit);
   registerAdmission(program, setExit);
   registerAudit(program, setExit);
+  return program;
+}
+
+/**
+ * Parses argv, runs one command, and resolves to the process exit code. Every error a command throws
+ * ends here and is printed as one line with the exit code `cliFailure` gives it (failure.ts).
+ */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  let running: Command | undefined;
+  const program = createProgram((code) => {
+    exitCode = code;
+  });
+  program.hook("preAction", (_program, action) => {
+    running = action;
+  });
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(
-      `portcullis: ${isPortcullisError(err) || err instanceof Error ? err.message : String(err)}\n`,
-    );
-    return isPortcullisError(err) && err.code === "CONFIG_INVALID" ? 2 : 1;
+    const failure = cliFailure(err, running);
+    if (failure.message !== "") process.stderr.write(`portcullis: ${failure.message}\n`);
+    return failure.exitCode;
   }
 }

@@ -2,27 +2,15 @@ import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { registerPolicy } from "./policy.js";
+import { main } from "./main.js";
 import { captureCli } from "./testing/capture.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "..", "..", "examples", "policies");
 
-/** Runs `portcullis policy ...` in process, as main does, and returns the exit code. */
-async function policy(...args: string[]): Promise<number> {
-  const program = new Command().name("portcullis").exitOverride();
-  let code = 0;
-  registerPolicy(program, (c) => {
-    code = c;
-  });
-  try {
-    await program.parseAsync(["node", "portcullis", "policy", ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    throw e;
-  }
-  return code;
+/** Runs `portcullis policy ...` in process through main (its one error mapper), returning the exit code. */
+function policy(...args: string[]): Promise<number> {
+  return main(["node", "portcullis", "policy", ...args]);
 }
 
 const io = captureCli("portcullis-policy-cli-");
@@ -159,7 +147,9 @@ describe("portcullis policy check", () => {
     expect(await policy("check", await write("bad.yaml", BAD))).toBe(2);
     expect(io.err).toMatch(/bad\.yaml:5: defaultRule\.require\.scan\.maxAgee: unknown key/);
     expect(await policy("check", join(io.dir, "absent.yaml"))).toBe(2);
-    expect(io.err).toMatch(/absent\.yaml: cannot read policy file: ENOENT/);
+    expect(io.err).toMatch(
+      /absent\.yaml: cannot read policy file: no such file or folder \(check the path\)/,
+    );
   });
 });
 

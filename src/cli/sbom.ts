@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { openImage, type WalkLimits } from "../oci/index.js";
 import { generateSbom, type SbomDocument, toCycloneDx, toSpdx } from "../sbom/index.js";
+import { foundIn } from "./found-in.js";
 import { addImageOptions, type ImageFlags, imageHelp, imageOptionsFrom } from "./image-options.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
@@ -77,13 +78,16 @@ export function renderSbom(doc: SbomDocument, format: SbomFormat, warnings: read
     case "json":
       return `${JSON.stringify({ ...doc, complete: incomplete.length === 0, incomplete, warnings }, null, 2)}\n`;
     case "table": {
-      const rows = doc.packages.map((p) => [
-        p.type,
-        p.name,
-        p.version,
-        p.locations[0]?.path ?? "",
-        p.locations[0]?.layerIndex === undefined ? "" : String(p.locations[0].layerIndex),
-      ]);
+      const rows = doc.packages.map((p) => {
+        const location = foundIn(p);
+        return [
+          p.type,
+          p.name,
+          p.version,
+          location?.path ?? "",
+          location?.layerIndex === undefined ? "" : String(location.layerIndex),
+        ];
+      });
       let out = "";
       const sink = { write: (s: string) => (out += s) } as unknown as NodeJS.WritableStream;
       const os = doc.distro

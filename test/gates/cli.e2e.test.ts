@@ -143,7 +143,7 @@ describe("portcullis verify --policy and policy (real binary)", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ allowed: true, effect: "warn", verdict: "fail" });
   });
 
-  it("fails closed (exit 1, with the reason) when the local scan has no advisory database", async () => {
+  it("stops (exit 2, one line naming it) when --db names no advisory database, as scan does (issue 12)", async () => {
     const result = await portcullis([
       "verify",
       `${host}/team/app@${signedDigest}`,
@@ -156,10 +156,11 @@ describe("portcullis verify --policy and policy (real binary)", () => {
       "-o",
       "json",
     ]);
-    expect(result.code).toBe(1);
-    const decision = JSON.parse(result.stdout);
-    expect(decision.reason).toContain("evidence unavailable (scan:");
-    expect(decision.reason).toContain("missing.db");
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("no advisory database at");
+    expect(result.stderr).toContain("missing.db");
   });
 
   it("scans locally with --scan local and denies a vulnerable image, naming the finding", async () => {

@@ -123,7 +123,9 @@ function suite(name: string, start: () => Promise<Registry>) {
         const wrong = await portcullis(["sign", `${registry.host}/app:v1`, "--key", "cosign.key"], {
           PORTCULLIS_PASSWORD: "not it",
         });
-        expect(wrong.code).toBe(1);
+        // A wrong password is an input error, as everywhere: exit 2 naming the key (issue 12).
+        expect(wrong.code).toBe(2);
+        expect(wrong.stderr).toContain("cosign.key");
         expect(wrong.stderr).not.toContain("not it");
       },
       TIMEOUT,

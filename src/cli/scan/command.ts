@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { assessSbom, type ScanReport } from "../../app/index.js";
-import { describeReadError, readRegularFile } from "../../core/index.js";
+import { readRegularFile } from "../../core/index.js";
 import { MAX_SBOM_BYTES, readSbom, type SbomDocument } from "../../sbom/index.js";
 import {
   type AdvisoryDatabase,
@@ -14,6 +14,7 @@ import {
   VulnError,
 } from "../../vuln/index.js";
 import { advisoryDatabasePath } from "../db.js";
+import { fromInputFile, inputError } from "../failure.js";
 import { addImageOptions, type ImageFlags, imageHelp } from "../image-options.js";
 import { configFrom, withPlatformFlags } from "../options.js";
 import { sbomOfImage } from "../sbom.js";
@@ -86,30 +87,17 @@ function checkFlags(flags: ScanFlags, image: string | undefined): CheckedFlags |
  */
 function openDatabase(flags: ScanFlags): AdvisoryDatabase | string | undefined {
   if (flags.skipDb) return undefined;
+  const path = advisoryDatabasePath(flags);
   try {
-    return openAdvisoryDatabaseForScan(advisoryDatabasePath(flags));
+    return openAdvisoryDatabaseForScan(path);
   } catch (err) {
     if (err instanceof VulnError && (err.code === "DATABASE_MISSING" || err.code === "DATABASE_EMPTY"))
       return `${err.message}; or pass --skip-db to scan without vulnerabilities`;
-    throw err;
+    throw inputError(flags.db === undefined ? "advisory database" : "--db", path, err);
   }
 }
 
 /** A file the user named, not yet read or unreadable. */
-class UnreadableFile extends Error {}
-
-/**
- * Reads --sbom and --vex files as regular files under their caps (readRegularFile): a FIFO or
- * /dev/zero is refused at once by what it is, instead of blocking or filling memory.
- */
-function readInput(path: string, what: string, maxBytes: number): string {
-  try {
-    return readRegularFile(path, { maxBytes }).toString("utf8");
-  } catch (err) {
-    throw new UnreadableFile(`cannot read ${what} ${path}: ${describeReadError(err)}`);
-  }
-}
-
 /** What the report renderers print, and the exit code the command ends with. */
 interface ScanOutcome {
   report: ScanReport;
@@ -197,19 +185,11 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     }
     const version = program.version() ?? "dev";
     const standards = flags.standards ? loadStandards(flags.standards) : undefined;
-    let vex: OpenVexDocument[];
-    let sbomText: string | undefined;
-    try {
-      vex = (flags.vex ?? []).map((file) =>
-        parseOpenVex(readInput(file, "VEX document", MAX_VEX_BYTES), file),
-      );
-      if (flags.sbom) sbomText = readInput(flags.sbom, "SBOM", MAX_SBOM_BYTES);
-    } catch (err) {
-      if (!(err instanceof UnreadableFile)) throw err;
-      process.stderr.write(`portcullis scan: ${err.message}\n`);
-      setExit(2);
-      return;
-    }
+    const vex: OpenVexDocument[] = (flags.vex ?? []).map((file) =>
+      fromInputFile("--vex", file, () =>
+        parseOpenVex(readRegularFile(file, { maxBytes: MAX_VEX_BYTES }).toString("utf8"), file),
+      ),
+    );
     const advisories = openDatabase(flags);
     if (typeof advisories === "string") {
       process.stderr.write(`portcullis scan: ${advisories}\n`);
@@ -220,8 +200,11 @@ export function registerScan(program: Command, setExit: (code: number) => void):
       let doc: SbomDocument;
       let base: { name?: string; digest?: string } | undefined;
       let sbomWarnings: string[] = [];
-      if (sbomText !== undefined) {
-        doc = readSbom(sbomText);
+      if (flags.sbom) {
+        const file = flags.sbom;
+        doc = fromInputFile("--sbom", file, () =>
+          readSbom(readRegularFile(file, { maxBytes: MAX_SBOM_BYTES }).toString("utf8")),
+        );
       } else {
         const maxFileBytes = checked.maxFileBytes ?? configFrom(flags).scan.maxFileBytes;
         const read = await sbomOfImage(image!, flags, version, { maxFileBytes });

@@ -1,5 +1,6 @@
 import type { ScanReport } from "../../app/index.js";
 import type { Finding } from "../../vuln/index.js";
+import { foundIn } from "../found-in.js";
 
 const LEVEL: Record<string, "error" | "warning" | "note"> = {
   CRITICAL: "error",
@@ -54,7 +55,7 @@ export function renderSarif(report: ScanReport, findings: readonly Finding[], ve
       },
       locations: [
         {
-          physicalLocation: { artifactLocation: { uri: artifactUri(finding.package.locations[0]?.path) } },
+          physicalLocation: { artifactLocation: { uri: artifactUri(foundIn(finding.package)?.path) } },
         },
       ],
       properties: { purl: finding.package.purl, aliases: finding.aliases },
@@ -70,7 +71,11 @@ export function renderSarif(report: ScanReport, findings: readonly Finding[], ve
       message: { text: `${violation.message}${violation.reason ? ` (${violation.reason})` : ""}` },
       locations: [
         {
-          physicalLocation: { artifactLocation: { uri: artifactUri(violation.package?.locations[0]?.path) } },
+          physicalLocation: {
+            artifactLocation: {
+              uri: artifactUri(violation.package ? foundIn(violation.package)?.path : undefined),
+            },
+          },
         },
       ],
     });

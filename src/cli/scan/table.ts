@@ -1,5 +1,6 @@
 import type { ScanReport } from "../../app/index.js";
 import type { Finding } from "../../vuln/index.js";
+import { foundIn } from "../found-in.js";
 import { printTable } from "../output.js";
 
 const COLOURS: Record<string, string> = {
@@ -50,7 +51,7 @@ export function renderTable(
     const rows: string[][] = [];
     for (const list of byPackage.values()) {
       const first = list[0]!;
-      const location = first.package.locations[0];
+      const location = foundIn(first.package);
       for (const [i, finding] of list.entries()) {
         rows.push([
           i === 0 ? `${first.package.name} (${first.package.type})` : "",
@@ -59,7 +60,7 @@ export function renderTable(
           finding.severity,
           finding.fixedVersion ?? "",
           i === 0 && location?.layerIndex !== undefined ? String(location.layerIndex) : "",
-          (finding.summary ?? "").slice(0, 60),
+          finding.summary ?? "",
         ]);
       }
     }

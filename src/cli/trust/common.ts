@@ -23,6 +23,7 @@ import {
   TrustError,
   type VerificationKey,
 } from "../../trust/index.js";
+import { describePathError, fromInputFile } from "../failure.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { readSecret } from "./password.js";
 import { UsageError } from "./usage-error.js";
@@ -91,7 +92,9 @@ export function readTextFile(path: string, what: string, maxBytes: number): stri
   try {
     return readRegularFile(path, { maxBytes }).toString("utf8");
   } catch (err) {
-    throw new UsageError(`cannot read ${what} ${path}: ${describeReadError(err)}`);
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${describePathError(err, path) ?? describeReadError(err)}`,
+    );
   }
 }
 
@@ -100,7 +103,7 @@ export async function readSigningKey(path: string): Promise<SigningKey> {
   const pem = readTextFile(path, "key file", MAX_KEY_FILE_BYTES);
   const encrypted = /-----BEGIN ENCRYPTED/.test(pem);
   const password = encrypted ? await readSecret(`Enter password for private key ${path}: `) : undefined;
-  return loadPrivateKey(pem, password);
+  return fromInputFile("--key", path, () => loadPrivateKey(pem, password));
 }
 
 export interface AnchorFlags {
@@ -179,19 +182,17 @@ export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
   }
   return {
     kind: "keyless",
-    trustedRoot: loadTrustedRoot(readTextFile(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
+    trustedRoot: fromInputFile("--trusted-root", flags.trustedRoot, () =>
+      loadTrustedRoot(readTextFile(flags.trustedRoot!, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
+    ),
     identity: { subjectAlternativeName, issuer: flags.certificateOidcIssuer },
   };
 }
 
 /**
- * Runs a command body: a UsageError prints and exits 2; anything else propagates to main, which
- * prints it and exits 1.
+ * Runs a command body and sets its exit code; every error propagates to main, whose one mapper
+ * (failure.ts) prints it as one line and picks the exit code (a UsageError exits 2).
  */
 export function runWith(setExit: (code: number) => void, body: () => Promise<number>): Promise<void> {
-  return body().then(setExit, (err: unknown) => {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`portcullis: ${err.message}\n`);
-    setExit(2);
-  });
+  return body().then(setExit);
 }

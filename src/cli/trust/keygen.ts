@@ -10,6 +10,17 @@ interface KeygenFlags {
   outputPrefix: string;
 }
 
+function writeNew(path: string, text: string, mode: number): void {
+  try {
+    writeFileSync(path, text, { flag: "wx", mode });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    throw new UsageError(
+      `refusing to write ${path}: it already exists (keygen never overwrites a key: choose another --output-prefix, or move the old key away)`,
+    );
+  }
+}
+
 /**
  * `portcullis keygen`: cosign generate-key-pair. NAME.key holds the private key encrypted in
  * cosign's format (scrypt + NaCl secretbox), NAME.pub the SubjectPublicKeyInfo PEM. Existing
@@ -34,21 +45,10 @@ export function registerKeygen(program: Command, setExit: (code: number) => void
       const pair = await generateKeyPair(await readNewSecret(), { algorithm: flags.algorithm });
       // A prefix such as keys/release names where the keys belong: make that folder, as a user would.
       mkdirSync(dirname(keyPath), { recursive: true });
-      // `wx` fails if the file exists, atomically: no check-then-write race.
-      try {
-        writeFileSync(keyPath, pair.privateKeyPem, { flag: "wx", mode: 0o600 });
-      } catch (err) {
-        throw new UsageError(
-          `refusing to write ${keyPath}: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
-        );
-      }
-      try {
-        writeFileSync(pubPath, pair.publicKeyPem, { flag: "wx", mode: 0o644 });
-      } catch (err) {
-        throw new UsageError(
-          `refusing to write ${pubPath}: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
-        );
-      }
+      // `wx` fails if the file exists, atomically: no check-then-write race. Other failures (a
+      // missing folder, no permission) reach main's mapper, which names the file and the fix.
+      writeNew(keyPath, pair.privateKeyPem, 0o600);
+      writeNew(pubPath, pair.publicKeyPem, 0o644);
       process.stderr.write(`Private key written to ${keyPath}\nPublic key written to ${pubPath}\n`);
       return 0;
     }),

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { buildStages, parseDockerfile } from "../../dockerfile/index.js";
 import { type ImageReference, parseImageReference } from "../../oci/index.js";
 import { buildProvenance, PREDICATE_TYPE_SLSA_V1, resolveImage } from "../../trust/index.js";
+import { fromInputFile } from "../failure.js";
 import type { ImageFlags } from "../image-options.js";
 import { attachAttestation } from "./attest.js";
 import {
@@ -45,7 +46,7 @@ export function baseImagesOf(text: string, buildArgs: Record<string, string>): s
   try {
     stages = buildStages(parseDockerfile(text), buildArgs);
   } catch (err) {
-    throw new UsageError(`--dockerfile: ${(err as Error).message}`);
+    throw new UsageError((err as Error).message);
   }
   return [...new Set(stages.filter((s) => !s.baseIsStage).map((s) => s.base))];
 }
@@ -92,19 +93,15 @@ export function registerProvenance(program: Command, setExit: (code: number) => 
         throw new UsageError("--source-digest needs --source-uri");
       }
       const ref = parseImage(flags.image);
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(flags.dockerfile);
-      } catch (err) {
-        throw new UsageError(
-          `cannot read --dockerfile ${flags.dockerfile}: ${(err as NodeJS.ErrnoException).code}`,
-        );
-      }
+      const bytes = await fromInputFile("--dockerfile", flags.dockerfile, () => readFile(flags.dockerfile));
       const buildArgs = flags.buildArg ?? {};
       const startedOn = dateFlag(flags.startedOn, "--started-on");
       const finishedOn = dateFlag(flags.finishedOn, "--finished-on");
       const baseImages = [];
-      for (const base of baseImagesOf(bytes.toString("utf8"), buildArgs)) {
+      const bases = fromInputFile("--dockerfile", flags.dockerfile, () =>
+        baseImagesOf(bytes.toString("utf8"), buildArgs),
+      );
+      for (const base of bases) {
         baseImages.push(await resolveBase(base, flags));
       }
       const predicate = buildProvenance({

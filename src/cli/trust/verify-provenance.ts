@@ -8,6 +8,7 @@ import {
   provenanceFacts,
   verifyImageAttestations,
 } from "../../trust/index.js";
+import { fromInputFile } from "../failure.js";
 import type { ImageFlags } from "../image-options.js";
 import {
   type AnchorFlags,
@@ -18,7 +19,6 @@ import {
   parseImage,
   registryClientFor,
   runWith,
-  UsageError,
   usageExitCodes,
 } from "./common.js";
 import { renderVerification, verificationJson } from "./render.js";
@@ -57,13 +57,8 @@ export function registerVerifyProvenance(program: Command, setExit: (code: numbe
       if (flags.builderId !== undefined) expected.builderId = flags.builderId;
       if (flags.sourceUri !== undefined) expected.sourceUri = flags.sourceUri;
       if (flags.dockerfile !== undefined) {
-        try {
-          expected.dockerfile = await readFile(flags.dockerfile);
-        } catch (err) {
-          throw new UsageError(
-            `cannot read --dockerfile ${flags.dockerfile}: ${(err as NodeJS.ErrnoException).code}`,
-          );
-        }
+        const file = flags.dockerfile;
+        expected.dockerfile = await fromInputFile("--dockerfile", file, () => readFile(file));
       }
       const client = await registryClientFor(ref, flags);
       const image = await loadImage(client, ref);

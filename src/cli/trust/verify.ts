@@ -24,7 +24,9 @@ import {
   MAX_TRUSTED_ROOT_BYTES,
   verifyImageSignatures,
 } from "../../trust/index.js";
+import { openAdvisoryDatabaseForScan } from "../../vuln/index.js";
 import { advisoryDatabasePath } from "../db.js";
+import { fromInputFile } from "../failure.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "../node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "../options.js";
@@ -152,6 +154,10 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
   let scans: ScanReportSource | undefined;
   if (mode === "api") scans = scanApiSourceFor(flags.scanApi!, ref.registry, options);
   if (mode === "local") {
+    // A --db named on the command line that is missing or not a database is the user's mistake (exit 2
+    // naming it), not evidence the policy's failurePolicy should weigh.
+    const named = flags.db;
+    if (named !== undefined) fromInputFile("--db", named, () => openAdvisoryDatabaseForScan(named).close());
     scans = localScanSource({
       advisoryDatabase: advisoryDatabasePath(flags),
       image: options,
@@ -165,7 +171,9 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
     const policy = loadPolicyFile(flags.policy!);
     const trustedRoot =
       flags.trustedRoot !== undefined
-        ? loadTrustedRoot(readTextFile(flags.trustedRoot, "trusted root", MAX_TRUSTED_ROOT_BYTES))
+        ? fromInputFile("--trusted-root", flags.trustedRoot, () =>
+            loadTrustedRoot(readTextFile(flags.trustedRoot!, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
+          )
         : undefined;
     gate = createPolicyGate({
       policy,
