@@ -1,24 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
+import { main } from "../main.js";
 import { captureCli } from "../testing/capture.js";
-import { registerScan } from "./command.js";
 
-/** Runs `portcullis scan ...` in process, as main does, and returns the exit code. */
-async function scan(...args: string[]): Promise<number> {
-  const program = new Command().name("portcullis").exitOverride();
-  let code = 0;
-  registerScan(program, (c) => {
-    code = c;
-  });
-  try {
-    await program.parseAsync(["node", "portcullis", "scan", ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    throw e;
-  }
-  return code;
+/** Runs `portcullis scan ...` in process through main, which maps errors to messages and exit codes. */
+function scan(...args: string[]): Promise<number> {
+  return main(["node", "portcullis", "scan", ...args]);
 }
 
 const io = captureCli("portcullis-scan-cli-");
