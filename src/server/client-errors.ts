@@ -13,7 +13,9 @@ export function clientWentAway(err: unknown, raw: IncomingMessage): boolean {
   if (code !== undefined && GONE.has(code)) return true;
   // Node's "aborted" error (a body cut short by the client) carries no code on every version.
   if ((err as Error | null)?.message === "aborted") return true;
-  return raw.aborted || (raw.socket?.destroyed === true && !raw.complete);
+  // Not `raw.aborted`: the server sets it too when it stops reading a body it refuses (413), and that
+  // client still waits for its answer. A destroyed socket is the client gone, whatever the error says.
+  return raw.socket?.destroyed === true && !raw.complete;
 }
 
 /**
