@@ -22,5 +22,15 @@ export {
   matchGlob,
 } from "./patterns.js";
 export { describeReadError, type ReadRegularFileOptions, readRegularFile } from "./read-file.js";
+export {
+  conjuncts,
+  formatSpdxExpression,
+  isValidSpdxExpression,
+  knownLicenseId,
+  parseSpdxExpression,
+  type SpdxExpression,
+  type SpdxParseResult,
+} from "./spdx/expression.js";
+export { type SpdxLicenseList, spdxLicenseList } from "./spdx/license-list.js";
 export { nextTurn } from "./turns.js";
 export { parseByteSize, parseDuration } from "./units.js";

@@ -103,6 +103,9 @@ describe("label value types", () => {
     ["spdx", "GPL-2.0-only WITH Classpath-exception-2.0", true],
     ["spdx", "LicenseRef-Proprietary", true],
     ["spdx", "MIT OR", false],
+    // One grammar with the SBOM writer (core/spdx): an unbalanced parenthesis is not an expression.
+    ["spdx", "(MIT", false],
+    ["spdx", "mit", true],
     ["hash", "0123456789abcdef0123456789abcdef01234567", true],
     ["hash", "HEAD", false],
     ["semver", "1.2.3-rc.1+build.5", true],

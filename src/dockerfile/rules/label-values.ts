@@ -4,8 +4,8 @@
  * known identifiers), hash (a short or full git commit hash), semver (Semantic Versioning 2.0.0),
  * email (an RFC 5322 addr-spec, simplified), text (anything).
  */
-import { isSupportedSpdxId } from "@cyclonedx/cyclonedx-library/SPDX";
 import semver from "semver";
+import { isValidSpdxExpression } from "../../core/index.js";
 import type { LabelType } from "./types.js";
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -29,38 +29,12 @@ function isUrl(value: string): boolean {
   }
 }
 
-/** An SPDX license expression: identifiers (or LicenseRef-), `+`, AND/OR/WITH and parentheses. */
-function isSpdxExpression(value: string): boolean {
-  const tokens = value
-    .replace(/[()]/g, " ")
-    .split(/\s+/)
-    .filter((t) => t !== "");
-  if (tokens.length === 0) return false;
-  let expectId = true;
-  let afterWith = false;
-  for (const token of tokens) {
-    if (expectId) {
-      const id = token.replace(/\+$/, "");
-      // After WITH comes an exception id (not in the licence list); accept its shape.
-      const ok = afterWith
-        ? /^[A-Za-z0-9.-]+$/.test(id)
-        : /^(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$/.test(id) || isSupportedSpdxId(id);
-      if (!ok) return false;
-      expectId = false;
-    } else {
-      if (!["AND", "OR", "WITH"].includes(token)) return false;
-      afterWith = token === "WITH";
-      expectId = true;
-    }
-  }
-  return !expectId;
-}
-
 const CHECKS: Readonly<Record<LabelType, (value: string) => boolean>> = {
   text: () => true,
   url: isUrl,
   rfc3339: isRfc3339,
-  spdx: isSpdxExpression,
+  // One SPDX expression grammar for the whole product (core/spdx, SPDX 2.3 Annex D): "(MIT" is not one.
+  spdx: isValidSpdxExpression,
   hash: (v) => /^[0-9a-f]{7,40}$/.test(v) || /^[0-9a-f]{64}$/.test(v),
   semver: (v) => semver.valid(v) !== null,
   email: (v) => /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v),

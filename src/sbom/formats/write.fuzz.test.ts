@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isValidSpdxExpression } from "../../core/index.js";
 import { packageUrl } from "../catalogers/go/purl.js";
 import type { Package, PackageType } from "../model.js";
 import { toCycloneDx } from "./cyclonedx/write.js";
-import { isValidSpdxExpression } from "./license/spdx-expression.js";
 import { readSbom } from "./read.js";
 import { toSpdx } from "./spdx/write.js";
 import { cycloneDxValidator, sampleDocument, spdxValidator } from "./testing.js";

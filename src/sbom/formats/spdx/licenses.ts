@@ -3,7 +3,7 @@ import {
   formatSpdxExpression,
   parseSpdxExpression,
   type SpdxExpression,
-} from "../license/spdx-expression.js";
+} from "../../../core/index.js";
 import { IdAllocator } from "./ids.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { isValidSpdxExpression } from "../../../core/index.js";
 import type { Package } from "../../model.js";
 import type { SbomDocument } from "../document.js";
-import { isValidSpdxExpression } from "../license/spdx-expression.js";
 import { sampleDocument, samplePackages, spdxValidator } from "../testing.js";
 import { declaredLicense, LicenseRefs } from "./licenses.js";
 import { type SpdxPackageOut, spdxDate, toSpdx } from "./write.js";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { spdxLicenseList } from "../../../core/index.js";
 import type { Package } from "../../model.js";
 import { distroFacts } from "../distro-facts.js";
 import type { SbomDocument, SbomSubject } from "../document.js";
 import { resolveDependencies, sortPackages } from "../graph.js";
-import { spdxLicenseList } from "../license/spdx-license-list.js";
 import { packageFacts } from "../package-facts.js";
 import type { NameValue } from "../properties.js";
 import { subjectPurl } from "../purl.js";

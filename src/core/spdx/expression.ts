@@ -1,4 +1,4 @@
-import { spdxLicenseList } from "./spdx-license-list.js";
+import { spdxLicenseList } from "./license-list.js";
 
 /**
  * SPDX license expressions, SPDX 2.3 Annex D (spdx.github.io/spdx-spec/v2.3/SPDX-license-expressions/):

@@ -5,8 +5,8 @@ import {
   isValidSpdxExpression,
   knownLicenseId,
   parseSpdxExpression,
-} from "./spdx-expression.js";
-import { spdxLicenseList } from "./spdx-license-list.js";
+} from "./expression.js";
+import { spdxLicenseList } from "./license-list.js";
 
 describe("SPDX licence list", () => {
   it("splits the CycloneDX enum into licences and exceptions", () => {
