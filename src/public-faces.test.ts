@@ -43,6 +43,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "isPortcullisError",
       "isValidDigest",
       "isValidSpdxExpression",
+      "keyPath",
       "knownLicenseId",
       "matchGlob",
       "metered",

@@ -11,6 +11,7 @@ export {
   parseDigest,
 } from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
+export { keyPath } from "./key-path.js";
 export {
   compileGlob,
   compileRegExp,

@@ -1,11 +1,11 @@
 import { LineCounter, parseDocument } from "yaml";
-import { digestOf } from "../core/index.js";
+import { digestOf, keyPath } from "../core/index.js";
 import { compilePattern, compileRequirements, type Fail } from "./compile-requirements.js";
 import { PolicyError } from "./errors.js";
 import type { Policy, PolicyRule, Requirements } from "./model.js";
 import { type PolicyDocument, policySchema, type RuleDocument } from "./schema.js";
 import { explainIssue } from "./schema-issues.js";
-import { keyPath, lineOf } from "./yaml-location.js";
+import { lineOf } from "./yaml-location.js";
 
 /** Policies are small; a bigger file is a mistake or an attack on the loader. */
 /** The largest policy file read or parsed (1 MiB): a policy is text a person writes. */

@@ -1,15 +1,5 @@
 import { isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
 
-/** `require.attestations[0].condition` from `["require", "attestations", 0, "condition"]`. */
-export function keyPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
 /**
  * The 1-based line of the deepest node on `path` that exists in the YAML document; for a mapping
  * entry, the line of its key (an unknown key is reported where it is written).

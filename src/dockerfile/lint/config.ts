@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { isValidDigest } from "../../core/index.js";
+import { isValidDigest, keyPath } from "../../core/index.js";
 import { parseImageReference } from "../../oci/index.js";
 import { RULES } from "../rules/index.js";
 import type { ApprovedBase, LintConfig, Severity } from "../rules/types.js";
@@ -57,16 +57,6 @@ const configSchema = z.strictObject(
   },
   { error: "expected a mapping with approvedBases, rules, labelSchema and/or strictLabels" },
 );
-
-/** `approvedBases[2].tags` from zod's `["approvedBases", 2, "tags"]`. */
-function keyPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
 
 /**
  * Normalises an image name as docker does (`debian` → `docker.io/library/debian`, `index.docker.io/x`

@@ -1,19 +1,9 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { describeReadError, readRegularFile } from "../../core/index.js";
+import { describeReadError, keyPath, readRegularFile } from "../../core/index.js";
 import { normalisedRepository } from "../../oci/index.js";
 import { VulnError } from "../errors.js";
 import { type StandardsDocument, standardsSchema } from "./schema.js";
 import type { Standards } from "./types.js";
-
-/** `minimumVersions[2].version` from zod's `["minimumVersions", 2, "version"]`. */
-function keyPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
 
 /** The deepest node on `path` that exists in the YAML document, and whether it is the whole path. */
 function nodeOn(root: Node | null, path: readonly PropertyKey[]): { node: Node | undefined; whole: boolean } {
