@@ -115,7 +115,7 @@ describe("SBOM readers and writers at scale (issue 22, item 8)", () => {
     expect(JSON.parse(spdx.result).packages).toHaveLength(20_002);
   });
 
-  it("takes at most about 20 times as long for 10 times the components", () => {
+  it("takes far less than 100 times as long for 10 times the components (linear, not quadratic)", () => {
     // Interleaved, best of five each: other work on a shared machine slows both sizes alike.
     const small = cycloneDx("chain", 3_000);
     const large = cycloneDx("chain", 30_000);
@@ -126,7 +126,9 @@ describe("SBOM readers and writers at scale (issue 22, item 8)", () => {
       bestSmall = Math.min(bestSmall, timed(() => readSbom(small)).ms);
       bestLarge = Math.min(bestLarge, timed(() => readSbom(large)).ms);
     }
-    expect(bestLarge).toBeLessThan(20 * bestSmall + 100);
+    // Linear reads take about 10 times as long, quadratic ones 100 times: 40 times (plus 200 ms for the
+    // collector's pauses, which a loaded CI machine makes longer) tells them apart without flaking.
+    expect(bestLarge).toBeLessThan(40 * bestSmall + 200);
   });
 
   it("reads any shape and size within the linear budget, and writes it back (property, fixed seed)", () => {
