@@ -19,6 +19,7 @@ import {
   type TargetResult,
   type WorkloadResults,
 } from "./report.js";
+import { benchSbom, renderSbomSection, type SbomBenchResult } from "./sbom.js";
 import { benchScan, renderScanSection } from "./scan.js";
 import {
   cleanupAll,
@@ -85,10 +86,10 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
-const PARTS = ["registry", "lint", "scan", "trust", "admission"] as const;
+const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom"] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -305,7 +306,24 @@ async function main(): Promise<number> {
     }
   }
 
+  let sbom: SbomBenchResult | { error: string } | undefined;
+  if (parts.has("sbom")) {
+    try {
+      sbom = await benchSbom(log);
+    } catch (err) {
+      sbom = { error: errorText(err) };
+    }
+  }
+
   const fresh = new Map<Part, string>();
+  if (sbom) {
+    fresh.set(
+      "sbom",
+      "error" in sbom
+        ? `\n## Large SBOMs (hostile input)\n\nNot measured: ${sbom.error}\n`
+        : renderSbomSection(sbom),
+    );
+  }
   if (parts.has("registry")) fresh.set("registry", renderMarkdown(results));
   if (lint) fresh.set("lint", renderLintSection(lint));
   if (scan) fresh.set("scan", renderScanSection(scan));
