@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import pino from "pino";
 import {
   apiScanSource,
@@ -61,6 +61,8 @@ interface ServeFlags extends PlatformFlags {
   failurePolicy: string;
   dockerConfig?: string;
   trustedRoot?: string;
+  insecure?: boolean;
+  /** The old name of --insecure. */
   insecureRegistry?: boolean;
   scanApi?: string;
   platform?: string[];
@@ -98,9 +100,11 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option("--trusted-root <file>", "Sigstore trusted_root.json, for keyless signers")
     .option("--platform <os/arch[/variant]>", NODE_PLATFORMS_HELP, collectPlatforms)
     .option(
-      "--insecure-registry",
+      "--insecure",
       "allow plain HTTP to registries (and the --scan-api server) other than localhost and 127.0.0.1",
     )
+    // The flag's name before it matched every other command's --insecure; kept so configurations work.
+    .addOption(new Option("--insecure-registry").hideHelp())
     .option(
       "--client-ca <file>",
       "accept reviews only from callers with a client certificate signed by this CA (PEM); " +
@@ -136,16 +140,16 @@ async function openPlatformDatabase(flags: ServeFlags): Promise<Database | undef
 /**
  * `--scan-api URL`: a running Portcullis server's scan reports, with the --docker-config credentials
  * stored for its host (sent as Basic; never logged). Checked before anything is opened: plain HTTP only
- * to loopback unless --insecure-registry.
+ * to loopback unless --insecure.
  */
 function scanApiFrom(flags: ServeFlags, dockerConfig: string | undefined): ScanReportSource | undefined {
   if (flags.scanApi === undefined) return undefined;
-  const insecure = flags.insecureRegistry === true;
+  const insecure = flags.insecure === true || flags.insecureRegistry === true;
   let host: string;
   try {
     host = scanApiUrl(flags.scanApi, insecure).host;
   } catch (err) {
-    const hint = !insecure && flags.scanApi.startsWith("http:") ? " with --insecure-registry" : "";
+    const hint = !insecure && flags.scanApi.startsWith("http:") ? " with --insecure" : "";
     throw invalid(`--scan-api: ${(err as Error).message}${hint}`);
   }
   const credentials =
@@ -180,7 +184,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     return new RegistryClient({
       registry,
       ...(credentials ? { credentials } : {}),
-      insecure: flags.insecureRegistry === true,
+      insecure: flags.insecure === true || flags.insecureRegistry === true,
     });
   });
   const trustedRoot =

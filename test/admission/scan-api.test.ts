@@ -239,7 +239,7 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))(
         ...serveArgs(certs, POLICY, "--scan-api", "http://registry.example.com:5000"),
       ]);
       expect(webhookPlain.code).toBe(2);
-      expect(webhookPlain.stderr).toMatch(/--scan-api: plain HTTP .* with --insecure-registry/);
+      expect(webhookPlain.stderr).toMatch(/--scan-api: plain HTTP .* with --insecure\b/);
     });
   },
 );
