@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { everyItem, isObject, optionalString } from "../shape-checks.js";
 
 /**
  * What we read of a CycloneDX 1.4–1.6 JSON BOM (cyclonedx.org/docs/1.6/json/): only the fields we
@@ -65,17 +66,6 @@ export type CdxInputDependency = z.infer<typeof cdxDependency>;
  * fields pass through either way). Anything the check refuses goes through zod, whose error names
  * the field; a test holds that whatever the check accepts, the schema accepts too.
  */
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const optionalString = (v: unknown) => v === undefined || typeof v === "string";
-
-function everyItem(v: unknown, check: (item: unknown) => boolean): boolean {
-  if (v === undefined) return true;
-  if (!Array.isArray(v)) return false;
-  for (const item of v) if (!check(item)) return false;
-  return true;
-}
 
 const isProperty = (v: unknown) => isObject(v) && typeof v.name === "string" && optionalString(v.value);
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { everyItem, isObject, optionalString } from "../shape-checks.js";
 
 /**
  * What we read of an SPDX 2.2 or 2.3 JSON document (spdx.github.io/spdx-spec/v2.3/): the fields
@@ -62,17 +63,6 @@ export type SpdxInputRelationship = z.infer<typeof spdxRelationship>;
  * as JSON.parse built it; anything refused goes through zod, whose error names the field. A test
  * holds that whatever a check accepts, its schema accepts too.
  */
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const optionalString = (v: unknown) => v === undefined || typeof v === "string";
-
-function everyItem(v: unknown, check: (item: unknown) => boolean): boolean {
-  if (v === undefined) return true;
-  if (!Array.isArray(v)) return false;
-  for (const item of v) if (!check(item)) return false;
-  return true;
-}
 
 const isExternalRef = (v: unknown) =>
   isObject(v) &&
