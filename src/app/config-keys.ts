@@ -231,6 +231,89 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How often `serve` appends a checkpoint when the audit log's head moved (and once at shutdown; 0: only at shutdown).",
   },
   {
+    path: "auth.mode",
+    type: { enum: ["anonymous", "accounts"] },
+    default: "anonymous",
+    description:
+      "`anonymous`: every request may do everything (loopback only, the default for a first run); `accounts`: users, robots and projects with roles, Docker token auth (see README, Running Portcullis for a team).",
+  },
+  {
+    path: "auth.keyFile",
+    type: "string",
+    default: undefined,
+    description:
+      "The key-encryption key that seals the token service's signing keys in the database (32 random bytes, base64); created with mode 0600 when missing. Default: `auth.key` in storage.dataDir. Keep it out of database backups.",
+  },
+  {
+    path: "auth.token.issuer",
+    type: "string",
+    default: "portcullis",
+    description: "The `iss` claim of registry tokens, and the only issuer accepted.",
+  },
+  {
+    path: "auth.token.service",
+    type: "string",
+    default: "portcullis",
+    description: "The service name of the registry's token challenge and the tokens' `aud` claim.",
+  },
+  {
+    path: "auth.token.realm",
+    type: "string",
+    default: undefined,
+    description:
+      "The token endpoint's URL the registry's 401 challenge names; default: this server's `/token` at the address the client used.",
+  },
+  {
+    path: "auth.token.ttl",
+    type: "duration",
+    default: "5m",
+    description: "Lifetime of a registry token (at least 60 s, as the token specification requires).",
+  },
+  {
+    path: "auth.token.refreshTtl",
+    type: "duration",
+    default: "30d",
+    description: "Lifetime of a refresh token (`offline_token=true`, `access_type=offline`).",
+  },
+  {
+    path: "auth.token.signingKeyFile",
+    type: "string",
+    default: undefined,
+    description:
+      "A PEM EC P-256 private key to sign tokens with instead of the generated one (for registries that trust a certificate of it, such as CNCF Distribution's `rootcertbundle`).",
+  },
+  {
+    path: "auth.lockout.attempts",
+    type: "integer",
+    default: 10,
+    description:
+      "Failed password logins for one account within auth.lockout.window that lock it (an address: ten times as many).",
+  },
+  {
+    path: "auth.lockout.window",
+    type: "duration",
+    default: "15m",
+    description: "The window failed logins are counted in.",
+  },
+  {
+    path: "auth.lockout.duration",
+    type: "duration",
+    default: "15m",
+    description: "How long a locked account or address is refused.",
+  },
+  {
+    path: "server.tlsCert",
+    type: "string",
+    default: undefined,
+    description: "PEM certificate chain for HTTPS (with server.tlsKey); reloaded when the files change.",
+  },
+  {
+    path: "server.tlsKey",
+    type: "string",
+    default: undefined,
+    description: "PEM private key for HTTPS.",
+  },
+  {
     path: "log.level",
     type: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
     default: "info",

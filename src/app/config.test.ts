@@ -56,7 +56,11 @@ describe("resolveConfig", () => {
     for (const key of CONFIG_KEYS) {
       const value =
         key.type === "boolean" ? "true" : key.default === undefined ? "/tmp/x.db" : String(key.default);
-      expect(() => resolveConfig({ env: { [envName(key.path)]: value } }), key.path).not.toThrow();
+      // The TLS files come in a pair; either alone is refused (tested below).
+      const pair = key.path.startsWith("server.tls")
+        ? { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt", PORTCULLIS_SERVER_TLS_KEY: "/tmp/x.key" }
+        : {};
+      expect(() => resolveConfig({ env: { ...pair, [envName(key.path)]: value } }), key.path).not.toThrow();
     }
   });
 
@@ -66,6 +70,11 @@ describe("resolveConfig", () => {
       (k) => !readme.includes(`\`${k.path}\``) || !readme.includes(envName(k.path)),
     );
     expect(missing.map((k) => k.path)).toEqual([]);
+  });
+
+  it("refuses a TLS certificate without its key", () => {
+    const err = configError(() => resolveConfig({ env: { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt" } }));
+    expect(err.message).toContain("server.tlsCert and server.tlsKey go together");
   });
 
   it("names the unknown key and suggests the right one", () => {

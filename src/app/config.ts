@@ -62,6 +62,21 @@ export interface ResolvedConfig {
     readonly checkpointIntervalMs: number;
   };
   readonly log: { readonly level: string; readonly format: "auto" | "pretty" | "json" };
+  readonly auth: {
+    readonly mode: "anonymous" | "accounts";
+    /** The key-encryption key file, resolved. */
+    readonly keyFile: string;
+    readonly token: {
+      readonly issuer: string;
+      readonly service: string;
+      readonly realm?: string;
+      readonly ttlMs: number;
+      readonly refreshTtlMs: number;
+      readonly signingKeyFile?: string;
+    };
+    readonly lockout: { readonly attempts: number; readonly windowMs: number; readonly durationMs: number };
+  };
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export interface ConfigSources {
@@ -153,7 +168,40 @@ function build(values: Map<string, Value>): ResolvedConfig {
       checkpointIntervalMs: num("audit.checkpointInterval"),
     },
     log: { level: str("log.level"), format: str("log.format") as "auto" | "pretty" | "json" },
+    auth: {
+      mode: str("auth.mode") as "anonymous" | "accounts",
+      keyFile: resolve((values.get("auth.keyFile") as string | undefined) ?? `${dataDir}/auth.key`),
+      token: {
+        issuer: str("auth.token.issuer"),
+        service: str("auth.token.service"),
+        ...(values.has("auth.token.realm") ? { realm: str("auth.token.realm") } : {}),
+        ttlMs: Math.max(60_000, num("auth.token.ttl")),
+        refreshTtlMs: num("auth.token.refreshTtl"),
+        ...(values.has("auth.token.signingKeyFile")
+          ? { signingKeyFile: resolve(str("auth.token.signingKeyFile")) }
+          : {}),
+      },
+      lockout: {
+        attempts: Math.max(1, num("auth.lockout.attempts")),
+        windowMs: num("auth.lockout.window"),
+        durationMs: num("auth.lockout.duration"),
+      },
+    },
+    ...tlsFiles(values),
   };
+}
+
+function tlsFiles(values: Map<string, Value>): { tls?: { certFile: string; keyFile: string } } {
+  const cert = values.get("server.tlsCert") as string | undefined;
+  const key = values.get("server.tlsKey") as string | undefined;
+  if (cert === undefined && key === undefined) return {};
+  if (cert === undefined || key === undefined) {
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      "server.tlsCert and server.tlsKey go together: give both, or neither",
+    );
+  }
+  return { tls: { certFile: resolve(cert), keyFile: resolve(key) } };
 }
 
 /** Reads a YAML file into dotted key paths, refusing unknown keys by name. */

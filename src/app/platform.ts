@@ -13,6 +13,7 @@ import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload, ReloadablePolicy } from "./gates/reloadable-policy.js";
 import { storedScanSource } from "./gates/scan-sources.js";
+import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { ScanOnPush, ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
@@ -25,6 +26,8 @@ export interface Platform {
   readonly registry: Registry;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
+  /** Accounts, grants and the token service (`auth.mode: accounts`); absent in anonymous mode. */
+  readonly identity?: IdentityServices;
   readonly queue: JobQueue;
   /** Scan reports by digest (scan on push). */
   readonly scans: ScanStore;
@@ -122,7 +125,9 @@ export async function createPlatform(
     },
   });
   built = registry;
-  const access = new AnonymousAccess();
+  const identity =
+    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
+  const anonymous = new AnonymousAccess();
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const scanner = config.scan.onPush
@@ -188,8 +193,9 @@ export async function createPlatform(
     store,
     events,
     registry,
-    authenticator: access,
-    authorizer: access,
+    authenticator: identity?.authenticator ?? anonymous,
+    authorizer: identity?.access ?? anonymous,
+    ...(identity ? { identity } : {}),
     queue,
     scans,
     audit,

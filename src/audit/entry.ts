@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 
-/** The surfaces that decide about images (the policy's request kinds). */
-export const AUDIT_GATES = ["ci", "registry-push", "registry-pull", "admission"] as const;
+/**
+ * The surfaces that decide about images (the policy's request kinds), and `access`: identity events
+ * (logins, token issues, account, grant and robot changes). An `access` row keeps its target (an
+ * account, a project, a robot) in `image`, the event type in `workload` and the client address in
+ * `caller`, until the one record of every event (issue 15) gives them columns of their own.
+ */
+export const AUDIT_GATES = ["ci", "registry-push", "registry-pull", "admission", "access"] as const;
 export type AuditGate = (typeof AUDIT_GATES)[number];
 
 /** One requirement's outcome, as the policy engine reports it. */

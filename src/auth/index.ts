@@ -1,2 +1,57 @@
+/**
+ * auth: who is asking and what they may do. Principals (users, groups, robots), their credentials and
+ * hashes, projects and grants (`local/`), the permission table (`permissions.ts`, the one source for
+ * checks and docs), the RBAC check (`access.ts`), and the Docker token service's keys and JWTs
+ * (`tokens/`). `AnonymousAccess` is the open mode for loopback.
+ */
+export { AccessControl, type AccessControlOptions } from "./access.js";
+export { ACTION_PERMISSION, pathInProject, permissionFor, projectOf, SCOPE_ACTIONS } from "./actions.js";
 export { AnonymousAccess } from "./anonymous.js";
-export type { AccessRequest, Action, Authenticator, Authorizer, Credentials, Identity } from "./types.js";
+export { AuthError, type AuthErrorCode } from "./errors.js";
+export type { AuthEvent, AuthEventSink, AuthEventType } from "./events.js";
+export { ANONYMOUS, LocalAuthenticator } from "./local/authenticator.js";
+export { checkPasswordRules, generateSecret, MIN_PASSWORD_LENGTH } from "./local/passwords.js";
+export {
+  AccountStore,
+  type MemberRecord,
+  type ProjectRecord,
+  type RobotRecord,
+  type RoleRecord,
+  type UserRecord,
+} from "./local/store.js";
+export { LoginThrottle, type ThrottleOptions } from "./local/throttle.js";
+export {
+  BUILTIN_ROLE_PERMISSIONS,
+  BUILTIN_ROLES,
+  type BuiltinRole,
+  isBuiltinRole,
+  isProjectPermission,
+  PERMISSION_DESCRIPTIONS,
+  type Permission,
+  PROJECT_PERMISSIONS,
+  type ProjectPermission,
+  PUBLIC_PROJECT_PERMISSIONS,
+  SYSTEM_PERMISSIONS,
+  type SystemPermission,
+} from "./permissions.js";
+export { formatScope, parseScopes, type ResourceScope } from "./scope.js";
+export { grantScopes } from "./tokens/grant.js";
+export { libtrustKeyId } from "./tokens/key-id.js";
+export { KeyRing, type SigningKey } from "./tokens/keys.js";
+export {
+  type IssuedToken,
+  TokenService,
+  type TokenServiceOptions,
+  type VerifiedToken,
+} from "./tokens/service.js";
+export type {
+  AccessRequest,
+  Action,
+  Authenticator,
+  Authorizer,
+  Credentials,
+  Identity,
+  PrincipalKind,
+  ProjectSettings,
+  RobotGrant,
+} from "./types.js";

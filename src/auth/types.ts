@@ -1,10 +1,23 @@
+import type { Permission, ProjectPermission } from "./permissions.js";
+import type { ResourceScope } from "./scope.js";
+
 /**
- * The one authentication and authorisation step every request passes through. Anonymous for now
- * (`AnonymousAccess`); Docker token auth, OIDC and RBAC plug in behind the same two roles.
+ * The one authentication and authorisation step every request passes through: `Authenticator` says
+ * who is asking, `Authorizer` whether they may. `AnonymousAccess` is the open mode (loopback only);
+ * `AccessControl` with the local accounts is the accounts mode.
  */
+export type PrincipalKind = "anonymous" | "user" | "robot" | "workload";
+
 export interface Identity {
+  /** The name the audit log records: a user name, `robot$team+ci`, `anonymous`. */
   readonly subject: string;
-  readonly kind: "anonymous" | "user" | "robot";
+  readonly kind: PrincipalKind;
+  /** The principal's row id (users and robots). */
+  readonly id?: number;
+  /** How the request proved it: a password, a robot secret, a bearer token, or nothing. */
+  readonly via?: "password" | "secret" | "token" | "none";
+  /** A bearer token's `access` claim: never more than what was granted when it was issued. */
+  readonly tokenAccess?: readonly ResourceScope[];
 }
 
 /** What the transport hands over; the Authorization header stays inside this module. */
@@ -13,12 +26,16 @@ export interface Credentials {
   readonly remoteAddress?: string;
 }
 
+/** The registry's actions, as routes and token scopes name them. */
 export type Action = "pull" | "push" | "delete" | "catalog";
 
 export interface AccessRequest {
-  readonly action: Action;
-  /** Repository name, absent for registry-wide actions such as the catalog. */
+  /** A registry action, or any permission of the table (permissions.ts). */
+  readonly action: Action | Permission;
+  /** Repository name (its first component is the project). */
   readonly repository?: string;
+  /** Project name, for project-level actions with no repository. */
+  readonly project?: string;
 }
 
 export interface Authenticator {
@@ -28,4 +45,17 @@ export interface Authenticator {
 
 export interface Authorizer {
   authorize(identity: Identity, request: AccessRequest): Promise<boolean>;
+}
+
+/** A project's settings beyond its name and visibility. */
+export interface ProjectSettings {
+  /** "Certified images only": the named policy file the registry gates apply to this project. */
+  readonly certifiedPolicy?: string;
+}
+
+/** One grant of a robot: permissions in a project, narrowed to repository globs. */
+export interface RobotGrant {
+  readonly project: string;
+  readonly repositories: readonly string[];
+  readonly permissions: readonly ProjectPermission[];
 }

@@ -45,27 +45,46 @@ export class DiscoveryService {
     );
   }
 
-  /** Repositories that hold at least one manifest. */
-  async catalog(options: { n?: number; last?: string }): Promise<Page<string>> {
+  /**
+   * Repositories that hold at least one manifest. `visible` keeps only what the caller may see (the
+   * catalog of an accounts-mode registry lists what its caller may pull); a page then reads on until it
+   * is full, but at most `maxScanned` names, so a caller who may see little cannot make one request
+   * read the whole table: the page ends early with a `next` that resumes where it stopped.
+   */
+  async catalog(options: {
+    n?: number;
+    last?: string;
+    visible?: (names: string[]) => Promise<string[]>;
+    maxScanned?: number;
+  }): Promise<Page<string>> {
     const limit = pageSize(options.n);
     if (limit === 0) return { items: [] };
-    let query = this.ctx.db
-      .selectFrom("repositories as r")
-      .select("r.name")
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom("manifests as m").select(sql`1`.as("one")).whereRef("m.repository_id", "=", "r.id"),
-        ),
-      );
-    if (options.last) query = query.where("r.name", ">", options.last);
-    const rows = await query
-      .orderBy("r.name")
-      .limit(limit + 1)
-      .execute();
-    return paginate(
-      rows.map((r) => r.name),
-      limit,
-    );
+    const batch = options.visible ? Math.max(limit + 1, 500) : limit + 1;
+    const maxScanned = options.maxScanned ?? 10_000;
+    const items: string[] = [];
+    let last = options.last;
+    let scanned = 0;
+    for (;;) {
+      let query = this.ctx.db
+        .selectFrom("repositories as r")
+        .select("r.name")
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom("manifests as m").select(sql`1`.as("one")).whereRef("m.repository_id", "=", "r.id"),
+          ),
+        );
+      if (last) query = query.where("r.name", ">", last);
+      const names = (await query.orderBy("r.name").limit(batch).execute()).map((r) => r.name);
+      scanned += names.length;
+      const shown = options.visible ? await options.visible(names) : names;
+      for (const name of shown) {
+        items.push(name);
+        if (items.length > limit) return paginate(items, limit);
+      }
+      if (names.length < batch) return { items };
+      last = names[names.length - 1];
+      if (scanned >= maxScanned) return { items, next: last };
+    }
   }
 
   /**

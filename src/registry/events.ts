@@ -33,7 +33,7 @@ export type RegistryEventType = RegistryEvent["type"];
 /** Who did it: filled by the authentication step; anonymous until auth lands. */
 export interface Actor {
   readonly subject: string;
-  readonly kind: "anonymous" | "user" | "robot" | "system";
+  readonly kind: "anonymous" | "user" | "robot" | "workload" | "system";
   readonly remoteAddress?: string;
 }
 

@@ -1,33 +1,114 @@
 import type { FastifyRequest } from "fastify";
 import type { Platform } from "../app/index.js";
-import type { Action } from "../auth/index.js";
+import type { Action, Identity, Permission } from "../auth/index.js";
 import { RegistryError } from "../registry/index.js";
+import { AuthenticationChallenge } from "./errors.js";
+
+/** Token scope actions a registry action asks for: a push also pulls (clients mount and check blobs). */
+const SCOPE_FOR: Partial<Record<Action | Permission, string>> = {
+  pull: "pull",
+  push: "pull,push",
+  delete: "delete",
+};
 
 /**
- * The one authentication and authorisation step of every surface (/v2/ and /api/v1/): who is asking
- * (sets request.identity), and may they do `action` on `repository`. `baseOnly` only authenticates.
+ * The one authentication and authorisation step of every surface (/v2/, /api/v1/, /token): who is
+ * asking (sets request.identity), and may they do `action` on `repository` (or in `project`).
+ * `baseOnly` only authenticates.
+ *
+ * In accounts mode, a caller that could do more by proving who it is gets 401 with a challenge: under
+ * /v2/ the Docker token challenge (`Bearer realm,service,scope`, one scope per resource), elsewhere
+ * Basic. A caller who proved who it is and still may not gets 403 DENIED; a bearer token that lacks
+ * the scope gets 401 `insufficient_scope`, so the client asks the token service for a new one.
  */
 export async function authorize(
   platform: Platform,
   request: FastifyRequest,
   repository: string | undefined,
-  action: Action,
+  action: Action | Permission,
   baseOnly: boolean,
+  target: { project?: string } = {},
 ): Promise<void> {
+  const identity = await authenticate(platform, request);
+  request.identity = identity;
+  if (baseOnly) {
+    if (
+      platform.identity &&
+      identity.kind === "anonymous" &&
+      !identity.tokenAccess &&
+      request.url.startsWith("/v2/")
+    ) {
+      throw challenge(platform, request, undefined, "authentication required");
+    }
+    return;
+  }
+  const allowed = await platform.authorizer.authorize(identity, {
+    action,
+    ...(repository ? { repository } : {}),
+    ...(target.project ? { project: target.project } : {}),
+  });
+  if (allowed) return;
+  const what = `${action}${repository ? ` ${repository}` : target.project ? ` in project ${target.project}` : ""}`;
+  if (platform.identity && (identity.kind === "anonymous" || identity.via === "token")) {
+    const scope =
+      action === "catalog"
+        ? "registry:catalog:*"
+        : repository && SCOPE_FOR[action]
+          ? `repository:${repository}:${SCOPE_FOR[action]}`
+          : undefined;
+    throw challenge(
+      platform,
+      request,
+      scope,
+      identity.via === "token" ? `the token does not grant ${what}` : `authentication required to ${what}`,
+      identity.via === "token",
+    );
+  }
+  throw new RegistryError("DENIED", `${identity.subject} may not ${what}`);
+}
+
+/** Who is asking; a wrong password or token is 401 with the challenge, never treated as anonymous. */
+export async function authenticate(platform: Platform, request: FastifyRequest): Promise<Identity> {
   const identity = await platform.authenticator.authenticate({
     ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
     remoteAddress: request.ip,
   });
-  if (!identity) throw new RegistryError("UNAUTHORIZED", "authentication required");
-  request.identity = identity;
-  if (baseOnly) return;
-  const allowed = await platform.authorizer.authorize(identity, {
-    action,
-    ...(repository ? { repository } : {}),
-  });
-  if (!allowed)
-    throw new RegistryError(
-      "DENIED",
-      `${identity.subject} may not ${action}${repository ? ` ${repository}` : ""}`,
+  if (!identity) throw challenge(platform, request, undefined, "the credentials are not valid", false, true);
+  return identity;
+}
+
+function challenge(
+  platform: Platform,
+  request: FastifyRequest,
+  scope: string | undefined,
+  message: string,
+  insufficientScope = false,
+  invalidCredentials = false,
+): Error {
+  if (!platform.identity) return new RegistryError("UNAUTHORIZED", message);
+  if (!request.url.startsWith("/v2/")) {
+    return new AuthenticationChallenge(
+      message,
+      `Basic realm="${platform.identity.config.token.service}", charset="UTF-8"`,
     );
+  }
+  const token = platform.identity.config.token;
+  const realm = token.realm ?? `${request.protocol}://${request.headers.host ?? "localhost"}/token`;
+  const params = [`realm="${realm}"`, `service="${token.service}"`];
+  if (scope) params.push(`scope="${scope}"`);
+  if (insufficientScope) params.push(`error="insufficient_scope"`);
+  else if (invalidCredentials) params.push(`error="invalid_token"`);
+  return new AuthenticationChallenge(
+    message,
+    `Bearer ${params.join(",")}`,
+    scope
+      ? [
+          {
+            Type: scope.split(":")[0],
+            Name: scope.slice(scope.indexOf(":") + 1, scope.lastIndexOf(":")),
+            Action: scope.slice(scope.lastIndexOf(":") + 1),
+          },
+        ]
+      : undefined,
+  );
 }

@@ -25,6 +25,13 @@ const TABLE: Record<string, { status: number; code: string }> = {
   RANGE_INVALID: { status: 416, code: "BLOB_UPLOAD_INVALID" },
   UNSUPPORTED: { status: 405, code: "UNSUPPORTED" },
   UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
+  // The identity domain (auth/).
+  UNAUTHENTICATED: { status: 401, code: "UNAUTHORIZED" },
+  TOKEN_INVALID: { status: 401, code: "UNAUTHORIZED" },
+  THROTTLED: { status: 429, code: "TOOMANYREQUESTS" },
+  SCOPE_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
+  INVALID: { status: 400, code: "INVALID_ARGUMENT" },
+  CONFLICT: { status: 409, code: "CONFLICT" },
   DENIED: { status: 403, code: "DENIED" },
   INVALID_PATH: { status: 400, code: "NAME_INVALID" },
   // Connection caps and body timeouts (limits.ts). UNAVAILABLE is Distribution's code for 503.
@@ -49,23 +56,45 @@ export type ServerErrorCode =
   | "NOT_AN_IMAGE"
   | "SCAN_UNKNOWN";
 
+/**
+ * 401 with the challenge a client needs to authenticate (`WWW-Authenticate`): built by authorize.ts,
+ * written by the error handler through `toWireError(...).headers`.
+ */
+export class AuthenticationChallenge extends PortcullisError<"UNAUTHORIZED"> {
+  constructor(
+    message: string,
+    readonly challenge: string,
+    detail?: unknown,
+  ) {
+    super("UNAUTHORIZED", message, detail === undefined ? {} : { detail });
+  }
+}
+
 /** An error the HTTP layer itself raises (an unknown endpoint, a bad query): mapped by the table above. */
 export class ServerError extends PortcullisError<ServerErrorCode> {}
 
 export interface WireError {
   readonly status: number;
   readonly body: { errors: Array<{ code: string; message: string; detail?: unknown }> };
+  /** Response headers the error needs (a 401's challenge, a 429's Retry-After). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function toWireError(err: unknown): WireError {
   if (isPortcullisError(err)) {
     const entry = TABLE[err.code];
     if (entry) {
+      const retryAfter = (err.detail as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      const headers: Record<string, string> = {
+        ...(err instanceof AuthenticationChallenge ? { "www-authenticate": err.challenge } : {}),
+        ...(typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {}),
+      };
       return {
         status: entry.status,
         body: {
           errors: [{ code: entry.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) }],
         },
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
       };
     }
   }

@@ -8,6 +8,7 @@ import { API_VERSION_HEADER } from "./headers.js";
 import { installLimits } from "./limits.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerOciRoutes } from "./oci/routes.js";
+import { registerTokenRoutes } from "./token/routes.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -118,6 +119,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
     if (wire.status >= 500) request.log.error({ err }, "request failed");
     // Not `request.raw.destroyed`: a body read to its end destroys the stream while the client still waits.
     if (reply.sent || request.raw.socket?.destroyed) return;
+    if (wire.headers) reply.headers(wire.headers);
     reply.code(wire.status).type("application/json").send(wire.body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -128,6 +130,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
 
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
+  registerTokenRoutes(app, platform);
 
   app.get("/healthz", async (request) => {
     request.routeName = "health";

@@ -28,6 +28,8 @@ export interface TestServerOptions {
   readonly storage?: "local" | "memory";
   /** Connection caps and body timeouts over the defaults. */
   readonly limits?: Partial<ServerLimits>;
+  /** Configuration keys over the test defaults, by key path (`auth.mode`: `accounts`). */
+  readonly config?: Readonly<Record<string, string | number | boolean>>;
   /** Keep the server's log lines (pino JSON, level info and up) in `TestServer.logs`. */
   readonly captureLogs?: boolean;
 }
@@ -78,6 +80,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       "storage.driver": options.storage ?? "local",
       "storage.fsync": false,
       "log.level": "silent",
+      ...options.config,
     },
   });
   const registry = options.registry ?? {};

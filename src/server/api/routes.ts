@@ -28,7 +28,7 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
   app.get("/api/v1/audit/decisions", async (request, reply) => {
     request.routeName = "api.audit.decisions";
     // The log spans every repository: the same permission as listing the catalog.
-    await authorize(platform, request, undefined, "catalog", false);
+    await authorize(platform, request, undefined, "system.audit", false);
     let filter: AuditFilter;
     try {
       filter = auditFilter(request.query as Record<string, unknown>);
@@ -40,7 +40,7 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
 
   app.get("/api/v1/audit/checkpoint", async (request, reply) => {
     request.routeName = "api.audit.checkpoint";
-    await authorize(platform, request, undefined, "catalog", false);
+    await authorize(platform, request, undefined, "system.audit", false);
     const checkpoint = await platform.audit.checkpoint();
     if (!checkpoint) {
       throw new ServerError("AUDIT_LOG_EMPTY", "the audit log is empty: no checkpoint to take yet");
@@ -59,7 +59,7 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
     const digest = requireDigest(decodeURIComponent(match[2]!)).value;
     request.logRepository = repository;
     request.logDigest = digest;
-    await authorize(platform, request, repository, "pull", false);
+    await authorize(platform, request, repository, "scan.read", false);
     // 404 MANIFEST_UNKNOWN unless this repository holds the manifest: a report is never served
     // through a repository the caller may read for an image it does not hold.
     const manifest = await platform.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);

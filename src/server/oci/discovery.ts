@@ -15,7 +15,18 @@ export async function listTags(ctx: OciContext): Promise<void> {
 export async function listCatalog(ctx: OciContext): Promise<void> {
   const n = pageParam(ctx.query.get("n"));
   const last = ctx.query.get("last") ?? undefined;
-  const page = await ctx.platform.registry.discovery.catalog({ n, last });
+  const identity = ctx.platform.identity;
+  const caller = ctx.request.identity;
+  const page = await ctx.platform.registry.discovery.catalog({
+    n,
+    last,
+    // Accounts mode: only what the caller may pull (a token's own scope does not narrow the catalog).
+    ...(identity
+      ? {
+          visible: (names: string[]) => identity.access.visible({ ...caller, tokenAccess: undefined }, names),
+        }
+      : {}),
+  });
   if (page.next) ctx.reply.header("Link", nextLink("/v2/_catalog", { n: String(n), last: page.next }));
   return ctx.reply.type("application/json").send({ repositories: page.items });
 }

@@ -153,6 +153,113 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable("decisions").addColumn("caller", "text").execute();
       },
     },
+    "0005_identity": {
+      async up(db: Kysely<unknown>) {
+        const id = (t: string) =>
+          db.schema
+            .createTable(t)
+            .addColumn("id", autoId, (c) =>
+              dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+            );
+        await id("users")
+          .addColumn("name", "text", (c) => c.notNull().unique().modifyEnd(lexical))
+          .addColumn("email", "text")
+          .addColumn("password_hash", "text")
+          .addColumn("source", "text", (c) => c.notNull())
+          .addColumn("external_id", "text")
+          .addColumn("admin", "integer", (c) => c.notNull())
+          .addColumn("disabled", "integer", (c) => c.notNull())
+          .addColumn("must_change_password", "integer", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await id("groups")
+          .addColumn("name", "text", (c) => c.notNull().unique().modifyEnd(lexical))
+          .addColumn("source", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("group_members")
+          .addColumn("group_id", "integer", (c) => c.notNull().references("groups.id").onDelete("cascade"))
+          .addColumn("user_id", "integer", (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addPrimaryKeyConstraint("group_members_pk", ["group_id", "user_id"])
+          .execute();
+        await db.schema.createIndex("group_members_user").on("group_members").column("user_id").execute();
+        await id("projects")
+          .addColumn("name", "text", (c) => c.notNull().unique().modifyEnd(lexical))
+          .addColumn("public", "integer", (c) => c.notNull())
+          .addColumn("settings", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await id("project_members")
+          .addColumn("project_id", "integer", (c) =>
+            c.notNull().references("projects.id").onDelete("cascade"),
+          )
+          .addColumn("principal_kind", "text", (c) => c.notNull())
+          .addColumn("principal_id", "integer", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("repositories", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("project_members_principal")
+          .on("project_members")
+          .columns(["principal_kind", "principal_id"])
+          .execute();
+        await db.schema
+          .createTable("roles")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("permissions", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await id("robots")
+          .addColumn("name", "text", (c) => c.notNull().unique())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("secret_hash", "text", (c) => c.notNull())
+          .addColumn("project_id", "integer", (c) => c.references("projects.id").onDelete("cascade"))
+          .addColumn("grants", "text", (c) => c.notNull())
+          .addColumn("expires_at", "bigint")
+          .addColumn("disabled", "integer", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("refresh_tokens")
+          .addColumn("digest", "text", (c) => c.primaryKey())
+          .addColumn("principal_kind", "text", (c) => c.notNull())
+          .addColumn("principal_id", "integer", (c) => c.notNull())
+          .addColumn("client_id", "text", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .addColumn("revoked_at", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("token_keys")
+          .addColumn("kid", "text", (c) => c.primaryKey())
+          .addColumn("algorithm", "text", (c) => c.notNull())
+          .addColumn("public_jwk", "text", (c) => c.notNull())
+          .addColumn("private_key", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("retired_at", "bigint")
+          .execute();
+        await db.schema
+          .createTable("login_failures")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("failures", "integer", (c) => c.notNull())
+          .addColumn("first_at", "bigint", (c) => c.notNull())
+          .addColumn("locked_until", "bigint")
+          .execute();
+        await db.schema
+          .createTable("auth_state")
+          .addColumn("id", "integer", (c) => c.primaryKey())
+          .addColumn("revision", "bigint", (c) => c.notNull())
+          .execute();
+        await (db as Kysely<{ auth_state: { id: number; revision: number } }>)
+          .insertInto("auth_state")
+          .values({ id: 1, revision: 0 })
+          .execute();
+      },
+    },
   };
 }
 

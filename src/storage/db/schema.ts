@@ -16,6 +16,17 @@ export interface Schema {
   uploads: UploadsTable;
   scan_reports: ScanReportsTable;
   decisions: DecisionsTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  roles: RolesTable;
+  robots: RobotsTable;
+  refresh_tokens: RefreshTokensTable;
+  token_keys: TokenKeysTable;
+  login_failures: LoginFailuresTable;
+  auth_state: AuthStateTable;
 }
 
 export interface RepositoriesTable {
@@ -125,4 +136,120 @@ export interface DecisionsTable {
   caller: string | null;
   prev_hash: string;
   hash: string;
+}
+
+/** Identity (src/auth). Booleans are integers 0/1 on both dialects; times are epoch milliseconds. */
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  email: string | null;
+  /** scrypt hash (auth/local/passwords.ts); null for users who sign in through OIDC or LDAP. */
+  password_hash: string | null;
+  /** `local`, `oidc` or `ldap`. */
+  source: string;
+  /** The provider's subject for OIDC and LDAP users. */
+  external_id: string | null;
+  admin: number;
+  disabled: number;
+  /** A one-time password from `admin init` or a reset must be changed at the first login. */
+  must_change_password: number;
+  created_at: number;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  source: string;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  user_id: number;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  public: number;
+  /** JSON of the project's settings (auth/types.ts ProjectSettings). */
+  settings: string;
+  created_at: number;
+}
+
+/** One grant: a user or a group holds a role in a project, optionally narrowed to repository globs. */
+export interface ProjectMembersTable {
+  id: Generated<number>;
+  project_id: number;
+  /** `user` or `group`. */
+  principal_kind: string;
+  principal_id: number;
+  role: string;
+  /** JSON array of repository globs inside the project (`["*"]` for all). */
+  repositories: string;
+  created_at: number;
+}
+
+/** Custom roles: a name and a set of project permissions. */
+export interface RolesTable {
+  name: string;
+  description: string;
+  /** JSON array of project permissions. */
+  permissions: string;
+  created_at: number;
+}
+
+export interface RobotsTable {
+  id: Generated<number>;
+  /** `robot$<project>+<name>` for project robots, `robot$<name>` for system robots. */
+  name: string;
+  description: string;
+  /** SHA-256 of the secret (high-entropy, generated: see auth/local/passwords.ts). */
+  secret_hash: string;
+  /** The project a project robot belongs to; null for system robots. */
+  project_id: number | null;
+  /** JSON array of grants: `{ project, repositories, permissions }`. */
+  grants: string;
+  expires_at: number | null;
+  disabled: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 of the token: the token itself is shown once and never stored. */
+  digest: string;
+  principal_kind: string;
+  principal_id: number;
+  client_id: string;
+  expires_at: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+/** The token service's signing keys; private keys sealed with the key-encryption key (auth/tokens/keys.ts). */
+export interface TokenKeysTable {
+  kid: string;
+  algorithm: string;
+  /** JSON of the public JWK. */
+  public_jwk: string;
+  /** The sealed PKCS#8 private key, base64. */
+  private_key: string;
+  created_at: number;
+  /** When it stopped signing; it still verifies tokens until they expire. */
+  retired_at: number | null;
+}
+
+export interface LoginFailuresTable {
+  /** `account:<name>` or `address:<ip>`. */
+  key: string;
+  failures: number;
+  first_at: number;
+  locked_until: number | null;
+}
+
+/** One row (id 1): a counter every identity or grant change moves, so replicas reload their grant caches. */
+export interface AuthStateTable {
+  id: number;
+  revision: number;
 }

@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import type { AuditLog } from "../../audit/index.js";
+import {
+  AccessControl,
+  AccountStore,
+  type AuthEvent,
+  KeyRing,
+  LocalAuthenticator,
+  LoginThrottle,
+  TokenService,
+} from "../../auth/index.js";
+import { readRegularFile } from "../../core/index.js";
+import type { Database } from "../../storage/index.js";
+import { ConfigError, type ResolvedConfig } from "../config.js";
+
+/** Everything accounts mode runs on: built once here, used by `serve`'s routes and the admin CLI. */
+export interface IdentityServices {
+  readonly store: AccountStore;
+  readonly access: AccessControl;
+  readonly authenticator: LocalAuthenticator;
+  readonly tokens: TokenService;
+  readonly keys: KeyRing;
+  readonly throttle: LoginThrottle;
+  /** Records an identity event (login, token, account change) in the audit log and the log. */
+  record(event: AuthEvent): void;
+  readonly config: ResolvedConfig["auth"];
+}
+
+export function createIdentity(
+  config: ResolvedConfig,
+  database: Database,
+  logger: Logger,
+  audit: AuditLog,
+): IdentityServices {
+  const store = new AccountStore(database);
+  const keys = new KeyRing(database.db, readOrCreateKek(config.auth.keyFile), {
+    ...(config.auth.token.signingKeyFile
+      ? {
+          signingKeyPem: readRegularFile(config.auth.token.signingKeyFile, { maxBytes: 64 * 1024 }).toString(
+            "utf8",
+          ),
+        }
+      : {}),
+    keepRetiredMs: config.auth.token.ttlMs + 60_000,
+  });
+  const tokens = new TokenService(keys, {
+    issuer: config.auth.token.issuer,
+    service: config.auth.token.service,
+    ttlMs: config.auth.token.ttlMs,
+  });
+  const throttle = new LoginThrottle(database.db, {
+    accountAttempts: config.auth.lockout.attempts,
+    addressAttempts: config.auth.lockout.attempts * 10,
+    windowMs: config.auth.lockout.windowMs,
+    lockMs: config.auth.lockout.durationMs,
+  });
+  const record = (event: AuthEvent) => {
+    const line = {
+      event: event.type,
+      actor: event.actor,
+      target: event.target,
+      outcome: event.outcome,
+      address: event.address,
+    };
+    if (event.outcome === "deny") logger.warn(line, event.reason);
+    else logger.info(line, event.reason);
+    audit
+      .append({
+        gate: "access",
+        image: event.target,
+        workload: event.type,
+        actor: event.actor,
+        effect: event.outcome,
+        mode: "enforce",
+        reason: event.reason,
+        rules: [],
+        ...(event.address ? { caller: `address:${event.address}` } : {}),
+      })
+      .catch((err) => logger.error({ err, event: event.type }, "recording an access event failed"));
+  };
+  const authenticator = new LocalAuthenticator({ store, tokens, throttle, events: record });
+  return {
+    store,
+    access: new AccessControl(store),
+    authenticator,
+    tokens,
+    keys,
+    throttle,
+    record,
+    config: config.auth,
+  };
+}
+
+/**
+ * The key-encryption key: 32 random bytes, base64, in a file only its owner may read. Created on first
+ * use with O_EXCL (two replicas starting together cannot both write one); a file of another size is
+ * refused rather than silently replaced, since that would make every sealed key unreadable.
+ */
+export function readOrCreateKek(file: string): Buffer {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      writeSync(fd, `${randomBytes(32).toString("base64")}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new ConfigError(
+        "CONFIG_INVALID",
+        `cannot create auth.keyFile ${file}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const key = Buffer.from(readRegularFile(file, { maxBytes: 1024 }).toString("utf8").trim(), "base64");
+  if (key.length !== 32) {
+    throw new ConfigError("CONFIG_INVALID", `auth.keyFile ${file} does not hold 32 bytes in base64`);
+  }
+  return key;
+}

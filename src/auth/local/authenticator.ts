@@ -1,0 +1,161 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { AuthError } from "../errors.js";
+import type { AuthEventSink } from "../events.js";
+import type { TokenService } from "../tokens/service.js";
+import type { Authenticator, Credentials, Identity } from "../types.js";
+import { hashPassword, needsRehash, secretMatches, verifyPassword } from "./passwords.js";
+import type { AccountStore } from "./store.js";
+import type { LoginThrottle } from "./throttle.js";
+
+export const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous", via: "none" };
+
+/** Longest Authorization header read; anything longer is refused before it is decoded. */
+const MAX_AUTHORIZATION = 8192;
+
+/**
+ * Who is asking, from the Authorization header: nothing (anonymous), Basic with a user's password or a
+ * robot's secret, or Bearer with a token of our token service. Principals are looked up on every
+ * request, so a disabled user, a revoked or expired robot, or a deleted account stops at once, whatever
+ * tokens it still holds.
+ *
+ * Password checks cost a scrypt derivation (~50 ms); a successful one is remembered for a few minutes
+ * under an HMAC of the name, password and stored hash with a per-process key, so clients that send
+ * Basic on every request (curl, the CLI) do not pay it each time, and a changed password misses.
+ */
+export class LocalAuthenticator implements Authenticator {
+  private readonly verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60_000 });
+  private readonly cacheKey = randomBytes(32);
+
+  constructor(
+    private readonly deps: {
+      readonly store: AccountStore;
+      readonly tokens: TokenService;
+      readonly throttle: LoginThrottle;
+      readonly events?: AuthEventSink;
+    },
+  ) {}
+
+  async authenticate(credentials: Credentials): Promise<Identity | undefined> {
+    const header = credentials.authorization;
+    if (header === undefined || header === "") return ANONYMOUS;
+    if (header.length > MAX_AUTHORIZATION) return undefined;
+    const space = header.indexOf(" ");
+    const scheme = header.slice(0, space).toLowerCase();
+    const value = header.slice(space + 1).trim();
+    if (scheme === "basic") {
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon <= 0) return undefined;
+      return this.login(decoded.slice(0, colon), decoded.slice(colon + 1), credentials.remoteAddress);
+    }
+    if (scheme === "bearer") return this.bearer(value);
+    return undefined;
+  }
+
+  /**
+   * A name and a password or robot secret; undefined when wrong. Throws THROTTLED while the account or
+   * the address is locked out.
+   */
+  async login(name: string, secret: string, address?: string): Promise<Identity | undefined> {
+    if (name.startsWith("robot$")) return this.robotLogin(name, secret, address);
+    const keys = [`account:${name}`, ...(address ? [`address:${address}`] : [])];
+    await this.deps.throttle.check(keys);
+    const user = await this.deps.store.findUser(name);
+    const cacheKey = user?.passwordHash
+      ? createHmac("sha256", this.cacheKey)
+          .update(`${name}\0${secret}\0${user.passwordHash}`)
+          .digest("base64")
+      : "";
+    const ok =
+      user !== undefined &&
+      !user.disabled &&
+      user.passwordHash !== null &&
+      (this.verified.has(cacheKey) || (await verifyPassword(secret, user.passwordHash)));
+    if (!ok || !user) {
+      const locked = await this.deps.throttle.fail(keys);
+      this.deps.events?.({
+        type: "login.failed",
+        actor: name,
+        target: name,
+        outcome: "deny",
+        reason: user?.disabled ? "account disabled" : "wrong name or password",
+        ...(address ? { address } : {}),
+      });
+      for (const key of locked) {
+        this.deps.events?.({
+          type: "login.locked",
+          actor: "system",
+          target: key,
+          outcome: "deny",
+          reason: "too many failed logins",
+          ...(address ? { address } : {}),
+        });
+      }
+      return undefined;
+    }
+    if (!this.verified.has(cacheKey)) {
+      this.verified.set(cacheKey, true);
+      await this.deps.throttle.succeed(`account:${name}`);
+      this.deps.events?.({
+        type: "login.succeeded",
+        actor: name,
+        target: name,
+        outcome: "allow",
+        reason: "password",
+        ...(address ? { address } : {}),
+      });
+      if (user.passwordHash && needsRehash(user.passwordHash)) {
+        await this.deps.store.rehash(user.id, await hashPassword(secret));
+      }
+    }
+    return { subject: user.name, kind: "user", id: user.id, via: "password" };
+  }
+
+  private async robotLogin(name: string, secret: string, address?: string): Promise<Identity | undefined> {
+    const robot = await this.deps.store.findRobot(name);
+    const ok =
+      robot !== undefined &&
+      !robot.disabled &&
+      (robot.expiresAt === null || robot.expiresAt > Date.now()) &&
+      secretMatches(secret, robot.secretHash);
+    if (!ok || !robot) {
+      this.deps.events?.({
+        type: "login.failed",
+        actor: name,
+        target: name,
+        outcome: "deny",
+        reason: !robot
+          ? "no such robot"
+          : robot.disabled
+            ? "robot revoked"
+            : robot.expiresAt !== null && robot.expiresAt <= Date.now()
+              ? "robot expired"
+              : "wrong secret",
+        ...(address ? { address } : {}),
+      });
+      return undefined;
+    }
+    return { subject: robot.name, kind: "robot", id: robot.id, via: "secret" };
+  }
+
+  private async bearer(token: string): Promise<Identity | undefined> {
+    let verified: Awaited<ReturnType<TokenService["verify"]>>;
+    try {
+      verified = await this.deps.tokens.verify(token);
+    } catch (err) {
+      if (err instanceof AuthError) return undefined;
+      throw err;
+    }
+    if (verified.subject === "") return { ...ANONYMOUS, via: "token", tokenAccess: verified.access };
+    if (verified.subject.startsWith("robot$")) {
+      const robot = await this.deps.store.findRobot(verified.subject);
+      if (!robot || robot.disabled || (robot.expiresAt !== null && robot.expiresAt <= Date.now()))
+        return undefined;
+      return { subject: robot.name, kind: "robot", id: robot.id, via: "token", tokenAccess: verified.access };
+    }
+    const user = await this.deps.store.findUser(verified.subject);
+    if (!user || user.disabled) return undefined;
+    return { subject: user.name, kind: "user", id: user.id, via: "token", tokenAccess: verified.access };
+  }
+}

@@ -1,0 +1,191 @@
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { SignJWT, UnsecuredJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../storage/index.js";
+import { databaseTestTargets } from "../../storage/testing.js";
+import { AccessControl } from "../access.js";
+import { LocalAuthenticator } from "../local/authenticator.js";
+import { AccountStore } from "../local/store.js";
+import { LoginThrottle } from "../local/throttle.js";
+import { grantScopes } from "./grant.js";
+import { libtrustKeyId } from "./key-id.js";
+import { KeyRing } from "./keys.js";
+import { TokenService } from "./service.js";
+
+const OPTIONS = { issuer: "portcullis", service: "registry.test", ttlMs: 300_000 };
+
+describe.each(databaseTestTargets())("registry tokens ($name)", (target) => {
+  let database: Database;
+  let store: AccountStore;
+  let keys: KeyRing;
+  let tokens: TokenService;
+  let authenticator: LocalAuthenticator;
+  let access: AccessControl;
+  let robotSecret = "";
+
+  beforeAll(async () => {
+    database = await target.open();
+    store = new AccountStore(database);
+    keys = new KeyRing(database.db, randomBytes(32), { keepRetiredMs: 600_000 });
+    tokens = new TokenService(keys, OPTIONS);
+    access = new AccessControl(store);
+    const throttle = new LoginThrottle(database.db, {
+      accountAttempts: 3,
+      addressAttempts: 30,
+      windowMs: 60_000,
+      lockMs: 60_000,
+    });
+    authenticator = new LocalAuthenticator({ store, tokens, throttle });
+    await store.createProject({ name: "team" });
+    const created = await store.createRobot({
+      name: "ci",
+      project: "team",
+      grants: [{ project: "team", repositories: ["*"], permissions: ["repository.pull"] }],
+      createdBy: "test",
+    });
+    robotSecret = created.secret;
+  });
+  afterAll(async () => database.close());
+
+  const bearer = (token: string) => authenticator.authenticate({ authorization: `Bearer ${token}` });
+
+  it("issues an ES256 JWT with the spec's claims that verifies, with the libtrust kid", async () => {
+    const { token, expiresIn } = await tokens.issue("robot$team+ci", [
+      { type: "repository", name: "team/app", actions: ["pull"] },
+    ]);
+    expect(expiresIn).toBe(300);
+    const [header, payload] = token
+      .split(".")
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, "base64url").toString()));
+    expect(header).toMatchObject({ alg: "ES256", typ: "JWT" });
+    expect(header.kid).toBe((await keys.signingKey()).kid);
+    expect(header.kid).toMatch(/^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
+    expect(payload).toMatchObject({ iss: "portcullis", sub: "robot$team+ci", aud: "registry.test" });
+    expect(typeof payload.aud).toBe("string");
+    expect(payload.access).toEqual([{ type: "repository", name: "team/app", actions: ["pull"] }]);
+    const identity = await bearer(token);
+    expect(identity).toMatchObject({ kind: "robot", subject: "robot$team+ci", via: "token" });
+  });
+
+  it("refuses expired, not-yet-valid, wrong audience, wrong issuer, foreign-key, unsigned and tampered tokens", async () => {
+    const key = await keys.signingKey();
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (
+      claims: { iss?: string; aud?: string; nbf?: number; exp?: number },
+      signer = key.privateKey,
+      kid = key.kid,
+    ) =>
+      new SignJWT({ access: [{ type: "repository", name: "team/app", actions: ["pull", "push"] }] })
+        .setProtectedHeader({ alg: "ES256", typ: "JWT", kid })
+        .setIssuer(claims.iss ?? "portcullis")
+        .setSubject("robot$team+ci")
+        .setAudience(claims.aud ?? "registry.test")
+        .setIssuedAt(now)
+        .setNotBefore(claims.nbf ?? now)
+        .setExpirationTime(claims.exp ?? now + 300)
+        .setJti("x")
+        .sign(signer);
+    expect(await bearer(await sign({}))).toBeDefined();
+    expect(await bearer(await sign({ exp: now - 120 }))).toBeUndefined();
+    expect(await bearer(await sign({ nbf: now + 600, exp: now + 900 }))).toBeUndefined();
+    expect(await bearer(await sign({ aud: "other-registry" }))).toBeUndefined();
+    expect(await bearer(await sign({ iss: "someone-else" }))).toBeUndefined();
+    const foreign = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
+    expect(await bearer(await sign({}, foreign))).toBeUndefined();
+    expect(
+      await bearer(
+        await sign(
+          {},
+          foreign,
+          libtrustKeyId(generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey),
+        ),
+      ),
+    ).toBeUndefined();
+    const unsecured = new UnsecuredJWT({ access: [] })
+      .setIssuer("portcullis")
+      .setSubject("robot$team+ci")
+      .setAudience("registry.test")
+      .setExpirationTime("5m")
+      .encode();
+    expect(await bearer(unsecured)).toBeUndefined();
+    // Scope escalation: a pull token with its payload rewritten to push keeps the old signature.
+    const { token } = await tokens.issue("robot$team+ci", [
+      { type: "repository", name: "team/app", actions: ["pull"] },
+    ]);
+    const [h, p, s] = token.split(".");
+    const payload = JSON.parse(Buffer.from(p!, "base64url").toString());
+    payload.access[0].actions = ["pull", "push"];
+    expect(
+      await bearer(`${h}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.${s}`),
+    ).toBeUndefined();
+    // HS256 signed with the public key as the secret (algorithm confusion).
+    const hs = await new SignJWT({ access: [] })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT", kid: key.kid })
+      .setIssuer("portcullis")
+      .setSubject("robot$team+ci")
+      .setAudience("registry.test")
+      .setIssuedAt()
+      .setNotBefore(now)
+      .setExpirationTime("5m")
+      .setJti("y")
+      .sign(key.publicKey.export({ format: "der", type: "spki" }));
+    expect(await bearer(hs)).toBeUndefined();
+  });
+
+  it("grants only what the holder may do, and a token holds nothing more than its grant", async () => {
+    const robot = await authenticator.authenticate({
+      authorization: `Basic ${Buffer.from(`robot$team+ci:${robotSecret}`).toString("base64")}`,
+    });
+    expect(robot?.kind).toBe("robot");
+    const granted = await grantScopes(access, robot!, [
+      { type: "repository", name: "team/app", actions: ["pull", "push"] },
+      { type: "repository", name: "other/app", actions: ["pull"] },
+      { type: "registry", name: "catalog", actions: ["*"] },
+    ]);
+    expect(granted).toEqual([
+      { type: "repository", name: "team/app", actions: ["pull"] },
+      { type: "registry", name: "catalog", actions: ["*"] },
+    ]);
+    const identity = await bearer((await tokens.issue(robot!.subject, granted)).token);
+    expect(await access.authorize(identity!, { action: "pull", repository: "team/app" })).toBe(true);
+    expect(await access.authorize(identity!, { action: "push", repository: "team/app" })).toBe(false);
+  });
+
+  it("refuses a token whose robot was revoked after it was issued (replay after revocation)", async () => {
+    const { robot, secret } = await store.createRobot({
+      name: "short",
+      project: "team",
+      grants: [{ project: "team", repositories: ["*"], permissions: ["repository.pull"] }],
+      createdBy: "test",
+    });
+    const { token } = await tokens.issue(robot.name, [
+      { type: "repository", name: "team/app", actions: ["pull"] },
+    ]);
+    expect(await bearer(token)).toBeDefined();
+    await store.setRobotDisabled(robot.name, true);
+    expect(await bearer(token)).toBeUndefined();
+    expect(await authenticator.login(robot.name, secret)).toBeUndefined();
+  });
+
+  it("keeps verifying tokens of a retired key after rotation, and unseals keys only with the right KEK", async () => {
+    const before = await tokens.issue("", []);
+    const kid = await keys.rotate();
+    expect((await keys.signingKey()).kid).toBe(kid);
+    expect(await bearer(before.token)).toMatchObject({ kind: "anonymous", via: "token" });
+    const jwks = await keys.jwks();
+    expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+    expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    const wrongKek = new KeyRing(database.db, randomBytes(32), { keepRetiredMs: 600_000 });
+    await expect(wrongKek.signingKey()).rejects.toMatchObject({ code: "INVALID" });
+  });
+
+  it("locks an account after repeated failures, even for the right password", async () => {
+    await store.createUser({ name: "victim", password: "the right password" });
+    for (let i = 0; i < 3; i++)
+      expect(await authenticator.login("victim", `guess ${i}`, "10.0.0.1")).toBeUndefined();
+    await expect(authenticator.login("victim", "the right password", "10.0.0.2")).rejects.toMatchObject({
+      code: "THROTTLED",
+    });
+  });
+});

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer, testDatabases } from "../testing.js";
+
+const basic = (name: string, secret: string) =>
+  `Basic ${Buffer.from(`${name}:${secret}`).toString("base64")}`;
+
+/** The Docker token flow over HTTP, as a client sees it (distribution spec/auth/token.md). */
+describe.each(testDatabases())("token authentication over HTTP (%s)", (database) => {
+  let server: TestServer;
+  let robotSecret = "";
+
+  beforeAll(async () => {
+    server = await startTestServer({ database, config: { "auth.mode": "accounts" } });
+    const store = server.platform.identity!.store;
+    await store.createProject({ name: "team" });
+    await store.createProject({ name: "open", public: true });
+    await store.createUser({ name: "dev", password: "developer password" });
+    await store.addMember({ project: "team", kind: "user", name: "dev", role: "developer" });
+    robotSecret = (
+      await store.createRobot({
+        name: "reader",
+        project: "team",
+        grants: [{ project: "team", repositories: ["*"], permissions: ["repository.pull"] }],
+        createdBy: "test",
+      })
+    ).secret;
+  });
+  afterAll(async () => server.close());
+
+  it("challenges an anonymous /v2/ with the Bearer realm, service and the scope it needs", async () => {
+    const base = await fetch(`${server.url}/v2/`);
+    expect(base.status).toBe(401);
+    expect(base.headers.get("www-authenticate")).toBe(
+      `Bearer realm="${server.url}/token",service="portcullis"`,
+    );
+    const tags = await fetch(`${server.url}/v2/team/app/tags/list`);
+    expect(tags.status).toBe(401);
+    expect(tags.headers.get("www-authenticate")).toContain(`scope="repository:team/app:pull"`);
+    expect(((await tags.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe("UNAUTHORIZED");
+  });
+
+  it("issues a token with Basic credentials and grants only what the caller may do", async () => {
+    const answer = await fetch(
+      `${server.url}/token?service=portcullis&scope=repository:team/app:pull,push&scope=repository:other/x:pull`,
+      { headers: { authorization: basic("dev", "developer password") } },
+    );
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as {
+      token: string;
+      access_token: string;
+      expires_in: number;
+      issued_at: string;
+    };
+    expect(body.access_token).toBe(body.token);
+    expect(body.expires_in).toBe(300);
+    const payload = JSON.parse(Buffer.from(body.token.split(".")[1]!, "base64url").toString());
+    expect(payload.access).toEqual([{ type: "repository", name: "team/app", actions: ["pull", "push"] }]);
+    const auth = { authorization: `Bearer ${body.token}` };
+    expect((await fetch(`${server.url}/v2/`, { headers: auth })).status).toBe(200);
+    // Allowed by the token: the repository does not exist yet.
+    expect((await fetch(`${server.url}/v2/team/app/tags/list`, { headers: auth })).status).toBe(404);
+    const other = await fetch(`${server.url}/v2/team/other/tags/list`, { headers: auth });
+    expect(other.status).toBe(401);
+    expect(other.headers.get("www-authenticate")).toContain(`error="insufficient_scope"`);
+  });
+
+  it("refuses wrong credentials with 401 and gives anonymous callers public pulls only", async () => {
+    expect(
+      (
+        await fetch(`${server.url}/token?scope=repository:team/app:pull`, {
+          headers: { authorization: basic("dev", "wrong") },
+        })
+      ).status,
+    ).toBe(401);
+    const anonymous = (await (
+      await fetch(`${server.url}/token?scope=repository:open/app:pull,push&scope=repository:team/app:pull`)
+    ).json()) as { token: string };
+    const payload = JSON.parse(Buffer.from(anonymous.token.split(".")[1]!, "base64url").toString());
+    expect(payload.sub).toBe("");
+    expect(payload.access).toEqual([{ type: "repository", name: "open/app", actions: ["pull"] }]);
+  });
+
+  it("answers Basic on /v2/ directly: 403 for a known caller without the permission", async () => {
+    const robot = basic("robot$team+reader", robotSecret);
+    expect(
+      (await fetch(`${server.url}/v2/team/app/tags/list`, { headers: { authorization: robot } })).status,
+    ).toBe(404);
+    const push = await fetch(`${server.url}/v2/team/app/blobs/uploads/`, {
+      method: "POST",
+      headers: { authorization: robot },
+    });
+    expect(push.status).toBe(403);
+    expect(((await push.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe("DENIED");
+  });
+
+  it("supports the OAuth2 password and refresh_token grants", async () => {
+    const form = (fields: Record<string, string>) =>
+      fetch(`${server.url}/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const first = await form({
+      grant_type: "password",
+      username: "dev",
+      password: "developer password",
+      client_id: "test",
+      access_type: "offline",
+      scope: "repository:team/app:pull",
+    });
+    expect(first.status).toBe(200);
+    const { refresh_token } = (await first.json()) as { refresh_token: string };
+    expect(refresh_token).toMatch(/^pcrt_/);
+    const second = await form({
+      grant_type: "refresh_token",
+      refresh_token,
+      client_id: "test",
+      scope: "repository:team/app:push",
+    });
+    expect(second.status).toBe(200);
+    expect(((await second.json()) as { scope: string }).scope).toBe("repository:team/app:push");
+    expect(
+      (await form({ grant_type: "refresh_token", refresh_token: "pcrt_forged", client_id: "test" })).status,
+    ).toBe(401);
+  });
+
+  it("publishes the public keys as a JWK Set", async () => {
+    const jwks = (await (await fetch(`${server.url}/token/jwks`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
+    expect(jwks.keys.every((k) => k.d === undefined)).toBe(true);
+  });
+});
