@@ -283,6 +283,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "A PEM EC P-256 private key to sign tokens with instead of the generated one (for registries that trust a certificate of it, such as CNCF Distribution's `rootcertbundle`).",
   },
   {
+    path: "auth.workloadIssuersFile",
+    type: "string",
+    default: undefined,
+    description:
+      "YAML file of trusted workload issuers (CI systems, Kubernetes service accounts): their JWTs are exchanged for registry tokens with the rule's grants.",
+  },
+  {
     path: "auth.lockout.attempts",
     type: "integer",
     default: 10,

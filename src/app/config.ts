@@ -75,6 +75,8 @@ export interface ResolvedConfig {
       readonly signingKeyFile?: string;
     };
     readonly lockout: { readonly attempts: number; readonly windowMs: number; readonly durationMs: number };
+    /** Trusted workload issuers file, resolved; absent: no workload identity. */
+    readonly workloadIssuersFile?: string;
   };
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
@@ -181,6 +183,9 @@ function build(values: Map<string, Value>): ResolvedConfig {
           ? { signingKeyFile: resolve(str("auth.token.signingKeyFile")) }
           : {}),
       },
+      ...(values.has("auth.workloadIssuersFile")
+        ? { workloadIssuersFile: resolve(str("auth.workloadIssuersFile")) }
+        : {}),
       lockout: {
         attempts: Math.max(1, num("auth.lockout.attempts")),
         windowMs: num("auth.lockout.window"),

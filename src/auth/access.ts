@@ -170,6 +170,18 @@ function check(snapshot: Snapshot, identity: Identity, request: AccessRequest): 
   const project = snapshot.projects.get(projectName);
   if (!project) return false;
   if (project.public && PUBLIC_PROJECT_PERMISSIONS.has(permission as ProjectPermission)) return true;
+  if (identity.kind === "workload") {
+    // A workload's grants come with it (its issuer rule); a registry token issued to it carries
+    // exactly what they allowed at the exchange, minutes ago, and is held to that by tokenCovers.
+    if (!identity.grants) return identity.tokenAccess !== undefined;
+    return grantsAllow(
+      identity.grants
+        .filter((g) => g.project === projectName)
+        .map((g) => ({ globs: g.repositories, permissions: new Set(g.permissions) })),
+      permission,
+      request.repository,
+    );
+  }
   const grants =
     identity.kind === "user" && identity.id !== undefined
       ? snapshot.userGrants.get(identity.id)?.get(project.id)
@@ -177,7 +189,15 @@ function check(snapshot: Snapshot, identity: Identity, request: AccessRequest): 
         ? snapshot.robotGrants.get(identity.id)?.get(projectName)
         : undefined;
   if (!grants) return false;
-  const path = request.repository === undefined ? undefined : pathInProject(request.repository);
+  return grantsAllow(grants, permission, request.repository);
+}
+
+function grantsAllow(
+  grants: readonly Grant[],
+  permission: Permission,
+  repository: string | undefined,
+): boolean {
+  const path = repository === undefined ? undefined : pathInProject(repository);
   return grants.some((grant) => {
     if (!grant.permissions.has(permission as ProjectPermission)) return false;
     // A grant narrowed to some repositories lets its holder see the project, and act on those

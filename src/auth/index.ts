@@ -9,7 +9,7 @@ export { ACTION_PERMISSION, pathInProject, permissionFor, projectOf, SCOPE_ACTIO
 export { AnonymousAccess } from "./anonymous.js";
 export { AuthError, type AuthErrorCode } from "./errors.js";
 export type { AuthEvent, AuthEventSink, AuthEventType } from "./events.js";
-export { ANONYMOUS, LocalAuthenticator } from "./local/authenticator.js";
+export { ANONYMOUS, LocalAuthenticator, WORKLOAD_USER } from "./local/authenticator.js";
 export { checkPasswordRules, generateSecret, MIN_PASSWORD_LENGTH } from "./local/passwords.js";
 export {
   AccountStore,
@@ -55,3 +55,5 @@ export type {
   ProjectSettings,
   RobotGrant,
 } from "./types.js";
+export { parseWorkloadIssuers, type WorkloadIssuer } from "./workload/issuers.js";
+export { type WorkloadIdentity, WorkloadVerifier } from "./workload/verifier.js";

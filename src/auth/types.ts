@@ -18,6 +18,8 @@ export interface Identity {
   readonly via?: "password" | "secret" | "token" | "none";
   /** A bearer token's `access` claim: never more than what was granted when it was issued. */
   readonly tokenAccess?: readonly ResourceScope[];
+  /** A workload's grants, from the issuer rule that accepted its token (workload/issuers.ts). */
+  readonly grants?: readonly RobotGrant[];
 }
 
 /** What the transport hands over; the Authorization header stays inside this module. */

@@ -10,7 +10,9 @@ import {
   KeyRing,
   LocalAuthenticator,
   LoginThrottle,
+  parseWorkloadIssuers,
   TokenService,
+  WorkloadVerifier,
 } from "../../auth/index.js";
 import { readRegularFile } from "../../core/index.js";
 import type { Database } from "../../storage/index.js";
@@ -81,7 +83,21 @@ export function createIdentity(
       })
       .catch((err) => logger.error({ err, event: event.type }, "recording an access event failed"));
   };
-  const authenticator = new LocalAuthenticator({ store, tokens, throttle, events: record });
+  const workloads = config.auth.workloadIssuersFile
+    ? new WorkloadVerifier(
+        parseWorkloadIssuers(
+          readRegularFile(config.auth.workloadIssuersFile, { maxBytes: 1024 * 1024 }).toString("utf8"),
+          config.auth.workloadIssuersFile,
+        ),
+      )
+    : undefined;
+  const authenticator = new LocalAuthenticator({
+    store,
+    tokens,
+    throttle,
+    events: record,
+    ...(workloads ? { workloads } : {}),
+  });
   return {
     store,
     access: new AccessControl(store),

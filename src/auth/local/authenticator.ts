@@ -4,9 +4,13 @@ import { AuthError } from "../errors.js";
 import type { AuthEventSink } from "../events.js";
 import type { TokenService } from "../tokens/service.js";
 import type { Authenticator, Credentials, Identity } from "../types.js";
+import type { WorkloadVerifier } from "../workload/verifier.js";
 import { hashPassword, needsRehash, secretMatches, verifyPassword } from "./passwords.js";
 import type { AccountStore } from "./store.js";
 import type { LoginThrottle } from "./throttle.js";
+
+/** The user name that says "the password is my workload's JWT". */
+export const WORKLOAD_USER = "workload";
 
 export const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous", via: "none" };
 
@@ -33,8 +37,14 @@ export class LocalAuthenticator implements Authenticator {
       readonly tokens: TokenService;
       readonly throttle: LoginThrottle;
       readonly events?: AuthEventSink;
+      /** Trusted workload issuers: Basic `workload:<JWT>` and the token-exchange grant. */
+      readonly workloads?: WorkloadVerifier;
     },
   ) {}
+
+  get acceptsWorkloads(): boolean {
+    return this.deps.workloads !== undefined && !this.deps.workloads.empty;
+  }
 
   async authenticate(credentials: Credentials): Promise<Identity | undefined> {
     const header = credentials.authorization;
@@ -59,6 +69,7 @@ export class LocalAuthenticator implements Authenticator {
    */
   async login(name: string, secret: string, address?: string): Promise<Identity | undefined> {
     if (name.startsWith("robot$")) return this.robotLogin(name, secret, address);
+    if (name === WORKLOAD_USER && this.deps.workloads) return this.workloadLogin(secret, address);
     const keys = [`account:${name}`, ...(address ? [`address:${address}`] : [])];
     await this.deps.throttle.check(keys);
     const user = await this.deps.store.findUser(name);
@@ -112,6 +123,34 @@ export class LocalAuthenticator implements Authenticator {
     return { subject: user.name, kind: "user", id: user.id, via: "password" };
   }
 
+  /**
+   * A workload's own JWT (a CI job's OIDC token, a Kubernetes service-account token) in place of a
+   * password: `podman login -u workload -p "$CI_JOB_JWT"` works without any stored secret.
+   */
+  async workloadLogin(jwt: string, address?: string): Promise<Identity | undefined> {
+    const result = await this.deps.workloads!.verify(jwt);
+    if ("refused" in result) {
+      this.deps.events?.({
+        type: "login.failed",
+        actor: WORKLOAD_USER,
+        target: "workload",
+        outcome: "deny",
+        reason: result.refused,
+        ...(address ? { address } : {}),
+      });
+      return undefined;
+    }
+    this.deps.events?.({
+      type: "login.succeeded",
+      actor: result.subject,
+      target: result.rule,
+      outcome: "allow",
+      reason: "workload token",
+      ...(address ? { address } : {}),
+    });
+    return result;
+  }
+
   private async robotLogin(name: string, secret: string, address?: string): Promise<Identity | undefined> {
     const robot = await this.deps.store.findRobot(name);
     const ok =
@@ -148,6 +187,9 @@ export class LocalAuthenticator implements Authenticator {
       throw err;
     }
     if (verified.subject === "") return { ...ANONYMOUS, via: "token", tokenAccess: verified.access };
+    if (verified.subject.startsWith("workload:")) {
+      return { subject: verified.subject, kind: "workload", via: "token", tokenAccess: verified.access };
+    }
     if (verified.subject.startsWith("robot$")) {
       const robot = await this.deps.store.findRobot(verified.subject);
       if (!robot || robot.disabled || (robot.expiresAt !== null && robot.expiresAt <= Date.now()))

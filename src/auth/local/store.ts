@@ -57,6 +57,8 @@ export interface RoleRecord {
 const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 /** A project is a repository name's first component, so it follows that grammar (OCI distribution spec). */
 const PROJECT_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+/** Names that mean something else at login or in the audit log. */
+const RESERVED_NAMES = new Set(["workload", "anonymous", "system", "admin-token"]);
 const ROLE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 function checkName(kind: string, name: string, pattern: RegExp): void {
@@ -117,6 +119,9 @@ export class AccountStore {
     source?: string;
   }): Promise<UserRecord> {
     checkName("user", input.name, ACCOUNT_NAME);
+    if (RESERVED_NAMES.has(input.name.toLowerCase())) {
+      throw new AuthError("INVALID", `${input.name} is a reserved name (it means something else at login)`);
+    }
     if (input.password !== undefined) checkPasswordRules(input.password);
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
     return this.write(async (trx) => {

@@ -81,8 +81,20 @@ export function registerTokenRoutes(app: FastifyInstance, platform: Platform): v
       caller = holder ? await principal(platform, holder) : undefined;
       if (!caller) throw new AuthError("UNAUTHENTICATED", "the refresh token is not valid");
       refresh = presented;
+    } else if (grant === TOKEN_EXCHANGE) {
+      // RFC 8693: a workload's own JWT for a registry token (no refresh token: the workload asks again).
+      if (form.get("subject_token_type") !== JWT_TOKEN_TYPE) {
+        throw new ServerError("INVALID_ARGUMENT", `subject_token_type must be ${JWT_TOKEN_TYPE}`);
+      }
+      caller = identity.authenticator.acceptsWorkloads
+        ? await identity.authenticator.workloadLogin(form.get("subject_token") ?? "", request.ip)
+        : undefined;
+      if (!caller) throw new AuthError("UNAUTHENTICATED", "the subject token is not accepted");
     } else {
-      throw new ServerError("INVALID_ARGUMENT", "grant_type must be password or refresh_token");
+      throw new ServerError(
+        "INVALID_ARGUMENT",
+        `grant_type must be password, refresh_token or ${TOKEN_EXCHANGE}`,
+      );
     }
     const answer = await issue(platform, caller, scopes, request.ip);
     return reply.send({
@@ -102,6 +114,9 @@ export function registerTokenRoutes(app: FastifyInstance, platform: Platform): v
     return jwks();
   });
 }
+
+const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
 
 /** GET /token authenticates with Basic only: a bearer token cannot mint another. */
 async function basicOnly(platform: Platform, request: FastifyRequest): Promise<Identity> {
