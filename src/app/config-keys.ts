@@ -290,6 +290,67 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "YAML file of trusted workload issuers (CI systems, Kubernetes service accounts): their JWTs are exchanged for registry tokens with the rule's grants.",
   },
   {
+    path: "auth.ldap.url",
+    type: "string",
+    default: undefined,
+    description:
+      "LDAP server (`ldap://host:389` or `ldaps://host:636`) whose users log in with their directory password; unset: no LDAP.",
+  },
+  {
+    path: "auth.ldap.bindDn",
+    type: "string",
+    default: undefined,
+    description: "The service account that searches for users (unset: search anonymously).",
+  },
+  {
+    path: "auth.ldap.bindPasswordFile",
+    type: "string",
+    default: undefined,
+    description: "File holding the service account's password (never the password itself in the config).",
+  },
+  {
+    path: "auth.ldap.userBase",
+    type: "string",
+    default: undefined,
+    description: "Where users are searched, e.g. `ou=people,dc=example,dc=org`.",
+  },
+  {
+    path: "auth.ldap.userFilter",
+    type: "string",
+    default: "(uid={username})",
+    description: "The user search filter; `{username}` is the escaped login name.",
+  },
+  {
+    path: "auth.ldap.groupBase",
+    type: "string",
+    default: undefined,
+    description: "Where groups are searched (unset: no groups from LDAP).",
+  },
+  {
+    path: "auth.ldap.groupFilter",
+    type: "string",
+    default: "(member={dn})",
+    description: "The group search filter; `{dn}` is the user's escaped DN, `{username}` the login name.",
+  },
+  {
+    path: "auth.ldap.groupAttribute",
+    type: "string",
+    default: "cn",
+    description: "The group attribute that names it in Portcullis.",
+  },
+  {
+    path: "auth.ldap.startTls",
+    type: "boolean",
+    default: false,
+    description: "Upgrade an `ldap://` connection with StartTLS.",
+  },
+  {
+    path: "auth.ldap.caFile",
+    type: "string",
+    default: undefined,
+    description: "PEM CA certificate(s) to verify the LDAP server's certificate.",
+  },
+  {
     path: "auth.lockout.attempts",
     type: "integer",
     default: 10,

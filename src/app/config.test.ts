@@ -59,7 +59,9 @@ describe("resolveConfig", () => {
       // The TLS files come in a pair; either alone is refused (tested below).
       const pair = key.path.startsWith("server.tls")
         ? { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt", PORTCULLIS_SERVER_TLS_KEY: "/tmp/x.key" }
-        : {};
+        : key.path.startsWith("auth.ldap.")
+          ? { PORTCULLIS_AUTH_LDAP_URL: "ldap://127.0.0.1", PORTCULLIS_AUTH_LDAP_USER_BASE: "dc=example,dc=org" }
+          : {};
       expect(() => resolveConfig({ env: { ...pair, [envName(key.path)]: value } }), key.path).not.toThrow();
     }
   });

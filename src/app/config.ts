@@ -75,6 +75,19 @@ export interface ResolvedConfig {
       readonly signingKeyFile?: string;
     };
     readonly lockout: { readonly attempts: number; readonly windowMs: number; readonly durationMs: number };
+    /** The LDAP directory, when `auth.ldap.url` is set. */
+    readonly ldap?: {
+      readonly url: string;
+      readonly bindDn: string;
+      readonly bindPasswordFile?: string;
+      readonly userBase: string;
+      readonly userFilter: string;
+      readonly groupBase?: string;
+      readonly groupFilter: string;
+      readonly groupAttribute: string;
+      readonly startTls: boolean;
+      readonly caFile?: string;
+    };
     /** Trusted workload issuers file, resolved; absent: no workload identity. */
     readonly workloadIssuersFile?: string;
   };
@@ -183,6 +196,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
           ? { signingKeyFile: resolve(str("auth.token.signingKeyFile")) }
           : {}),
       },
+      ...ldapConfig(values),
       ...(values.has("auth.workloadIssuersFile")
         ? { workloadIssuersFile: resolve(str("auth.workloadIssuersFile")) }
         : {}),
@@ -193,6 +207,32 @@ function build(values: Map<string, Value>): ResolvedConfig {
       },
     },
     ...tlsFiles(values),
+  };
+}
+
+function ldapConfig(values: Map<string, Value>): { ldap?: NonNullable<ResolvedConfig["auth"]["ldap"]> } {
+  const get = (key: string) => values.get(`auth.ldap.${key}`) as string | undefined;
+  const url = get("url");
+  if (url === undefined) return {};
+  const userBase = get("userBase");
+  if (userBase === undefined)
+    throw new ConfigError("CONFIG_INVALID", "auth.ldap.url is set but auth.ldap.userBase is not");
+  const bindPasswordFile = get("bindPasswordFile");
+  const groupBase = get("groupBase");
+  const caFile = get("caFile");
+  return {
+    ldap: {
+      url,
+      bindDn: get("bindDn") ?? "",
+      ...(bindPasswordFile ? { bindPasswordFile: resolve(bindPasswordFile) } : {}),
+      userBase,
+      userFilter: get("userFilter")!,
+      ...(groupBase ? { groupBase } : {}),
+      groupFilter: get("groupFilter")!,
+      groupAttribute: get("groupAttribute")!,
+      startTls: values.get("auth.ldap.startTls") as boolean,
+      ...(caFile ? { caFile: resolve(caFile) } : {}),
+    },
   };
 }
 

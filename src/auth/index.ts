@@ -9,6 +9,7 @@ export { ACTION_PERMISSION, pathInProject, permissionFor, projectOf, SCOPE_ACTIO
 export { AnonymousAccess } from "./anonymous.js";
 export { AuthError, type AuthErrorCode } from "./errors.js";
 export type { AuthEvent, AuthEventSink, AuthEventType } from "./events.js";
+export { type DirectoryUser, escapeFilterValue, LdapDirectory, type LdapOptions } from "./ldap/directory.js";
 export { ANONYMOUS, LocalAuthenticator, WORKLOAD_USER } from "./local/authenticator.js";
 export { checkPasswordRules, generateSecret, MIN_PASSWORD_LENGTH } from "./local/passwords.js";
 export {

@@ -8,6 +8,7 @@ import {
   AccountStore,
   type AuthEvent,
   KeyRing,
+  LdapDirectory,
   LocalAuthenticator,
   LoginThrottle,
   parseWorkloadIssuers,
@@ -91,12 +92,32 @@ export function createIdentity(
         ),
       )
     : undefined;
+  const ldap = config.auth.ldap;
+  const directory = ldap
+    ? new LdapDirectory({
+        url: ldap.url,
+        bindDn: ldap.bindDn,
+        bindPassword: ldap.bindPasswordFile
+          ? readRegularFile(ldap.bindPasswordFile, { maxBytes: 4096 }).toString("utf8").trim()
+          : "",
+        userBase: ldap.userBase,
+        userFilter: ldap.userFilter,
+        ...(ldap.groupBase ? { groupBase: ldap.groupBase } : {}),
+        groupFilter: ldap.groupFilter,
+        groupAttribute: ldap.groupAttribute,
+        startTls: ldap.startTls,
+        ...(ldap.caFile
+          ? { caPem: readRegularFile(ldap.caFile, { maxBytes: 1024 * 1024 }).toString("utf8") }
+          : {}),
+      })
+    : undefined;
   const authenticator = new LocalAuthenticator({
     store,
     tokens,
     throttle,
     events: record,
     ...(workloads ? { workloads } : {}),
+    ...(directory ? { directory } : {}),
   });
   return {
     store,

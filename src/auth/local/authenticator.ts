@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { AuthError } from "../errors.js";
 import type { AuthEventSink } from "../events.js";
+import type { LdapDirectory } from "../ldap/directory.js";
 import type { TokenService } from "../tokens/service.js";
 import type { Authenticator, Credentials, Identity } from "../types.js";
 import type { WorkloadVerifier } from "../workload/verifier.js";
@@ -39,6 +40,8 @@ export class LocalAuthenticator implements Authenticator {
       readonly events?: AuthEventSink;
       /** Trusted workload issuers: Basic `workload:<JWT>` and the token-exchange grant. */
       readonly workloads?: WorkloadVerifier;
+      /** An LDAP directory that checks the passwords of users it holds (and of no local user). */
+      readonly directory?: LdapDirectory;
     },
   ) {}
 
@@ -73,6 +76,9 @@ export class LocalAuthenticator implements Authenticator {
     const keys = [`account:${name}`, ...(address ? [`address:${address}`] : [])];
     await this.deps.throttle.check(keys);
     const user = await this.deps.store.findUser(name);
+    if (this.deps.directory && (!user || user.source === "ldap") && !user?.disabled) {
+      return this.directoryLogin(name, secret, keys, address);
+    }
     const cacheKey = user?.passwordHash
       ? createHmac("sha256", this.cacheKey)
           .update(`${name}\0${secret}\0${user.passwordHash}`)
@@ -120,6 +126,75 @@ export class LocalAuthenticator implements Authenticator {
         await this.deps.store.rehash(user.id, await hashPassword(secret));
       }
     }
+    return { subject: user.name, kind: "user", id: user.id, via: "password" };
+  }
+
+  /**
+   * A user the LDAP directory holds: its bind decides the password, and each successful login brings
+   * the user's directory groups up to date (so a grant to an LDAP group follows the directory).
+   */
+  private async directoryLogin(
+    name: string,
+    secret: string,
+    keys: string[],
+    address?: string,
+  ): Promise<Identity | undefined> {
+    const cacheKey = createHmac("sha256", this.cacheKey).update(`ldap\0${name}\0${secret}`).digest("base64");
+    const cached = this.verified.has(cacheKey) ? await this.deps.store.findUser(name) : undefined;
+    if (cached && !cached.disabled)
+      return { subject: cached.name, kind: "user", id: cached.id, via: "password" };
+    const found = await this.deps.directory!.authenticate(name, secret).catch((err: unknown) => {
+      this.deps.events?.({
+        type: "login.failed",
+        actor: name,
+        target: name,
+        outcome: "deny",
+        reason: `directory unavailable: ${(err as Error).message}`,
+        ...(address ? { address } : {}),
+      });
+      return undefined;
+    });
+    const user = found
+      ? await this.deps.store.syncExternalUser({
+          name,
+          source: "ldap",
+          externalId: found.dn,
+          groups: found.groups,
+          ...(found.email ? { email: found.email } : {}),
+        })
+      : undefined;
+    if (!user || user.disabled) {
+      const locked = await this.deps.throttle.fail(keys);
+      this.deps.events?.({
+        type: "login.failed",
+        actor: name,
+        target: name,
+        outcome: "deny",
+        reason: "wrong name or password (directory)",
+        ...(address ? { address } : {}),
+      });
+      for (const key of locked) {
+        this.deps.events?.({
+          type: "login.locked",
+          actor: "system",
+          target: key,
+          outcome: "deny",
+          reason: "too many failed logins",
+          ...(address ? { address } : {}),
+        });
+      }
+      return undefined;
+    }
+    this.verified.set(cacheKey, true);
+    await this.deps.throttle.succeed(`account:${name}`);
+    this.deps.events?.({
+      type: "login.succeeded",
+      actor: name,
+      target: name,
+      outcome: "allow",
+      reason: `directory, groups: ${found!.groups.join(", ") || "none"}`,
+      ...(address ? { address } : {}),
+    });
     return { subject: user.name, kind: "user", id: user.id, via: "password" };
   }
 

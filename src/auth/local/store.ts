@@ -217,6 +217,81 @@ export class AccountStore {
     });
   }
 
+  /**
+   * A user an outside directory (LDAP, OIDC) vouched for: created on first login with no password of
+   * ours, and its groups from that source replaced by `groups` (groups created as needed; local groups
+   * and groups of other sources are left alone). A local account of the same name is never taken over.
+   */
+  async syncExternalUser(input: {
+    name: string;
+    source: "ldap" | "oidc";
+    externalId: string;
+    email?: string;
+    groups: readonly string[];
+  }): Promise<UserRecord | undefined> {
+    checkName("user", input.name, ACCOUNT_NAME);
+    const groups = input.groups.filter((g) => ACCOUNT_NAME.test(g));
+    return this.write(async (trx) => {
+      let row = await trx.selectFrom("users").selectAll().where("name", "=", input.name).executeTakeFirst();
+      if (row && row.source !== input.source) return undefined;
+      if (!row) {
+        row = await trx
+          .insertInto("users")
+          .values({
+            name: input.name,
+            email: input.email ?? null,
+            password_hash: null,
+            source: input.source,
+            external_id: input.externalId,
+            admin: 0,
+            disabled: 0,
+            must_change_password: 0,
+            created_at: Date.now(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      } else {
+        await trx
+          .updateTable("users")
+          .set({ email: input.email ?? row.email, external_id: input.externalId })
+          .where("id", "=", row.id)
+          .execute();
+      }
+      const userId = row.id;
+      const owned = await trx
+        .selectFrom("groups")
+        .select(["id", "name"])
+        .where("source", "=", input.source)
+        .execute();
+      const ids = new Map(owned.map((g) => [g.name, g.id]));
+      for (const name of groups) {
+        if (ids.has(name)) continue;
+        const taken = await trx.selectFrom("groups").select("id").where("name", "=", name).executeTakeFirst();
+        if (taken) continue;
+        const created = await trx
+          .insertInto("groups")
+          .values({ name, source: input.source, created_at: Date.now() })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        ids.set(name, created.id);
+      }
+      if (owned.length > 0 || groups.length > 0) {
+        const allOwned = [...ids.values()];
+        await trx
+          .deleteFrom("group_members")
+          .where("user_id", "=", userId)
+          .where("group_id", "in", allOwned)
+          .execute();
+        for (const name of groups) {
+          const id = ids.get(name);
+          if (id !== undefined)
+            await trx.insertInto("group_members").values({ group_id: id, user_id: userId }).execute();
+        }
+      }
+      return toUser(row);
+    });
+  }
+
   // Groups -------------------------------------------------------------------------------------------
 
   async createGroup(name: string, source = "local"): Promise<void> {

@@ -23,7 +23,11 @@ describe("workload identity", () => {
     server = createServer((_req, res) => {
       fetches++;
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ keys: [{ ...key.publicKey.export({ format: "jwk" }), kid: "ci-1", alg: "ES256", use: "sig" }] }));
+      res.end(
+        JSON.stringify({
+          keys: [{ ...key.publicKey.export({ format: "jwk" }), kid: "ci-1", alg: "ES256", use: "sig" }],
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
@@ -46,7 +50,14 @@ describe("workload identity", () => {
 
   const sign = (
     claims: Record<string, unknown>,
-    options: { iss?: string; aud?: string; exp?: number; iat?: number; signer?: KeyObject; kid?: string } = {},
+    options: {
+      iss?: string;
+      aud?: string;
+      exp?: number;
+      iat?: number;
+      signer?: KeyObject;
+      kid?: string;
+    } = {},
   ) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
@@ -65,7 +76,9 @@ describe("workload identity", () => {
     expect(result).toMatchObject({
       kind: "workload",
       subject: "workload:ci:project_path:team/app:ref:main",
-      grants: [{ project: "team", repositories: ["app"], permissions: ["repository.pull", "repository.push"] }],
+      grants: [
+        { project: "team", repositories: ["app"], permissions: ["repository.pull", "repository.push"] },
+      ],
     });
     expect(fetches).toBeGreaterThan(0);
   });
@@ -81,13 +94,22 @@ describe("workload identity", () => {
     expect(await refused(await sign(good, { iat: now, exp: now + 48 * 3600 }))).toBe(true);
     expect(await refused(await sign(good, { signer: stranger.privateKey }))).toBe(true);
     expect(await refused(await sign(good, { signer: stranger.privateKey, kid: "other" }))).toBe(true);
-    const unsecured = new UnsecuredJWT(good).setIssuer("https://ci.example.com").setAudience("portcullis").setExpirationTime("5m").encode();
+    const unsecured = new UnsecuredJWT(good)
+      .setIssuer("https://ci.example.com")
+      .setAudience("portcullis")
+      .setExpirationTime("5m")
+      .encode();
     expect(await refused(unsecured)).toBe(true);
     expect(await refused("not-a-jwt")).toBe(true);
   });
 
   it("refuses a malformed issuers file by place, and plain-http key URLs off loopback", () => {
-    expect(() => parseWorkloadIssuers("issuers:\n  - name: x\n    issuer: a\n    audience: b\n    grants: []\n", "f.yaml")).toThrow(/f\.yaml: issuers\.0/);
+    expect(() =>
+      parseWorkloadIssuers(
+        "issuers:\n  - name: x\n    issuer: a\n    audience: b\n    grants: []\n",
+        "f.yaml",
+      ),
+    ).toThrow(/f\.yaml: issuers\.0/);
     expect(() =>
       parseWorkloadIssuers(
         "issuers:\n  - name: x\n    issuer: a\n    audience: b\n    jwksUrl: http://keys.example.com/k\n    grants: [{ project: team, permissions: [repository.pull] }]\n",

@@ -24,7 +24,9 @@ describe("workload token exchange over HTTP", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "portcullis-workload-"));
     const file = join(dir, "issuers.yaml");
-    const jwks = JSON.stringify({ keys: [{ ...key.publicKey.export({ format: "jwk" }), kid: "k1", alg: "ES256" }] });
+    const jwks = JSON.stringify({
+      keys: [{ ...key.publicKey.export({ format: "jwk" }), kid: "k1", alg: "ES256" }],
+    });
     writeFileSync(
       file,
       `issuers:
@@ -53,9 +55,12 @@ describe("workload token exchange over HTTP", () => {
   it("grants the rule's scope to `workload` + JWT on GET /token, and nothing to a JWT that fails the condition", async () => {
     const ask = async (claims: Record<string, unknown>) => {
       const auth = Buffer.from(`workload:${await jwt(claims)}`).toString("base64");
-      return fetch(`${server.url}/token?scope=repository:team/app:pull,push&scope=repository:team/other:pull`, {
-        headers: { authorization: `Basic ${auth}` },
-      });
+      return fetch(
+        `${server.url}/token?scope=repository:team/app:pull,push&scope=repository:team/other:pull`,
+        {
+          headers: { authorization: `Basic ${auth}` },
+        },
+      );
     };
     const ok = await ask({ repository: "team/app" });
     expect(ok.status).toBe(200);
