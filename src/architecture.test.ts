@@ -90,3 +90,66 @@ describe("module boundaries", () => {
     expect(missing).toEqual([]);
   });
 });
+
+/**
+ * One composition root (issue 12): the policy gate, its evidence sources, the registry clients and the
+ * platform's database are wired in app/ only (app/gates/assemble.ts, app/gates/registry-access.ts,
+ * app/records.ts, app/webhook.ts, app/platform.ts). A command maps flags onto those and calls them;
+ * once it builds one of these itself, two surfaces can drift again (a flag read differently, a database
+ * opened without serve's drain).
+ */
+const BUILT_IN_APP_ONLY: Readonly<Record<string, string>> = {
+  RegistryClient: "registryClient or registryClients (app/gates/registry-access.ts)",
+  credentialsFromDockerConfig: "registryClient or apiScanSourceFor (app/gates/registry-access.ts)",
+  cachedClients: "registryClients (app/gates/registry-access.ts)",
+  createPolicyGate: "assembleGates (app/gates/assemble.ts)",
+  registryEvidencePorts: "assembleGates (app/gates/assemble.ts)",
+  registryDigestResolver: "assembleGates (app/gates/assemble.ts)",
+  EvidenceCache: "assembleGates (app/gates/assemble.ts)",
+  ReloadablePolicy: "assembleGates().follow or createWebhookServices (app/webhook.ts)",
+  apiScanSource: "apiScanSourceFor (app/gates/registry-access.ts)",
+  storedScanSource: "gateRecords (app/records.ts)",
+  ScanStore: "gateRecords (app/records.ts)",
+  auditRecorder: "gateRecords (app/records.ts)",
+  openDatabase: "openPlatformDatabase (app/records.ts)",
+};
+
+/** The names a file imports as values (`import type` and `type X` specifiers left out). */
+function valueImports(text: string): string[] {
+  return [...text.matchAll(/(?:^|\n)\s*import\s+(type\s+)?\{([^}]*)\}\s*from\s*["'][^"']+["']/g)].flatMap(
+    (m) =>
+      m[1]
+        ? []
+        : m[2]!
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "" && !s.startsWith("type "))
+            .map((s) => s.split(/\s+as\s+/)[0]!),
+  );
+}
+
+describe("one composition root", () => {
+  const cliFiles = sourceFiles(join(SRC, "cli")).filter((f) => !f.endsWith(".test.ts"));
+
+  it("reads the imports the check relies on", () => {
+    expect(valueImports('import { a, type B, c as d } from "x";\nimport type { E } from "y";')).toEqual([
+      "a",
+      "c",
+    ]);
+  });
+
+  it("leaves the gate, its evidence sources, registry clients and the database to app/", () => {
+    const found: string[] = [];
+    for (const file of cliFiles) {
+      const text = readFileSync(file, "utf8");
+      const names = new Set(valueImports(text));
+      for (const [name, instead] of Object.entries(BUILT_IN_APP_ONLY)) {
+        // Also a namespace import's `new oci.RegistryClient(`: any construction or call by that name.
+        if (names.has(name) || new RegExp(`(?:new\\s+|\\.)${name}\\s*\\(`).test(text))
+          found.push(`${relative(SRC, file)} uses ${name}: call ${instead}`);
+      }
+    }
+    expect(cliFiles.length).toBeGreaterThan(10);
+    expect(found).toEqual([]);
+  });
+});

@@ -32,7 +32,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: "server.shutdownTimeout",
     type: "duration",
     default: "30s",
-    description: "How long a graceful shutdown waits for requests in flight.",
+    description: "How long a graceful shutdown (`serve`, `admission serve`) waits for requests in flight.",
   },
   {
     path: "server.bodyIdleTimeout",

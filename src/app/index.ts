@@ -10,6 +10,7 @@ export {
 export { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 export * from "./gates/index.js";
 export { createPlatform, type Platform, type PlatformOptions } from "./platform.js";
+export { type GateRecords, gateRecords, openPlatformDatabase } from "./records.js";
 export {
   type AssessOptions,
   assessSbom,
@@ -22,3 +23,4 @@ export {
   type ScanSummary,
   type StoredScan,
 } from "./scanning/index.js";
+export { createWebhookServices, type WebhookServices, type WebhookServicesOptions } from "./webhook.js";

@@ -1,20 +1,19 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { AuditLog } from "../audit/index.js";
+import type { AuditLog } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
-import type { Policy } from "../policy/index.js";
 import { EventBus, Registry } from "../registry/index.js";
-import { type Database, drivers, openDatabase, type StorageDriver } from "../storage/index.js";
+import { type Database, drivers, type StorageDriver } from "../storage/index.js";
 import { AuditCheckpointWriter } from "./audit-checkpoints.js";
 import type { ResolvedConfig } from "./config.js";
-import { loadPolicyAnchors } from "./gates/anchors.js";
-import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
+import { followRegistryPolicy } from "./gates/assemble.js";
+import type { DecisionRecorder } from "./gates/audit.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
-import { logReload, ReloadablePolicy } from "./gates/reloadable-policy.js";
-import { storedScanSource } from "./gates/scan-sources.js";
+import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
-import { ScanOnPush, ScanStore } from "./scanning/index.js";
+import { gateRecords, openPlatformDatabase } from "./records.js";
+import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
@@ -64,13 +63,11 @@ export async function createPlatform(
     root: join(config.storage.dataDir, "storage"),
     fsync: config.storage.fsync,
   });
-  const database =
-    options.database ?? (await openDatabase(config.database.url, { poolSize: config.database.poolSize }));
+  const database = options.database ?? (await openPlatformDatabase(config));
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
-  const audit = new AuditLog(database);
-  const recorder = auditRecorder(audit);
+  const { audit, recorder, scans, scanSource } = gateRecords(database);
   const checkpoints = config.audit.checkpointFile
     ? new AuditCheckpointWriter({
         audit,
@@ -79,11 +76,10 @@ export async function createPlatform(
         logger,
       })
     : undefined;
-  const scans = new ScanStore(database);
   // Policy files are loaded now (a broken one stops `serve` with its message, not the first push) and
   // then followed: a change that loads decides the next requests, one that does not is refused.
-  const pushPolicy = config.policy.push ? followedPolicy(config.policy.push) : undefined;
-  const pullPolicy = config.policy.pull ? followedPolicy(config.policy.pull) : undefined;
+  const pushPolicy = config.policy.push ? followRegistryPolicy(config.policy.push) : undefined;
+  const pullPolicy = config.policy.pull ? followRegistryPolicy(config.policy.pull) : undefined;
   const reloadPolicies = () => {
     for (const [name, policy] of [
       ["policy.push", pushPolicy],
@@ -100,7 +96,7 @@ export async function createPlatform(
           host: hostPort(config.server.host, config.server.port),
           ...(pushPolicy ? { push: () => pushPolicy.current } : {}),
           ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
-          scans: storedScanSource(scans),
+          scans: scanSource,
           recorder,
           cacheTtlMs: config.policy.decisionCacheMs,
           artifactLimits: config.policy.evidence,
@@ -212,20 +208,6 @@ export async function createPlatform(
       await database.close();
     },
   };
-}
-
-/**
- * A registry policy file followed for changes. Its key files are loaded by the build (as the pull gate
- * will load them), so a missing key refuses the policy and a changed key reloads it.
- */
-function followedPolicy(path: string): ReloadablePolicy<Policy> {
-  return new ReloadablePolicy({
-    path,
-    build: (policy, readFile) => {
-      loadPolicyAnchors(policy, { readFile });
-      return policy;
-    },
-  });
 }
 
 /** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */

@@ -1,35 +1,15 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import pino from "pino";
-import {
-  apiScanSource,
-  auditRecorder,
-  cachedClients,
-  createPolicyGate,
-  logReload,
-  parseListen,
-  ReloadablePolicy,
-  type ReloadOutcome,
-  registryDigestResolver,
-  registryEvidencePorts,
-  ScanStore,
-  scanApiUrl,
-  storedScanSource,
-} from "../app/index.js";
-import { AuditLog } from "../audit/index.js";
+import { createWebhookServices, logReload, parseListen, type ReloadOutcome } from "../app/index.js";
 import { parseDuration } from "../core/index.js";
-import { EvidenceCache, type ScanReportSource } from "../evidence/index.js";
-import { credentialsFromDockerConfig, RegistryClient } from "../oci/index.js";
-import type { Policy } from "../policy/index.js";
 import {
   type AdmissionAuthentication,
   AdmissionMetrics,
   buildAdmissionServer,
   deadlineFor,
   fromPolicyGate,
-  type ImagePolicyGate,
 } from "../server/index.js";
-import { type Database, openDatabase } from "../storage/index.js";
 import { loadTrustedRoot, MAX_KEY_FILE_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
 import {
   failurePolicyOf,
@@ -40,14 +20,17 @@ import {
   registerAdmissionSetup,
   timeoutSecondsOf,
 } from "./admission-setup.js";
+import { serveUntilStopped } from "./drain.js";
 import { fromInputFile } from "./failure.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
+import { scanApiFromFlag } from "./scan-api-flag.js";
 
 /**
  * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook
  * (serve, here), and its configuration and certificates (install and certs, admission-setup.ts). The
- * commands only map flags onto admission/ and server/.
+ * commands only map flags onto app/ (createWebhookServices: the database and the policy gate, wired as
+ * for `serve` and `verify --policy`), admission/ and server/.
  */
 
 const DEFAULT_LISTEN = "127.0.0.1:8443";
@@ -126,37 +109,6 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
   registerAdmissionSetup(admission, setExit);
 }
 
-/**
- * The platform's metadata database, opened only when -c/--config or -d/--data is given: the same
- * database `portcullis serve` writes (scan on push, the audit log), without the registry and its
- * background jobs. Without either flag the webhook keeps no state, as before, and writes no ./data.
- */
-async function openPlatformDatabase(flags: ServeFlags): Promise<Database | undefined> {
-  if (flags.config === undefined && flags.data === undefined) return undefined;
-  const config = configFrom(flags);
-  return openDatabase(config.database.url, { poolSize: config.database.poolSize });
-}
-
-/**
- * `--scan-api URL`: a running Portcullis server's scan reports, with the --docker-config credentials
- * stored for its host (sent as Basic; never logged). Checked before anything is opened: plain HTTP only
- * to loopback unless --insecure.
- */
-function scanApiFrom(flags: ServeFlags, dockerConfig: string | undefined): ScanReportSource | undefined {
-  if (flags.scanApi === undefined) return undefined;
-  const insecure = flags.insecure === true || flags.insecureRegistry === true;
-  let host: string;
-  try {
-    host = scanApiUrl(flags.scanApi, insecure).host;
-  } catch (err) {
-    const hint = !insecure && flags.scanApi.startsWith("http:") ? " with --insecure" : "";
-    throw invalid(`--scan-api: ${(err as Error).message}${hint}`);
-  }
-  const credentials =
-    dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, host);
-  return apiScanSource({ baseUrl: flags.scanApi, insecure, ...(credentials ? { credentials } : {}) });
-}
-
 /** --docker-config: a .dockerconfigjson, which must at least be a JSON object. */
 function readDockerConfig(file: string): string {
   const text = readText(file, "docker config");
@@ -178,15 +130,10 @@ async function serve(flags: ServeFlags): Promise<number> {
   const platforms = nodePlatforms(flags.platform, invalid);
   const reloadMs = parseDuration(flags.policyReload);
   const dockerConfig = flags.dockerConfig === undefined ? undefined : readDockerConfig(flags.dockerConfig);
-  const clientFor = cachedClients((registry) => {
-    const credentials =
-      dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, registry);
-    return new RegistryClient({
-      registry,
-      ...(credentials ? { credentials } : {}),
-      insecure: flags.insecure === true || flags.insecureRegistry === true,
-    });
-  });
+  const access = {
+    ...(dockerConfig === undefined ? {} : { dockerConfig }),
+    insecure: flags.insecure === true || flags.insecureRegistry === true,
+  };
   const trustedRoot =
     flags.trustedRoot === undefined
       ? undefined
@@ -205,58 +152,43 @@ async function serve(flags: ServeFlags): Promise<number> {
   };
   const authenticated = flags.clientCa !== undefined || flags.tokenFile !== undefined;
   const logger = pino({ base: null });
-  const apiScans = scanApiFrom(flags, dockerConfig);
-  // Opened last, once every file has been read, so a bad flag leaves no database open.
-  const database = await openPlatformDatabase(flags);
-  const scans: ScanReportSource | undefined =
-    apiScans ?? (database === undefined ? undefined : storedScanSource(new ScanStore(database)));
-  const recording =
-    database === undefined
-      ? undefined
-      : {
-          recorder: auditRecorder(new AuditLog(database)),
-          onError: (err: unknown, what: string) => logger.error({ err }, `${what} failed`),
-        };
+  const scanApi = flags.scanApi === undefined ? undefined : scanApiFromFlag(flags.scanApi, access, invalid);
+  // The database is the one `portcullis serve` writes (scan on push, the audit log), used only when
+  // -c/--config or -d/--data is given; without either the webhook keeps no state and writes no ./data.
+  const config = configFrom(flags);
+  const shared = flags.config !== undefined || flags.data !== undefined;
   if (!authenticated)
     logger.warn(
       "no --client-ca or --token-file: any caller that reaches the webhook is answered, and no decision " +
         "is recorded (only authenticated reviews are written to the audit log)",
     );
-  if (database === undefined && scans === undefined)
+  if (!shared && scanApi === undefined)
     logger.warn(
       "no --data, --config or --scan-api: decisions are not recorded and scan requirements have no evidence",
     );
-  else if (database === undefined)
+  else if (!shared)
     logger.warn("no --data or --config: decisions are not recorded (scans are read from --scan-api)");
-  if (apiScans && database !== undefined)
-    logger.info("scans are read from --scan-api; the database only records decisions");
-  // Each look-up gets the whole decision deadline; the webhook answers at that deadline regardless.
-  // A reloaded policy gets a fresh evidence cache: found signatures depend on its trust anchors.
-  const build = (policy: Policy, readFile: (path: string) => string) =>
-    fromPolicyGate(
-      createPolicyGate({
-        policy,
-        ports: registryEvidencePorts({
-          policy,
-          clientFor,
-          readFile,
-          ...(trustedRoot ? { trustedRoot } : {}),
-          ...(scans ? { scans } : {}),
-        }),
-        resolver: registryDigestResolver(clientFor),
-        cache: new EvidenceCache(),
-        ...(platforms ? { platforms } : {}),
-        timeoutMs: deadlineFor(timeoutSeconds * 1000),
-      }),
-      recording,
-    );
-  let policy: ReloadablePolicy<ImagePolicyGate>;
-  try {
-    policy = new ReloadablePolicy({ path: resolve(flags.policy), build });
-  } catch (err) {
-    await database?.close();
-    throw err;
-  }
+  if (scanApi && shared) logger.info("scans are read from --scan-api; the database only records decisions");
+  // Opened after every file has been read, so a bad flag leaves no database open. Each evidence
+  // look-up gets the whole decision deadline; the webhook answers at that deadline regardless.
+  const services = await createWebhookServices({
+    policyFile: resolve(flags.policy),
+    ...(shared ? { platform: config } : {}),
+    access,
+    ...(trustedRoot ? { trustedRoot } : {}),
+    ...(scanApi ? { scanApi } : {}),
+    ...(platforms ? { platforms } : {}),
+    timeoutMs: deadlineFor(timeoutSeconds * 1000),
+    serve: (gate, recorder) =>
+      fromPolicyGate(
+        gate,
+        recorder && {
+          recorder,
+          onError: (err: unknown, what: string) => logger.error({ err }, `${what} failed`),
+        },
+      ),
+  });
+  const { policy } = services;
   const metrics = new AdmissionMetrics();
   metrics.setPolicy(policy.policy.digest);
   const app = buildAdmissionServer({
@@ -271,7 +203,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   try {
     await app.listen({ host, port });
   } catch (err) {
-    await database?.close();
+    await services.close();
     throw err;
   }
   const address = app.server.address();
@@ -286,18 +218,12 @@ async function serve(flags: ServeFlags): Promise<number> {
     if (outcome.result === "reloaded") metrics.setPolicy(outcome.policy.digest);
   };
   const stopWatching = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
-  const onHangup = () => report(policy.check());
-  process.on("SIGHUP", onHangup);
-  return new Promise<number>((done) => {
-    const stop = () => {
-      stopWatching();
-      process.off("SIGHUP", onHangup);
-      void app
-        .close()
-        .then(() => database?.close())
-        .then(() => done(0));
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  return serveUntilStopped({
+    app,
+    logger,
+    shutdownTimeoutMs: config.server.shutdownTimeoutMs,
+    stopWork: stopWatching,
+    onHangup: () => report(policy.check()),
+    close: () => services.close(),
   });
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { openPlatformDatabase } from "../app/index.js";
 import {
   AUDIT_GATES,
   type AuditCheckpoint,
@@ -12,7 +13,6 @@ import {
   parseCheckpoints,
   parseSince,
 } from "../audit/index.js";
-import { openDatabase } from "../storage/index.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 
@@ -119,7 +119,7 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
     const checkpoints =
       flags.checkpoints.length > 0 ? await readCheckpointFiles(flags.checkpoints) : undefined;
     const config = configFrom(flags);
-    const database = await openDatabase(config.database.url, { poolSize: 2 });
+    const database = await openPlatformDatabase(config, 2);
     try {
       const log = new AuditLog(database);
       const entries = await log.list(filter);
@@ -151,7 +151,7 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
       ),
   ).action(async (flags: PlatformFlags) => {
     const config = configFrom(flags);
-    const database = await openDatabase(config.database.url, { poolSize: 2 });
+    const database = await openPlatformDatabase(config, 2);
     try {
       const checkpoint = await new AuditLog(database).checkpoint();
       // Nothing on stdout for an empty log: a cron job appending stdout must not write a blank line.

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createPlatform, isLoopback } from "../app/index.js";
 import { PortcullisError } from "../core/index.js";
 import { buildServer } from "../server/index.js";
+import { serveUntilStopped } from "./drain.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { cliLogger } from "./pretty-log.js";
 
@@ -71,39 +72,13 @@ async function serve(flags: ServeFlags, version: string): Promise<number> {
     "portcullis is serving",
   );
 
-  // SIGHUP: look at the policy files now, as the background job does every policy.reloadInterval.
-  const reload = () => platform.reloadPolicies();
-  process.on("SIGHUP", reload);
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.off("SIGHUP", reload);
-      platform.logger.info({ signal }, "shutting down: finishing requests in flight");
-      stopJobs();
-      const force = setTimeout(() => {
-        platform.logger.warn("shutdown timed out; closing remaining connections");
-        app.server.closeAllConnections();
-      }, config.server.shutdownTimeoutMs);
-      force.unref();
-      // close() ends the connections idle at that moment; a keep-alive connection whose request
-      // finishes afterwards would otherwise linger until its keep-alive timeout.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
-      sweep.unref();
-      app
-        .close()
-        .finally(() => clearInterval(sweep))
-        .then(() => platform.close())
-        .then(
-          () => resolve(0),
-          (err) => {
-            platform.logger.error({ err }, "shutdown failed");
-            resolve(1);
-          },
-        );
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+  return serveUntilStopped({
+    app,
+    logger: platform.logger,
+    shutdownTimeoutMs: config.server.shutdownTimeoutMs,
+    stopWork: stopJobs,
+    // SIGHUP: look at the policy files now, as the background job does every policy.reloadInterval.
+    onHangup: () => platform.reloadPolicies(),
+    close: () => platform.close(),
   });
 }

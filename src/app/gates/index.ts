@@ -1,11 +1,15 @@
 /**
  * app/gates: the policy gate every surface asks (portcullis verify --policy, the admission webhook,
- * the registry hooks), and the evidence ports it reads through: a registry (config, signatures,
- * attestations, tag resolution) and a scan source (a local scan for CI, the scan store for the server,
- * or a Portcullis server's scan API for a webhook or CI job without either).
+ * the registry hooks), assembled once (assemble.ts: assembleGates for the gates over remote registries,
+ * registry-access.ts: every RegistryClient built from the user's access), and the evidence ports it
+ * reads through: a registry (config, signatures, attestations, tag resolution) and a scan source (a
+ * local scan for CI, the scan store for the server, or a Portcullis server's scan API for a webhook or
+ * CI job without either).
  * Every decision can be recorded in the audit log (auditRecorder).
  */
+
 export { type AnchorSigner, type GateAnchor, type LoadAnchorsOptions, loadPolicyAnchors } from "./anchors.js";
+export { assembleGates, type GateAssembly, type GateAssemblyOptions } from "./assemble.js";
 export { auditRecorder, type DecisionContext, type DecisionRecorder } from "./audit.js";
 export { type ClientFor, cachedClients } from "./clients.js";
 export { registryDigestResolver } from "./digest-resolver.js";
@@ -21,6 +25,7 @@ export { registryImageConfigSource } from "./image-config.js";
 export { type EntryOutcome, MAX_INDEX_DEPTH, MAX_JUDGED_ENTRIES } from "./index-judging.js";
 export { loadPolicyFile } from "./policy-file.js";
 export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
+export { apiScanSourceFor, type RegistryAccess, registryClient, registryClients } from "./registry-access.js";
 export { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
 export {
   isGatedImage,

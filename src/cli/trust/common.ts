@@ -1,4 +1,5 @@
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { registryClient } from "../../app/index.js";
 import {
   compileRegExp,
   describeReadError,
@@ -6,12 +7,7 @@ import {
   type LinearPattern,
   readRegularFile,
 } from "../../core/index.js";
-import {
-  credentialsFromDockerConfig,
-  type ImageReference,
-  parseImageReference,
-  RegistryClient,
-} from "../../oci/index.js";
+import { type ImageReference, parseImageReference, type RegistryClient } from "../../oci/index.js";
 import {
   loadPrivateKey,
   loadPublicKey,
@@ -71,17 +67,7 @@ export function parseImage(spec: string): ImageReference {
 
 /** A registry client with the flags' credentials, else those of ~/.docker/config.json for that registry. */
 export async function registryClientFor(ref: ImageReference, flags: ImageFlags): Promise<RegistryClient> {
-  const registry = (await imageOptionsFrom(flags)).registry ?? {};
-  const credentials =
-    registry.credentials ??
-    (registry.dockerConfig !== undefined
-      ? credentialsFromDockerConfig(registry.dockerConfig, ref.registry)
-      : undefined);
-  return new RegistryClient({
-    registry: ref.registry,
-    ...(credentials ? { credentials } : {}),
-    insecure: registry.insecure === true,
-  });
+  return registryClient(ref.registry, (await imageOptionsFrom(flags)).registry ?? {});
 }
 
 /**

@@ -1,22 +1,13 @@
 import { type Command, Option } from "commander";
 import {
-  apiScanSource,
-  cachedClients,
-  createPolicyGate,
+  assembleGates,
   loadPolicyFile,
   localScanSource,
-  registryDigestResolver,
-  registryEvidencePorts,
-  scanApiUrl,
+  type PolicyGate,
+  type RegistryAccess,
 } from "../../app/index.js";
 import type { ScanReportSource } from "../../evidence/index.js";
-import {
-  type Credentials,
-  credentialsFromDockerConfig,
-  type ImageReference,
-  type OpenImageOptions,
-  RegistryClient,
-} from "../../oci/index.js";
+import type { ImageReference } from "../../oci/index.js";
 import type { RequestInput } from "../../policy/index.js";
 import {
   loadImage,
@@ -31,6 +22,7 @@ import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "../node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "../options.js";
 import { asUsageError, decisionExitCode, renderDecision } from "../policy.js";
+import { scanApiFromFlag } from "../scan-api-flag.js";
 import {
   type AnchorFlags,
   addAnchorOptions,
@@ -108,29 +100,6 @@ function scanMode(flags: VerifyFlags): VerifyFlags["scan"] {
   return flags.scan;
 }
 
-/**
- * `--scan api`: the reports of a running Portcullis server (its management API), with the credentials
- * ~/.docker/config.json keeps for the server's host. --username/--password are sent only when the
- * server is the image's own registry: they were given for that host, not for any.
- */
-function scanApiSourceFor(url: string, imageRegistry: string, options: OpenImageOptions): ScanReportSource {
-  const registry = options.registry ?? {};
-  const insecure = registry.insecure === true;
-  let host: string;
-  try {
-    host = scanApiUrl(url, insecure).host;
-  } catch (err) {
-    const hint = !insecure && url.startsWith("http:") ? " with --insecure" : "";
-    throw new UsageError(`--scan-api: ${(err as Error).message}${hint}`);
-  }
-  const credentials: Credentials | undefined =
-    (host === imageRegistry ? registry.credentials : undefined) ??
-    (registry.dockerConfig !== undefined
-      ? credentialsFromDockerConfig(registry.dockerConfig, host)
-      : undefined);
-  return apiScanSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });
-}
-
 /** `verify --policy`: the same gate admission uses, asked about one image in a CI context. */
 async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: string): Promise<number> {
   const ref = parseImage(spec);
@@ -138,21 +107,13 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
   const platforms = nodePlatforms(flags.platform, (message) => new UsageError(message));
   // The local scan opens each image by digest: the platform of openImage never picks one.
   const options = await imageOptionsFrom({ ...flags, platform: undefined });
-  const registryOptions = options.registry ?? {};
-  const clientFor = cachedClients((registry) => {
-    const credentials =
-      registryOptions.credentials ??
-      (registryOptions.dockerConfig !== undefined
-        ? credentialsFromDockerConfig(registryOptions.dockerConfig, registry)
-        : undefined);
-    return new RegistryClient({
-      registry,
-      ...(credentials ? { credentials } : {}),
-      insecure: registryOptions.insecure === true,
-    });
-  });
+  const access: RegistryAccess = options.registry ?? {};
   let scans: ScanReportSource | undefined;
-  if (mode === "api") scans = scanApiSourceFor(flags.scanApi!, ref.registry, options);
+  // `--scan api`: the reports of a running Portcullis server (its management API), with the credentials
+  // ~/.docker/config.json keeps for the server's host. --username/--password are sent only when the
+  // server is the image's own registry: they were given for that host, not for any.
+  if (mode === "api")
+    scans = scanApiFromFlag(flags.scanApi!, access, (message) => new UsageError(message), ref.registry);
   if (mode === "local") {
     // A --db named on the command line that is missing or not a database is the user's mistake (exit 2
     // naming it), not evidence the policy's failurePolicy should weigh.
@@ -166,7 +127,7 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
       maxFileBytes: configFrom(flags).scan.maxFileBytes,
     });
   }
-  let gate: ReturnType<typeof createPolicyGate>;
+  let gate: PolicyGate;
   try {
     const policy = loadPolicyFile(flags.policy!);
     const trustedRoot =
@@ -175,18 +136,13 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
             loadTrustedRoot(readTextFile(flags.trustedRoot!, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
           )
         : undefined;
-    gate = createPolicyGate({
-      policy,
-      ports: registryEvidencePorts({
-        policy,
-        clientFor,
-        ...(trustedRoot ? { trustedRoot } : {}),
-        ...(scans ? { scans } : {}),
-      }),
-      resolver: registryDigestResolver(clientFor),
-      timeoutMs: POLICY_TIMEOUT_MS,
+    gate = assembleGates({
+      access,
+      ...(trustedRoot ? { trustedRoot } : {}),
+      ...(scans ? { scans } : {}),
       ...(platforms ? { platforms } : {}),
-    });
+      timeoutMs: POLICY_TIMEOUT_MS,
+    }).gate(policy);
   } catch (err) {
     asUsageError(err);
   }

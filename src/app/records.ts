@@ -1,0 +1,38 @@
+import { AuditLog } from "../audit/index.js";
+import type { ScanReportSource } from "../evidence/index.js";
+import { type Database, openDatabase } from "../storage/index.js";
+import type { ResolvedConfig } from "./config.js";
+import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
+import { storedScanSource } from "./gates/scan-sources.js";
+import { ScanStore } from "./scanning/store.js";
+
+/**
+ * The platform's metadata database as `config.database` names it, migrated: the one way every process
+ * opens it (serve, gc, admission serve, audit). `poolSize` overrides the configured PostgreSQL pool
+ * for a short-lived command that runs one query at a time.
+ */
+export function openPlatformDatabase(
+  config: ResolvedConfig,
+  poolSize: number = config.database.poolSize,
+): Promise<Database> {
+  return openDatabase(config.database.url, { poolSize });
+}
+
+/** What the gates keep in the platform's database: the decision log, and scan reports by digest. */
+export interface GateRecords {
+  /** The append-only, hash-chained log of gate decisions. */
+  readonly audit: AuditLog;
+  /** Records a decision in `audit` (registry gates, admission). */
+  readonly recorder: DecisionRecorder;
+  /** Scan reports by digest, written by scan on push. */
+  readonly scans: ScanStore;
+  /** `scans` as a gate's scan source (storedScanSource). */
+  readonly scanSource: ScanReportSource;
+}
+
+/** The gates' records over an open database; built the same way for `serve` and `admission serve`. */
+export function gateRecords(database: Database): GateRecords {
+  const audit = new AuditLog(database);
+  const scans = new ScanStore(database);
+  return { audit, recorder: auditRecorder(audit), scans, scanSource: storedScanSource(scans) };
+}

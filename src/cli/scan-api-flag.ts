@@ -1,0 +1,22 @@
+import { apiScanSourceFor, GateError, type RegistryAccess } from "../app/index.js";
+import type { ScanReportSource } from "../evidence/index.js";
+
+/**
+ * `--scan-api URL` of `admission serve` and `verify --policy`: a Portcullis server's scan reports
+ * (apiScanSourceFor), checked before anything is opened. A URL the gate refuses is the user's mistake,
+ * named with the flag, and with `--insecure` when that is what would allow it.
+ */
+export function scanApiFromFlag(
+  url: string,
+  access: RegistryAccess,
+  toError: (message: string) => Error,
+  imageRegistry?: string,
+): ScanReportSource {
+  try {
+    return apiScanSourceFor(url, access, imageRegistry);
+  } catch (err) {
+    if (!(err instanceof GateError) || err.code !== "INVALID_ARGUMENT") throw err;
+    const hint = access.insecure !== true && url.startsWith("http:") ? " with --insecure" : "";
+    throw toError(`--scan-api: ${err.message}${hint}`);
+  }
+}
