@@ -5,10 +5,10 @@ import { deflateRawSync } from "node:zlib";
 import SqliteDatabase from "better-sqlite3";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { craftZip } from "../../../core/testing.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
 import { VulnError } from "../../errors.js";
 import { osvTestdata, tempDatabasePath } from "../../testing.js";
-import { craftZip } from "./crafted-zip.js";
 import { type ImportProgress, importOsv } from "./import.js";
 
 /** Issue 22: advisory archives from a data supplier who shapes them to hurt (items 7, 12, 14). */
