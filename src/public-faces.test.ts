@@ -58,6 +58,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "parseSpdxExpression",
       "readRegularFile",
       "spdxLicenseList",
+      "ttlClock",
     ],
   },
   oci: {

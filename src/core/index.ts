@@ -34,6 +34,7 @@ export {
   type SpdxParseResult,
 } from "./spdx/expression.js";
 export { type SpdxLicenseList, spdxLicenseList } from "./spdx/license-list.js";
+export { ttlClock } from "./ttl-clock.js";
 export { nextTurn } from "./turns.js";
 export { parseByteSize, parseDuration } from "./units.js";
 export { ZipArchive, type ZipBudget, ZipFile, type ZipLimits } from "./zip/archive.js";
