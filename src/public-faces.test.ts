@@ -56,6 +56,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "parseDigest",
       "parseDuration",
       "parseSpdxExpression",
+      "parseYamlDocument",
       "readRegularFile",
       "spdxLicenseList",
       "ttlClock",
