@@ -4,7 +4,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
 import { type AdvisoryDatabase, openAdvisoryDatabase } from "./db/database.js";
-import { VulnError } from "./errors.js";
 import { importOsv } from "./sources/osv/import.js";
 
 /** Test helpers for the vulnerability domain; not exported from its face. */
@@ -41,15 +40,4 @@ export function writeOsvArchive(
     typeof data === "string" ? new TextEncoder().encode(data) : data;
   writeFileSync(path, zipSync(Object.fromEntries(named.map(([file, data]) => [file, encode(data)]))));
   return path;
-}
-
-/** The VulnError `promise` rejects with; anything else (or no rejection) fails the test. */
-export async function vulnErrorOf(promise: Promise<unknown>): Promise<VulnError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof VulnError) return err;
-    throw err;
-  }
-  throw new Error("expected a VulnError");
 }

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { damagedCopies } from "../../../test/support/damaged.js";
+import { thrownBy } from "../../../test/support/errors.js";
 import { craftZip, zip64Extra } from "../testing.js";
 import { ZipArchive, ZipFile } from "./archive.js";
 import { ZipError } from "./error.js";
@@ -17,16 +18,6 @@ function write(bytes: Uint8Array): string {
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
-
-function errorOf(run: () => unknown): ZipError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ZipError) return err;
-    throw err;
-  }
-  throw new Error("expected a ZipError");
-}
 
 describe("ZipFile (an archive read from its file)", () => {
   it("lists entries from the central directory and reads stored and deflated ones", () => {
@@ -55,7 +46,10 @@ describe("ZipFile (an archive read from its file)", () => {
     const zip = ZipFile.open(write(zipSync({ "bomb.json": text("0".repeat(100_000)) })), {
       maxEntryBytes: 1_000,
     });
-    expect(errorOf(() => zip.read(zip.entries[0]!))).toMatchObject({ code: "ZIP_LIMIT", entry: "bomb.json" });
+    expect(thrownBy(ZipError, () => zip.read(zip.entries[0]!))).toMatchObject({
+      code: "ZIP_LIMIT",
+      entry: "bomb.json",
+    });
     zip.close();
   });
 
@@ -63,7 +57,7 @@ describe("ZipFile (an archive read from its file)", () => {
     ["not a zip", text("just some text, no end record")],
     ["an empty file", new Uint8Array()],
   ])("refuses %s", (_name, bytes) => {
-    expect(errorOf(() => ZipFile.open(write(bytes))).code).toBe("ZIP_INVALID");
+    expect(thrownBy(ZipError, () => ZipFile.open(write(bytes))).code).toBe("ZIP_INVALID");
   });
 
   it("lets the file system's own errors through", () => {
@@ -80,8 +74,8 @@ describe("ZipArchive: hostile archives", () => {
         { name: "b.json", local: 0 },
       ],
     );
-    expect(errorOf(() => new ZipArchive(bytes)).message).toMatch(/overlap/);
-    expect(errorOf(() => ZipFile.open(write(bytes))).message).toMatch(/overlap/);
+    expect(thrownBy(ZipError, () => new ZipArchive(bytes)).message).toMatch(/overlap/);
+    expect(thrownBy(ZipError, () => ZipFile.open(write(bytes))).message).toMatch(/overlap/);
   });
 
   it("refuses an entry whose data holds another entry (the quoted overlap)", () => {
@@ -94,7 +88,7 @@ describe("ZipArchive: hostile archives", () => {
         { name: "b.json", offset: 30 + "a.json".length },
       ],
     );
-    expect(errorOf(() => new ZipArchive(bytes)).message).toMatch(/overlap/);
+    expect(thrownBy(ZipError, () => new ZipArchive(bytes)).message).toMatch(/overlap/);
   });
 
   it.each([
@@ -106,7 +100,7 @@ describe("ZipArchive: hostile archives", () => {
       [{ name: "a.json", data: text("{}") }],
       [{ name: "a.json", local: 0, size: 0xffffffff, extra }],
     );
-    const err = errorOf(() => new ZipArchive(bytes));
+    const err = thrownBy(ZipError, () => new ZipArchive(bytes));
     expect(err.code).toBe("ZIP_INVALID");
     expect(err.entry).toBe("a.json");
     expect(err.message).toMatch(/a\.json.*(ZIP64|extra field)/);
@@ -117,7 +111,7 @@ describe("ZipArchive: hostile archives", () => {
     const zip = new ZipArchive(
       craftZip([{ name: "a.json", data, method: 8, size: 10 }], [{ name: "a.json", local: 0 }]),
     );
-    expect(errorOf(() => zip.read(zip.entries[0]!)).message).toMatch(/declares 10 bytes/);
+    expect(thrownBy(ZipError, () => zip.read(zip.entries[0]!)).message).toMatch(/declares 10 bytes/);
   });
 
   it("refuses an entry that inflates to less than it declares", () => {
@@ -125,7 +119,7 @@ describe("ZipArchive: hostile archives", () => {
     const zip = new ZipArchive(
       craftZip([{ name: "a.json", data, method: 8, size: 500 }], [{ name: "a.json", local: 0 }]),
     );
-    expect(errorOf(() => zip.read(zip.entries[0]!)).message).toBe(
+    expect(thrownBy(ZipError, () => zip.read(zip.entries[0]!)).message).toBe(
       "a.json: declares 500 bytes uncompressed but holds 10 bytes",
     );
   });
@@ -133,13 +127,13 @@ describe("ZipArchive: hostile archives", () => {
   it("refuses an archive with more entries than allowed when it is opened", () => {
     const bytes = zipSync({ a: text("1"), b: text("2"), c: text("3") });
     expect(new ZipArchive(bytes, { maxEntries: 3 }).entries).toHaveLength(3);
-    expect(errorOf(() => new ZipArchive(bytes, { maxEntries: 2 })).code).toBe("ZIP_LIMIT");
+    expect(thrownBy(ZipError, () => new ZipArchive(bytes, { maxEntries: 2 })).code).toBe("ZIP_LIMIT");
   });
 
   it("refuses a count the central directory is too small to hold, before reading it", () => {
     const bytes = Buffer.from(zipSync({ a: text("1") }));
     bytes.writeUInt16LE(5_000, bytes.length - 22 + 10);
-    expect(errorOf(() => new ZipArchive(bytes)).message).toMatch(/cannot hold the 5000 entries/);
+    expect(thrownBy(ZipError, () => new ZipArchive(bytes)).message).toMatch(/cannot hold the 5000 entries/);
   });
 
   it("spends one decompressed budget across archives, refusing an entry before inflating past it", () => {
@@ -151,7 +145,7 @@ describe("ZipArchive: hostile archives", () => {
     outer.read(outer.entries[0]!);
     outer.read(outer.entries[1]!);
     expect(budget.remaining).toBe(5_000);
-    const err = errorOf(() => inner.read(inner.entries[0]!));
+    const err = thrownBy(ZipError, () => inner.read(inner.entries[0]!));
     expect(err.code).toBe("ZIP_LIMIT");
     expect(err.message).toBe("c: 10000 bytes uncompressed, over the 5000 left of the decompressed budget");
     expect(budget.remaining).toBe(5_000);
@@ -166,7 +160,7 @@ describe("ZipArchive: hostile archives", () => {
     if ("flags" in change) bytes.writeUInt16LE(change.flags, central + 8);
     if ("method" in change) bytes.writeUInt16LE(change.method, central + 10);
     const zip = new ZipArchive(bytes);
-    const err = errorOf(() => zip.read(zip.entries[0]!));
+    const err = thrownBy(ZipError, () => zip.read(zip.entries[0]!));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
   });
@@ -230,6 +224,8 @@ describe("ZipArchive: archive shapes", () => {
   it("refuses a ZIP64 locator pointing at something else", () => {
     const bytes = craftZip([{ name: "a", data: text("1") }], [{ name: "a", local: 0 }], { zip64: true });
     bytes.writeUInt32LE(0, bytes.length - 22 - 20 - 56);
-    expect(errorOf(() => new ZipArchive(bytes)).message).toMatch(/bad ZIP64 end of central directory/);
+    expect(thrownBy(ZipError, () => new ZipArchive(bytes)).message).toMatch(
+      /bad ZIP64 end of central directory/,
+    );
   });
 });

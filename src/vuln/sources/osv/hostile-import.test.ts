@@ -4,9 +4,11 @@ import { dirname, join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import SqliteDatabase from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../../../../test/support/errors.js";
 import { craftZip } from "../../../core/testing.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
-import { osvTestdata, tempDatabasePath, vulnErrorOf, writeOsvArchive } from "../../testing.js";
+import { VulnError } from "../../errors.js";
+import { osvTestdata, tempDatabasePath, writeOsvArchive } from "../../testing.js";
 import { type ImportProgress, importOsv } from "./import.js";
 
 /** Issue 22: advisory archives from a data supplier who shapes them to hurt (items 7, 12, 14). */
@@ -32,7 +34,7 @@ describe("item 7: zip bombs and the write transaction", () => {
     writeFileSync(path, craftZip([{ name: "r0.json", data, method: 8, size: 63 * 1024 * 1024 }], central));
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
     const started = performance.now();
-    const err = await vulnErrorOf(importOsv(db, path));
+    const err = await rejectionOf(VulnError, importOsv(db, path));
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.code).toBe("ARCHIVE_INVALID");
     expect(err.message).toContain("overlap");
@@ -45,7 +47,7 @@ describe("item 7: zip bombs and the write transaction", () => {
     );
     const path = writeOsvArchive("Go.zip", [records[0]]);
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await vulnErrorOf(importOsv(db, path, { maxArchiveBytes: 100 }));
+    const err = await rejectionOf(VulnError, importOsv(db, path, { maxArchiveBytes: 100 }));
     expect(err.code).toBe("IMPORT_LIMIT");
     expect(err.message).toContain("--max-archive-bytes");
     expect(db.status()).toEqual([]);
@@ -100,7 +102,7 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     await importOsv(db, writeOsvArchive("Debian.zip", [genuine]));
     const hostile = { ...genuine, modified: "2025-06-01T00:00:00Z", affected: [] };
     const foreign = record("DEBIAN-CVE-2099-0001", "2025-06-01T00:00:00Z", "Debian:12", "openssl", "0.1");
-    const err = await vulnErrorOf(importOsv(db, writeOsvArchive("npm.zip", [hostile, foreign])));
+    const err = await rejectionOf(VulnError, importOsv(db, writeOsvArchive("npm.zip", [hostile, foreign])));
     expect(err.code).toBe("ADVISORY_FOREIGN");
     expect(err.message).toContain("DEBIAN-CVE-2099-0001");
     expect(err.message).toContain("npm");
@@ -147,7 +149,7 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     const late = record("GO-2099-0001", "2026-12-07T20:00:00Z", "Go", "example.com/a");
     expect((await importOsv(db, writeOsvArchive("Go.zip", [late]), { now })).inserted).toBe(1);
     const future = record("GO-2099-0002", "2026-12-09T00:00:00Z", "Go", "example.com/b");
-    const err = await vulnErrorOf(importOsv(db, writeOsvArchive("Go.zip", [future]), { now }));
+    const err = await rejectionOf(VulnError, importOsv(db, writeOsvArchive("Go.zip", [future]), { now }));
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain("GO-2099-0002");
     expect(err.message).toContain("future");
@@ -162,7 +164,8 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     ["a day February lacks", "2024-02-30T00:00:00Z"],
   ])("refuses %s as modified, naming the record", async (_name, modified) => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await vulnErrorOf(
+    const err = await rejectionOf(
+      VulnError,
       importOsv(db, writeOsvArchive("Go.zip", [record("GO-2099-0003", modified, "Go", "a")])),
     );
     expect(err.code).toBe("ADVISORY_INVALID");

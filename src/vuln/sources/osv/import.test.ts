@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../../../../test/support/errors.js";
 import { unavailable } from "../../../../test/support/requirements.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
-import { osvTestdata, sharedOsvDir, tempDatabasePath, vulnErrorOf, writeOsvArchive } from "../../testing.js";
+import { VulnError } from "../../errors.js";
+import { osvTestdata, sharedOsvDir, tempDatabasePath, writeOsvArchive } from "../../testing.js";
 import { type ImportProgress, importOsv } from "./import.js";
 
 const realFiles = readdirSync(osvTestdata).filter((f) => f.endsWith(".json"));
@@ -56,7 +58,7 @@ describe("importOsv", () => {
         affected: [{ ranges: [{ type: "ECOSYSTEM", events: [{ fixed: "1", introduced: "0" }] }] }],
       }),
     );
-    const err = await vulnErrorOf(importOsv(db, join(dirname(path), "feed")));
+    const err = await rejectionOf(VulnError, importOsv(db, join(dirname(path), "feed")));
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain(bad);
     expect(err.message).toContain("exactly one of introduced");
@@ -71,7 +73,7 @@ describe("importOsv", () => {
       "broken.json": "{",
     });
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await vulnErrorOf(importOsv(db, zip));
+    const err = await rejectionOf(VulnError, importOsv(db, zip));
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain(`${zip}#broken.json`);
     expect(db.advisory("PYSEC-2019-217")).toBeUndefined();
@@ -89,7 +91,7 @@ describe("importOsv", () => {
       path = zip;
     }
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    expect((await vulnErrorOf(importOsv(db, path))).code).toBe(code);
+    expect((await rejectionOf(VulnError, importOsv(db, path))).code).toBe(code);
     db.close();
   });
 
