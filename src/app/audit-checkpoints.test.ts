@@ -42,8 +42,6 @@ async function checkpointsIn(file: string): Promise<AuditCheckpoint[]> {
   return parseCheckpoints(await readFile(file, "utf8"), file);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe("AuditCheckpointWriter (SQLite file, temp checkpoint file)", () => {
   let dir: string;
   let file: string;
@@ -63,29 +61,46 @@ describe("AuditCheckpointWriter (SQLite file, temp checkpoint file)", () => {
   });
 
   afterEach(async () => {
+    vi.useRealTimers();
     await database.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   it("appends the head when it moves, nothing while it stands still, and the last head at close", async () => {
+    // The interval is driven by hand (only setInterval is faked: the database and the file are real),
+    // and each look it starts is awaited, so "nothing was written" is checked after looks that
+    // happened, never after a delay that may or may not have held one.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const writer = new AuditCheckpointWriter({ audit, file, intervalMs: INTERVAL, logger });
+    const looks = vi.spyOn(writer, "write");
+    /** One interval passes: the look it starts is awaited. */
+    const tick = async () => {
+      const before = looks.mock.calls.length;
+      vi.advanceTimersByTime(INTERVAL);
+      expect(looks).toHaveBeenCalledTimes(before + 1);
+      await looks.mock.results[before]!.value;
+    };
     writer.start();
-    await sleep(INTERVAL * 5);
+    for (let i = 0; i < 5; i++) await tick();
     expect(await lines(file)).toEqual([]);
 
     await audit.append(record(1));
     await audit.append(record(2));
-    await vi.waitFor(async () => expect(await lines(file)).toHaveLength(1));
-    await sleep(INTERVAL * 5);
+    await tick();
+    expect(await lines(file)).toHaveLength(1);
+    for (let i = 0; i < 5; i++) await tick();
     expect(await checkpointsIn(file)).toEqual([
       { id: 2, hash: (await audit.head())!.hash, count: 2, at: expect.any(String) },
     ]);
 
     await audit.append(record(3));
-    await vi.waitFor(async () => expect(await lines(file)).toHaveLength(2));
+    await tick();
+    expect(await lines(file)).toHaveLength(2);
     writer.stop();
     await audit.append(record(4));
-    await sleep(INTERVAL * 3);
+    const stoppedAt = looks.mock.calls.length;
+    vi.advanceTimersByTime(INTERVAL * 3);
+    expect(looks).toHaveBeenCalledTimes(stoppedAt);
     expect(await lines(file)).toHaveLength(2);
     await writer.close();
     const written = await checkpointsIn(file);

@@ -1,20 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test/support/errors.js";
 import { ConfigError, isLoopback, parseListen, resolveConfig } from "./config.js";
 import { CONFIG_KEYS, envName } from "./config-keys.js";
 
 const testdata = join(import.meta.dirname, "testdata");
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("resolveConfig", () => {
   it("needs no file: the embedded defaults are SQLite and ./data on loopback", () => {
@@ -60,7 +51,10 @@ describe("resolveConfig", () => {
       const pair = key.path.startsWith("server.tls")
         ? { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt", PORTCULLIS_SERVER_TLS_KEY: "/tmp/x.key" }
         : key.path.startsWith("auth.ldap.")
-          ? { PORTCULLIS_AUTH_LDAP_URL: "ldap://127.0.0.1", PORTCULLIS_AUTH_LDAP_USER_BASE: "dc=example,dc=org" }
+          ? {
+              PORTCULLIS_AUTH_LDAP_URL: "ldap://127.0.0.1",
+              PORTCULLIS_AUTH_LDAP_USER_BASE: "dc=example,dc=org",
+            }
           : {};
       expect(() => resolveConfig({ env: { ...pair, [envName(key.path)]: value } }), key.path).not.toThrow();
     }
@@ -75,29 +69,37 @@ describe("resolveConfig", () => {
   });
 
   it("refuses a TLS certificate without its key", () => {
-    const err = configError(() => resolveConfig({ env: { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt" } }));
+    const err = thrownBy(ConfigError, () =>
+      resolveConfig({ env: { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt" } }),
+    );
     expect(err.message).toContain("server.tlsCert and server.tlsKey go together");
   });
 
   it("names the unknown key and suggests the right one", () => {
-    const err = configError(() => resolveConfig({ file: join(testdata, "unknown-key.yaml"), env: {} }));
+    const err = thrownBy(ConfigError, () =>
+      resolveConfig({ file: join(testdata, "unknown-key.yaml"), env: {} }),
+    );
     expect(err.code).toBe("CONFIG_INVALID");
     expect(err.message).toContain("unknown-key.yaml");
     expect(err.message).toContain("registry.gc.gracePeriodd");
   });
 
   it("names the key and source of a bad value", () => {
-    const fromFile = configError(() => resolveConfig({ file: join(testdata, "bad-type.yaml"), env: {} }));
+    const fromFile = thrownBy(ConfigError, () =>
+      resolveConfig({ file: join(testdata, "bad-type.yaml"), env: {} }),
+    );
     expect(fromFile.message).toMatch(/bad-type\.yaml: registry\.deletion: expected true or false/);
-    const fromEnv = configError(() => resolveConfig({ env: { PORTCULLIS_REGISTRY_UPLOAD_EXPIRY: "soon" } }));
+    const fromEnv = thrownBy(ConfigError, () =>
+      resolveConfig({ env: { PORTCULLIS_REGISTRY_UPLOAD_EXPIRY: "soon" } }),
+    );
     expect(fromEnv.message).toContain("PORTCULLIS_REGISTRY_UPLOAD_EXPIRY (registry.uploadExpiry)");
-    const level = configError(() => resolveConfig({ env: { PORTCULLIS_LOG_LEVEL: "loud" } }));
+    const level = thrownBy(ConfigError, () => resolveConfig({ env: { PORTCULLIS_LOG_LEVEL: "loud" } }));
     expect(level.message).toContain("one of fatal, error");
   });
 
   it("refuses a missing file and invalid YAML clearly", () => {
     expect(
-      configError(() => resolveConfig({ file: join(testdata, "absent.yaml"), env: {} })).message,
+      thrownBy(ConfigError, () => resolveConfig({ file: join(testdata, "absent.yaml"), env: {} })).message,
     ).toContain("cannot read config file");
   });
 });
@@ -113,7 +115,7 @@ describe("listen addresses", () => {
   });
 
   it.each(["5000", "host:", ":5000x", "host:70000", "a:b:c"])("refuses %s", (listen) => {
-    expect(configError(() => parseListen(listen)).code).toBe("CONFIG_INVALID");
+    expect(thrownBy(ConfigError, () => parseListen(listen)).code).toBe("CONFIG_INVALID");
   });
 
   it("knows loopback from public addresses", () => {

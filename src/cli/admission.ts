@@ -209,10 +209,12 @@ async function serve(flags: ServeFlags): Promise<number> {
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   logger.info(
-    { listen: `${host}:${bound}`, policyDigest: policy.policy.digest },
+    // policyReloadMs 0: the policy's files are looked at only on SIGHUP.
+    { listen: `${host}:${bound}`, policyDigest: policy.policy.digest, policyReloadMs: reloadMs },
     "admission webhook is serving",
   );
   const report = (outcome: ReloadOutcome) => {
+    metrics.policyChecked();
     if (!logReload(logger, outcome, policy.policy.digest)) return;
     metrics.policyReloaded(outcome.result === "reloaded");
     if (outcome.result === "reloaded") metrics.setPolicy(outcome.policy.digest);

@@ -102,51 +102,10 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   },
   "attestations --key": { argv: ["attestations", IMAGE, "--key", "FILE"] },
   "attestations --trusted-root": { argv: ["attestations", IMAGE, ...KEYLESS, "--trusted-root", "FILE"] },
-  "provenance --dockerfile": {
-    argv: [
-      "provenance",
-      "--image",
-      IMAGE,
-      "--context",
-      ".",
-      "--builder-id",
-      "https://b",
-      "--dockerfile",
-      "FILE",
-    ],
-  },
+  "provenance --dockerfile": { argv: [...provenanceArgv("--dockerfile"), "--dockerfile", "FILE"] },
   "provenance --context": { notAnInput: "recorded in the provenance as given, never read" },
-  "provenance --output": {
-    argv: [
-      "provenance",
-      "--image",
-      IMAGE,
-      "--context",
-      ".",
-      "--builder-id",
-      "https://b",
-      "--dockerfile",
-      "F/Dockerfile",
-      "--output",
-      "FILE",
-    ],
-    output: true,
-  },
-  "provenance --key": {
-    argv: [
-      "provenance",
-      "--image",
-      IMAGE,
-      "--context",
-      ".",
-      "--builder-id",
-      "https://b",
-      "--dockerfile",
-      "F/Dockerfile",
-      "--key",
-      "FILE",
-    ],
-  },
+  "provenance --output": { argv: [...provenanceArgv(), "--output", "FILE"], output: true },
+  "provenance --key": { argv: [...provenanceArgv(), "--key", "FILE"] },
   "verify-provenance --key": { argv: ["verify-provenance", IMAGE, "--key", "FILE"] },
   "verify-provenance --trusted-root": {
     argv: ["verify-provenance", IMAGE, ...KEYLESS, "--trusted-root", "FILE"],
@@ -173,44 +132,16 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
     argv: [...serveArgv(), "--token-file", "FILE"],
     skip: { malformed: "any first line is a token (an empty file is refused: admission-setup tests)" },
   },
-  "admission install --ca-bundle": { argv: [...installArgv(), "--ca-bundle", "FILE"] },
+  "admission install --ca-bundle": { argv: [...installArgv("--ca-bundle"), "--ca-bundle", "FILE"] },
   "admission install --api-server-config": { notAnInput: "an output folder, created when missing" },
   "admission install --client-cert": {
-    argv: [
-      ...installArgv(),
-      "--ca-bundle",
-      "F/cert.pem",
-      "--api-server-config",
-      "F/out",
-      "--client-key",
-      "F/tls.key",
-      "--client-cert",
-      "FILE",
-    ],
+    argv: [...installArgv(), "--client-key", "F/tls.key", "--client-cert", "FILE"],
   },
   "admission install --client-key": {
-    argv: [
-      ...installArgv(),
-      "--ca-bundle",
-      "F/cert.pem",
-      "--api-server-config",
-      "F/out",
-      "--client-cert",
-      "F/cert.pem",
-      "--client-key",
-      "FILE",
-    ],
+    argv: [...installArgv(), "--client-cert", "F/cert.pem", "--client-key", "FILE"],
   },
   "admission install --token-file": {
-    argv: [
-      ...installArgv(),
-      "--ca-bundle",
-      "F/cert.pem",
-      "--api-server-config",
-      "F/out",
-      "--token-file",
-      "FILE",
-    ],
+    argv: [...installArgv(), "--token-file", "FILE"],
     skip: { malformed: "any first line is a token (an empty file is refused: admission-setup tests)" },
   },
   "admission install --kubeconfig-path": { notAnInput: "a path on the API server's host, written into YAML" },
@@ -224,24 +155,30 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   "audit checkpoint --data": { notAnInput: "created when missing" },
 };
 
-/** admission serve with every file valid but the one under test (which comes last and wins). */
-function serveArgv(...without: string[]): string[] {
-  const files: Record<string, string> = {
-    "--policy": "F/policy.yaml",
-    "--tls-cert": "F/cert.pem",
-    "--tls-key": "F/tls.key",
-  };
+/**
+ * A command's argv with every file it needs valid (fixtures under F/), less the flags in `without`:
+ * the file under test is appended after it, and a repeated flag's last value wins anyway.
+ */
+function argvWith(command: readonly string[], files: Record<string, string>, without: readonly string[]) {
   return [
-    "admission",
-    "serve",
-    "--listen",
-    "127.0.0.1:0",
+    ...command,
     ...Object.entries(files).flatMap(([flag, file]) => (without.includes(flag) ? [] : [flag, file])),
   ];
 }
 
-function installArgv(): string[] {
-  return ["admission", "install", "--service", "s", "--namespace", "n"];
+function serveArgv(...without: string[]): string[] {
+  const files = { "--policy": "F/policy.yaml", "--tls-cert": "F/cert.pem", "--tls-key": "F/tls.key" };
+  return argvWith(["admission", "serve", "--listen", "127.0.0.1:0"], files, without);
+}
+
+function installArgv(...without: string[]): string[] {
+  const files = { "--ca-bundle": "F/cert.pem", "--api-server-config": "F/out" };
+  return argvWith(["admission", "install", "--service", "s", "--namespace", "n"], files, without);
+}
+
+function provenanceArgv(...without: string[]): string[] {
+  const command = ["provenance", "--image", IMAGE, "--context", ".", "--builder-id", "https://b"];
+  return argvWith(command, { "--dockerfile": "F/Dockerfile" }, without);
 }
 
 /** A placeholder that names a path: <file>, <dir>, <path>, <dockerfile>, with or without `...`. */

@@ -11,6 +11,7 @@ export {
   parseDigest,
 } from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
+export { type InflateResult, inflateBounded } from "./inflate.js";
 export { keyPath } from "./key-path.js";
 export {
   compileGlob,
@@ -33,5 +34,10 @@ export {
   type SpdxParseResult,
 } from "./spdx/expression.js";
 export { type SpdxLicenseList, spdxLicenseList } from "./spdx/license-list.js";
+export { ttlClock } from "./ttl-clock.js";
 export { nextTurn } from "./turns.js";
 export { parseByteSize, parseDuration } from "./units.js";
+export { parseYamlDocument, type YamlDocument } from "./yaml-document.js";
+export { ZipArchive, type ZipBudget, ZipFile, type ZipLimits } from "./zip/archive.js";
+export type { ZipEntry } from "./zip/directory.js";
+export { ZipError, type ZipErrorCode } from "./zip/error.js";

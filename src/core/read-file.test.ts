@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { thrownBy } from "../../test/support/errors.js";
 import { CoreError } from "./errors.js";
 import { describeReadError, readRegularFile } from "./read-file.js";
 
@@ -14,16 +15,6 @@ function makeFifo(path: string): void {
   } catch (err) {
     throw new Error(`these tests need the mkfifo tool (coreutils): ${(err as Error).message}`);
   }
-}
-
-function errorOf(fn: () => unknown): CoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CoreError) return err;
-    throw err;
-  }
-  throw new Error("expected a CoreError");
 }
 
 const dir = mkdtempSync(join(tmpdir(), "read-file-"));
@@ -46,33 +37,33 @@ describe("readRegularFile (issue 22, item 3)", () => {
   it("refuses a FIFO at once, without waiting for a writer", () => {
     const fifo = join(dir, "fifo");
     makeFifo(fifo);
-    const err = errorOf(() => readRegularFile(fifo, { maxBytes: 65536 }));
+    const err = thrownBy(CoreError, () => readRegularFile(fifo, { maxBytes: 65536 }));
     expect(err.code).toBe("FILE_NOT_REGULAR");
     expect(err.message).toBe(`${fifo} is a FIFO, not a regular file`);
   });
 
   it("refuses /dev/zero (a character device) without reading it", () => {
-    const err = errorOf(() => readRegularFile("/dev/zero", { maxBytes: 65536 }));
+    const err = thrownBy(CoreError, () => readRegularFile("/dev/zero", { maxBytes: 65536 }));
     expect(err.code).toBe("FILE_NOT_REGULAR");
     expect(err.message).toContain("/dev/zero is a character device");
   });
 
   it("refuses a directory and a Unix socket by what they are", async () => {
     mkdirSync(join(dir, "sub"));
-    expect(errorOf(() => readRegularFile(join(dir, "sub"), { maxBytes: 64 })).message).toContain(
+    expect(thrownBy(CoreError, () => readRegularFile(join(dir, "sub"), { maxBytes: 64 })).message).toContain(
       "is a directory",
     );
     const socket = join(dir, "sock");
     server = createServer();
     await new Promise<void>((resolve) => server!.listen(socket, resolve));
-    const err = errorOf(() => readRegularFile(socket, { maxBytes: 64 }));
+    const err = thrownBy(CoreError, () => readRegularFile(socket, { maxBytes: 64 }));
     expect(err.code).toBe("FILE_NOT_REGULAR");
     expect(err.message).toContain("is a socket");
   });
 
   it("refuses a file over the limit, and keeps Node's errno for a missing one", () => {
     writeFileSync(join(dir, "big"), Buffer.alloc(65537, 0x41));
-    const err = errorOf(() => readRegularFile(join(dir, "big"), { maxBytes: 65536 }));
+    const err = thrownBy(CoreError, () => readRegularFile(join(dir, "big"), { maxBytes: 65536 }));
     expect(err.code).toBe("FILE_TOO_LARGE");
     expect(err.message).toContain("65536-byte limit");
     expect(readRegularFile(join(dir, "big"), { maxBytes: 65537 }).length).toBe(65537);

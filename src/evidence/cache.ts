@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+import { ttlClock } from "../core/index.js";
 import { EvidenceError } from "./errors.js";
 import type { EvidenceSourceName } from "./facts.js";
 
@@ -39,24 +41,17 @@ function isNegative(source: CachedSource, value: unknown): boolean {
   return !(Array.isArray(value) && value.some((v) => (v as { verified?: unknown })?.verified === true));
 }
 
-interface Entry {
-  readonly value: unknown;
-  readonly expires: number;
-}
-
 /**
- * A bounded LRU of gathered evidence keyed by source and digest (a Map keeps insertion order: a hit
- * is re-inserted at the end, the first key is the least recently used). Concurrent misses for the same
- * key share one lookup, so a burst of admission requests for one image costs one registry round trip.
- * Failures are never cached.
+ * A bounded LRU of gathered evidence keyed by source and digest (lru-cache, each entry with its own
+ * TTL). Concurrent misses for the same key share one lookup, so a burst of admission requests for one
+ * image costs one registry round trip. Failures are never cached.
  */
 export class EvidenceCache {
-  readonly #entries = new Map<string, Entry>();
+  /** Values are boxed: a source may answer `undefined` (no scan yet), which lru-cache cannot hold. */
+  readonly #entries: LRUCache<string, { readonly value: unknown }>;
   readonly #inflight = new Map<string, Promise<unknown>>();
-  readonly #maxEntries: number;
   readonly #ttl: Record<CachedSource, number>;
   readonly #negativeTtl: number;
-  readonly #now: () => number;
   hits = 0;
   misses = 0;
 
@@ -64,10 +59,10 @@ export class EvidenceCache {
     const max = options.maxEntries ?? 10_000;
     if (!Number.isInteger(max) || max < 1)
       throw new EvidenceError("INVALID_ARGUMENT", `maxEntries must be a positive integer, not ${max}`);
-    this.#maxEntries = max;
+    const perf = ttlClock(options.now);
+    this.#entries = new LRUCache({ max, ttlResolution: 0, ...(perf ? { perf } : {}) });
     this.#ttl = { ...DEFAULT_TTL, ...options.ttlMs };
     this.#negativeTtl = options.negativeTtlMs ?? 5_000;
-    this.#now = options.now ?? Date.now;
   }
 
   get size(): number {
@@ -77,14 +72,11 @@ export class EvidenceCache {
   /** The cached value, or the result of `load` (shared with concurrent callers, cached on success). */
   async getOrLoad<T>(source: CachedSource, key: string, load: () => Promise<T>): Promise<T> {
     const cacheKey = `${source}|${key}`;
-    const entry = this.#entries.get(cacheKey);
-    if (entry && entry.expires > this.#now()) {
-      this.#entries.delete(cacheKey);
-      this.#entries.set(cacheKey, entry);
+    const entry = this.#entries.get(cacheKey); // undefined once stale; a hit becomes the most recent
+    if (entry) {
       this.hits++;
       return entry.value as T;
     }
-    if (entry) this.#entries.delete(cacheKey);
     const pending = this.#inflight.get(cacheKey);
     if (pending) {
       this.hits++;
@@ -109,12 +101,8 @@ export class EvidenceCache {
 
   #set(key: string, value: unknown, ttl: number): void {
     if (ttl <= 0) return;
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expires: this.#now() + ttl });
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    // lru-cache's TTL 0 is "never stale": what a digest names (its config) is kept until evicted.
+    this.#entries.set(key, { value }, { ttl: Number.isFinite(ttl) ? ttl : 0 });
   }
 
   /** Forgets everything about a digest (a new signature pushed, a re-scan finished). */

@@ -1,21 +1,14 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test/support/errors.js";
 import { PolicyError } from "./errors.js";
 import { parsePolicy } from "./load.js";
 
 const EXAMPLES = new URL("../../examples/policies/", import.meta.url);
 const HEAD = "apiVersion: portcullis.dev/v1\nkind: Policy\n";
 
-function loadError(text: string): PolicyError {
-  try {
-    parsePolicy(text, "p.yaml");
-  } catch (err) {
-    if (err instanceof PolicyError) return err;
-    throw err;
-  }
-  throw new Error("expected the policy to be refused");
-}
+const loadError = (text: string) => thrownBy(PolicyError, () => parsePolicy(text, "p.yaml"));
 
 describe("parsePolicy", () => {
   it("loads the issue's example as written", () => {

@@ -1,11 +1,9 @@
-import { LineCounter, parseDocument } from "yaml";
-import { digestOf, keyPath } from "../core/index.js";
+import { digestOf, keyPath, parseYamlDocument } from "../core/index.js";
 import { compilePattern, compileRequirements, type Fail } from "./compile-requirements.js";
 import { PolicyError } from "./errors.js";
 import type { Policy, PolicyRule, Requirements } from "./model.js";
 import { type PolicyDocument, policySchema, type RuleDocument } from "./schema.js";
 import { explainIssue } from "./schema-issues.js";
-import { lineOf } from "./yaml-location.js";
 
 /** Policies are small; a bigger file is a mistake or an attack on the loader. */
 /** The largest policy file read or parsed (1 MiB): a policy is text a person writes. */
@@ -82,20 +80,12 @@ function parseChecked(bytes: Uint8Array, file: string): Policy {
   } catch (err) {
     invalid(file, "policy file is not UTF-8 text", undefined, undefined, err);
   }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError)
-    invalid(
-      file,
-      `invalid YAML: ${yamlError.message.split("\n")[0]}`,
-      counter.linePos(yamlError.pos[0]).line,
-    );
-  const fail: Fail = (path, message) =>
-    invalid(file, message, lineOf(doc.contents, path, counter), keyPath(path));
+  const yaml = parseYamlDocument(text);
+  if (yaml.error) invalid(file, `invalid YAML: ${yaml.error.message}`, yaml.error.line);
+  const fail: Fail = (path, message) => invalid(file, message, yaml.lineOf(path), keyPath(path));
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = yaml.document.toJS({ maxAliasCount: 100 });
   } catch (err) {
     invalid(file, `invalid YAML: ${(err as Error).message}`, undefined, undefined, err);
   }

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
 import type { DialectName, Schema, StorageDriver } from "../storage/index.js";
 import { RegistryError } from "./errors.js";
 import type { EventSink } from "./events.js";
@@ -37,23 +38,21 @@ export interface RegistryContext {
 
 /**
  * Sizes of blobs by digest. A digest names its content, so its size never changes: entries are right
- * on every replica for ever, and the cache only saves the manifest push a query (bounded, oldest out).
+ * on every replica for ever (no TTL), and the cache only saves the manifest push a query (bounded by
+ * lru-cache, least recently used out).
  */
 export class BlobSizeCache {
-  private readonly sizes = new Map<string, number>();
+  private readonly sizes: LRUCache<string, number>;
 
-  constructor(private readonly max = 50_000) {}
+  constructor(max = 50_000) {
+    this.sizes = new LRUCache({ max });
+  }
 
   get(digest: string): number | undefined {
     return this.sizes.get(digest);
   }
 
   set(digest: string, size: number): void {
-    if (this.sizes.has(digest)) return;
-    if (this.sizes.size >= this.max) {
-      const oldest = this.sizes.keys().next().value;
-      if (oldest !== undefined) this.sizes.delete(oldest);
-    }
     this.sizes.set(digest, size);
   }
 }

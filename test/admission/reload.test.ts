@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
@@ -66,6 +66,16 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))("admission serve reloads i
     }
   };
 
+  const CHECKS = "portcullis_admission_policy_checks_total";
+
+  /** A counter or gauge without labels, from the webhook's /metrics. */
+  async function metric(port: number, name: string): Promise<number> {
+    const text = String((await post(port, "/metrics", "", certs.ca)).body);
+    return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  }
+
+  const count = (lines: string[], text: string) => lines.filter((l) => l.includes(text)).length;
+
   it("decides with the changed policy, and keeps the previous one when the change is broken", async () => {
     await writeFile(policy, policyOf("always-allow"));
     const { port, lines } = await start("100ms");
@@ -79,10 +89,17 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))("admission serve reloads i
     await waitForLine(lines, "the changed policy was refused");
     const refused = lines.filter((l) => l.includes("the changed policy was refused"));
     expect(refused[0]).toContain("policy.yaml:3");
+    // Said once, not at every check: three more checks run (the counter says so), then a review is
+    // answered, whose log line follows any line those checks wrote on the same pipe.
+    const checked = await metric(port, CHECKS);
+    await vi.waitFor(async () => expect(await metric(port, CHECKS)).toBeGreaterThanOrEqual(checked + 3), {
+      timeout: 5000,
+      interval: 50,
+    });
+    const reviewed = count(lines, "admission review");
     expect(await allowed(port)).toBe(false);
-    // Said once, not at every check.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(lines.filter((l) => l.includes("the changed policy was refused"))).toHaveLength(1);
+    await vi.waitFor(() => expect(count(lines, "admission review")).toBe(reviewed + 1), { timeout: 5000 });
+    expect(count(lines, "the changed policy was refused")).toBe(1);
 
     // The metrics say the same: one reload taken, one refused, and which policy decides.
     const metrics = String((await post(port, "/metrics", "", certs.ca)).body);
@@ -97,13 +114,17 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))("admission serve reloads i
   it("with --policy-reload 0, looks only on SIGHUP", async () => {
     await writeFile(policy, policyOf("always-allow"));
     const { port, child, lines } = await start("0");
+    // No watcher, rather than a delay in which one did not happen to look: the webhook says how it
+    // follows its policy when it starts, and nothing has looked yet.
+    expect(lines.find((l) => l.includes("admission webhook is serving"))).toContain('"policyReloadMs":0');
     await writeFile(policy, policyOf("always-deny"));
-    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await allowed(port)).toBe(true);
+    expect(await metric(port, CHECKS)).toBe(0);
     child.kill("SIGHUP");
     await eventually(port, false);
     // The log line travels through a pipe and may arrive after the answer that shows the reload: wait for it.
     await waitForLine(lines, "policy reloaded");
+    expect(await metric(port, CHECKS)).toBe(1);
   }, 30_000);
   it("a key file swapped for a FIFO: the reload is refused at once, the webhook keeps answering (issue 22, item 3)", async () => {
     // An EC P-256 public key, as cosign makes them.

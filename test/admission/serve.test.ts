@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { unavailable } from "../support/requirements.js";
 import {
   hasOpenssl,
@@ -42,8 +42,17 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))("portcullis admission serv
   it("serves reviews and logs one line each, without the object", async () => {
     const r = await post(port, "/validate", JSON.stringify(podReview([`nginx@${DIGEST}`])), certs.ca);
     expect((r.body as ReviewResponseBody).response.allowed).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const reviewLines = lines.filter((l) => l.includes("admission review"));
+    // The line reaches our pipe after the answer. To know no second line follows, send a request that
+    // logs too (a malformed /mutate body: a 400, outside the counts the metrics test reads) and wait
+    // for its line, which comes after every line of the review before it.
+    const refused = await post(port, "/mutate", "{}", certs.ca);
+    expect(refused.status).toBe(400);
+    await vi.waitFor(() => expect(lines.some((l) => l.includes('"mode":"mutate"'))).toBe(true), {
+      timeout: 5000,
+    });
+    const reviewLines = lines.filter(
+      (l) => l.includes("admission review") && l.includes('"mode":"validate"'),
+    );
     expect(reviewLines).toHaveLength(1);
     const entry = JSON.parse(reviewLines[0] ?? "{}") as Record<string, unknown>;
     expect(entry).toMatchObject({

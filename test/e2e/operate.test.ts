@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { freePort, PORTCULLIS_BIN } from "../support/targets.js";
 
 /** What operators rely on: graceful shutdown, and request logs that never carry credentials. */
@@ -75,9 +75,21 @@ describe("operating the server", () => {
     });
     const response = once(request, "response").then(([res]) => res as http.IncomingMessage);
     request.write(chunk);
-    await new Promise((r) => setTimeout(r, 200));
+    // In flight: the handler has read the first chunk (the bytes-received counter says so; a fixed delay
+    // could send SIGTERM before the request reached the server). Then SIGTERM, and its log line.
+    await vi.waitFor(
+      async () => {
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        const received = /^portcullis_registry_bytes_received_total (\d+)$/m.exec(metrics)?.[1];
+        expect(Number(received)).toBeGreaterThanOrEqual(chunk.length);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     server.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.waitFor(() => expect(server.logs()).toContain("shutting down"), {
+      timeout: 10_000,
+      interval: 10,
+    });
     // The server is shutting down, yet the request that was in flight still completes.
     request.end(chunk);
     const res = await response;

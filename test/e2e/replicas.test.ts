@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RegistryClient } from "../../src/oci/index.js";
+import { tinyImage } from "../support/push-image.js";
 import { unavailable } from "../support/requirements.js";
 import { type RegistryServer, startPortcullis } from "../support/targets.js";
 
@@ -80,37 +82,18 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
     });
 
     it("serves a manifest and tags pushed to one replica from the other", async () => {
-      const config = Buffer.from(
-        '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
-      );
-      const put = await fetch(`${a.url}/v2/scale/img/blobs/uploads/?digest=${sha256(config)}`, {
-        method: "POST",
-        body: config,
-        headers: { "Content-Type": "application/octet-stream" },
-      });
-      expect(put.status).toBe(201);
-      const manifest = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          config: {
-            mediaType: "application/vnd.oci.image.config.v1+json",
-            digest: sha256(config),
-            size: config.length,
-          },
-          layers: [],
-        }),
-      );
-      const pushed = await fetch(`${b.url}/v2/scale/img/manifests/v1`, {
-        method: "PUT",
-        body: manifest,
-        headers: { "Content-Type": "application/vnd.oci.image.manifest.v1+json" },
-      });
-      expect(pushed.status).toBe(201);
+      // The blobs go to one replica, the manifest to the other, which must find them in the database.
+      const image = tinyImage("scale/img");
+      const toA = new RegistryClient({ registry: a.host });
+      const toB = new RegistryClient({ registry: b.host });
+      await toA.pushBlob("scale/img", { data: image.config });
+      await toA.pushBlob("scale/img", { data: image.layer });
+      const media = "application/vnd.oci.image.manifest.v1+json";
+      expect(await toB.putManifest("scale/img", "v1", image.manifest, media)).toBe(image.digest);
       const pulled = await fetch(`${a.url}/v2/scale/img/manifests/v1`);
       expect(pulled.status).toBe(200);
-      expect(pulled.headers.get("docker-content-digest")).toBe(sha256(manifest));
-      expect(Buffer.from(await pulled.arrayBuffer()).equals(manifest)).toBe(true);
+      expect(pulled.headers.get("docker-content-digest")).toBe(image.digest);
+      expect(Buffer.from(await pulled.arrayBuffer()).equals(image.manifest)).toBe(true);
       const tags = await (await fetch(`${a.url}/v2/scale/img/tags/list`)).json();
       expect(tags).toEqual({ name: "scale/img", tags: ["v1"] });
     });

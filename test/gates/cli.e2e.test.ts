@@ -4,7 +4,7 @@
  * `policy check` on the example policies.
  */
 
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,30 +13,16 @@ import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
 import { buildImageLayout } from "../support/image-builder.js";
-import { pushTinyImage } from "../support/push-image.js";
+import { pushLayoutImage, pushTinyImage } from "../support/push-image.js";
 import { PORTCULLIS_BIN, REPO_ROOT, type RunResult, run, tempDir } from "../support/targets.js";
 
 const EXAMPLES = join(REPO_ROOT, "examples", "policies");
 const OSV = join(REPO_ROOT, "src", "vuln", "testdata", "osv", "handmade");
 
-/** Pushes an OCI layout's one image (built by image-builder) to a registry; returns its digest. */
-async function pushLayout(client: RegistryClient, dir: string, repo: string, tag: string): Promise<string> {
-  const blob = (digest: string) => readFile(join(dir, "blobs", "sha256", digest.slice(7)));
-  const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8"));
-  const digest: string = index.manifests[0].digest;
-  const bytes = await blob(digest);
-  const manifest = JSON.parse(bytes.toString("utf8"));
-  for (const d of [manifest.config, ...manifest.layers])
-    await client.pushBlob(repo, { data: await blob(d.digest) });
-  return client.putManifest(repo, tag, bytes, "application/vnd.oci.image.manifest.v1+json");
-}
-
 function newKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   return { privateKey, publicKey, kind: classifyKey(publicKey) };
 }
-
-const _sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 describe("portcullis verify --policy and policy (real binary)", () => {
   const temps: string[] = [];
@@ -173,7 +159,7 @@ describe("portcullis verify --policy and policy (real binary)", () => {
           "Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4.2+dfsg-0.1\n",
       },
     ]);
-    const digest = await pushLayout(client, layout.dir, "team/vulnerable", "v1");
+    const digest = await pushLayoutImage(client, "team/vulnerable", layout, "v1");
     const db = join(work, "advisories.db");
     const imported = await portcullis(["db", "import", "--db", db, join(OSV, "DEBIAN-CVE-2014-6271.json")]);
     expect(imported.code, imported.stderr).toBe(0);

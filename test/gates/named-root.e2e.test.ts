@@ -8,12 +8,11 @@
 import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reviewOf } from "../../src/admission/testing.js";
-import { digestOf } from "../../src/core/index.js";
-import { type TestEntry, tarOf } from "../../src/oci/image/testing/layers.js";
+import type { TestEntry } from "../../src/oci/image/testing/layers.js";
 import { RegistryClient } from "../../src/oci/index.js";
+import { buildImage } from "../../src/oci/sources/testing/build.js";
 import {
   hasOpenssl,
   makeCerts,
@@ -23,6 +22,7 @@ import {
   startAdmissionServe,
   type TestCerts,
 } from "../admission/support.js";
+import { pushBuiltImage } from "../support/push-image.js";
 import { unavailable } from "../support/requirements.js";
 import {
   PORTCULLIS_BIN,
@@ -81,38 +81,6 @@ const IMAGES: Record<string, TestEntry[][]> = {
 };
 const ROOT_TAGS = ["named-root", "replaced", "symlinked"];
 
-/** Pushes a real image (gzip tar layers, OCI config with User "svc") with the registry client. */
-async function pushImage(client: RegistryClient, tag: string, layers: TestEntry[][]): Promise<string> {
-  const tars = await Promise.all(layers.map((entries) => tarOf(entries)));
-  const blobs = tars.map((tar) => gzipSync(tar));
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: { User: "svc", Cmd: ["/bin/sh"] },
-      rootfs: { type: "layers", diff_ids: tars.map((tar) => digestOf(tar)) },
-    }),
-  );
-  for (const data of [...blobs, config]) await client.pushBlob("team/app", { data });
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: digestOf(config),
-        size: config.length,
-      },
-      layers: blobs.map((b) => ({
-        mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-        digest: digestOf(b),
-        size: b.length,
-      })),
-    }),
-  );
-  return client.putManifest("team/app", tag, manifest, "application/vnd.oci.image.manifest.v1+json");
-}
-
 describe.skipIf(unavailable("openssl", hasOpenssl()))(
   "nonRoot and a User that names uid 0, at all three gates",
   () => {
@@ -144,8 +112,10 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))(
       });
       for (const server of [plain, gated]) {
         const client = new RegistryClient({ registry: server.host });
-        for (const [tag, layers] of Object.entries(IMAGES))
-          digests[tag] = await pushImage(client, tag, layers);
+        for (const [tag, layers] of Object.entries(IMAGES)) {
+          const image = await buildImage(layers, { user: "svc" });
+          digests[tag] = await pushBuiltImage(client, "team/app", tag, image);
+        }
       }
       if (!hasOpenssl()) throw new Error("openssl is required for the admission webhook's certificates");
       certs = makeCerts();

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf } from "../../src/core/index.js";
 import { type OpenedManifestImage, openImage, RegistryClient, walkImage } from "../../src/oci/index.js";
 import { buildImage } from "../../src/oci/sources/testing/build.js";
+import { pushBuiltImage } from "../support/push-image.js";
 import { unavailable } from "../support/requirements.js";
 import { DISTRIBUTION_BIN, hasCommand, type RegistryServer, startDistribution } from "../support/targets.js";
 
@@ -32,9 +33,7 @@ describe.skipIf(unavailable(`CNCF Distribution (${DISTRIBUTION_BIN})`, hasComman
 
     it("round-trips an image, lists tags and opens it with openImage", async () => {
       const image = await buildImage([[{ name: "etc/os-release", content: "ID=distribution\n" }]]);
-      await client.pushBlob("dist/app", { data: image.config });
-      for (const layer of image.layers) await client.pushBlob("dist/app", { data: layer.bytes });
-      expect(await client.putManifest("dist/app", "v1", image.manifest, OCI_MANIFEST)).toBe(image.digest);
+      expect(await pushBuiltImage(client, "dist/app", "v1", image)).toBe(image.digest);
       await client.putManifest("dist/app", "v2", image.manifest, OCI_MANIFEST);
       expect(await client.listTags("dist/app", 1)).toEqual(["v1", "v2"]);
       const opened = (await openImage(`${server.host}/dist/app:v1`)) as OpenedManifestImage;
@@ -45,9 +44,7 @@ describe.skipIf(unavailable(`CNCF Distribution (${DISTRIBUTION_BIN})`, hasComman
 
     it("falls back to the sha256-<hex> tag for referrers", async () => {
       const image = await buildImage([[{ name: "a", content: "subject" }]]);
-      await client.pushBlob("dist/refs", { data: image.config });
-      for (const layer of image.layers) await client.pushBlob("dist/refs", { data: layer.bytes });
-      await client.putManifest("dist/refs", "v1", image.manifest, OCI_MANIFEST);
+      await pushBuiltImage(client, "dist/refs", "v1", image);
       expect(await client.getReferrers("dist/refs", image.digest)).toEqual([]);
       const empty = Buffer.from("{}");
       await client.pushBlob("dist/refs", { data: empty });

@@ -12,6 +12,7 @@ import { digestOf } from "../../src/core/index.js";
 import { ImageError, type OpenedManifestImage, openImage, RegistryClient } from "../../src/oci/index.js";
 import { buildImage } from "../../src/oci/sources/testing/build.js";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
+import { pushBuiltImage } from "../support/push-image.js";
 
 const USER = "alice";
 const PASSWORD = "s3cret:with-colon";
@@ -147,11 +148,7 @@ async function failure(promise: Promise<unknown>): Promise<ImageError> {
 const credentials = { username: USER, password: PASSWORD };
 let image: Awaited<ReturnType<typeof buildImage>>;
 
-async function push(client: RegistryClient, repo: string, tag: string): Promise<void> {
-  await client.pushBlob(repo, { data: image.config });
-  for (const layer of image.layers) await client.pushBlob(repo, { data: layer.bytes });
-  await client.putManifest(repo, tag, image.manifest, OCI_MANIFEST);
-}
+const push = (client: RegistryClient, repo: string, tag: string) => pushBuiltImage(client, repo, tag, image);
 
 beforeAll(async () => {
   backend = await startTestServer({ database: "sqlite" });

@@ -1,7 +1,8 @@
 /**
- * Pushes a tiny one-layer OCI image through the registry client (tests and benchmarks that need an
- * image in a registry but not a realistic one). The layer is `layer <seed>`, so different seeds give
- * different digests; `config` is merged into the image config (User, Labels, ...).
+ * Pushes images through the registry client, for tests and benchmarks: a tiny one-layer image
+ * (`pushTinyImage`: an image in a registry but not a realistic one; the layer is `layer <seed>`, so
+ * different seeds give different digests, and `config` becomes the image config's `config`), an image
+ * built in memory (`pushBuiltImage`), or the image of an OCI layout (`pushLayoutImage`).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -9,6 +10,42 @@ import { join } from "node:path";
 import type { RegistryClient } from "../../src/oci/index.js";
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+/** A tiny one-layer image's bytes: `layer <seed>` (not a real tar), its config and its manifest. */
+export interface TinyImage {
+  readonly layer: Buffer;
+  readonly config: Buffer;
+  readonly manifest: Buffer;
+  readonly digest: string;
+}
+
+export function tinyImage(seed: string, config?: Record<string, unknown>): TinyImage {
+  const layer = Buffer.from(`layer ${seed}`);
+  const configBytes = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      ...(config ? { config } : {}),
+      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: sha256(configBytes),
+        size: configBytes.length,
+      },
+      layers: [
+        { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(layer), size: layer.length },
+      ],
+    }),
+  );
+  return { layer, config: configBytes, manifest, digest: sha256(manifest) };
+}
 
 export async function pushTinyImage(
   client: RegistryClient,
@@ -16,32 +53,33 @@ export async function pushTinyImage(
   tag: string,
   options: { seed?: string; config?: Record<string, unknown> } = {},
 ): Promise<string> {
-  const layer = Buffer.from(`layer ${options.seed ?? `${repo} ${tag}`}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      ...(options.config ? { config: options.config } : {}),
-      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
-    }),
-  );
-  await client.pushBlob(repo, { data: layer });
-  await client.pushBlob(repo, { data: config });
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(layer), size: layer.length },
-      ],
-    }),
-  );
-  return client.putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
+  const image = tinyImage(options.seed ?? `${repo} ${tag}`, options.config);
+  return pushBuiltImage(client, repo, tag, {
+    config: image.config,
+    layers: [image.layer],
+    manifest: image.manifest,
+  });
+}
+
+/**
+ * Pushes an image held in memory (src/oci/sources/testing's buildImage, or tinyImage): its config and
+ * layers, then its manifest under `tag`. Returns the manifest's digest.
+ */
+export async function pushBuiltImage(
+  client: RegistryClient,
+  repo: string,
+  tag: string,
+  image: {
+    readonly config: Buffer;
+    readonly layers: ReadonlyArray<Buffer | { readonly bytes: Buffer }>;
+    readonly manifest: Buffer;
+  },
+): Promise<string> {
+  await client.pushBlob(repo, { data: image.config });
+  for (const layer of image.layers) {
+    await client.pushBlob(repo, { data: Buffer.isBuffer(layer) ? layer : layer.bytes });
+  }
+  return client.putManifest(repo, tag, image.manifest, OCI_MANIFEST);
 }
 
 /**
@@ -64,5 +102,5 @@ export async function pushLayoutImage(
   for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
     await client.pushBlob(repo, { data: await blob(digest) });
   }
-  return client.putManifest(repo, tag, manifestBytes, "application/vnd.oci.image.manifest.v1+json");
+  return client.putManifest(repo, tag, manifestBytes, OCI_MANIFEST);
 }

@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+import { ttlClock } from "../../core/index.js";
 import type { RegistryEvent } from "../../registry/index.js";
 import { parseCosignTag } from "../../trust/index.js";
 
@@ -15,33 +17,32 @@ import { parseCosignTag } from "../../trust/index.js";
  *   signatures vouch for it), any of those for a bound digest.
  *
  * Other replicas sharing the database do not see this process's events: there a verdict lives until
- * its TTL, which stays the backstop.
+ * its TTL, which stays the backstop. Both maps are lru-cache instances bounded by `max` (least
+ * recently used out first); verdicts expire `ttlMs` after they were stored.
  */
-export class PullDecisionCache<V> {
-  readonly #entries = new Map<
-    string,
-    { readonly value: V; readonly digest: string; readonly expires: number }
-  >();
+export class PullDecisionCache<V extends object> {
+  readonly #entries: LRUCache<string, { readonly value: V; readonly digest: string }>;
   /** bound digest → digests whose decisions read it. */
-  readonly #dependents = new Map<string, Set<string>>();
-  readonly #max: number;
+  readonly #dependents: LRUCache<string, Set<string>>;
 
-  constructor(max = 10_000) {
-    this.#max = max;
+  constructor(options: { max?: number; ttlMs: number; now?: () => number }) {
+    const max = options.max ?? 10_000;
+    const perf = ttlClock(options.now);
+    this.#entries = new LRUCache({
+      max,
+      ttl: Math.max(1, Math.round(options.ttlMs)),
+      ttlResolution: 0,
+      ...(perf ? { perf } : {}),
+    });
+    this.#dependents = new LRUCache({ max });
   }
 
-  get(key: string, now: number): V | undefined {
-    const hit = this.#entries.get(key);
-    if (hit === undefined) return undefined;
-    if (hit.expires > now) return hit.value;
-    this.#entries.delete(key);
-    return undefined;
+  get(key: string): V | undefined {
+    return this.#entries.get(key)?.value;
   }
 
-  set(key: string, digest: string, value: V, expires: number): void {
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(key, { value, digest, expires });
+  set(key: string, digest: string, value: V): void {
+    this.#entries.set(key, { value, digest });
   }
 
   delete(key: string): void {
@@ -53,9 +54,6 @@ export class PullDecisionCache<V> {
     for (const b of bound) {
       let set = this.#dependents.get(b);
       if (set === undefined) {
-        if (this.#dependents.size >= this.#max) {
-          this.#dependents.delete(this.#dependents.keys().next().value as string);
-        }
         set = new Set();
         this.#dependents.set(b, set);
       }
@@ -67,7 +65,9 @@ export class PullDecisionCache<V> {
   invalidate(digest: string): string[] {
     const affected = [digest, ...(this.#dependents.get(digest) ?? [])];
     const set = new Set(affected);
-    for (const [key, entry] of this.#entries) if (set.has(entry.digest)) this.#entries.delete(key);
+    for (const [key, entry] of [...this.#entries.entries()]) {
+      if (set.has(entry.digest)) this.#entries.delete(key);
+    }
     return affected;
   }
 

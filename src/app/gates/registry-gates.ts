@@ -156,7 +156,11 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     : undefined;
   const limits = artifactLimits(options.artifactLimits);
   // Pull verdicts, keyed by gate and input, forgotten when what they read changes (pull-cache.ts).
-  const pulls = new PullDecisionCache<Promise<HookVerdict>>(MAX_CACHED);
+  const pulls = new PullDecisionCache<Promise<HookVerdict>>({
+    max: MAX_CACHED,
+    ttlMs: ttl,
+    now: options.now,
+  });
   // One cache of discovered artifacts for every pull policy: what is attached to a digest does not
   // depend on the policy, and one place to forget it when a signature arrives.
   const verificationCache = new VerificationCache({ ttlMs: ttl, maxEntries: 1024 });
@@ -305,12 +309,11 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       lastGate = gate;
       const check = checkOf("registry-pull", context.repository, context.digest, context.actor);
       const key = `${idOf(gate)}|${JSON.stringify(check)}`;
-      const at = now();
-      const cached = pulls.get(key, at);
+      const cached = pulls.get(key);
       if (cached !== undefined) return cached;
       const verdict = evaluatePull(gate, context.repository, context.digest, check, context.actor);
       if (ttl > 0) {
-        pulls.set(key, context.digest, verdict, at + ttl);
+        pulls.set(key, context.digest, verdict);
         verdict.catch(() => pulls.delete(key));
       }
       return verdict;

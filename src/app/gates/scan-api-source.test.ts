@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { EvidenceSubject, ScanEvidence } from "../../evidence/index.js";
 import type { ScanReport } from "../scanning/report.js";
 import { GateError } from "./errors.js";
@@ -264,8 +264,8 @@ describe("apiScanSource", () => {
     };
     const controller = new AbortController();
     const pending = apiScanSource({ baseUrl: base }).latestScan(SUBJECT, controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(seen).toHaveLength(1);
+    // The request has reached the server (not a guess at how long that takes), then the abort comes.
+    await vi.waitFor(() => expect(seen).toHaveLength(1), { interval: 5 });
     controller.abort(new Error("timed out after 100ms"));
     await expect(pending).rejects.toThrow("timed out after 100ms");
     await closed;

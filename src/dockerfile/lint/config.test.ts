@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../../test/support/errors.js";
 import { DEFAULT_LINT_CONFIG, loadLintConfig, normalizeImageName, parseLintConfig } from "./config.js";
 import { LintError } from "./errors.js";
 
@@ -9,14 +10,9 @@ const DIGEST = `sha256:${"a".repeat(64)}`;
 const IDS = ["PC101", "PC104", "PC119"];
 
 function errorOf(text: string, file = "lint.yaml"): LintError {
-  try {
-    parseLintConfig(text, file, IDS);
-  } catch (err) {
-    expect(err).toBeInstanceOf(LintError);
-    expect((err as LintError).code).toBe("CONFIG_INVALID");
-    return err as LintError;
-  }
-  throw new Error("expected the config to be refused");
+  const err = thrownBy(LintError, () => parseLintConfig(text, file, IDS));
+  expect(err.code).toBe("CONFIG_INVALID");
+  return err;
 }
 
 describe("lint config", () => {

@@ -1,17 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell `${...}` syntax under test
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../../test/support/errors.js";
 import { DockerfileError } from "./errors.js";
 import { parseDockerfile } from "./parse.js";
 
-function errorOf(text: string): DockerfileError {
-  try {
-    parseDockerfile(text);
-  } catch (err) {
-    if (err instanceof DockerfileError) return err;
-    throw err;
-  }
-  throw new Error("expected a DockerfileError");
-}
+const errorOf = (text: string) => thrownBy(DockerfileError, () => parseDockerfile(text));
 
 describe("parseDockerfile: directives", () => {
   it("reads directives at the top, case-insensitively, and stops at the first other line", () => {

@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+import { ttlClock } from "../../core/index.js";
 import { ImageError } from "../errors.js";
 import type { Challenge } from "./challenge.js";
 import type { Credentials } from "./docker-config.js";
@@ -11,25 +13,29 @@ import type { Credentials } from "./docker-config.js";
  */
 export type TokenFetcher = (url: string, headers: Record<string, string>) => Promise<Response>;
 
-interface CachedToken {
-  token: string;
-  expiresAt: number;
-}
-
 const DEFAULT_TOKEN_SECONDS = 60;
 const EXPIRY_MARGIN_MS = 5_000;
+/**
+ * Scope sets whose tokens are kept. A long-lived client (a gate reading many repositories) asks for
+ * one per repository; past this many the least recently used is dropped and fetched again if needed.
+ */
+const MAX_TOKENS = 256;
 
 export class RegistryAuth {
   private scheme: "anonymous" | "basic" | "bearer" = "anonymous";
   private bearer: { realm: string; service?: string } | undefined;
-  private readonly tokens = new Map<string, CachedToken>();
+  /** Tokens by scope set, each with its own TTL (lru-cache). */
+  private readonly tokens: LRUCache<string, string>;
 
   constructor(
     private readonly host: string,
     private readonly credentials: Credentials | undefined,
     private readonly fetchToken: TokenFetcher,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now?: () => number,
+  ) {
+    const perf = ttlClock(now);
+    this.tokens = new LRUCache({ max: MAX_TOKENS, ttlResolution: 0, ...(perf ? { perf } : {}) });
+  }
 
   private basicHeader(): string {
     const { username, password } = this.credentials!;
@@ -40,8 +46,8 @@ export class RegistryAuth {
   header(scopes: readonly string[]): string | undefined {
     if (this.scheme === "basic") return this.basicHeader();
     if (this.scheme === "bearer") {
-      const cached = this.tokens.get(scopes.join(" "));
-      if (cached !== undefined && cached.expiresAt > this.now()) return `Bearer ${cached.token}`;
+      const token = this.tokens.get(scopes.join(" "));
+      if (token !== undefined) return `Bearer ${token}`;
     }
     return undefined;
   }
@@ -112,9 +118,8 @@ export class RegistryAuth {
     if (token === "") throw new ImageError("REGISTRY_ERROR", `token server ${url.host} sent no token`);
     const seconds =
       typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
-    this.tokens.set(key.join(" "), {
-      token,
-      expiresAt: this.now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1000),
+    this.tokens.set(key.join(" "), token, {
+      ttl: Math.max(Math.round(seconds * 1000) - EXPIRY_MARGIN_MS, 1000),
     });
   }
 }

@@ -89,14 +89,16 @@ describe("AdmissionMetrics", () => {
     expect(text).not.toContain("portcullis_process_cpu");
   });
 
-  it("keeps one policy_info series, for the policy set last, and counts reloads", async () => {
+  it("keeps one policy_info series, for the policy set last, and counts reloads and checks", async () => {
     const m = new AdmissionMetrics({ defaultMetrics: false });
     m.setPolicy("sha256:old");
     m.setPolicy("sha256:new");
     m.policyReloaded(true);
     m.policyReloaded(false);
     m.policyReloaded(true);
+    for (let i = 0; i < 5; i++) m.policyChecked();
     const text = await m.metrics();
+    expect(sample(text, "portcullis_admission_policy_checks_total")).toBe(5);
     expect(text.match(/^portcullis_admission_policy_info\{/gm)).toHaveLength(1);
     expect(sample(text, "portcullis_admission_policy_info", { policy_digest: "sha256:new" })).toBe(1);
     expect(sample(text, "portcullis_admission_policy_reloads_total", { result: "ok" })).toBe(2);

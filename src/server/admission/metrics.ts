@@ -73,6 +73,7 @@ export class AdmissionMetrics {
   private readonly failures: Record<DecisionFailureReason, CounterChild>;
   private readonly policyInfo: Gauge<"policy_digest">;
   private readonly reloads: Record<"ok" | "error", CounterChild>;
+  private readonly checks: Counter;
 
   constructor(options: AdmissionMetricsOptions = {}) {
     const registers = [this.registry];
@@ -141,6 +142,11 @@ export class AdmissionMetrics {
     this.reloads = bind(["ok", "error"] as const, (r) => reloads.labels(r));
     this.reloads.ok.inc(0);
     this.reloads.error.inc(0);
+    this.checks = new Counter({
+      name: "portcullis_admission_policy_checks_total",
+      help: "Looks at the policy and its key files for a change (every --policy-reload, and on SIGHUP), whatever they found",
+      registers,
+    });
   }
 
   get contentType(): string {
@@ -177,6 +183,11 @@ export class AdmissionMetrics {
   setPolicy(digest: string): void {
     this.policyInfo.reset();
     this.policyInfo.set({ policy_digest: digest }, 1);
+  }
+
+  /** One look for a change to the policy's files: says the watcher is alive, and when it last looked. */
+  policyChecked(): void {
+    this.checks.inc();
   }
 
   /** One reload of the policy file: ok, or refused (the policy in force stays). */

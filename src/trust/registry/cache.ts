@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+import { ttlClock } from "../../core/index.js";
 import type { Discovery } from "./discover.js";
 import type { ImageTarget } from "./target.js";
 
@@ -9,39 +11,37 @@ export interface CachedImage {
 
 /**
  * A small in-memory cache of discovered artifacts, keyed by `registry/repository@digest`. Content
- * under a digest never changes, but signatures are added to it, so entries expire after `ttlMs`
- * (default 60 s). Least recently used entries go first beyond `maxEntries` (default 256). Only
- * references by digest hit it: a tag is resolved every time, since tags move.
+ * under a digest never changes, but signatures are added to it, so entries expire `ttlMs` after they
+ * were stored (default 60 s). Least recently used entries go first beyond `maxEntries` (default 256);
+ * both through lru-cache. Only references by digest hit it: a tag is resolved every time, since tags
+ * move.
  */
 export class VerificationCache {
-  private readonly entries = new Map<string, { value: CachedImage; expires: number }>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly clock: () => number;
+  private readonly entries: LRUCache<string, CachedImage>;
+  /** False when the TTL is 0: caching is off. */
+  private readonly storing: boolean;
   /** Moves on every invalidation, so a discovery that began before one is not stored after it. */
   private epoch = 0;
 
   constructor(options: { ttlMs?: number; maxEntries?: number; clock?: () => number } = {}) {
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.maxEntries = Math.max(1, options.maxEntries ?? 256);
-    this.clock = options.clock ?? Date.now;
+    const perf = ttlClock(options.clock);
+    this.entries = new LRUCache({
+      max: Math.max(1, options.maxEntries ?? 256),
+      // A TTL of 0 stores nothing (`set`); lru-cache wants a positive one.
+      ttl: Math.max(1, Math.round(options.ttlMs ?? 60_000)),
+      ttlResolution: 0,
+      ...(perf ? { perf } : {}),
+    });
+    this.storing = (options.ttlMs ?? 60_000) > 0;
   }
 
   static key(registry: string, repository: string, digest: string): string {
     return `${registry}/${repository}@${digest}`;
   }
 
+  /** The entry, if stored and fresh; a hit becomes the most recently used. */
   get(key: string): CachedImage | undefined {
-    const hit = this.entries.get(key);
-    if (!hit) return undefined;
-    if (hit.expires <= this.clock()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    // Re-insert so Map order is recency order.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit.value;
+    return this.entries.get(key);
   }
 
   /** Take before a discovery, hand to `set` after it: a result older than an invalidation is dropped. */
@@ -50,13 +50,8 @@ export class VerificationCache {
   }
 
   set(key: string, value: CachedImage, generation = this.epoch): void {
-    if (generation !== this.epoch) return;
-    this.entries.delete(key);
-    this.entries.set(key, { value, expires: this.clock() + this.ttlMs });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    if (generation !== this.epoch || !this.storing) return;
+    this.entries.set(key, value);
   }
 
   /** Forget an image (after signing it, so the next verification sees the new signature). */

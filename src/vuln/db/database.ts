@@ -13,7 +13,7 @@ import {
   storedAdvisoryOf,
 } from "./rows.js";
 import { StagedImport } from "./staging.js";
-import { MIGRATIONS, SCHEMA_VERSION } from "./tables.js";
+import { MIGRATIONS, RECORD_COLUMNS, SCHEMA_VERSION } from "./tables.js";
 
 export interface EcosystemStatus {
   ecosystem: string;
@@ -42,8 +42,8 @@ export interface OpenOptions {
   create?: boolean;
 }
 
-const ADVISORY_COLUMNS =
-  "source, id, modified, published, withdrawn, summary, aliases, upstream, severity, refs";
+/** What a finding shows of an advisory: every column but `raw`, which is read only when asked for. */
+const ADVISORY_COLUMNS = `source, id, ${RECORD_COLUMNS.flatMap(([name]) => (name === "raw" ? [] : [name])).join(", ")}`;
 
 /**
  * The advisory store: one SQLite file, read and written through better-sqlite3's prepared

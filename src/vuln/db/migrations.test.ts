@@ -3,7 +3,7 @@ import SqliteDatabase from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { tempDatabasePath } from "../testing.js";
 import { openAdvisoryDatabase } from "./database.js";
-import { MIGRATIONS, SCHEMA_VERSION } from "./tables.js";
+import { MIGRATIONS, RECORD_COLUMNS, SCHEMA_VERSION } from "./tables.js";
 
 /** A file as Portcullis wrote it before records were keyed by (source, id) (schema 1). */
 function schemaOneFile(): string {
@@ -58,5 +58,22 @@ describe("advisory database migrations", () => {
     const sqlite = new SqliteDatabase(path);
     expect(sqlite.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     sqlite.close();
+  });
+
+  it("keeps RECORD_COLUMNS (which the staging table and the merge are written from) the live table's", () => {
+    const path = tempDatabasePath();
+    openAdvisoryDatabase(path, { create: true }).close();
+    const sqlite = new SqliteDatabase(path, { readonly: true });
+    const live = sqlite
+      .prepare<[], { name: string; type: string; notnull: number }>("PRAGMA table_info(advisories)")
+      .all()
+      .map((c) => [c.name, `${c.type}${c.notnull ? " NOT NULL" : ""}`]);
+    sqlite.close();
+    expect(live).toEqual([
+      ["source", "TEXT NOT NULL"],
+      ["id", "TEXT NOT NULL"],
+      ["archive", "INTEGER NOT NULL"],
+      ...RECORD_COLUMNS,
+    ]);
   });
 });

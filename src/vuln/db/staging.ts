@@ -1,7 +1,7 @@
 import type SqliteDatabase from "better-sqlite3";
 import type { OsvAffected, OsvRecord } from "../sources/osv/schema.js";
 import { type AdvisoryRow, type AffectedRow, rowsOf } from "./rows.js";
-import { STAGING_TABLES } from "./tables.js";
+import { recordColumns, STAGING_TABLES } from "./tables.js";
 
 /** Where an input's records came from, kept with each record it wrote. */
 export interface ArchiveProvenance {
@@ -60,8 +60,8 @@ export class StagedImport {
       "DELETE FROM staging.affected WHERE source = ? AND advisory_id = ?",
     );
     this.putAdvisory = sqlite.prepare<[AdvisoryRow & { input: number }]>(
-      `INSERT OR REPLACE INTO staging.advisories (source, id, input, modified, published, withdrawn, summary, aliases, upstream, severity, refs, raw)
-       VALUES (@source, @id, @input, @modified, @published, @withdrawn, @summary, @aliases, @upstream, @severity, @refs, @raw)`,
+      `INSERT OR REPLACE INTO staging.advisories (source, id, input, ${recordColumns()})
+       VALUES (@source, @id, @input, ${recordColumns("@")})`,
     );
     this.putAffected = sqlite.prepare<[AffectedRow]>(
       "INSERT INTO staging.affected (source, advisory_id, ecosystem, name, ranges) VALUES (@source, @advisory_id, @ecosystem, @name, @ranges)",
@@ -124,9 +124,8 @@ export class StagedImport {
           LEFT JOIN main.advisories a ON a.source = s.source AND a.id = s.id
           WHERE a.id IS NULL OR a.modified < s.modified;
         DELETE FROM main.affected WHERE (source, advisory_id) IN (SELECT source, id FROM staging.changed);
-        INSERT OR REPLACE INTO main.advisories
-          (source, id, archive, modified, published, withdrawn, summary, aliases, upstream, severity, refs, raw)
-          SELECT s.source, s.id, i.archive, s.modified, s.published, s.withdrawn, s.summary, s.aliases, s.upstream, s.severity, s.refs, s.raw
+        INSERT OR REPLACE INTO main.advisories (source, id, archive, ${recordColumns()})
+          SELECT s.source, s.id, i.archive, ${recordColumns("s.")}
           FROM staging.changed c
           JOIN staging.advisories s ON s.source = c.source AND s.id = c.id
           JOIN staging.inputs i ON i.input = s.input;

@@ -8,8 +8,11 @@
  * The schema grows by migrations: `MIGRATIONS[n]` takes a file from `user_version` n to n + 1, and
  * `openAdvisoryDatabase` runs the pending ones in one write transaction (a file already current is
  * opened without writing, so a reader never waits for an import's lock). Never edit a shipped step:
- * append one.
+ * append one. (So the migrations spell their columns out, rather than share RECORD_COLUMNS below: a
+ * list that moves with the current schema would change a step already run on users' files.)
  */
+
+import type { AdvisoryRow } from "./rows.js";
 
 /** 1: advisories keyed by id alone. */
 const V1 = `
@@ -103,6 +106,31 @@ export const MIGRATIONS: readonly string[] = [V1, V2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
+ * What an advisory row holds besides its key (source, id) and where it came from, in the current
+ * schema: each column's name and SQL type, in table order. The staging table, and the statements that
+ * fill it and merge it into `advisories`, are written from this one list; a test compares it with the
+ * live table, so a migration that adds a column fails until the list has it too.
+ */
+export const RECORD_COLUMNS: ReadonlyArray<
+  readonly [name: Exclude<keyof AdvisoryRow, "source" | "id">, type: string]
+> = [
+  ["modified", "INTEGER NOT NULL"],
+  ["published", "INTEGER"],
+  ["withdrawn", "INTEGER"],
+  ["summary", "TEXT"],
+  ["aliases", "TEXT NOT NULL"],
+  ["upstream", "TEXT NOT NULL"],
+  ["severity", "TEXT NOT NULL"],
+  ["refs", "TEXT NOT NULL"],
+  ["raw", "BLOB NOT NULL"],
+];
+
+/** RECORD_COLUMNS' names, each with `prefix` (`s.` for a SELECT, `@` for named parameters). */
+export function recordColumns(prefix = ""): string {
+  return RECORD_COLUMNS.map(([name]) => `${prefix}${name}`).join(", ");
+}
+
+/**
  * The staging tables an import fills before it takes the database's write lock (an attached
  * temporary database, private to the importing connection): the same rows as `advisories` and
  * `affected`, plus which input each came from.
@@ -112,15 +140,7 @@ CREATE TABLE staging.advisories (
   source TEXT NOT NULL,
   id TEXT NOT NULL,
   input INTEGER NOT NULL,
-  modified INTEGER NOT NULL,
-  published INTEGER,
-  withdrawn INTEGER,
-  summary TEXT,
-  aliases TEXT NOT NULL,
-  upstream TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  refs TEXT NOT NULL,
-  raw BLOB NOT NULL,
+${RECORD_COLUMNS.map(([name, type]) => `  ${name} ${type},`).join("\n")}
   PRIMARY KEY (source, id)
 );
 CREATE TABLE staging.affected (

@@ -1,42 +1,24 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { describeReadError, keyPath, readRegularFile } from "../../core/index.js";
+import { isScalar } from "yaml";
+import {
+  describeReadError,
+  keyPath,
+  parseYamlDocument,
+  readRegularFile,
+  type YamlDocument,
+} from "../../core/index.js";
 import { normalisedRepository } from "../../oci/index.js";
 import { VulnError } from "../errors.js";
 import { type StandardsDocument, standardsSchema } from "./schema.js";
 import type { Standards } from "./types.js";
-
-/** The deepest node on `path` that exists in the YAML document, and whether it is the whole path. */
-function nodeOn(root: Node | null, path: readonly PropertyKey[]): { node: Node | undefined; whole: boolean } {
-  let node: Node | null | undefined = root;
-  let found: Node | undefined;
-  let depth = -1;
-  for (const part of [undefined, ...path]) {
-    if (part !== undefined) {
-      if (isMap(node)) node = node.get(String(part), true) as Node | undefined;
-      else if (isSeq(node) && typeof part === "number") node = node.get(part, true) as Node | undefined;
-      else node = undefined;
-    }
-    if (!node?.range) break;
-    found = node;
-    depth++;
-  }
-  return { node: found, whole: depth === path.length };
-}
-
-/** The 1-based line of the deepest node on `path` that exists in the YAML document. */
-function lineOf(root: Node | null, path: readonly PropertyKey[], counter: LineCounter): number | undefined {
-  const { node } = nodeOn(root, path);
-  return node?.range ? counter.linePos(node.range[0]).line : undefined;
-}
 
 /**
  * A plain scalar YAML resolved to a number where text is expected, as written (`1.10`). Versions
  * and tags are text: YAML reads `1.10` as 1.1 and `1e3` as 1000, so the number is refused with a
  * hint to quote it rather than turned back into a string that has lost digits.
  */
-function numberWrittenAsText(root: Node | null, path: readonly PropertyKey[]): string | undefined {
-  const { node, whole } = nodeOn(root, path);
-  if (!whole || !isScalar(node) || typeof node.value !== "number") return undefined;
+function numberWrittenAsText(yaml: YamlDocument, path: readonly PropertyKey[]): string | undefined {
+  const node = yaml.nodeAt(path);
+  if (!isScalar(node) || typeof node.value !== "number") return undefined;
   return node.source ?? String(node.value);
 }
 
@@ -52,11 +34,9 @@ function invalid(file: string, message: string, line?: number, path?: string): n
  * (`standards.yaml:7: minimumVersions[1].version: expected a version`).
  */
 export function parseStandards(text: string, file: string): Standards {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError) invalid(file, `invalid YAML: ${yamlError.message}`, counter.linePos(yamlError.pos[0]).line);
-  const value: unknown = doc.toJS();
+  const yaml = parseYamlDocument(text);
+  if (yaml.error) invalid(file, `invalid YAML: ${yaml.error.message}`, yaml.error.line);
+  const value: unknown = yaml.document.toJS();
   if (value === null || value === undefined) return toStandards({});
   const parsed = standardsSchema.safeParse(value);
   if (!parsed.success) {
@@ -67,21 +47,16 @@ export function parseStandards(text: string, file: string): Standards {
       path = [...issue.path, issue.keys[0] ?? ""];
       message = "unknown key";
     }
-    const number = issue.code === "invalid_type" ? numberWrittenAsText(doc.contents, path) : undefined;
+    const number = issue.code === "invalid_type" ? numberWrittenAsText(yaml, path) : undefined;
     if (number !== undefined) {
       message = `${number} is a YAML number, which loses digits (1.10 is read as 1.1); quote it: ${JSON.stringify(number)}`;
     }
-    invalid(file, message, lineOf(doc.contents, path, counter), keyPath(path));
+    invalid(file, message, yaml.lineOf(path), keyPath(path));
   }
   for (const [index, base] of (parsed.data.approvedBaseImages ?? []).entries()) {
     if (normalisedRepository(base.name) === undefined) {
       const path = ["approvedBaseImages", index, "name"];
-      invalid(
-        file,
-        `${JSON.stringify(base.name)} is not an image name`,
-        lineOf(doc.contents, path, counter),
-        keyPath(path),
-      );
+      invalid(file, `${JSON.stringify(base.name)} is not an image name`, yaml.lineOf(path), keyPath(path));
     }
   }
   return toStandards(parsed.data);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../../test/support/errors.js";
 import { VulnError } from "../errors.js";
 import { schemeForPackageType } from "../versioning/index.js";
 import { checkStandards, loadStandards, parseStandards, type StandardsPackage } from "./index.js";
@@ -17,16 +18,6 @@ const pkg = (
   version,
   locations: [{ path, layerIndex: 0 }],
 });
-
-function errorOf(fn: () => unknown): VulnError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof VulnError) return err;
-    throw err;
-  }
-  throw new Error("expected a VulnError");
-}
 
 describe("standards file", () => {
   it("loads the shipped example", () => {
@@ -64,7 +55,7 @@ describe("standards file", () => {
     ["forbiddenPackages: [\n", "s.yaml:2: invalid YAML"],
     ["requireKnownBase: maybe\n", "s.yaml:1: requireKnownBase: expected true or false"],
   ])("names file, line and key for %j", (text, message) => {
-    const err = errorOf(() => parseStandards(text, "s.yaml"));
+    const err = thrownBy(VulnError, () => parseStandards(text, "s.yaml"));
     expect(err.code).toBe("STANDARDS_INVALID");
     expect(err.message.startsWith(message)).toBe(true);
   });
@@ -78,7 +69,7 @@ describe("standards file", () => {
   ])(
     "refuses a YAML number where a version is expected, saying to quote it: %j",
     (text, key, source, line) => {
-      const err = errorOf(() => parseStandards(text, "s.yaml"));
+      const err = thrownBy(VulnError, () => parseStandards(text, "s.yaml"));
       expect(err.code).toBe("STANDARDS_INVALID");
       expect(err.message).toContain(`s.yaml:${line}: ${key}: `);
       expect(err.message).toContain(`quote it: "${source}"`);
@@ -91,13 +82,13 @@ describe("standards file", () => {
   });
 
   it("a missing file is a clear error", () => {
-    expect(errorOf(() => loadStandards("/nonexistent/standards.yaml")).message).toMatch(
+    expect(thrownBy(VulnError, () => loadStandards("/nonexistent/standards.yaml")).message).toMatch(
       /cannot read standards file/,
     );
   });
 
   it("refuses a device at once instead of reading it", () => {
-    expect(errorOf(() => loadStandards("/dev/zero")).message).toMatch(
+    expect(thrownBy(VulnError, () => loadStandards("/dev/zero")).message).toMatch(
       /cannot read standards file \/dev\/zero: .*not a regular file/,
     );
   });

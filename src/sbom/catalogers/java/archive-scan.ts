@@ -1,5 +1,5 @@
+import { ZipArchive, type ZipBudget, type ZipEntry, ZipError } from "../../../core/index.js";
 import { parseManifest, parseProperties } from "./manifest.js";
-import { listZip, readEntry, type ZipEntry } from "./zip-reader.js";
 
 /**
  * What `reduce` finds in a Java archive and its nested archives: each archive's manifest main
@@ -84,12 +84,21 @@ function visit(
   location: string,
   depth: number,
   limits: ScanLimits,
-  budget: { remaining: number },
+  budget: ZipBudget,
   scan: ArchiveScan,
 ): void {
-  const listing = listZip(bytes, limits.maxEntries);
-  if (!listing.ok) {
-    scan.warnings.push(`${location}: ${listing.reason}`);
+  // One reader for every archive Portcullis opens (core's ZipArchive): the central directory checked
+  // whole (overlapping entries refused), and each entry inflated to exactly its declared size, within
+  // the per-read cap and the budget shared by the file and everything nested in it.
+  const warn = (err: unknown) => {
+    if (!(err instanceof ZipError)) throw err;
+    scan.warnings.push(`${location}${err.entry === undefined ? ": " : ":"}${err.message}`);
+  };
+  let zip: ZipArchive;
+  try {
+    zip = new ZipArchive(bytes, { maxEntries: limits.maxEntries, budget });
+  } catch (err) {
+    warn(err);
     return;
   }
   const record: ArchiveRecord = { location, poms: [] };
@@ -103,20 +112,17 @@ function visit(
       scan.warnings.push(`${location}:${entry.name}: compression ratio suggests a zip bomb, skipped`);
       return undefined;
     }
-    const cap = Math.min(max, budget.remaining);
-    const result = readEntry(bytes, entry, cap);
-    if (!result.ok) {
-      const why = cap < max ? `${result.reason} (total inflation budget spent)` : result.reason;
-      scan.warnings.push(`${location}:${entry.name}: ${why}`);
+    try {
+      return zip.read(entry, max);
+    } catch (err) {
+      warn(err);
       return undefined;
     }
-    budget.remaining -= result.bytes.length;
-    return result.bytes;
   };
   const text = (data: Uint8Array) =>
     Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
 
-  for (const entry of listing.entries) {
+  for (const entry of zip.entries) {
     if (entry.name.endsWith("/")) continue;
     if (isManifest(entry.name) && !record.manifest) {
       const data = read(entry, limits.maxMetadataBytes);

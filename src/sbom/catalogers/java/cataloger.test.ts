@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { type Zippable, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { damagedCopies } from "../../../../test/support/damaged.js";
 import { unavailable } from "../../../../test/support/requirements.js";
 import { ids, runCataloger } from "../testing.js";
 import { DEFAULT_LIMITS, scanArchive } from "./archive-scan.js";
@@ -186,13 +187,13 @@ describe("limits on hostile archives", () => {
     ]);
   });
 
-  it("stops inflating an entry that lies about its size", async () => {
+  it("stops inflating an entry one byte past the size it declares", async () => {
     const liar = Buffer.from(bomb);
     const central = liar.indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
     liar.writeUInt32LE(100, central + 24); // declared uncompressed size: 100 bytes
     const run = await runCataloger(javaCataloger, { "/liar.jar": liar });
     expect(run.warnings).toEqual([
-      "java: /liar.jar:META-INF/MANIFEST.MF: inflates to more than 1048576 bytes",
+      "java: /liar.jar:META-INF/MANIFEST.MF: declares 100 bytes uncompressed but holds more",
     ]);
   });
 
@@ -210,7 +211,11 @@ describe("limits on hostile archives", () => {
       "/o.war:lib/a0.jar",
       "/o.war:lib/a1.jar",
     ]);
-    expect(scan.warnings).toEqual([expect.stringContaining("/o.war:lib/a2.jar: inflates to more than")]);
+    expect(scan.warnings).toEqual([
+      expect.stringMatching(
+        /^\/o\.war:lib\/a2\.jar: \d+ bytes uncompressed, over the \d+ left of the decompressed budget$/,
+      ),
+    ]);
   });
 
   it("follows nesting to depth 4 and no deeper", async () => {
@@ -237,7 +242,9 @@ describe("limits on hostile archives", () => {
   it("warns about a file that is not a zip", async () => {
     const run = await runCataloger(javaCataloger, { "/corrupt.jar": "not a zip file" });
     expect(run.packages).toEqual([]);
-    expect(run.warnings).toEqual(["java: /corrupt.jar: not a zip archive (no end of central directory)"]);
+    expect(run.warnings).toEqual([
+      "java: /corrupt.jar: not a zip archive (no end of central directory record)",
+    ]);
   });
 
   it("never throws on truncated or corrupted archives", () => {
@@ -251,17 +258,11 @@ describe("limits on hostile archives", () => {
       layerDigest: "",
     };
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: real.length }),
-        fc.array(fc.tuple(fc.nat(real.length - 1), fc.nat(255)), { maxLength: 16 }),
-        (cut, flips) => {
-          const bytes = Buffer.from(real.subarray(0, cut));
-          for (const [at, value] of flips) if (at < bytes.length) bytes[at] = value;
-          const kept = javaCataloger.reduce?.(file, bytes);
-          expect(kept).toBeDefined();
-          JSON.parse(kept!.toString("utf8"));
-        },
-      ),
+      fc.property(damagedCopies(real), (bytes) => {
+        const kept = javaCataloger.reduce?.(file, bytes);
+        expect(kept).toBeDefined();
+        JSON.parse(kept!.toString("utf8"));
+      }),
       { numRuns: 1000 },
     );
     fc.assert(

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { damagedCopies } from "../../../../test/support/damaged.js";
 import { SbomError } from "../../errors.js";
 import { readBerkeleyDbHash } from "./bdb.js";
 import { readRpmDatabase } from "./database.js";
@@ -27,20 +28,6 @@ function onlyDomainErrors(run: () => unknown): void {
   }
 }
 
-/** Real bytes with a few positions overwritten, then cut at some length. */
-function mutated(base: Uint8Array) {
-  return fc
-    .record({
-      edits: fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 16 }),
-      cut: fc.integer({ min: 0, max: base.length }),
-    })
-    .map(({ edits, cut }) => {
-      const copy = Uint8Array.from(base);
-      for (const [at, value] of edits) copy[at] = value;
-      return copy.subarray(0, cut);
-    });
-}
-
 const runs = { numRuns: 300 };
 
 describe("fuzz: rpm header", () => {
@@ -57,7 +44,7 @@ describe("fuzz: rpm header", () => {
   });
   it("mutated and truncated real blob", () => {
     fc.assert(
-      fc.property(mutated(headerBlob), (bytes) => onlyDomainErrors(() => rpmEntryFromHeader(bytes))),
+      fc.property(damagedCopies(headerBlob), (bytes) => onlyDomainErrors(() => rpmEntryFromHeader(bytes))),
       runs,
     );
   });
@@ -103,7 +90,7 @@ describe("fuzz: Berkeley DB", () => {
   });
   it("mutated and truncated real database (through header decoding)", () => {
     fc.assert(
-      fc.property(mutated(bdbFile), (bytes) => onlyDomainErrors(() => readRpmDatabase("bdb", bytes))),
+      fc.property(damagedCopies(bdbFile), (bytes) => onlyDomainErrors(() => readRpmDatabase("bdb", bytes))),
       runs,
     );
   });
@@ -130,7 +117,7 @@ describe("fuzz: NDB", () => {
   });
   it("mutated and truncated real database", () => {
     fc.assert(
-      fc.property(mutated(ndbFile), (bytes) => onlyDomainErrors(() => readRpmDatabase("ndb", bytes))),
+      fc.property(damagedCopies(ndbFile), (bytes) => onlyDomainErrors(() => readRpmDatabase("ndb", bytes))),
       runs,
     );
   });

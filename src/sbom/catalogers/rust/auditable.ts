@@ -1,5 +1,5 @@
+import { inflateBounded } from "../../../core/index.js";
 import { parseExecutable, rangeBytes } from "../go/executable.js";
-import { inflateBounded } from "../java/bounded-inflate.js";
 
 /**
  * cargo-auditable (github.com/rust-secure-code/cargo-auditable, PARSING.md) embeds the dependency

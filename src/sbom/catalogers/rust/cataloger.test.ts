@@ -3,6 +3,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { zlibSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { damagedCopies } from "../../../../test/support/damaged.js";
 import { buildElf } from "../go/build-elf.js";
 import { exe, ids, runCataloger } from "../testing.js";
 import { dependencyName, parseCargoLock } from "./cargo-lock.js";
@@ -169,15 +170,9 @@ describe("cargo-auditable data in executables", () => {
     const file = { path: "/x", kind: "file" as const, size: 0, mode: 0o755, layerIndex: 0, layerDigest: "" };
     const real = testdata("test.elf");
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: real.length }),
-        fc.array(fc.tuple(fc.nat(real.length - 1), fc.nat(255)), { maxLength: 64 }),
-        (cut, flips) => {
-          const bytes = Buffer.from(real.subarray(0, cut));
-          for (const [at, value] of flips) if (at < bytes.length) bytes[at] = value;
-          rustCataloger.reduce?.(file, bytes);
-        },
-      ),
+      fc.property(damagedCopies(real, 64), (bytes) => {
+        rustCataloger.reduce?.(file, bytes);
+      }),
       { numRuns: 300 },
     );
   });

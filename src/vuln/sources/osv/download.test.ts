@@ -4,20 +4,11 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rejectionOf } from "../../../../test/support/errors.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
 import { VulnError } from "../../errors.js";
 import { osvTestdata, tempDatabasePath } from "../../testing.js";
 import { updateOsv } from "./download.js";
-
-async function errorOf(promise: Promise<unknown>): Promise<VulnError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof VulnError) return err;
-    throw err;
-  }
-  throw new Error("expected a VulnError");
-}
 
 describe("updateOsv", () => {
   let server: Server;
@@ -47,7 +38,7 @@ describe("updateOsv", () => {
 
   it("lets each downloaded archive write only the ecosystem it was downloaded as (issue 22, item 12)", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await errorOf(updateOsv(db, { ecosystems: ["Go", "npm"], baseUrl: base }));
+    const err = await rejectionOf(VulnError, updateOsv(db, { ecosystems: ["Go", "npm"], baseUrl: base }));
     expect(err.code).toBe("ADVISORY_FOREIGN");
     expect(err.message).toContain("declared as npm");
     expect(db.status()).toEqual([]);
@@ -66,7 +57,7 @@ describe("updateOsv", () => {
 
   it("fails with IMPORT_FAILED on an HTTP error", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await errorOf(updateOsv(db, { ecosystems: ["Nope"], baseUrl: base }));
+    const err = await rejectionOf(VulnError, updateOsv(db, { ecosystems: ["Nope"], baseUrl: base }));
     expect(err.code).toBe("IMPORT_FAILED");
     expect(err.message).toContain("HTTP 404");
     db.close();
@@ -74,7 +65,10 @@ describe("updateOsv", () => {
 
   it("fails with NETWORK_UNAVAILABLE when the server goes quiet", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await errorOf(updateOsv(db, { ecosystems: ["Slow"], baseUrl: base, idleTimeoutMs: 200 }));
+    const err = await rejectionOf(
+      VulnError,
+      updateOsv(db, { ecosystems: ["Slow"], baseUrl: base, idleTimeoutMs: 200 }),
+    );
     expect(err.code).toBe("NETWORK_UNAVAILABLE");
     expect(err.message).toContain("no answer within 200 ms");
     db.close();
@@ -83,7 +77,7 @@ describe("updateOsv", () => {
   it("says the network is unreachable and how to import offline (the real OSV bucket, no route here)", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
     const started = Date.now();
-    const err = await errorOf(updateOsv(db, { ecosystems: ["Go"], idleTimeoutMs: 2_000 }));
+    const err = await rejectionOf(VulnError, updateOsv(db, { ecosystems: ["Go"], idleTimeoutMs: 2_000 }));
     expect(err.code).toBe("NETWORK_UNAVAILABLE");
     expect(err.message).toContain("the network is unreachable");
     expect(err.message).toContain("https://osv-vulnerabilities.storage.googleapis.com/Go/all.zip");

@@ -1,39 +1,17 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import SqliteDatabase from "better-sqlite3";
-import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../../../../test/support/errors.js";
+import { craftZip } from "../../../core/testing.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
 import { VulnError } from "../../errors.js";
-import { osvTestdata, tempDatabasePath } from "../../testing.js";
-import { craftZip } from "./crafted-zip.js";
+import { osvTestdata, tempDatabasePath, writeOsvArchive } from "../../testing.js";
 import { type ImportProgress, importOsv } from "./import.js";
 
 /** Issue 22: advisory archives from a data supplier who shapes them to hurt (items 7, 12, 14). */
-
-async function errorOf(promise: Promise<unknown>): Promise<VulnError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof VulnError) return err;
-    throw err;
-  }
-  throw new Error("expected a VulnError");
-}
-
-/** Writes `<dir>/<name>` (an archive's name declares its OSV ecosystem, as OSV names them). */
-function archive(name: string, records: object[]): string {
-  const dir = join(dirname(tempDatabasePath()), "feeds");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, name);
-  const files = Object.fromEntries(
-    records.map((r) => [`${(r as { id: string }).id}.json`, new TextEncoder().encode(JSON.stringify(r))]),
-  );
-  writeFileSync(path, zipSync(files));
-  return path;
-}
 
 function record(id: string, modified: string, ecosystem: string, name: string, fixed = "3.0.13-1") {
   return {
@@ -56,7 +34,7 @@ describe("item 7: zip bombs and the write transaction", () => {
     writeFileSync(path, craftZip([{ name: "r0.json", data, method: 8, size: 63 * 1024 * 1024 }], central));
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
     const started = performance.now();
-    const err = await errorOf(importOsv(db, path));
+    const err = await rejectionOf(VulnError, importOsv(db, path));
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.code).toBe("ARCHIVE_INVALID");
     expect(err.message).toContain("overlap");
@@ -67,9 +45,9 @@ describe("item 7: zip bombs and the write transaction", () => {
     const records = ["GO-2021-0067.json", "PYSEC-2019-217.json"].map((f) =>
       JSON.parse(readFileSync(join(osvTestdata, f), "utf8")),
     );
-    const path = archive("Go.zip", [records[0]]);
+    const path = writeOsvArchive("Go.zip", [records[0]]);
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await errorOf(importOsv(db, path, { maxArchiveBytes: 100 }));
+    const err = await rejectionOf(VulnError, importOsv(db, path, { maxArchiveBytes: 100 }));
     expect(err.code).toBe("IMPORT_LIMIT");
     expect(err.message).toContain("--max-archive-bytes");
     expect(db.status()).toEqual([]);
@@ -86,7 +64,7 @@ describe("item 7: zip bombs and the write transaction", () => {
         "1.0.0",
       ),
     );
-    const path = archive("Go.zip", records);
+    const path = writeOsvArchive("Go.zip", records);
     const dbPath = tempDatabasePath();
     const db = openAdvisoryDatabase(dbPath, { create: true });
     await importOsv(db, join(osvTestdata, "GO-2021-0067.json"));
@@ -121,10 +99,10 @@ describe("item 12: one archive cannot take over another's advisories", () => {
 
   it("refuses a record of another ecosystem, names it, and leaves the database as it was", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    await importOsv(db, archive("Debian.zip", [genuine]));
+    await importOsv(db, writeOsvArchive("Debian.zip", [genuine]));
     const hostile = { ...genuine, modified: "2025-06-01T00:00:00Z", affected: [] };
     const foreign = record("DEBIAN-CVE-2099-0001", "2025-06-01T00:00:00Z", "Debian:12", "openssl", "0.1");
-    const err = await errorOf(importOsv(db, archive("npm.zip", [hostile, foreign])));
+    const err = await rejectionOf(VulnError, importOsv(db, writeOsvArchive("npm.zip", [hostile, foreign])));
     expect(err.code).toBe("ADVISORY_FOREIGN");
     expect(err.message).toContain("DEBIAN-CVE-2099-0001");
     expect(err.message).toContain("npm");
@@ -134,13 +112,13 @@ describe("item 12: one archive cannot take over another's advisories", () => {
 
   it("keys records by source and id: an npm record with a Debian id leaves the Debian one, and updates still land", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    await importOsv(db, archive("Debian.zip", [genuine]));
+    await importOsv(db, writeOsvArchive("Debian.zip", [genuine]));
     const squatter = record("DEBIAN-CVE-2099-0001", "2025-06-01T00:00:00Z", "npm", "left-pad", "9.9.9");
-    await importOsv(db, archive("npm.zip", [squatter]));
+    await importOsv(db, writeOsvArchive("npm.zip", [squatter]));
     expect(db.lookup("Debian:12", "openssl").map((e) => e.advisoryId)).toEqual(["DEBIAN-CVE-2099-0001"]);
     expect(db.lookup("npm", "left-pad").map((e) => e.advisoryId)).toEqual(["DEBIAN-CVE-2099-0001"]);
     const update = { ...genuine, modified: "2024-06-01T00:00:00Z", summary: "fixed later" };
-    const summary = await importOsv(db, archive("Debian.zip", [update]));
+    const summary = await importOsv(db, writeOsvArchive("Debian.zip", [update]));
     expect(summary).toMatchObject({ updated: 1, unchanged: 0 });
     expect(db.advisory("DEBIAN-CVE-2099-0001", "Debian")?.summary).toBe("fixed later");
     db.close();
@@ -150,11 +128,11 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
     const spanning = record("GHSA-aaaa-bbbb-cccc", "2024-01-01T00:00:00Z", "npm", "webjar-thing");
     spanning.affected.push(record("x", "2024-01-01T00:00:00Z", "Maven", "org.webjars:thing").affected[0]!);
-    const summary = await importOsv(db, archive("npm.zip", [spanning]));
+    const summary = await importOsv(db, writeOsvArchive("npm.zip", [spanning]));
     expect(summary).toMatchObject({ inserted: 1, otherEcosystemEntries: 1 });
     expect(db.lookup("npm", "webjar-thing")).toHaveLength(1);
     expect(db.lookup("Maven", "org.webjars:thing")).toEqual([]);
-    await importOsv(db, archive("Maven.zip", [spanning]));
+    await importOsv(db, writeOsvArchive("Maven.zip", [spanning]));
     expect(db.lookup("Maven", "org.webjars:thing")).toHaveLength(1);
     expect(
       db
@@ -169,9 +147,9 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
     const now = () => new Date("2026-12-07T00:00:00Z");
     const late = record("GO-2099-0001", "2026-12-07T20:00:00Z", "Go", "example.com/a");
-    expect((await importOsv(db, archive("Go.zip", [late]), { now })).inserted).toBe(1);
+    expect((await importOsv(db, writeOsvArchive("Go.zip", [late]), { now })).inserted).toBe(1);
     const future = record("GO-2099-0002", "2026-12-09T00:00:00Z", "Go", "example.com/b");
-    const err = await errorOf(importOsv(db, archive("Go.zip", [future]), { now }));
+    const err = await rejectionOf(VulnError, importOsv(db, writeOsvArchive("Go.zip", [future]), { now }));
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain("GO-2099-0002");
     expect(err.message).toContain("future");
@@ -186,8 +164,9 @@ describe("item 12: one archive cannot take over another's advisories", () => {
     ["a day February lacks", "2024-02-30T00:00:00Z"],
   ])("refuses %s as modified, naming the record", async (_name, modified) => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await errorOf(
-      importOsv(db, archive("Go.zip", [record("GO-2099-0003", modified, "Go", "a")])),
+    const err = await rejectionOf(
+      VulnError,
+      importOsv(db, writeOsvArchive("Go.zip", [record("GO-2099-0003", modified, "Go", "a")])),
     );
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain("GO-2099-0003");
@@ -197,7 +176,7 @@ describe("item 12: one archive cannot take over another's advisories", () => {
 
   it("keeps each record's provenance and lists the sources", async () => {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const path = archive("Debian.zip", [genuine]);
+    const path = writeOsvArchive("Debian.zip", [genuine]);
     await importOsv(db, path);
     const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
     expect(db.sources()).toEqual([

@@ -1,10 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import fc from "fast-check";
-import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { openAdvisoryDatabase } from "../../db/database.js";
-import { tempDatabasePath } from "../../testing.js";
+import { tempDatabasePath, writeOsvArchive } from "../../testing.js";
 import { importOsv } from "./import.js";
 
 /**
@@ -52,9 +49,7 @@ function records(shape: Shape, n: number): Record<string, Uint8Array> {
 async function msPerKiB(shape: Shape, n: number): Promise<number> {
   const files = records(shape, n);
   const kib = Object.values(files).reduce((sum, f) => sum + f.length, 0) / 1024;
-  const path = join(dirname(tempDatabasePath()), "Go", "all.zip");
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, zipSync(files));
+  const path = writeOsvArchive("Go/all.zip", files);
   let best = Number.POSITIVE_INFINITY;
   for (let run = 0; run < 2; run++) {
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });

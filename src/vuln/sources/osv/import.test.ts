@@ -1,38 +1,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { rejectionOf } from "../../../../test/support/errors.js";
 import { unavailable } from "../../../../test/support/requirements.js";
 import { openAdvisoryDatabase } from "../../db/database.js";
 import { VulnError } from "../../errors.js";
-import { osvTestdata, sharedOsvDir, tempDatabasePath } from "../../testing.js";
+import { osvTestdata, sharedOsvDir, tempDatabasePath, writeOsvArchive } from "../../testing.js";
 import { type ImportProgress, importOsv } from "./import.js";
 
 const realFiles = readdirSync(osvTestdata).filter((f) => f.endsWith(".json"));
 
 /** An archive laid out as OSV publishes it: `<ecosystem>/all.zip` (the folder declares the ecosystem). */
-function zipOf(entries: Record<string, string | Uint8Array>, ecosystem = "PyPI"): string {
-  const path = join(dirname(tempDatabasePath()), ecosystem, "all.zip");
-  mkdirSync(dirname(path), { recursive: true });
-  const files = Object.fromEntries(
-    Object.entries(entries).map(([name, data]) => [
-      name,
-      typeof data === "string" ? new TextEncoder().encode(data) : data,
-    ]),
-  );
-  writeFileSync(path, zipSync(files));
-  return path;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<VulnError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof VulnError) return err;
-    throw err;
-  }
-  throw new Error("expected a VulnError");
-}
+const zipOf = (entries: Record<string, string | Uint8Array>, ecosystem = "PyPI") =>
+  writeOsvArchive(`${ecosystem}/all.zip`, entries);
 
 describe("importOsv", () => {
   it("imports a single file, a folder recursively, and counts outcomes", async () => {
@@ -78,7 +58,7 @@ describe("importOsv", () => {
         affected: [{ ranges: [{ type: "ECOSYSTEM", events: [{ fixed: "1", introduced: "0" }] }] }],
       }),
     );
-    const err = await errorOf(importOsv(db, join(dirname(path), "feed")));
+    const err = await rejectionOf(VulnError, importOsv(db, join(dirname(path), "feed")));
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain(bad);
     expect(err.message).toContain("exactly one of introduced");
@@ -93,7 +73,7 @@ describe("importOsv", () => {
       "broken.json": "{",
     });
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    const err = await errorOf(importOsv(db, zip));
+    const err = await rejectionOf(VulnError, importOsv(db, zip));
     expect(err.code).toBe("ADVISORY_INVALID");
     expect(err.message).toContain(`${zip}#broken.json`);
     expect(db.advisory("PYSEC-2019-217")).toBeUndefined();
@@ -111,7 +91,7 @@ describe("importOsv", () => {
       path = zip;
     }
     const db = openAdvisoryDatabase(tempDatabasePath(), { create: true });
-    expect((await errorOf(importOsv(db, path))).code).toBe(code);
+    expect((await rejectionOf(VulnError, importOsv(db, path))).code).toBe(code);
     db.close();
   });
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { ZipError, ZipFile } from "../../../core/index.js";
 import { VulnError } from "../../errors.js";
-import { ZipFormatError, ZipReader } from "./zip.js";
 
 /**
  * The inputs of an import: a JSON file, a folder of them, or an OSV `all.zip` archive, each read
@@ -67,9 +67,12 @@ export function openInput(path: string, maxArchiveBytes: number): Input {
 }
 
 function openArchive(path: string, maxArchiveBytes: number): Input {
-  let zip: ZipReader;
+  let zip: ZipFile;
   try {
-    zip = new ZipReader(path);
+    // core's one ZIP reader: the central directory read once and checked (ZIP64, overlapping entries
+    // refused), each record read where it says and inflated to exactly its declared size, at most
+    // 64 MiB (an OSV record is kilobytes).
+    zip = ZipFile.open(path);
   } catch (err) {
     throw archiveInvalid(path, err);
   }
@@ -113,7 +116,7 @@ function openArchive(path: string, maxArchiveBytes: number): Input {
 
 function archiveInvalid(path: string, err: unknown): VulnError {
   if (err instanceof VulnError) return err;
-  const known = err instanceof ZipFormatError;
+  const known = err instanceof ZipError;
   return new VulnError(
     known ? "ARCHIVE_INVALID" : "IMPORT_FAILED",
     `${path}: ${known ? "" : "cannot read the archive: "}${(err as Error).message}`,

@@ -1,7 +1,9 @@
 /**
- * Builds ZIP archives byte by byte for tests, including ones no archiver would write: central
- * directory entries that point at the same or overlapping local data, lying sizes, and truncated
- * ZIP64 extra fields (PKWARE APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16). Test support only.
+ * Test helpers for core (its second public face, for `*.test.ts` files only; never built).
+ *
+ * `craftZip` builds ZIP archives byte by byte, including ones no archiver would write: central
+ * directory entries that point at the same or overlapping local data, lying sizes, truncated ZIP64
+ * extra fields, and ZIP64 end records (PKWARE APPNOTE.TXT 4.3.7, 4.3.12, 4.3.14-4.3.16, 4.5.3).
  */
 
 export interface CraftedLocal {
@@ -34,8 +36,27 @@ const u32 = (n: number): Buffer => {
   b.writeUInt32LE(n >>> 0);
   return b;
 };
+const u64 = (n: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
 
-export function craftZip(locals: CraftedLocal[], central: CraftedCentral[]): Buffer {
+/** A ZIP64 extended information extra field (id 1) holding `values`, each 8 bytes (APPNOTE 4.5.3). */
+export function zip64Extra(values: number[]): Buffer {
+  return Buffer.concat([u16(1), u16(values.length * 8), ...values.map(u64)]);
+}
+
+export interface CraftOptions {
+  /** Write a ZIP64 end record and locator, with the end record's fields saturated. */
+  zip64?: boolean;
+}
+
+export function craftZip(
+  locals: CraftedLocal[],
+  central: CraftedCentral[],
+  options: CraftOptions = {},
+): Buffer {
   const parts: Buffer[] = [];
   const offsets: number[] = [];
   let at = 0;
@@ -88,16 +109,35 @@ export function craftZip(locals: CraftedLocal[], central: CraftedCentral[]): Buf
     );
   }
   const cd = Buffer.concat(records);
-  const count = Math.min(central.length, 0xffff);
+  const zip64: Buffer[] = [];
+  if (options.zip64) {
+    const recordAt = cdOffset + cd.length;
+    zip64.push(
+      Buffer.concat([
+        u32(0x06064b50),
+        u64(44),
+        u16(45),
+        u16(45),
+        u32(0),
+        u32(0),
+        u64(central.length),
+        u64(central.length),
+        u64(cd.length),
+        u64(cdOffset),
+      ]),
+      Buffer.concat([u32(0x07064b50), u32(0), u64(recordAt), u32(1)]),
+    );
+  }
+  const count = options.zip64 ? 0xffff : Math.min(central.length, 0xffff);
   const end = Buffer.concat([
     u32(0x06054b50),
     u16(0),
     u16(0),
     u16(count),
     u16(count),
-    u32(cd.length),
-    u32(cdOffset),
+    u32(options.zip64 ? 0xffffffff : cd.length),
+    u32(options.zip64 ? 0xffffffff : cdOffset),
     u16(0),
   ]);
-  return Buffer.concat([...parts, cd, end]);
+  return Buffer.concat([...parts, cd, ...zip64, end]);
 }
