@@ -8,7 +8,7 @@ export default defineConfig({
     // Property tests draw from a fixed seed in CI (see the file).
     setupFiles: ["test/support/fast-check-seed.ts"],
     pool: "forks",
-    // CI also keeps a machine-readable summary, from which .ci/run prints its closing line.
+    // CI also keeps a machine-readable summary, from which .ci/run prints a closing line per Node.
     reporters: process.env.CI ? ["default", ["json", { outputFile: ".ci/results.json" }]] : ["default"],
   },
 });

@@ -63,6 +63,32 @@ describe("openDatabase", () => {
     }
   });
 
+  it("lets the garbage collector finalise statements without the runtime aborting", async () => {
+    // Node 24.19 put cleanup hooks into node::ObjectWrap, which better-sqlite3 12 compiles in; until
+    // 24.22 removing one from a collector run with no context entered failed a CHECK and aborted the
+    // process (SIGABRT, no JavaScript error). Thousands of discarded statements reach that within a
+    // second; a runtime and addon pair that passes this does not.
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const D = require("better-sqlite3"); const db = new D(":memory:");
+         for (let i = 0; i < 20000; i++) db.prepare("select " + i).get();
+         db.close(); process.stdout.write("done\\n");`,
+      ],
+      { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, out: out.slice(0, 400) }).toEqual({ code: 0, signal: null, out: "done\n" });
+  });
+
   it.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !== undefined))(
     "migrates one PostgreSQL schema exactly once when replicas start together",
     async () => {
