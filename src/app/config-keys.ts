@@ -351,6 +351,56 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: "PEM CA certificate(s) to verify the LDAP server's certificate.",
   },
   {
+    path: "auth.oidc.issuer",
+    type: "string",
+    default: undefined,
+    description:
+      "OpenID Connect provider for single sign-on (its issuer URL, as its discovery document states it); unset: no SSO.",
+  },
+  {
+    path: "auth.oidc.clientId",
+    type: "string",
+    default: undefined,
+    description: "This server's client id at the provider.",
+  },
+  {
+    path: "auth.oidc.clientSecretFile",
+    type: "string",
+    default: undefined,
+    description: "File holding the client secret.",
+  },
+  {
+    path: "auth.oidc.publicUrl",
+    type: "string",
+    default: undefined,
+    description: "This server's URL as browsers reach it (the callback is `<publicUrl>/auth/oidc/callback`).",
+  },
+  {
+    path: "auth.oidc.scopes",
+    type: "string",
+    default: "openid profile email groups",
+    description: "Scopes asked for, space-separated.",
+  },
+  {
+    path: "auth.oidc.usernameClaim",
+    type: "string",
+    default: "preferred_username",
+    description: "The ID-token claim that names the user.",
+  },
+  {
+    path: "auth.oidc.groupsClaim",
+    type: "string",
+    default: "groups",
+    description:
+      "The ID-token claim listing the user's groups (they become Portcullis groups; grant roles to them).",
+  },
+  {
+    path: "auth.session.ttl",
+    type: "duration",
+    default: "8h",
+    description: "How long a browser session after single sign-on lasts.",
+  },
+  {
     path: "auth.lockout.attempts",
     type: "integer",
     default: 10,

@@ -55,7 +55,14 @@ describe("resolveConfig", () => {
               PORTCULLIS_AUTH_LDAP_URL: "ldap://127.0.0.1",
               PORTCULLIS_AUTH_LDAP_USER_BASE: "dc=example,dc=org",
             }
-          : {};
+          : key.path.startsWith("auth.oidc.")
+            ? {
+                PORTCULLIS_AUTH_OIDC_ISSUER: "https://sso.example.com",
+                PORTCULLIS_AUTH_OIDC_CLIENT_ID: "portcullis",
+                PORTCULLIS_AUTH_OIDC_CLIENT_SECRET_FILE: "/tmp/secret",
+                PORTCULLIS_AUTH_OIDC_PUBLIC_URL: "https://registry.example.com",
+              }
+            : {};
       expect(() => resolveConfig({ env: { ...pair, [envName(key.path)]: value } }), key.path).not.toThrow();
     }
   });

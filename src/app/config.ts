@@ -88,6 +88,17 @@ export interface ResolvedConfig {
       readonly startTls: boolean;
       readonly caFile?: string;
     };
+    /** OpenID Connect single sign-on, when `auth.oidc.issuer` is set. */
+    readonly oidc?: {
+      readonly issuer: string;
+      readonly clientId: string;
+      readonly clientSecretFile: string;
+      readonly publicUrl: string;
+      readonly scopes: readonly string[];
+      readonly usernameClaim: string;
+      readonly groupsClaim: string;
+    };
+    readonly sessionTtlMs: number;
     /** Trusted workload issuers file, resolved; absent: no workload identity. */
     readonly workloadIssuersFile?: string;
   };
@@ -197,6 +208,8 @@ function build(values: Map<string, Value>): ResolvedConfig {
           : {}),
       },
       ...ldapConfig(values),
+      ...oidcConfig(values),
+      sessionTtlMs: num("auth.session.ttl"),
       ...(values.has("auth.workloadIssuersFile")
         ? { workloadIssuersFile: resolve(str("auth.workloadIssuersFile")) }
         : {}),
@@ -232,6 +245,30 @@ function ldapConfig(values: Map<string, Value>): { ldap?: NonNullable<ResolvedCo
       groupAttribute: get("groupAttribute")!,
       startTls: values.get("auth.ldap.startTls") as boolean,
       ...(caFile ? { caFile: resolve(caFile) } : {}),
+    },
+  };
+}
+
+function oidcConfig(values: Map<string, Value>): { oidc?: NonNullable<ResolvedConfig["auth"]["oidc"]> } {
+  const get = (key: string) => values.get(`auth.oidc.${key}`) as string | undefined;
+  const issuer = get("issuer");
+  if (issuer === undefined) return {};
+  const missing = ["clientId", "clientSecretFile", "publicUrl"].filter((k) => get(k) === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `auth.oidc.issuer is set but ${missing.map((k) => `auth.oidc.${k}`).join(", ")} ${missing.length > 1 ? "are" : "is"} not`,
+    );
+  }
+  return {
+    oidc: {
+      issuer,
+      clientId: get("clientId")!,
+      clientSecretFile: resolve(get("clientSecretFile")!),
+      publicUrl: get("publicUrl")!.replace(/\/+$/, ""),
+      scopes: get("scopes")!.split(/\s+/).filter(Boolean),
+      usernameClaim: get("usernameClaim")!,
+      groupsClaim: get("groupsClaim")!,
     },
   };
 }

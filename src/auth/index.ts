@@ -21,6 +21,7 @@ export {
   type UserRecord,
 } from "./local/store.js";
 export { LoginThrottle, type ThrottleOptions } from "./local/throttle.js";
+export { OidcClient, type OidcOptions, type OidcUser, type PendingLogin } from "./oidc/client.js";
 export {
   BUILTIN_ROLE_PERMISSIONS,
   BUILTIN_ROLES,
@@ -36,6 +37,7 @@ export {
   type SystemPermission,
 } from "./permissions.js";
 export { formatScope, parseScopes, type ResourceScope } from "./scope.js";
+export { CookieSealer, readCookie } from "./sessions.js";
 export { grantScopes } from "./tokens/grant.js";
 export { libtrustKeyId } from "./tokens/key-id.js";
 export { KeyRing, type SigningKey } from "./tokens/keys.js";

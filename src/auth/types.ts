@@ -15,7 +15,7 @@ export interface Identity {
   /** The principal's row id (users and robots). */
   readonly id?: number;
   /** How the request proved it: a password, a robot secret, a bearer token, or nothing. */
-  readonly via?: "password" | "secret" | "token" | "none";
+  readonly via?: "password" | "secret" | "token" | "session" | "none";
   /** A bearer token's `access` claim: never more than what was granted when it was issued. */
   readonly tokenAccess?: readonly ResourceScope[];
   /** A workload's grants, from the issuer rule that accepted its token (workload/issuers.ts). */
@@ -26,6 +26,8 @@ export interface Identity {
 export interface Credentials {
   readonly authorization?: string;
   readonly remoteAddress?: string;
+  /** A browser session cookie's sealed value, used only when no Authorization header is given. */
+  readonly session?: string;
 }
 
 /** The registry's actions, as routes and token scopes name them. */

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { Platform } from "../app/index.js";
-import type { Action, Identity, Permission } from "../auth/index.js";
+import { type Action, type Identity, type Permission, readCookie } from "../auth/index.js";
 import { RegistryError } from "../registry/index.js";
 import { AuthenticationChallenge } from "./errors.js";
 
@@ -69,9 +69,16 @@ export async function authorize(
 
 /** Who is asking; a wrong password or token is 401 with the challenge, never treated as anonymous. */
 export async function authenticate(platform: Platform, request: FastifyRequest): Promise<Identity> {
+  // A browser session counts only for reads, or for writes that carry our header: a page of another
+  // site can make a browser send the cookie, but not that header without a CORS preflight we refuse.
+  const session =
+    request.method === "GET" || request.method === "HEAD" || request.headers["x-portcullis-csrf"] === "1"
+      ? readCookie(request.headers.cookie, "pc_session")
+      : undefined;
   const identity = await platform.authenticator.authenticate({
     ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
     remoteAddress: request.ip,
+    ...(session ? { session } : {}),
   });
   if (!identity) throw challenge(platform, request, undefined, "the credentials are not valid", false, true);
   return identity;

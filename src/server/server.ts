@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
 import { registerApiRoutes } from "./api/routes.js";
+import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
 import { ociError, ServerError, toWireError } from "./errors.js";
 import { API_VERSION_HEADER } from "./headers.js";
@@ -131,6 +132,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
   registerTokenRoutes(app, platform);
+  registerAuthRoutes(app, platform);
 
   app.get("/healthz", async (request) => {
     request.routeName = "health";

@@ -7,10 +7,12 @@ import {
   AccessControl,
   AccountStore,
   type AuthEvent,
+  CookieSealer,
   KeyRing,
   LdapDirectory,
   LocalAuthenticator,
   LoginThrottle,
+  OidcClient,
   parseWorkloadIssuers,
   TokenService,
   WorkloadVerifier,
@@ -30,6 +32,12 @@ export interface IdentityServices {
   /** Records an identity event (login, token, account change) in the audit log and the log. */
   record(event: AuthEvent): void;
   readonly config: ResolvedConfig["auth"];
+  /** Browser sessions after single sign-on (sealed cookies). */
+  readonly sessions: CookieSealer;
+  /** The OIDC login's state between the redirect and the callback. */
+  readonly loginState: CookieSealer;
+  /** The OpenID Connect provider, when single sign-on is configured. */
+  readonly oidc?: OidcClient;
 }
 
 export function createIdentity(
@@ -39,7 +47,24 @@ export function createIdentity(
   audit: AuditLog,
 ): IdentityServices {
   const store = new AccountStore(database);
-  const keys = new KeyRing(database.db, readOrCreateKek(config.auth.keyFile), {
+  const kek = readOrCreateKek(config.auth.keyFile);
+  const sessions = new CookieSealer(kek, "session");
+  const loginState = new CookieSealer(kek, "oidc-login");
+  const oidcConfig = config.auth.oidc;
+  const oidc = oidcConfig
+    ? new OidcClient({
+        issuer: oidcConfig.issuer,
+        clientId: oidcConfig.clientId,
+        clientSecret: readRegularFile(oidcConfig.clientSecretFile, { maxBytes: 4096 })
+          .toString("utf8")
+          .trim(),
+        redirectUri: `${oidcConfig.publicUrl}/auth/oidc/callback`,
+        scopes: oidcConfig.scopes,
+        usernameClaim: oidcConfig.usernameClaim,
+        groupsClaim: oidcConfig.groupsClaim,
+      })
+    : undefined;
+  const keys = new KeyRing(database.db, kek, {
     ...(config.auth.token.signingKeyFile
       ? {
           signingKeyPem: readRegularFile(config.auth.token.signingKeyFile, { maxBytes: 64 * 1024 }).toString(
@@ -118,6 +143,7 @@ export function createIdentity(
     events: record,
     ...(workloads ? { workloads } : {}),
     ...(directory ? { directory } : {}),
+    sessions,
   });
   return {
     store,
@@ -128,6 +154,9 @@ export function createIdentity(
     throttle,
     record,
     config: config.auth,
+    sessions,
+    loginState,
+    ...(oidc ? { oidc } : {}),
   };
 }
 

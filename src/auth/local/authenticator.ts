@@ -3,6 +3,7 @@ import { LRUCache } from "lru-cache";
 import { AuthError } from "../errors.js";
 import type { AuthEventSink } from "../events.js";
 import type { LdapDirectory } from "../ldap/directory.js";
+import type { CookieSealer } from "../sessions.js";
 import type { TokenService } from "../tokens/service.js";
 import type { Authenticator, Credentials, Identity } from "../types.js";
 import type { WorkloadVerifier } from "../workload/verifier.js";
@@ -42,6 +43,8 @@ export class LocalAuthenticator implements Authenticator {
       readonly workloads?: WorkloadVerifier;
       /** An LDAP directory that checks the passwords of users it holds (and of no local user). */
       readonly directory?: LdapDirectory;
+      /** Opens browser session cookies (after single sign-on). */
+      readonly sessions?: CookieSealer;
     },
   ) {}
 
@@ -51,6 +54,9 @@ export class LocalAuthenticator implements Authenticator {
 
   async authenticate(credentials: Credentials): Promise<Identity | undefined> {
     const header = credentials.authorization;
+    if ((header === undefined || header === "") && credentials.session && this.deps.sessions) {
+      return this.session(credentials.session);
+    }
     if (header === undefined || header === "") return ANONYMOUS;
     if (header.length > MAX_AUTHORIZATION) return undefined;
     const space = header.indexOf(" ");
@@ -73,6 +79,11 @@ export class LocalAuthenticator implements Authenticator {
   async login(name: string, secret: string, address?: string): Promise<Identity | undefined> {
     if (name.startsWith("robot$")) return this.robotLogin(name, secret, address);
     if (name === WORKLOAD_USER && this.deps.workloads) return this.workloadLogin(secret, address);
+    if (secret.startsWith("pcu_")) {
+      // A personal access token in place of the password: SSO users' credentials for scripts.
+      const owner = await this.deps.store.userForToken(name, secret);
+      if (owner) return { subject: owner.name, kind: "user", id: owner.id, via: "secret" };
+    }
     const keys = [`account:${name}`, ...(address ? [`address:${address}`] : [])];
     await this.deps.throttle.check(keys);
     const user = await this.deps.store.findUser(name);
@@ -251,6 +262,14 @@ export class LocalAuthenticator implements Authenticator {
       return undefined;
     }
     return { subject: robot.name, kind: "robot", id: robot.id, via: "secret" };
+  }
+
+  private async session(sealed: string): Promise<Identity | undefined> {
+    const value = this.deps.sessions!.open(sealed);
+    if (!value || typeof value.uid !== "number") return undefined;
+    const user = await this.deps.store.userById(value.uid);
+    if (!user || user.disabled || user.name !== value.name) return undefined;
+    return { subject: user.name, kind: "user", id: user.id, via: "session" };
   }
 
   private async bearer(token: string): Promise<Identity | undefined> {

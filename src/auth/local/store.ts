@@ -723,6 +723,84 @@ export class AccountStore {
     return Number(result.numUpdatedRows);
   }
 
+  // Personal access tokens ---------------------------------------------------------------------------
+
+  /** A token for scripts and the CLI; returned once, stored as its SHA-256. */
+  async createUserToken(
+    userId: number,
+    name: string,
+    expiresAt: number | null,
+  ): Promise<{ id: number; token: string }> {
+    if (name.trim() === "" || name.length > 100)
+      throw new AuthError("INVALID", "a token needs a name of 1 to 100 characters");
+    const token = generateSecret("pcu_");
+    const row = await this.db
+      .insertInto("user_tokens")
+      .values({
+        user_id: userId,
+        name,
+        digest: secretDigest(token),
+        expires_at: expiresAt,
+        created_at: Date.now(),
+        last_used_at: null,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { id: row.id, token };
+  }
+
+  async listUserTokens(userId: number): Promise<
+    Array<{
+      id: number;
+      name: string;
+      expiresAt: number | null;
+      createdAt: number;
+      lastUsedAt: number | null;
+    }>
+  > {
+    const rows = await this.db
+      .selectFrom("user_tokens")
+      .select(["id", "name", "expires_at", "created_at", "last_used_at"])
+      .where("user_id", "=", userId)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+      createdAt: Number(r.created_at),
+      lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    }));
+  }
+
+  async deleteUserToken(userId: number, id: number): Promise<void> {
+    const result = await this.db
+      .deleteFrom("user_tokens")
+      .where("user_id", "=", userId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new AuthError("NOT_FOUND", `no token ${id}`);
+  }
+
+  /** The owner of a valid token, if `token` is one and belongs to `name`. */
+  async userForToken(name: string, token: string): Promise<UserRecord | undefined> {
+    const row = await this.db
+      .selectFrom("user_tokens as t")
+      .innerJoin("users as u", "u.id", "t.user_id")
+      .selectAll("u")
+      .select(["t.id as token_id", "t.expires_at as token_expires_at"])
+      .where("t.digest", "=", secretDigest(token))
+      .executeTakeFirst();
+    if (!row || row.name !== name || row.disabled === 1) return undefined;
+    if (row.token_expires_at !== null && Number(row.token_expires_at) <= Date.now()) return undefined;
+    await this.db
+      .updateTable("user_tokens")
+      .set({ last_used_at: Date.now() })
+      .where("id", "=", row.token_id)
+      .execute();
+    return toUser(row);
+  }
+
   // Snapshot for AccessControl -----------------------------------------------------------------------
 
   async snapshotRows() {

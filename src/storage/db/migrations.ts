@@ -260,6 +260,24 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0006_user_tokens": {
+      async up(db: Kysely<unknown>) {
+        // Personal access tokens: API and registry credentials a user makes for scripts and the CLI,
+        // which outlive a single sign-on session (stored as SHA-256; shown once).
+        await db.schema
+          .createTable("user_tokens")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("user_id", "integer", (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull().unique())
+          .addColumn("expires_at", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint")
+          .execute();
+      },
+    },
   };
 }
 

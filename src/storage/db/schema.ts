@@ -27,6 +27,7 @@ export interface Schema {
   token_keys: TokenKeysTable;
   login_failures: LoginFailuresTable;
   auth_state: AuthStateTable;
+  user_tokens: UserTokensTable;
 }
 
 export interface RepositoriesTable {
@@ -252,4 +253,15 @@ export interface LoginFailuresTable {
 export interface AuthStateTable {
   id: number;
   revision: number;
+}
+
+/** Personal access tokens (auth/local/store.ts): SHA-256 of the token, never the token. */
+export interface UserTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  digest: string;
+  expires_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
 }
