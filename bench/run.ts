@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { benchAdmission, renderAdmissionSection } from "./admission.js";
+import { type AuthBenchResult, benchAuth, renderAuthSection } from "./auth.js";
 import { RegistryClient } from "./client.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import {
@@ -86,10 +87,10 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
-const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom"] as const;
+const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom", "auth"] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -315,7 +316,22 @@ async function main(): Promise<number> {
     }
   }
 
+  let auth: AuthBenchResult | { error: string } | undefined;
+  if (parts.has("auth")) {
+    try {
+      auth = await benchAuth(log);
+    } catch (err) {
+      auth = { error: errorText(err) };
+    }
+  }
+
   const fresh = new Map<Part, string>();
+  if (auth) {
+    fresh.set(
+      "auth",
+      "error" in auth ? `\n## Identity and access\n\nNot measured: ${auth.error}\n` : renderAuthSection(auth),
+    );
+  }
   if (sbom) {
     fresh.set(
       "sbom",
