@@ -28,9 +28,11 @@ import {
   deadlineFor,
   fromPolicyGate,
   type ImagePolicyGate,
+  logTlsReload,
+  type TlsReloadOutcome,
 } from "../server/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
-import { loadTrustedRoot, MAX_KEY_FILE_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
+import { loadTrustedRoot, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
 import {
   failurePolicyOf,
   invalid,
@@ -43,6 +45,7 @@ import {
 import { fromInputFile } from "./failure.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
+import { loadTlsFiles } from "./tls-files.js";
 
 /**
  * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook
@@ -92,7 +95,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option("--timeout <duration>", "the webhook configurations' timeoutSeconds; decisions get 80%", "10s")
     .option(
       "--policy-reload <duration>",
-      "how often to look for changes to the policy and its key files (0: only on SIGHUP)",
+      "how often to look for changes to the policy, its key files and the TLS certificate (0: only on SIGHUP)",
       "10s",
     )
     .option("--failure-policy <Fail|Ignore>", "what a failed or late decision answers", "Fail")
@@ -193,10 +196,7 @@ async function serve(flags: ServeFlags): Promise<number> {
       : fromInputFile("--trusted-root", flags.trustedRoot, () =>
           loadTrustedRoot(readText(flags.trustedRoot!, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
         );
-  const tls = {
-    cert: readPem("--tls-cert", flags.tlsCert, "certificate"),
-    key: readPem("--tls-key", flags.tlsKey, "private key", MAX_KEY_FILE_BYTES),
-  };
+  const tls = loadTlsFiles({ certFile: resolve(flags.tlsCert), keyFile: resolve(flags.tlsKey) }, flags);
   const authentication: AdmissionAuthentication = {
     ...(flags.clientCa === undefined
       ? {}
@@ -285,8 +285,18 @@ async function serve(flags: ServeFlags): Promise<number> {
     metrics.policyReloaded(outcome.result === "reloaded");
     if (outcome.result === "reloaded") metrics.setPolicy(outcome.policy.digest);
   };
-  const stopWatching = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
-  const onHangup = () => report(policy.check());
+  // The serving certificate follows its files on the same schedule (cert-manager renews it in place).
+  const reportTls = (outcome: TlsReloadOutcome) => logTlsReload(logger, outcome, tls.current);
+  const stopPolicy = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
+  const stopTls = reloadMs > 0 ? tls.watch(reloadMs, reportTls) : () => {};
+  const stopWatching = () => {
+    stopPolicy();
+    stopTls();
+  };
+  const onHangup = () => {
+    report(policy.check());
+    reportTls(tls.check());
+  };
   process.on("SIGHUP", onHangup);
   return new Promise<number>((done) => {
     const stop = () => {
