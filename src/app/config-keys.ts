@@ -26,7 +26,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "boolean",
     default: false,
     description:
-      "Allow listening beyond loopback while authentication is anonymous (until token auth lands).",
+      "Allow listening beyond loopback with auth.mode anonymous, where anyone who can reach the port may push and delete.",
+  },
+  {
+    path: "server.insecureHttp",
+    type: "boolean",
+    default: false,
+    description:
+      "Allow listening beyond loopback with auth.mode accounts over plain HTTP (without server.tlsCert): passwords and tokens cross the network in clear unless a TLS-terminating proxy sits in front.",
   },
   {
     path: "server.shutdownTimeout",
@@ -430,6 +437,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "string",
     default: undefined,
     description: "PEM private key for HTTPS.",
+  },
+  {
+    path: "server.tlsReloadInterval",
+    type: "duration",
+    default: "10s",
+    description:
+      "How often `serve` looks for changes to server.tlsCert and server.tlsKey (0: only on SIGHUP); a pair that does not load is refused and the previous certificate is still served.",
   },
   {
     path: "log.level",

@@ -11,7 +11,10 @@ export interface ResolvedConfig {
   readonly server: {
     readonly host: string;
     readonly port: number;
+    /** Beyond loopback with anonymous access (`server.insecurePublic`). */
     readonly insecurePublic: boolean;
+    /** Beyond loopback in accounts mode without TLS (`server.insecureHttp`). */
+    readonly insecureHttp: boolean;
     readonly shutdownTimeoutMs: number;
     /** No body byte for this long cuts the request off (0: never). */
     readonly bodyIdleTimeoutMs: number;
@@ -102,7 +105,8 @@ export interface ResolvedConfig {
     /** Trusted workload issuers file, resolved; absent: no workload identity. */
     readonly workloadIssuersFile?: string;
   };
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** HTTPS for `serve`: the certificate and key files, resolved, and how often to look for changes. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly reloadIntervalMs: number };
 }
 
 export interface ConfigSources {
@@ -150,6 +154,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
       host,
       port,
       insecurePublic: bool("server.insecurePublic"),
+      insecureHttp: bool("server.insecureHttp"),
       shutdownTimeoutMs: num("server.shutdownTimeout"),
       bodyIdleTimeoutMs: num("server.bodyIdleTimeout"),
       bodyMinBytesPerSecond: num("server.bodyMinRate"),
@@ -273,7 +278,9 @@ function oidcConfig(values: Map<string, Value>): { oidc?: NonNullable<ResolvedCo
   };
 }
 
-function tlsFiles(values: Map<string, Value>): { tls?: { certFile: string; keyFile: string } } {
+function tlsFiles(values: Map<string, Value>): {
+  tls?: { certFile: string; keyFile: string; reloadIntervalMs: number };
+} {
   const cert = values.get("server.tlsCert") as string | undefined;
   const key = values.get("server.tlsKey") as string | undefined;
   if (cert === undefined && key === undefined) return {};
@@ -283,7 +290,13 @@ function tlsFiles(values: Map<string, Value>): { tls?: { certFile: string; keyFi
       "server.tlsCert and server.tlsKey go together: give both, or neither",
     );
   }
-  return { tls: { certFile: resolve(cert), keyFile: resolve(key) } };
+  return {
+    tls: {
+      certFile: resolve(cert),
+      keyFile: resolve(key),
+      reloadIntervalMs: values.get("server.tlsReloadInterval") as number,
+    },
+  };
 }
 
 /** Reads a YAML file into dotted key paths, refusing unknown keys by name. */

@@ -9,8 +9,10 @@ import {
   buildAdmissionServer,
   deadlineFor,
   fromPolicyGate,
+  logTlsReload,
+  type TlsReloadOutcome,
 } from "../server/index.js";
-import { loadTrustedRoot, MAX_KEY_FILE_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
+import { loadTrustedRoot, MAX_TRUSTED_ROOT_BYTES } from "../trust/index.js";
 import {
   failurePolicyOf,
   invalid,
@@ -25,6 +27,7 @@ import { fromInputFile } from "./failure.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { scanApiFromFlag } from "./scan-api-flag.js";
+import { loadTlsFiles } from "./tls-files.js";
 
 /**
  * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook
@@ -75,7 +78,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option("--timeout <duration>", "the webhook configurations' timeoutSeconds; decisions get 80%", "10s")
     .option(
       "--policy-reload <duration>",
-      "how often to look for changes to the policy and its key files (0: only on SIGHUP)",
+      "how often to look for changes to the policy, its key files and the TLS certificate (0: only on SIGHUP)",
       "10s",
     )
     .option("--failure-policy <Fail|Ignore>", "what a failed or late decision answers", "Fail")
@@ -140,10 +143,7 @@ async function serve(flags: ServeFlags): Promise<number> {
       : fromInputFile("--trusted-root", flags.trustedRoot, () =>
           loadTrustedRoot(readText(flags.trustedRoot!, "trusted root", MAX_TRUSTED_ROOT_BYTES)),
         );
-  const tls = {
-    cert: readPem("--tls-cert", flags.tlsCert, "certificate"),
-    key: readPem("--tls-key", flags.tlsKey, "private key", MAX_KEY_FILE_BYTES),
-  };
+  const tls = loadTlsFiles({ certFile: resolve(flags.tlsCert), keyFile: resolve(flags.tlsKey) }, flags);
   const authentication: AdmissionAuthentication = {
     ...(flags.clientCa === undefined
       ? {}
@@ -219,13 +219,22 @@ async function serve(flags: ServeFlags): Promise<number> {
     metrics.policyReloaded(outcome.result === "reloaded");
     if (outcome.result === "reloaded") metrics.setPolicy(outcome.policy.digest);
   };
-  const stopWatching = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
+  // The serving certificate follows its files on the same schedule (cert-manager renews it in place).
+  const reportTls = (outcome: TlsReloadOutcome) => logTlsReload(logger, outcome, tls.current);
+  const stopPolicy = reloadMs > 0 ? policy.watch(reloadMs, report) : () => {};
+  const stopTls = reloadMs > 0 ? tls.watch(reloadMs, reportTls) : () => {};
   return serveUntilStopped({
     app,
     logger,
     shutdownTimeoutMs: config.server.shutdownTimeoutMs,
-    stopWork: stopWatching,
-    onHangup: () => report(policy.check()),
+    stopWork: () => {
+      stopPolicy();
+      stopTls();
+    },
+    onHangup: () => {
+      report(policy.check());
+      reportTls(tls.check());
+    },
     close: () => services.close(),
   });
 }

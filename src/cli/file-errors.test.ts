@@ -43,6 +43,12 @@ const KEYLESS = ["--certificate-identity", "me@example.com", "--certificate-oidc
 const INPUTS: Record<string, FileInput | NotAnInput> = {
   "serve --config": { argv: ["serve", "--listen", "127.0.0.1:0", "--config", "FILE"] },
   "serve --data": { notAnInput: "created when missing" },
+  "serve --tls-cert": {
+    argv: ["serve", "--listen", "127.0.0.1:0", "--tls-key", "F/tls.key", "--tls-cert", "FILE"],
+  },
+  "serve --tls-key": {
+    argv: ["serve", "--listen", "127.0.0.1:0", "--tls-cert", "F/tls.crt", "--tls-key", "FILE"],
+  },
   "gc --config": { argv: ["gc", "--data", "F/data", "--config", "FILE"] },
   "gc --data": { notAnInput: "created when missing" },
   "lint <dockerfile>": {
@@ -167,7 +173,7 @@ function argvWith(command: readonly string[], files: Record<string, string>, wit
 }
 
 function serveArgv(...without: string[]): string[] {
-  const files = { "--policy": "F/policy.yaml", "--tls-cert": "F/cert.pem", "--tls-key": "F/tls.key" };
+  const files = { "--policy": "F/policy.yaml", "--tls-cert": "F/tls.crt", "--tls-key": "F/tls.key" };
   return argvWith(["admission", "serve", "--listen", "127.0.0.1:0"], files, without);
 }
 
@@ -217,7 +223,9 @@ function fixtures(dir: string): void {
   const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
   writeFileSync(f("key.pem"), ec.privateKey.export({ type: "pkcs8", format: "pem" }));
   writeFileSync(f("pub.pem"), ec.publicKey.export({ type: "spki", format: "pem" }));
-  writeFileSync(f("tls.key"), ec.privateKey.export({ type: "pkcs8", format: "pem" }));
+  // A serving pair: the key must be the certificate's (admission serve checks that before anything else).
+  copyFileSync(join(import.meta.dirname, "../server/testdata/tls/localhost.key"), f("tls.key"));
+  copyFileSync(join(import.meta.dirname, "../server/testdata/tls/localhost.crt"), f("tls.crt"));
   copyFileSync(join(import.meta.dirname, "../trust/testdata/weak-rsa/ca.pem"), f("cert.pem"));
   copyFileSync(join(import.meta.dirname, "../vuln/testdata/osv/GO-2021-0067.json"), f("osv.json"));
   copyFileSync(

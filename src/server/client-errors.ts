@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { ServerError, toWireError } from "./errors.js";
-import { API_VERSION_HEADER } from "./headers.js";
+import { API_VERSION_HEADER, securityHeadersFor } from "./headers.js";
 
 /** Errors that mean the client closed the connection or stopped sending: nothing to answer, nothing wrong. */
 const GONE = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
@@ -39,10 +39,13 @@ export function answerClientError(err: Error & { code?: string; rawPacket?: unkn
   const body = JSON.stringify(wire.body);
   const packet = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, 64).toString("latin1") : "";
   const registry = /^[A-Z]+ \/v2(\/|\s)/.test(packet);
+  // The path is unknown here (the request line may be what failed to parse): the headers every path gets.
+  const secure = (socket as Socket & { encrypted?: boolean }).encrypted === true;
   const headers = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`,
     "Content-Type: application/json",
     `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(securityHeadersFor("/", secure)).map(([name, value]) => `${name}: ${value}`),
     ...(registry ? Object.entries(API_VERSION_HEADER).map(([name, value]) => `${name}: ${value}`) : []),
     "Connection: close",
   ];

@@ -15,4 +15,14 @@ export {
 } from "./admission/index.js";
 export { toWireError, type WireError } from "./errors.js";
 export { ServerMetrics } from "./metrics.js";
-export { buildServer } from "./server.js";
+export { type BuildServerOptions, buildServer } from "./server.js";
+export {
+  logTlsReload,
+  ReloadableTls,
+  type ReloadableTlsOptions,
+  type ReloadLogger,
+  type TlsCredentials,
+  TlsError,
+  type TlsFiles,
+  type TlsReloadOutcome,
+} from "./tls.js";

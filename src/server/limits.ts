@@ -1,10 +1,11 @@
 import type { IncomingMessage, Server } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
+import { Server as TlsServer } from "node:tls";
 import type { FastifyBaseLogger } from "fastify";
 import { PortcullisError } from "../core/index.js";
 import { toWireError } from "./errors.js";
-import { API_VERSION_HEADER } from "./headers.js";
+import { API_VERSION_HEADER, SECURITY_HEADERS } from "./headers.js";
 
 /** What one client may hold of the server: connections, and how long a request body may idle or crawl. */
 export interface ServerLimits {
@@ -68,11 +69,13 @@ export function installLimits(
 }
 
 /**
- * Node's HTTP server attaches its parser in its own `connection` listener; it is taken off and called
- * only for connections within the caps, so a refused one is answered and closed before any parsing.
+ * Node's HTTP server attaches its parser in its own `connection` listener (an HTTPS server, its TLS
+ * handshake); it is taken off and called only for connections within the caps, so a refused one is
+ * answered and closed before any parsing or handshake.
  */
 function admitConnections(server: Server, limits: ServerLimits, counters?: LimitCounters): void {
   const httpListeners = server.listeners("connection") as Array<(socket: Socket) => void>;
+  const refuse = server instanceof TlsServer ? closeBeforeHandshake : answerAndClose;
   server.removeAllListeners("connection");
   let open = 0;
   const perAddress = new Map<string, number>();
@@ -112,7 +115,7 @@ function admitConnections(server: Server, limits: ServerLimits, counters?: Limit
 }
 
 /** Answers a refused connection with its wire error and closes it; what the client sends is discarded. */
-function refuse(socket: Socket, error: LimitError): void {
+function answerAndClose(socket: Socket, error: LimitError): void {
   const wire = toWireError(error);
   const body = JSON.stringify(wire.body);
   const headers = [
@@ -120,12 +123,25 @@ function refuse(socket: Socket, error: LimitError): void {
     "Content-Type: application/json",
     `Content-Length: ${Buffer.byteLength(body)}`,
     `Retry-After: ${RETRY_AFTER_SECONDS}`,
+    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
     ...Object.entries(API_VERSION_HEADER).map(([name, value]) => `${name}: ${value}`),
     "Connection: close",
   ];
   socket.on("error", () => {});
   socket.end(`${headers.join("\r\n")}\r\n\r\n${body}`);
   // Closing with unread bytes would send a reset that can overtake the answer: read and drop them.
+  socket.resume();
+  setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+}
+
+/**
+ * Over TLS the client speaks a handshake first, so a plain HTTP answer would only be garbage to it, and
+ * answering in TLS would cost the handshake the cap exists to save: the connection is closed (the client
+ * sees it closed during the handshake, and retries as on any network error).
+ */
+function closeBeforeHandshake(socket: Socket, _error: LimitError): void {
+  socket.on("error", () => {});
+  socket.end();
   socket.resume();
   setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
 }

@@ -1,3 +1,4 @@
+import { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
@@ -5,10 +6,11 @@ import { registerApiRoutes } from "./api/routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
 import { ociError, ServerError, toWireError } from "./errors.js";
-import { API_VERSION_HEADER } from "./headers.js";
+import { API_VERSION_HEADER, securityHeadersFor } from "./headers.js";
 import { installLimits } from "./limits.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerOciRoutes } from "./oci/routes.js";
+import { HANDSHAKE_TIMEOUT_MS, type ReloadableTls } from "./tls.js";
 import { registerTokenRoutes } from "./token/routes.js";
 
 declare module "fastify" {
@@ -22,13 +24,25 @@ declare module "fastify" {
 
 const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous" };
 
+export interface BuildServerOptions {
+  /** Serve HTTPS with this certificate, kept current as its files change (`tls.check()`). */
+  readonly tls?: ReloadableTls;
+}
+
 /**
  * Builds the HTTP server over a platform: the OCI distribution API under /v2/, /metrics,
- * /healthz and /readyz. Handlers translate requests into platform calls; errors become wire
- * errors through the one table in `errors.ts`.
+ * /healthz and /readyz; HTTPS when given a certificate. Handlers translate requests into platform
+ * calls; errors become wire errors through the one table in `errors.ts`.
  */
-export function buildServer(platform: Platform): { app: FastifyInstance; metrics: ServerMetrics } {
+export function buildServer(
+  platform: Platform,
+  options: BuildServerOptions = {},
+): { app: FastifyInstance; metrics: ServerMetrics } {
+  const { tls } = options;
   const app = Fastify({
+    // HTTPS through Fastify's own option, so the server gets the same timeouts and its listen line
+    // says https://. The certificate is swapped in place on reload (tls.serve below).
+    ...(tls ? { https: { ...tls.secureContextOptions(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS } } : {}),
     loggerInstance: platform.logger as FastifyBaseLogger,
     // One log line per request, written in onResponse with the fields we choose (never headers).
     logController: new LogController({ disableRequestLogging: true }),
@@ -54,11 +68,17 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
       reply.raw.writeHead(wire.status, {
         "Content-Type": "application/json",
         "Content-Length": Buffer.byteLength(body),
+        ...securityHeadersFor(request.url, tls !== undefined),
         ...(request.url.startsWith("/v2") ? API_VERSION_HEADER : {}),
       });
       reply.raw.end(body);
     },
   });
+  if (tls) {
+    // Fastify made an https.Server from the `https` option; said here so the types know it too.
+    if (!(app.server instanceof TlsServer)) throw new Error("HTTPS was asked for but the server is not TLS");
+    tls.serve(app.server);
+  }
   const metrics = new ServerMetrics(platform.registry);
   const { bodyIdleTimeoutMs, bodyMinBytesPerSecond, maxConnections, maxConnectionsPerAddress } =
     platform.config.server;
@@ -79,8 +99,12 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
-  app.addHook("onRequest", async (request) => {
+  const secure = tls !== undefined;
+  app.addHook("onRequest", async (request, reply) => {
     request.identity = ANONYMOUS;
+    // First, so every answer has them: errors, 401 challenges, and blob bodies written past Fastify
+    // (blobs.ts sends reply.getHeaders() itself).
+    reply.headers(securityHeadersFor(request.url, secure));
   });
   app.addHook("onSend", async (request, reply) => {
     if (request.url.startsWith("/v2")) reply.headers(API_VERSION_HEADER);

@@ -11,6 +11,7 @@ import type { RegistryOptions } from "../registry/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
 import type { ServerLimits } from "./limits.js";
 import { buildServer } from "./server.js";
+import { ReloadableTls, type TlsFiles } from "./tls.js";
 
 /**
  * A real, listening Portcullis for HTTP-level tests: a fresh temporary data directory, a fresh
@@ -32,11 +33,15 @@ export interface TestServerOptions {
   readonly config?: Readonly<Record<string, string | number | boolean>>;
   /** Keep the server's log lines (pino JSON, level info and up) in `TestServer.logs`. */
   readonly captureLogs?: boolean;
+  /** Serve HTTPS with this pair (`TestServer.tls.check()` reloads it). */
+  readonly tls?: TlsFiles;
 }
 
 export interface TestServer {
-  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:40123`. */
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:40123` (`https://` with `tls`). */
   readonly url: string;
+  /** The served certificate, when started with `tls`. */
+  readonly tls?: ReloadableTls;
   readonly platform: Platform;
   readonly app: FastifyInstance;
   /** The server's data directory. Its parent (`root`) is a private temp folder tests may use too. */
@@ -53,6 +58,7 @@ export function testDatabases(): TestDatabase[] {
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const tls = options.tls ? new ReloadableTls(options.tls) : undefined;
   const root = await mkdtemp(join(tmpdir(), "portcullis-server-test-"));
   const dataDir = join(root, "data");
   await mkdir(dataDir);
@@ -103,13 +109,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     logger,
     ...(database ? { database } : {}),
   });
-  const { app } = buildServer(platform);
+  const { app } = buildServer(platform, tls ? { tls } : {});
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   let closed = false;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+    ...(tls ? { tls } : {}),
     platform,
     app,
     dataDir,

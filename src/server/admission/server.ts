@@ -1,6 +1,7 @@
 import type { Server } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { HANDSHAKE_TIMEOUT_MS, ReloadableTls } from "../tls.js";
 import {
   type AdmissionDecider,
   type AdmissionMode,
@@ -25,7 +26,8 @@ import { AdmissionMetrics, type ReviewOperation } from "./metrics.js";
 
 export interface AdmissionServerOptions {
   gate: ImagePolicyGate;
-  tls: { cert: string | Buffer; key: string | Buffer };
+  /** The serving certificate: fixed, or one that follows its files (`tls.check()` swaps it in place). */
+  tls: { cert: string | Buffer; key: string | Buffer } | ReloadableTls;
   /** The webhook configuration's timeoutSeconds, in ms (default 10 s); decisions get 80% of it. */
   timeoutMs?: number;
   /** What a failed or late decision answers (default Fail: deny). */
@@ -115,15 +117,19 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   const authentication = options.authentication ?? {};
   const authenticate = authenticator(authentication);
   const callers = new WeakMap<FastifyRequest, AdmissionCaller>();
+  // Everything of the secure context but the pair, in one place: a reload rebuilds the context from it,
+  // and a client CA missing there would leave client certificates checked against the default roots.
+  const context = authentication.clientCa !== undefined ? { ca: authentication.clientCa } : {};
+  const pair = options.tls instanceof ReloadableTls ? options.tls.secureContextOptions() : options.tls;
   const app = Fastify({
     https: {
-      cert: options.tls.cert,
-      key: options.tls.key,
+      ...context,
+      cert: pair.cert,
+      key: pair.key,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       // A client certificate is asked for and verified against the client CA, but a connection without
       // one is let through TLS: /healthz serves probes, and the review routes refuse it with a 401.
-      ...(authentication.clientCa !== undefined
-        ? { ca: authentication.clientCa, requestCert: true, rejectUnauthorized: false }
-        : {}),
+      ...(authentication.clientCa !== undefined ? { requestCert: true, rejectUnauthorized: false } : {}),
     },
     bodyLimit: MAX_REVIEW_BYTES,
     logger: false,
@@ -132,6 +138,8 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
   });
+
+  if (options.tls instanceof ReloadableTls) options.tls.serve(app.server, context);
 
   // Fastify's own rejections (not JSON, too big, wrong content type) keep their 4xx status.
   app.setErrorHandler((err: unknown, request, reply) => {
