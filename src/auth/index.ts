@@ -21,11 +21,13 @@ export {
 } from "./local/store.js";
 export { LoginThrottle, type ThrottleOptions } from "./local/throttle.js";
 export {
+  BUILTIN_ROLE_DESCRIPTIONS,
   BUILTIN_ROLE_PERMISSIONS,
   BUILTIN_ROLES,
   type BuiltinRole,
   isBuiltinRole,
   isProjectPermission,
+  isSystemPermission,
   PERMISSION_DESCRIPTIONS,
   type Permission,
   PROJECT_PERMISSIONS,

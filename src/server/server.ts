@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
+import { registerIdentityRoutes } from "./api/identity/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
 import { ociError, ServerError, toWireError } from "./errors.js";
@@ -130,6 +131,7 @@ export function buildServer(platform: Platform): { app: FastifyInstance; metrics
 
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
+  registerIdentityRoutes(app, platform);
   registerTokenRoutes(app, platform);
 
   app.get("/healthz", async (request) => {

@@ -26,6 +26,11 @@ export interface IdentityServices {
   readonly throttle: LoginThrottle;
   /** Records an identity event (login, token, account change) in the audit log and the log. */
   record(event: AuthEvent): void;
+  /**
+   * Resolves once every event recorded so far is in the audit log (or its failure logged): a CLI
+   * command that records and exits, and `close`, wait for it so no event is lost.
+   */
+  settled(): Promise<void>;
   readonly config: ResolvedConfig["auth"];
 }
 
@@ -57,6 +62,7 @@ export function createIdentity(
     windowMs: config.auth.lockout.windowMs,
     lockMs: config.auth.lockout.durationMs,
   });
+  const pending = new Set<Promise<unknown>>();
   const record = (event: AuthEvent) => {
     const line = {
       event: event.type,
@@ -67,7 +73,7 @@ export function createIdentity(
     };
     if (event.outcome === "deny") logger.warn(line, event.reason);
     else logger.info(line, event.reason);
-    audit
+    const appended = audit
       .append({
         gate: "access",
         image: event.target,
@@ -79,7 +85,9 @@ export function createIdentity(
         rules: [],
         ...(event.address ? { caller: `address:${event.address}` } : {}),
       })
-      .catch((err) => logger.error({ err, event: event.type }, "recording an access event failed"));
+      .catch((err) => logger.error({ err, event: event.type }, "recording an access event failed"))
+      .finally(() => pending.delete(appended));
+    pending.add(appended);
   };
   const authenticator = new LocalAuthenticator({ store, tokens, throttle, events: record });
   return {
@@ -90,6 +98,9 @@ export function createIdentity(
     keys,
     throttle,
     record,
+    settled: async () => {
+      await Promise.all([...pending]);
+    },
     config: config.auth,
   };
 }
