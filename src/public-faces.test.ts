@@ -365,6 +365,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "AdmissionMetrics",
       "DEFAULT_ADMISSION_TIMEOUT_MS",
       "ServerMetrics",
+      "accountsApi",
       "buildAdmissionServer",
       "buildServer",
       "deadlineFor",
