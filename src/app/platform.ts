@@ -203,6 +203,8 @@ export async function createPlatform(
       unsubscribe();
       await queue.close();
       scanner?.close();
+      // Access events still being appended land before the final head is taken.
+      await identity?.settled();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();

@@ -23,11 +23,13 @@ export {
 export { LoginThrottle, type ThrottleOptions } from "./local/throttle.js";
 export { OidcClient, type OidcOptions, type OidcUser, type PendingLogin } from "./oidc/client.js";
 export {
+  BUILTIN_ROLE_DESCRIPTIONS,
   BUILTIN_ROLE_PERMISSIONS,
   BUILTIN_ROLES,
   type BuiltinRole,
   isBuiltinRole,
   isProjectPermission,
+  isSystemPermission,
   PERMISSION_DESCRIPTIONS,
   type Permission,
   PROJECT_PERMISSIONS,

@@ -69,6 +69,15 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
 export const BUILTIN_ROLES = ["limited-guest", "guest", "developer", "maintainer", "project-admin"] as const;
 export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
 
+/** What each built-in role is for (the docs, `portcullis role list`). */
+export const BUILTIN_ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
+  "limited-guest": "pulls images and reads their scans; sees no members or audit trail",
+  guest: "reads the project: pulls, scans, members and its audit trail",
+  developer: "a guest who also pushes images and edits retention rules",
+  maintainer: "a developer who also deletes images, runs scans, edits immutability rules and sees robots",
+  "project-admin": "everything in the project: settings, members, robots, deleting it",
+};
+
 const LIMITED_GUEST: readonly ProjectPermission[] = ["project.read", "repository.pull", "scan.read"];
 const GUEST: readonly ProjectPermission[] = [...LIMITED_GUEST, "member.read", "audit.read"];
 const DEVELOPER: readonly ProjectPermission[] = [...GUEST, "repository.push", "retention.write"];

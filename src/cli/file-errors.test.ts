@@ -159,6 +159,10 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   "audit decisions --data": { notAnInput: "created when missing" },
   "audit checkpoint --config": { argv: ["audit", "checkpoint", "--config", "FILE"] },
   "audit checkpoint --data": { notAnInput: "created when missing" },
+  "admin init --config": { argv: ["admin", "init", "--config", "FILE"] },
+  "admin init --data": { notAnInput: "created when missing" },
+  "admin reset-password --config": { argv: ["admin", "reset-password", "someone", "--config", "FILE"] },
+  "admin reset-password --data": { notAnInput: "created when missing" },
 };
 
 /**

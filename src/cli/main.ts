@@ -1,15 +1,22 @@
 import { Command } from "commander";
+import { registerAdmin } from "./admin.js";
 import { registerAdmission } from "./admission.js";
 import { registerAudit } from "./audit.js";
 import { registerDb } from "./db.js";
 import { cliFailure } from "./failure.js";
 import { registerGc } from "./gc.js";
+import { registerGroup } from "./group.js";
 import { registerLint } from "./lint.js";
+import { registerLogin } from "./login.js";
 import { registerPolicy } from "./policy.js";
+import { registerProject } from "./project.js";
+import { registerRobot } from "./robot.js";
+import { registerRole } from "./role.js";
 import { registerSbom } from "./sbom.js";
 import { registerScan } from "./scan/command.js";
 import { registerServe } from "./serve.js";
 import { registerTrustCommands } from "./trust/index.js";
+import { registerUser } from "./user.js";
 
 const VERSION = "0.1.0";
 
@@ -37,6 +44,13 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerPolicy(program, setExit);
   registerAdmission(program, setExit);
   registerAudit(program, setExit);
+  registerAdmin(program, setExit);
+  registerLogin(program, setExit);
+  registerUser(program, setExit);
+  registerGroup(program, setExit);
+  registerProject(program, setExit);
+  registerRobot(program, setExit);
+  registerRole(program, setExit);
   return program;
 }
 

@@ -119,3 +119,29 @@ function challenge(
       : undefined,
   );
 }
+
+/**
+ * Authenticates and requires a principal: anonymous callers (and anonymous bearer tokens) get the
+ * challenge. For routes whose answer depends only on who is asking (GET /api/v1/me, a password change
+ * of one's own).
+ */
+export async function requireSignedIn(platform: Platform, request: FastifyRequest): Promise<Identity> {
+  const identity = await authenticate(platform, request);
+  request.identity = identity;
+  if (identity.kind === "anonymous") throw challenge(platform, request, undefined, "authentication required");
+  return identity;
+}
+
+/**
+ * Whether `identity` holds `permission` (in `project`): the same check as `authorize`, answered as a
+ * boolean, for filtering a list (projects the caller may read) and for refusing grants wider than the
+ * granter's own (a member or robot given permissions its creator does not hold).
+ */
+export async function holds(
+  platform: Platform,
+  identity: Identity,
+  permission: Permission,
+  project?: string,
+): Promise<boolean> {
+  return platform.authorizer.authorize(identity, { action: permission, ...(project ? { project } : {}) });
+}

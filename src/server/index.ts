@@ -13,6 +13,7 @@ export {
   type ReviewLogEntry,
   type WebhookFailurePolicy,
 } from "./admission/index.js";
+export * as accountsApi from "./api/identity/schemas.js";
 export { toWireError, type WireError } from "./errors.js";
 export { ServerMetrics } from "./metrics.js";
 export { type BuildServerOptions, buildServer } from "./server.js";

@@ -2,6 +2,7 @@ import { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
+import { registerIdentityRoutes } from "./api/identity/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
@@ -155,6 +156,7 @@ export function buildServer(
 
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
+  registerIdentityRoutes(app, platform);
   registerTokenRoutes(app, platform);
   registerAuthRoutes(app, platform);
 

@@ -14,7 +14,7 @@
  *   it), as `npx` does in a project that depends on Portcullis; `npx` runs nothing else.
  * - `portcullis serve` starts in the background, as in a second terminal: it stops the runner's server,
  *   starts a new one with the line's environment and flags on the same port and data folder (`./data`),
- *   and returns once `/v2/` answers.
+ *   and returns once `/v2/` answers (200, or 401 in accounts mode).
  * - `PORTCULLIS_PASSWORD` is set (no terminal to type a key password on); HOME is a folder of its own.
  * - The files a reader is assumed to have are there (see `writeFixtures`).
  */
@@ -110,7 +110,9 @@ nohup node "$bin" "$@" </dev/null >>"$state/serve.log" 2>&1 &
 pid=$!
 echo "$pid" >"$state/serve.pid"
 for _ in $(seq 1 600); do
-  if curl -fsS -o /dev/null "http://$PORTCULLIS_SERVER_LISTEN/v2/" 2>/dev/null; then exit 0; fi
+  # 401: a server in accounts mode is up too.
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$PORTCULLIS_SERVER_LISTEN/v2/" 2>/dev/null || true)
+  case "$code" in 200|401) exit 0 ;; esac
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "doctest: portcullis serve exited; its log:" >&2
     tail -n 40 "$state/serve.log" >&2

@@ -210,7 +210,8 @@ async function spawnServer(spec: SpawnSpec): Promise<RegistryServer> {
       try {
         const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
-        if (res.status === 200) {
+        // 401: a server requiring authentication (accounts mode) is up too.
+        if (res.status === 200 || res.status === 401) {
           ready = true;
           break;
         }
@@ -278,7 +279,7 @@ async function resolveDataDir(
   return dir;
 }
 
-/** Starts `node bin/portcullis.js serve --listen <host> --data <dataDir> ...args` and waits for GET /v2/ → 200. */
+/** Starts `node bin/portcullis.js serve --listen <host> --data <dataDir> ...args` and waits for GET /v2/ → 200 (or 401). */
 export async function startPortcullis(opts: StartOptions = {}): Promise<RegistryServer> {
   const tempDirs: string[] = [];
   const dataDir = await resolveDataDir("portcullis-data-", opts.dataDir, tempDirs);

@@ -31,6 +31,11 @@ export interface IdentityServices {
   readonly throttle: LoginThrottle;
   /** Records an identity event (login, token, account change) in the audit log and the log. */
   record(event: AuthEvent): void;
+  /**
+   * Resolves once every event recorded so far is in the audit log (or its failure logged): a CLI
+   * command that records and exits, and `close`, wait for it so no event is lost.
+   */
+  settled(): Promise<void>;
   readonly config: ResolvedConfig["auth"];
   /** Browser sessions after single sign-on (sealed cookies). */
   readonly sessions: CookieSealer;
@@ -85,6 +90,7 @@ export function createIdentity(
     windowMs: config.auth.lockout.windowMs,
     lockMs: config.auth.lockout.durationMs,
   });
+  const pending = new Set<Promise<unknown>>();
   const record = (event: AuthEvent) => {
     const line = {
       event: event.type,
@@ -95,7 +101,7 @@ export function createIdentity(
     };
     if (event.outcome === "deny") logger.warn(line, event.reason);
     else logger.info(line, event.reason);
-    audit
+    const appended = audit
       .append({
         gate: "access",
         image: event.target,
@@ -107,7 +113,9 @@ export function createIdentity(
         rules: [],
         ...(event.address ? { caller: `address:${event.address}` } : {}),
       })
-      .catch((err) => logger.error({ err, event: event.type }, "recording an access event failed"));
+      .catch((err) => logger.error({ err, event: event.type }, "recording an access event failed"))
+      .finally(() => pending.delete(appended));
+    pending.add(appended);
   };
   const workloads = config.auth.workloadIssuersFile
     ? new WorkloadVerifier(
@@ -153,6 +161,9 @@ export function createIdentity(
     keys,
     throttle,
     record,
+    settled: async () => {
+      await Promise.all([...pending]);
+    },
     config: config.auth,
     sessions,
     loginState,

@@ -491,6 +491,23 @@ export class AccountStore {
     }));
   }
 
+  /** Changes the role of one grant, keeping its id, principal and repository globs. */
+  async setMemberRole(project: string, id: number, role: string): Promise<void> {
+    await this.requireRole(role);
+    await this.write(async (trx) => {
+      const p = await trx.selectFrom("projects").select("id").where("name", "=", project).executeTakeFirst();
+      if (!p) throw new AuthError("NOT_FOUND", `no project ${project}`);
+      const result = await trx
+        .updateTable("project_members")
+        .set({ role })
+        .where("id", "=", id)
+        .where("project_id", "=", p.id)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0)
+        throw new AuthError("NOT_FOUND", `no member ${id} in ${project}`);
+    });
+  }
+
   async removeMember(project: string, id: number): Promise<void> {
     await this.write(async (trx) => {
       const p = await trx.selectFrom("projects").select("id").where("name", "=", project).executeTakeFirst();

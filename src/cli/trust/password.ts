@@ -24,7 +24,7 @@ export async function readNewSecret(): Promise<string> {
 }
 
 /** Raw-mode terminal read: characters are not echoed; backspace edits; Ctrl-C and Ctrl-D abort. */
-function promptHidden(prompt: string): Promise<string> {
+export function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {

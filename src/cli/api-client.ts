@@ -1,0 +1,225 @@
+import type { z } from "zod";
+import { PortcullisError } from "../core/index.js";
+import { accountsApi as api } from "../server/index.js";
+
+/**
+ * An error answer of the API, with the server's code (INVALID_ARGUMENT, DENIED, NOT_FOUND, CONFLICT,
+ * UNAUTHORIZED, ...) as the code: failure.ts makes INVALID_ARGUMENT a usage error (exit 2) and the
+ * rest 1. UNREACHABLE and BAD_ANSWER are the client's own.
+ */
+export class ApiError extends PortcullisError<string> {}
+
+export interface Credentials {
+  readonly username: string;
+  readonly secret: string;
+}
+
+type Wire<T extends z.ZodType> = z.output<T>;
+export type User = Wire<typeof api.User>;
+export type Project = Wire<typeof api.Project>;
+export type Member = Wire<typeof api.Member>;
+export type Role = Wire<typeof api.Role>;
+export type Robot = Wire<typeof api.Robot>;
+export type Me = Wire<typeof api.Me>;
+export type Group = Wire<typeof api.Group>;
+export type RobotCreated = Wire<typeof api.RobotCreated>;
+export type UserCreated = Wire<typeof api.UserCreated>;
+
+/**
+ * A robot to create: `permissions` (and `repositories`) for a project robot, `grants` for a system
+ * robot. Permission names are checked by the server, which names a wrong one.
+ */
+export interface RobotRequest {
+  readonly name: string;
+  readonly description?: string;
+  readonly permissions?: readonly string[];
+  readonly repositories?: readonly string[];
+  readonly grants?: ReadonlyArray<{
+    project: string;
+    permissions: readonly string[];
+    repositories?: readonly string[];
+  }>;
+  readonly expiresAt?: string | null;
+  readonly expiresIn?: string;
+}
+
+const seg = encodeURIComponent;
+
+/**
+ * The accounts API over HTTP, as the CLI uses it: one method per call, Basic credentials, and every
+ * answer checked against the server's own response schemas (a server of another version says so
+ * rather than printing half a table).
+ */
+export class ApiClient {
+  constructor(
+    readonly server: string,
+    private readonly credentials?: Credentials,
+  ) {}
+
+  async request<T extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: T | undefined,
+    body?: unknown,
+  ): Promise<z.output<T>> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.credentials) {
+      const { username, secret } = this.credentials;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${secret}`).toString("base64")}`;
+    }
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(`${this.server}${path}`, {
+        method,
+        headers,
+        redirect: "error",
+        signal: AbortSignal.timeout(60_000),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+      throw new ApiError(
+        "UNREACHABLE",
+        `cannot reach ${this.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      );
+    }
+    const text = await res.text();
+    if (!res.ok) throw this.failure(res.status, text);
+    if (!schema) return undefined as z.output<T>;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw new ApiError(
+        "BAD_ANSWER",
+        `${this.server} answered ${method} ${path} with something else than the accounts API's answer (HTTP ${res.status}): is it a Portcullis server of this version?`,
+      );
+    }
+    return result.data;
+  }
+
+  private failure(status: number, text: string): ApiError {
+    let code = `HTTP_${status}`;
+    let message = `HTTP ${status}`;
+    try {
+      const first = (JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> }).errors?.[0];
+      if (first?.code) code = first.code;
+      if (first?.message) message = first.message;
+    } catch {
+      // not our error shape (a proxy's page): keep the status
+    }
+    if (status === 401) {
+      message = `${message} (${this.credentials ? `the server refused ${this.credentials.username}'s credentials; log in again` : "log in first"} with \`portcullis login ${this.server}\`)`;
+    }
+    return new ApiError(code, message);
+  }
+
+  // Who am I --------------------------------------------------------------------------------------
+  me() {
+    return this.request("GET", "/api/v1/me", api.Me);
+  }
+
+  // Users and groups -----------------------------------------------------------------------------
+  listUsers() {
+    return this.request("GET", "/api/v1/users", api.UserList);
+  }
+  createUser(body: { name: string; password?: string; email?: string; admin?: boolean }) {
+    return this.request("POST", "/api/v1/users", api.UserCreated, body);
+  }
+  changePassword(user: string, body: { password: string; currentPassword?: string }) {
+    return this.request("PUT", `/api/v1/users/${seg(user)}/password`, undefined, body);
+  }
+  setUserDisabled(user: string, disabled: boolean) {
+    return this.request("POST", `/api/v1/users/${seg(user)}/${disabled ? "disable" : "enable"}`, undefined);
+  }
+  setAdmin(user: string, admin: boolean) {
+    return this.request("PUT", `/api/v1/users/${seg(user)}/admin`, undefined, { admin });
+  }
+  deleteUser(user: string) {
+    return this.request("DELETE", `/api/v1/users/${seg(user)}`, undefined);
+  }
+  listGroups() {
+    return this.request("GET", "/api/v1/groups", api.GroupList);
+  }
+  createGroup(name: string) {
+    return this.request("POST", "/api/v1/groups", api.Group, { name });
+  }
+  deleteGroup(name: string) {
+    return this.request("DELETE", `/api/v1/groups/${seg(name)}`, undefined);
+  }
+  setGroupMember(group: string, user: string, member: boolean) {
+    return this.request(
+      member ? "PUT" : "DELETE",
+      `/api/v1/groups/${seg(group)}/members/${seg(user)}`,
+      undefined,
+    );
+  }
+
+  // Projects and members -------------------------------------------------------------------------
+  listProjects() {
+    return this.request("GET", "/api/v1/projects", api.ProjectList);
+  }
+  createProject(body: { name: string; public?: boolean }) {
+    return this.request("POST", "/api/v1/projects", api.Project, body);
+  }
+  getProject(name: string) {
+    return this.request("GET", `/api/v1/projects/${seg(name)}`, api.Project);
+  }
+  updateProject(name: string, body: { public?: boolean; settings?: { certifiedPolicy?: string } }) {
+    return this.request("PATCH", `/api/v1/projects/${seg(name)}`, api.Project, body);
+  }
+  deleteProject(name: string) {
+    return this.request("DELETE", `/api/v1/projects/${seg(name)}`, undefined);
+  }
+  listMembers(project: string) {
+    return this.request("GET", `/api/v1/projects/${seg(project)}/members`, api.MemberList);
+  }
+  addMember(
+    project: string,
+    body: { kind: "user" | "group"; name: string; role: string; repositories?: string[] },
+  ) {
+    return this.request("POST", `/api/v1/projects/${seg(project)}/members`, api.Member, body);
+  }
+  setMemberRole(project: string, id: number, role: string) {
+    return this.request("PUT", `/api/v1/projects/${seg(project)}/members/${id}`, api.Member, { role });
+  }
+  removeMember(project: string, id: number) {
+    return this.request("DELETE", `/api/v1/projects/${seg(project)}/members/${id}`, undefined);
+  }
+
+  // Roles ----------------------------------------------------------------------------------------
+  listRoles() {
+    return this.request("GET", "/api/v1/roles", api.RoleList);
+  }
+  createRole(body: { name: string; description?: string; permissions: string[] }) {
+    return this.request("POST", "/api/v1/roles", api.Role, body);
+  }
+  deleteRole(name: string) {
+    return this.request("DELETE", `/api/v1/roles/${seg(name)}`, undefined);
+  }
+
+  // Robots: a project's (project given) or system robots -----------------------------------------
+  private robots(project: string | undefined): string {
+    return project === undefined ? "/api/v1/robots" : `/api/v1/projects/${seg(project)}/robots`;
+  }
+  listRobots(project?: string) {
+    return this.request("GET", this.robots(project), api.RobotList);
+  }
+  createRobot(project: string | undefined, body: RobotRequest) {
+    return this.request("POST", this.robots(project), api.RobotCreated, body);
+  }
+  rotateRobot(project: string | undefined, name: string) {
+    return this.request("POST", `${this.robots(project)}/${seg(name)}/rotate`, api.RobotSecret);
+  }
+  revokeRobot(project: string | undefined, name: string) {
+    return this.request("POST", `${this.robots(project)}/${seg(name)}/revoke`, undefined);
+  }
+  deleteRobot(project: string | undefined, name: string) {
+    return this.request("DELETE", `${this.robots(project)}/${seg(name)}`, undefined);
+  }
+}

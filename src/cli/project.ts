@@ -1,0 +1,187 @@
+import type { Command } from "commander";
+import {
+  type ApiFlags,
+  collect,
+  connect,
+  outputOf,
+  printJson,
+  when,
+  withApiFlags,
+} from "./account-options.js";
+import type { Member, Project } from "./api-client.js";
+import { printTable } from "./output.js";
+import { UsageError } from "./trust/usage-error.js";
+
+function projectRows(projects: readonly Project[]): string[][] {
+  return projects.map((p) => [
+    p.name,
+    p.public ? "public" : "private",
+    p.settings.certifiedPolicy ?? "",
+    when(p.createdAt),
+  ]);
+}
+const PROJECT_HEADER = ["project", "visibility", "certified policy", "created"];
+
+function memberRows(members: readonly Member[]): string[][] {
+  return members.map((m) => [String(m.id), m.kind, m.name, m.role, m.repositories.join(",")]);
+}
+
+function memberId(text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new UsageError(`member id must be a number (see project member list), not ${JSON.stringify(text)}`);
+  return id;
+}
+
+interface SetFlags extends ApiFlags {
+  public?: boolean;
+  private?: boolean;
+  certifiedPolicy?: string | false;
+}
+
+interface MemberFlags extends ApiFlags {
+  user?: string;
+  group?: string;
+  role: string;
+  repository: string[];
+}
+
+/** `portcullis project ...` and `project member ...` over the accounts API. */
+export function registerProject(program: Command, setExit: (code: number) => void): void {
+  const project = program.command("project").description("projects: the first component of repository names");
+
+  withApiFlags(project.command("list").description("list the projects you may read")).action(
+    async (flags: ApiFlags) => {
+      const format = outputOf(flags);
+      const { projects } = await connect(flags).client.listProjects();
+      if (format === "json") printJson({ projects });
+      else printTable(PROJECT_HEADER, projectRows(projects));
+      setExit(0);
+    },
+  );
+
+  withApiFlags(
+    project
+      .command("create")
+      .description("create a project (system.projects)")
+      .argument("<name>")
+      .option("--public", "anyone, also anonymous, may pull from it"),
+  ).action(async (name: string, flags: ApiFlags & { public?: boolean }) => {
+    const format = outputOf(flags);
+    const created = await connect(flags).client.createProject({
+      name,
+      ...(flags.public ? { public: true } : {}),
+    });
+    if (format === "json") printJson(created);
+    else printTable(PROJECT_HEADER, projectRows([created]));
+    setExit(0);
+  });
+
+  withApiFlags(project.command("show").description("a project and its settings").argument("<name>")).action(
+    async (name: string, flags: ApiFlags) => {
+      const format = outputOf(flags);
+      const shown = await connect(flags).client.getProject(name);
+      if (format === "json") printJson(shown);
+      else printTable(PROJECT_HEADER, projectRows([shown]));
+      setExit(0);
+    },
+  );
+
+  withApiFlags(
+    project
+      .command("set")
+      .description("change a project's visibility or settings (project.write)")
+      .argument("<name>")
+      .option("--public", "anyone may pull")
+      .option("--private", "members only")
+      .option("--certified-policy <name>", "certified images only: the policy the registry gates apply")
+      .option("--no-certified-policy", "drop the certified-images policy"),
+  ).action(async (name: string, flags: SetFlags) => {
+    const format = outputOf(flags);
+    if (flags.public && flags.private) throw new UsageError("--public and --private do not go together");
+    const visibility = flags.public ? { public: true } : flags.private ? { public: false } : {};
+    const { client } = connect(flags);
+    let settings: { certifiedPolicy?: string } | undefined;
+    if (flags.certifiedPolicy !== undefined) {
+      const { certifiedPolicy: _, ...rest } = (await client.getProject(name)).settings;
+      settings = flags.certifiedPolicy === false ? rest : { ...rest, certifiedPolicy: flags.certifiedPolicy };
+    }
+    if (settings === undefined && !("public" in visibility))
+      throw new UsageError("nothing to change: give --public, --private or --certified-policy");
+    const changed = await client.updateProject(name, { ...visibility, ...(settings ? { settings } : {}) });
+    if (format === "json") printJson(changed);
+    else printTable(PROJECT_HEADER, projectRows([changed]));
+    setExit(0);
+  });
+
+  withApiFlags(
+    project.command("delete").description("delete an empty project (project.delete)").argument("<name>"),
+  ).action(async (name: string, flags: ApiFlags) => {
+    await connect(flags).client.deleteProject(name);
+    process.stdout.write(`Project ${name} deleted.\n`);
+    setExit(0);
+  });
+
+  const member = project.command("member").description("who holds which role in a project");
+
+  withApiFlags(member.command("list").description("list members (member.read)").argument("<project>")).action(
+    async (name: string, flags: ApiFlags) => {
+      const format = outputOf(flags);
+      const { members } = await connect(flags).client.listMembers(name);
+      if (format === "json") printJson({ members });
+      else printTable(["id", "kind", "name", "role", "repositories"], memberRows(members));
+      setExit(0);
+    },
+  );
+
+  withApiFlags(
+    member
+      .command("add")
+      .description("grant a user or group a role (member.write; only roles whose permissions you hold)")
+      .argument("<project>")
+      .option("--user <name>")
+      .option("--group <name>")
+      .requiredOption("--role <role>", "a built-in role (limited-guest ... project-admin) or a custom one")
+      .option("--repository <glob>", "only these repositories (repeatable; default every one)", collect, []),
+  ).action(async (name: string, flags: MemberFlags) => {
+    const format = outputOf(flags);
+    if ((flags.user === undefined) === (flags.group === undefined))
+      throw new UsageError("give exactly one of --user and --group");
+    const added = await connect(flags).client.addMember(name, {
+      kind: flags.user !== undefined ? "user" : "group",
+      name: (flags.user ?? flags.group)!,
+      role: flags.role,
+      ...(flags.repository.length > 0 ? { repositories: flags.repository } : {}),
+    });
+    if (format === "json") printJson(added);
+    else printTable(["id", "kind", "name", "role", "repositories"], memberRows([added]));
+    setExit(0);
+  });
+
+  withApiFlags(
+    member
+      .command("set")
+      .description("change a member's role (member.write)")
+      .argument("<project>")
+      .argument("<id>", "the member's id (project member list)")
+      .requiredOption("--role <role>"),
+  ).action(async (name: string, id: string, flags: ApiFlags & { role: string }) => {
+    const format = outputOf(flags);
+    const changed = await connect(flags).client.setMemberRole(name, memberId(id), flags.role);
+    if (format === "json") printJson(changed);
+    else printTable(["id", "kind", "name", "role", "repositories"], memberRows([changed]));
+    setExit(0);
+  });
+
+  withApiFlags(
+    member
+      .command("remove")
+      .description("remove a member's grant (member.write)")
+      .argument("<project>")
+      .argument("<id>", "the member's id (project member list)"),
+  ).action(async (name: string, id: string, flags: ApiFlags) => {
+    await connect(flags).client.removeMember(name, memberId(id));
+    process.stdout.write(`Member ${id} removed from ${name}.\n`);
+    setExit(0);
+  });
+}

@@ -1,0 +1,124 @@
+import { z } from "zod";
+import type { Access, IdentityRoute } from "./route.js";
+import { components } from "./schemas.js";
+
+/**
+ * The OpenAPI 3.1 document of the accounts API, generated from the routes' own zod schemas (OpenAPI
+ * 3.1 schemas are JSON Schema 2020-12, which `z.toJSONSchema` writes). Response schemas are named
+ * components; request bodies and parameters are inline, as the server reads them (`io: "input"`:
+ * defaults make a field optional there).
+ */
+export function openApiDocument(routes: readonly IdentityRoute[]): Record<string, unknown> {
+  const ref = (id: string) => `#/components/schemas/${id}`;
+  const generated = z.toJSONSchema(components, { io: "output", uri: ref, target: "draft-2020-12" }) as {
+    schemas: Record<string, Record<string, unknown>>;
+  };
+  const schemas = Object.fromEntries(
+    Object.entries(generated.schemas).map(([id, schema]) => [id, withoutDialect(schema)]),
+  );
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const responseId = r.response ? components.get(r.response)?.id : undefined;
+    if (r.response && responseId === undefined)
+      throw new Error(`route ${r.id}: its response schema is not a named component (schemas.ts)`);
+    const status = String(r.status ?? (r.response ? 200 : 204));
+    const operation = {
+      operationId: r.id,
+      summary: r.summary,
+      description: accessText(r.access),
+      tags: [r.tag],
+      "x-portcullis-access": r.access,
+      security: r.access.kind === "anyone" ? [{}, { basic: [] }] : [{ basic: [] }],
+      ...(r.params ? { parameters: parameters(r.params, "path") } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: inline(r.body) } },
+            },
+          }
+        : {}),
+      responses: {
+        [status]: responseId
+          ? {
+              description: r.summary,
+              content: { "application/json": { schema: { $ref: ref(responseId) } } },
+            }
+          : { description: "done" },
+        ...Object.fromEntries(
+          ["400", "401", "403", "404", "409", "429"].map((code) => [
+            code,
+            { $ref: "#/components/responses/Error" },
+          ]),
+        ),
+      },
+    };
+    const methods = paths[r.path] ?? {};
+    methods[r.method.toLowerCase()] = operation;
+    paths[r.path] = methods;
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Portcullis accounts API",
+      version: "1",
+      description:
+        "Users, groups, projects, members, roles, robots and token keys (auth.mode: accounts). " +
+        "Every check reads one permission table; see docs/permissions.md.",
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        basic: {
+          type: "http",
+          scheme: "basic",
+          description: "a user's name and password, or a robot's name (robot$...) and secret",
+        },
+      },
+      responses: {
+        Error: {
+          description:
+            "400 INVALID_ARGUMENT, 401 UNAUTHORIZED (with a Basic challenge), 403 DENIED, 404 NOT_FOUND, 409 CONFLICT, 429 TOOMANYREQUESTS",
+          content: { "application/json": { schema: { $ref: ref("Error") } } },
+        },
+      },
+    },
+  };
+}
+
+/** Who may call a route, in words (the OpenAPI description and docs/permissions.md). */
+export function accessText(access: Access): string {
+  switch (access.kind) {
+    case "permission":
+      return `Needs \`${access.permission}\`${access.project ? " in the project" : ""}.`;
+    case "self-or":
+      return `One's own account, or \`${access.permission}\`.`;
+    case "signed-in":
+      return "Any signed-in user or robot.";
+    case "anyone":
+      return "Anyone, also anonymous; the answer lists only what the caller may read (`project.read`).";
+  }
+}
+
+function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _, $id: __, ...rest } = schema;
+  return rest;
+}
+
+function inline(schema: z.ZodType): Record<string, unknown> {
+  return withoutDialect(
+    z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>,
+  );
+}
+
+function parameters(schema: z.ZodType, where: "path" | "query"): Array<Record<string, unknown>> {
+  const object = inline(schema) as { properties?: Record<string, unknown> };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: true,
+    schema: property,
+  }));
+}

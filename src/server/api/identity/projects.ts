@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { AuthError, projectOf } from "../../../auth/index.js";
+import { holds } from "../../authorize.js";
+import { type IdentityRoute, route } from "./route.js";
+import { Name, Project, ProjectList, ProjectSettings } from "./schemas.js";
+import type { IdentityServices } from "./services.js";
+import { projectWire } from "./wire.js";
+
+const ProjectParams = z.object({ project: Name });
+
+async function requireProject(identity: IdentityServices, name: string) {
+  const project = await identity.store.findProject(name);
+  if (!project) throw new AuthError("NOT_FOUND", `no project ${name}`);
+  return project;
+}
+
+export const PROJECT_ROUTES: readonly IdentityRoute[] = [
+  route({
+    id: "listProjects",
+    method: "GET",
+    path: "/api/v1/projects",
+    summary: "List the projects the caller may read (anonymous callers: the public ones)",
+    tag: "projects",
+    access: { kind: "anyone" },
+    response: ProjectList,
+    handle: async ({ platform, identity, caller }) => {
+      const all = await identity.store.listProjects();
+      const readable = [];
+      for (const project of all) {
+        if (await holds(platform, caller, "project.read", project.name)) readable.push(projectWire(project));
+      }
+      return { projects: readable };
+    },
+  }),
+
+  route({
+    id: "createProject",
+    method: "POST",
+    path: "/api/v1/projects",
+    summary: "Create a project (the first component of its repositories' names)",
+    tag: "projects",
+    access: { kind: "permission", permission: "system.projects" },
+    event: "project.changed",
+    body: z.strictObject({
+      name: Name,
+      public: z.boolean().optional(),
+      settings: ProjectSettings.optional(),
+    }),
+    response: Project,
+    status: 201,
+    handle: async ({ identity, body, record }) => {
+      const project = await identity.store.createProject({
+        name: body.name,
+        public: body.public ?? false,
+        settings: body.settings ?? {},
+      });
+      record(`project:${project.name}`, `created (${project.public ? "public" : "private"})`);
+      return projectWire(project);
+    },
+  }),
+
+  route({
+    id: "getProject",
+    method: "GET",
+    path: "/api/v1/projects/{project}",
+    summary: "A project and its settings",
+    tag: "projects",
+    access: { kind: "permission", permission: "project.read", project: "project" },
+    params: ProjectParams,
+    response: Project,
+    handle: async ({ identity, params }) => projectWire(await requireProject(identity, params.project)),
+  }),
+
+  route({
+    id: "updateProject",
+    method: "PATCH",
+    path: "/api/v1/projects/{project}",
+    summary: "Change a project's visibility or settings",
+    tag: "projects",
+    access: { kind: "permission", permission: "project.write", project: "project" },
+    event: "project.changed",
+    params: ProjectParams,
+    body: z
+      .strictObject({ public: z.boolean().optional(), settings: ProjectSettings.optional() })
+      .refine((b) => b.public !== undefined || b.settings !== undefined, "give public or settings"),
+    response: Project,
+    handle: async ({ identity, params, body, record }) => {
+      await identity.store.updateProject(params.project, {
+        ...(body.public === undefined ? {} : { public: body.public }),
+        ...(body.settings === undefined ? {} : { settings: body.settings }),
+      });
+      const changes = [
+        ...(body.public === undefined ? [] : [body.public ? "made public" : "made private"]),
+        ...(body.settings === undefined ? [] : [`settings set to ${JSON.stringify(body.settings)}`]),
+      ];
+      record(`project:${params.project}`, changes.join("; "));
+      return projectWire(await requireProject(identity, params.project));
+    },
+  }),
+
+  route({
+    id: "deleteProject",
+    method: "DELETE",
+    path: "/api/v1/projects/{project}",
+    summary: "Delete an empty project with its members and robots",
+    tag: "projects",
+    access: { kind: "permission", permission: "project.delete", project: "project" },
+    event: "project.changed",
+    params: ProjectParams,
+    handle: async ({ platform, identity, params, record }) => {
+      await requireProject(identity, params.project);
+      // Repositories outlive nothing silently: a project's images would stay, reachable by no one but
+      // administrators. Names sort `team` < `team/...`, so the first name after `team/` tells.
+      const next = await platform.registry.discovery.catalog({ n: 1, last: `${params.project}/` });
+      const held = next.items.find((name) => projectOf(name) === params.project);
+      if (held) {
+        throw new AuthError(
+          "CONFLICT",
+          `project ${params.project} still holds repositories (${held}): delete them first`,
+        );
+      }
+      await identity.store.deleteProject(params.project);
+      record(`project:${params.project}`, "deleted");
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,260 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { Platform } from "../../../app/index.js";
+import {
+  AuthError,
+  type AuthEventType,
+  type Identity,
+  type Permission,
+  type SystemPermission,
+} from "../../../auth/index.js";
+import { isPortcullisError } from "../../../core/index.js";
+import { authenticate, authorize, requireSignedIn } from "../../authorize.js";
+import { ServerError } from "../../errors.js";
+import type { IdentityServices } from "./services.js";
+
+/**
+ * Who may call a route. Declared as data, so the check runs before the handler in one place (the
+ * wrapper below, through authorize.ts), the OpenAPI document and docs/permissions.md say it, and the
+ * authorization-matrix test reads it.
+ *
+ * - `permission`: the caller needs it, in the project named by the path parameter `project` when set.
+ * - `self-or`: the user named by the path parameter `user` acting on their own account, or a holder
+ *   of `permission` (a registry bearer token is not "self": it is scoped to repositories).
+ * - `signed-in`: any authenticated user or robot.
+ * - `anyone`: also anonymous; the answer is filtered by what the caller may see.
+ */
+export type Access =
+  | { readonly kind: "permission"; readonly permission: Permission; readonly project?: string }
+  | { readonly kind: "self-or"; readonly permission: SystemPermission; readonly user: string }
+  | { readonly kind: "signed-in" }
+  | { readonly kind: "anyone" };
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RouteContext<P, Q, B> {
+  readonly platform: Platform;
+  readonly identity: IdentityServices;
+  readonly caller: Identity;
+  readonly request: FastifyRequest;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** Records an allowed change of this route's event type, with the caller as actor. Never a secret. */
+  record(target: string, reason: string): void;
+}
+
+interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
+  /** The OpenAPI operationId, and `api.<id>` in metrics and request logs. */
+  readonly id: string;
+  readonly method: Method;
+  /** OpenAPI style: `/api/v1/projects/{project}/robots`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly access: Access;
+  /** The audit event a change records (allowed, and denied with 403). Read-only routes have none. */
+  readonly event?: AuthEventType;
+  /** Callable while the caller's password is one-time (GET /me, changing one's password). */
+  readonly duringPasswordChange?: boolean;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** A named schema of schemas.ts; undefined for 204 No Content. */
+  readonly response?: R;
+  readonly status?: 200 | 201 | 204;
+  handle(context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
+}
+
+/** A route with its types erased, as the list, the wrapper and the OpenAPI writer see it. */
+export interface IdentityRoute {
+  readonly id: string;
+  readonly method: Method;
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly access: Access;
+  readonly event?: AuthEventType;
+  readonly duringPasswordChange?: boolean;
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly response?: z.ZodType;
+  readonly status?: 200 | 201 | 204;
+  handle(context: RouteContext<unknown, unknown, unknown>): Promise<unknown>;
+}
+
+export function route<
+  P extends z.ZodType = z.ZodObject<Record<string, never>>,
+  Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodUndefined,
+>(spec: RouteSpec<P, Q, B, R>): IdentityRoute {
+  return spec as unknown as IdentityRoute;
+}
+
+/** One issue per line, `path: message`; zod's messages never hold the input, so no secret leaks. */
+function describeIssues(where: string, error: z.ZodError): string {
+  const issues = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return path === "" ? issue.message : `${path}: ${issue.message}`;
+  });
+  return `${where}: ${issues.join("; ")}`;
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return {};
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ServerError("INVALID_ARGUMENT", describeIssues(where, result.error));
+  return result.data;
+}
+
+async function checkAccess(
+  platform: Platform,
+  request: FastifyRequest,
+  access: Access,
+  params: Record<string, string>,
+): Promise<void> {
+  switch (access.kind) {
+    case "permission": {
+      const project = access.project === undefined ? undefined : params[access.project];
+      await authorize(platform, request, undefined, access.permission, false, project ? { project } : {});
+      return;
+    }
+    case "self-or": {
+      const caller = await authenticate(platform, request);
+      request.identity = caller;
+      const self = caller.kind === "user" && caller.via !== "token" && caller.subject === params[access.user];
+      if (!self) await authorize(platform, request, undefined, access.permission, false);
+      return;
+    }
+    case "signed-in":
+      await requireSignedIn(platform, request);
+      return;
+    case "anyone":
+      request.identity = await authenticate(platform, request);
+      return;
+  }
+}
+
+/** The target a denied change names in the audit log: the path's own names. */
+function deniedTarget(route: IdentityRoute, params: Record<string, string>): string {
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? name);
+}
+
+async function run(
+  route: IdentityRoute,
+  platform: Platform,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  request.routeName = `api.${route.id}`;
+  const identity = platform.identity;
+  if (!identity) {
+    throw new ServerError(
+      "NOT_FOUND",
+      "accounts are off on this server (auth.mode is anonymous); set auth.mode: accounts to manage users, projects and robots",
+    );
+  }
+  const params = parse(route.params, request.params, "path") as Record<string, string>;
+  try {
+    await checkAccess(platform, request, route.access, params);
+    const caller = request.identity;
+    if (caller.kind === "user" && caller.id !== undefined && !route.duringPasswordChange) {
+      const user = await identity.store.userById(caller.id);
+      if (user?.mustChangePassword) {
+        throw new AuthError(
+          "DENIED",
+          `${caller.subject} has a one-time password: change it first (portcullis user passwd)`,
+        );
+      }
+    }
+    const query = parse(route.query, request.query, "query");
+    if (route.body && request.body === undefined) {
+      throw new ServerError(
+        "INVALID_ARGUMENT",
+        "this endpoint takes a JSON body (Content-Type: application/json)",
+      );
+    }
+    const body = route.body ? parse(route.body, request.body, "body") : undefined;
+    const result = await route.handle({
+      platform,
+      identity,
+      caller,
+      request,
+      params,
+      query,
+      body,
+      record: (target, reason) =>
+        identity.record({
+          type: route.event ?? "user.changed",
+          actor: caller.subject,
+          target,
+          outcome: "allow",
+          reason,
+          address: request.ip,
+        }),
+    });
+    return send(route, reply, result);
+  } catch (err) {
+    // A refused change is recorded too: who tried to change what, and why it was refused.
+    if (route.event && isPortcullisError(err) && err.code === "DENIED") {
+      identity.record({
+        type: route.event,
+        actor: request.identity.subject,
+        target: deniedTarget(route, params),
+        outcome: "deny",
+        reason: `${route.method} ${route.path}: ${err.message}`,
+        address: request.ip,
+      });
+    }
+    throw err;
+  }
+}
+
+function send(route: IdentityRoute, reply: FastifyReply, result: unknown): FastifyReply {
+  if (route.status === 204 || !route.response) return reply.code(204).send();
+  // The response schema drops whatever it does not name: hashes and ids never leave by accident.
+  const answer = route.response.parse(result);
+  return reply
+    .code(route.status ?? 200)
+    .type("application/json")
+    .send(answer);
+}
+
+/** Fastify's `:name` for an OpenAPI `{name}`. */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ":$1");
+}
+
+/**
+ * Registers routes in their own encapsulated context, the only one that parses JSON bodies (at most
+ * 64 KiB): /v2/ keeps reading manifest bodies as streams. A body that is not JSON is refused without
+ * echoing it (V8's parse error quotes the text, which could be a password).
+ */
+export function registerRoutes(
+  app: FastifyInstance,
+  platform: Platform,
+  routes: readonly IdentityRoute[],
+): void {
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      "application/json",
+      { parseAs: "string", bodyLimit: 64 * 1024 },
+      (_request, body, done) => {
+        try {
+          done(null, body === "" ? undefined : JSON.parse(body as string));
+        } catch {
+          done(new ServerError("INVALID_ARGUMENT", "the request body is not valid JSON"), undefined);
+        }
+      },
+    );
+    for (const r of routes) {
+      scope.route({
+        method: r.method,
+        url: fastifyPath(r.path),
+        handler: (request, reply) => run(r, platform, request, reply),
+      });
+    }
+  });
+}

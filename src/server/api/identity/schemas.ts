@@ -1,0 +1,218 @@
+import { z } from "zod";
+import { BUILTIN_ROLES, PROJECT_PERMISSIONS, SYSTEM_PERMISSIONS } from "../../../auth/index.js";
+
+/**
+ * The request and response schemas of the accounts API. Handlers' answers are parsed through their
+ * response schema before they are sent, so a field the schema does not name (a password or secret
+ * hash, a row id) never leaves the server; the OpenAPI document (openapi.ts) is generated from the
+ * same schemas, so it cannot drift from what is checked.
+ *
+ * Every response schema is named in `components` (its OpenAPI component). Request bodies are strict:
+ * an unknown key ("pasword") is refused rather than ignored.
+ */
+export const components = z.registry<{ id: string }>();
+
+function named<T extends z.ZodType>(id: string, schema: T): T {
+  components.add(schema, { id });
+  return schema;
+}
+
+/** A user, group, project, robot or role name in a path or a body; the store checks its grammar. */
+export const Name = z.string().min(1).max(255);
+const Time = z.iso.datetime().describe("RFC 3339 time, UTC");
+export const ProjectPermission = z.enum(PROJECT_PERMISSIONS);
+const SystemPermission = z.enum(SYSTEM_PERMISSIONS);
+/** Repository globs inside a project (`*`, `app/*`); `*` is the whole project. */
+const Globs = z.array(z.string().min(1).max(255)).min(1).max(64);
+
+export const ErrorBody = named(
+  "Error",
+  z
+    .object({
+      errors: z.array(z.object({ code: z.string(), message: z.string(), detail: z.unknown().optional() })),
+    })
+    .describe("Every error answer: the OCI distribution spec's shape"),
+);
+
+// Users and groups -----------------------------------------------------------------------------------
+
+export const User = named(
+  "User",
+  z.object({
+    name: z.string(),
+    email: z.string().nullable(),
+    source: z.string().describe("where the account comes from: local, or an identity provider"),
+    admin: z.boolean().describe("an administrator holds every permission"),
+    disabled: z.boolean(),
+    mustChangePassword: z
+      .boolean()
+      .describe("the password is one-time: the account may only change it (and read /me) until then"),
+    createdAt: Time,
+  }),
+);
+export const UserList = named("UserList", z.object({ users: z.array(User) }));
+export const UserCreated = named(
+  "UserCreated",
+  z.object({
+    user: User,
+    password: z
+      .string()
+      .optional()
+      .describe("the generated one-time password, present only when none was given; shown once"),
+  }),
+);
+
+export const Group = named("Group", z.object({ name: z.string(), members: z.array(z.string()) }));
+export const GroupList = named("GroupList", z.object({ groups: z.array(Group) }));
+
+// Projects and members -------------------------------------------------------------------------------
+
+export const ProjectSettings = z.strictObject({
+  certifiedPolicy: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe("certified images only: the policy the registry gates apply to this project"),
+});
+export const Project = named(
+  "Project",
+  z.object({
+    name: z.string(),
+    public: z.boolean().describe("anyone, also anonymous, may read it and pull from it"),
+    settings: ProjectSettings,
+    createdAt: Time,
+  }),
+);
+export const ProjectList = named("ProjectList", z.object({ projects: z.array(Project) }));
+
+export const Member = named(
+  "Member",
+  z.object({
+    id: z.number().int().describe("the grant's id (change and remove it by this)"),
+    kind: z.enum(["user", "group"]),
+    name: z.string(),
+    role: z.string(),
+    repositories: z.array(z.string()).describe("the repository globs the role applies to"),
+  }),
+);
+export const MemberList = named("MemberList", z.object({ members: z.array(Member) }));
+
+// Roles ---------------------------------------------------------------------------------------------
+
+export const Role = named(
+  "Role",
+  z.object({
+    name: z.string(),
+    description: z.string(),
+    builtin: z.boolean(),
+    permissions: z.array(ProjectPermission),
+  }),
+);
+export const RoleList = named(
+  "RoleList",
+  z.object({
+    roles: z.array(Role),
+    builtinOrder: z.array(z.enum(BUILTIN_ROLES)).describe("the built-in roles, least to most"),
+  }),
+);
+
+// Robots --------------------------------------------------------------------------------------------
+
+export const RobotGrant = z.object({
+  project: z.string(),
+  repositories: z.array(z.string()),
+  permissions: z.array(ProjectPermission),
+});
+export const Robot = named(
+  "Robot",
+  z.object({
+    name: z.string().describe("the login name: robot$PROJECT+NAME, or robot$NAME for a system robot"),
+    description: z.string(),
+    project: z.string().optional().describe("the project of a project robot; absent for a system robot"),
+    grants: z.array(RobotGrant),
+    expiresAt: Time.nullable().describe("null: never expires"),
+    expired: z.boolean(),
+    disabled: z.boolean().describe("revoked: refused at once on every replica"),
+    createdBy: z.string(),
+    createdAt: Time,
+  }),
+);
+export const RobotList = named("RobotList", z.object({ robots: z.array(Robot) }));
+export const RobotCreated = named(
+  "RobotCreated",
+  z.object({
+    robot: Robot,
+    secret: z.string().describe("the robot's secret: shown once, stored only as a hash"),
+  }),
+);
+export const RobotSecret = named(
+  "RobotSecret",
+  z.object({ name: z.string(), secret: z.string().describe("the new secret: shown once") }),
+);
+
+const Expiry = {
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .nullable()
+    .optional()
+    .describe("when the robot stops working; null: never. Default: 90 days from now"),
+  expiresIn: z.string().min(1).max(32).optional().describe("instead of expiresAt: a duration (30d, 12h)"),
+};
+
+export const CreateProjectRobot = z.strictObject({
+  name: Name,
+  description: z.string().max(1024).optional(),
+  permissions: z.array(ProjectPermission).min(1),
+  repositories: Globs.optional().describe("default: every repository of the project (`*`)"),
+  ...Expiry,
+});
+export const CreateSystemRobot = z.strictObject({
+  name: Name,
+  description: z.string().max(1024).optional(),
+  grants: z
+    .array(
+      z.strictObject({
+        project: Name,
+        repositories: Globs.optional(),
+        permissions: z.array(ProjectPermission).min(1),
+      }),
+    )
+    .min(1)
+    .max(256),
+  ...Expiry,
+});
+
+// Who am I, keys, tokens -----------------------------------------------------------------------------
+
+export const Me = named(
+  "Me",
+  z.object({
+    name: z.string(),
+    kind: z.enum(["user", "robot"]),
+    admin: z.boolean(),
+    mustChangePassword: z.boolean(),
+    systemPermissions: z.array(SystemPermission),
+    grants: z.array(
+      z.object({
+        project: z.string(),
+        role: z.string().optional().describe("the role granted (users); robots hold permissions directly"),
+        group: z.string().optional().describe("the group the grant comes through, if not direct"),
+        repositories: z.array(z.string()),
+        permissions: z.array(ProjectPermission),
+      }),
+    ),
+  }),
+);
+export const RotatedKey = named("RotatedKey", z.object({ kid: z.string() }));
+export const RevokedTokens = named(
+  "RevokedTokens",
+  z.object({ revoked: z.number().int().describe("refresh tokens revoked") }),
+);
+
+export type UserRecordWire = z.output<typeof User>;
+export type ProjectWire = z.output<typeof Project>;
+export type RobotWire = z.output<typeof Robot>;
+export type MemberWire = z.output<typeof Member>;
+export type RoleWire = z.output<typeof Role>;
+export type MeWire = z.output<typeof Me>;
