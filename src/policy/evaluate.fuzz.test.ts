@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { withinBudget } from "../../test/support/budget.js";
 import { evaluate } from "./evaluate.js";
 import type { PolicyInput } from "./facts.js";
 import { parsePolicy } from "./load.js";
+import { DECISION_BUDGET_MS, DECISION_MEMORY, failedClosed, fastestCpuMs, NOW, overTime } from "./testing.js";
 
 const FULL = readFileSync(new URL("../../examples/policies/full.yaml", import.meta.url), "utf8");
 const policy = parsePolicy(
@@ -127,10 +129,19 @@ const input: fc.Arbitrary<PolicyInput> = fc.record({
 });
 
 describe("evaluate (fuzzed inputs)", () => {
-  it("never throws, and every result says why", () => {
+  it("never throws, every result says why, and each decides within budget", () => {
     fc.assert(
       fc.property(input, (value) => {
-        const decision = evaluate(policy, value, { now: Date.parse("2026-06-01T12:00:00Z") });
+        const evaluateIt = () => evaluate(policy, value, { now: NOW });
+        const size = JSON.stringify(value).length;
+        const { value: decision, usage } = withinBudget(
+          { what: "evaluate", size },
+          { memoryBytes: DECISION_MEMORY },
+          evaluateIt,
+          { quick: true },
+        );
+        const ms = fastestCpuMs(usage.cpuMs, DECISION_BUDGET_MS, evaluateIt);
+        if (ms >= DECISION_BUDGET_MS) expect(failedClosed(decision), overTime(ms, size, decision)).toBe(true);
         expect(decision.rules.length).toBeGreaterThan(0);
         for (const rule of decision.rules) expect(rule.reason.length).toBeGreaterThan(0);
         expect(decision.allowed).toBe(decision.effect !== "deny");

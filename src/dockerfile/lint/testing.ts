@@ -50,15 +50,8 @@ export function text(...lines: string[]): string {
 }
 
 /**
- * The call's result, its wall time and the CPU time (user + system) this process spent, in ms. Time
- * budgets are asserted on CPU time: on a machine shared by several test runs, wall time measures the
- * neighbours as much as the input.
+ * The live memory `lintText` may hold at its peak, for test/support/budget.ts: 16 MiB plus 128 bytes per
+ * byte of Dockerfile. The syntax tree, ARG/ENV scopes, shell trees and findings take some 60 bytes per
+ * byte at 0.6 MB; a rule or scope that copied its state per instruction would take thousands.
  */
-export function timed<T>(run: () => T): { value: T; wallMs: number; cpuMs: number } {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const value = run();
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return { value, wallMs, cpuMs: (used.user + used.system) / 1000 };
-}
+export const LINT_MEMORY = { fixed: 16 * 2 ** 20, perUnit: 128 };

@@ -6,11 +6,39 @@ import type { Standards, StandardsPackage, StandardsSubject, Violation } from ".
 /** Finds the version scheme for a purl package type; undefined when the ecosystem has none. */
 export type SchemeLookup = (packageType: string) => VersionScheme | undefined;
 
-function nameMatcher(pattern: string): (name: string) => boolean {
-  const lower = pattern.toLowerCase();
-  if (!/[*?]/.test(lower)) return (name) => name.toLowerCase() === lower;
-  // Linear-time glob matching: a package name is whatever the scanned image says it is.
-  return (name) => matchGlob(lower, name.toLowerCase());
+const GLOB = /[*?]/;
+
+/**
+ * For each rule, the packages it names, in package order. Names compare case-insensitively. Rules for a
+ * literal name (nearly all of them) sit in a Map by that name, so each package looks up its own name
+ * once; only glob rules (`gcc*`) are tried against every package, by a linear-time matcher, since a
+ * package name is whatever the scanned image says it is. Comparing every rule with every package made
+ * a standards file of thousands of names against an image of thousands of packages take minutes.
+ */
+function matchesByRule(
+  rules: readonly { readonly name: string; readonly type?: string | undefined }[],
+  packages: readonly StandardsPackage[],
+): StandardsPackage[][] {
+  const matched = rules.map((): StandardsPackage[] => []);
+  const literal = new Map<string, number[]>();
+  const globs: { rule: number; pattern: string }[] = [];
+  rules.forEach((rule, i) => {
+    const name = rule.name.toLowerCase();
+    const same = literal.get(name);
+    if (GLOB.test(name)) globs.push({ rule: i, pattern: name });
+    else if (same) same.push(i);
+    else literal.set(name, [i]);
+  });
+  const applies = (rule: number, pkg: StandardsPackage) =>
+    rules[rule]!.type === undefined || rules[rule]!.type === pkg.type;
+  for (const pkg of packages) {
+    const name = pkg.name.toLowerCase();
+    for (const rule of literal.get(name) ?? []) if (applies(rule, pkg)) matched[rule]!.push(pkg);
+    for (const { rule, pattern } of globs) {
+      if (applies(rule, pkg) && matchGlob(pattern, name)) matched[rule]!.push(pkg);
+    }
+  }
+  return matched;
 }
 
 function where(pkg: StandardsPackage): string {
@@ -28,11 +56,9 @@ export function checkStandards(
   schemeFor: SchemeLookup,
 ): Violation[] {
   const violations: Violation[] = [];
-  for (const rule of standards.forbiddenPackages) {
-    const matches = nameMatcher(rule.name);
-    for (const pkg of subject.packages) {
-      if (rule.type !== undefined && pkg.type !== rule.type) continue;
-      if (!matches(pkg.name)) continue;
+  const forbidden = matchesByRule(standards.forbiddenPackages, subject.packages);
+  standards.forbiddenPackages.forEach((rule, i) => {
+    for (const pkg of forbidden[i]!) {
       violations.push({
         rule: "forbidden-package",
         severity: rule.severity,
@@ -41,12 +67,10 @@ export function checkStandards(
         package: pkg,
       });
     }
-  }
-  for (const rule of standards.minimumVersions) {
-    const matches = nameMatcher(rule.name);
-    for (const pkg of subject.packages) {
-      if (rule.type !== undefined && pkg.type !== rule.type) continue;
-      if (!matches(pkg.name)) continue;
+  });
+  const minimum = matchesByRule(standards.minimumVersions, subject.packages);
+  standards.minimumVersions.forEach((rule, i) => {
+    for (const pkg of minimum[i]!) {
       const scheme = schemeFor(pkg.type);
       let below: boolean | undefined;
       if (scheme?.isValid(pkg.version) && scheme.isValid(rule.version)) {
@@ -64,7 +88,7 @@ export function checkStandards(
         package: pkg,
       });
     }
-  }
+  });
   const baseViolation = checkBase(standards, subject);
   if (baseViolation) violations.push(baseViolation);
   return violations;
