@@ -143,12 +143,20 @@ export async function errorCode(res: Response): Promise<string | undefined> {
   }
 }
 
-/** Pushes a blob in one POST `?digest=` request; returns its digest. Throws unless 201. */
-export async function pushBlob(url: string, repository: string, data: Uint8Array | string): Promise<string> {
+/**
+ * Pushes a blob in one POST `?digest=` request; returns its digest. Throws unless 201. `authorization`
+ * is sent as the Authorization header (accounts mode).
+ */
+export async function pushBlob(
+  url: string,
+  repository: string,
+  data: Uint8Array | string,
+  authorization?: string,
+): Promise<string> {
   const digest = digestOf(data);
   const res = await fetch(`${url}/v2/${repository}/blobs/uploads/?digest=${digest}`, {
     method: "POST",
-    headers: { "Content-Type": "application/octet-stream" },
+    headers: { "Content-Type": "application/octet-stream", ...(authorization ? { authorization } : {}) },
     body: typeof data === "string" ? data : Buffer.from(data),
   });
   await res.arrayBuffer();
@@ -163,10 +171,11 @@ export async function putManifest(
   reference: string,
   body: Uint8Array | string,
   contentType: string,
+  authorization?: string,
 ): Promise<Response> {
   const res = await fetch(`${url}/v2/${repository}/manifests/${reference}`, {
     method: "PUT",
-    headers: { "Content-Type": contentType },
+    headers: { "Content-Type": contentType, ...(authorization ? { authorization } : {}) },
     body: typeof body === "string" ? body : Buffer.from(body),
   });
   await res.arrayBuffer();
@@ -260,19 +269,25 @@ export interface PushedImage {
   readonly layers: ReadonlyArray<{ readonly digest: string; readonly size: number; readonly data: Buffer }>;
 }
 
-/** Pushes a small OCI image (a config and `layers` layers, default 1), optionally tagged. */
+/**
+ * Pushes a small OCI image (a config and `layers` layers, default 1), optionally tagged; `auth` is the
+ * Authorization header of every request (accounts mode).
+ */
 export async function pushImage(
   url: string,
   repository: string,
-  options: { tag?: string; seed?: string; layers?: number } = {},
+  options: { tag?: string; seed?: string; layers?: number; auth?: string } = {},
 ): Promise<PushedImage> {
   const seed = options.seed ?? randomBytes(8).toString("hex");
   const configData = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", seed }));
-  const config = { digest: await pushBlob(url, repository, configData), size: configData.length };
+  const config = {
+    digest: await pushBlob(url, repository, configData, options.auth),
+    size: configData.length,
+  };
   const layers = [];
   for (let i = 0; i < (options.layers ?? 1); i++) {
     const data = Buffer.from(`layer ${i} of ${seed}`);
-    layers.push({ digest: await pushBlob(url, repository, data), size: data.length, data });
+    layers.push({ digest: await pushBlob(url, repository, data, options.auth), size: data.length, data });
   }
   const manifest = Buffer.from(
     JSON.stringify({
@@ -283,7 +298,7 @@ export async function pushImage(
     }),
   );
   const digest = digestOf(manifest);
-  const res = await putManifest(url, repository, options.tag ?? digest, manifest, OCI_MANIFEST);
+  const res = await putManifest(url, repository, options.tag ?? digest, manifest, OCI_MANIFEST, options.auth);
   if (res.status !== 201) throw new Error(`pushImage ${repository}: HTTP ${res.status}`);
   return { manifest, digest, config, layers };
 }

@@ -10,6 +10,9 @@ import type { LoginThrottle } from "./throttle.js";
 
 export const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous", via: "none" };
 
+/** What the record names instead of a login name no account has. */
+const UNKNOWN_ACCOUNT = "(unknown account)";
+
 /** Longest Authorization header read; anything longer is refused before it is decoded. */
 const MAX_AUTHORIZATION = 8192;
 
@@ -74,19 +77,21 @@ export class LocalAuthenticator implements Authenticator {
       (this.verified.has(cacheKey) || (await verifyPassword(secret, user.passwordHash)));
     if (!ok || !user) {
       const locked = await this.deps.throttle.fail(keys);
+      // A name no account has is not recorded: people type their password into the name field.
+      const who = user ? name : UNKNOWN_ACCOUNT;
       this.deps.events?.({
         type: "login.failed",
-        actor: name,
-        target: name,
+        actor: who,
+        target: who,
         outcome: "deny",
-        reason: user?.disabled ? "account disabled" : "wrong name or password",
+        reason: !user ? "no such account" : user.disabled ? "account disabled" : "wrong password",
         ...(address ? { address } : {}),
       });
       for (const key of locked) {
         this.deps.events?.({
           type: "login.locked",
           actor: "system",
-          target: key,
+          target: key === `account:${name}` ? `account:${who}` : key,
           outcome: "deny",
           reason: "too many failed logins",
           ...(address ? { address } : {}),
@@ -135,6 +140,21 @@ export class LocalAuthenticator implements Authenticator {
         ...(address ? { address } : {}),
       });
       return undefined;
+    }
+    // Robots send their secret on every request: the login is recorded once per window, as a user's is.
+    const seen = createHmac("sha256", this.cacheKey)
+      .update(`robot\0${name}\0${robot.secretHash}`)
+      .digest("base64");
+    if (!this.verified.has(seen)) {
+      this.verified.set(seen, true);
+      this.deps.events?.({
+        type: "login.succeeded",
+        actor: name,
+        target: name,
+        outcome: "allow",
+        reason: "robot secret",
+        ...(address ? { address } : {}),
+      });
     }
     return { subject: robot.name, kind: "robot", id: robot.id, via: "secret" };
   }

@@ -180,6 +180,57 @@ describe.each(databaseTestTargets())("registry tokens ($name)", (target) => {
     await expect(wrongKek.signingKey()).rejects.toMatchObject({ code: "INVALID" });
   });
 
+  it("ends a retired key's grace on every replica, and moves other replicas to the new key", async () => {
+    let clock = Date.now();
+    const kek = randomBytes(32);
+    const ring = () => new KeyRing(database.db, kek, { keepRetiredMs: 120_000, now: () => clock });
+    const here = ring();
+    const there = ring();
+    const hereTokens = new TokenService(here, OPTIONS);
+    const thereTokens = new TokenService(there, OPTIONS);
+    await here.rotate();
+    const old = await hereTokens.issue("robot$team+ci", [], clock);
+    // The other replica verifies (and caches) the key it signs with.
+    expect((await thereTokens.verify(old.token)).subject).toBe("robot$team+ci");
+    const oldKid = (await there.signingKey()).kid;
+    const newKid = await here.rotate();
+    // Within its grace both replicas still verify the retired key's tokens.
+    clock += 31_000;
+    expect((await thereTokens.verify(old.token)).subject).toBe("robot$team+ci");
+    // The other replica signs with the new key once it looks again (every 30 s).
+    expect((await there.signingKey()).kid).toBe(newKid);
+    expect(newKid).not.toBe(oldKid);
+    // After the grace, the retired key verifies nowhere, whatever the token's own expiry says.
+    clock += 120_000;
+    await expect(thereTokens.verify(old.token)).rejects.toMatchObject({ code: "TOKEN_INVALID" });
+    expect(await there.verificationKey(oldKid)).toBeUndefined();
+    expect(await here.verificationKey(oldKid)).toBeUndefined();
+    expect((await here.jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
+  });
+
+  it("signs with the key of auth.token.signingKeyFile, publishes it, and refuses to rotate it away", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pem = privateKey.export({ type: "sec1", format: "pem" }).toString();
+    const ring = new KeyRing(database.db, randomBytes(32), { signingKeyPem: pem, keepRetiredMs: 60_000 });
+    const kid = libtrustKeyId(publicKey);
+    expect((await ring.signingKey()).kid).toBe(kid);
+    await expect(ring.rotate()).rejects.toMatchObject({ code: "INVALID" });
+    expect((await ring.signingKey()).kid).toBe(kid);
+    const jwks = await ring.jwks();
+    expect(jwks.keys[0]).toMatchObject({ kid, kty: "EC", crv: "P-256", alg: "ES256" });
+    expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    const service = new TokenService(ring, OPTIONS);
+    const { token } = await service.issue("robot$team+ci", []);
+    expect((await service.verify(token)).subject).toBe("robot$team+ci");
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+      type: "pkcs8",
+      format: "pem",
+    });
+    expect(
+      () => new KeyRing(database.db, randomBytes(32), { signingKeyPem: rsa.toString(), keepRetiredMs: 1 }),
+    ).toThrow(/P-256/);
+  });
+
   it("locks an account after repeated failures, even for the right password", async () => {
     await store.createUser({ name: "victim", password: "the right password" });
     for (let i = 0; i < 3; i++)
