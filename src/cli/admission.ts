@@ -43,6 +43,7 @@ import {
 import { fromInputFile } from "./failure.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "./node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
+import { scanApiCredentials } from "./scan-api-credentials.js";
 
 /**
  * `portcullis admission serve | install | certs`: the Kubernetes validating and mutating webhook
@@ -117,7 +118,8 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option(
       "--scan-api <url>",
       "read scan reports from this Portcullis server's API (e.g. https://registry.example.com:5000); " +
-        "wins over the scans of --data/--config, whose database still records decisions",
+        "wins over the scans of --data/--config, whose database still records decisions; credentials from " +
+        "PORTCULLIS_SCAN_API_USERNAME/_PASSWORD (a robot with scan.read) or --docker-config",
     )
     .action(async (flags: ServeFlags) => {
       setExit(await serve(flags));
@@ -138,8 +140,8 @@ async function openPlatformDatabase(flags: ServeFlags): Promise<Database | undef
 }
 
 /**
- * `--scan-api URL`: a running Portcullis server's scan reports, with the --docker-config credentials
- * stored for its host (sent as Basic; never logged). Checked before anything is opened: plain HTTP only
+ * `--scan-api URL`: a running Portcullis server's scan reports, with PORTCULLIS_SCAN_API_USERNAME and
+ * _PASSWORD or else the --docker-config credentials stored for its host (sent as Basic; never logged). Checked before anything is opened: plain HTTP only
  * to loopback unless --insecure.
  */
 function scanApiFrom(flags: ServeFlags, dockerConfig: string | undefined): ScanReportSource | undefined {
@@ -152,8 +154,10 @@ function scanApiFrom(flags: ServeFlags, dockerConfig: string | undefined): ScanR
     const hint = !insecure && flags.scanApi.startsWith("http:") ? " with --insecure" : "";
     throw invalid(`--scan-api: ${(err as Error).message}${hint}`);
   }
-  const credentials =
-    dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, host);
+  const credentials = scanApiCredentials(
+    () => (dockerConfig === undefined ? undefined : credentialsFromDockerConfig(dockerConfig, host)),
+    invalid,
+  );
   return apiScanSource({ baseUrl: flags.scanApi, insecure, ...(credentials ? { credentials } : {}) });
 }
 

@@ -31,6 +31,7 @@ import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { collectPlatforms, NODE_PLATFORMS_HELP, nodePlatforms } from "../node-platforms.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "../options.js";
 import { asUsageError, decisionExitCode, renderDecision } from "../policy.js";
+import { scanApiCredentials } from "../scan-api-credentials.js";
 import {
   type AnchorFlags,
   addAnchorOptions,
@@ -109,8 +110,9 @@ function scanMode(flags: VerifyFlags): VerifyFlags["scan"] {
 }
 
 /**
- * `--scan api`: the reports of a running Portcullis server (its management API), with the credentials
- * ~/.docker/config.json keeps for the server's host. --username/--password are sent only when the
+ * `--scan api`: the reports of a running Portcullis server (its management API), with
+ * PORTCULLIS_SCAN_API_USERNAME and _PASSWORD when set, else the credentials ~/.docker/config.json keeps
+ * for the server's host. --username/--password are sent only when the
  * server is the image's own registry: they were given for that host, not for any.
  */
 function scanApiSourceFor(url: string, imageRegistry: string, options: OpenImageOptions): ScanReportSource {
@@ -123,11 +125,14 @@ function scanApiSourceFor(url: string, imageRegistry: string, options: OpenImage
     const hint = !insecure && url.startsWith("http:") ? " with --insecure" : "";
     throw new UsageError(`--scan-api: ${(err as Error).message}${hint}`);
   }
-  const credentials: Credentials | undefined =
-    (host === imageRegistry ? registry.credentials : undefined) ??
-    (registry.dockerConfig !== undefined
-      ? credentialsFromDockerConfig(registry.dockerConfig, host)
-      : undefined);
+  const credentials: Credentials | undefined = scanApiCredentials(
+    () =>
+      (host === imageRegistry ? registry.credentials : undefined) ??
+      (registry.dockerConfig !== undefined
+        ? credentialsFromDockerConfig(registry.dockerConfig, host)
+        : undefined),
+    (message) => new UsageError(message),
+  );
   return apiScanSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });
 }
 
@@ -278,7 +283,8 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         )
         .option(
           "--scan-api <url>",
-          "with --scan api: the Portcullis server whose scan reports to read (e.g. https://registry.example.com:5000)",
+          "with --scan api: the Portcullis server whose scan reports to read (e.g. https://registry.example.com:5000); " +
+            "credentials from PORTCULLIS_SCAN_API_USERNAME/_PASSWORD or the docker config",
         )
         .option("--db <file>", "with --scan local: advisory database (default scan.advisoryDatabase)")
         .option("--platform <os/arch[/variant]>", `with --policy: ${NODE_PLATFORMS_HELP}`, collectPlatforms)
