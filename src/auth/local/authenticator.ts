@@ -29,6 +29,7 @@ const MAX_AUTHORIZATION = 8192;
 export class LocalAuthenticator implements Authenticator {
   private readonly verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60_000 });
   private readonly cacheKey = randomBytes(32);
+  private decoy: Promise<string> | undefined;
 
   constructor(
     private readonly deps: {
@@ -70,11 +71,12 @@ export class LocalAuthenticator implements Authenticator {
           .update(`${name}\0${secret}\0${user.passwordHash}`)
           .digest("base64")
       : "";
-    const ok =
-      user !== undefined &&
-      !user.disabled &&
-      user.passwordHash !== null &&
-      (this.verified.has(cacheKey) || (await verifyPassword(secret, user.passwordHash)));
+    // The password is checked whether or not the account exists and may log in, so the answer takes
+    // as long for a name no account has: its time does not tell which names exist.
+    const matches =
+      (cacheKey !== "" && this.verified.has(cacheKey)) ||
+      (await verifyPassword(secret, user?.passwordHash ?? (await this.decoyHash())));
+    const ok = user !== undefined && !user.disabled && user.passwordHash !== null && matches;
     if (!ok || !user) {
       const locked = await this.deps.throttle.fail(keys);
       // A name no account has is not recorded: people type their password into the name field.
@@ -115,6 +117,12 @@ export class LocalAuthenticator implements Authenticator {
       }
     }
     return { subject: user.name, kind: "user", id: user.id, via: "password" };
+  }
+
+  /** A hash of a random password with today's parameters, to check wrong names against. */
+  private decoyHash(): Promise<string> {
+    this.decoy ??= hashPassword(randomBytes(24).toString("base64"));
+    return this.decoy;
   }
 
   private async robotLogin(name: string, secret: string, address?: string): Promise<Identity | undefined> {

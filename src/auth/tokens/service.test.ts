@@ -231,6 +231,56 @@ describe.each(databaseTestTargets())("registry tokens ($name)", (target) => {
     ).toThrow(/P-256/);
   });
 
+  it("ends refresh tokens when a user's password changes or a robot's secret is rotated", async () => {
+    const user = await store.createUser({ name: "refresher", password: "first password 123" });
+    const { robot } = await store.createRobot({
+      name: "refresher",
+      project: "team",
+      grants: [{ project: "team", repositories: ["*"], permissions: ["repository.pull"] }],
+      createdBy: "test",
+    });
+    const userToken = await store.createRefreshToken({ kind: "user", id: user.id }, "test", 60_000);
+    const robotToken = await store.createRefreshToken({ kind: "robot", id: robot.id }, "test", 60_000);
+    expect(await store.findRefreshToken(userToken)).toMatchObject({ kind: "user", id: user.id });
+    expect(await store.findRefreshToken(robotToken)).toMatchObject({ kind: "robot", id: robot.id });
+    await store.setPassword("refresher", "second password 123");
+    await store.rotateRobot(robot.name);
+    expect(await store.findRefreshToken(userToken)).toBeUndefined();
+    expect(await store.findRefreshToken(robotToken)).toBeUndefined();
+    // Other changes to the account leave its sessions alone.
+    const again = await store.createRefreshToken({ kind: "user", id: user.id }, "test", 60_000);
+    await store.setUserFlags("refresher", { admin: false });
+    expect(await store.findRefreshToken(again)).toBeDefined();
+  });
+
+  it("takes as long to refuse a name no account has as a wrong password (no enumeration by time)", async () => {
+    const patient = new LocalAuthenticator({
+      store,
+      tokens,
+      throttle: new LoginThrottle(database.db, {
+        accountAttempts: 1000,
+        addressAttempts: 1000,
+        windowMs: 60_000,
+        lockMs: 60_000,
+      }),
+    });
+    await store.createUser({ name: "timed", password: "the timed password" });
+    const time = async (name: string) => {
+      const started = performance.now();
+      expect(await patient.login(name, "a wrong password")).toBeUndefined();
+      return performance.now() - started;
+    };
+    await time("warm-up-name");
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      known.push(await time("timed"));
+      unknown.push(await time(`nobody-${i}`));
+    }
+    // Each failure costs a password derivation (tens of ms); a skipped one would cost well under 1 ms.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.3);
+  });
+
   it("locks an account after repeated failures, even for the right password", async () => {
     await store.createUser({ name: "victim", password: "the right password" });
     for (let i = 0; i < 3; i++)

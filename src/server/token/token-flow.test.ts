@@ -173,6 +173,31 @@ describe.each(testDatabases())("token authentication over HTTP (%s)", (database)
     ).toBe(401);
   });
 
+  it("hands out a refresh token to GET /token?offline_token=true, never to anonymous callers", async () => {
+    const answer = (await (
+      await fetch(`${server.url}/token?offline_token=true&client_id=docker&scope=repository:team/app:pull`, {
+        headers: { authorization: basic("robot$team+reader", robotSecret) },
+      })
+    ).json()) as { refresh_token?: string };
+    expect(answer.refresh_token).toMatch(/^pcrt_/);
+    const refreshed = await fetch(`${server.url}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: answer.refresh_token!,
+        client_id: "docker",
+        scope: "repository:team/app:pull,push",
+      }).toString(),
+    });
+    // The robot's grant, as at login: pull only.
+    expect(((await refreshed.json()) as { scope: string }).scope).toBe("repository:team/app:pull");
+    const anonymous = (await (
+      await fetch(`${server.url}/token?offline_token=true&scope=repository:open/app:pull`)
+    ).json()) as { refresh_token?: string };
+    expect(anonymous.refresh_token).toBeUndefined();
+  });
+
   it("publishes the public keys as a JWK Set", async () => {
     const jwks = (await (await fetch(`${server.url}/token/jwks`)).json()) as {
       keys: Array<Record<string, unknown>>;
