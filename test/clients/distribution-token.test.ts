@@ -15,6 +15,7 @@ import { libtrustKeyId } from "../../src/auth/index.js";
 import { startTestServer, type TestServer } from "../../src/server/testing.js";
 import { type WrittenImage, writeImageLayout } from "../support/oci-layout.js";
 import { unavailable } from "../support/requirements.js";
+import { basicForm, expectNoSecrets } from "../support/secrets.js";
 import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
 import {
   DISTRIBUTION_BIN,
@@ -67,6 +68,7 @@ describe.skipIf(unavailable(`skopeo, openssl and CNCF Distribution (${DISTRIBUTI
 
       portcullis = await startTestServer({
         database: "sqlite",
+        captureLogs: true,
         config: {
           "auth.mode": "accounts",
           "auth.token.service": SERVICE,
@@ -107,6 +109,12 @@ describe.skipIf(unavailable(`skopeo, openssl and CNCF Distribution (${DISTRIBUTI
     }, TIMEOUT);
 
     afterAll(async () => {
+      if (portcullis) {
+        expectNoSecrets(
+          portcullis.logs.map((line) => JSON.stringify(line)),
+          [DEV_PASSWORD, GUEST_PASSWORD, robotSecret, basicForm("robot$team+ci", robotSecret)],
+        );
+      }
       await distribution?.dispose();
       await portcullis?.close();
       for (const dir of temps) await rm(dir, { recursive: true, force: true });
