@@ -28,20 +28,23 @@ export function parseScopes(text: string): ResourceScope[] {
   return text
     .split(" ")
     .filter((part) => part !== "")
-    .map(parseResourceScope);
+    .map((part, i) => parseResourceScope(part, i + 1));
 }
 
-function parseResourceScope(text: string): ResourceScope {
+function parseResourceScope(text: string, position: number): ResourceScope {
+  // The message does not quote the scope: whatever a client sends, its answer never echoes it back.
+  const invalid = () =>
+    new AuthError(
+      "SCOPE_INVALID",
+      `resource scope ${position} is not type:name:actions (such as repository:team/app:pull,push)`,
+    );
   const first = text.indexOf(":");
   const last = text.lastIndexOf(":");
-  if (first <= 0 || last === first)
-    throw new AuthError("SCOPE_INVALID", `scope ${JSON.stringify(text)} is not type:name:actions`);
+  if (first <= 0 || last === first) throw invalid();
   const rawType = text.slice(0, first);
   const name = text.slice(first + 1, last);
   const actions = text.slice(last + 1).split(",");
-  if (!TYPE.test(rawType) || name === "" || actions.some((a) => !ACTION.test(a))) {
-    throw new AuthError("SCOPE_INVALID", `scope ${JSON.stringify(text)} is not type:name:actions`);
-  }
+  if (!TYPE.test(rawType) || name === "" || actions.some((a) => !ACTION.test(a))) throw invalid();
   return { type: rawType.replace(/\(.*\)$/, ""), name, actions: [...new Set(actions)] };
 }
 

@@ -103,7 +103,8 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option(
       "--scan-api <url>",
       "read scan reports from this Portcullis server's API (e.g. https://registry.example.com:5000); " +
-        "wins over the scans of --data/--config, whose database still records decisions",
+        "wins over the scans of --data/--config, whose database still records decisions; credentials from " +
+        "PORTCULLIS_SCAN_API_USERNAME/_PASSWORD (a robot with scan.read) or --docker-config",
     )
     .action(async (flags: ServeFlags) => {
       setExit(await serve(flags));

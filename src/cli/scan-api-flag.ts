@@ -1,9 +1,11 @@
 import { apiScanSourceFor, GateError, type RegistryAccess } from "../app/index.js";
 import type { ScanReportSource } from "../evidence/index.js";
+import { scanApiCredentials } from "./scan-api-credentials.js";
 
 /**
  * `--scan-api URL` of `admission serve` and `verify --policy`: a Portcullis server's scan reports
- * (apiScanSourceFor), checked before anything is opened. A URL the gate refuses is the user's mistake,
+ * (apiScanSourceFor), checked before anything is opened; PORTCULLIS_SCAN_API_USERNAME and _PASSWORD
+ * (a robot of an accounts-mode server) win over the docker config's credentials for its host. A URL the gate refuses is the user's mistake,
  * named with the flag, and with `--insecure` when that is what would allow it.
  */
 export function scanApiFromFlag(
@@ -12,8 +14,10 @@ export function scanApiFromFlag(
   toError: (message: string) => Error,
   imageRegistry?: string,
 ): ScanReportSource {
+  // The environment's credentials for the scan API, checked first (one without the other is a usage error).
+  const explicit = scanApiCredentials(() => undefined, toError);
   try {
-    return apiScanSourceFor(url, access, imageRegistry);
+    return apiScanSourceFor(url, access, imageRegistry, explicit);
   } catch (err) {
     if (!(err instanceof GateError) || err.code !== "INVALID_ARGUMENT") throw err;
     const hint = access.insecure !== true && url.startsWith("http:") ? " with --insecure" : "";

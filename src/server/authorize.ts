@@ -27,7 +27,14 @@ export async function authorize(
   repository: string | undefined,
   action: Action | Permission,
   baseOnly: boolean,
-  target: { project?: string } = {},
+  target: {
+    project?: string;
+    /**
+     * Other resources the request reads, named in the challenge beside the main one (a cross-repository
+     * mount reads its `from` repository), so a client asks for one token that covers them all.
+     */
+    alsoReads?: readonly string[];
+  } = {},
 ): Promise<void> {
   const identity = await authenticate(platform, request);
   request.identity = identity;
@@ -38,7 +45,7 @@ export async function authorize(
       !identity.tokenAccess &&
       request.url.startsWith("/v2/")
     ) {
-      throw challenge(platform, request, undefined, "authentication required");
+      throw challenge(platform, request, [], "authentication required");
     }
     return;
   }
@@ -50,16 +57,17 @@ export async function authorize(
   if (allowed) return;
   const what = `${action}${repository ? ` ${repository}` : target.project ? ` in project ${target.project}` : ""}`;
   if (platform.identity && (identity.kind === "anonymous" || identity.via === "token")) {
-    const scope =
+    const main =
       action === "catalog"
         ? "registry:catalog:*"
         : repository && SCOPE_FOR[action]
           ? `repository:${repository}:${SCOPE_FOR[action]}`
           : undefined;
+    const scopes = main ? [main, ...(target.alsoReads ?? []).map((r) => `repository:${r}:pull`)] : [];
     throw challenge(
       platform,
       request,
-      scope,
+      scopes,
       identity.via === "token" ? `the token does not grant ${what}` : `authentication required to ${what}`,
       identity.via === "token",
     );
@@ -80,14 +88,15 @@ export async function authenticate(platform: Platform, request: FastifyRequest):
     remoteAddress: request.ip,
     ...(session ? { session } : {}),
   });
-  if (!identity) throw challenge(platform, request, undefined, "the credentials are not valid", false, true);
+  if (!identity) throw challenge(platform, request, [], "the credentials are not valid", false, true);
   return identity;
 }
 
+/** The 401 with the challenge: under /v2/ `Bearer realm,service,scope` (one resource scope per resource). */
 function challenge(
   platform: Platform,
   request: FastifyRequest,
-  scope: string | undefined,
+  scopes: readonly string[],
   message: string,
   insufficientScope = false,
   invalidCredentials = false,
@@ -102,20 +111,18 @@ function challenge(
   const token = platform.identity.config.token;
   const realm = token.realm ?? `${request.protocol}://${request.headers.host ?? "localhost"}/token`;
   const params = [`realm="${realm}"`, `service="${token.service}"`];
-  if (scope) params.push(`scope="${scope}"`);
+  if (scopes.length > 0) params.push(`scope="${scopes.join(" ")}"`);
   if (insufficientScope) params.push(`error="insufficient_scope"`);
   else if (invalidCredentials) params.push(`error="invalid_token"`);
   return new AuthenticationChallenge(
     message,
     `Bearer ${params.join(",")}`,
-    scope
-      ? [
-          {
-            Type: scope.split(":")[0],
-            Name: scope.slice(scope.indexOf(":") + 1, scope.lastIndexOf(":")),
-            Action: scope.slice(scope.lastIndexOf(":") + 1),
-          },
-        ]
+    scopes.length > 0
+      ? scopes.map((scope) => ({
+          Type: scope.split(":")[0],
+          Name: scope.slice(scope.indexOf(":") + 1, scope.lastIndexOf(":")),
+          Action: scope.slice(scope.lastIndexOf(":") + 1),
+        }))
       : undefined,
   );
 }
@@ -128,7 +135,7 @@ function challenge(
 export async function requireSignedIn(platform: Platform, request: FastifyRequest): Promise<Identity> {
   const identity = await authenticate(platform, request);
   request.identity = identity;
-  if (identity.kind === "anonymous") throw challenge(platform, request, undefined, "authentication required");
+  if (identity.kind === "anonymous") throw challenge(platform, request, [], "authentication required");
   return identity;
 }
 

@@ -273,7 +273,10 @@ export interface PushedImage {
   readonly layers: ReadonlyArray<{ readonly digest: string; readonly size: number; readonly data: Buffer }>;
 }
 
-/** Pushes a small OCI image (a config and `layers` layers, default 1), optionally tagged. */
+/**
+ * Pushes a small OCI image (a config and `layers` layers, default 1), optionally tagged; `auth` is the
+ * Authorization header of every request (accounts mode).
+ */
 export async function pushImage(
   url: string,
   repository: string,

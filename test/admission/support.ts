@@ -179,10 +179,15 @@ export interface RunningAdmission {
 /**
  * Starts `portcullis admission serve ARGS` as users do (bin/portcullis.js, so the suite's build of
  * dist/ is what runs; pass `--listen 127.0.0.1:0`) and resolves with the port from its listen line.
+ * `env` is added to this process's environment.
  */
-export function startAdmissionServe(args: readonly string[]): Promise<RunningAdmission> {
+export function startAdmissionServe(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunningAdmission> {
   const child = spawn(process.execPath, [PORTCULLIS_BIN, "admission", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   const lines: string[] = [];
   let buffered = "";

@@ -1,33 +1,28 @@
 /**
- * End-to-end: push and pull with podman against a running registry. Podman runs with vfs storage in a temp
- * root, no cgroup manager, no events, no systemd, and an empty registries.conf so nothing is looked up on
- * the network. Targets come from PORTCULLIS_E2E_TARGETS (comma list of portcullis, distribution).
+ * End-to-end: push and pull with podman against a running registry. Podman runs isolated from the host
+ * (test/support/podman.ts). Targets come from PORTCULLIS_E2E_TARGETS (comma list of portcullis, distribution).
  *
  * If podman cannot work in this environment at all (probe: `podman info` and a pull from a local OCI
  * layout, neither of which touches the registry), the tests skip with the reason printed.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256, type WrittenImage, writeImageLayout } from "../support/oci-layout.js";
+import { isolatedPodman, type Podman } from "../support/podman.js";
 import { unavailable } from "../support/requirements.js";
 import {
-  CommandError,
   e2eTargets,
   hasCommand,
   type RegistryServer,
   type RunResult,
-  run,
   startTarget,
 } from "../support/targets.js";
 
 const TEST_TIMEOUT = 120_000;
 const HAS_PODMAN = hasCommand("podman");
-/** Errors that mean the environment (not podman's use of the registry) forbids what podman needs. */
-const SANDBOX_REFUSAL =
-  /operation not permitted|permission denied|insufficient uids|newuidmap|newgidmap|cannot set up namespace|user namespaces|mknod|lchown|EPERM|read-only file system/i;
 
 interface PodmanImage {
   Id: string;
@@ -40,11 +35,6 @@ interface PodmanImage {
   Config: { Cmd?: string[]; User?: string };
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof CommandError) return err.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
 describe.skipIf(unavailable("podman", HAS_PODMAN))("podman", () => {
   describe.each(e2eTargets())("against %s", (targetName) => {
     const temps: string[] = [];
@@ -52,13 +42,12 @@ describe.skipIf(unavailable("podman", HAS_PODMAN))("podman", () => {
     let work: string;
     let layout: string;
     let image: WrittenImage;
-    let env: Record<string, string>;
-    let globalFlags: string[];
+    let sandbox: Podman;
     /** Why podman cannot run here; undefined when it can. */
     let unusable: string | undefined;
 
     function podman(args: string[]): Promise<RunResult> {
-      return run("podman", [...globalFlags, ...args], { env, timeoutMs: TEST_TIMEOUT - 10_000 });
+      return sandbox.run(args);
     }
 
     beforeAll(async () => {
@@ -69,72 +58,8 @@ describe.skipIf(unavailable("podman", HAS_PODMAN))("podman", () => {
       await mkdir(work, { mode: 0o700 });
       layout = join(work, "layout");
       image = await writeImageLayout(layout, { tag: "v1" });
-
-      const dirs = {
-        root: join(work, "storage", "root"),
-        runroot: join(work, "storage", "run"),
-        tmp: join(work, "tmp"),
-        xdg: join(work, "xdg-runtime"),
-        home: join(work, "home"),
-        config: join(work, "config"),
-      };
-      for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true, mode: 0o700 });
-      const registriesConf = join(dirs.config, "registries.conf");
-      await writeFile(registriesConf, "unqualified-search-registries = []\n");
-      const storageConf = join(dirs.config, "storage.conf");
-      await writeFile(
-        storageConf,
-        `[storage]\ndriver = "vfs"\nrunroot = ${JSON.stringify(dirs.runroot)}\ngraphroot = ${JSON.stringify(dirs.root)}\n`,
-      );
-      const containersConf = join(dirs.config, "containers.conf");
-      await writeFile(containersConf, '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "none"\n');
-      const policy = join(dirs.config, "policy.json");
-      await writeFile(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
-      // podman insists that REGISTRY_AUTH_FILE exists.
-      const authFile = join(dirs.config, "auth.json");
-      await writeFile(authFile, JSON.stringify({ auths: {} }));
-      env = {
-        HOME: dirs.home,
-        XDG_RUNTIME_DIR: dirs.xdg,
-        XDG_CONFIG_HOME: join(dirs.home, ".config"),
-        XDG_DATA_HOME: join(dirs.home, ".local", "share"),
-        CONTAINERS_REGISTRIES_CONF: registriesConf,
-        CONTAINERS_STORAGE_CONF: storageConf,
-        CONTAINERS_CONF: containersConf,
-        REGISTRY_AUTH_FILE: authFile,
-      };
-      globalFlags = [
-        "--root",
-        dirs.root,
-        "--runroot",
-        dirs.runroot,
-        "--tmpdir",
-        dirs.tmp,
-        "--storage-driver",
-        "vfs",
-        "--cgroup-manager",
-        "cgroupfs",
-        "--events-backend",
-        "none",
-      ];
-
-      // Probe podman without involving the registry: `podman info` initialises storage and runtime dirs;
-      // the pull from the local layout unpacks layers (chown, device nodes, namespaces). Only failures that
-      // look like the sandbox refusing an operation make the test skip; anything else is a failure.
-      try {
-        await podman(["info", "--format", "{{.Store.GraphDriverName}}"]);
-      } catch (err) {
-        unusable = `podman cannot run in this environment: ${errorText(err)}`;
-      }
-      if (unusable === undefined) {
-        try {
-          await podman(["pull", "--signature-policy", policy, `oci:${layout}:v1`]);
-        } catch (err) {
-          const text = errorText(err);
-          if (!SANDBOX_REFUSAL.test(text)) throw err;
-          unusable = `podman cannot unpack images in this environment: ${text}`;
-        }
-      }
+      sandbox = await isolatedPodman(work, TEST_TIMEOUT - 10_000);
+      unusable = await sandbox.probe(layout, "v1");
       // With CI set a podman that cannot run fails the run, naming why (CI machines can run it).
       if (unusable !== undefined && unavailable(`a podman that can run here (${unusable})`, false)) return;
       server = await startTarget(targetName);

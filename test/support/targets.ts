@@ -43,6 +43,11 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Listen on this port (e.g. to restart on the same address); a free one when omitted. */
   port?: number;
+  /**
+   * Distribution only: YAML lines added at the top level of its config (an `auth:` section). A
+   * registry with auth answers GET /v2/ with 401, which then counts as ready.
+   */
+  distributionConfig?: string[];
 }
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
@@ -171,6 +176,8 @@ interface SpawnSpec {
   tempDirs: string[];
   readyTimeoutMs: number;
   port?: number;
+  /** Statuses of GET /v2/ that mean the server is up (200 unless told). */
+  readyStatuses?: number[];
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {
@@ -211,7 +218,7 @@ async function spawnServer(spec: SpawnSpec): Promise<RegistryServer> {
         const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
         // 401: a server requiring authentication (accounts mode) is up too.
-        if (res.status === 200 || res.status === 401) {
+        if ((spec.readyStatuses ?? [200, 401]).includes(res.status)) {
           ready = true;
           break;
         }
@@ -318,6 +325,7 @@ export async function startDistribution(opts: StartOptions = {}): Promise<Regist
     tempDirs,
     readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
     ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.distributionConfig ? { readyStatuses: [200, 401] } : {}),
     beforeStart: async (host) => {
       const config = [
         "version: 0.1",
@@ -335,6 +343,7 @@ export async function startDistribution(opts: StartOptions = {}): Promise<Regist
         "      enabled: false",
         "http:",
         `  addr: ${JSON.stringify(host)}`,
+        ...(opts.distributionConfig ?? []),
         "",
       ].join("\n");
       await writeFile(configPath, config);

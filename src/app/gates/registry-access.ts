@@ -52,10 +52,13 @@ export function apiScanSourceFor(
   url: string,
   access: RegistryAccess,
   imageRegistry?: string,
+  /** Credentials given for the scan API itself (PORTCULLIS_SCAN_API_USERNAME/_PASSWORD): they win. */
+  explicit?: Credentials,
 ): ScanReportSource {
   const insecure = access.insecure === true;
   const host = scanApiUrl(url, insecure).host;
   const credentials =
+    explicit ??
     (imageRegistry !== undefined && host === imageRegistry ? access.credentials : undefined) ??
     (access.dockerConfig === undefined ? undefined : credentialsFromDockerConfig(access.dockerConfig, host));
   return apiScanSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });

@@ -16,6 +16,9 @@ export const WORKLOAD_USER = "workload";
 
 export const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous", via: "none" };
 
+/** What the record names instead of a login name no account has. */
+const UNKNOWN_ACCOUNT = "(unknown account)";
+
 /** Longest Authorization header read; anything longer is refused before it is decoded. */
 const MAX_AUTHORIZATION = 8192;
 
@@ -32,6 +35,7 @@ const MAX_AUTHORIZATION = 8192;
 export class LocalAuthenticator implements Authenticator {
   private readonly verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60_000 });
   private readonly cacheKey = randomBytes(32);
+  private decoy: Promise<string> | undefined;
 
   constructor(
     private readonly deps: {
@@ -95,26 +99,29 @@ export class LocalAuthenticator implements Authenticator {
           .update(`${name}\0${secret}\0${user.passwordHash}`)
           .digest("base64")
       : "";
-    const ok =
-      user !== undefined &&
-      !user.disabled &&
-      user.passwordHash !== null &&
-      (this.verified.has(cacheKey) || (await verifyPassword(secret, user.passwordHash)));
+    // The password is checked whether or not the account exists and may log in, so the answer takes
+    // as long for a name no account has: its time does not tell which names exist.
+    const matches =
+      (cacheKey !== "" && this.verified.has(cacheKey)) ||
+      (await verifyPassword(secret, user?.passwordHash ?? (await this.decoyHash())));
+    const ok = user !== undefined && !user.disabled && user.passwordHash !== null && matches;
     if (!ok || !user) {
       const locked = await this.deps.throttle.fail(keys);
+      // A name no account has is not recorded: people type their password into the name field.
+      const who = user ? name : UNKNOWN_ACCOUNT;
       this.deps.events?.({
         type: "login.failed",
-        actor: name,
-        target: name,
+        actor: who,
+        target: who,
         outcome: "deny",
-        reason: user?.disabled ? "account disabled" : "wrong name or password",
+        reason: !user ? "no such account" : user.disabled ? "account disabled" : "wrong password",
         ...(address ? { address } : {}),
       });
       for (const key of locked) {
         this.deps.events?.({
           type: "login.locked",
           actor: "system",
-          target: key,
+          target: key === `account:${name}` ? `account:${who}` : key,
           outcome: "deny",
           reason: "too many failed logins",
           ...(address ? { address } : {}),
@@ -237,6 +244,12 @@ export class LocalAuthenticator implements Authenticator {
     return result;
   }
 
+  /** A hash of a random password with today's parameters, to check wrong names against. */
+  private decoyHash(): Promise<string> {
+    this.decoy ??= hashPassword(randomBytes(24).toString("base64"));
+    return this.decoy;
+  }
+
   private async robotLogin(name: string, secret: string, address?: string): Promise<Identity | undefined> {
     const robot = await this.deps.store.findRobot(name);
     const ok =
@@ -260,6 +273,21 @@ export class LocalAuthenticator implements Authenticator {
         ...(address ? { address } : {}),
       });
       return undefined;
+    }
+    // Robots send their secret on every request: the login is recorded once per window, as a user's is.
+    const seen = createHmac("sha256", this.cacheKey)
+      .update(`robot\0${name}\0${robot.secretHash}`)
+      .digest("base64");
+    if (!this.verified.has(seen)) {
+      this.verified.set(seen, true);
+      this.deps.events?.({
+        type: "login.succeeded",
+        actor: name,
+        target: name,
+        outcome: "allow",
+        reason: "robot secret",
+        ...(address ? { address } : {}),
+      });
     }
     return { subject: robot.name, kind: "robot", id: robot.id, via: "secret" };
   }

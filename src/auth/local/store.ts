@@ -192,8 +192,11 @@ export class AccountStore {
     values: { password_hash?: string; must_change_password?: number; admin?: number; disabled?: number },
   ): Promise<void> {
     await this.write(async (trx) => {
-      const result = await trx.updateTable("users").set(values).where("name", "=", name).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new AuthError("NOT_FOUND", `no user ${name}`);
+      const user = await trx.selectFrom("users").select("id").where("name", "=", name).executeTakeFirst();
+      if (!user) throw new AuthError("NOT_FOUND", `no user ${name}`);
+      await trx.updateTable("users").set(values).where("id", "=", user.id).execute();
+      // A new password ends every session the old one started: refresh tokens outlive it otherwise.
+      if (values.password_hash !== undefined) await revokeRefreshTokens(trx, { kind: "user", id: user.id });
     });
   }
 
@@ -661,16 +664,18 @@ export class AccountStore {
     return rows.map((r) => toRobot(r, r.project_name ?? undefined));
   }
 
-  /** A new secret; the old one stops working at once. */
+  /** A new secret; the old one, and refresh tokens it obtained, stop working at once. */
   async rotateRobot(name: string): Promise<string> {
     const secret = generateSecret("pcr_");
     await this.write(async (trx) => {
-      const result = await trx
+      const robot = await trx.selectFrom("robots").select("id").where("name", "=", name).executeTakeFirst();
+      if (!robot) throw new AuthError("NOT_FOUND", `no robot ${name}`);
+      await trx
         .updateTable("robots")
         .set({ secret_hash: secretDigest(secret) })
-        .where("name", "=", name)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new AuthError("NOT_FOUND", `no robot ${name}`);
+        .where("id", "=", robot.id)
+        .execute();
+      await revokeRefreshTokens(trx, { kind: "robot", id: robot.id });
     });
     return secret;
   }
@@ -730,14 +735,7 @@ export class AccountStore {
   }
 
   async revokeRefreshTokens(principal: { kind: "user" | "robot"; id: number }): Promise<number> {
-    const result = await this.db
-      .updateTable("refresh_tokens")
-      .set({ revoked_at: Date.now() })
-      .where("principal_kind", "=", principal.kind)
-      .where("principal_id", "=", principal.id)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return revokeRefreshTokens(this.db, principal);
   }
 
   // Personal access tokens ---------------------------------------------------------------------------
@@ -844,6 +842,20 @@ export class AccountStore {
     const row = await trx.selectFrom(table).select("name").where("name", "=", name).executeTakeFirst();
     if (row) throw new AuthError("CONFLICT", `${table.slice(0, -1)} ${name} already exists`);
   }
+}
+
+async function revokeRefreshTokens(
+  db: Kysely<Schema>,
+  principal: { kind: "user" | "robot"; id: number },
+): Promise<number> {
+  const result = await db
+    .updateTable("refresh_tokens")
+    .set({ revoked_at: Date.now() })
+    .where("principal_kind", "=", principal.kind)
+    .where("principal_id", "=", principal.id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 function checkGlobs(globs: readonly string[]): string[] {

@@ -19,21 +19,41 @@ export interface SigningKey {
   readonly publicKey: KeyObject;
 }
 
+/** How long a key read from the database is trusted before it is read again (its retirement). */
+const RECHECK_MS = 30_000;
+
+interface KnownKey {
+  readonly key: KeyObject;
+  /** When it stops verifying (retired_at + keepRetiredMs); undefined while it is not retired. */
+  readonly until: number | undefined;
+  readonly checkedAt: number;
+}
+
 /**
  * The token service's signing keys. Generated keys live in the database (so every replica signs and
  * verifies with the same ones), their private halves sealed with AES-256-GCM under the key-encryption
  * key (`auth.keyFile`, kept outside the database): a database dump does not reveal them. A key file
  * named by `auth.token.signingKeyFile` (PEM) replaces the generated key, for registries that must be
- * given a certificate for it. Retired keys keep verifying until the longest token could have expired.
+ * given a certificate for it; such a key is rotated by replacing the file, not by `rotate()`.
+ *
+ * Retired keys keep verifying until the longest token could have expired, and no longer: keys read
+ * from the database are read again every 30 s, so a key rotated out on another replica (perhaps because
+ * it leaked) stops signing and, once its grace ends, verifying here too.
  */
 export class KeyRing {
-  private readonly verifying = new Map<string, KeyObject>();
-  private signing: SigningKey | undefined;
+  private readonly verifying = new Map<string, KnownKey>();
+  private readonly fileKey: SigningKey | undefined;
+  private signing: { readonly key: SigningKey; readonly checkedAt: number } | undefined;
+  private loading: Promise<SigningKey> | undefined;
 
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly kek: Buffer,
-    private readonly options: { readonly signingKeyPem?: string; readonly keepRetiredMs: number },
+    private readonly options: {
+      readonly signingKeyPem?: string;
+      readonly keepRetiredMs: number;
+      readonly now?: () => number;
+    },
   ) {
     if (kek.length !== 32) throw new AuthError("INVALID", "the key-encryption key must be 32 bytes");
     if (options.signingKeyPem) {
@@ -45,47 +65,74 @@ export class KeyRing {
         throw new AuthError("INVALID", "auth.token.signingKeyFile must hold an EC P-256 private key (ES256)");
       }
       const publicKey = createPublicKey(privateKey);
-      this.signing = { kid: libtrustKeyId(publicKey), algorithm: "ES256", privateKey, publicKey };
-      this.verifying.set(this.signing.kid, publicKey);
+      this.fileKey = { kid: libtrustKeyId(publicKey), algorithm: "ES256", privateKey, publicKey };
     }
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   async signingKey(): Promise<SigningKey> {
-    if (this.signing) return this.signing;
+    if (this.fileKey) return this.fileKey;
+    if (this.signing && this.now() - this.signing.checkedAt < RECHECK_MS) return this.signing.key;
+    // One read at a time: concurrent first requests must not each generate a key.
+    this.loading ??= this.loadSigningKey().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async loadSigningKey(): Promise<SigningKey> {
+    const now = this.now();
     const row = await this.db
       .selectFrom("token_keys")
-      .selectAll()
+      .select(["kid", "private_key"])
       .where("retired_at", "is", null)
       .orderBy("created_at", "desc")
       .executeTakeFirst();
-    this.signing = row ? this.unseal(row.kid, row.private_key) : await this.generate();
-    this.verifying.set(this.signing.kid, this.signing.publicKey);
-    return this.signing;
+    const key =
+      row?.kid === this.signing?.key.kid && this.signing
+        ? this.signing.key
+        : row
+          ? this.unseal(row.kid, row.private_key)
+          : await this.generate();
+    this.signing = { key, checkedAt: now };
+    return key;
   }
 
   /** The public key for `kid`, or undefined when it is unknown or retired too long ago. */
   async verificationKey(kid: string): Promise<KeyObject | undefined> {
-    const known = this.verifying.get(kid);
-    if (known) return known;
-    const row = await this.db
-      .selectFrom("token_keys")
-      .select(["public_jwk", "retired_at"])
-      .where("kid", "=", kid)
-      .executeTakeFirst();
-    if (!row || (row.retired_at !== null && Number(row.retired_at) + this.options.keepRetiredMs < Date.now()))
-      return undefined;
-    const key = createPublicKey({ key: JSON.parse(row.public_jwk), format: "jwk" });
-    this.verifying.set(kid, key);
-    return key;
+    if (this.fileKey && kid === this.fileKey.kid) return this.fileKey.publicKey;
+    const now = this.now();
+    let known = this.verifying.get(kid);
+    if (!known || now - known.checkedAt >= RECHECK_MS) {
+      const row = await this.db
+        .selectFrom("token_keys")
+        .select(["public_jwk", "retired_at"])
+        .where("kid", "=", kid)
+        .executeTakeFirst();
+      if (!row) {
+        this.verifying.delete(kid);
+        return undefined;
+      }
+      known = {
+        key: known?.key ?? createPublicKey({ key: JSON.parse(row.public_jwk), format: "jwk" }),
+        until: row.retired_at === null ? undefined : Number(row.retired_at) + this.options.keepRetiredMs,
+        checkedAt: now,
+      };
+      this.verifying.set(kid, known);
+    }
+    return known.until === undefined || known.until > now ? known.key : undefined;
   }
 
   /** The public keys that may still verify a token, as a JWK Set. */
   async jwks(): Promise<{ keys: Array<Record<string, unknown>> }> {
     const keys: Array<Record<string, unknown>> = [];
-    if (this.options.signingKeyPem && this.signing) {
+    if (this.fileKey) {
       keys.push({
-        ...this.signing.publicKey.export({ format: "jwk" }),
-        kid: this.signing.kid,
+        ...this.fileKey.publicKey.export({ format: "jwk" }),
+        kid: this.fileKey.kid,
         alg: "ES256",
         use: "sig",
       });
@@ -95,7 +142,7 @@ export class KeyRing {
       .select(["kid", "public_jwk", "retired_at"])
       .orderBy("created_at", "desc")
       .execute();
-    const cutoff = Date.now() - this.options.keepRetiredMs;
+    const cutoff = this.now() - this.options.keepRetiredMs;
     for (const row of rows) {
       if (row.retired_at !== null && Number(row.retired_at) < cutoff) continue;
       keys.push({ ...JSON.parse(row.public_jwk), kid: row.kid, alg: "ES256", use: "sig" });
@@ -103,17 +150,26 @@ export class KeyRing {
     return { keys };
   }
 
-  /** Retires the current generated key and starts signing with a new one. */
+  /**
+   * Retires every generated key and starts signing with a new one; tokens of the retired keys verify
+   * for `keepRetiredMs` more. Refused when the signing key comes from auth.token.signingKeyFile.
+   */
   async rotate(): Promise<string> {
+    if (this.fileKey) {
+      throw new AuthError(
+        "INVALID",
+        "tokens are signed with the key of auth.token.signingKeyFile: rotate it by replacing that file (and the certificate registries trust) and restarting",
+      );
+    }
     await this.db
       .updateTable("token_keys")
-      .set({ retired_at: Date.now() })
+      .set({ retired_at: this.now() })
       .where("retired_at", "is", null)
       .execute();
-    this.signing = undefined;
+    // Forget what was read: the retired keys' grace starts now, here as on other replicas.
+    this.verifying.clear();
     const key = await this.generate();
-    this.signing = this.options.signingKeyPem ? this.signing : key;
-    this.verifying.set(key.kid, key.publicKey);
+    this.signing = { key, checkedAt: this.now() };
     return key.kid;
   }
 
@@ -127,7 +183,7 @@ export class KeyRing {
         algorithm: "ES256",
         public_jwk: JSON.stringify(publicKey.export({ format: "jwk" })),
         private_key: this.seal(kid, privateKey.export({ type: "pkcs8", format: "der" })),
-        created_at: Date.now(),
+        created_at: this.now(),
         retired_at: null,
       })
       .execute();

@@ -180,6 +180,107 @@ describe.each(databaseTestTargets())("registry tokens ($name)", (target) => {
     await expect(wrongKek.signingKey()).rejects.toMatchObject({ code: "INVALID" });
   });
 
+  it("ends a retired key's grace on every replica, and moves other replicas to the new key", async () => {
+    let clock = Date.now();
+    const kek = randomBytes(32);
+    const ring = () => new KeyRing(database.db, kek, { keepRetiredMs: 120_000, now: () => clock });
+    const here = ring();
+    const there = ring();
+    const hereTokens = new TokenService(here, OPTIONS);
+    const thereTokens = new TokenService(there, OPTIONS);
+    await here.rotate();
+    const old = await hereTokens.issue("robot$team+ci", [], clock);
+    // The other replica verifies (and caches) the key it signs with.
+    expect((await thereTokens.verify(old.token)).subject).toBe("robot$team+ci");
+    const oldKid = (await there.signingKey()).kid;
+    const newKid = await here.rotate();
+    // Within its grace both replicas still verify the retired key's tokens.
+    clock += 31_000;
+    expect((await thereTokens.verify(old.token)).subject).toBe("robot$team+ci");
+    // The other replica signs with the new key once it looks again (every 30 s).
+    expect((await there.signingKey()).kid).toBe(newKid);
+    expect(newKid).not.toBe(oldKid);
+    // After the grace, the retired key verifies nowhere, whatever the token's own expiry says.
+    clock += 120_000;
+    await expect(thereTokens.verify(old.token)).rejects.toMatchObject({ code: "TOKEN_INVALID" });
+    expect(await there.verificationKey(oldKid)).toBeUndefined();
+    expect(await here.verificationKey(oldKid)).toBeUndefined();
+    expect((await here.jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
+  });
+
+  it("signs with the key of auth.token.signingKeyFile, publishes it, and refuses to rotate it away", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pem = privateKey.export({ type: "sec1", format: "pem" }).toString();
+    const ring = new KeyRing(database.db, randomBytes(32), { signingKeyPem: pem, keepRetiredMs: 60_000 });
+    const kid = libtrustKeyId(publicKey);
+    expect((await ring.signingKey()).kid).toBe(kid);
+    await expect(ring.rotate()).rejects.toMatchObject({ code: "INVALID" });
+    expect((await ring.signingKey()).kid).toBe(kid);
+    const jwks = await ring.jwks();
+    expect(jwks.keys[0]).toMatchObject({ kid, kty: "EC", crv: "P-256", alg: "ES256" });
+    expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    const service = new TokenService(ring, OPTIONS);
+    const { token } = await service.issue("robot$team+ci", []);
+    expect((await service.verify(token)).subject).toBe("robot$team+ci");
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+      type: "pkcs8",
+      format: "pem",
+    });
+    expect(
+      () => new KeyRing(database.db, randomBytes(32), { signingKeyPem: rsa.toString(), keepRetiredMs: 1 }),
+    ).toThrow(/P-256/);
+  });
+
+  it("ends refresh tokens when a user's password changes or a robot's secret is rotated", async () => {
+    const user = await store.createUser({ name: "refresher", password: "first password 123" });
+    const { robot } = await store.createRobot({
+      name: "refresher",
+      project: "team",
+      grants: [{ project: "team", repositories: ["*"], permissions: ["repository.pull"] }],
+      createdBy: "test",
+    });
+    const userToken = await store.createRefreshToken({ kind: "user", id: user.id }, "test", 60_000);
+    const robotToken = await store.createRefreshToken({ kind: "robot", id: robot.id }, "test", 60_000);
+    expect(await store.findRefreshToken(userToken)).toMatchObject({ kind: "user", id: user.id });
+    expect(await store.findRefreshToken(robotToken)).toMatchObject({ kind: "robot", id: robot.id });
+    await store.setPassword("refresher", "second password 123");
+    await store.rotateRobot(robot.name);
+    expect(await store.findRefreshToken(userToken)).toBeUndefined();
+    expect(await store.findRefreshToken(robotToken)).toBeUndefined();
+    // Other changes to the account leave its sessions alone.
+    const again = await store.createRefreshToken({ kind: "user", id: user.id }, "test", 60_000);
+    await store.setUserFlags("refresher", { admin: false });
+    expect(await store.findRefreshToken(again)).toBeDefined();
+  });
+
+  it("takes as long to refuse a name no account has as a wrong password (no enumeration by time)", async () => {
+    const patient = new LocalAuthenticator({
+      store,
+      tokens,
+      throttle: new LoginThrottle(database.db, {
+        accountAttempts: 1000,
+        addressAttempts: 1000,
+        windowMs: 60_000,
+        lockMs: 60_000,
+      }),
+    });
+    await store.createUser({ name: "timed", password: "the timed password" });
+    const time = async (name: string) => {
+      const started = performance.now();
+      expect(await patient.login(name, "a wrong password")).toBeUndefined();
+      return performance.now() - started;
+    };
+    await time("warm-up-name");
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      known.push(await time("timed"));
+      unknown.push(await time(`nobody-${i}`));
+    }
+    // Each failure costs a password derivation (tens of ms); a skipped one would cost well under 1 ms.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.3);
+  });
+
   it("locks an account after repeated failures, even for the right password", async () => {
     await store.createUser({ name: "victim", password: "the right password" });
     for (let i = 0; i < 3; i++)

@@ -234,7 +234,8 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         )
         .option(
           "--scan-api <url>",
-          "with --scan api: the Portcullis server whose scan reports to read (e.g. https://registry.example.com:5000)",
+          "with --scan api: the Portcullis server whose scan reports to read (e.g. https://registry.example.com:5000); " +
+            "credentials from PORTCULLIS_SCAN_API_USERNAME/_PASSWORD or the docker config",
         )
         .option("--db <file>", "with --scan local: advisory database (default scan.advisoryDatabase)")
         .option("--platform <os/arch[/variant]>", `with --policy: ${NODE_PLATFORMS_HELP}`, collectPlatforms)

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Platform } from "../../app/index.js";
 import type { Action } from "../../auth/index.js";
+import { isValidRepositoryName } from "../../oci/index.js";
 import { requireRepositoryName } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
 import type { ServerMetrics } from "../metrics.js";
@@ -114,7 +115,10 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
         }
         const repository = route.name === "catalog" ? "" : requireRepositoryName(decodePart(m[1]!));
         request.logRepository = repository || undefined;
-        await authorize(platform, request, repository || undefined, method.action, false);
+        // A cross-repository mount also reads its `from` repository: the challenge names both.
+        const from = route.name === "uploads" ? query.get("from") : null;
+        const alsoReads = from && query.get("mount") && isValidRepositoryName(from) ? [from] : [];
+        await authorize(platform, request, repository || undefined, method.action, false, { alsoReads });
         const ctx: OciContext = {
           request,
           reply,

@@ -64,6 +64,55 @@ describe.each(testDatabases())("token authentication over HTTP (%s)", (database)
     expect(other.headers.get("www-authenticate")).toContain(`error="insufficient_scope"`);
   });
 
+  it("names every resource a request needs in its challenge: a mount's source too, and the catalog", async () => {
+    const digest = `sha256:${"1".repeat(64)}`;
+    const mount = await fetch(`${server.url}/v2/team/app/blobs/uploads/?mount=${digest}&from=team/base`, {
+      method: "POST",
+    });
+    expect(mount.status).toBe(401);
+    expect(mount.headers.get("www-authenticate")).toBe(
+      `Bearer realm="${server.url}/token",service="portcullis",scope="repository:team/app:pull,push repository:team/base:pull"`,
+    );
+    const dev = basic("dev", "developer password");
+    const token = async (query: string) =>
+      (await (await fetch(`${server.url}/token?${query}`, { headers: { authorization: dev } })).json()) as {
+        token: string;
+      };
+    const { token: catalogToken } = await token("scope=repository:team/app:pull");
+    const catalog = await fetch(`${server.url}/v2/_catalog`, {
+      headers: { authorization: `Bearer ${catalogToken}` },
+    });
+    expect(catalog.status).toBe(401);
+    expect(catalog.headers.get("www-authenticate")).toContain(
+      `scope="registry:catalog:*",error="insufficient_scope"`,
+    );
+  });
+
+  it("reads the scope grammar: repeated and space-separated scopes, classes, registry hosts with ports", async () => {
+    const scopes = [
+      // A registry host with a port is part of the name, not a type or an action; no project has it.
+      "repository:127.0.0.1:5000/team/app:pull",
+      "repository:team/app:pull repository(plugin):team/app:push",
+      "registry:catalog:*",
+      "repository:team/app:delete",
+    ];
+    const query = scopes.map((s) => `scope=${encodeURIComponent(s)}`).join("&");
+    const res = await fetch(`${server.url}/token?service=portcullis&${query}`, {
+      headers: { authorization: basic("dev", "developer password") },
+    });
+    expect(res.status).toBe(200);
+    const { token } = (await res.json()) as { token: string };
+    const payload = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+    // Partial: what the developer may (pull and push of team/app, the catalog), never an error.
+    expect(payload.access).toEqual([
+      { type: "repository", name: "team/app", actions: ["pull", "push"] },
+      { type: "registry", name: "catalog", actions: ["*"] },
+    ]);
+    const bad = await fetch(`${server.url}/token?scope=${encodeURIComponent("repository:team/secret-name")}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).not.toContain("secret-name");
+  });
+
   it("refuses wrong credentials with 401 and gives anonymous callers public pulls only", async () => {
     expect(
       (
@@ -122,6 +171,31 @@ describe.each(testDatabases())("token authentication over HTTP (%s)", (database)
     expect(
       (await form({ grant_type: "refresh_token", refresh_token: "pcrt_forged", client_id: "test" })).status,
     ).toBe(401);
+  });
+
+  it("hands out a refresh token to GET /token?offline_token=true, never to anonymous callers", async () => {
+    const answer = (await (
+      await fetch(`${server.url}/token?offline_token=true&client_id=docker&scope=repository:team/app:pull`, {
+        headers: { authorization: basic("robot$team+reader", robotSecret) },
+      })
+    ).json()) as { refresh_token?: string };
+    expect(answer.refresh_token).toMatch(/^pcrt_/);
+    const refreshed = await fetch(`${server.url}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: answer.refresh_token!,
+        client_id: "docker",
+        scope: "repository:team/app:pull,push",
+      }).toString(),
+    });
+    // The robot's grant, as at login: pull only.
+    expect(((await refreshed.json()) as { scope: string }).scope).toBe("repository:team/app:pull");
+    const anonymous = (await (
+      await fetch(`${server.url}/token?offline_token=true&scope=repository:open/app:pull`)
+    ).json()) as { refresh_token?: string };
+    expect(anonymous.refresh_token).toBeUndefined();
   });
 
   it("publishes the public keys as a JWK Set", async () => {
