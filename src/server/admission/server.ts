@@ -1,6 +1,7 @@
 import type { Server } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { isPortcullisError, parseJsonInTurns } from "../../core/index.js";
 import { HANDSHAKE_TIMEOUT_MS, ReloadableTls } from "../tls.js";
 import {
   type AdmissionDecider,
@@ -140,6 +141,23 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
   });
 
   if (options.tls instanceof ReloadableTls) options.tls.serve(app.server, context);
+
+  // Bodies are parsed a slice per event-loop turn, never in one JSON.parse: a hostile body of half a
+  // megabyte can hold V8's parser for hundreds of milliseconds (core/json.ts). The reader refuses
+  // `__proto__` and `constructor.prototype` as Fastify's parser did (onProtoPoisoning: "error").
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string" },
+    async (_request: FastifyRequest, body: string) => {
+      try {
+        return await parseJsonInTurns(body);
+      } catch (err) {
+        if (!isPortcullisError(err)) throw err;
+        throw Object.assign(new Error(err.message), { statusCode: 400 });
+      }
+    },
+  );
 
   // Fastify's own rejections (not JSON, too big, wrong content type) keep their 4xx status.
   app.setErrorHandler((err: unknown, request, reply) => {
