@@ -1,7 +1,7 @@
 import type { AdmissionDecider, AdmissionMode, ResponseOptions } from "./decision.js";
 import { extractFacts } from "./extract.js";
 import type { AdmissionFacts } from "./facts.js";
-import { type AdmissionReviewResponse, allowResponse, respond } from "./response.js";
+import { type AdmissionReviewResponse, respond } from "./response.js";
 import { parseAdmissionReview } from "./review.js";
 
 export interface AdmitResult {
@@ -23,7 +23,7 @@ export async function admit(
 ): Promise<AdmitResult> {
   const review = parseAdmissionReview(body);
   const facts = extractFacts(review);
-  if (facts.type === "skipped") return { response: allowResponse(review), facts };
+  if (facts.type !== "workload") return { response: respond(review, facts, undefined, mode, options), facts };
   const decision = await decide(facts);
   return { response: respond(review, facts, decision, mode, options), facts };
 }

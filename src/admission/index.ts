@@ -30,11 +30,13 @@ export type {
   HostPathVolume,
   PodFacts,
   PodSecurityFacts,
+  RefusedReview,
   SkippedReview,
   WorkloadFacts,
 } from "./facts.js";
 export { DEFAULT_TAG, type NormalisedImage, normaliseImage, pinnedImage } from "./image-reference.js";
 export { escapePointerToken, jsonPointer } from "./json-pointer.js";
+export { WORKLOAD_LIMITS } from "./limits.js";
 export type { JsonPatchOperation, PinnedImage } from "./patch.js";
 export {
   type AdmissionResponse,
