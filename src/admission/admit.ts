@@ -1,5 +1,5 @@
 import type { AdmissionDecider, AdmissionMode, ResponseOptions } from "./decision.js";
-import { extractFacts } from "./extract.js";
+import { type ExtractOptions, extractFacts } from "./extract.js";
 import type { AdmissionFacts } from "./facts.js";
 import { type AdmissionReviewResponse, respond } from "./response.js";
 import { parseAdmissionReview } from "./review.js";
@@ -10,6 +10,8 @@ export interface AdmitResult {
   facts: AdmissionFacts;
 }
 
+export interface AdmitOptions extends ResponseOptions, ExtractOptions {}
+
 /**
  * One admission request end to end: validate the decoded body, extract the facts, ask the decider
  * (only for workloads), answer. Throws AdmissionError REVIEW_INVALID or OBJECT_INVALID (answer 400)
@@ -19,10 +21,10 @@ export async function admit(
   body: unknown,
   decide: AdmissionDecider,
   mode: AdmissionMode,
-  options: ResponseOptions = {},
+  options: AdmitOptions = {},
 ): Promise<AdmitResult> {
   const review = parseAdmissionReview(body);
-  const facts = extractFacts(review);
+  const facts = extractFacts(review, options);
   if (facts.type !== "workload") return { response: respond(review, facts, undefined, mode, options), facts };
   const decision = await decide(facts);
   return { response: respond(review, facts, decision, mode, options), facts };

@@ -162,13 +162,21 @@ function oldImages(old: Record<string, unknown> | undefined, info: WorkloadKindI
   return byPath;
 }
 
+export interface ExtractOptions {
+  /**
+   * Why the review's body was not read whole (the JSON reader dropped members past its limit): a
+   * workload to check is then refused unread with this reason, as one past WORKLOAD_LIMITS is.
+   */
+  readonly incomplete?: string;
+}
+
 /**
  * The facts of a review: a workload (its images and pod settings), a review with nothing to check
  * (unknown kind, DELETE, CONNECT, no object), which the server must allow, or a workload refused
- * unread for being past WORKLOAD_LIMITS. Throws AdmissionError OBJECT_INVALID when the object
- * contradicts the request or a field we read has the wrong type.
+ * unread for being past WORKLOAD_LIMITS (or read incompletely). Throws AdmissionError OBJECT_INVALID
+ * when the object contradicts the request or a field we read has the wrong type.
  */
-export function extractFacts(review: AdmissionReview): AdmissionFacts {
+export function extractFacts(review: AdmissionReview, options: ExtractOptions = {}): AdmissionFacts {
   const request = review.request;
   const skip = (reason: string): AdmissionFacts => ({
     type: "skipped",
@@ -188,7 +196,7 @@ export function extractFacts(review: AdmissionReview): AdmissionFacts {
     throw objectInvalid(`the object's kind ${JSON.stringify(object.kind)} is not the request's ${info.kind}`);
   }
   // Counted before any schema reads them (limits.ts): what is past the limits is never walked.
-  const over = overLimits(object, info.template);
+  const over = options.incomplete ?? overLimits(object, info.template);
   if (over !== undefined) {
     const metadata = isRecord(object.metadata) ? object.metadata : {};
     const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 253) : "");

@@ -1,4 +1,4 @@
-export { type AdmitResult, admit } from "./admit.js";
+export { type AdmitOptions, type AdmitResult, admit } from "./admit.js";
 export {
   type ApiServerAuthOptions,
   type RenderedApiServerAuth,
@@ -21,7 +21,7 @@ export type {
   WorkloadDecision,
 } from "./decision.js";
 export { AdmissionError, type AdmissionErrorCode } from "./errors.js";
-export { extractFacts } from "./extract.js";
+export { type ExtractOptions, extractFacts } from "./extract.js";
 export type {
   AdmissionFacts,
   ContainerImage,

@@ -123,6 +123,18 @@ describe("WORKLOAD_LIMITS", () => {
   });
 });
 
+describe("a review the JSON reader did not read whole", () => {
+  it("refuses a workload to check unread, with the reader's reason, and still skips what needs no check", async () => {
+    const incomplete = "a JSON object has more than 100000 members (the rest were not kept)";
+    const body = reviewOf(pod());
+    const validated = (await admit(body, unasked, "validate", { incomplete })).response.response;
+    expect(validated.allowed).toBe(false);
+    expect(validated.status?.message).toContain(`Pod refused unread: ${incomplete}`);
+    const deleted = reviewOf(pod(), { operation: "DELETE" });
+    expect((await admit(deleted, unasked, "validate", { incomplete })).response.response.allowed).toBe(true);
+  });
+});
+
 describe("USER_INFO_MAX_STRINGS", () => {
   function withUserInfo(userInfo: Record<string, unknown>) {
     const review = reviewOf(pod());

@@ -26,7 +26,7 @@ export type CoreErrorCode =
   | "PATTERN_INVALID"
   /** Text that is not JSON, or that poisons prototypes (json.ts). */
   | "JSON_INVALID"
-  /** JSON nested deeper, or with more members in one object or array, than its reader allows (json.ts). */
+  /** JSON nested deeper than its reader allows (json.ts). */
   | "JSON_LIMIT";
 
 export class CoreError extends PortcullisError<CoreErrorCode> {}

@@ -103,17 +103,33 @@ describe("JsonReader", () => {
     expect(codeOf(() => readAll(text, 2))).toBe("JSON_INVALID");
   });
 
-  it("refuses nesting past maxDepth and members past maxMembers with JSON_LIMIT", () => {
+  it("refuses nesting past maxDepth with JSON_LIMIT (by default 10,000 levels)", () => {
     expect(readAll("[[[1]]]", 2, { maxDepth: 3 }).value).toEqual([[[1]]]);
     expect(codeOf(() => readAll("[[[[1]]]]", 2, { maxDepth: 3 }))).toBe("JSON_LIMIT");
-    expect(readAll('{"a":1,"b":2}', 2, { maxMembers: 2 }).value).toEqual({ a: 1, b: 2 });
-    expect(codeOf(() => readAll('{"a":1,"b":2,"c":3}', 2, { maxMembers: 2 }))).toBe("JSON_LIMIT");
-    expect(codeOf(() => readAll("[1,2,3]", 2, { maxMembers: 2 }))).toBe("JSON_LIMIT");
-    // The defaults: 10,000 levels and 100,000 members.
     expect(codeOf(() => readAll(`${"[".repeat(10_001)}${"]".repeat(10_001)}`, JSON_SLICE_UNITS))).toBe(
       "JSON_LIMIT",
     );
-    expect(codeOf(() => readAll(`[${"0,".repeat(100_000)}0]`, JSON_SLICE_UNITS))).toBe("JSON_LIMIT");
+  });
+
+  it("drops members past maxMembers, reading on, and says so (by default 100,000)", () => {
+    function read(text: string, limits?: JsonLimits) {
+      const reader = new JsonReader(text, limits);
+      while (!reader.read(JSON_SLICE_UNITS));
+      return { value: reader.value, overflow: reader.overflow };
+    }
+    expect(read('{"a":1,"b":2}', { maxMembers: 2 })).toEqual({ value: { a: 1, b: 2 }, overflow: undefined });
+    const objects = read('{"uid":"u","labels":{"a":1,"b":2,"c":3},"after":[1,2,3]}', { maxMembers: 2 });
+    // Every container keeps its first two members; what follows the overflowing one is read on.
+    expect(objects.value).toEqual({ uid: "u", labels: { a: 1, b: 2 } });
+    expect(objects.overflow).toMatch(/object has more than 2 members/);
+    const array = read(`{"uid":"u","args":[${"0,".repeat(100_000)}0]}`);
+    expect((array.value as { uid: string; args: number[] }).args).toHaveLength(100_000);
+    expect((array.value as { uid: string }).uid).toBe("u");
+    expect(array.overflow).toMatch(/array has more than 100000 members/);
+    // Poisoning is refused wherever it sits, kept or not.
+    expect(codeOf(() => read('{"a":1,"constructor":{"prototype":{}}}', { maxMembers: 1 }))).toBe(
+      "JSON_INVALID",
+    );
   });
 
   it("reads nesting far deeper than the call stack allows", () => {
@@ -147,9 +163,9 @@ describe("parseJsonInTurns", () => {
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    const value = await parseJsonInTurns(text);
+    const document = await parseJsonInTurns(text);
     ticking = false;
-    expect(value).toStrictEqual(JSON.parse(text));
+    expect(document).toStrictEqual({ value: JSON.parse(text) });
     // 150,000 tokens at JSON_SLICE_UNITS a slice, with the ticker's turns between them.
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(150_000 / JSON_SLICE_UNITS));
   });

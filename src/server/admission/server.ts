@@ -144,14 +144,20 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
 
   // Bodies are parsed a slice per event-loop turn, never in one JSON.parse: a hostile body of half a
   // megabyte can hold V8's parser for hundreds of milliseconds (core/json.ts). The reader refuses
-  // `__proto__` and `constructor.prototype` as Fastify's parser did (onProtoPoisoning: "error").
+  // `__proto__` and `constructor.prototype` as Fastify's parser did (onProtoPoisoning: "error"). A
+  // body with an object or array past the reader's 100,000 members is not answered 400, which the API
+  // server's failurePolicy Ignore would turn into an allow for an object it accepted: the review is
+  // answered, and the workload refused unread (`incomplete`).
+  const incomplete = new WeakMap<FastifyRequest, string>();
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser(
     "application/json",
     { parseAs: "string" },
-    async (_request: FastifyRequest, body: string) => {
+    async (request: FastifyRequest, body: string) => {
       try {
-        return await parseJsonInTurns(body);
+        const document = await parseJsonInTurns(body);
+        if (document.overflow !== undefined) incomplete.set(request, document.overflow);
+        return document.value;
       } catch (err) {
         if (!isPortcullisError(err)) throw err;
         throw Object.assign(new Error(err.message), { statusCode: 400 });
@@ -204,7 +210,13 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
       try {
         const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
         const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs), caller, mode);
-        const { response } = await admit(body, decide, mode);
+        const unread = incomplete.get(request);
+        const { response } = await admit(
+          body,
+          decide,
+          mode,
+          unread === undefined ? {} : { incomplete: unread },
+        );
         const ms = performance.now() - started;
         metrics.reviewAnswered(mode, response.response.allowed, ms / 1000);
         log({ ...entry, allowed: response.response.allowed, ms });
