@@ -1,7 +1,7 @@
 import type { AdmissionDecider, AdmissionMode, ResponseOptions } from "./decision.js";
-import { extractFacts } from "./extract.js";
+import { type ExtractOptions, extractFacts } from "./extract.js";
 import type { AdmissionFacts } from "./facts.js";
-import { type AdmissionReviewResponse, allowResponse, respond } from "./response.js";
+import { type AdmissionReviewResponse, respond } from "./response.js";
 import { parseAdmissionReview } from "./review.js";
 
 export interface AdmitResult {
@@ -9,6 +9,8 @@ export interface AdmitResult {
   /** What was decided on, for the audit record (skipped reviews included). */
   facts: AdmissionFacts;
 }
+
+export interface AdmitOptions extends ResponseOptions, ExtractOptions {}
 
 /**
  * One admission request end to end: validate the decoded body, extract the facts, ask the decider
@@ -19,11 +21,11 @@ export async function admit(
   body: unknown,
   decide: AdmissionDecider,
   mode: AdmissionMode,
-  options: ResponseOptions = {},
+  options: AdmitOptions = {},
 ): Promise<AdmitResult> {
   const review = parseAdmissionReview(body);
-  const facts = extractFacts(review);
-  if (facts.type === "skipped") return { response: allowResponse(review), facts };
+  const facts = extractFacts(review, options);
+  if (facts.type !== "workload") return { response: respond(review, facts, undefined, mode, options), facts };
   const decision = await decide(facts);
   return { response: respond(review, facts, decision, mode, options), facts };
 }

@@ -10,6 +10,7 @@ import type {
 } from "./facts.js";
 import { normaliseImage } from "./image-reference.js";
 import { jsonPointer } from "./json-pointer.js";
+import { overLimits } from "./limits.js";
 import type { AdmissionReview } from "./review.js";
 import {
   describeIssues,
@@ -145,10 +146,13 @@ function podParts(object: Record<string, unknown>, info: WorkloadKindInfo): PodP
   return { meta, spec, specTokens: [...info.template, "spec"] };
 }
 
-/** Images of the old object by path, to mark unchanged ones on UPDATE; empty when it cannot be read. */
+/**
+ * Images of the old object by path, to mark unchanged ones on UPDATE; empty when it cannot be read
+ * (or is past WORKLOAD_LIMITS).
+ */
 function oldImages(old: Record<string, unknown> | undefined, info: WorkloadKindInfo): Map<string, string> {
   const byPath = new Map<string, string>();
-  if (old === undefined) return byPath;
+  if (old === undefined || overLimits(old, info.template) !== undefined) return byPath;
   try {
     const { spec, specTokens } = podParts(old, info);
     for (const image of imagesOf(spec, specTokens, {})) byPath.set(image.path, image.image);
@@ -158,12 +162,21 @@ function oldImages(old: Record<string, unknown> | undefined, info: WorkloadKindI
   return byPath;
 }
 
+export interface ExtractOptions {
+  /**
+   * Why the review's body was not read whole (the JSON reader dropped members past its limit): a
+   * workload to check is then refused unread with this reason, as one past WORKLOAD_LIMITS is.
+   */
+  readonly incomplete?: string;
+}
+
 /**
- * The facts of a review: a workload (its images and pod settings) or a review with nothing to check
- * (unknown kind, DELETE, CONNECT, no object), which the server must allow. Throws AdmissionError
- * OBJECT_INVALID when the object contradicts the request or a field we read has the wrong type.
+ * The facts of a review: a workload (its images and pod settings), a review with nothing to check
+ * (unknown kind, DELETE, CONNECT, no object), which the server must allow, or a workload refused
+ * unread for being past WORKLOAD_LIMITS (or read incompletely). Throws AdmissionError OBJECT_INVALID
+ * when the object contradicts the request or a field we read has the wrong type.
  */
-export function extractFacts(review: AdmissionReview): AdmissionFacts {
+export function extractFacts(review: AdmissionReview, options: ExtractOptions = {}): AdmissionFacts {
   const request = review.request;
   const skip = (reason: string): AdmissionFacts => ({
     type: "skipped",
@@ -181,6 +194,19 @@ export function extractFacts(review: AdmissionReview): AdmissionFacts {
   if (object === undefined) throw objectInvalid(`${request.operation} of a ${info.kind} has no object`);
   if (object.kind !== undefined && object.kind !== request.kind.kind) {
     throw objectInvalid(`the object's kind ${JSON.stringify(object.kind)} is not the request's ${info.kind}`);
+  }
+  // Counted before any schema reads them (limits.ts): what is past the limits is never walked.
+  const over = options.incomplete ?? overLimits(object, info.template);
+  if (over !== undefined) {
+    const metadata = isRecord(object.metadata) ? object.metadata : {};
+    const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 253) : "");
+    return {
+      type: "refused",
+      reason: `${info.kind} refused unread: ${over} (see docs/threat-model.md)`,
+      kind: info.kind,
+      namespace: request.namespace ?? text(metadata.namespace),
+      name: text(metadata.name) || request.name || `${text(metadata.generateName)}*`,
+    };
   }
 
   const meta = check(objectMetaSchema, object.metadata ?? {}, "metadata");

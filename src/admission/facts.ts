@@ -94,4 +94,16 @@ export interface SkippedReview {
   operation: AdmissionOperation;
 }
 
-export type AdmissionFacts = WorkloadFacts | SkippedReview;
+/**
+ * A workload past WORKLOAD_LIMITS (limits.ts), left unread: the validating webhook denies it with the
+ * reason, the mutating one pins nothing.
+ */
+export interface RefusedReview {
+  type: "refused";
+  reason: string;
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export type AdmissionFacts = WorkloadFacts | SkippedReview | RefusedReview;

@@ -1,4 +1,4 @@
-export { type AdmitResult, admit } from "./admit.js";
+export { type AdmitOptions, type AdmitResult, admit } from "./admit.js";
 export {
   type ApiServerAuthOptions,
   type RenderedApiServerAuth,
@@ -21,7 +21,7 @@ export type {
   WorkloadDecision,
 } from "./decision.js";
 export { AdmissionError, type AdmissionErrorCode } from "./errors.js";
-export { extractFacts } from "./extract.js";
+export { type ExtractOptions, extractFacts } from "./extract.js";
 export type {
   AdmissionFacts,
   ContainerImage,
@@ -30,11 +30,13 @@ export type {
   HostPathVolume,
   PodFacts,
   PodSecurityFacts,
+  RefusedReview,
   SkippedReview,
   WorkloadFacts,
 } from "./facts.js";
 export { DEFAULT_TAG, type NormalisedImage, normaliseImage, pinnedImage } from "./image-reference.js";
 export { escapePointerToken, jsonPointer } from "./json-pointer.js";
+export { WORKLOAD_LIMITS } from "./limits.js";
 export type { JsonPatchOperation, PinnedImage } from "./patch.js";
 export {
   type AdmissionResponse,

@@ -1,7 +1,7 @@
 import { mergeAuditAnnotations } from "./audit-annotations.js";
 import type { AdmissionMode, ImageDecision, ResponseOptions, Verdict, WorkloadDecision } from "./decision.js";
 import { extractFacts } from "./extract.js";
-import type { AdmissionFacts, ContainerImage, WorkloadFacts } from "./facts.js";
+import type { AdmissionFacts, ContainerImage, RefusedReview, WorkloadFacts } from "./facts.js";
 import { buildImagePatch, encodePatch, imagesToPin } from "./patch.js";
 import type { AdmissionApiVersion, AdmissionReview } from "./review.js";
 
@@ -122,6 +122,29 @@ export function allowResponse(review: AdmissionReview, auditAnnotations?: Record
   return envelope(review, response);
 }
 
+/**
+ * A workload refused unread (limits.ts): denied in validate mode; in mutate mode allowed unpinned, as
+ * every mutate answer is (the validating webhook denies it), with the reason as a warning.
+ */
+function refusedResponse(
+  review: AdmissionReview,
+  facts: RefusedReview,
+  mode: AdmissionMode,
+): AdmissionReviewResponse {
+  const where = facts.namespace === "" ? facts.name : `${facts.namespace}/${facts.name}`;
+  const message = printable(`${facts.kind} ${where}: ${facts.reason}`);
+  const response: AdmissionResponse = { uid: review.request.uid, allowed: mode === "mutate" };
+  if (mode === "mutate") {
+    response.auditAnnotations = mergeAuditAnnotations({ refused: facts.reason });
+    response.warnings = [cap(message, WARNING_MAX_LENGTH)];
+  } else {
+    response.auditAnnotations = mergeAuditAnnotations({ decision: "deny", refused: facts.reason });
+    const status = { code: 403, reason: "Forbidden", status: "Failure" } as const;
+    response.status = { ...status, message: cap(message, MESSAGE_MAX_LENGTH) };
+  }
+  return envelope(review, response);
+}
+
 function envelope(review: AdmissionReview, response: AdmissionResponse): AdmissionReviewResponse {
   return { apiVersion: review.apiVersion, kind: "AdmissionReview", response };
 }
@@ -152,6 +175,7 @@ export function respond(
   options: ResponseOptions = {},
 ): AdmissionReviewResponse {
   if (facts.type === "skipped") return allowResponse(review);
+  if (facts.type === "refused") return refusedResponse(review, facts, mode);
   const byPath = new Map((decisions?.images ?? []).map((d) => [d.path, d]));
   const uid = review.request.uid;
   const extra = decisions?.auditAnnotations ?? {};

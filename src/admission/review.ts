@@ -1,4 +1,5 @@
 import { AdmissionError } from "./errors.js";
+import { userInfoOverLimit } from "./limits.js";
 import {
   type ADMISSION_API_VERSIONS,
   type ADMISSION_OPERATIONS,
@@ -73,6 +74,8 @@ function invalid(message: string, options: { cause?: unknown; detail?: unknown }
  * REVIEW_INVALID naming the first offending field; never anything else.
  */
 export function parseAdmissionReview(body: unknown): AdmissionReview {
+  const over = userInfoOverLimit(body);
+  if (over !== undefined) throw invalid(over);
   const result = admissionReviewSchema.safeParse(body);
   if (!result.success) {
     throw invalid(describeIssues(result.error), {

@@ -23,7 +23,11 @@ export type CoreErrorCode =
   /** A file the user named is over its size limit (readRegularFile). */
   | "FILE_TOO_LARGE"
   /** A user-supplied regular expression RE2 refuses, or one over the size limits (patterns.ts). */
-  | "PATTERN_INVALID";
+  | "PATTERN_INVALID"
+  /** Text that is not JSON, or that poisons prototypes (json.ts). */
+  | "JSON_INVALID"
+  /** JSON nested deeper than its reader allows (json.ts). */
+  | "JSON_LIMIT";
 
 export class CoreError extends PortcullisError<CoreErrorCode> {}
 

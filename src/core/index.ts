@@ -12,6 +12,7 @@ export {
 } from "./digest.js";
 export { CoreError, type CoreErrorCode, isPortcullisError, PortcullisError } from "./errors.js";
 export { type InflateResult, inflateBounded } from "./inflate.js";
+export { type JsonDocument, type JsonLimits, parseJsonInTurns } from "./json.js";
 export { keyPath } from "./key-path.js";
 export {
   compileGlob,

@@ -251,6 +251,18 @@ describe.skipIf(unavailable("openssl", hasOpenssl()))("admission webhook over HT
     expect((r.body as { message: string }).message.length).toBeGreaterThan(0);
   });
 
+  it("denies a workload with a map past the JSON reader's 100,000 members, rather than answering 400 (which Ignore would admit)", async () => {
+    const s = await start(evaluatingGate(loadPolicy("allow-all-audit.yaml")));
+    const annotations = Object.fromEntries(Array.from({ length: 100_001 }, (_, i) => [`k${i}`, ""]));
+    const r = await review(s.port, "/validate", podReview(["nginx:1.27"], { annotations }));
+    expect(r.status).toBe(200);
+    expect(r.review.response.allowed).toBe(false);
+    expect(r.review.response.status?.message).toMatch(
+      /refused unread: a JSON object has more than 100000 members/,
+    );
+    expect(s.checks).toEqual([]);
+  });
+
   it("rejects a body over 8 MiB with 413", async () => {
     const s = await start(evaluatingGate(loadPolicy("allow-all-audit.yaml")));
     const big = JSON.stringify({ pad: "x".repeat(8 * 1024 * 1024) });

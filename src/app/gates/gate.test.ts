@@ -65,6 +65,18 @@ describe("createPolicyGate", () => {
     expect(calls).toEqual({ signatures: 1, scans: 0, resolves: 0 });
   });
 
+  it("evaluates each decision in an event-loop turn of its own, so evidence ready together is not judged back to back", async () => {
+    const { ports, resolver } = fakes(signed);
+    const gate = createPolicyGate({ policy, ports, resolver, timeoutMs: 1000 });
+    const order: string[] = [];
+    const request = { image: `example.com/app@${DIGEST}`, request: { kind: "ci" as const } };
+    const decided = Promise.all(["a", "b"].map((name) => gate.decide(request).then(() => order.push(name))));
+    // Both look-ups resolve at once; an immediate queued meanwhile runs between the two evaluations.
+    setImmediate(() => setImmediate(() => order.push("between")));
+    await decided;
+    expect(order).toEqual(["a", "between", "b"]);
+  });
+
   it("resolves a tag once and records the digest it checked", async () => {
     const { calls, ports, resolver } = fakes(signed);
     const gate = createPolicyGate({ policy, ports, resolver, timeoutMs: 1000 });

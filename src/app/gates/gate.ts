@@ -1,3 +1,4 @@
+import { nextTurn } from "../../core/index.js";
 import {
   type DigestResolver,
   type EvidenceCache,
@@ -104,6 +105,14 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     throw new GateError("INVALID_ARGUMENT", `timeoutMs must be a positive number, not ${timeoutMs}`);
   }
   const now = options.now ?? Date.now;
+  // Each evaluation waits for an event-loop turn of its own (issue 22). Evidence look-ups of many
+  // requests, or of an index's entries, can complete in the same turn, and evaluating them back to
+  // back there would hold off every socket and timer for the sum; one evaluation alone is bounded to
+  // milliseconds (the CEL budget, linear patterns).
+  const decide = async (input: PolicyInput): Promise<Decision> => {
+    await nextTurn();
+    return evaluate(policy, input, { now: now() });
+  };
 
   const requestResolver = (signal?: AbortSignal) =>
     resolver
@@ -136,14 +145,14 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
         ports,
         sources,
         timeoutMs,
-        evaluate: (input) => evaluate(policy, input, { now: now() }),
+        evaluate: decide,
         ...(cache ? { cache } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
         ...(options.platforms ? { platforms: options.platforms } : {}),
       });
     }
     const input: PolicyInput = { image, request: req.request, evidence };
-    return { decision: evaluate(policy, input, { now: now() }), input };
+    return { decision: await decide(input), input };
   };
 
   return {

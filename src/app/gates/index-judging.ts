@@ -54,7 +54,8 @@ export interface JudgeOptions {
   readonly signal?: AbortSignal;
   /** The nodes' platforms; every runnable entry when absent. */
   readonly platforms?: readonly Platform[];
-  readonly evaluate: (input: PolicyInput) => Decision;
+  /** The policy's evaluation; asynchronous so it can wait for its own event-loop turn (gate.ts). */
+  readonly evaluate: (input: PolicyInput) => Decision | Promise<Decision>;
 }
 
 export interface Judged {
@@ -122,14 +123,14 @@ export async function judgeDigest(
   if ("error" in found || found.relations.index === undefined) {
     const evidence = await gather(subject, "error" in found ? found : found.relations, options);
     const input: PolicyInput = { image, request, evidence };
-    return { decision: options.evaluate(input), input };
+    return { decision: await options.evaluate(input), input };
   }
   const index = found.relations.index;
   const input: PolicyInput = { image, request, evidence: {} };
   const judged = await judgeEntries(image, request, index, [image.digest], options);
   if ("error" in judged) {
     const failed: PolicyInput = { ...input, evidence: unavailable(options.sources, judged.error) };
-    return { decision: options.evaluate(failed), input: failed };
+    return { decision: await options.evaluate(failed), input: failed };
   }
   return { decision: combine(image.digest, judged.entries), input, entries: judged.entries };
 }
@@ -187,19 +188,19 @@ async function judgeEntries(
   const results = await mapLimit(selected, CONCURRENCY, async (entry): Promise<EntryOutcome[]> => {
     const entryImage: ImageInput = { ...image, digest: entry.digest };
     const subject = { registry: image.registry, repository: image.repository, digest: entry.digest };
-    const outcome = (evidence: GatheredFacts): EntryOutcome => {
+    const outcome = async (evidence: GatheredFacts): Promise<EntryOutcome> => {
       const input: PolicyInput = { image: entryImage, request, evidence };
       return {
         digest: entry.digest,
         ...(entry.platform ? { platform: entry.platform } : {}),
         index,
-        decision: options.evaluate(input),
+        decision: await options.evaluate(input),
         input,
       };
     };
     // The registry, not the entry's mediaType, says what the digest is: an index may lie about it.
     const found = await relationsOf(subject, options);
-    if ("error" in found) return [outcome(unavailable(options.sources, found.error))];
+    if ("error" in found) return [await outcome(unavailable(options.sources, found.error))];
     const { relations } = found;
     if (relations.index !== undefined) {
       const nested =
@@ -212,12 +213,12 @@ async function judgeEntries(
               [...ancestors, entry.digest],
               options,
             );
-      return "error" in nested ? [outcome(unavailable(options.sources, nested.error))] : nested.entries;
+      return "error" in nested ? [await outcome(unavailable(options.sources, nested.error))] : nested.entries;
     }
     // Signatures over the indexes that list this entry (by digest) vouch for it; a sibling's never do.
     const bound = [...new Set([...ancestors, ...relations.boundDigests])].filter((d) => d !== entry.digest);
     const evidence = await gather(subject, { imageDigest: entry.digest, boundDigests: bound }, options);
-    return [outcome(withIndexAnnotations(evidence, listing.annotations))];
+    return [await outcome(withIndexAnnotations(evidence, listing.annotations))];
   });
   return { entries: results.flat() };
 }

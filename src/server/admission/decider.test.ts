@@ -99,6 +99,18 @@ describe("gateDecider", () => {
     expect(d.auditAnnotations?.["policy-digest"]).toBe(policy.digest);
   });
 
+  it("merges the annotations once for the workload, not once per container (issue 22)", async () => {
+    const checks: ImageCheck[] = [];
+    const inner = evaluatingGate(policy);
+    const gate: ImagePolicyGate = (check, signal) => {
+      checks.push(check);
+      return inner(check, signal);
+    };
+    await gateDecider(gate, new AbortController().signal)(factsOf(POD));
+    expect(checks[0]?.request.annotations).toEqual(POD.metadata.annotations);
+    expect(checks[1]?.request.annotations).toBe(checks[0]?.request.annotations);
+  });
+
   it("maps an allowed failing decision (warn mode) to warn, and carries the resolved digest", async () => {
     const warn: Decision = {
       allowed: true,

@@ -35,13 +35,21 @@ function podSecurityOf(facts: WorkloadFacts, image: ContainerImage): PodSecurity
   };
 }
 
-export function requestOf(facts: WorkloadFacts, image: ContainerImage): RequestInput {
+/**
+ * The request context of one container. `annotations` (annotationsOf(facts)) is computed once per
+ * workload and shared by its containers: merging it per container cost containers × annotations.
+ */
+export function requestOf(
+  facts: WorkloadFacts,
+  image: ContainerImage,
+  annotations: Record<string, string> = annotationsOf(facts),
+): RequestInput {
   return {
     kind: "admission",
     namespace: facts.namespace,
     serviceAccount: facts.serviceAccountName,
     ...(facts.userInfo.username === "" ? {} : { user: facts.userInfo.username }),
-    annotations: annotationsOf(facts),
+    annotations,
     podSecurity: podSecurityOf(facts, image),
   };
 }
@@ -112,13 +120,14 @@ export function gateDecider(
 ): AdmissionDecider {
   return async (facts: WorkloadFacts): Promise<WorkloadDecision> => {
     const asked = new Map<string, Promise<ImageVerdict>>();
+    const annotations = annotationsOf(facts);
     const pending = facts.images.map(async (image): Promise<[ImageDecision, ImageVerdict?]> => {
       const input = imageInputOf(image);
       if (input === undefined) {
         const why = image.referenceError ?? "the image reference is empty";
         return [{ path: image.path, verdict: "deny", reasons: [`invalid image reference: ${why}`] }];
       }
-      const request = requestOf(facts, image);
+      const request = requestOf(facts, image, annotations);
       const key = JSON.stringify([image.canonical, request.podSecurity]);
       let verdict = asked.get(key);
       if (verdict === undefined) {

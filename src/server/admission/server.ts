@@ -1,6 +1,7 @@
 import type { Server } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { isPortcullisError, parseJsonInTurns } from "../../core/index.js";
 import { HANDSHAKE_TIMEOUT_MS, ReloadableTls } from "../tls.js";
 import {
   type AdmissionDecider,
@@ -141,6 +142,29 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
 
   if (options.tls instanceof ReloadableTls) options.tls.serve(app.server, context);
 
+  // Bodies are parsed a slice per event-loop turn, never in one JSON.parse: a hostile body of half a
+  // megabyte can hold V8's parser for hundreds of milliseconds (core/json.ts). The reader refuses
+  // `__proto__` and `constructor.prototype` as Fastify's parser did (onProtoPoisoning: "error"). A
+  // body with an object or array past the reader's 100,000 members is not answered 400, which the API
+  // server's failurePolicy Ignore would turn into an allow for an object it accepted: the review is
+  // answered, and the workload refused unread (`incomplete`).
+  const incomplete = new WeakMap<FastifyRequest, string>();
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string" },
+    async (request: FastifyRequest, body: string) => {
+      try {
+        const document = await parseJsonInTurns(body);
+        if (document.overflow !== undefined) incomplete.set(request, document.overflow);
+        return document.value;
+      } catch (err) {
+        if (!isPortcullisError(err)) throw err;
+        throw Object.assign(new Error(err.message), { statusCode: 400 });
+      }
+    },
+  );
+
   // Fastify's own rejections (not JSON, too big, wrong content type) keep their 4xx status.
   app.setErrorHandler((err: unknown, request, reply) => {
     const e = err as { statusCode?: unknown; message?: unknown } | null;
@@ -186,7 +210,13 @@ export function buildAdmissionServer(options: AdmissionServerOptions): FastifyIn
       try {
         const asked = requestTimeoutMs((request.query as { timeout?: unknown } | undefined)?.timeout);
         const decide = deciderFor(asked === undefined ? timeoutMs : Math.min(asked, timeoutMs), caller, mode);
-        const { response } = await admit(body, decide, mode);
+        const unread = incomplete.get(request);
+        const { response } = await admit(
+          body,
+          decide,
+          mode,
+          unread === undefined ? {} : { incomplete: unread },
+        );
         const ms = performance.now() - started;
         metrics.reviewAnswered(mode, response.response.allowed, ms / 1000);
         log({ ...entry, allowed: response.response.allowed, ms });
