@@ -199,10 +199,10 @@ export async function benchScan(log: (line: string) => void): Promise<ScanBenchR
       execFileSync(process.execPath, [PORTCULLIS, "db", "status", "--db", db, "-o", "json"], {
         encoding: "utf8",
       }),
-    ) as Array<{ records: number }>;
+    ) as { ecosystems: Array<{ records: number }> };
     result.osvImport = {
       archives: archives.map((a) => a.slice(OSV_DIR.length + 1)),
-      records: summary.reduce((sum, s) => sum + s.records, 0),
+      records: summary.ecosystems.reduce((sum, s) => sum + s.records, 0),
       seconds: run.seconds,
       sizeMiB: [db, `${db}-wal`].filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0) / 1024 ** 2,
     };
