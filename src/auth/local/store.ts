@@ -192,8 +192,7 @@ export class AccountStore {
     values: { password_hash?: string; must_change_password?: number; admin?: number; disabled?: number },
   ): Promise<void> {
     await this.write(async (trx) => {
-      const user = await trx.selectFrom("users").select("id").where("name", "=", name).executeTakeFirst();
-      if (!user) throw new AuthError("NOT_FOUND", `no user ${name}`);
+      const user = await rowNamed(trx, "users", name);
       await trx.updateTable("users").set(values).where("id", "=", user.id).execute();
       // A new password ends every session the old one started: refresh tokens outlive it otherwise.
       if (values.password_hash !== undefined) await revokeRefreshTokens(trx, { kind: "user", id: user.id });
@@ -202,8 +201,7 @@ export class AccountStore {
 
   async deleteUser(name: string): Promise<void> {
     await this.write(async (trx) => {
-      const user = await trx.selectFrom("users").select("id").where("name", "=", name).executeTakeFirst();
-      if (!user) throw new AuthError("NOT_FOUND", `no user ${name}`);
+      const user = await rowNamed(trx, "users", name);
       await trx
         .deleteFrom("project_members")
         .where("principal_kind", "=", "user")
@@ -323,10 +321,8 @@ export class AccountStore {
 
   async setGroupMember(group: string, user: string, member: boolean): Promise<void> {
     await this.write(async (trx) => {
-      const g = await trx.selectFrom("groups").select("id").where("name", "=", group).executeTakeFirst();
-      if (!g) throw new AuthError("NOT_FOUND", `no group ${group}`);
-      const u = await trx.selectFrom("users").select("id").where("name", "=", user).executeTakeFirst();
-      if (!u) throw new AuthError("NOT_FOUND", `no user ${user}`);
+      const g = await rowNamed(trx, "groups", group);
+      const u = await rowNamed(trx, "users", user);
       await trx
         .deleteFrom("group_members")
         .where("group_id", "=", g.id)
@@ -338,8 +334,7 @@ export class AccountStore {
 
   async deleteGroup(name: string): Promise<void> {
     await this.write(async (trx) => {
-      const g = await trx.selectFrom("groups").select("id").where("name", "=", name).executeTakeFirst();
-      if (!g) throw new AuthError("NOT_FOUND", `no group ${name}`);
+      const g = await rowNamed(trx, "groups", name);
       await trx
         .deleteFrom("project_members")
         .where("principal_kind", "=", "group")
@@ -399,8 +394,7 @@ export class AccountStore {
 
   async deleteProject(name: string): Promise<void> {
     await this.write(async (trx) => {
-      const p = await trx.selectFrom("projects").select("id").where("name", "=", name).executeTakeFirst();
-      if (!p) throw new AuthError("NOT_FOUND", `no project ${name}`);
+      const p = await rowNamed(trx, "projects", name);
       await trx.deleteFrom("project_members").where("project_id", "=", p.id).execute();
       await trx.deleteFrom("robots").where("project_id", "=", p.id).execute();
       await trx.deleteFrom("projects").where("id", "=", p.id).execute();
@@ -498,8 +492,7 @@ export class AccountStore {
   async setMemberRole(project: string, id: number, role: string): Promise<void> {
     await this.requireRole(role);
     await this.write(async (trx) => {
-      const p = await trx.selectFrom("projects").select("id").where("name", "=", project).executeTakeFirst();
-      if (!p) throw new AuthError("NOT_FOUND", `no project ${project}`);
+      const p = await rowNamed(trx, "projects", project);
       const result = await trx
         .updateTable("project_members")
         .set({ role })
@@ -513,8 +506,7 @@ export class AccountStore {
 
   async removeMember(project: string, id: number): Promise<void> {
     await this.write(async (trx) => {
-      const p = await trx.selectFrom("projects").select("id").where("name", "=", project).executeTakeFirst();
-      if (!p) throw new AuthError("NOT_FOUND", `no project ${project}`);
+      const p = await rowNamed(trx, "projects", project);
       const result = await trx
         .deleteFrom("project_members")
         .where("id", "=", id)
@@ -668,8 +660,7 @@ export class AccountStore {
   async rotateRobot(name: string): Promise<string> {
     const secret = generateSecret("pcr_");
     await this.write(async (trx) => {
-      const robot = await trx.selectFrom("robots").select("id").where("name", "=", name).executeTakeFirst();
-      if (!robot) throw new AuthError("NOT_FOUND", `no robot ${name}`);
+      const robot = await rowNamed(trx, "robots", name);
       await trx
         .updateTable("robots")
         .set({ secret_hash: secretDigest(secret) })
@@ -856,6 +847,17 @@ async function revokeRefreshTokens(
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** The id row of the user, group, project or robot called `name`, or NOT_FOUND naming it. */
+async function rowNamed(
+  trx: Transaction<Schema>,
+  table: "users" | "groups" | "projects" | "robots",
+  name: string,
+): Promise<{ id: number }> {
+  const row = await trx.selectFrom(table).select("id").where("name", "=", name).executeTakeFirst();
+  if (!row) throw new AuthError("NOT_FOUND", `no ${table.slice(0, -1)} ${name}`);
+  return row;
 }
 
 function checkGlobs(globs: readonly string[]): string[] {
