@@ -117,16 +117,10 @@ export class LocalAuthenticator implements Authenticator {
         reason: !user ? "no such account" : user.disabled ? "account disabled" : "wrong password",
         ...(address ? { address } : {}),
       });
-      for (const key of locked) {
-        this.deps.events?.({
-          type: "login.locked",
-          actor: "system",
-          target: key === `account:${name}` ? `account:${who}` : key,
-          outcome: "deny",
-          reason: "too many failed logins",
-          ...(address ? { address } : {}),
-        });
-      }
+      this.reportLocked(
+        locked.map((key) => (key === `account:${name}` ? `account:${who}` : key)),
+        address,
+      );
       return undefined;
     }
     if (!this.verified.has(cacheKey)) {
@@ -191,16 +185,7 @@ export class LocalAuthenticator implements Authenticator {
         reason: "wrong name or password (directory)",
         ...(address ? { address } : {}),
       });
-      for (const key of locked) {
-        this.deps.events?.({
-          type: "login.locked",
-          actor: "system",
-          target: key,
-          outcome: "deny",
-          reason: "too many failed logins",
-          ...(address ? { address } : {}),
-        });
-      }
+      this.reportLocked(locked, address);
       return undefined;
     }
     this.verified.set(cacheKey, true);
@@ -242,6 +227,20 @@ export class LocalAuthenticator implements Authenticator {
       ...(address ? { address } : {}),
     });
     return result;
+  }
+
+  /** One `login.locked` event per key a failure has just locked (account or address). */
+  private reportLocked(keys: readonly string[], address: string | undefined): void {
+    for (const key of keys) {
+      this.deps.events?.({
+        type: "login.locked",
+        actor: "system",
+        target: key,
+        outcome: "deny",
+        reason: "too many failed logins",
+        ...(address ? { address } : {}),
+      });
+    }
   }
 
   /** A hash of a random password with today's parameters, to check wrong names against. */
