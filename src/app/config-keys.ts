@@ -178,6 +178,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "Policy file the registry asks before serving an image manifest (kind `registry-pull`); unset: no pull gate.",
   },
   {
+    path: "policy.library",
+    type: "string",
+    default: undefined,
+    description:
+      'Folder of named policies for projects\' "certified images only" setting: every `NAME.yaml` in it is the policy NAME (`examples/policies/library/` holds `signed` and `scanned`). A project whose settings name one (`portcullis project set team --certified-policy signed`) has it asked on every push and pull besides policy.push and policy.pull; a name not loaded refuses both. Followed like policy.push: a file that stops loading keeps its previous version, a new file is added, a removed one is forgotten.',
+  },
+  {
     path: "policy.decisionCache",
     type: "duration",
     default: "10s",
@@ -221,7 +228,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "duration",
     default: "10s",
     description:
-      "How often `serve` looks for changes to policy.push, policy.pull and their key files (0: only on SIGHUP); a change that does not load is refused and the previous policy stays.",
+      "How often `serve` looks for changes to policy.push, policy.pull, policy.library and their key files (0: only on SIGHUP); a change that does not load is refused and the previous policy stays.",
   },
   {
     path: "audit.checkpointFile",

@@ -48,6 +48,8 @@ export interface ResolvedConfig {
     /** Policy file paths, resolved; absent: no gate. */
     readonly push?: string;
     readonly pull?: string;
+    /** The folder of named policies (certified images only), resolved; absent: none. */
+    readonly library?: string;
     readonly decisionCacheMs: number;
     readonly reloadIntervalMs: number;
     /** Bounds on what a pull decision reads from signature and attestation artifacts. */
@@ -184,6 +186,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
     policy: {
       ...(values.has("policy.push") ? { push: resolve(str("policy.push")) } : {}),
       ...(values.has("policy.pull") ? { pull: resolve(str("policy.pull")) } : {}),
+      ...(values.has("policy.library") ? { library: resolve(str("policy.library")) } : {}),
       decisionCacheMs: num("policy.decisionCache"),
       reloadIntervalMs: num("policy.reloadInterval"),
       evidence: {

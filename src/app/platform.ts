@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import type { AuditLog } from "../audit/index.js";
-import { AnonymousAccess, type Authenticator, type Authorizer } from "../auth/index.js";
+import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import { type Database, drivers, type StorageDriver } from "../storage/index.js";
@@ -9,6 +9,8 @@ import { AuditCheckpointWriter } from "./audit-checkpoints.js";
 import type { ResolvedConfig } from "./config.js";
 import { followRegistryPolicy } from "./gates/assemble.js";
 import type { DecisionRecorder } from "./gates/audit.js";
+import type { CertifiedPolicies } from "./gates/certified.js";
+import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
@@ -43,6 +45,11 @@ export interface Platform {
   startBackgroundJobs(): () => void;
   /** Looks for changes to the registry's policy files now (SIGHUP), as the background job does. */
   reloadPolicies(): void;
+  /**
+   * The names of the policies `policy.library` holds now, sorted: what a project's `certifiedPolicy`
+   * may name (empty without a library).
+   */
+  namedPolicies(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -80,6 +87,7 @@ export async function createPlatform(
   // then followed: a change that loads decides the next requests, one that does not is refused.
   const pushPolicy = config.policy.push ? followRegistryPolicy(config.policy.push) : undefined;
   const pullPolicy = config.policy.pull ? followRegistryPolicy(config.policy.pull) : undefined;
+  const library = config.policy.library ? new PolicyLibrary(config.policy.library) : undefined;
   const reloadPolicies = () => {
     for (const [name, policy] of [
       ["policy.push", pushPolicy],
@@ -87,15 +95,29 @@ export async function createPlatform(
     ] as const) {
       if (policy) logReload(logger, policy.check(), policy.policy.digest, { policy: name });
     }
+    for (const found of library?.check() ?? []) logLibrary(logger, library!, found);
   };
+  const identity =
+    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
+  // Certified images only: a project's setting, read from the accounts' snapshot (reloaded by revision
+  // within a second on every replica, so a request costs a map read), names a policy of the library.
+  const certified: CertifiedPolicies | undefined = identity
+    ? {
+        required: async (repository) =>
+          (await identity.access.projectSettings(projectOf(repository)))?.certifiedPolicy,
+        named: (name) => library?.get(name),
+        names: () => library?.names() ?? [],
+      }
+    : undefined;
   let built: Registry | undefined;
   const hooks =
-    pushPolicy || pullPolicy
+    pushPolicy || pullPolicy || certified
       ? registryGateHooks({
           registry: () => built!,
           host: hostPort(config.server.host, config.server.port),
           ...(pushPolicy ? { push: () => pushPolicy.current } : {}),
           ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
+          ...(certified ? { certified } : {}),
           scans: scanSource,
           recorder,
           cacheTtlMs: config.policy.decisionCacheMs,
@@ -121,8 +143,6 @@ export async function createPlatform(
     },
   });
   built = registry;
-  const identity =
-    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
   const anonymous = new AnonymousAccess();
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
@@ -151,7 +171,7 @@ export async function createPlatform(
         (err) => logger.error({ err }, "garbage collection failed"),
       ),
     ];
-    if (pushPolicy || pullPolicy) {
+    if (pushPolicy || pullPolicy || library) {
       stops.push(
         every(
           config.policy.reloadIntervalMs,
@@ -199,6 +219,7 @@ export async function createPlatform(
     ...(scanner ? { scanner } : {}),
     startBackgroundJobs,
     reloadPolicies,
+    namedPolicies: () => library?.names() ?? [],
     close: async () => {
       unsubscribe();
       await queue.close();
@@ -210,6 +231,19 @@ export async function createPlatform(
       await database.close();
     },
   };
+}
+
+/** Logs what a look at the policy library found for one named policy. */
+function logLibrary(logger: Logger, library: PolicyLibrary, found: LibraryOutcome): void {
+  const fields = { policy: `policy.library/${found.name}`, file: found.file };
+  const { outcome } = found;
+  if (outcome.result === "added") {
+    logger.info({ ...fields, policyDigest: outcome.policy.digest }, "named policy added");
+  } else if (outcome.result === "removed") {
+    logger.warn(fields, "named policy removed: projects that name it are refused until it is back");
+  } else {
+    logReload(logger, outcome, library.get(found.name)?.digest ?? "none", fields);
+  }
 }
 
 /** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */

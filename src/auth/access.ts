@@ -10,7 +10,7 @@ import {
   type ProjectPermission,
   PUBLIC_PROJECT_PERMISSIONS,
 } from "./permissions.js";
-import type { AccessRequest, Authorizer, Identity, RobotGrant } from "./types.js";
+import type { AccessRequest, Authorizer, Identity, ProjectSettings, RobotGrant } from "./types.js";
 
 interface Grant {
   readonly globs: readonly string[];
@@ -21,7 +21,10 @@ interface Grant {
 interface Snapshot {
   readonly revision: number;
   readonly admins: ReadonlySet<number>;
-  readonly projects: ReadonlyMap<string, { readonly id: number; readonly public: boolean }>;
+  readonly projects: ReadonlyMap<
+    string,
+    { readonly id: number; readonly public: boolean; readonly settings: ProjectSettings }
+  >;
   readonly userGrants: ReadonlyMap<number, ReadonlyMap<number, readonly Grant[]>>;
   readonly robotGrants: ReadonlyMap<number, ReadonlyMap<string, readonly Grant[]>>;
 }
@@ -82,6 +85,14 @@ export class AccessControl implements Authorizer {
       const needed = SCOPE_ACTIONS[action] ?? [];
       return needed.length > 0 && needed.every((p) => check(snapshot, identity, { action: p, repository }));
     });
+  }
+
+  /**
+   * A project's settings as the snapshot holds them (undefined: no such project): read per registry
+   * request (certified images only), so a map read, fresh within `revisionCheckMs` on every replica.
+   */
+  async projectSettings(project: string): Promise<ProjectSettings | undefined> {
+    return (await this.current()).projects.get(project)?.settings;
   }
 
   private async current(): Promise<Snapshot> {
@@ -147,7 +158,12 @@ export class AccessControl implements Authorizer {
     const snapshot: Snapshot = {
       revision: rows.revision,
       admins: new Set(rows.users.filter((u) => u.admin === 1 && u.disabled === 0).map((u) => u.id)),
-      projects: new Map(rows.projects.map((p) => [p.name, { id: p.id, public: p.public === 1 }])),
+      projects: new Map(
+        rows.projects.map((p) => [
+          p.name,
+          { id: p.id, public: p.public === 1, settings: JSON.parse(p.settings) as ProjectSettings },
+        ]),
+      ),
       userGrants,
       robotGrants,
     };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +20,16 @@ describe("portcullis user, group, project, robot and role", () => {
 
   beforeAll(async () => {
     process.env.PORTCULLIS_CONFIG_DIR = dir;
-    server = await startTestServer({ database: "sqlite", config: { "auth.mode": "accounts" } });
+    const library = join(dir, "policies");
+    mkdirSync(library);
+    writeFileSync(
+      join(library, "prod.yaml"),
+      "apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require: { labels: [org.opencontainers.image.source] }\n",
+    );
+    server = await startTestServer({
+      database: "sqlite",
+      config: { "auth.mode": "accounts", "policy.library": library },
+    });
     await server.platform.identity!.store.createUser({
       name: "root",
       password: "root password one",
@@ -61,6 +70,13 @@ describe("portcullis user, group, project, robot and role", () => {
     io.reset();
     expect(await run("project", "set", "team", "--private", "--no-certified-policy", "--json")).toBe(0);
     expect(JSON.parse(io.out)).toMatchObject({ public: false, settings: {} });
+    io.reset();
+    // `update` is `set`; a policy the library does not hold is refused with the names it does hold.
+    expect(await run("project", "update", "team", "--certified-policy", "prdo")).toBe(2);
+    expect(io.err).toContain('no named policy "prdo"; policy.library holds prod');
+    io.reset();
+    expect(await run("project", "update", "team", "--certified-policy", "prod", "--json")).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ settings: { certifiedPolicy: "prod" } });
     io.reset();
     expect(await run("project", "set", "team")).toBe(2);
     expect(io.err).toContain("nothing to change");

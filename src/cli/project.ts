@@ -90,11 +90,15 @@ export function registerProject(program: Command, setExit: (code: number) => voi
   withApiFlags(
     project
       .command("set")
+      .alias("update")
       .description("change a project's visibility or settings (project.write)")
       .argument("<name>")
       .option("--public", "anyone may pull")
       .option("--private", "members only")
-      .option("--certified-policy <name>", "certified images only: the policy the registry gates apply")
+      .option(
+        "--certified-policy <name>",
+        "certified images only: the named policy (policy.library) every push and pull must pass",
+      )
       .option("--no-certified-policy", "drop the certified-images policy"),
   ).action(async (name: string, flags: SetFlags) => {
     const format = outputOf(flags);

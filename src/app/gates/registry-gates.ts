@@ -16,6 +16,13 @@ import {
 } from "../../registry/index.js";
 import { type ArtifactLimits, artifactLimits, VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
+import {
+  type CertifiedPolicies,
+  certifiedChoice,
+  certifiedLabel,
+  labelled,
+  refusedDecision,
+} from "./certified.js";
 import { createPolicyGate, type GateRequest, type PolicyGate } from "./gate.js";
 import { registryServiceUserSource } from "./image-user.js";
 import { registryEvidencePorts } from "./ports.js";
@@ -35,6 +42,11 @@ export interface RegistryGateOptions {
   readonly push?: PolicySource;
   /** The pull policy (config `policy.pull`), or a function returning the current one; no pull gate without it. */
   readonly pull?: PolicySource;
+  /**
+   * Certified images only: the named policy a repository's project requires is asked too, on push and
+   * on pull (both must allow); a name that is not loaded refuses. No certified gate without it.
+   */
+  readonly certified?: CertifiedPolicies;
   /** Stored scan reports (storedScanSource over the ScanStore). */
   readonly scans?: ScanReportSource;
   /** Every evaluated decision is recorded here (the audit log). */
@@ -66,16 +78,8 @@ export type PolicySource = Policy | (() => Policy);
 /** A gate per policy, built on first use: a reloaded policy gets its own gate (and key files read anew). */
 function gatesOf(source: PolicySource, build: (policy: Policy) => PolicyGate): () => PolicyGate {
   const current = typeof source === "function" ? source : () => source;
-  const built = new WeakMap<Policy, PolicyGate>();
-  return () => {
-    const policy = current();
-    let gate = built.get(policy);
-    if (!gate) {
-      gate = build(policy);
-      built.set(policy, gate);
-    }
-    return gate;
-  };
+  const gateFor = gateCache(build);
+  return () => gateFor(current());
 }
 
 /**
@@ -166,35 +170,48 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const verificationCache = new VerificationCache({ ttlMs: ttl, maxEntries: 1024 });
   // A pulled image is stored: its signatures and attestations are read in-process, through the same
   // verifiers as `verify --policy` (key files relative to the pull policy, read when its gate is built).
-  const pullGate = options.pull
-    ? gatesOf(options.pull, (policy) =>
-        createPolicyGate({
-          policy,
-          ports: {
-            ...registryEvidencePorts({
-              policy,
-              clientFor: () => inProcessRegistryReader(options.registry, options.host),
-              // A signed index vouches for the images it lists: `cosign sign` on a multi-platform tag
-              // signs the index, and a client pulling it fetches (and this gate judges) each child.
-              // Recorded, so a signature arriving for the index forgets its children's verdicts.
-              parents: async (repository, digest) => {
-                const parents = await options.registry().manifests.parents(repository, digest);
-                pulls.bind(digest, parents);
-                return parents;
-              },
-              verificationCache,
-              artifactLimits: limits,
-              ...(options.readFile ? { readFile: options.readFile } : {}),
-            }),
-            config,
-            users,
-            ...(options.scans ? { scans: options.scans } : {}),
-          },
-          timeoutMs,
-          now,
-        }),
-      )
-    : undefined;
+  /** Signatures and attestations as the registry holds them, verified with `policy`'s anchors. */
+  const storedEvidence = (policy: Policy) =>
+    registryEvidencePorts({
+      policy,
+      clientFor: () => inProcessRegistryReader(options.registry, options.host),
+      // A signed index vouches for the images it lists: `cosign sign` on a multi-platform tag
+      // signs the index, and a client pulling it fetches (and this gate judges) each child.
+      // Recorded, so a signature arriving for the index forgets its children's verdicts.
+      parents: async (repository, digest) => {
+        const parents = await options.registry().manifests.parents(repository, digest);
+        pulls.bind(digest, parents);
+        return parents;
+      },
+      verificationCache,
+      artifactLimits: limits,
+      ...(options.readFile ? { readFile: options.readFile } : {}),
+    });
+  const buildPullGate = (policy: Policy) =>
+    createPolicyGate({
+      policy,
+      ports: { ...storedEvidence(policy), config, users, ...(options.scans ? { scans: options.scans } : {}) },
+      timeoutMs,
+      now,
+    });
+  const pullGate = options.pull ? gatesOf(options.pull, buildPullGate) : undefined;
+  // A certified policy judges a push with everything the registry holds about the digest, as a pull:
+  // signatures and attestations already stored in the repository (a signed image promoted with its
+  // signature, or pushed again) besides the pushed config. The pushed manifest is not stored yet, so no
+  // relations: it is an image (isGatedImage), and no index it is listed in has been pushed after it.
+  const buildCertifiedPushGate = (policy: Policy) => {
+    const { relations: _, ...stored } = storedEvidence(policy);
+    return createPolicyGate({
+      policy,
+      ports: { ...stored, config, users, ...(options.scans ? { scans: options.scans } : {}) },
+      timeoutMs,
+      now,
+    });
+  };
+  const certifiedGates = {
+    "registry-push": gateCache(buildCertifiedPushGate),
+    "registry-pull": gateCache(buildPullGate),
+  };
   const idOf = gateIds();
 
   const forget = (digest: string) => {
@@ -220,7 +237,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       );
     }
   };
-  if (options.pull) {
+  if (options.pull || options.certified) {
     options.events?.on("*", onEvent);
     options.scanChanges?.(forget);
   }
@@ -231,6 +248,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     digest: string,
     check: Pick<GateRequest, "image" | "request">,
     actor: Actor,
+    label?: string,
   ): Promise<HookVerdict> => {
     const { image } = check;
     let decision: Decision;
@@ -240,9 +258,19 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       options.onError?.(err, `${kind} gate for ${image}`);
       return {
         allow: false,
-        reason: `the ${kind} policy could not decide about ${image}: ${(err as Error).message}`,
+        reason: `${label ? `${label}: ` : ""}the ${kind} policy could not decide about ${image}: ${(err as Error).message}`,
       };
     }
+    if (label !== undefined) decision = labelled(decision, label);
+    return recordAndVerdict(decision, kind, digest, image, actor);
+  };
+  const recordAndVerdict = async (
+    decision: Decision,
+    kind: RequestKind,
+    digest: string,
+    image: string,
+    actor: Actor,
+  ): Promise<HookVerdict> => {
     try {
       await options.recorder?.record(decision, { gate: kind, image, digest, actor: actor.subject });
     } catch (err) {
@@ -257,8 +285,32 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     request: { kind, user: actor.subject },
   });
 
+  /**
+   * The certified verdict of a repository's project: allowed when it requires no policy, refused (and
+   * recorded) when its policy is not loaded or its settings cannot be read, else `judge`'s.
+   */
+  const certifiedVerdict = async (
+    kind: RequestKind,
+    repository: string,
+    digest: string,
+    check: Pick<GateRequest, "image" | "request">,
+    actor: Actor,
+    judge: (gate: PolicyGate, label: string) => Promise<HookVerdict>,
+  ): Promise<HookVerdict> => {
+    if (!options.certified) return ALLOW;
+    const choice = await certifiedChoice(options.certified, repository);
+    if (choice === undefined) return ALLOW;
+    if ("refusal" in choice) {
+      return recordAndVerdict(refusedDecision(choice.refusal), kind, digest, check.image, actor);
+    }
+    return judge(
+      certifiedGates[kind === "registry-push" ? "registry-push" : "registry-pull"](choice.policy),
+      certifiedLabel(repository, choice.name),
+    );
+  };
+
   const hooks: RegistryHooks = {};
-  if (pushGate) {
+  if (pushGate || options.certified) {
     hooks.beforeManifestPut = async (context) => {
       let parsed: ParsedManifest;
       try {
@@ -271,21 +323,31 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       if (held) held.holders++;
       else pending.set(context.digest, { manifest: context, holders: 1 });
       try {
-        const check = checkOf("registry-push", context.repository, context.digest, context.actor);
-        return await decide(pushGate(), "registry-push", context.digest, check, context.actor);
+        const kind = "registry-push";
+        const check = checkOf(kind, context.repository, context.digest, context.actor);
+        // Both gates decide (and are recorded); a denial by either refuses the push.
+        return firstDenial(
+          await Promise.all([
+            pushGate ? decide(pushGate(), kind, context.digest, check, context.actor) : ALLOW,
+            certifiedVerdict(kind, context.repository, context.digest, check, context.actor, (gate, label) =>
+              decide(gate, kind, context.digest, check, context.actor, label),
+            ),
+          ]),
+        );
       } finally {
         const entry = pending.get(context.digest);
         if (entry && --entry.holders === 0) pending.delete(context.digest);
       }
     };
   }
-  if (pullGate) {
+  if (pullGate || options.certified) {
     const evaluatePull = async (
       gate: PolicyGate,
       repository: string,
       digest: string,
       check: Pick<GateRequest, "image" | "request">,
       actor: Actor,
+      label?: string,
     ): Promise<HookVerdict> => {
       const stored = await options.registry().manifests.get(repository, digest, SYSTEM_ACTOR, false);
       let parsed: ParsedManifest | undefined;
@@ -295,31 +357,76 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
         parsed = undefined;
       }
       if (parsed && !isGatedImage(parsed) && !isGatedIndex(parsed)) return ALLOW;
-      return decide(gate, "registry-pull", digest, check, actor);
+      return decide(gate, "registry-pull", digest, check, actor, label);
     };
-    let lastGate: PolicyGate | undefined;
-    hooks.beforeManifestGet = async (context) => {
-      if (!IMAGE_MANIFEST_TYPES.has(context.mediaType) && !isIndexMediaType(context.mediaType)) return ALLOW;
-      const gate = pullGate();
-      // A reloaded policy (or key file) is a new gate: the previous one's verdicts are dropped.
-      if (lastGate !== undefined && lastGate !== gate) {
-        pulls.clear();
-        verificationCache.clear();
-      }
-      lastGate = gate;
-      const check = checkOf("registry-pull", context.repository, context.digest, context.actor);
+    /** A gate's pull verdict for the check, reused from the cache while nothing it read changed. */
+    const cachedPull = (
+      gate: PolicyGate,
+      context: { repository: string; digest: string; actor: Actor },
+      check: Pick<GateRequest, "image" | "request">,
+      label?: string,
+    ): Promise<HookVerdict> => {
       const key = `${idOf(gate)}|${JSON.stringify(check)}`;
       const cached = pulls.get(key);
       if (cached !== undefined) return cached;
-      const verdict = evaluatePull(gate, context.repository, context.digest, check, context.actor);
+      const verdict = evaluatePull(gate, context.repository, context.digest, check, context.actor, label);
       if (ttl > 0) {
         pulls.set(key, context.digest, verdict);
         verdict.catch(() => pulls.delete(key));
       }
       return verdict;
     };
+    // The gate each policy last decided with (the pull policy under "", certified ones by name): a
+    // reloaded policy (or key file) is a new gate, and every cached verdict is dropped with it.
+    const lastGates = new Map<string, PolicyGate>();
+    const current = (name: string, gate: PolicyGate) => {
+      const last = lastGates.get(name);
+      if (last !== undefined && last !== gate) {
+        pulls.clear();
+        verificationCache.clear();
+      }
+      lastGates.set(name, gate);
+    };
+    hooks.beforeManifestGet = async (context) => {
+      if (!IMAGE_MANIFEST_TYPES.has(context.mediaType) && !isIndexMediaType(context.mediaType)) return ALLOW;
+      const kind = "registry-pull";
+      const check = checkOf(kind, context.repository, context.digest, context.actor);
+      const global = (): Promise<HookVerdict> => {
+        if (!pullGate) return Promise.resolve(ALLOW);
+        const gate = pullGate();
+        current("", gate);
+        return cachedPull(gate, context, check);
+      };
+      return firstDenial(
+        await Promise.all([
+          global(),
+          certifiedVerdict(kind, context.repository, context.digest, check, context.actor, (gate, label) => {
+            current(`certified ${gate.policy.file}`, gate);
+            return cachedPull(gate, context, check, label);
+          }),
+        ]),
+      );
+    };
   }
   return hooks;
+}
+
+/** The first refusal among verdicts (deny wins), else allowed. */
+function firstDenial(verdicts: readonly HookVerdict[]): HookVerdict {
+  return verdicts.find((v) => !v.allow) ?? ALLOW;
+}
+
+/** A gate per policy object, built on first use (a reloaded policy is a new object, so a new gate). */
+function gateCache(build: (policy: Policy) => PolicyGate): (policy: Policy) => PolicyGate {
+  const built = new WeakMap<Policy, PolicyGate>();
+  return (policy) => {
+    let gate = built.get(policy);
+    if (!gate) {
+      gate = build(policy);
+      built.set(policy, gate);
+    }
+    return gate;
+  };
 }
 
 /** The manifests an index lists (empty for anything else). */

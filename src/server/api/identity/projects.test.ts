@@ -1,7 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushImage, startTestServer, type TestServer, testDatabases } from "../../testing.js";
 import { basic, type Caller, call, client } from "./testing.js";
 
+/** Holds the named policy `prod`. */
+const LIBRARY = fileURLToPath(new URL("../../testdata/policy-library", import.meta.url));
 const ROOT: Caller = { name: "root", secret: "root password one" };
 const DEV: Caller = { name: "dev", secret: "developer password" };
 const LEAD: Caller = { name: "lead", secret: "project lead password" };
@@ -13,7 +16,10 @@ describe.each(testDatabases())("projects, members and roles over the API (%s)", 
   let lead: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    server = await startTestServer({ database, config: { "auth.mode": "accounts" } });
+    server = await startTestServer({
+      database,
+      config: { "auth.mode": "accounts", "policy.library": LIBRARY },
+    });
     const store = server.platform.identity!.store;
     await store.createUser({ name: ROOT.name, password: ROOT.secret, admin: true });
     await store.createUser({ name: DEV.name, password: DEV.secret });
@@ -88,6 +94,20 @@ describe.each(testDatabases())("projects, members and roles over the API (%s)", 
     expect((await lead.patch("/api/v1/projects/team", {})).status).toBe(400);
     expect((await dev.patch("/api/v1/projects/team", { public: true })).status).toBe(403);
     expect((await lead.patch("/api/v1/projects/team", { settings: { other: 1 } })).status).toBe(400);
+    // Certified images only names a policy the library holds: a typo is refused with the known names,
+    // and the setting stays as it was.
+    const unknown = await lead.patch("/api/v1/projects/team", { settings: { certifiedPolicy: "prdo" } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0]).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: 'settings.certifiedPolicy: no named policy "prdo"; policy.library holds prod',
+    });
+    expect((await lead.get("/api/v1/projects/team")).body.settings).toEqual({ certifiedPolicy: "prod" });
+    const created = await root.post("/api/v1/projects", { name: "typo", settings: { certifiedPolicy: "x" } });
+    expect(created.status).toBe(400);
+    expect((await root.get("/api/v1/projects/typo")).status).toBe(404);
+    // Switched off again: the project's images need no label (pushed in a later test).
+    expect((await lead.patch("/api/v1/projects/team", { settings: {} })).body.settings).toEqual({});
   });
 
   it("lists built-in and custom roles, and refuses grants wider than the granter's own", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Platform } from "../../../app/index.js";
 import { AuthError, projectOf } from "../../../auth/index.js";
 import { holds } from "../../authorize.js";
 import { type IdentityRoute, route } from "./route.js";
@@ -12,6 +13,23 @@ async function requireProject(identity: IdentityServices, name: string) {
   const project = await identity.store.findProject(name);
   if (!project) throw new AuthError("NOT_FOUND", `no project ${name}`);
   return project;
+}
+
+/**
+ * Certified images only: a project may name only a policy the library holds now. A name that later
+ * disappears (its file removed) refuses the project's pushes and pulls; this refuses the typo up front.
+ */
+function checkSettings(platform: Platform, settings: z.infer<typeof ProjectSettings> | undefined): void {
+  const name = settings?.certifiedPolicy;
+  if (name === undefined) return;
+  const known = platform.namedPolicies();
+  if (known.includes(name)) return;
+  throw new AuthError(
+    "INVALID",
+    `settings.certifiedPolicy: no named policy ${JSON.stringify(name)}; policy.library holds ${
+      known.length > 0 ? known.join(", ") : "none (set policy.library to a folder of NAME.yaml policies)"
+    }`,
+  );
 }
 
 export const PROJECT_ROUTES: readonly IdentityRoute[] = [
@@ -48,7 +66,8 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     }),
     response: Project,
     status: 201,
-    handle: async ({ identity, body, record }) => {
+    handle: async ({ platform, identity, body, record }) => {
+      checkSettings(platform, body.settings);
       const project = await identity.store.createProject({
         name: body.name,
         public: body.public ?? false,
@@ -84,7 +103,8 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
       .strictObject({ public: z.boolean().optional(), settings: ProjectSettings.optional() })
       .refine((b) => b.public !== undefined || b.settings !== undefined, "give public or settings"),
     response: Project,
-    handle: async ({ identity, params, body, record }) => {
+    handle: async ({ platform, identity, params, body, record }) => {
+      checkSettings(platform, body.settings);
       await identity.store.updateProject(params.project, {
         ...(body.public === undefined ? {} : { public: body.public }),
         ...(body.settings === undefined ? {} : { settings: body.settings }),
