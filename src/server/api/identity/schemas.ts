@@ -73,7 +73,9 @@ export const ProjectSettings = z.strictObject({
     .min(1)
     .max(255)
     .optional()
-    .describe("certified images only: the policy the registry gates apply to this project"),
+    .describe(
+      "certified images only: a named policy of policy.library (a 400 names the loaded ones) that every push to and pull from this project must pass, besides policy.push and policy.pull",
+    ),
 });
 export const Project = named(
   "Project",
