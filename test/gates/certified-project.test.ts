@@ -16,7 +16,11 @@ import { parseImageReference, RegistryClient } from "../../src/oci/index.js";
 import { startTestServer, type TestServer, testDatabases } from "../../src/server/testing.js";
 import { resolveImage, type SigningKey, signImage } from "../../src/trust/index.js";
 import { classifyKey } from "../../src/trust/keys/policy.js";
+import { writeImageLayout } from "../support/oci-layout.js";
 import { pushTinyImage } from "../support/push-image.js";
+import { unavailable } from "../support/requirements.js";
+import { isolatedSkopeo } from "../support/skopeo.js";
+import { hasCommand } from "../support/targets.js";
 
 const SHIPPED = fileURLToPath(new URL("../../examples/policies/library", import.meta.url));
 const ROOT = { username: "root", password: "root password one" };
@@ -142,6 +146,30 @@ describe.each(testDatabases())("certified images only (%s)", (database) => {
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({ actor: "ci", effect: "deny", digest: oldDigest });
   });
+
+  it.skipIf(unavailable("skopeo", hasCommand("skopeo")))(
+    "gives skopeo the policy's reason for a refused push and pull",
+    async () => {
+      const work = join(library, "skopeo");
+      const skopeo = await isolatedSkopeo(work);
+      expect((await skopeo.login(host, CI.username, CI.password)).code).toBe(0);
+      const layout = join(work, "layout");
+      await writeImageLayout(layout, { tag: "v1", layerSizes: [1024], seed: "skopeo" });
+      const pushed = await skopeo.copy(`oci:${layout}:v1`, `docker://${host}/certified/tool:v1`, {
+        allowFailure: true,
+      });
+      expect(pushed.code).not.toBe(0);
+      expect(pushed.stderr).toContain("certified policy signed of project certified");
+      const pulled = await skopeo.copy(`docker://${host}/certified/app:old`, `oci:${join(work, "out")}:old`, {
+        allowFailure: true,
+      });
+      expect(pulled.code).not.toBe(0);
+      expect(pulled.stderr).toContain("certified policy signed of project certified");
+      // The same image goes into the other project.
+      await skopeo.copy(`oci:${layout}:v1`, `docker://${host}/other/tool:v1`);
+    },
+    120_000,
+  );
 
   it("fails closed when the named policy is no longer loaded, and opens again when it is back", async () => {
     const file = join(library, "signed.yaml");
