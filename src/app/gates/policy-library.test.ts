@@ -31,6 +31,12 @@ describe("PolicyLibrary", () => {
     expect(library.get("nope")).toBeUndefined();
   });
 
+  it("refuses to start without its folder, naming the key", () => {
+    expect(() => new PolicyLibrary(join(dir, "missing"))).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringContaining("policy.library") }),
+    );
+  });
+
   it("refuses to start with a broken policy, naming its file", () => {
     writeFileSync(join(dir, "ok.yaml"), policy("a"));
     writeFileSync(join(dir, "broken.yaml"), "apiVersion: portcullis.dev/v1\nkind: Policy\n");

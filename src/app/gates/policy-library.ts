@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Policy } from "../../policy/index.js";
+import { ConfigError } from "../config.js";
 import { followRegistryPolicy } from "./assemble.js";
 import type { ReloadablePolicy, ReloadOutcome } from "./reloadable-policy.js";
 
@@ -35,7 +36,17 @@ export class PolicyLibrary {
   /** Loads every policy in the folder now; throws the first one's error (`serve` must not start with it). */
   constructor(folder: string) {
     this.#folder = folder;
-    for (const [name, file] of this.#files()) {
+    let files: Map<string, string>;
+    try {
+      files = this.#files();
+    } catch (err) {
+      throw new ConfigError(
+        "CONFIG_INVALID",
+        `policy.library ${folder}: cannot list the folder of named policies: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    for (const [name, file] of files) {
       this.#loaded.set(name, { file, policy: followRegistryPolicy(file) });
     }
   }
