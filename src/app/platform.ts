@@ -13,6 +13,7 @@ import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
+import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
@@ -27,6 +28,8 @@ export interface Platform {
   readonly authorizer: Authorizer;
   /** Accounts, grants and the token service (`auth.mode: accounts`); absent in anonymous mode. */
   readonly identity?: IdentityServices;
+  /** Projects' retention rules (accounts mode: projects exist only there). */
+  readonly retention?: ProjectRetention;
   readonly queue: JobQueue;
   /** Scan reports by digest (scan on push). */
   readonly scans: ScanStore;
@@ -119,11 +122,15 @@ export async function createPlatform(
       uploadExpiryMs: config.registry.uploadExpiryMs,
       gcGracePeriodMs: config.registry.gc.gracePeriodMs,
     },
+    onError: (err) => logger.error({ err }, "writing pull times failed"),
   });
   built = registry;
   const identity =
     config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
   const anonymous = new AnonymousAccess();
+  const retention = identity
+    ? projectRetention({ registry, store: identity.store, record: identity.record, logger })
+    : undefined;
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const scanner = config.scan.onPush
@@ -150,7 +157,24 @@ export async function createPlatform(
         },
         (err) => logger.error({ err }, "garbage collection failed"),
       ),
+      every(
+        config.registry.pullRecordIntervalMs,
+        () => registry.flushPulls(),
+        (err) => logger.error({ err }, "writing pull times failed"),
+      ),
     ];
+    if (retention) {
+      stops.push(
+        every(
+          config.registry.retention.intervalMs,
+          async () => {
+            const outcome = await retention.runAll();
+            logger.info({ retention: outcome }, "retention finished");
+          },
+          (err) => logger.error({ err }, "retention failed"),
+        ),
+      );
+    }
     if (pushPolicy || pullPolicy) {
       stops.push(
         every(
@@ -192,6 +216,7 @@ export async function createPlatform(
     authenticator: identity?.authenticator ?? anonymous,
     authorizer: identity?.access ?? anonymous,
     ...(identity ? { identity } : {}),
+    ...(retention ? { retention } : {}),
     queue,
     scans,
     audit,
@@ -205,6 +230,8 @@ export async function createPlatform(
       scanner?.close();
       // Access events still being appended land before the final head is taken.
       await identity?.settled();
+      // Pull times noted since the last flush, before the database closes.
+      await registry.flushPulls();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();
