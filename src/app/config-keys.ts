@@ -135,7 +135,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "duration",
     default: "24h",
     description:
-      "How often `serve` runs every project's retention rules (accounts mode; a project without rules is never touched; each deletion is in the audit log); 0 disables the schedule (runs on request still work).",
+      "How often `serve` runs every project's retention rules, the first time 10 minutes after it starts (accounts mode; a project without rules is never touched; each deletion is in the audit log); 0 disables the schedule (runs on request still work).",
   },
   {
     path: "registry.pullRecordInterval",

@@ -172,6 +172,7 @@ export async function createPlatform(
             logger.info({ retention: outcome }, "retention finished");
           },
           (err) => logger.error({ err }, "retention failed"),
+          FIRST_RETENTION_MS,
         ),
       );
     }
@@ -239,11 +240,19 @@ export async function createPlatform(
   };
 }
 
-/** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */
-function every(intervalMs: number, task: () => Promise<void>, onError: (err: unknown) => void): () => void {
+/**
+ * Runs `task` every `intervalMs` (never two at once; 0 or less: never), the first time after `firstMs`
+ * when given (else after one interval); returns the stop function.
+ */
+function every(
+  intervalMs: number,
+  task: () => Promise<void>,
+  onError: (err: unknown) => void,
+  firstMs?: number,
+): () => void {
   if (intervalMs <= 0) return () => {};
   let running = false;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (running) return;
     running = true;
     task()
@@ -251,10 +260,30 @@ function every(intervalMs: number, task: () => Promise<void>, onError: (err: unk
       .finally(() => {
         running = false;
       });
-  }, intervalMs);
+  };
+  let timer = setInterval(tick, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  let first: NodeJS.Timeout | undefined;
+  if (firstMs !== undefined && firstMs < intervalMs) {
+    clearInterval(timer);
+    first = setTimeout(() => {
+      tick();
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    }, firstMs);
+    first.unref();
+  }
+  return () => {
+    if (first) clearTimeout(first);
+    clearInterval(timer);
+  };
 }
+
+/**
+ * The first scheduled retention run comes this long after `serve` starts, then one every interval: a
+ * server restarted more often than `registry.retention.interval` still applies its projects' rules.
+ */
+const FIRST_RETENTION_MS = 10 * 60_000;
 
 /** HOST:PORT as an image reference writes it (an IPv6 host in brackets). */
 function hostPort(host: string, port: number): string {
