@@ -15,6 +15,7 @@ import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
+import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
@@ -29,6 +30,8 @@ export interface Platform {
   readonly authorizer: Authorizer;
   /** Accounts, grants and the token service (`auth.mode: accounts`); absent in anonymous mode. */
   readonly identity?: IdentityServices;
+  /** Projects' retention rules (accounts mode: projects exist only there). */
+  readonly retention?: ProjectRetention;
   readonly queue: JobQueue;
   /** Scan reports by digest (scan on push). */
   readonly scans: ScanStore;
@@ -141,9 +144,13 @@ export async function createPlatform(
       uploadExpiryMs: config.registry.uploadExpiryMs,
       gcGracePeriodMs: config.registry.gc.gracePeriodMs,
     },
+    onError: (err) => logger.error({ err }, "writing pull times failed"),
   });
   built = registry;
   const anonymous = new AnonymousAccess();
+  const retention = identity
+    ? projectRetention({ registry, store: identity.store, record: identity.record, logger })
+    : undefined;
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const scanner = config.scan.onPush
@@ -170,7 +177,25 @@ export async function createPlatform(
         },
         (err) => logger.error({ err }, "garbage collection failed"),
       ),
+      every(
+        config.registry.pullRecordIntervalMs,
+        () => registry.flushPulls(),
+        (err) => logger.error({ err }, "writing pull times failed"),
+      ),
     ];
+    if (retention) {
+      stops.push(
+        every(
+          config.registry.retention.intervalMs,
+          async () => {
+            const outcome = await retention.runAll();
+            logger.info({ retention: outcome }, "retention finished");
+          },
+          (err) => logger.error({ err }, "retention failed"),
+          FIRST_RETENTION_MS,
+        ),
+      );
+    }
     if (pushPolicy || pullPolicy || library) {
       stops.push(
         every(
@@ -212,6 +237,7 @@ export async function createPlatform(
     authenticator: identity?.authenticator ?? anonymous,
     authorizer: identity?.access ?? anonymous,
     ...(identity ? { identity } : {}),
+    ...(retention ? { retention } : {}),
     queue,
     scans,
     audit,
@@ -226,6 +252,8 @@ export async function createPlatform(
       scanner?.close();
       // Access events still being appended land before the final head is taken.
       await identity?.settled();
+      // Pull times noted since the last flush, before the database closes.
+      await registry.flushPulls();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();
@@ -246,11 +274,19 @@ function logLibrary(logger: Logger, library: PolicyLibrary, found: LibraryOutcom
   }
 }
 
-/** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */
-function every(intervalMs: number, task: () => Promise<void>, onError: (err: unknown) => void): () => void {
+/**
+ * Runs `task` every `intervalMs` (never two at once; 0 or less: never), the first time after `firstMs`
+ * when given (else after one interval); returns the stop function.
+ */
+function every(
+  intervalMs: number,
+  task: () => Promise<void>,
+  onError: (err: unknown) => void,
+  firstMs?: number,
+): () => void {
   if (intervalMs <= 0) return () => {};
   let running = false;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (running) return;
     running = true;
     task()
@@ -258,10 +294,30 @@ function every(intervalMs: number, task: () => Promise<void>, onError: (err: unk
       .finally(() => {
         running = false;
       });
-  }, intervalMs);
+  };
+  let timer = setInterval(tick, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  let first: NodeJS.Timeout | undefined;
+  if (firstMs !== undefined && firstMs < intervalMs) {
+    clearInterval(timer);
+    first = setTimeout(() => {
+      tick();
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    }, firstMs);
+    first.unref();
+  }
+  return () => {
+    if (first) clearTimeout(first);
+    clearInterval(timer);
+  };
 }
+
+/**
+ * The first scheduled retention run comes this long after `serve` starts, then one every interval: a
+ * server restarted more often than `registry.retention.interval` still applies its projects' rules.
+ */
+const FIRST_RETENTION_MS = 10 * 60_000;
 
 /** HOST:PORT as an image reference writes it (an IPv6 host in brackets). */
 function hostPort(host: string, port: number): string {

@@ -55,6 +55,11 @@ export interface Authorizer {
 export interface ProjectSettings {
   /** "Certified images only": the named policy file the registry gates apply to this project. */
   readonly certifiedPolicy?: string;
+  /**
+   * Retention rules, stored here as given: their shape and meaning belong to the registry
+   * (`registry/retention/policy.ts`, which auth may not import); the API checks them on the way in.
+   */
+  readonly retention?: unknown;
 }
 
 /** One grant of a robot: permissions in a project, narrowed to repository globs. */

@@ -10,6 +10,7 @@ import {
 } from "./account-options.js";
 import type { Member, Project } from "./api-client.js";
 import { printTable } from "./output.js";
+import { registerProjectRetention } from "./project-retention.js";
 import { UsageError } from "./trust/usage-error.js";
 
 function projectRows(projects: readonly Project[]): string[][] {
@@ -105,7 +106,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     if (flags.public && flags.private) throw new UsageError("--public and --private do not go together");
     const visibility = flags.public ? { public: true } : flags.private ? { public: false } : {};
     const { client } = connect(flags);
-    let settings: { certifiedPolicy?: string } | undefined;
+    let settings: Project["settings"] | undefined;
     if (flags.certifiedPolicy !== undefined) {
       const { certifiedPolicy: _, ...rest } = (await client.getProject(name)).settings;
       settings = flags.certifiedPolicy === false ? rest : { ...rest, certifiedPolicy: flags.certifiedPolicy };
@@ -125,6 +126,8 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     process.stdout.write(`Project ${name} deleted.\n`);
     setExit(0);
   });
+
+  registerProjectRetention(project, setExit);
 
   const member = project.command("member").description("who holds which role in a project");
 

@@ -4,6 +4,7 @@ import type { DialectName, Schema, StorageDriver } from "../storage/index.js";
 import { RegistryError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { RegistryHooks } from "./hooks.js";
+import type { PullRecorder } from "./pulls.js";
 
 export interface RegistryOptions {
   /** Whether DELETE of manifests, tags and blobs is allowed (405 UNSUPPORTED otherwise). */
@@ -33,6 +34,8 @@ export interface RegistryContext {
   readonly options: RegistryOptions;
   readonly repositories: RepositoryIndex;
   readonly blobSizes: BlobSizeCache;
+  /** Notes pulls for `manifests.last_pulled_at`, written in the background. */
+  readonly pulls: PullRecorder;
   now(): number;
 }
 

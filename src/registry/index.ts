@@ -16,5 +16,21 @@ export type { GcOptions, GcReport } from "./gc.js";
 export type { HookVerdict, ManifestGetContext, ManifestPutContext, RegistryHooks } from "./hooks.js";
 export type { PutManifestResult, StoredManifest } from "./manifests.js";
 export { requireRepositoryName } from "./names.js";
+export type { PullRecorderOptions } from "./pulls.js";
 export { Registry, type RegistryDependencies } from "./registry.js";
+export type {
+  FollowerRelation,
+  InventoryManifest,
+  InventoryRepository,
+  PlannedArtifact,
+  RetentionPlan,
+} from "./retention/plan.js";
+export {
+  parseRetentionPolicy,
+  type RetentionPolicy,
+  type RetentionPolicyInput,
+  RetentionPolicySchema,
+  type RetentionRule,
+} from "./retention/policy.js";
+export type { RetentionRun } from "./retention/service.js";
 export type { Body, UploadStatus } from "./uploads.js";

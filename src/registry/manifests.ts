@@ -286,6 +286,7 @@ export class ManifestService {
         actor,
       });
       if (verdict && !verdict.allow) throw new RegistryError("DENIED", verdict.reason);
+      this.ctx.pulls.record(repositoryId, stored.digest, this.ctx.now());
       this.ctx.events.emit({ type: "manifest.pulled", repository, digest: stored.digest, reference, actor });
     }
     return stored;

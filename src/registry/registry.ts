@@ -12,6 +12,8 @@ import type { EventSink } from "./events.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import type { RegistryHooks } from "./hooks.js";
 import { ManifestService } from "./manifests.js";
+import { PullRecorder, type PullRecorderOptions } from "./pulls.js";
+import { RetentionService } from "./retention/service.js";
 import { UploadService } from "./uploads.js";
 
 export interface RegistryDependencies {
@@ -22,6 +24,10 @@ export interface RegistryDependencies {
   readonly options?: Partial<RegistryOptions>;
   /** The clock, replaceable in tests. */
   readonly now?: () => number;
+  /** How pull times are coalesced before they are written (registry/pulls.ts). */
+  readonly pulls?: Partial<PullRecorderOptions>;
+  /** Reports a failure of background work (writing pull times). */
+  readonly onError?: (err: unknown) => void;
 }
 
 /**
@@ -34,6 +40,8 @@ export class Registry {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly discovery: DiscoveryService;
+  /** Projects' retention rules: plans and runs (retention/). */
+  readonly retention: RetentionService;
   readonly options: RegistryOptions;
   private readonly ctx: RegistryContext;
 
@@ -48,12 +56,22 @@ export class Registry {
       options: this.options,
       repositories: new RepositoryIndex(deps.database.db),
       blobSizes: new BlobSizeCache(),
+      pulls: new PullRecorder(deps.database.db, deps.pulls, deps.onError),
       now: deps.now ?? Date.now,
     };
     this.blobs = new BlobService(this.ctx);
     this.uploads = new UploadService(this.ctx);
     this.manifests = new ManifestService(this.ctx);
     this.discovery = new DiscoveryService(this.ctx);
+    this.retention = new RetentionService(this.ctx, this.manifests);
+  }
+
+  /**
+   * Writes the pull times noted since the last flush (`manifests.last_pulled_at`): the platform calls
+   * it every few seconds and before the database closes.
+   */
+  flushPulls(): Promise<void> {
+    return this.ctx.pulls.flush();
   }
 
   collectGarbage(options?: GcOptions): Promise<GcReport> {

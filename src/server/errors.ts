@@ -25,6 +25,7 @@ const TABLE: Record<string, { status: number; code: string }> = {
   RANGE_INVALID: { status: 416, code: "BLOB_UPLOAD_INVALID" },
   UNSUPPORTED: { status: 405, code: "UNSUPPORTED" },
   UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
+  RETENTION_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
   // The identity domain (auth/).
   UNAUTHENTICATED: { status: 401, code: "UNAUTHORIZED" },
   TOKEN_INVALID: { status: 401, code: "UNAUTHORIZED" },

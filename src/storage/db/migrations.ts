@@ -278,6 +278,13 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0008_manifest_pulls": {
+      async up(db: Kysely<unknown>) {
+        // When a manifest was last pulled (retention's "pulled within" and "most recently pulled"):
+        // written by registry/pulls.ts at most once a minute per manifest, never on the pull itself.
+        await db.schema.alterTable("manifests").addColumn("last_pulled_at", "bigint").execute();
+      },
+    },
   };
 }
 

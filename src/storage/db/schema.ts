@@ -63,6 +63,8 @@ export interface ManifestsTable {
   size: number;
   content: Buffer;
   created_at: number;
+  /** The last pull (epoch ms, to the minute: registry/pulls.ts coalesces them); null: never pulled. */
+  last_pulled_at: number | null;
 }
 
 /** Edges from a manifest to the blobs and child manifests it references (for GC and deletion checks). */

@@ -40,6 +40,9 @@ const NEEDS: Record<string, string> = {
   getProject: "project.read",
   updateProject: "project.write",
   deleteProject: "project.delete",
+  getRetention: "project.read",
+  setRetention: "retention.write",
+  runRetention: "retention.write",
   listMembers: "member.read",
   addMember: "member.write",
   updateMember: "member.write",
@@ -144,6 +147,8 @@ function bodyFor(route: IdentityRoute, principal: Principal, self: boolean): unk
       return { name: `new-${tag}` };
     case "updateProject":
       return { public: false };
+    case "setRetention":
+      return { rules: [{ keep: "always" }] };
     case "addMember":
       return { name: "victim", role: "guest" };
     case "updateMember":

@@ -6,6 +6,7 @@ import { ME_ROUTES } from "./me.js";
 import { MEMBER_ROUTES } from "./members.js";
 import { openApiDocument } from "./openapi.js";
 import { PROJECT_ROUTES } from "./projects.js";
+import { RETENTION_ROUTES } from "./retention.js";
 import { ROBOT_ROUTES } from "./robots.js";
 import { ROLE_ROUTES } from "./roles.js";
 import type { IdentityRoute } from "./route.js";
@@ -21,6 +22,7 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...USER_ROUTES,
   ...GROUP_ROUTES,
   ...PROJECT_ROUTES,
+  ...RETENTION_ROUTES,
   ...MEMBER_ROUTES,
   ...ROLE_ROUTES,
   ...ROBOT_ROUTES,

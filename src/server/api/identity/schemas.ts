@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BUILTIN_ROLES, PROJECT_PERMISSIONS, SYSTEM_PERMISSIONS } from "../../../auth/index.js";
+import { RetentionPolicySchema } from "../../../registry/index.js";
 
 /**
  * The request and response schemas of the accounts API. Handlers' answers are parsed through their
@@ -76,7 +77,44 @@ export const ProjectSettings = z.strictObject({
     .describe(
       "certified images only: a named policy of policy.library (a 400 names the loaded ones) that every push to and pull from this project must pass, besides policy.push and policy.pull",
     ),
+  retention: RetentionPolicySchema.optional().describe(
+    "retention rules: an artifact is kept if any rule keeps it (docs: README, Retention)",
+  ),
 });
+export const Retention = named("Retention", RetentionPolicySchema);
+
+const Relation = z.enum(["artifact", "child", "referrer", "accessory"]);
+export const RetentionRunResult = named(
+  "RetentionRun",
+  z.object({
+    project: z.string(),
+    dryRun: z.boolean().describe("true: nothing was deleted, this is what a run would do now"),
+    at: Time.describe("the time the plan counts back from"),
+    artifacts: z.array(
+      z.object({
+        repository: z.string(),
+        digest: z.string(),
+        tags: z.array(z.string()),
+        pushedAt: Time,
+        pulledAt: Time.nullable(),
+        action: z.enum(["keep", "delete"]),
+        reasons: z.array(z.string()).describe("the rules that keep it, or why it goes"),
+        followers: z
+          .array(z.object({ digest: z.string(), relation: Relation.exclude(["artifact"]) }))
+          .describe("referrers, cosign tags and index children deleted with it"),
+      }),
+    ),
+    untouched: z.array(z.string()).describe("repositories of the project no rule picks"),
+    deleted: z.array(
+      z.object({ repository: z.string(), digest: z.string(), relation: Relation, tags: z.array(z.string()) }),
+    ),
+    failed: z
+      .array(z.object({ repository: z.string(), digest: z.string(), reason: z.string() }))
+      .describe(
+        "deletions refused by the registry (an immutable tag, deletion off) or changed since the plan",
+      ),
+  }),
+);
 export const Project = named(
   "Project",
   z.object({

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import {
   AuthError,
   BUILTIN_ROLE_PERMISSIONS,
@@ -8,6 +9,7 @@ import {
   type RobotRecord,
   type UserRecord,
 } from "../../../auth/index.js";
+import type { ProjectSettings } from "./schemas.js";
 import type { IdentityServices } from "./services.js";
 
 /** Store records in their wire shape (times as RFC 3339); the response schemas drop the rest. */
@@ -27,7 +29,8 @@ export function projectWire(project: ProjectRecord) {
   return {
     name: project.name,
     public: project.public,
-    settings: project.settings,
+    // Stored settings were checked on the way in; the response schema checks them again on the way out.
+    settings: project.settings as z.input<typeof ProjectSettings>,
     createdAt: new Date(project.createdAt).toISOString(),
   };
 }
