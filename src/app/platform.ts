@@ -12,12 +12,15 @@ import type { DecisionRecorder } from "./gates/audit.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
   readonly config: ResolvedConfig;
+  /** The running release (`dev` when built from a checkout without one). */
+  readonly version: string;
   readonly logger: Logger;
   readonly database: Database;
   readonly store: StorageDriver;
@@ -36,6 +39,8 @@ export interface Platform {
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
   readonly scanner?: ScanOnPush;
+  /** Every policy the server has loaded (the registry gates' and named ones), to list and try. */
+  readonly policies: PolicyCatalog;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -121,6 +126,27 @@ export async function createPlatform(
     },
   });
   built = registry;
+  const slots: PolicySlot[] = [];
+  for (const [name, kind, followed] of [
+    ["push", "registry-push", pushPolicy],
+    ["pull", "registry-pull", pullPolicy],
+  ] as const) {
+    if (!followed) continue;
+    slots.push({
+      name,
+      kind,
+      path: followed.policy.file,
+      current: () => followed.policy,
+      text: () => followed.text,
+    });
+  }
+  const policies = policyCatalog({
+    slots: () => slots,
+    registry: () => registry,
+    host: hostPort(config.server.host, config.server.port),
+    scans: scanSource,
+    artifactLimits: config.policy.evidence,
+  });
   const identity =
     config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
   const anonymous = new AnonymousAccess();
@@ -184,6 +210,7 @@ export async function createPlatform(
 
   return {
     config,
+    version: options.version ?? "dev",
     logger,
     database,
     store,
@@ -197,6 +224,7 @@ export async function createPlatform(
     audit,
     recorder,
     ...(scanner ? { scanner } : {}),
+    policies,
     startBackgroundJobs,
     reloadPolicies,
     close: async () => {
