@@ -294,6 +294,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "AuditError",
       "AuditLog",
       "GENESIS_HASH",
+      "MAX_PER_PAGE",
       "canonicalBytes",
       "entryHash",
       "formatCheckpoint",

@@ -10,6 +10,14 @@ export {
 export { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 export * from "./gates/index.js";
 export { createPlatform, type Platform, type PlatformOptions } from "./platform.js";
+export type {
+  LoadedPolicy,
+  LocalImage,
+  PolicyCatalog,
+  PolicyCatalogOptions,
+  PolicyKind,
+  PolicySlot,
+} from "./policies.js";
 export { type GateRecords, gateRecords, openPlatformDatabase } from "./records.js";
 export {
   type AssessOptions,

@@ -14,6 +14,7 @@ import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -21,6 +22,8 @@ import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
   readonly config: ResolvedConfig;
+  /** The running release (`dev` when built from a checkout without one). */
+  readonly version: string;
   readonly logger: Logger;
   readonly database: Database;
   readonly store: StorageDriver;
@@ -41,6 +44,8 @@ export interface Platform {
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
   readonly scanner?: ScanOnPush;
+  /** Every policy the server has loaded (the registry gates' and named ones), to list and try. */
+  readonly policies: PolicyCatalog;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -147,6 +152,28 @@ export async function createPlatform(
     onError: (err) => logger.error({ err }, "writing pull times failed"),
   });
   built = registry;
+  const slots: PolicySlot[] = [];
+  for (const [name, kind, followed] of [
+    ["push", "registry-push", pushPolicy],
+    ["pull", "registry-pull", pullPolicy],
+  ] as const) {
+    if (!followed) continue;
+    slots.push({
+      name,
+      kind,
+      path: followed.policy.file,
+      current: () => followed.policy,
+      text: () => followed.text,
+    });
+  }
+  const policies = policyCatalog({
+    // The named policies of policy.library join as they are added and leave as they are removed.
+    slots: () => [...slots, ...(library?.slots() ?? [])],
+    registry: () => registry,
+    host: hostPort(config.server.host, config.server.port),
+    scans: scanSource,
+    artifactLimits: config.policy.evidence,
+  });
   const anonymous = new AnonymousAccess();
   const retention = identity
     ? projectRetention({ registry, store: identity.store, record: identity.record, logger })
@@ -229,6 +256,7 @@ export async function createPlatform(
 
   return {
     config,
+    version: options.version ?? "dev",
     logger,
     database,
     store,
@@ -243,6 +271,7 @@ export async function createPlatform(
     audit,
     recorder,
     ...(scanner ? { scanner } : {}),
+    policies,
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],

@@ -49,6 +49,8 @@ interface Route {
   readonly path: (repository: string) => string;
   readonly need: Need;
   readonly body?: string;
+  /** A JSON body naming the repository (management API routes that read it from the body). */
+  readonly json?: (repository: string) => unknown;
   readonly api?: boolean;
 }
 
@@ -147,6 +149,22 @@ function routes(digest: string, blob: string): Route[] {
       name: "audit decisions",
       method: "GET",
       path: () => "/api/v1/audit/decisions",
+      need: { permission: "system.audit" },
+      api: true,
+    },
+    {
+      // The console's "try it": authorised as a pull of the image its body names (404: no policy loaded).
+      name: "policy evaluate",
+      method: "POST",
+      path: () => "/api/v1/policies/pull/evaluate",
+      need: { action: "pull" },
+      json: (r) => ({ image: `${r}:v1` }),
+      api: true,
+    },
+    {
+      name: "audit verify",
+      method: "GET",
+      path: () => "/api/v1/audit/verify",
       need: { permission: "system.audit" },
       api: true,
     },
@@ -298,13 +316,16 @@ describe.each(testDatabases())("authorization matrix (%s)", (database) => {
     repository: string,
     authorization: string | undefined,
   ): Promise<Response> {
+    const json = route.json ? JSON.stringify(route.json(repository)) : undefined;
     const res = await fetch(`${server.url}${route.path(repository)}`, {
       method: route.method,
       headers: {
         ...(authorization ? { authorization } : {}),
         ...(route.body !== undefined ? { "content-type": "application/vnd.oci.image.manifest.v1+json" } : {}),
+        ...(json !== undefined ? { "content-type": "application/json" } : {}),
       },
       ...(route.body !== undefined ? { body: route.body } : {}),
+      ...(json !== undefined ? { body: json } : {}),
     });
     await res.arrayBuffer();
     return res;

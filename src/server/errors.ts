@@ -51,6 +51,7 @@ const TABLE: Record<string, { status: number; code: string }> = {
 
 export type ServerErrorCode =
   | "BAD_REQUEST"
+  | "CONFLICT"
   | "NOT_FOUND"
   | "INVALID_ARGUMENT"
   | "AUDIT_LOG_EMPTY"

@@ -136,6 +136,31 @@ export class ScanStore {
       .execute();
   }
 
+  /** How many finished scans keep an SBOM (what re-matching everything reads). */
+  async countWithSbom(): Promise<number> {
+    const row = await this.db
+      .selectFrom("scan_reports")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("status", "=", "done")
+      .where("sbom", "is not", null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Finished scans with an SBOM, by digest after `after`, `limit` at a time (a walk in pages). */
+  async sbomsAfter(after: string, limit: number): Promise<Array<{ digest: string; sbom: Buffer }>> {
+    const rows = await this.db
+      .selectFrom("scan_reports")
+      .select(["digest", "sbom"])
+      .where("status", "=", "done")
+      .where("sbom", "is not", null)
+      .where("digest", ">", after)
+      .orderBy("digest")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ digest: row.digest, sbom: Buffer.from(row.sbom!) }));
+  }
+
   /** Finished scans matched against another advisory revision than `revision`, with their SBOM. */
   async stale(revision: string): Promise<Array<{ digest: string; sbom: Buffer }>> {
     const rows = await this.db

@@ -278,6 +278,26 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0007_decision_filters": {
+      async up(db: Kysely<unknown>) {
+        // The console's decision log filters one column and pages newest first: an index per filter
+        // ending in id answers "the newest 50 denials" from the index, in order, on millions of rows.
+        for (const column of ["gate", "effect", "actor", "namespace"]) {
+          await db.schema
+            .createIndex(`decisions_${column}_id`)
+            .on("decisions")
+            .columns([column, "id"])
+            .execute();
+        }
+        // Break-glass entries are rare: a partial index holds only them.
+        await db.schema
+          .createIndex("decisions_break_glass_id")
+          .on("decisions")
+          .column("id")
+          .where(sql.ref("break_glass"), "is not", null)
+          .execute();
+      },
+    },
     "0008_manifest_pulls": {
       async up(db: Kysely<unknown>) {
         // When a manifest was last pulled (retention's "pulled within" and "most recently pulled"):

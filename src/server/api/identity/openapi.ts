@@ -28,7 +28,8 @@ export function openApiDocument(routes: readonly IdentityRoute[]): Record<string
       description: accessText(r.access),
       tags: [r.tag],
       "x-portcullis-access": r.access,
-      security: r.access.kind === "anyone" ? [{}, { basic: [] }] : [{ basic: [] }],
+      security:
+        r.access.kind === "anyone" || r.access.kind === "repository" ? [{}, { basic: [] }] : [{ basic: [] }],
       ...(r.params ? { parameters: parameters(r.params, "path") } : {}),
       ...(r.body
         ? {
@@ -99,6 +100,8 @@ export function accessText(access: Access): string {
       return "Any signed-in user or robot.";
     case "anyone":
       return "Anyone, also anonymous; the answer lists only what the caller may read (`project.read`).";
+    case "repository":
+      return `Needs \`${access.permission}\` on the repository the request names (anonymous callers too, in a public project).`;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Platform } from "../../../app/index.js";
+import { CONSOLE_ROUTES } from "../console/routes.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
 import { ME_ROUTES } from "./me.js";
@@ -27,6 +28,7 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...ROLE_ROUTES,
   ...ROBOT_ROUTES,
   ...KEY_ROUTES,
+  ...CONSOLE_ROUTES,
 ];
 
 /**

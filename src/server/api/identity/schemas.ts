@@ -229,7 +229,9 @@ export const Me = named(
   "Me",
   z.object({
     name: z.string(),
-    kind: z.enum(["user", "robot"]),
+    kind: z
+      .enum(["user", "robot", "anonymous"])
+      .describe("anonymous only in anonymous mode (auth.mode: anonymous), where it may do everything"),
     admin: z.boolean(),
     mustChangePassword: z.boolean(),
     systemPermissions: z.array(SystemPermission),
