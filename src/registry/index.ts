@@ -17,4 +17,12 @@ export type { HookVerdict, ManifestGetContext, ManifestPutContext, RegistryHooks
 export type { PutManifestResult, StoredManifest } from "./manifests.js";
 export { requireRepositoryName } from "./names.js";
 export { Registry, type RegistryDependencies } from "./registry.js";
+export {
+  immutableTagRule,
+  immutableTagRuleProblem,
+  MAX_IMMUTABLE_TAG_RULES,
+  type ProjectStorageRules,
+  projectOfRepository,
+  type StorageRules,
+} from "./rules.js";
 export type { Body, UploadStatus } from "./uploads.js";
