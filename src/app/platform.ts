@@ -14,6 +14,7 @@ import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
+import { ProjectSettingsRules } from "./storage-rules.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
@@ -108,11 +109,15 @@ export async function createPlatform(
           onError: (err, what) => logger.error({ err }, `${what} failed`),
         })
       : undefined;
+  const identity =
+    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
   const registry = new Registry({
     database,
     store,
     events,
     ...(hooks ? { hooks } : {}),
+    // Quotas and immutable tags are project settings: only accounts mode has projects to hold them.
+    ...(identity ? { rules: new ProjectSettingsRules(identity.store) } : {}),
     options: {
       deletion: config.registry.deletion,
       maxManifestBytes: config.registry.maxManifestBytes,
@@ -121,8 +126,6 @@ export async function createPlatform(
     },
   });
   built = registry;
-  const identity =
-    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
   const anonymous = new AnonymousAccess();
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));

@@ -170,7 +170,7 @@ export class ApiClient {
   getProject(name: string) {
     return this.request("GET", `/api/v1/projects/${seg(name)}`, api.Project);
   }
-  updateProject(name: string, body: { public?: boolean; settings?: { certifiedPolicy?: string } }) {
+  updateProject(name: string, body: { public?: boolean; settings?: Project["settings"] }) {
     return this.request("PATCH", `/api/v1/projects/${seg(name)}`, api.Project, body);
   }
   deleteProject(name: string) {

@@ -25,9 +25,11 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     response: ProjectList,
     handle: async ({ platform, identity, caller }) => {
       const all = await identity.store.listProjects();
+      const usage = await platform.registry.allProjectUsage();
       const readable = [];
       for (const project of all) {
-        if (await holds(platform, caller, "project.read", project.name)) readable.push(projectWire(project));
+        if (await holds(platform, caller, "project.read", project.name))
+          readable.push(projectWire(project, usage.get(project.name) ?? 0));
       }
       return { projects: readable };
     },
@@ -48,14 +50,14 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     }),
     response: Project,
     status: 201,
-    handle: async ({ identity, body, record }) => {
+    handle: async ({ platform, identity, body, record }) => {
       const project = await identity.store.createProject({
         name: body.name,
         public: body.public ?? false,
         settings: body.settings ?? {},
       });
       record(`project:${project.name}`, `created (${project.public ? "public" : "private"})`);
-      return projectWire(project);
+      return projectWire(project, await platform.registry.projectUsage(project.name));
     },
   }),
 
@@ -63,12 +65,16 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     id: "getProject",
     method: "GET",
     path: "/api/v1/projects/{project}",
-    summary: "A project and its settings",
+    summary: "A project, its settings and its storage usage",
     tag: "projects",
     access: { kind: "permission", permission: "project.read", project: "project" },
     params: ProjectParams,
     response: Project,
-    handle: async ({ identity, params }) => projectWire(await requireProject(identity, params.project)),
+    handle: async ({ platform, identity, params }) =>
+      projectWire(
+        await requireProject(identity, params.project),
+        await platform.registry.projectUsage(params.project),
+      ),
   }),
 
   route({
@@ -84,7 +90,7 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
       .strictObject({ public: z.boolean().optional(), settings: ProjectSettings.optional() })
       .refine((b) => b.public !== undefined || b.settings !== undefined, "give public or settings"),
     response: Project,
-    handle: async ({ identity, params, body, record }) => {
+    handle: async ({ platform, identity, params, body, record }) => {
       await identity.store.updateProject(params.project, {
         ...(body.public === undefined ? {} : { public: body.public }),
         ...(body.settings === undefined ? {} : { settings: body.settings }),
@@ -94,7 +100,10 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
         ...(body.settings === undefined ? [] : [`settings set to ${JSON.stringify(body.settings)}`]),
       ];
       record(`project:${params.project}`, changes.join("; "));
-      return projectWire(await requireProject(identity, params.project));
+      return projectWire(
+        await requireProject(identity, params.project),
+        await platform.registry.projectUsage(params.project),
+      );
     },
   }),
 

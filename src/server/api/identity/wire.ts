@@ -23,11 +23,14 @@ export function userWire(user: UserRecord) {
   };
 }
 
-export function projectWire(project: ProjectRecord) {
+/** A project on the wire, with its storage usage (bytes from the registry's ledger, by project name). */
+export function projectWire(project: ProjectRecord, usageBytes: number) {
+  const { immutableTags, ...settings } = project.settings;
   return {
     name: project.name,
     public: project.public,
-    settings: project.settings,
+    settings: { ...settings, ...(immutableTags ? { immutableTags: [...immutableTags] } : {}) },
+    usage: { bytes: usageBytes, quotaBytes: project.settings.quotaBytes ?? null },
     createdAt: new Date(project.createdAt).toISOString(),
   };
 }
