@@ -18,6 +18,7 @@ import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.j
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
+import { ProjectSettingsRules } from "./storage-rules.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
@@ -143,6 +144,8 @@ export async function createPlatform(
     store,
     events,
     ...(hooks ? { hooks } : {}),
+    // Quotas and immutable tags are project settings: only accounts mode has projects to hold them.
+    ...(identity ? { rules: new ProjectSettingsRules(identity.store) } : {}),
     options: {
       deletion: config.registry.deletion,
       maxManifestBytes: config.registry.maxManifestBytes,

@@ -33,4 +33,12 @@ export {
   type RetentionRule,
 } from "./retention/policy.js";
 export type { RetentionRun } from "./retention/service.js";
+export {
+  immutableTagRule,
+  immutableTagRuleProblem,
+  MAX_IMMUTABLE_TAG_RULES,
+  type ProjectStorageRules,
+  projectOfRepository,
+  type StorageRules,
+} from "./rules.js";
 export type { Body, UploadStatus } from "./uploads.js";

@@ -14,13 +14,17 @@ import type { RegistryHooks } from "./hooks.js";
 import { ManifestService } from "./manifests.js";
 import { PullRecorder, type PullRecorderOptions } from "./pulls.js";
 import { RetentionService } from "./retention/service.js";
+import { NO_STORAGE_RULES, type StorageRules } from "./rules.js";
 import { UploadService } from "./uploads.js";
+import { allProjectUsage, projectUsage } from "./usage.js";
 
 export interface RegistryDependencies {
   readonly database: Database;
   readonly store: StorageDriver;
   readonly events?: EventSink;
   readonly hooks?: RegistryHooks;
+  /** Projects' quotas and immutable tags; none when absent. */
+  readonly rules?: StorageRules;
   readonly options?: Partial<RegistryOptions>;
   /** The clock, replaceable in tests. */
   readonly now?: () => number;
@@ -53,6 +57,7 @@ export class Registry {
       store: deps.store,
       events: deps.events ?? { emit: () => {} },
       hooks: deps.hooks ?? {},
+      rules: deps.rules ?? NO_STORAGE_RULES,
       options: this.options,
       repositories: new RepositoryIndex(deps.database.db),
       blobSizes: new BlobSizeCache(),
@@ -76,6 +81,16 @@ export class Registry {
 
   collectGarbage(options?: GcOptions): Promise<GcReport> {
     return collectGarbage(this.ctx, options);
+  }
+
+  /** Bytes a project's repositories hold: distinct blobs and manifests, each counted once (registry/usage.ts). */
+  projectUsage(project: string): Promise<number> {
+    return projectUsage(this.ctx.db, project);
+  }
+
+  /** Every project's usage in bytes, by project name (projects holding nothing are absent). */
+  allProjectUsage(): Promise<Map<string, number>> {
+    return allProjectUsage(this.ctx.db);
   }
 
   /** Bytes held by committed blobs (for the stored-bytes gauge). */

@@ -305,6 +305,43 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable("manifests").addColumn("last_pulled_at", "bigint").execute();
       },
     },
+    "0010_project_usage": {
+      async up(db: Kysely<unknown>) {
+        // Projects' storage usage, kept as a ledger by the registry (registry/usage.ts) so a quota check
+        // reads one row; filled here from what the repositories already hold.
+        await db.schema
+          .createTable("project_content")
+          .addColumn("project", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("refs", "integer", (c) => c.notNull())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("project_content_pk", ["project", "kind", "digest"])
+          .execute();
+        await db.schema
+          .createTable("project_usage")
+          .addColumn("project", "text", (c) => c.primaryKey())
+          .addColumn("bytes", "bigint", (c) => c.notNull())
+          .execute();
+        const project =
+          dialect === "postgres"
+            ? sql`split_part(r.name, '/', 1)`
+            : sql`case when instr(r.name, '/') > 0 then substr(r.name, 1, instr(r.name, '/') - 1) else r.name end`;
+        await sql`insert into project_content (project, kind, digest, refs, size)
+          select ${project}, 'blob', rb.digest, count(*), max(b.size)
+          from repository_blobs rb
+          join repositories r on r.id = rb.repository_id
+          join blobs b on b.digest = rb.digest
+          group by ${project}, rb.digest`.execute(db);
+        await sql`insert into project_content (project, kind, digest, refs, size)
+          select ${project}, 'manifest', m.digest, count(*), max(m.size)
+          from manifests m
+          join repositories r on r.id = m.repository_id
+          group by ${project}, m.digest`.execute(db);
+        await sql`insert into project_usage (project, bytes)
+          select project, sum(size) from project_content group by project`.execute(db);
+      },
+    },
   };
 }
 

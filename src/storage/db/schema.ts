@@ -28,6 +28,8 @@ export interface Schema {
   login_failures: LoginFailuresTable;
   auth_state: AuthStateTable;
   user_tokens: UserTokensTable;
+  project_content: ProjectContentTable;
+  project_usage: ProjectUsageTable;
 }
 
 export interface RepositoriesTable {
@@ -80,6 +82,25 @@ export interface TagsTable {
   name: string;
   manifest_digest: string;
   updated_at: number;
+}
+
+/**
+ * The usage ledger (registry/usage.ts): per project (a repository name's first component) and digest,
+ * how many of the project's repository links (blobs) or manifest rows (manifests) hold it. A digest is
+ * counted in `project_usage` once, while `refs` is above zero.
+ */
+export interface ProjectContentTable {
+  project: string;
+  kind: "blob" | "manifest";
+  digest: string;
+  refs: number;
+  size: number;
+}
+
+/** Bytes of the distinct content each project holds (the sum of its `project_content` sizes). */
+export interface ProjectUsageTable {
+  project: string;
+  bytes: number;
 }
 
 export interface UploadsTable {

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { BUILTIN_ROLES, PROJECT_PERMISSIONS, SYSTEM_PERMISSIONS } from "../../../auth/index.js";
-import { RetentionPolicySchema } from "../../../registry/index.js";
+import {
+  immutableTagRuleProblem,
+  MAX_IMMUTABLE_TAG_RULES,
+  RetentionPolicySchema,
+} from "../../../registry/index.js";
 
 /**
  * The request and response schemas of the accounts API. Handlers' answers are parsed through their
@@ -80,6 +84,31 @@ export const ProjectSettings = z.strictObject({
   retention: RetentionPolicySchema.optional().describe(
     "retention rules: an artifact is kept if any rule keeps it (docs: README, Retention)",
   ),
+  quotaBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe(
+      "storage quota in bytes: distinct blobs and manifests of the project's repositories, each counted once; a push over it is refused",
+    ),
+  immutableTags: z
+    .array(
+      z.string().superRefine((rule, ctx) => {
+        const problem = immutableTagRuleProblem(rule);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .max(MAX_IMMUTABLE_TAG_RULES)
+    .optional()
+    .describe(
+      "immutable-tag rules, TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB (a path inside the project; * any run, ? one character): a matching tag is never moved or deleted",
+    ),
+});
+export const ProjectUsage = z.object({
+  bytes: z.number().int().describe("distinct blobs and manifests the project's repositories hold"),
+  quotaBytes: z.number().int().nullable().describe("the project's quota, null when it has none"),
 });
 export const Retention = named("Retention", RetentionPolicySchema);
 
@@ -121,6 +150,7 @@ export const Project = named(
     name: z.string(),
     public: z.boolean().describe("anyone, also anonymous, may read it and pull from it"),
     settings: ProjectSettings,
+    usage: ProjectUsage,
     createdAt: Time,
   }),
 );

@@ -25,12 +25,18 @@ export function userWire(user: UserRecord) {
   };
 }
 
-export function projectWire(project: ProjectRecord) {
+/** A project on the wire, with its storage usage (bytes from the registry's ledger, by project name). */
+export function projectWire(project: ProjectRecord, usageBytes: number) {
+  const { immutableTags, ...settings } = project.settings;
   return {
     name: project.name,
     public: project.public,
     // Stored settings were checked on the way in; the response schema checks them again on the way out.
-    settings: project.settings as z.input<typeof ProjectSettings>,
+    settings: {
+      ...settings,
+      ...(immutableTags ? { immutableTags: [...immutableTags] } : {}),
+    } as z.input<typeof ProjectSettings>,
+    usage: { bytes: usageBytes, quotaBytes: project.settings.quotaBytes ?? null },
     createdAt: new Date(project.createdAt).toISOString(),
   };
 }
