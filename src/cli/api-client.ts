@@ -24,6 +24,7 @@ export type Me = Wire<typeof api.Me>;
 export type Group = Wire<typeof api.Group>;
 export type RobotCreated = Wire<typeof api.RobotCreated>;
 export type UserCreated = Wire<typeof api.UserCreated>;
+export type RotatedKey = Wire<typeof api.RotatedKey>;
 
 /**
  * A robot to create: `permissions` (and `repositories`) for a project robot, `grants` for a system
@@ -221,5 +222,10 @@ export class ApiClient {
   }
   deleteRobot(project: string | undefined, name: string) {
     return this.request("DELETE", `${this.robots(project)}/${seg(name)}`, undefined);
+  }
+
+  // The token service's signing key (system.config) ---------------------------------------------
+  rotateSigningKey() {
+    return this.request("POST", "/api/v1/keys/rotate", api.RotatedKey);
   }
 }
