@@ -52,6 +52,11 @@ export interface PlatformOptions {
   readonly database?: Database;
   /** Recorded in generated SBOMs. */
   readonly version?: string;
+  /**
+   * How often accounts mode reads the token signing keys again (30 s): how soon a key rotated on
+   * another replica is used here. Tests of replicas shorten it rather than wait.
+   */
+  readonly keyRecheckMs?: number;
 }
 
 export async function createPlatform(
@@ -122,7 +127,11 @@ export async function createPlatform(
   });
   built = registry;
   const identity =
-    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
+    config.auth.mode === "accounts"
+      ? createIdentity(config, database, logger, audit, {
+          ...(options.keyRecheckMs !== undefined ? { keyRecheckMs: options.keyRecheckMs } : {}),
+        })
+      : undefined;
   const anonymous = new AnonymousAccess();
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
