@@ -32,6 +32,8 @@ export interface Platform {
   readonly scans: ScanStore;
   /** The append-only, hash-chained log of gate decisions. */
   readonly audit: AuditLog;
+  /** HOST:PORT as the registry gates write it in the images they record (`host/repository@digest`). */
+  readonly registryHost: string;
   /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
@@ -94,11 +96,12 @@ export async function createPlatform(
     }
   };
   let built: Registry | undefined;
+  const registryHost = hostPort(config.server.host, config.server.port);
   const hooks =
     pushPolicy || pullPolicy
       ? registryGateHooks({
           registry: () => built!,
-          host: hostPort(config.server.host, config.server.port),
+          host: registryHost,
           ...(pushPolicy ? { push: () => pushPolicy.current } : {}),
           ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
           scans: scanSource,
@@ -204,6 +207,7 @@ export async function createPlatform(
     queue,
     scans,
     audit,
+    registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),
     startBackgroundJobs,

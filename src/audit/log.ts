@@ -21,6 +21,12 @@ export interface AuditFilter {
   readonly digest?: string;
   /** The newest `limit` matches (default 1000), returned oldest first. */
   readonly limit?: number;
+  /**
+   * Only entries whose `image` is one of `exact` or starts with one of `prefixes` (case-sensitive): the
+   * part of the log a caller who may not read all of it sees (a project's images and events). Empty
+   * lists match nothing.
+   */
+  readonly within?: { readonly exact: readonly string[]; readonly prefixes: readonly string[] };
 }
 
 /**
@@ -131,6 +137,19 @@ export class AuditLog {
     if (filter.since !== undefined) query = query.where("at", ">=", filter.since);
     if (filter.gate !== undefined) query = query.where("gate", "=", filter.gate);
     if (filter.digest !== undefined) query = query.where("digest", "=", filter.digest);
+    const within = filter.within;
+    if (within !== undefined) {
+      // substr, not LIKE: SQLite's LIKE ignores case, and names must match exactly on both databases.
+      query = query.where((eb) =>
+        eb.or([
+          ...(within.exact.length > 0 ? [eb("image", "in", [...within.exact])] : []),
+          ...within.prefixes.map(
+            (prefix) => sql<boolean>`substr(image, 1, ${sql.lit(prefix.length)}) = ${prefix}`,
+          ),
+          ...(within.exact.length + within.prefixes.length === 0 ? [sql<boolean>`1 = 0`] : []),
+        ]),
+      );
+    }
     const rows = await query.orderBy("id", "desc").limit(limit).execute();
     return rows.reverse().map((row) => toEntry(row as Row));
   }

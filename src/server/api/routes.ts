@@ -12,6 +12,7 @@ import { parseManifest } from "../../oci/index.js";
 import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
 import { ServerError } from "../errors.js";
+import { auditScope } from "./audit-scope.js";
 
 /**
  * The management API under /api/v1/. Repository names hold slashes, so, as under /v2/, one wildcard
@@ -27,15 +28,17 @@ const VULNERABILITIES = /^(.+)\/manifests\/([^/]+)\/(vulnerabilities|sbom)$/;
 export function registerApiRoutes(app: FastifyInstance, platform: Platform): void {
   app.get("/api/v1/audit/decisions", async (request, reply) => {
     request.routeName = "api.audit.decisions";
-    // The log spans every repository: the same permission as listing the catalog.
-    await authorize(platform, request, undefined, "system.audit", false);
+    // The whole log with system.audit; a project's part of it with that project's audit.read.
+    const within = await auditScope(platform, request);
     let filter: AuditFilter;
     try {
       filter = auditFilter(request.query as Record<string, unknown>);
     } catch (err) {
       throw new ServerError("INVALID_ARGUMENT", (err as Error).message, { cause: err });
     }
-    return reply.type("application/json").send({ decisions: await platform.audit.list(filter) });
+    return reply
+      .type("application/json")
+      .send({ decisions: await platform.audit.list(within ? { ...filter, within } : filter) });
   });
 
   app.get("/api/v1/audit/checkpoint", async (request, reply) => {
