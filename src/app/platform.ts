@@ -41,6 +41,8 @@ export interface Platform {
   readonly scans: ScanStore;
   /** The append-only, hash-chained log of gate decisions. */
   readonly audit: AuditLog;
+  /** HOST:PORT as the registry gates write it in the images they record (`host/repository@digest`). */
+  readonly registryHost: string;
   /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
@@ -68,6 +70,11 @@ export interface PlatformOptions {
   readonly database?: Database;
   /** Recorded in generated SBOMs. */
   readonly version?: string;
+  /**
+   * How often accounts mode reads the token signing keys again (30 s): how soon a key rotated on
+   * another replica is used here. Tests of replicas shorten it rather than wait.
+   */
+  readonly keyRecheckMs?: number;
 }
 
 export async function createPlatform(
@@ -107,7 +114,11 @@ export async function createPlatform(
     for (const found of library?.check() ?? []) logLibrary(logger, library!, found);
   };
   const identity =
-    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
+    config.auth.mode === "accounts"
+      ? createIdentity(config, database, logger, audit, {
+          ...(options.keyRecheckMs !== undefined ? { keyRecheckMs: options.keyRecheckMs } : {}),
+        })
+      : undefined;
   // Certified images only: a project's setting, read from the accounts' snapshot (reloaded by revision
   // within a second on every replica, so a request costs a map read), names a policy of the library.
   const certified: CertifiedPolicies | undefined = identity
@@ -119,11 +130,12 @@ export async function createPlatform(
       }
     : undefined;
   let built: Registry | undefined;
+  const registryHost = hostPort(config.server.host, config.server.port);
   const hooks =
     pushPolicy || pullPolicy || certified
       ? registryGateHooks({
           registry: () => built!,
-          host: hostPort(config.server.host, config.server.port),
+          host: registryHost,
           ...(pushPolicy ? { push: () => pushPolicy.current } : {}),
           ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
           ...(certified ? { certified } : {}),
@@ -173,7 +185,7 @@ export async function createPlatform(
     // The named policies of policy.library join as they are added and leave as they are removed.
     slots: () => [...slots, ...(library?.slots() ?? [])],
     registry: () => registry,
-    host: hostPort(config.server.host, config.server.port),
+    host: registryHost,
     scans: scanSource,
     artifactLimits: config.policy.evidence,
   });
@@ -272,6 +284,7 @@ export async function createPlatform(
     queue,
     scans,
     audit,
+    registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),
     policies,

@@ -37,6 +37,12 @@ export interface AuditFilter {
   readonly text?: string;
   /** The newest `limit` matches (default 1000), returned oldest first. */
   readonly limit?: number;
+  /**
+   * Only entries whose `image` is one of `exact` or starts with one of `prefixes` (case-sensitive): the
+   * part of the log a caller who may not read all of it sees (a project's images and events). Empty
+   * lists match nothing.
+   */
+  readonly within?: { readonly exact: readonly string[]; readonly prefixes: readonly string[] };
 }
 
 /** One page of decisions, newest first, and how many match in all. */
@@ -218,6 +224,19 @@ export class AuditLog {
     if (filter.digest !== undefined) query = query.where("digest", "=", filter.digest);
     if (filter.breakGlass === true) query = query.where("break_glass", "is not", null);
     if (filter.breakGlass === false) query = query.where("break_glass", "is", null);
+    const within = filter.within;
+    if (within !== undefined) {
+      // substr, not LIKE: SQLite's LIKE ignores case, and names must match exactly on both databases.
+      query = query.where((eb) =>
+        eb.or([
+          ...(within.exact.length > 0 ? [eb("image", "in", [...within.exact])] : []),
+          ...within.prefixes.map(
+            (prefix) => sql<boolean>`substr(image, 1, ${sql.lit(prefix.length)}) = ${prefix}`,
+          ),
+          ...(within.exact.length + within.prefixes.length === 0 ? [sql<boolean>`1 = 0`] : []),
+        ]),
+      );
+    }
     return query;
   }
 

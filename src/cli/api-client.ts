@@ -26,6 +26,7 @@ export type RobotCreated = Wire<typeof api.RobotCreated>;
 export type UserCreated = Wire<typeof api.UserCreated>;
 export type Retention = Wire<typeof api.Retention>;
 export type RetentionRun = Wire<typeof api.RetentionRunResult>;
+export type RotatedKey = Wire<typeof api.RotatedKey>;
 
 /**
  * A robot to create: `permissions` (and `repositories`) for a project robot, `grants` for a system
@@ -236,5 +237,10 @@ export class ApiClient {
   }
   deleteRobot(project: string | undefined, name: string) {
     return this.request("DELETE", `${this.robots(project)}/${seg(name)}`, undefined);
+  }
+
+  // The token service's signing key (system.config) ---------------------------------------------
+  rotateSigningKey() {
+    return this.request("POST", "/api/v1/keys/rotate", api.RotatedKey);
   }
 }

@@ -41,7 +41,13 @@ interface Principal {
   secret?: string;
 }
 
-type Need = { readonly action: Action } | { readonly permission: Permission } | "authenticated" | "anyone";
+type Need =
+  | { readonly action: Action }
+  | { readonly permission: Permission }
+  /** A system permission, or a project permission held over a whole project (any project): a part of the answer. */
+  | { readonly permission: Permission; readonly orInAnyProject: Permission }
+  | "authenticated"
+  | "anyone";
 
 interface Route {
   readonly name: string;
@@ -149,7 +155,8 @@ function routes(digest: string, blob: string): Route[] {
       name: "audit decisions",
       method: "GET",
       path: () => "/api/v1/audit/decisions",
-      need: { permission: "system.audit" },
+      // The whole log with system.audit, a project's part of it with that project's audit.read.
+      need: { permission: "system.audit", orInAnyProject: "audit.read" },
       api: true,
     },
     {
@@ -240,6 +247,10 @@ function allowed(principal: Principal, need: Need, repository: string): boolean 
   if (need === "authenticated") return principal.kind !== "anonymous";
   const permission = "action" in need ? ACTION_PERMISSION[need.action] : need.permission;
   if (principal.admin) return true;
+  if ("orInAnyProject" in need) {
+    // Project-wide permissions need a grant over every repository of the project (access.ts).
+    return principal.grants.some((g) => g.permissions.has(need.orInAnyProject) && g.globs.includes("*"));
+  }
   if ((SYSTEM_PERMISSIONS as readonly string[]).includes(permission)) return false;
   const [project, ...rest] = repository.split("/");
   const path = rest.join("/");

@@ -45,11 +45,17 @@ export interface IdentityServices {
   readonly oidc?: OidcClient;
 }
 
+export interface IdentityOptions {
+  /** How often the token signing keys are read again from the database (30 s; tests shorten it). */
+  readonly keyRecheckMs?: number;
+}
+
 export function createIdentity(
   config: ResolvedConfig,
   database: Database,
   logger: Logger,
   audit: AuditLog,
+  options: IdentityOptions = {},
 ): IdentityServices {
   const store = new AccountStore(database);
   const kek = readOrCreateKek(config.auth.keyFile);
@@ -78,6 +84,7 @@ export function createIdentity(
         }
       : {}),
     keepRetiredMs: config.auth.token.ttlMs + 60_000,
+    ...(options.keyRecheckMs !== undefined ? { recheckMs: options.keyRecheckMs } : {}),
   });
   const tokens = new TokenService(keys, {
     issuer: config.auth.token.issuer,

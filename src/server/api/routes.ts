@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { notRunnableReason, type Platform } from "../../app/index.js";
-import { formatCheckpoint } from "../../audit/index.js";
+import { type AuditFilter, formatCheckpoint } from "../../audit/index.js";
 import { parseManifest } from "../../oci/index.js";
 import { requireDigest, requireRepositoryName, SYSTEM_ACTOR } from "../../registry/index.js";
 import { authorize } from "../authorize.js";
 import { ServerError } from "../errors.js";
+import { auditScope } from "./audit-scope.js";
 import { listDecisions } from "./console/decisions.js";
 
 /**
@@ -21,10 +22,11 @@ const VULNERABILITIES = /^(.+)\/manifests\/([^/]+)\/(vulnerabilities|sbom)$/;
 export function registerApiRoutes(app: FastifyInstance, platform: Platform): void {
   app.get("/api/v1/audit/decisions", async (request, reply) => {
     request.routeName = "api.listDecisions";
-    // The log spans every repository: the same permission as listing the catalog.
-    await authorize(platform, request, undefined, "system.audit", false);
-    // Filters and paging: console/decisions.ts (its schema is in the OpenAPI document).
-    return reply.type("application/json").send(await listDecisions(platform, request.query));
+    // The whole log with system.audit; a project's part of it with that project's audit.read
+    // (audit-scope.ts). Filters and paging: console/decisions.ts (its schema is in the OpenAPI document).
+    const within = await auditScope(platform, request);
+    const narrow = (filter: AuditFilter): AuditFilter => (within ? { ...filter, within } : filter);
+    return reply.type("application/json").send(await listDecisions(platform, request.query, narrow));
   });
 
   app.get("/api/v1/audit/checkpoint", async (request, reply) => {
