@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNoSecrets } from "../../../test/support/secrets.js";
 import { startTestServer, type TestServer } from "../testing.js";
 
 const PUBLIC_URL = "http://portcullis.test";
@@ -259,6 +260,7 @@ describe("single sign-on for the command line (/auth/cli)", () => {
     writeFileSync(join(dir, "client-secret"), CLIENT_SECRET);
     server = await startTestServer({
       database: "sqlite",
+      captureLogs: true,
       config: {
         "auth.mode": "accounts",
         "auth.oidc.issuer": issuer,
@@ -312,6 +314,12 @@ describe("single sign-on for the command line (/auth/cli)", () => {
       headers: { authorization: `Basic ${Buffer.from(`alice:${body.token}`).toString("base64")}` },
     });
     expect(((await me.json()) as { name: string }).name).toBe("alice");
+    // Neither the token, the code nor the verifier reaches a log line (of which there are some).
+    expect(server.logs.some((line) => String(line.path ?? "").startsWith("/auth/cli"))).toBe(true);
+    expectNoSecrets(
+      server.logs.map((line) => JSON.stringify(line)),
+      [body.token, code, verifier],
+    );
   });
 
   it("refuses a port or challenge that is not one, and a code without a session", async () => {
