@@ -157,6 +157,13 @@ describe("the principal in the record (accounts mode)", () => {
         { actor: ROBOT, event: "login.failed", effect: "deny", target: ROBOT },
       ]),
     );
+    // The reason names what the grant left out: a refused delete shows in the log.
+    const devToken = (await server.platform.audit.list({ gate: "access" })).find(
+      (r) => r.actor === "dev" && r.workload === "token.issued",
+    );
+    expect(devToken?.reason).toBe(
+      "token for 1 requested scope(s), 1 granted; refused repository:team/app:delete",
+    );
     const rows = await accessRows();
     // A robot sends its secret with every request: its login is one row, not one per request.
     expect(rows.filter((r) => r.actor === ROBOT && r.event === "login.succeeded")).toHaveLength(1);

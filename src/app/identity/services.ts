@@ -41,6 +41,8 @@ export interface IdentityServices {
   readonly sessions: CookieSealer;
   /** The OIDC login's state between the redirect and the callback. */
   readonly loginState: CookieSealer;
+  /** `portcullis login --sso`: the code the browser hands the CLI on loopback, bound to its challenge. */
+  readonly cliLogin: CookieSealer;
   /** The OpenID Connect provider, when single sign-on is configured. */
   readonly oidc?: OidcClient;
 }
@@ -61,6 +63,7 @@ export function createIdentity(
   const kek = readOrCreateKek(config.auth.keyFile);
   const sessions = new CookieSealer(kek, "session");
   const loginState = new CookieSealer(kek, "oidc-login");
+  const cliLogin = new CookieSealer(kek, "cli-login");
   const oidcConfig = config.auth.oidc;
   const oidc = oidcConfig
     ? new OidcClient({
@@ -174,6 +177,7 @@ export function createIdentity(
     config: config.auth,
     sessions,
     loginState,
+    cliLogin,
     ...(oidc ? { oidc } : {}),
   };
 }

@@ -3,6 +3,8 @@ import type { Platform } from "../../app/index.js";
 import { AuthError, type PendingLogin, readCookie } from "../../auth/index.js";
 import { authorize } from "../authorize.js";
 import { ServerError } from "../errors.js";
+import { registerCliLoginRoutes } from "./cli-login.js";
+import { jsonBody } from "./json-body.js";
 
 export const SESSION_COOKIE = "pc_session";
 const LOGIN_COOKIE = "pc_oidc";
@@ -161,6 +163,8 @@ export function registerAuthRoutes(app: FastifyInstance, platform: Platform): vo
     });
     return reply.code(204).send();
   });
+
+  registerCliLoginRoutes(app, platform);
 }
 
 /** The signed-in user's id: any authenticated user manages only their own tokens. */
@@ -171,19 +175,6 @@ async function currentUser(platform: Platform, request: FastifyRequest): Promise
     throw new AuthError("UNAUTHENTICATED", "sign in as a user to manage personal access tokens");
   }
   return identity.id;
-}
-
-async function jsonBody(request: FastifyRequest): Promise<Record<string, unknown>> {
-  let text = "";
-  for await (const chunk of request.raw) {
-    text += chunk;
-    if (text.length > 16 * 1024) throw new ServerError("INVALID_ARGUMENT", "the request body is too large");
-  }
-  try {
-    const value = JSON.parse(text || "{}") as unknown;
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {}
-  throw new ServerError("INVALID_ARGUMENT", "the request body must be a JSON object");
 }
 
 /** Only a path on this server: `//evil.example` and absolute URLs would make the login an open redirect. */
