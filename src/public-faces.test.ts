@@ -147,6 +147,8 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
   registry: {
     module: registry,
     exports: [
+      "BrowseService",
+      "COSIGN_TAG",
       "DEFAULT_REGISTRY_OPTIONS",
       "EventBus",
       "MAX_PAGE",

@@ -12,6 +12,8 @@ import type { DecisionRecorder } from "./gates/audit.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { pullPolicyAnchors } from "./images/anchors.js";
+import { ImageInsights } from "./images/insights.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 
@@ -36,6 +38,8 @@ export interface Platform {
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
   readonly scanner?: ScanOnPush;
+  /** What the console shows of repositories and images (signatures checked against the pull policy's keys). */
+  readonly images: ImageInsights;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -138,6 +142,14 @@ export async function createPlatform(
         maxFileBytes: config.scan.maxFileBytes,
       })
     : undefined;
+  const images = new ImageInsights({
+    registry,
+    scans,
+    audit,
+    host: hostPort(config.server.host, config.server.port),
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    ...(scanner ? { scanner } : {}),
+  });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
 
   const startBackgroundJobs = () => {
@@ -197,6 +209,7 @@ export async function createPlatform(
     audit,
     recorder,
     ...(scanner ? { scanner } : {}),
+    images,
     startBackgroundJobs,
     reloadPolicies,
     close: async () => {

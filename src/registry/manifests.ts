@@ -140,6 +140,7 @@ export class ManifestService {
           size: content.length,
           content,
           created_at: now,
+          pushed_by: actor.subject,
         })
         // A no-op update rather than DO NOTHING: it locks the existing row, so a concurrent delete of
         // this manifest either waits for us (and then removes the tags we add) or finishes first

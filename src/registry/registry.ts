@@ -1,5 +1,6 @@
 import type { Database, StorageDriver } from "../storage/index.js";
 import { BlobService } from "./blobs.js";
+import { BrowseService } from "./browse.js";
 import {
   BlobSizeCache,
   DEFAULT_REGISTRY_OPTIONS,
@@ -34,6 +35,8 @@ export class Registry {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly discovery: DiscoveryService;
+  /** Read-only views for the console: repositories with their counts, manifests with their tags. */
+  readonly browse: BrowseService;
   readonly options: RegistryOptions;
   private readonly ctx: RegistryContext;
 
@@ -54,6 +57,7 @@ export class Registry {
     this.uploads = new UploadService(this.ctx);
     this.manifests = new ManifestService(this.ctx);
     this.discovery = new DiscoveryService(this.ctx);
+    this.browse = new BrowseService(this.ctx);
   }
 
   collectGarbage(options?: GcOptions): Promise<GcReport> {

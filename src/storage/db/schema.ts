@@ -63,6 +63,8 @@ export interface ManifestsTable {
   size: number;
   content: Buffer;
   created_at: number;
+  /** The subject of the actor who first pushed it (null on rows from before 0009_console). */
+  pushed_by: Generated<string | null>;
 }
 
 /** Edges from a manifest to the blobs and child manifests it references (for GC and deletion checks). */

@@ -28,7 +28,9 @@ export type Access =
   | { readonly kind: "permission"; readonly permission: Permission; readonly project?: string }
   | { readonly kind: "self-or"; readonly permission: SystemPermission; readonly user: string }
   | { readonly kind: "signed-in" }
-  | { readonly kind: "anyone" };
+  | { readonly kind: "anyone" }
+  /** The permission on the repository the path names (`{name}`: the image API, server/api/images). */
+  | { readonly kind: "repository"; readonly permission: Permission };
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -133,6 +135,9 @@ async function checkAccess(
       return;
     case "anyone":
       request.identity = await authenticate(platform, request);
+      return;
+    case "repository":
+      await authorize(platform, request, params.name, access.permission, false);
       return;
   }
 }
