@@ -44,16 +44,22 @@ export interface ManifestRow {
   readonly isChild: boolean;
 }
 
+/** How long every repository's figures (the sorts by size, update, artifacts) are reused. */
+const STATS_TTL_MS = 5_000;
+
 /** cosign's tag scheme for the signatures, attestations and SBOMs of a digest (`sha256-<hex>.sig`). */
 export const COSIGN_TAG = /^sha256-[0-9a-f]{64}(\.[a-z]+)?$/;
 
 /**
  * Read-only views for the web console and scripts: the repository list with its counts (searched,
  * sorted, paged on the server) and a repository's manifests with their tags. A page of repositories
- * is counted with grouped queries over that page's ids only when sorted by name; the other sorts need
- * every visible repository's figures, which are read in four grouped queries (no query per row).
+ * sorted by name is paged by the database when the caller sees everything, and counted with grouped
+ * queries over that page's ids; the other sorts need every repository's figures, read in grouped
+ * queries (no query per row) and reused for a few seconds.
  */
 export class BrowseService {
+  private cached: { at: number; stats: Promise<Map<number, Stats>> } | undefined;
+
   constructor(private readonly ctx: RegistryContext) {}
 
   async repositories(query: RepositoryQuery): Promise<{ total: number; items: RepositorySummary[] }> {
@@ -73,26 +79,56 @@ export class BrowseService {
       const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
       select = select.where(sql<boolean>`lower(r.name) like ${pattern} escape '\\'`);
     }
-    const rows = await select.orderBy("r.name").execute();
-    const shown = query.visible ? new Set(await query.visible(rows.map((r) => r.name))) : undefined;
-    const repositories = shown ? rows.filter((r) => shown.has(r.name)) : rows;
     const sort = query.sort ?? "name";
     const descending = query.order === "desc";
     const start = (query.page - 1) * query.perPage;
+    if (sort === "name" && !query.visible) {
+      // Everything is visible: the database pages, and only the page's figures are read.
+      const [count, page] = await Promise.all([
+        select
+          .clearSelect()
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirst(),
+        select
+          .orderBy("r.name", descending ? "desc" : "asc")
+          .limit(query.perPage)
+          .offset(start)
+          .execute(),
+      ]);
+      const stats = await this.stats(page.map((r) => r.id));
+      return { total: Number(count?.n ?? 0), items: page.map((r) => summary(r, stats)) };
+    }
+    const rows = await select.orderBy("r.name").execute();
+    const shown = query.visible ? new Set(await query.visible(rows.map((r) => r.name))) : undefined;
+    const repositories = shown ? rows.filter((r) => shown.has(r.name)) : rows;
     if (sort === "name") {
       const ordered = descending ? [...repositories].reverse() : repositories;
       const page = ordered.slice(start, start + query.perPage);
       const stats = await this.stats(page.map((r) => r.id));
       return { total: repositories.length, items: page.map((r) => summary(r, stats)) };
     }
-    const stats = await this.stats(
-      repositories.length === rows.length ? undefined : repositories.map((r) => r.id),
-    );
+    const stats = await this.allStats();
     const key = (s: RepositorySummary): number =>
       sort === "updated" ? s.updatedAt : sort === "artifacts" ? s.artifactCount : s.size;
     const all = repositories.map((r) => summary(r, stats));
     all.sort((a, b) => (descending ? key(b) - key(a) : key(a) - key(b)) || (a.name < b.name ? -1 : 1));
     return { total: all.length, items: all.slice(start, start + query.perPage) };
+  }
+
+  /**
+   * Every repository's figures, for the sorts by them: four grouped queries over the whole tables, so
+   * kept for STATS_TTL_MS (one computation shared by the requests that arrive meanwhile). A list sorted
+   * by name always reads its page's figures fresh.
+   */
+  private allStats(): Promise<Map<number, Stats>> {
+    const now = this.ctx.now();
+    if (this.cached && now - this.cached.at < STATS_TTL_MS) return this.cached.stats;
+    const stats = this.stats(undefined);
+    this.cached = { at: now, stats };
+    stats.catch(() => {
+      if (this.cached?.stats === stats) this.cached = undefined;
+    });
+    return stats;
   }
 
   /** Counts per repository id, for `ids` or (undefined) every repository. */

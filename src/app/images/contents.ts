@@ -57,7 +57,7 @@ export class ScanContents {
 
   private async document(digest: string): Promise<SbomDocument | undefined> {
     const scan = await this.scans.get(digest);
-    if (!scan || scan.status !== "done") return undefined;
+    if (scan?.status !== "done") return undefined;
     const key = `${digest}|${scan.scannedAt?.getTime() ?? 0}`;
     const hit = this.documents.get(key);
     if (hit) return hit;

@@ -88,6 +88,8 @@ const listRepositories: ImageRoute = {
   async handle({ platform, caller, query }) {
     const q = query as z.output<typeof RepositoryListQuery>;
     const identity = platform.identity;
+    // Who may list every repository needs no filter, and the database pages for them.
+    const seesAll = !identity || (await platform.authorizer.authorize(caller, { action: "system.catalog" }));
     const page = await platform.registry.browse.repositories({
       ...(q.q !== undefined ? { q: q.q } : {}),
       ...(q.project !== undefined ? { project: q.project } : {}),

@@ -21,6 +21,9 @@ import {
   testDatabases,
 } from "../../testing.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: the answers are read as plain JSON (their schemas are tested in openapi.test.ts)
+type Json = any;
+
 const OSV = fileURLToPath(new URL("../../../vuln/testdata/osv/", import.meta.url));
 
 async function tarGz(files: Record<string, string>): Promise<Buffer> {
@@ -160,14 +163,14 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
 
   const get = async (path: string) => {
     const res = await fetch(`${server.url}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { items: any[] } };
+    return { status: res.status, body: (await res.json()) as Json };
   };
 
   it("lists repositories with counts, searched, sorted and paged", async () => {
     const all = await get("/api/v1/repositories");
     expect(all.status).toBe(200);
     expect(all.body.total).toBe(2);
-    const names = all.body.items.map((r) => r.name);
+    const names = all.body.items.map((r: { name: string }) => r.name);
     expect(names).toEqual(["other/tool", "team/app"]);
     const app = all.body.items[1];
     // The two images and the index (the SBOM referrers, the signature and index children are not rows).
@@ -175,12 +178,12 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
     expect(app.size).toBeGreaterThan(amd.size + arm.size);
     const searched = await get("/api/v1/repositories?q=TOOL&perPage=1");
     expect(searched.body).toMatchObject({ total: 1, page: 1, perPage: 1 });
-    expect(searched.body.items.map((r) => r.name)).toEqual(["other/tool"]);
+    expect(searched.body.items.map((r: { name: string }) => r.name)).toEqual(["other/tool"]);
     const bySize = await get("/api/v1/repositories?sort=size&order=desc");
     expect(bySize.body.items[0].name).toBe("team/app");
-    expect((await get("/api/v1/repositories?project=team")).body.items.map((r) => r.name)).toEqual([
-      "team/app",
-    ]);
+    expect(
+      (await get("/api/v1/repositories?project=team")).body.items.map((r: { name: string }) => r.name),
+    ).toEqual(["team/app"]);
     const bad = await get("/api/v1/repositories?sort=stars&perPage=500");
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/sort/);
@@ -213,7 +216,7 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
   it("shows an image's overview with its signature verified by the pull policy's key", async () => {
     const res = await get(`/api/v1/repositories/team/app/manifests/${amd.digest}`);
     expect(res.status).toBe(200);
-    const body = res.body as any;
+    const body = res.body as Json;
     expect(body).toMatchObject({ digest: amd.digest, tags: ["1.0"], size: amd.size, platforms: [] });
     expect(body.image).toMatchObject({
       os: "linux",
@@ -233,11 +236,11 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
       "application/vnd.cyclonedx+json",
     );
     expect(body.scan.status).toBe("done");
-    const unsigned = (await get(`/api/v1/repositories/team/app/manifests/${arm.digest}`)).body as any;
+    const unsigned = (await get(`/api/v1/repositories/team/app/manifests/${arm.digest}`)).body as Json;
     expect(unsigned.supplyChain.signatures).toEqual([]);
     const picked = (
       await get(`/api/v1/repositories/team/app/manifests/${index.digest}?platform=linux/arm64/v8`)
-    ).body as any;
+    ).body as Json;
     expect(picked.platforms.map((p: { platform: string }) => p.platform)).toEqual([
       "linux/amd64",
       "linux/arm64/v8",
