@@ -148,6 +148,8 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
   registry: {
     module: registry,
     exports: [
+      "BrowseService",
+      "COSIGN_TAG",
       "DEFAULT_REGISTRY_OPTIONS",
       "EventBus",
       "MAX_IMMUTABLE_TAG_RULES",

@@ -14,6 +14,8 @@ import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { pullPolicyAnchors } from "./images/anchors.js";
+import { ImageInsights } from "./images/insights.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
@@ -49,6 +51,8 @@ export interface Platform {
   readonly scanner?: ScanOnPush;
   /** Every policy the server has loaded (the registry gates' and named ones), to list and try. */
   readonly policies: PolicyCatalog;
+  /** What the console shows of repositories and images (signatures checked against the pull policy's keys). */
+  readonly images: ImageInsights;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -207,6 +211,14 @@ export async function createPlatform(
         maxFileBytes: config.scan.maxFileBytes,
       })
     : undefined;
+  const images = new ImageInsights({
+    registry,
+    scans,
+    audit,
+    host: hostPort(config.server.host, config.server.port),
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    ...(scanner ? { scanner } : {}),
+  });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
 
   const startBackgroundJobs = () => {
@@ -288,6 +300,7 @@ export async function createPlatform(
     recorder,
     ...(scanner ? { scanner } : {}),
     policies,
+    images,
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],

@@ -240,6 +240,51 @@ export class AuditLog {
     return query;
   }
 
+  /** The newest decision of each digest (identity events left out), in one query. */
+  async latestByDigest(digests: readonly string[]): Promise<Map<string, AuditEntry>> {
+    const out = new Map<string, AuditEntry>();
+    const unique = [...new Set(digests)];
+    for (let i = 0; i < unique.length; i += 900) {
+      const db = this.database.db;
+      const rows = await db
+        .selectFrom("decisions")
+        .selectAll()
+        .where(
+          "id",
+          "in",
+          db
+            .selectFrom("decisions")
+            .select((eb) => eb.fn.max<number>("id").as("id"))
+            .where("digest", "in", unique.slice(i, i + 900))
+            .where("gate", "!=", "access")
+            .groupBy("digest"),
+        )
+        .execute();
+      for (const row of rows) out.set(row.digest!, toEntry(row as Row));
+    }
+    return out;
+  }
+
+  /** One page of a digest's decisions, newest first, with how many there are. */
+  async pageForDigest(
+    digest: string,
+    page: number,
+    perPage: number,
+  ): Promise<{ total: number; items: AuditEntry[] }> {
+    const db = this.database.db;
+    const base = db.selectFrom("decisions").where("digest", "=", digest).where("gate", "!=", "access");
+    const [count, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst(),
+      base
+        .selectAll()
+        .orderBy("id", "desc")
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .execute(),
+    ]);
+    return { total: Number(count?.n ?? 0), items: rows.map((row) => toEntry(row as Row)) };
+  }
+
   /** The newest entry's id and hash (to anchor the chain outside the database), if any. */
   async head(): Promise<{ id: number; hash: string } | undefined> {
     const row = await this.database.db

@@ -1,4 +1,12 @@
 export { type BlobInfo, type ByteRange, resolveRange } from "./blobs.js";
+export {
+  BrowseService,
+  COSIGN_TAG,
+  type ManifestRow,
+  type RepositoryQuery,
+  type RepositorySort,
+  type RepositorySummary,
+} from "./browse.js";
 export { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from "./context.js";
 export { requireDigest } from "./digests.js";
 export type { Page, ReferrerDescriptor } from "./discovery.js";

@@ -141,6 +141,7 @@ export class ManifestService {
         size: content.length,
         content,
         created_at: now,
+        pushed_by: actor.subject,
       };
       if (await insertOrLockManifest(trx, row)) {
         await addContent(

@@ -1,5 +1,6 @@
 import type { Database, StorageDriver } from "../storage/index.js";
 import { BlobService } from "./blobs.js";
+import { BrowseService } from "./browse.js";
 import {
   BlobSizeCache,
   DEFAULT_REGISTRY_OPTIONS,
@@ -46,6 +47,8 @@ export class Registry {
   readonly discovery: DiscoveryService;
   /** Projects' retention rules: plans and runs (retention/). */
   readonly retention: RetentionService;
+  /** Read-only views for the console: repositories with their counts, manifests with their tags. */
+  readonly browse: BrowseService;
   readonly options: RegistryOptions;
   private readonly ctx: RegistryContext;
 
@@ -69,6 +72,7 @@ export class Registry {
     this.manifests = new ManifestService(this.ctx);
     this.discovery = new DiscoveryService(this.ctx);
     this.retention = new RetentionService(this.ctx, this.manifests);
+    this.browse = new BrowseService(this.ctx);
   }
 
   /**

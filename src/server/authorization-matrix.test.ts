@@ -151,6 +151,51 @@ function routes(digest: string, blob: string): Route[] {
       need: { permission: "scan.read" },
       api: true,
     },
+    { name: "repository list", method: "GET", path: () => "/api/v1/repositories", need: "anyone", api: true },
+    {
+      name: "artifacts",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/artifacts`,
+      need: { permission: "repository.pull" },
+      api: true,
+    },
+    {
+      name: "image overview",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}`,
+      need: { permission: "repository.pull" },
+      api: true,
+    },
+    ...(["packages", "findings", "sbom?format=spdx"] as const).map(
+      (tab): Route => ({
+        name: `image ${tab}`,
+        method: "GET",
+        path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/${tab}`,
+        need: { permission: "scan.read" },
+        api: true,
+      }),
+    ),
+    {
+      name: "image decisions",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/decisions`,
+      need: { permission: "audit.read" },
+      api: true,
+    },
+    {
+      name: "image re-scan",
+      method: "POST",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/scan`,
+      need: { permission: "scan.run" },
+      api: true,
+    },
+    {
+      name: "image DELETE",
+      method: "DELETE",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${MISSING_DIGEST}`,
+      need: { permission: "repository.delete" },
+      api: true,
+    },
     {
       name: "audit decisions",
       method: "GET",
@@ -430,6 +475,21 @@ describe.each(testDatabases())("authorization matrix (%s)", (database) => {
       const { repositories } = (await res.json()) as { repositories: string[] };
       const expected = REPOSITORIES.filter((r) => allowed(p, { action: "pull" }, r)).sort();
       expect({ who: p.name, repositories }).toEqual({ who: p.name, repositories: expected });
+    }
+  });
+
+  it("lists in /api/v1/repositories exactly the repositories each principal may pull", async () => {
+    for (const p of people) {
+      const res = await fetch(`${server.url}/api/v1/repositories`, {
+        headers: p.secret ? { authorization: basic(p.name, p.secret) } : {},
+      });
+      const { items, total } = (await res.json()) as { items: Array<{ name: string }>; total: number };
+      const expected = REPOSITORIES.filter((r) => allowed(p, { action: "pull" }, r)).sort();
+      expect({ who: p.name, names: items.map((r) => r.name), total }).toEqual({
+        who: p.name,
+        names: expected,
+        total: expected.length,
+      });
     }
   });
 

@@ -47,6 +47,7 @@ const TABLE: Record<string, { status: number; code: string }> = {
   AUDIT_LOG_EMPTY: { status: 404, code: "AUDIT_LOG_EMPTY" },
   NOT_AN_IMAGE: { status: 404, code: "NOT_AN_IMAGE" },
   SCAN_UNKNOWN: { status: 404, code: "SCAN_UNKNOWN" },
+  SCANNING_OFF: { status: 409, code: "SCANNING_OFF" },
 };
 
 export type ServerErrorCode =
@@ -56,7 +57,8 @@ export type ServerErrorCode =
   | "INVALID_ARGUMENT"
   | "AUDIT_LOG_EMPTY"
   | "NOT_AN_IMAGE"
-  | "SCAN_UNKNOWN";
+  | "SCAN_UNKNOWN"
+  | "SCANNING_OFF";
 
 /**
  * 401 with the challenge a client needs to authenticate (`WWW-Authenticate`): built by authorize.ts,

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
 import { registerIdentityRoutes } from "./api/identity/routes.js";
+import { registerImageRoutes } from "./api/images/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
@@ -156,6 +157,7 @@ export function buildServer(
 
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
+  registerImageRoutes(app, platform);
   registerIdentityRoutes(app, platform);
   registerTokenRoutes(app, platform);
   registerAuthRoutes(app, platform);

@@ -305,6 +305,24 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable("manifests").addColumn("last_pulled_at", "bigint").execute();
       },
     },
+    "0009_console": {
+      async up(db: Kysely<unknown>) {
+        // Who pushed a manifest (the registry's actor at push; null on rows pushed before), and the
+        // indexes the console's lists read by: a repository's manifests newest first, and the newest
+        // decision of a digest.
+        await db.schema.alterTable("manifests").addColumn("pushed_by", "text").execute();
+        await db.schema
+          .createIndex("manifests_repository_created")
+          .on("manifests")
+          .columns(["repository_id", "created_at"])
+          .execute();
+        await db.schema
+          .createIndex("decisions_digest_id")
+          .on("decisions")
+          .columns(["digest", "id"])
+          .execute();
+      },
+    },
     "0010_project_usage": {
       async up(db: Kysely<unknown>) {
         // Projects' storage usage, kept as a ledger by the registry (registry/usage.ts) so a quota check

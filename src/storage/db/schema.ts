@@ -67,6 +67,8 @@ export interface ManifestsTable {
   created_at: number;
   /** The last pull (epoch ms, to the minute: registry/pulls.ts coalesces them); null: never pulled. */
   last_pulled_at: number | null;
+  /** The subject of the actor who first pushed it (null on rows from before 0009_console). */
+  pushed_by: Generated<string | null>;
 }
 
 /** Edges from a manifest to the blobs and child manifests it references (for GC and deletion checks). */

@@ -35,6 +35,7 @@ export type Access =
   | { readonly kind: "self-or"; readonly permission: SystemPermission; readonly user: string }
   | { readonly kind: "signed-in" }
   | { readonly kind: "anyone" }
+  /** The permission on the repository the request names: its path (`{name}`, server/api/images), or its input. */
   | { readonly kind: "repository"; readonly permission: ProjectPermission };
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -182,7 +183,8 @@ async function checkAccess(
       request.identity = await authenticate(platform, request);
       return;
     case "repository":
-      // Checked by run() once the input naming the repository is parsed.
+      // Checked by run() once the input naming the repository is parsed (server/api/images checks
+      // the path's repository in its own run()).
       return;
   }
 }
