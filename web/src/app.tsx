@@ -77,7 +77,7 @@ function Shell() {
           Portcullis
         </Link>
         <nav aria-label="Main">
-          <ul>
+          <ul className="main-nav">
             {session.signedIn &&
               sections.map((section) => (
                 <li key={section.to}>
