@@ -75,7 +75,7 @@ export interface Loaded<T> {
  * GETs `path` (null: nothing yet) and follows it: a new path aborts the previous request, so a fast
  * typist's older answers never overwrite newer ones.
  */
-export function useApi<T>(path: string | null): Loaded<T> {
+export function useApi<T>(path: string | null, shape?: (value: unknown) => boolean): Loaded<T> {
   const [state, setState] = useState<{ path: string | null; data?: T; error?: Error }>({ path: null });
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
@@ -84,7 +84,19 @@ export function useApi<T>(path: string | null): Loaded<T> {
     if (path === null) return;
     const controller = new AbortController();
     apiGet<T>(path, controller.signal).then(
-      (data) => setState({ path, data }),
+      (data) =>
+        setState(
+          shape && !shape(data)
+            ? {
+                path,
+                error: new ApiError(
+                  502,
+                  "UNEXPECTED_SHAPE",
+                  `the server answered ${path} in a shape this console does not know`,
+                ),
+              }
+            : { path, data },
+        ),
       (error: unknown) => {
         if (controller.signal.aborted) return;
         setState({ path, error: error instanceof Error ? error : new Error(String(error)) });
@@ -99,6 +111,19 @@ export function useApi<T>(path: string | null): Loaded<T> {
     loading: path !== null && (!current || (state.data === undefined && state.error === undefined)),
     reload,
   };
+}
+
+/** A paged answer: `{ total, page, perPage, items: [] }`. */
+export function isPaged(value: unknown): boolean {
+  const v = value as { total?: unknown; page?: unknown; perPage?: unknown; items?: unknown } | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.total === "number" &&
+    typeof v.page === "number" &&
+    typeof v.perPage === "number" &&
+    Array.isArray(v.items)
+  );
 }
 
 /** `/api/v1/repositories/{name}` with each component of the name percent-encoded. */

@@ -1,6 +1,7 @@
 import { lazy, type ReactNode, Suspense, useEffect } from "react";
 import { apiSend } from "./api";
 import { Failure, Loading } from "./components/bits";
+import { PageBoundary } from "./components/boundary";
 import { hrefWith, Link, matchRoute, navigate, type Route, useLocation } from "./router";
 import { SessionProvider, useSession } from "./session";
 import { ThemeToggle } from "./theme";
@@ -107,7 +108,9 @@ function Shell() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<Loading what="the page" />}>{mustSignIn ? null : page(route)}</Suspense>
+        <PageBoundary key={location.path}>
+          <Suspense fallback={<Loading what="the page" />}>{mustSignIn ? null : page(route)}</Suspense>
+        </PageBoundary>
       </main>
       <footer className="bottom">
         {session.info ? `Portcullis ${session.info.version}` : "Portcullis"} · everything here is also in the{" "}

@@ -1,4 +1,4 @@
-import { useApi } from "../api";
+import { isPaged, useApi } from "../api";
 import { Failure, Loading } from "../components/bits";
 import { DecisionTable } from "../components/decision-table";
 import { Pager } from "../components/pager";
@@ -11,6 +11,7 @@ export function DecisionsTab({ api }: { api: string }) {
   const page = pageParam(location.query);
   const { data, error, loading } = useApi<Paged<Decision>>(
     hrefWith(`${api}/decisions`, { page, perPage: 50 }),
+    isPaged,
   );
   if (error) return <Failure error={error} what="the decisions" />;
   if (loading || !data) return <Loading what="decisions" />;

@@ -1,4 +1,4 @@
-import { useApi } from "../api";
+import { isPaged, useApi } from "../api";
 import { Digest, Failure, Loading } from "../components/bits";
 import { Pager } from "../components/pager";
 import { type Column, DataTable } from "../components/table";
@@ -22,6 +22,7 @@ export default function PackagesTab({ api }: { api: string }) {
   const page = pageParam(location.query);
   const { data, error, loading } = useApi<PackagePage>(
     hrefWith(`${api}/packages`, { q, ecosystem, page, perPage: 100 }),
+    isPaged,
   );
   return (
     <>

@@ -1,4 +1,4 @@
-import { useApi } from "../api";
+import { isPaged, useApi } from "../api";
 import { Failure, Loading, SeverityBadges } from "../components/bits";
 import { Pager } from "../components/pager";
 import { ScrollRegion } from "../components/table";
@@ -23,6 +23,7 @@ export default function VulnerabilitiesTab({ api }: { api: string }) {
       page,
       perPage: 50,
     }),
+    isPaged,
   );
   const toggle = (s: string) => {
     const next = severity.includes(s) ? severity.filter((x) => x !== s) : [...severity, s];

@@ -1,4 +1,4 @@
-import { useApi } from "../api";
+import { isPaged, useApi } from "../api";
 import { Failure, Loading, PageTitle } from "../components/bits";
 import { DecisionTable } from "../components/decision-table";
 import { Pager } from "../components/pager";
@@ -19,6 +19,7 @@ export default function DecisionsPage() {
   const page = pageParam(location.query);
   const { data, error, loading } = useApi<Paged<Decision>>(
     hrefWith("/api/v1/audit/decisions", { ...values, page, perPage: 50 }),
+    isPaged,
   );
   const chain = useApi<ChainStatus>("/api/v1/audit/verify");
   const text = (name: (typeof FILTERS)[number], label: string, type = "search") => (

@@ -1,4 +1,4 @@
-import { useApi } from "../api";
+import { isPaged, useApi } from "../api";
 import { Failure, Loading, PageTitle, Time } from "../components/bits";
 import { Pager } from "../components/pager";
 import { type Column, DataTable } from "../components/table";
@@ -44,7 +44,7 @@ export default function RepositoriesPage() {
   const order = location.query.get("order") === "desc" ? "desc" : "asc";
   const page = pageParam(location.query);
   const path = hrefWith("/api/v1/repositories", { q, sort, order, page, perPage: PER_PAGE });
-  const { data, error, loading } = useApi<Paged<RepositorySummary>>(path);
+  const { data, error, loading } = useApi<Paged<RepositorySummary>>(path, isPaged);
   return (
     <>
       <PageTitle sub={data ? `${data.total.toLocaleString("en")} repositories you may pull` : undefined}>

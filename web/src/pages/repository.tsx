@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { apiSend, manifestApi, repositoryApi, useApi } from "../api";
+import { apiSend, isPaged, manifestApi, repositoryApi, useApi } from "../api";
 import { Digest, Effect, Failure, Loading, PageTitle, SeverityBadges, Time } from "../components/bits";
 import { Pager } from "../components/pager";
 import { type Column, DataTable } from "../components/table";
@@ -99,7 +99,7 @@ export default function RepositoryPage({ name }: { name: string }) {
   const order = location.query.get("order") === "asc" ? "asc" : "desc";
   const page = pageParam(location.query);
   const path = hrefWith(`${repositoryApi(name)}/artifacts`, { q, sort, order, page, perPage: PER_PAGE });
-  const { data, error, loading, reload } = useApi<Paged<Artifact>>(path);
+  const { data, error, loading, reload } = useApi<Paged<Artifact>>(path, isPaged);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [outcome, setOutcome] = useState<string>("");
   const mayDelete = session.can("repository.delete", name);
