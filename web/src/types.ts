@@ -153,7 +153,7 @@ export interface ImageOverview {
       readonly builder: string | null;
       readonly source: string | null;
       readonly dockerfileDigest: string | null;
-      readonly baseImages: readonly { readonly name: string; readonly digest: string }[];
+      readonly baseImages: readonly { readonly name: string; readonly digest: string | null }[];
     } | null;
     readonly lint: { readonly findings: number; readonly errors: number; readonly warnings: number } | null;
     readonly referrers: readonly Referrer[];

@@ -33,9 +33,17 @@ export function Time({ value }: { value: string | null | undefined }) {
   return <time dateTime={value}>{formatTime(value)}</time>;
 }
 
+/** A decision's effect, or a rule's outcome (pass reads as allow, fail as deny). */
+const EFFECT_STYLE: Record<string, string> = {
+  allow: "allow",
+  warn: "warn",
+  deny: "deny",
+  pass: "allow",
+  fail: "deny",
+};
+
 export function Effect({ effect }: { effect: string }) {
-  const known = effect === "allow" || effect === "warn" || effect === "deny";
-  return <span className={`badge effect-${known ? effect : "other"}`}>{effect}</span>;
+  return <span className={`badge effect-${EFFECT_STYLE[effect] ?? "other"}`}>{effect}</span>;
 }
 
 /** ✓ verified, ✗ not verified, ? no trusted key configured (the server cannot say). */

@@ -15,13 +15,13 @@ const COLUMNS: readonly Column<Package>[] = [
 ];
 
 /** The SBOM as a table: search, one ecosystem at a time, the layer that brought each package. */
-export default function PackagesTab({ api }: { api: string }) {
+export default function PackagesTab({ api, platform }: { api: string; platform?: string | undefined }) {
   const location = useLocation();
   const [q, setQ] = useQueryParam("q");
   const [ecosystem, setEcosystem] = useQueryParam("ecosystem");
   const page = pageParam(location.query);
   const { data, error, loading } = useApi<PackagePage>(
-    hrefWith(`${api}/packages`, { q, ecosystem, page, perPage: 100 }),
+    hrefWith(`${api}/packages`, { platform, q, ecosystem, page, perPage: 100 }),
     isPaged,
   );
   return (
@@ -44,11 +44,11 @@ export default function PackagesTab({ api }: { api: string }) {
         </label>
         <span className="downloads">
           Download SBOM:{" "}
-          <a href={`${api}/sbom?format=cyclonedx`} download>
+          <a href={hrefWith(`${api}/sbom`, { format: "cyclonedx", platform })} download>
             CycloneDX
           </a>{" "}
           ·{" "}
-          <a href={`${api}/sbom?format=spdx`} download>
+          <a href={hrefWith(`${api}/sbom`, { format: "spdx", platform })} download>
             SPDX
           </a>
         </span>

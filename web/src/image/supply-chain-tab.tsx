@@ -91,7 +91,7 @@ export function SupplyChainTab({ image }: { image: ImageOverview }) {
               [
                 "Base images",
                 provenance.baseImages.length
-                  ? provenance.baseImages.map((b) => `${b.name}@${b.digest}`).join(", ")
+                  ? provenance.baseImages.map((b) => (b.digest ? `${b.name}@${b.digest}` : b.name)).join(", ")
                   : "–",
               ],
             ]}

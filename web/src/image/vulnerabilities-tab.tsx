@@ -9,7 +9,13 @@ import { type FindingPage, SEVERITIES } from "../types";
  * Findings grouped by package, with the version that fixes each, its severity, the VEX statement and
  * any exception; filters by severity and "fixable only" live in the URL.
  */
-export default function VulnerabilitiesTab({ api }: { api: string }) {
+export default function VulnerabilitiesTab({
+  api,
+  platform,
+}: {
+  api: string;
+  platform?: string | undefined;
+}) {
   const location = useLocation();
   const [q, setQ] = useQueryParam("q");
   const severity = (location.query.get("severity") ?? "").split(",").filter(Boolean);
@@ -17,6 +23,7 @@ export default function VulnerabilitiesTab({ api }: { api: string }) {
   const page = pageParam(location.query);
   const { data, error, loading } = useApi<FindingPage>(
     hrefWith(`${api}/findings`, {
+      platform,
       severity: severity.join(","),
       fixable: fixable ? "true" : undefined,
       q,

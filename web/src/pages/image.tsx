@@ -35,7 +35,6 @@ export default function ImagePage({ name, digest }: { name: string; digest: stri
   const platform = location.query.get("platform") ?? undefined;
   const base = manifestApi(name, digest);
   const { data, error, loading } = useApi<ImageOverview>(hrefWith(base, { platform }));
-  const shown = data?.image?.digest ?? digest;
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -96,8 +95,8 @@ export default function ImagePage({ name, digest }: { name: string; digest: stri
           <Suspense fallback={<Loading what="the tab" />}>
             {tab === "overview" && <OverviewTab image={data} />}
             {tab === "layers" && <LayersTab image={data} />}
-            {tab === "packages" && <PackagesTab api={manifestApi(name, shown)} />}
-            {tab === "vulnerabilities" && <VulnerabilitiesTab api={manifestApi(name, shown)} />}
+            {tab === "packages" && <PackagesTab api={base} platform={platform} />}
+            {tab === "vulnerabilities" && <VulnerabilitiesTab api={base} platform={platform} />}
             {tab === "supply-chain" && <SupplyChainTab image={data} />}
             {tab === "decisions" && <DecisionsTab api={manifestApi(name, digest)} />}
           </Suspense>
