@@ -16,7 +16,7 @@ function columns(repository: string): readonly Column<Artifact>[] {
       key: "digest",
       header: "Digest",
       render: (a) => (
-        <Link to={imagePath(repository, a.digest)} aria-label={`Image ${a.digest}`}>
+        <Link to={imagePath(repository, a.digest)}>
           <Digest value={a.digest} />
         </Link>
       ),
