@@ -258,11 +258,13 @@ describe.skipIf(missing)("the web console in Chromium", () => {
         .poll(
           async () => {
             await page.reload();
+            await rows.first().waitFor();
             return (await rows.allTextContents()).join("\n");
           },
           { timeout: 60_000 },
         )
         .not.toMatch(/queued|running|none/);
+      await page.waitForLoadState("networkidle");
       await screenshots(page, "repository");
 
       // The signed image's page: overview, then each tab, by URL state.

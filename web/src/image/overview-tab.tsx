@@ -35,7 +35,7 @@ export function OverviewTab({ image }: { image: ImageOverview }) {
               <>
                 {plural(signatures.length, "signature")}
                 {verified.length > 0 &&
-                  `, verified by ${verified.map((s) => s.signer ?? "a trusted key").join(", ")}`}{" "}
+                  `, verified by ${[...new Set(verified.map((s) => s.signer ?? "a trusted key"))].join(", ")}`}{" "}
                 <Verified
                   verified={
                     verified.length > 0 ? true : signatures.every((s) => s.verified === null) ? null : false
