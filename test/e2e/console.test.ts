@@ -263,7 +263,7 @@ describe.skipIf(missing)("the web console in Chromium", () => {
           },
           { timeout: 60_000 },
         )
-        .not.toMatch(/queued|running|none/);
+        .not.toMatch(/queued|running|not scanned/);
       await page.waitForLoadState("networkidle");
       await screenshots(page, "repository");
 

@@ -72,7 +72,7 @@ function columns(repository: string): readonly Column<Artifact>[] {
         a.scan.status === "done" ? (
           <SeverityBadges counts={a.scan.counts} />
         ) : (
-          <span className="muted">{a.scan.status}</span>
+          <span className="muted">{a.scan.status === "none" ? "not scanned" : a.scan.status}</span>
         ),
     },
     {
