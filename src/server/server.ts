@@ -7,6 +7,7 @@ import { registerImageRoutes } from "./api/images/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
+import { defaultConsoleDir, loadConsole, registerConsoleRoutes } from "./console/routes.js";
 import { ociError, ServerError, toWireError } from "./errors.js";
 import { API_VERSION_HEADER, securityHeadersFor } from "./headers.js";
 import { installLimits } from "./limits.js";
@@ -29,11 +30,17 @@ const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous" };
 export interface BuildServerOptions {
   /** Serve HTTPS with this certificate, kept current as its files change (`tls.check()`). */
   readonly tls?: ReloadableTls;
+  /**
+   * The built web console (index.html and assets/); by default dist/web of this installation. null
+   * serves none (the page at / then says how to build it).
+   */
+  readonly consoleDir?: string | null;
 }
 
 /**
- * Builds the HTTP server over a platform: the OCI distribution API under /v2/, /metrics,
- * /healthz and /readyz; HTTPS when given a certificate. Handlers translate requests into platform
+ * Builds the HTTP server over a platform: the OCI distribution API under /v2/, the management API
+ * under /api/v1/, /metrics, /healthz and /readyz, and the web console at every other path; HTTPS when
+ * given a certificate. Handlers translate requests into platform
  * calls; errors become wire errors through the one table in `errors.ts`.
  */
 export function buildServer(
@@ -161,6 +168,10 @@ export function buildServer(
   registerIdentityRoutes(app, platform);
   registerTokenRoutes(app, platform);
   registerAuthRoutes(app, platform);
+  registerConsoleRoutes(
+    app,
+    loadConsole(options.consoleDir === null ? undefined : (options.consoleDir ?? defaultConsoleDir())),
+  );
 
   app.get("/healthz", async (request) => {
     request.routeName = "health";
