@@ -175,6 +175,8 @@ export class AccessControl implements Authorizer {
 
 function check(snapshot: Snapshot, identity: Identity, request: AccessRequest): boolean {
   const permission: Permission = permissionFor(request.action);
+  // A one-time password allows changing it, which needs no permission: nothing else until then.
+  if (identity.mustChangePassword) return false;
   if (identity.tokenAccess && !tokenCovers(identity, request, permission)) return false;
   if (identity.kind === "user" && identity.id !== undefined && snapshot.admins.has(identity.id)) return true;
   // Anyone may ask for the catalog; what it lists is filtered by `visible`.

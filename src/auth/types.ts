@@ -20,6 +20,11 @@ export interface Identity {
   readonly tokenAccess?: readonly ResourceScope[];
   /** A workload's grants, from the issuer rule that accepted its token (workload/issuers.ts). */
   readonly grants?: readonly RobotGrant[];
+  /**
+   * A user signed in with a one-time password: it may only change it (and see who it is), so every
+   * permission check refuses it until then — registry, token service and APIs alike.
+   */
+  readonly mustChangePassword?: true;
 }
 
 /** What the transport hands over; the Authorization header stays inside this module. */

@@ -72,6 +72,12 @@ export async function authorize(
       identity.via === "token",
     );
   }
+  if (identity.mustChangePassword) {
+    throw new RegistryError(
+      "DENIED",
+      `${identity.subject} has a one-time password: change it first (portcullis user passwd), then ${what}`,
+    );
+  }
   throw new RegistryError("DENIED", `${identity.subject} may not ${what}`);
 }
 

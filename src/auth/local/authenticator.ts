@@ -138,7 +138,13 @@ export class LocalAuthenticator implements Authenticator {
         await this.deps.store.rehash(user.id, await hashPassword(secret));
       }
     }
-    return { subject: user.name, kind: "user", id: user.id, via: "password" };
+    return {
+      subject: user.name,
+      kind: "user",
+      id: user.id,
+      via: "password",
+      ...(user.mustChangePassword ? { mustChangePassword: true as const } : {}),
+    };
   }
 
   /**
@@ -296,7 +302,13 @@ export class LocalAuthenticator implements Authenticator {
     if (!value || typeof value.uid !== "number") return undefined;
     const user = await this.deps.store.userById(value.uid);
     if (!user || user.disabled || user.name !== value.name) return undefined;
-    return { subject: user.name, kind: "user", id: user.id, via: "session" };
+    return {
+      subject: user.name,
+      kind: "user",
+      id: user.id,
+      via: "session",
+      ...(user.mustChangePassword ? { mustChangePassword: true as const } : {}),
+    };
   }
 
   private async bearer(token: string): Promise<Identity | undefined> {

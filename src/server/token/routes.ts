@@ -31,7 +31,13 @@ export function registerTokenRoutes(app: FastifyInstance, platform: Platform): v
     const scopes = query.getAll("scope").flatMap((s) => parseScopes(s));
     checkService(query.get("service"), identity.tokens.service);
     const { grantedScope: _, ...answer } = await issue(platform, caller, scopes, request.ip);
-    if (query.get("offline_token") === "true" && caller.kind !== "anonymous" && caller.id !== undefined) {
+    // No refresh token for a one-time password: it would outlive the password change it must wait for.
+    if (
+      query.get("offline_token") === "true" &&
+      caller.kind !== "anonymous" &&
+      caller.id !== undefined &&
+      !caller.mustChangePassword
+    ) {
       const refresh = await identity.store.createRefreshToken(
         { kind: caller.kind === "robot" ? "robot" : "user", id: caller.id },
         query.get("client_id") ?? "docker",
@@ -68,7 +74,7 @@ export function registerTokenRoutes(app: FastifyInstance, platform: Platform): v
       const username = form.get("username") ?? "";
       caller = await identity.authenticator.login(username, form.get("password") ?? "", request.ip);
       if (!caller) throw new AuthError("UNAUTHENTICATED", "wrong name or password");
-      if (form.get("access_type") === "offline" && caller.id !== undefined) {
+      if (form.get("access_type") === "offline" && caller.id !== undefined && !caller.mustChangePassword) {
         refresh = await identity.store.createRefreshToken(
           { kind: caller.kind === "robot" ? "robot" : "user", id: caller.id },
           clientId,
