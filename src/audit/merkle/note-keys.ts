@@ -90,12 +90,13 @@ export class NoteVerifier {
 /** A key that signs notes. Its seed never leaves it except through `toSecretString()`. */
 export class NoteSigner {
   readonly verifier: NoteVerifier;
+  // ECMAScript private fields, not TypeScript's `private`: util.inspect and console.log cannot show them.
+  readonly #seed: Uint8Array;
+  readonly #key: KeyObject;
 
-  private constructor(
-    private readonly seed: Uint8Array,
-    private readonly key: KeyObject,
-    name: string,
-  ) {
+  private constructor(seed: Uint8Array, key: KeyObject, name: string) {
+    this.#seed = seed;
+    this.#key = key;
     const spki = createPublicKey(key).export({ format: "der", type: "spki" });
     this.verifier = NoteVerifier.fromPublicKey(name, spki.subarray(SPKI_PREFIX.length));
   }
@@ -135,7 +136,7 @@ export class NoteSigner {
 
   /** The signer key string: a secret, to be written only where the server's other secrets go. */
   toSecretString(): string {
-    const material = Buffer.concat([Uint8Array.of(ED25519_KEY_TYPE), this.seed]).toString("base64");
+    const material = Buffer.concat([Uint8Array.of(ED25519_KEY_TYPE), this.#seed]).toString("base64");
     return `PRIVATE+KEY+${this.name}+${hex(this.keyId)}+${material}`;
   }
 
@@ -149,7 +150,7 @@ export class NoteSigner {
   }
 
   sign(message: Uint8Array): Uint8Array {
-    return sign(null, message, this.key);
+    return sign(null, message, this.#key);
   }
 }
 

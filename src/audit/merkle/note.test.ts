@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { MAX_NOTE_SIGNATURES, openNote, parseNote, signNote } from "./note.js";
 import { NoteSigner, NoteVerifier } from "./note-keys.js";
@@ -121,6 +122,8 @@ describe("signed notes with keys of our own", () => {
     const secret = log.toSecretString().split("+").pop()!;
     expect(`${log}`).not.toContain(secret);
     expect(JSON.stringify({ log })).not.toContain(secret);
+    const seed = Buffer.from(secret, "base64").subarray(1);
+    expect(inspect(log, { depth: 5 })).not.toMatch(new RegExp(`\\b${seed[0]}, ${seed[1]}, ${seed[2]}\\b`));
     expect(() => openNote(note, [NoteSigner.generate("portcullis.example/audit").verifier])).toThrow(
       expect.objectContaining({ code: "NOTE_UNVERIFIED" }),
     );

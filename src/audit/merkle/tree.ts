@@ -53,7 +53,7 @@ export async function rangeHashes(
   const plans = ranges.map(([start, end]) => perfectSubtrees(start, end));
   const hashes = await reader.subtreeHashes(plans.flat());
   if (hashes.length !== plans.reduce((sum, plan) => sum + plan.length, 0)) {
-    throw new Error("TreeReader answered a different number of hashes than it was asked for");
+    throw invalidArgument("the TreeReader answered a different number of hashes than it was asked for");
   }
   let next = 0;
   return plans.map((plan) => {
