@@ -130,7 +130,5 @@ export function renderAuthSection(r: AuthBenchResult): string {
     "|---:|---:|---:|---:|",
     `| ${fmt(r.checkMicros.p50, 2)} | ${fmt(r.checkMicros.p99, 2)} | ${fmt(r.checkMicros.max, 0)} | ${fmt(r.tokensPerSecond, 0)} |`,
     "",
-    "Not yet measured: authenticated pull and push throughput against anonymous on the same run (the registry workloads' client does not speak the token flow yet).",
-    "",
   ].join("\n");
 }

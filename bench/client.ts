@@ -1,6 +1,10 @@
 /**
  * A deliberately small OCI Distribution client over `node:http` with a keep-alive agent.
  * No external HTTP libraries: the same code drives every target so only the server differs.
+ *
+ * Given credentials, it speaks the Docker token flow as docker and podman do: a 401 with a `Bearer`
+ * challenge sends it once to the realm (`GET /token?service=&scope=` with Basic credentials), and the
+ * token is then sent with every request for that repository until it expires or a 401 asks for more.
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
@@ -77,13 +81,118 @@ export function withDigest(location: URL, digest: string): URL {
   );
 }
 
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly secret: string;
+}
+
+interface HeldToken {
+  readonly authorization: string;
+  /** When to stop sending it (its `expires_in`, less a margin for the clock and the request). */
+  readonly expiresAt: number;
+}
+
+/** Seconds before a token's expiry when it is no longer sent (the next request asks for a new one). */
+const TOKEN_MARGIN_S = 15;
+
+/** The repository a `/v2/<name>/(blobs|manifests|tags)/...` path is about. */
+function repositoryOf(url: URL): string | undefined {
+  return /^\/v2\/(.+?)\/(?:blobs|manifests|tags)\//.exec(url.pathname)?.[1];
+}
+
+/** The parameters of a `Bearer realm="...",service="...",scope="..."` challenge, or undefined. */
+export function parseBearerChallenge(value: string | undefined): Record<string, string> | undefined {
+  if (!value || !/^bearer\s/i.test(value)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of value.slice(7).matchAll(/([a-z_]+)="([^"]*)"/gi)) params[m[1]!.toLowerCase()] = m[2]!;
+  return params.realm ? params : undefined;
+}
+
 export class RegistryClient {
   readonly base: URL;
   private readonly agent: http.Agent;
+  private readonly tokens = new Map<string, HeldToken>();
+  /** One token request per repository at a time: 16 workers meeting the same 401 share one answer. */
+  private readonly pendingTokens = new Map<string, Promise<void>>();
+  /** How many times the client went to the token service (the dance should happen once per scope). */
+  tokenRequests = 0;
 
-  constructor(baseUrl: string, maxSockets = 64) {
+  constructor(
+    baseUrl: string,
+    maxSockets = 64,
+    private readonly credentials?: RegistryCredentials,
+  ) {
     this.base = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** The `Authorization` value held for a URL's repository (a bearer token), if any and still valid. */
+  authorizationFor(url: URL): string | undefined {
+    const repository = repositoryOf(url);
+    if (repository === undefined) return undefined;
+    const held = this.tokens.get(repository);
+    if (!held) return undefined;
+    if (Date.now() >= held.expiresAt) {
+      this.tokens.delete(repository);
+      return undefined;
+    }
+    return held.authorization;
+  }
+
+  /**
+   * Answers a 401's Bearer challenge: asks the realm for a token for the challenge's scope with the
+   * credentials, and holds it for the repository. Throws when there is nothing to answer with.
+   */
+  private async answerChallenge(url: URL, challenge: string | undefined, what: string): Promise<void> {
+    const params = parseBearerChallenge(challenge);
+    const repository = repositoryOf(url);
+    if (!this.credentials || !params || repository === undefined) {
+      throw new HttpError(what, 401, challenge ? `challenge: ${challenge}` : "no challenge");
+    }
+    const pending = this.pendingTokens.get(repository);
+    if (pending) return pending;
+    const asking = (async () => {
+      const realm = new URL(params.realm!);
+      if (params.service) realm.searchParams.set("service", params.service);
+      if (params.scope)
+        for (const scope of params.scope.split(" ")) realm.searchParams.append("scope", scope);
+      const { username, secret } = this.credentials!;
+      this.tokenRequests++;
+      const res = await this.send({
+        method: "GET",
+        url: realm,
+        headers: { authorization: `Basic ${Buffer.from(`${username}:${secret}`).toString("base64")}` },
+      });
+      const body = await this.readAll(res);
+      if (res.statusCode !== 200)
+        throw new HttpError(`token for ${what}`, res.statusCode ?? 0, body.toString());
+      const answer = JSON.parse(body.toString("utf8")) as { token?: string; expires_in?: number };
+      if (!answer.token) throw new Error(`token for ${what}: the answer holds no token`);
+      const lifetime = Math.max(1, (answer.expires_in ?? 60) - TOKEN_MARGIN_S);
+      this.tokens.set(repository, {
+        authorization: `Bearer ${answer.token}`,
+        expiresAt: Date.now() + lifetime * 1000,
+      });
+    })().finally(() => this.pendingTokens.delete(repository));
+    this.pendingTokens.set(repository, asking);
+    return asking;
+  }
+
+  /**
+   * Sends a request with the token held for its repository; a 401 with a Bearer challenge is answered
+   * once and the request sent again (a streamed body cannot be: it is sent with the token held).
+   */
+  private async exchange(opts: RequestOptions, what: string): Promise<http.IncomingMessage> {
+    for (let attempt = 0; ; attempt++) {
+      const authorization = this.authorizationFor(opts.url);
+      const res = await this.send(
+        authorization ? { ...opts, headers: { ...opts.headers, authorization } } : opts,
+      );
+      const replayable = opts.body === undefined || Buffer.isBuffer(opts.body);
+      if (res.statusCode !== 401 || !this.credentials || attempt > 0 || !replayable) return res;
+      res.resume();
+      await this.answerChallenge(opts.url, header(res.headers, "www-authenticate"), what);
+    }
   }
 
   close(): void {
@@ -158,7 +267,7 @@ export class RegistryClient {
   ): Promise<BufferedResponse> {
     let current = opts;
     for (let hop = 0; ; hop++) {
-      const res = await this.send(current);
+      const res = await this.exchange(current, what);
       const status = res.statusCode ?? 0;
       const location = header(res.headers, "location");
       if (
@@ -265,7 +374,7 @@ export class RegistryClient {
     let url = this.url(`/v2/${repo}/blobs/${digest}`);
     const what = `pull blob ${repo}@${digest}`;
     for (let hop = 0; ; hop++) {
-      const res = await this.send({ method: "GET", url });
+      const res = await this.exchange({ method: "GET", url }, what);
       const status = res.statusCode ?? 0;
       const location = header(res.headers, "location");
       if (isRedirect(status) && location && hop < MAX_REDIRECTS) {

@@ -3,7 +3,8 @@
  * with the same client, then writes docs/benchmarks.md and .bench/results.json and prints the Markdown.
  *
  * Environment: BENCH_ONLY=portcullis|distribution, BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (1000),
- * BENCH_TAGS (10000), BENCH_CONCURRENCY (16).
+ * BENCH_TAGS (10000), BENCH_CONCURRENCY (16), BENCH_AUTH_ROUNDS (3: rounds of the authenticated against
+ * anonymous small-blob and manifest workloads).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,6 +12,11 @@ import os from "node:os";
 import { join } from "node:path";
 import { benchAdmission, renderAdmissionSection } from "./admission.js";
 import { type AuthBenchResult, benchAuth, renderAuthSection } from "./auth.js";
+import {
+  type AuthThroughputResult,
+  benchAuthThroughput,
+  renderAuthThroughputSection,
+} from "./auth-registry.js";
 import { RegistryClient } from "./client.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import {
@@ -317,11 +323,18 @@ async function main(): Promise<number> {
   }
 
   let auth: AuthBenchResult | { error: string } | undefined;
+  let authThroughput: AuthThroughputResult | { error: string } | undefined;
   if (parts.has("auth")) {
     try {
       auth = await benchAuth(log);
     } catch (err) {
       auth = { error: errorText(err) };
+    }
+    try {
+      authThroughput = await benchAuthThroughput(config, intEnv("BENCH_AUTH_ROUNDS", 3, 1), log);
+    } catch (err) {
+      authThroughput = { error: errorText(err) };
+      log(`auth throughput: FAILED — ${authThroughput.error}`);
     }
   }
 
@@ -329,7 +342,9 @@ async function main(): Promise<number> {
   if (auth) {
     fresh.set(
       "auth",
-      "error" in auth ? `\n## Identity and access\n\nNot measured: ${auth.error}\n` : renderAuthSection(auth),
+      ("error" in auth
+        ? `\n## Identity and access\n\nNot measured: ${auth.error}\n`
+        : renderAuthSection(auth)) + renderAuthThroughputSection(authThroughput),
     );
   }
   if (sbom) {
@@ -362,7 +377,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -113,6 +113,8 @@ interface SpawnSpec {
   readonly dir: string;
   readonly port: number;
   readonly version: string | null;
+  /** What `GET /v2/` answers once the server is up: 200, or 401 when it asks for credentials. */
+  readonly readyStatus?: number;
 }
 
 async function launch(spec: SpawnSpec): Promise<StartOutcome> {
@@ -175,10 +177,10 @@ async function launch(spec: SpawnSpec): Promise<StartOutcome> {
   while (performance.now() < deadline) {
     if (exitInfo !== null) break;
     lastStatus = await probe(url, 2_000);
-    if (lastStatus === 200) break;
+    if (lastStatus === (spec.readyStatus ?? 200)) break;
     await sleep(READY_POLL_MS);
   }
-  if (lastStatus !== 200 || exitInfo !== null || child.pid === undefined) {
+  if (lastStatus !== (spec.readyStatus ?? 200) || exitInfo !== null || child.pid === undefined) {
     // Give a crashing process a moment to flush its error before we read the output.
     await Promise.race([exitedPromise, sleep(200)]);
     const why =
@@ -280,21 +282,51 @@ export async function startDistribution(): Promise<StartOutcome> {
   });
 }
 
-export async function startPortcullis(): Promise<StartOutcome> {
+/**
+ * Starts `portcullis serve` on a fresh data directory. With `adminPassword`, in accounts mode, after
+ * `admin init` has made the administrator `admin` with that password (as the README's team setup does).
+ */
+export async function startPortcullis(options: { adminPassword?: string } = {}): Promise<StartOutcome> {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-portcullis-"));
   const port = await freePort();
+  const bin = join(REPO_ROOT, "bin", "portcullis.js");
+  // Scan on push is off: Distribution does not scan, and the registry figures measure the registry.
+  // The scanner has its own benchmark (bench/scan.ts).
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORTCULLIS_LOG_LEVEL: "warn",
+    PORTCULLIS_SCAN_ON_PUSH: "false",
+  };
+  if (options.adminPassword !== undefined) {
+    env.PORTCULLIS_AUTH_MODE = "accounts";
+    try {
+      execFileSync(bin, ["admin", "init", "--data", join(dir, "data")], {
+        cwd: REPO_ROOT,
+        env: { ...env, PORTCULLIS_ADMIN_PASSWORD: options.adminPassword },
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 60_000,
+      });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+      return {
+        ok: false,
+        status: "failed to start",
+        reason: `admin init: ${stderr || (err as Error).message}`,
+      };
+    }
+  }
   const outcome = await launch({
     name: "portcullis",
     // Run as users run it (`npx portcullis`, or the file itself), so its shebang's V8 flags apply.
-    command: join(REPO_ROOT, "bin", "portcullis.js"),
+    command: bin,
     args: ["serve", "--listen", `127.0.0.1:${port}`, "--data", join(dir, "data")],
     cwd: REPO_ROOT,
-    // Scan on push is off: Distribution does not scan, and the registry figures measure the registry.
-    // The scanner has its own benchmark (bench/scan.ts).
-    env: { ...process.env, PORTCULLIS_LOG_LEVEL: "warn", PORTCULLIS_SCAN_ON_PUSH: "false" },
+    env,
     dir,
     port,
     version: portcullisVersion(),
+    ...(options.adminPassword !== undefined ? { readyStatus: 401 } : {}),
   });
   if (!outcome.ok && !existsSync(join(REPO_ROOT, "dist", "cli", "index.js"))) {
     return { ...outcome, reason: `dist/cli/index.js is missing (run \`npm run build\`); ${outcome.reason}` };

@@ -240,7 +240,9 @@ export async function bigBlob(ctx: WorkloadContext): Promise<BigBlobResult> {
   let lastMib = 0;
   const pull = await measure(ctx, async () => {
     if (CURL) {
-      const bytes = await curlDownload(`${ctx.target.url}/v2/${repo}/blobs/${digest}`);
+      const url = new URL(`/v2/${repo}/blobs/${digest}`, ctx.target.url);
+      // An authenticating client holds the push's token (pull,push) for the repository: curl sends it too.
+      const bytes = await curlDownload(url.toString(), client.authorizationFor(url));
       if (bytes !== size) throw new Error(`pulled ${bytes} bytes, expected ${size}`);
       return;
     }
@@ -280,25 +282,28 @@ interface SmallBlob {
   readonly digest: string;
 }
 
-let smallBlobCache: { count: number; blobs: SmallBlob[] } | undefined;
+let smallBlobCache: { count: number; round: number; blobs: SmallBlob[] } | undefined;
 
-/** `count` distinct blobs of 1–16 KiB each; the same set for every target. */
-export function smallBlobs(count: number): SmallBlob[] {
-  if (smallBlobCache?.count === count) return smallBlobCache.blobs;
-  const rng = new SeededRandom("portcullis-bench small blobs");
+/**
+ * `count` distinct blobs of 1–16 KiB each; the same set for every target. A repeated workload's later
+ * rounds get other blobs (round 0's are the registry part's), so no round pushes what is already there.
+ */
+export function smallBlobs(count: number, round = 0): SmallBlob[] {
+  if (smallBlobCache?.count === count && smallBlobCache.round === round) return smallBlobCache.blobs;
+  const rng = new SeededRandom(`portcullis-bench small blobs${round === 0 ? "" : ` round ${round}`}`);
   const blobs: SmallBlob[] = [];
   for (let i = 0; i < count; i++) {
     const data = rng.bytes(rng.int(KiB, 16 * KiB));
     blobs.push({ data, digest: sha256(data) });
   }
-  smallBlobCache = { count, blobs };
+  smallBlobCache = { count, round, blobs };
   return blobs;
 }
 
 export async function smallBlobsWorkload(ctx: WorkloadContext): Promise<OpsResult> {
   const { client, config } = ctx;
   const repo = "bench/small-blobs";
-  const blobs = smallBlobs(config.smallCount);
+  const blobs = smallBlobs(config.smallCount, ctx.round);
   const count = blobs.length;
   const tag = `[${ctx.target.name}] small-blobs`;
 
@@ -393,11 +398,13 @@ export async function manifestsWorkload(ctx: WorkloadContext): Promise<OpsResult
   const tag = `[${ctx.target.name}] manifests`;
   const base = imageBase();
   await pushImageBase(client, repo, base);
-  const manifests = Array.from({ length: count }, (_, i) => imageManifest(base, i));
+  // Later rounds of a repeated workload push other manifests under other tags (round 0: the registry part's).
+  const manifests = Array.from({ length: count }, (_, i) => imageManifest(base, i + ctx.round * count));
   const digests = manifests.map((m) => sha256(m));
+  const prefix = ctx.round === 0 ? "" : `r${ctx.round}-`;
 
   const push = await timedOps(ctx, `${tag} push`, count, async (i) => {
-    await client.putManifest(repo, tagName(i, count), manifests[i]!, OCI_MANIFEST);
+    await client.putManifest(repo, `${prefix}${tagName(i, count)}`, manifests[i]!, OCI_MANIFEST);
   });
 
   const pull = await timedOps(ctx, `${tag} pull`, count, async (i) => {
@@ -520,16 +527,29 @@ const CURL = (() => {
   }
 })();
 
-/** Downloads a URL into /dev/null with curl and resolves to the number of bytes received. */
-function curlDownload(url: string): Promise<number> {
+/**
+ * Downloads a URL into /dev/null with curl and resolves to the number of bytes received. The
+ * Authorization header goes in through a config file on stdin, not the command line (`ps` shows that).
+ */
+function curlDownload(url: string, authorization?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "curl",
-      ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download}", url],
+      [
+        "-sS",
+        "--fail",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{size_download}",
+        ...(authorization ? ["-K", "-"] : []),
+        url,
+      ],
       (err, stdout, stderr) => {
         if (err) reject(new Error(`curl ${url}: ${stderr || err.message}`));
         else resolve(Number(stdout.trim()));
       },
     );
+    child.stdin?.end(authorization ? `header = "Authorization: ${authorization}"\n` : "");
   });
 }

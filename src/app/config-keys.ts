@@ -131,6 +131,20 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: "Unreferenced blobs younger than this are kept (they may belong to a push in flight).",
   },
   {
+    path: "registry.retention.interval",
+    type: "duration",
+    default: "24h",
+    description:
+      "How often `serve` runs every project's retention rules, the first time 10 minutes after it starts (accounts mode; a project without rules is never touched; each deletion is in the audit log); 0 disables the schedule (runs on request still work).",
+  },
+  {
+    path: "registry.pullRecordInterval",
+    type: "duration",
+    default: "10s",
+    description:
+      "How often pull times noted in memory are written to the database (for retention's pulled rules); a manifest's pull time is written at most once a minute however often it is pulled.",
+  },
+  {
     path: "scan.onPush",
     type: "boolean",
     default: true,

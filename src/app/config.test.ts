@@ -18,6 +18,8 @@ describe("resolveConfig", () => {
       maxManifestBytes: 4 * 1024 * 1024,
       uploadExpiryMs: 24 * 3_600_000,
       gc: { intervalMs: 3_600_000, gracePeriodMs: 3_600_000 },
+      retention: { intervalMs: 24 * 3_600_000 },
+      pullRecordIntervalMs: 10_000,
     });
   });
 

@@ -35,6 +35,8 @@ export interface ResolvedConfig {
     readonly maxManifestBytes: number;
     readonly uploadExpiryMs: number;
     readonly gc: { readonly intervalMs: number; readonly gracePeriodMs: number };
+    readonly retention: { readonly intervalMs: number };
+    readonly pullRecordIntervalMs: number;
   };
   readonly scan: {
     readonly onPush: boolean;
@@ -173,6 +175,8 @@ function build(values: Map<string, Value>): ResolvedConfig {
       maxManifestBytes: num("registry.maxManifestSize"),
       uploadExpiryMs: num("registry.uploadExpiry"),
       gc: { intervalMs: num("registry.gc.interval"), gracePeriodMs: num("registry.gc.gracePeriod") },
+      retention: { intervalMs: num("registry.retention.interval") },
+      pullRecordIntervalMs: num("registry.pullRecordInterval"),
     },
     scan: {
       onPush: bool("scan.onPush"),

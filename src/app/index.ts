@@ -9,7 +9,23 @@ export {
 } from "./config.js";
 export { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 export * from "./gates/index.js";
+export type { FindingQuery, PackageFindings, PackageQuery } from "./images/contents.js";
+export type {
+  ArtifactQuery,
+  ArtifactView,
+  ImageInsights,
+  OverviewView,
+  ScanView,
+} from "./images/insights.js";
 export { createPlatform, type Platform, type PlatformOptions } from "./platform.js";
+export type {
+  LoadedPolicy,
+  LocalImage,
+  PolicyCatalog,
+  PolicyCatalogOptions,
+  PolicyKind,
+  PolicySlot,
+} from "./policies.js";
 export { type GateRecords, gateRecords, openPlatformDatabase } from "./records.js";
 export {
   type AssessOptions,

@@ -14,12 +14,19 @@ import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { pullPolicyAnchors } from "./images/anchors.js";
+import { ImageInsights } from "./images/insights.js";
+import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
+import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
+import { ProjectSettingsRules } from "./storage-rules.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
   readonly config: ResolvedConfig;
+  /** The running release (`dev` when built from a checkout without one). */
+  readonly version: string;
   readonly logger: Logger;
   readonly database: Database;
   readonly store: StorageDriver;
@@ -29,15 +36,23 @@ export interface Platform {
   readonly authorizer: Authorizer;
   /** Accounts, grants and the token service (`auth.mode: accounts`); absent in anonymous mode. */
   readonly identity?: IdentityServices;
+  /** Projects' retention rules (accounts mode: projects exist only there). */
+  readonly retention?: ProjectRetention;
   readonly queue: JobQueue;
   /** Scan reports by digest (scan on push). */
   readonly scans: ScanStore;
   /** The append-only, hash-chained log of gate decisions. */
   readonly audit: AuditLog;
+  /** HOST:PORT as the registry gates write it in the images they record (`host/repository@digest`). */
+  readonly registryHost: string;
   /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
   readonly recorder: DecisionRecorder;
   /** The scan-on-push service, when `scan.onPush` is on. */
   readonly scanner?: ScanOnPush;
+  /** Every policy the server has loaded (the registry gates' and named ones), to list and try. */
+  readonly policies: PolicyCatalog;
+  /** What the console shows of repositories and images (signatures checked against the pull policy's keys). */
+  readonly images: ImageInsights;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -59,6 +74,11 @@ export interface PlatformOptions {
   readonly database?: Database;
   /** Recorded in generated SBOMs. */
   readonly version?: string;
+  /**
+   * How often accounts mode reads the token signing keys again (30 s): how soon a key rotated on
+   * another replica is used here. Tests of replicas shorten it rather than wait.
+   */
+  readonly keyRecheckMs?: number;
 }
 
 export async function createPlatform(
@@ -98,7 +118,11 @@ export async function createPlatform(
     for (const found of library?.check() ?? []) logLibrary(logger, library!, found);
   };
   const identity =
-    config.auth.mode === "accounts" ? createIdentity(config, database, logger, audit) : undefined;
+    config.auth.mode === "accounts"
+      ? createIdentity(config, database, logger, audit, {
+          ...(options.keyRecheckMs !== undefined ? { keyRecheckMs: options.keyRecheckMs } : {}),
+        })
+      : undefined;
   // Certified images only: a project's setting, read from the accounts' snapshot (reloaded by revision
   // within a second on every replica, so a request costs a map read), names a policy of the library.
   const certified: CertifiedPolicies | undefined = identity
@@ -110,11 +134,12 @@ export async function createPlatform(
       }
     : undefined;
   let built: Registry | undefined;
+  const registryHost = hostPort(config.server.host, config.server.port);
   const hooks =
     pushPolicy || pullPolicy || certified
       ? registryGateHooks({
           registry: () => built!,
-          host: hostPort(config.server.host, config.server.port),
+          host: registryHost,
           ...(pushPolicy ? { push: () => pushPolicy.current } : {}),
           ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
           ...(certified ? { certified } : {}),
@@ -135,15 +160,43 @@ export async function createPlatform(
     store,
     events,
     ...(hooks ? { hooks } : {}),
+    // Quotas and immutable tags are project settings: only accounts mode has projects to hold them.
+    ...(identity ? { rules: new ProjectSettingsRules(identity.store) } : {}),
     options: {
       deletion: config.registry.deletion,
       maxManifestBytes: config.registry.maxManifestBytes,
       uploadExpiryMs: config.registry.uploadExpiryMs,
       gcGracePeriodMs: config.registry.gc.gracePeriodMs,
     },
+    onError: (err) => logger.error({ err }, "writing pull times failed"),
   });
   built = registry;
+  const slots: PolicySlot[] = [];
+  for (const [name, kind, followed] of [
+    ["push", "registry-push", pushPolicy],
+    ["pull", "registry-pull", pullPolicy],
+  ] as const) {
+    if (!followed) continue;
+    slots.push({
+      name,
+      kind,
+      path: followed.policy.file,
+      current: () => followed.policy,
+      text: () => followed.text,
+    });
+  }
+  const policies = policyCatalog({
+    // The named policies of policy.library join as they are added and leave as they are removed.
+    slots: () => [...slots, ...(library?.slots() ?? [])],
+    registry: () => registry,
+    host: registryHost,
+    scans: scanSource,
+    artifactLimits: config.policy.evidence,
+  });
   const anonymous = new AnonymousAccess();
+  const retention = identity
+    ? projectRetention({ registry, store: identity.store, record: identity.record, logger })
+    : undefined;
 
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const scanner = config.scan.onPush
@@ -158,6 +211,14 @@ export async function createPlatform(
         maxFileBytes: config.scan.maxFileBytes,
       })
     : undefined;
+  const images = new ImageInsights({
+    registry,
+    scans,
+    audit,
+    host: hostPort(config.server.host, config.server.port),
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    ...(scanner ? { scanner } : {}),
+  });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
 
   const startBackgroundJobs = () => {
@@ -170,7 +231,25 @@ export async function createPlatform(
         },
         (err) => logger.error({ err }, "garbage collection failed"),
       ),
+      every(
+        config.registry.pullRecordIntervalMs,
+        () => registry.flushPulls(),
+        (err) => logger.error({ err }, "writing pull times failed"),
+      ),
     ];
+    if (retention) {
+      stops.push(
+        every(
+          config.registry.retention.intervalMs,
+          async () => {
+            const outcome = await retention.runAll();
+            logger.info({ retention: outcome }, "retention finished");
+          },
+          (err) => logger.error({ err }, "retention failed"),
+          FIRST_RETENTION_MS,
+        ),
+      );
+    }
     if (pushPolicy || pullPolicy || library) {
       stops.push(
         every(
@@ -204,6 +283,7 @@ export async function createPlatform(
 
   return {
     config,
+    version: options.version ?? "dev",
     logger,
     database,
     store,
@@ -212,11 +292,15 @@ export async function createPlatform(
     authenticator: identity?.authenticator ?? anonymous,
     authorizer: identity?.access ?? anonymous,
     ...(identity ? { identity } : {}),
+    ...(retention ? { retention } : {}),
     queue,
     scans,
     audit,
+    registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),
+    policies,
+    images,
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],
@@ -226,6 +310,8 @@ export async function createPlatform(
       scanner?.close();
       // Access events still being appended land before the final head is taken.
       await identity?.settled();
+      // Pull times noted since the last flush, before the database closes.
+      await registry.flushPulls();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();
@@ -246,11 +332,19 @@ function logLibrary(logger: Logger, library: PolicyLibrary, found: LibraryOutcom
   }
 }
 
-/** Runs `task` every `intervalMs` (never two at once; 0 or less: never); returns the stop function. */
-function every(intervalMs: number, task: () => Promise<void>, onError: (err: unknown) => void): () => void {
+/**
+ * Runs `task` every `intervalMs` (never two at once; 0 or less: never), the first time after `firstMs`
+ * when given (else after one interval); returns the stop function.
+ */
+function every(
+  intervalMs: number,
+  task: () => Promise<void>,
+  onError: (err: unknown) => void,
+  firstMs?: number,
+): () => void {
   if (intervalMs <= 0) return () => {};
   let running = false;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (running) return;
     running = true;
     task()
@@ -258,10 +352,30 @@ function every(intervalMs: number, task: () => Promise<void>, onError: (err: unk
       .finally(() => {
         running = false;
       });
-  }, intervalMs);
+  };
+  let timer = setInterval(tick, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  let first: NodeJS.Timeout | undefined;
+  if (firstMs !== undefined && firstMs < intervalMs) {
+    clearInterval(timer);
+    first = setTimeout(() => {
+      tick();
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    }, firstMs);
+    first.unref();
+  }
+  return () => {
+    if (first) clearTimeout(first);
+    clearInterval(timer);
+  };
 }
+
+/**
+ * The first scheduled retention run comes this long after `serve` starts, then one every interval: a
+ * server restarted more often than `registry.retention.interval` still applies its projects' rules.
+ */
+const FIRST_RETENTION_MS = 10 * 60_000;
 
 /** HOST:PORT as an image reference writes it (an IPv6 host in brackets). */
 function hostPort(host: string, port: number): string {

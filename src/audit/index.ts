@@ -15,7 +15,15 @@ export {
   GENESIS_HASH,
 } from "./entry.js";
 export { AuditError, type AuditErrorCode } from "./errors.js";
-export { type AuditFilter, AuditLog, type ChainVerification, type VerifyOptions } from "./log.js";
+export {
+  type AuditEffect,
+  type AuditFilter,
+  AuditLog,
+  type AuditPage,
+  type ChainVerification,
+  MAX_PER_PAGE,
+  type VerifyOptions,
+} from "./log.js";
 export {
   consistencyProof,
   formatTreeCheckpoint,

@@ -17,11 +17,41 @@ export interface AuditFilter {
   readonly image?: string;
   /** Only decisions made at or after this epoch millisecond. */
   readonly since?: number;
-  readonly gate?: AuditGate;
+  /** Only decisions made before this epoch millisecond. */
+  readonly until?: number;
+  /** One gate, or any of several. */
+  readonly gate?: AuditGate | readonly AuditGate[];
+  /** One effect, or any of several. */
+  readonly effect?: AuditEffect | readonly AuditEffect[];
+  /** Who asked, exactly (a user, `robot$team+ci`, a Kubernetes user). */
+  readonly actor?: string;
+  /** The admission request's namespace, exactly. */
+  readonly namespace?: string;
   readonly digest?: string;
+  /** Only the decisions a break-glass annotation let through. */
+  readonly breakGlass?: boolean;
+  /**
+   * A substring (case-insensitive) of the image, actor, namespace, workload or reason: a scan of the
+   * rows the other filters leave, so pair it with one of them on a large log.
+   */
+  readonly text?: string;
   /** The newest `limit` matches (default 1000), returned oldest first. */
   readonly limit?: number;
+  /**
+   * Only entries whose `image` is one of `exact` or starts with one of `prefixes` (case-sensitive): the
+   * part of the log a caller who may not read all of it sees (a project's images and events). Empty
+   * lists match nothing.
+   */
+  readonly within?: { readonly exact: readonly string[]; readonly prefixes: readonly string[] };
 }
+
+/** One page of decisions, newest first, and how many match in all. */
+export interface AuditPage {
+  readonly total: number;
+  readonly items: readonly AuditEntry[];
+}
+
+export type AuditEffect = AuditRecord["effect"];
 
 /**
  * The outcome of `verifyChain`: `count` rows were checked (on failure: before the row `id` that broke it);
@@ -37,12 +67,23 @@ export interface VerifyOptions {
    * exist with the same hash and position, which catches deleted newest rows and a rewritten chain.
    */
   readonly checkpoints?: readonly AuditCheckpoint[];
+  /** Told how many rows were checked so far after each page of the walk (a long walk's progress). */
+  readonly onProgress?: (checked: number) => void;
 }
 
 /** Any number that is ours alone: the PostgreSQL advisory lock that serialises appends across replicas. */
 const APPEND_LOCK = 7_406_022;
 const DEFAULT_LIMIT = 1000;
 const VERIFY_PAGE = 500;
+/** The largest page `page()` reads. */
+export const MAX_PER_PAGE = 200;
+
+/** A filter's one value or several as a list for `in`; undefined when not filtering. */
+function oneOrMany<T extends string>(value: T | readonly T[] | undefined): T[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === "string" ? [value] : [...value];
+  return list.length === 0 ? undefined : list;
+}
 
 /** A stored row, as the metadata schema declares it (`id` read back as a number). */
 type Row = Selectable<Schema["decisions"]>;
@@ -123,16 +164,125 @@ export class AuditLog {
     if (!Number.isSafeInteger(limit) || limit <= 0) {
       throw new AuditError("INVALID_ARGUMENT", `limit must be a positive integer, not ${limit}`);
     }
-    let query = this.database.db.selectFrom("decisions").selectAll();
+    const rows = await this.filtered(filter).selectAll().orderBy("id", "desc").limit(limit).execute();
+    return rows.reverse().map((row) => toEntry(row as Row));
+  }
+
+  /**
+   * Page `page` (1-based) of `perPage` decisions matching `filter`, newest first, with the number of
+   * matches. Every equality filter has an index that ends in `id` (migration 0007), so a page is read
+   * from the index in id order without sorting the matches; deep pages cost their offset.
+   */
+  async page(filter: AuditFilter, page: number, perPage: number): Promise<AuditPage> {
+    for (const [name, value, max] of [
+      ["page", page, 1_000_000],
+      ["perPage", perPage, MAX_PER_PAGE],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+        throw new AuditError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, not ${value}`);
+      }
+    }
+    const [rows, count] = await Promise.all([
+      this.filtered(filter)
+        .selectAll()
+        .orderBy("id", "desc")
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .execute(),
+      this.filtered(filter)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirst(),
+    ]);
+    return { total: Number(count?.n ?? 0), items: rows.map((row) => toEntry(row as Row)) };
+  }
+
+  /** The decisions table narrowed by every filter given (a query to select from). */
+  private filtered(filter: AuditFilter) {
+    let query = this.database.db.selectFrom("decisions");
+    const like = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     if (filter.image !== undefined && filter.image !== "") {
-      const pattern = `%${filter.image.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      query = query.where(sql<boolean>`lower(image) like ${pattern} escape '\\'`);
+      query = query.where(sql<boolean>`lower(image) like ${like(filter.image)} escape '\\'`);
+    }
+    if (filter.text !== undefined && filter.text !== "") {
+      const pattern = like(filter.text);
+      query = query.where((eb) =>
+        eb.or(
+          ["image", "actor", "namespace", "workload", "reason"].map(
+            (column) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`,
+          ),
+        ),
+      );
     }
     if (filter.since !== undefined) query = query.where("at", ">=", filter.since);
-    if (filter.gate !== undefined) query = query.where("gate", "=", filter.gate);
+    if (filter.until !== undefined) query = query.where("at", "<", filter.until);
+    const gates = oneOrMany(filter.gate);
+    if (gates) query = query.where("gate", "in", gates);
+    const effects = oneOrMany(filter.effect);
+    if (effects) query = query.where("effect", "in", effects);
+    if (filter.actor !== undefined) query = query.where("actor", "=", filter.actor);
+    if (filter.namespace !== undefined) query = query.where("namespace", "=", filter.namespace);
     if (filter.digest !== undefined) query = query.where("digest", "=", filter.digest);
-    const rows = await query.orderBy("id", "desc").limit(limit).execute();
-    return rows.reverse().map((row) => toEntry(row as Row));
+    if (filter.breakGlass === true) query = query.where("break_glass", "is not", null);
+    if (filter.breakGlass === false) query = query.where("break_glass", "is", null);
+    const within = filter.within;
+    if (within !== undefined) {
+      // substr, not LIKE: SQLite's LIKE ignores case, and names must match exactly on both databases.
+      query = query.where((eb) =>
+        eb.or([
+          ...(within.exact.length > 0 ? [eb("image", "in", [...within.exact])] : []),
+          ...within.prefixes.map(
+            (prefix) => sql<boolean>`substr(image, 1, ${sql.lit(prefix.length)}) = ${prefix}`,
+          ),
+          ...(within.exact.length + within.prefixes.length === 0 ? [sql<boolean>`1 = 0`] : []),
+        ]),
+      );
+    }
+    return query;
+  }
+
+  /** The newest decision of each digest (identity events left out), in one query. */
+  async latestByDigest(digests: readonly string[]): Promise<Map<string, AuditEntry>> {
+    const out = new Map<string, AuditEntry>();
+    const unique = [...new Set(digests)];
+    for (let i = 0; i < unique.length; i += 900) {
+      const db = this.database.db;
+      const rows = await db
+        .selectFrom("decisions")
+        .selectAll()
+        .where(
+          "id",
+          "in",
+          db
+            .selectFrom("decisions")
+            .select((eb) => eb.fn.max<number>("id").as("id"))
+            .where("digest", "in", unique.slice(i, i + 900))
+            .where("gate", "!=", "access")
+            .groupBy("digest"),
+        )
+        .execute();
+      for (const row of rows) out.set(row.digest!, toEntry(row as Row));
+    }
+    return out;
+  }
+
+  /** One page of a digest's decisions, newest first, with how many there are. */
+  async pageForDigest(
+    digest: string,
+    page: number,
+    perPage: number,
+  ): Promise<{ total: number; items: AuditEntry[] }> {
+    const db = this.database.db;
+    const base = db.selectFrom("decisions").where("digest", "=", digest).where("gate", "!=", "access");
+    const [count, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst(),
+      base
+        .selectAll()
+        .orderBy("id", "desc")
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .execute(),
+    ]);
+    return { total: Number(count?.n ?? 0), items: rows.map((row) => toEntry(row as Row)) };
   }
 
   /** The newest entry's id and hash (to anchor the chain outside the database), if any. */
@@ -216,6 +366,7 @@ export class AuditLog {
         const mismatch = cursor?.row(id, row.hash, count);
         if (mismatch) return { ok: false, count: count - 1, ...mismatch };
       }
+      options.onProgress?.(count);
       if (rows.length < VERIFY_PAGE) {
         if (!cursor) return { ok: true, count };
         const mismatch = cursor.end(after === -1 ? undefined : after);

@@ -13,7 +13,8 @@ export type AuthEventType =
   | "member.changed"
   | "role.changed"
   | "robot.changed"
-  | "key.rotated";
+  | "key.rotated"
+  | "retention.run";
 
 export interface AuthEvent {
   readonly type: AuthEventType;

@@ -14,8 +14,8 @@ export const PROJECT_PERMISSIONS = [
   "member.read",
   "audit.read",
   "repository.push",
-  "retention.write",
   "repository.delete",
+  "retention.write",
   "scan.run",
   "immutability.write",
   "robot.read",
@@ -47,7 +47,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   "member.read": "list the project's members",
   "audit.read": "read the project's gate decisions and events",
   "repository.push": "push manifests and blobs (creates repositories), move tags",
-  "retention.write": "edit tag retention rules",
+  "retention.write": "edit the project's retention rules, preview and run them (rules delete images)",
   "repository.delete": "delete manifests, tags and blobs",
   "scan.run": "start a scan or re-scan",
   "immutability.write": "edit tag immutability rules",
@@ -73,17 +73,21 @@ export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
 export const BUILTIN_ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = {
   "limited-guest": "pulls images and reads their scans; sees no members or audit trail",
   guest: "reads the project: pulls, scans, members and its audit trail",
-  developer: "a guest who also pushes images and edits retention rules",
-  maintainer: "a developer who also deletes images, runs scans, edits immutability rules and sees robots",
+  developer: "a guest who also pushes images",
+  maintainer:
+    "a developer who also deletes images, edits and runs retention rules, runs scans, edits immutability rules and sees robots",
   "project-admin": "everything in the project: settings, members, robots, deleting it",
 };
 
 const LIMITED_GUEST: readonly ProjectPermission[] = ["project.read", "repository.pull", "scan.read"];
 const GUEST: readonly ProjectPermission[] = [...LIMITED_GUEST, "member.read", "audit.read"];
-const DEVELOPER: readonly ProjectPermission[] = [...GUEST, "repository.push", "retention.write"];
+const DEVELOPER: readonly ProjectPermission[] = [...GUEST, "repository.push"];
+// Retention rules delete images, so writing them sits with repository.delete (Harbor lets developers
+// edit them, which hands a role that may not delete a way to delete everything on the next run).
 const MAINTAINER: readonly ProjectPermission[] = [
   ...DEVELOPER,
   "repository.delete",
+  "retention.write",
   "scan.run",
   "immutability.write",
   "robot.read",

@@ -55,6 +55,21 @@ export interface Authorizer {
 export interface ProjectSettings {
   /** "Certified images only": the named policy file the registry gates apply to this project. */
   readonly certifiedPolicy?: string;
+  /**
+   * Retention rules, stored here as given: their shape and meaning belong to the registry
+   * (`registry/retention/policy.ts`, which auth may not import); the API checks them on the way in.
+   */
+  readonly retention?: unknown;
+  /**
+   * Storage quota in bytes: the distinct blobs and manifests of the project's repositories, each counted
+   * once. A push that would go over it is refused. Enforced by `registry/` (a storage rule).
+   */
+  readonly quotaBytes?: number;
+  /**
+   * Immutable-tag rules, `TAG_GLOB` (every repository) or `REPOSITORY_GLOB:TAG_GLOB` (a path inside the
+   * project): a matching tag, once set, is never moved or deleted. Enforced by `registry/`.
+   */
+  readonly immutableTags?: readonly string[];
 }
 
 /** One grant of a robot: permissions in a project, narrowed to repository globs. */

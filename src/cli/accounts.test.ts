@@ -190,6 +190,48 @@ describe("portcullis user, group, project, robot and role", () => {
     expect(io.err).toContain("no group devs");
   });
 
+  it("rotates the token signing key: new tokens carry the new kid, old ones still verify", async () => {
+    loginAs("root", "root password one");
+    const basic = `Basic ${Buffer.from("root:root password one").toString("base64")}`;
+    const token = async () => {
+      const res = await fetch(`${server.url}/token?service=portcullis&scope=repository:team/app:pull`, {
+        headers: { authorization: basic },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { token: string }).token;
+    };
+    const kidOf = (jwt: string) =>
+      (JSON.parse(Buffer.from(jwt.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
+    const before = await token();
+    io.reset();
+    expect(await run("key", "rotate", "--json")).toBe(0);
+    const { kid } = JSON.parse(io.out) as { kid: string };
+    expect(kid).not.toBe(kidOf(before));
+    const after = await token();
+    expect(kidOf(after)).toBe(kid);
+    const jwks = (await (await fetch(`${server.url}/token/jwks`)).json()) as { keys: Array<{ kid: string }> };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, kidOf(before)]));
+    for (const jwt of [before, after]) {
+      const res = await fetch(`${server.url}/v2/team/app/tags/list`, {
+        headers: { authorization: `Bearer ${jwt}` },
+      });
+      expect(res.status).toBe(404);
+    }
+    io.reset();
+    expect(await run("key", "rotate")).toBe(0);
+    expect(io.out).toMatch(/^server\s+new signing key \(kid\)/);
+    expect(io.out).toMatch(/[A-Z0-9]{4}(:[A-Z0-9]{4}){11}/);
+    expect(io.out).toContain("verifying until they expire");
+    // Only holders of system.config may rotate; the refusal changes nothing.
+    await server.platform.identity!.store.createUser({ name: "plain", password: "plain password one" });
+    loginAs("plain", "plain password one");
+    const current = (await server.platform.identity!.keys.signingKey()).kid;
+    io.reset();
+    expect(await run("key", "rotate")).toBe(1);
+    expect(io.err).toContain("plain may not system.config");
+    expect((await server.platform.identity!.keys.signingKey()).kid).toBe(current);
+  });
+
   it("disables, enables and deletes users, and says which server refused the credentials", async () => {
     loginAs("root", "root password one");
     expect(await run("user", "disable", "dev")).toBe(0);

@@ -24,6 +24,9 @@ export type Me = Wire<typeof api.Me>;
 export type Group = Wire<typeof api.Group>;
 export type RobotCreated = Wire<typeof api.RobotCreated>;
 export type UserCreated = Wire<typeof api.UserCreated>;
+export type Retention = Wire<typeof api.Retention>;
+export type RetentionRun = Wire<typeof api.RetentionRunResult>;
+export type RotatedKey = Wire<typeof api.RotatedKey>;
 
 /**
  * A robot to create: `permissions` (and `repositories`) for a project robot, `grants` for a system
@@ -170,11 +173,24 @@ export class ApiClient {
   getProject(name: string) {
     return this.request("GET", `/api/v1/projects/${seg(name)}`, api.Project);
   }
-  updateProject(name: string, body: { public?: boolean; settings?: { certifiedPolicy?: string } }) {
+  updateProject(name: string, body: { public?: boolean; settings?: Project["settings"] }) {
     return this.request("PATCH", `/api/v1/projects/${seg(name)}`, api.Project, body);
   }
   deleteProject(name: string) {
     return this.request("DELETE", `/api/v1/projects/${seg(name)}`, undefined);
+  }
+  getRetention(project: string) {
+    return this.request("GET", `/api/v1/projects/${seg(project)}/retention`, api.Retention);
+  }
+  setRetention(project: string, body: z.input<typeof api.Retention>) {
+    return this.request("PUT", `/api/v1/projects/${seg(project)}/retention`, api.Retention, body);
+  }
+  runRetention(project: string, dryRun: boolean) {
+    return this.request(
+      "POST",
+      `/api/v1/projects/${seg(project)}/retention/run?dryRun=${dryRun}`,
+      api.RetentionRunResult,
+    );
   }
   listMembers(project: string) {
     return this.request("GET", `/api/v1/projects/${seg(project)}/members`, api.MemberList);
@@ -221,5 +237,10 @@ export class ApiClient {
   }
   deleteRobot(project: string | undefined, name: string) {
     return this.request("DELETE", `${this.robots(project)}/${seg(name)}`, undefined);
+  }
+
+  // The token service's signing key (system.config) ---------------------------------------------
+  rotateSigningKey() {
+    return this.request("POST", "/api/v1/keys/rotate", api.RotatedKey);
   }
 }

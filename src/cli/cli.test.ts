@@ -44,4 +44,10 @@ describe("portcullis CLI", () => {
     expect(await main(["node", "portcullis", "sbom", `dir:${io.dir}`, "-q", "--platform", "linux"])).toBe(2);
     expect(io.err).toMatch(/^portcullis: --platform must be OS\/ARCH/);
   });
+
+  it("exits 2 for login --sso with a name or a password: the browser signs in", async () => {
+    const args = ["node", "portcullis", "login", "--sso", "https://registry.example.com", "-u", "alice"];
+    expect(await main(args)).toBe(2);
+    expect(io.err).toBe("portcullis: --sso takes no -u or --password-stdin: the browser signs you in\n");
+  });
 });

@@ -11,12 +11,14 @@ import {
 import { ApiClient } from "./api-client.js";
 import { credentialsPath, normalizeServer, readCredentials, writeCredentials } from "./credentials.js";
 import { printTable } from "./output.js";
+import { ssoLogin } from "./sso-login.js";
 import { UsageError } from "./trust/usage-error.js";
 
 interface LoginFlags {
   username?: string;
   passwordStdin?: boolean;
   insecure?: boolean;
+  sso?: boolean;
 }
 
 async function askUsername(): Promise<string> {
@@ -40,8 +42,35 @@ export function registerLogin(program: Command, setExit: (code: number) => void)
     .option("-u, --username <name>", "a user name, or a robot's (robot$PROJECT+NAME)")
     .option("--password-stdin", "read the password or robot secret from stdin")
     .option("--insecure", "allow plain HTTP to a host other than loopback (sends the password in the clear)")
+    .option(
+      "--sso",
+      "sign in with single sign-on in a browser ($BROWSER, or open the printed URL); keeps a personal access token (90 days)",
+    )
     .action(async (url: string, flags: LoginFlags) => {
       const server = normalizeServer(url, flags.insecure ?? false);
+      if (flags.sso) {
+        if (flags.username !== undefined || flags.passwordStdin)
+          throw new UsageError("--sso takes no -u or --password-stdin: the browser signs you in");
+        const issued = await ssoLogin(server, undefined);
+        const me = await new ApiClient(server, { username: issued.username, secret: issued.token }).me();
+        const file = readCredentials();
+        writeCredentials({
+          current: server,
+          servers: {
+            ...file.servers,
+            [server]: {
+              username: issued.username,
+              secret: issued.token,
+              ...(flags.insecure ? { insecure: true } : {}),
+            },
+          },
+        });
+        process.stdout.write(
+          `Logged in to ${server} as ${me.name} (single sign-on; a personal access token until ${new Date(issued.expiresAt).toISOString().slice(0, 10)}).\n`,
+        );
+        setExit(0);
+        return;
+      }
       const username = flags.username ?? (await askUsername());
       if (username === "") throw new UsageError("a user name is needed");
       const secret = await readPassword(flags.passwordStdin, "Password: ");

@@ -6,6 +6,7 @@ import { registerDb } from "./db.js";
 import { cliFailure } from "./failure.js";
 import { registerGc } from "./gc.js";
 import { registerGroup } from "./group.js";
+import { registerKey } from "./key.js";
 import { registerLint } from "./lint.js";
 import { registerLogin } from "./login.js";
 import { registerPolicy } from "./policy.js";
@@ -51,6 +52,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerProject(program, setExit);
   registerRobot(program, setExit);
   registerRole(program, setExit);
+  registerKey(program, setExit);
   return program;
 }
 

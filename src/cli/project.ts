@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { formatByteSize, parseByteSize } from "../core/index.js";
 import {
   type ApiFlags,
   collect,
@@ -10,6 +11,7 @@ import {
 } from "./account-options.js";
 import type { Member, Project } from "./api-client.js";
 import { printTable } from "./output.js";
+import { registerProjectRetention } from "./project-retention.js";
 import { UsageError } from "./trust/usage-error.js";
 
 function projectRows(projects: readonly Project[]): string[][] {
@@ -17,10 +19,65 @@ function projectRows(projects: readonly Project[]): string[][] {
     p.name,
     p.public ? "public" : "private",
     p.settings.certifiedPolicy ?? "",
+    usageText(p.usage),
+    (p.settings.immutableTags ?? []).join(","),
     when(p.createdAt),
   ]);
 }
-const PROJECT_HEADER = ["project", "visibility", "certified policy", "created"];
+const PROJECT_HEADER = ["project", "visibility", "certified policy", "usage", "immutable tags", "created"];
+
+/** `1.2 GiB of 10.0 GiB (12%)`, or the bytes alone without a quota. */
+function usageText(usage: Project["usage"]): string {
+  if (usage.quotaBytes === null) return formatByteSize(usage.bytes);
+  const percent = usage.quotaBytes === 0 ? 100 : Math.round((usage.bytes / usage.quotaBytes) * 100);
+  return `${formatByteSize(usage.bytes)} of ${formatByteSize(usage.quotaBytes)} (${percent}%)`;
+}
+
+/** `--quota 10GiB` (binary units, or bytes) into bytes; a usage error names the flag. */
+function quotaBytes(text: string): number {
+  let bytes: number;
+  try {
+    bytes = parseByteSize(text);
+  } catch {
+    bytes = Number.NaN;
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < 0)
+    throw new UsageError(`--quota takes a size such as 500MiB, 10GiB or 1TiB, not ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/** `--immutable-tags 'v*,app:stable'`: comma-separated (tags and repository names hold no comma). */
+function immutableTagRules(text: string): string[] {
+  const rules = text
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  if (rules.length === 0)
+    throw new UsageError(
+      "--immutable-tags takes rules such as 'v*' or 'app:release-*' (--no-immutable-tags drops them)",
+    );
+  return rules;
+}
+
+/** The settings after the flags' changes: a flag not given keeps the current value, `--no-…` drops it. */
+function changedSettings(current: Project["settings"], flags: SetFlags): Project["settings"] {
+  const { certifiedPolicy, quotaBytes: quota, immutableTags, ...rest } = current;
+  const policy = flags.certifiedPolicy === false ? undefined : (flags.certifiedPolicy ?? certifiedPolicy);
+  const bytes =
+    flags.quota === false ? undefined : flags.quota === undefined ? quota : quotaBytes(flags.quota);
+  const tags =
+    flags.immutableTags === false
+      ? undefined
+      : flags.immutableTags === undefined
+        ? immutableTags
+        : immutableTagRules(flags.immutableTags);
+  return {
+    ...rest,
+    ...(policy === undefined ? {} : { certifiedPolicy: policy }),
+    ...(bytes === undefined ? {} : { quotaBytes: bytes }),
+    ...(tags === undefined ? {} : { immutableTags: tags }),
+  };
+}
 
 function memberRows(members: readonly Member[]): string[][] {
   return members.map((m) => [String(m.id), m.kind, m.name, m.role, m.repositories.join(",")]);
@@ -37,6 +94,8 @@ interface SetFlags extends ApiFlags {
   public?: boolean;
   private?: boolean;
   certifiedPolicy?: string | false;
+  quota?: string | false;
+  immutableTags?: string | false;
 }
 
 interface MemberFlags extends ApiFlags {
@@ -99,19 +158,32 @@ export function registerProject(program: Command, setExit: (code: number) => voi
         "--certified-policy <name>",
         "certified images only: the named policy (policy.library) every push and pull must pass",
       )
-      .option("--no-certified-policy", "drop the certified-images policy"),
+      .option("--no-certified-policy", "drop the certified-images policy")
+      .option("--quota <size>", "storage quota: 500MiB, 10GiB, 1TiB or bytes (distinct blobs and manifests)")
+      .option("--no-quota", "drop the storage quota")
+      .option(
+        "--immutable-tags <rules>",
+        "comma-separated TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB rules; matching tags never move (replaces the list)",
+      )
+      .option("--no-immutable-tags", "drop every immutable-tag rule"),
   ).action(async (name: string, flags: SetFlags) => {
     const format = outputOf(flags);
     if (flags.public && flags.private) throw new UsageError("--public and --private do not go together");
     const visibility = flags.public ? { public: true } : flags.private ? { public: false } : {};
+    const settingsChange =
+      flags.certifiedPolicy !== undefined || flags.quota !== undefined || flags.immutableTags !== undefined;
+    if (!settingsChange && !("public" in visibility))
+      throw new UsageError(
+        "nothing to change: give --public, --private, --certified-policy, --quota or --immutable-tags",
+      );
+    // Flags are read before the server is asked, so a malformed --quota stops here (exit 2).
+    if (typeof flags.quota === "string") quotaBytes(flags.quota);
+    if (typeof flags.immutableTags === "string") immutableTagRules(flags.immutableTags);
     const { client } = connect(flags);
-    let settings: { certifiedPolicy?: string } | undefined;
-    if (flags.certifiedPolicy !== undefined) {
-      const { certifiedPolicy: _, ...rest } = (await client.getProject(name)).settings;
-      settings = flags.certifiedPolicy === false ? rest : { ...rest, certifiedPolicy: flags.certifiedPolicy };
-    }
-    if (settings === undefined && !("public" in visibility))
-      throw new UsageError("nothing to change: give --public, --private or --certified-policy");
+    // PATCH replaces the settings object whole: start from the current one and change only what was given.
+    const settings = settingsChange
+      ? changedSettings((await client.getProject(name)).settings, flags)
+      : undefined;
     const changed = await client.updateProject(name, { ...visibility, ...(settings ? { settings } : {}) });
     if (format === "json") printJson(changed);
     else printTable(PROJECT_HEADER, projectRows([changed]));
@@ -125,6 +197,8 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     process.stdout.write(`Project ${name} deleted.\n`);
     setExit(0);
   });
+
+  registerProjectRetention(project, setExit);
 
   const member = project.command("member").description("who holds which role in a project");
 

@@ -37,7 +37,7 @@ export {
 export { type SpdxLicenseList, spdxLicenseList } from "./spdx/license-list.js";
 export { ttlClock } from "./ttl-clock.js";
 export { nextTurn } from "./turns.js";
-export { parseByteSize, parseDuration } from "./units.js";
+export { formatByteSize, parseByteSize, parseDuration } from "./units.js";
 export { parseYamlDocument, type YamlDocument } from "./yaml-document.js";
 export { ZipArchive, type ZipBudget, ZipFile, type ZipLimits } from "./zip/archive.js";
 export type { ZipEntry } from "./zip/directory.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseByteSize, parseDuration } from "./units.js";
+import { formatByteSize, parseByteSize, parseDuration } from "./units.js";
 
 describe("units", () => {
   it.each([
@@ -26,11 +26,21 @@ describe("units", () => {
     ["1g", 1024 ** 3],
     ["100", 100],
     ["1.5 KiB", 1536],
+    ["2TiB", 2 * 1024 ** 4],
   ])("size %s = %d bytes", (text, bytes) => {
     expect(parseByteSize(text)).toBe(bytes);
   });
 
   it.each(["", "lots", "4XB", "-1"])("refuses size %j", (text) => {
     expect(() => parseByteSize(text)).toThrow(/invalid size/);
+  });
+
+  it.each([
+    [0, "0 B"],
+    [1023, "1023 B"],
+    [1536, "1.5 KiB"],
+    [10 * 1024 ** 3, "10.0 GiB"],
+  ])("formats %d bytes as %s", (bytes, text) => {
+    expect(formatByteSize(bytes)).toBe(text);
   });
 });

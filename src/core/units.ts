@@ -38,6 +38,9 @@ const SIZE_UNITS: Record<string, number> = {
   g: 1024 ** 3,
   gb: 1024 ** 3,
   gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** Parses byte sizes such as `4MiB`, `512k`, `1g`, or a bare number of bytes (binary units throughout). */
@@ -55,4 +58,16 @@ export function parseByteSize(input: string | number): number {
     );
   }
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A byte count for people, in binary units: `512 B`, `1.5 KiB`, `10.0 GiB`. */
+export function formatByteSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

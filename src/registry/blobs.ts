@@ -5,6 +5,7 @@ import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
 import type { Actor } from "./events.js";
+import { linkBlob, unlinkedBlob } from "./links.js";
 import { blobPath } from "./paths.js";
 
 /** Buffers in a download's ring (1 MiB each while the pool lends them). */
@@ -121,20 +122,22 @@ export class BlobService {
     }
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
+    const { quotaBytes } = await this.ctx.rules.forRepository(repository);
     await this.ctx.db.transaction().execute(async (trx) => {
       // Refreshing linked_at first takes the blob's row lock, so a collection cannot remove it under us.
       const touched = await trx
         .updateTable("blobs")
         .set({ linked_at: now })
         .where("digest", "=", parsed.value)
-        .returning("digest")
+        .returning(["digest", "size"])
         .executeTakeFirst();
       if (!touched) throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not available`);
-      await trx
-        .insertInto("repository_blobs")
-        .values({ repository_id: repositoryId, digest: parsed.value, linked_at: now })
-        .onConflict((oc) => oc.columns(["repository_id", "digest"]).doUpdateSet({ linked_at: now }))
-        .execute();
+      // A mount into another project adds the blob to that project's usage (and quota).
+      await linkBlob(
+        trx,
+        { repository, repositoryId, digest: parsed.value, size: Number(touched.size), now },
+        quotaBytes,
+      );
     });
     this.ctx.events.emit({ type: "blob.mounted", repository, from, digest: parsed.value, actor });
     return info;
@@ -146,12 +149,17 @@ export class BlobService {
       throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
     const parsed = requireDigest(digest);
     const repositoryId = await this.ctx.repositories.require(repository);
-    const result = await this.ctx.db
-      .deleteFrom("repository_blobs")
-      .where("repository_id", "=", repositoryId)
-      .where("digest", "=", parsed.value)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) {
+    const deleted = await this.ctx.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom("repository_blobs")
+        .where("repository_id", "=", repositoryId)
+        .where("digest", "=", parsed.value)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      await unlinkedBlob(trx, repository, parsed.value);
+      return true;
+    });
+    if (!deleted) {
       throw new RegistryError("BLOB_UNKNOWN", `blob ${parsed.value} is not in ${repository}`, {
         detail: { digest },
       });

@@ -4,6 +4,8 @@ import type { DialectName, Schema, StorageDriver } from "../storage/index.js";
 import { RegistryError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { RegistryHooks } from "./hooks.js";
+import type { PullRecorder } from "./pulls.js";
+import type { StorageRules } from "./rules.js";
 
 export interface RegistryOptions {
   /** Whether DELETE of manifests, tags and blobs is allowed (405 UNSUPPORTED otherwise). */
@@ -30,9 +32,13 @@ export interface RegistryContext {
   readonly store: StorageDriver;
   readonly events: EventSink;
   readonly hooks: RegistryHooks;
+  /** Each project's quota and immutable tags (app/ reads them from the project settings). */
+  readonly rules: StorageRules;
   readonly options: RegistryOptions;
   readonly repositories: RepositoryIndex;
   readonly blobSizes: BlobSizeCache;
+  /** Notes pulls for `manifests.last_pulled_at`, written in the background. */
+  readonly pulls: PullRecorder;
   now(): number;
 }
 

@@ -20,6 +20,7 @@ export type RegistryErrorCode =
   | "DENIED"
   | "RANGE_INVALID"
   | "MANIFEST_TOO_LARGE"
-  | "UNAUTHORIZED";
+  | "UNAUTHORIZED"
+  | "RETENTION_INVALID";
 
 export class RegistryError extends PortcullisError<RegistryErrorCode> {}

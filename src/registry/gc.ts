@@ -1,5 +1,6 @@
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
+import { unlinkedBlob } from "./links.js";
 import { BLOBS_ROOT, blobPath, digestFromBlobPath, UPLOADS_ROOT, uploadPath } from "./paths.js";
 
 export interface GcOptions {
@@ -67,7 +68,8 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
 
   const unreferencedLinks = ctx.db
     .selectFrom("repository_blobs as rb")
-    .select(["rb.repository_id", "rb.digest"])
+    .innerJoin("repositories as repo", "repo.id", "rb.repository_id")
+    .select(["rb.repository_id", "rb.digest", "repo.name"])
     .where("rb.linked_at", "<", cutoff)
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -88,23 +90,29 @@ export async function collectGarbage(ctx: RegistryContext, options: GcOptions = 
       for (const link of batch) {
         // Re-check inside the delete: a push may have refreshed the link, or committed a manifest
         // that references it (with a clock older than the cutoff), since the select.
-        const result = await ctx.db
-          .deleteFrom("repository_blobs")
-          .where("repository_id", "=", link.repository_id)
-          .where("digest", "=", link.digest)
-          .where("linked_at", "<", cutoff)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom("manifest_refs as r")
-                  .select("r.child_digest")
-                  .whereRef("r.repository_id", "=", "repository_blobs.repository_id")
-                  .whereRef("r.child_digest", "=", "repository_blobs.digest"),
+        // The unlink and its project's usage change in one transaction (registry/usage.ts).
+        const removed = await ctx.db.transaction().execute(async (trx) => {
+          const result = await trx
+            .deleteFrom("repository_blobs")
+            .where("repository_id", "=", link.repository_id)
+            .where("digest", "=", link.digest)
+            .where("linked_at", "<", cutoff)
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom("manifest_refs as r")
+                    .select("r.child_digest")
+                    .whereRef("r.repository_id", "=", "repository_blobs.repository_id")
+                    .whereRef("r.child_digest", "=", "repository_blobs.digest"),
+                ),
               ),
-            ),
-          )
-          .executeTakeFirst();
-        report.linksRemoved += Number(result.numDeletedRows);
+            )
+            .executeTakeFirst();
+          if (Number(result.numDeletedRows) === 0) return 0;
+          await unlinkedBlob(trx, link.name, link.digest);
+          return 1;
+        });
+        report.linksRemoved += removed;
       }
       if (batch.length < BATCH) break;
     }

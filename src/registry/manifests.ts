@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { Insertable, Transaction } from "kysely";
 import { digestOf } from "../core/index.js";
 import {
   manifestArtifactType,
@@ -13,6 +13,8 @@ import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
 import type { Actor, RegistryEvent } from "./events.js";
 import { checkTags } from "./names.js";
+import { immutableTagRule, projectOfRepository } from "./rules.js";
+import { addContent, removeContent } from "./usage.js";
 
 export interface StoredManifest {
   readonly digest: string;
@@ -79,6 +81,7 @@ export class ManifestService {
     });
     if (verdict && !verdict.allow) throw new RegistryError("DENIED", verdict.reason);
 
+    const rules = await this.ctx.rules.forRepository(repository);
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
     const blobDescriptors = namedBlobs(manifest);
@@ -127,30 +130,26 @@ export class ManifestService {
         }
         checkDescriptorSizes([...childDescriptors, ...subjectDescriptors], sizeMap(found));
       }
-      await trx
-        .insertInto("manifests")
-        .values({
-          repository_id: repositoryId,
-          digest,
-          media_type: manifest.mediaType,
-          artifact_type: manifestArtifactType(manifest) ?? null,
-          subject_digest: manifest.subject?.digest ?? null,
-          annotations:
-            Object.keys(manifest.annotations).length > 0 ? JSON.stringify(manifest.annotations) : null,
-          size: content.length,
-          content,
-          created_at: now,
-        })
-        // A no-op update rather than DO NOTHING: it locks the existing row, so a concurrent delete of
-        // this manifest either waits for us (and then removes the tags we add) or finishes first
-        // (and we insert it anew). With DO NOTHING the delete could remove the manifest between
-        // here and our commit, leaving our tags pointing at nothing (PostgreSQL, READ COMMITTED).
-        .onConflict((oc) =>
-          oc
-            .columns(["repository_id", "digest"])
-            .doUpdateSet((eb) => ({ created_at: eb.ref("manifests.created_at") })),
-        )
-        .execute();
+      const row = {
+        repository_id: repositoryId,
+        digest,
+        media_type: manifest.mediaType,
+        artifact_type: manifestArtifactType(manifest) ?? null,
+        subject_digest: manifest.subject?.digest ?? null,
+        annotations:
+          Object.keys(manifest.annotations).length > 0 ? JSON.stringify(manifest.annotations) : null,
+        size: content.length,
+        content,
+        created_at: now,
+        pushed_by: actor.subject,
+      };
+      if (await insertOrLockManifest(trx, row)) {
+        await addContent(
+          trx,
+          { project: projectOfRepository(repository), kind: "manifest", digest, size: content.length },
+          rules.quotaBytes,
+        );
+      }
       const edges = [
         ...blobs.map((child) => ({ child, kind: "blob" as const })),
         ...children.map((child) => ({ child, kind: "manifest" as const })),
@@ -170,6 +169,20 @@ export class ManifestService {
           .execute();
       }
       for (const tag of tags) {
+        const immutable = immutableTagRule(rules.immutableTags, repository, tag);
+        if (immutable !== undefined) {
+          // Claimed with DO NOTHING: of two pushes racing to a new immutable tag, the second waits for
+          // the first (PostgreSQL) and then finds the tag taken, so an immutable tag is set only once.
+          const claimed = await trx
+            .insertInto("tags")
+            .values({ repository_id: repositoryId, name: tag, manifest_digest: digest, updated_at: now })
+            .onConflict((oc) => oc.columns(["repository_id", "name"]).doNothing())
+            .executeTakeFirst();
+          if (Number(claimed.numInsertedOrUpdatedRows ?? 0) > 0) {
+            events.push({ type: "tag.changed", repository, tag, from: null, to: digest, actor });
+            continue;
+          }
+        }
         const previous = await trx
           .selectFrom("tags")
           .select("manifest_digest")
@@ -177,6 +190,7 @@ export class ManifestService {
           .where("name", "=", tag)
           .executeTakeFirst();
         if (previous?.manifest_digest === digest) continue;
+        if (previous && immutable !== undefined) throw immutableTag(repository, tag, immutable, "moved");
         await trx
           .insertInto("tags")
           .values({ repository_id: repositoryId, name: tag, manifest_digest: digest, updated_at: now })
@@ -286,6 +300,7 @@ export class ManifestService {
         actor,
       });
       if (verdict && !verdict.allow) throw new RegistryError("DENIED", verdict.reason);
+      this.ctx.pulls.record(repositoryId, stored.digest, this.ctx.now());
       this.ctx.events.emit({ type: "manifest.pulled", repository, digest: stored.digest, reference, actor });
     }
     return stored;
@@ -319,7 +334,10 @@ export class ManifestService {
       throw new RegistryError("UNSUPPORTED", "deletion is disabled on this registry");
     const ref = parseReadReference(reference, repository);
     const repositoryId = await this.ctx.repositories.require(repository);
+    const rules = await this.ctx.rules.forRepository(repository);
     if (ref.kind === "tag") {
+      const immutable = immutableTagRule(rules.immutableTags, repository, ref.tag);
+      if (immutable !== undefined) throw immutableTag(repository, ref.tag, immutable, "deleted");
       const row = await this.ctx.db
         .deleteFrom("tags")
         .where("repository_id", "=", repositoryId)
@@ -353,6 +371,14 @@ export class ManifestService {
         .where("manifest_digest", "=", digest)
         .returning("name")
         .execute();
+      // Checked after the deletes, inside the transaction: a push adding a tag to this manifest holds
+      // its row lock, so the tags read here are all of them; a refusal rolls everything back.
+      for (const { name } of tags) {
+        const immutable = immutableTagRule(rules.immutableTags, repository, name);
+        if (immutable !== undefined)
+          throw immutableTag(repository, name, immutable, "deleted with its manifest");
+      }
+      await removeContent(trx, { project: projectOfRepository(repository), kind: "manifest", digest });
       await trx
         .deleteFrom("manifest_refs")
         .where("repository_id", "=", repositoryId)
@@ -365,6 +391,44 @@ export class ManifestService {
       this.ctx.events.emit({ type: "tag.changed", repository, tag, from: digest, to: null, actor });
     }
   }
+}
+
+type ManifestRow = Insertable<Schema["manifests"]>;
+
+/**
+ * Inserts the manifest row, or locks the existing one; true when it is new to the repository. A no-op
+ * update rather than nothing for an existing row: it locks it, so a concurrent delete of this manifest
+ * either waits for us (and then removes the tags we add) or finishes first (and we insert it anew).
+ * Without the lock the delete could remove the manifest between here and our commit, leaving our tags
+ * pointing at nothing (PostgreSQL, READ COMMITTED). Insert-or-nothing first tells new from existing,
+ * which the project's usage needs.
+ */
+async function insertOrLockManifest(trx: Transaction<Schema>, row: ManifestRow): Promise<boolean> {
+  for (;;) {
+    const inserted = await trx
+      .insertInto("manifests")
+      .values(row)
+      .onConflict((oc) => oc.columns(["repository_id", "digest"]).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+    const locked = await trx
+      .updateTable("manifests")
+      .set((eb) => ({ created_at: eb.ref("manifests.created_at") }))
+      .where("repository_id", "=", row.repository_id)
+      .where("digest", "=", row.digest)
+      .executeTakeFirst();
+    if (Number(locked.numUpdatedRows) > 0) return false;
+    // Deleted between the two statements: insert it anew.
+  }
+}
+
+/** The refusal of an immutable tag's change (Harbor answers DENIED too, which clients print as "denied: ..."). */
+function immutableTag(repository: string, tag: string, rule: string, change: string): RegistryError {
+  return new RegistryError(
+    "DENIED",
+    `tag ${tag} of ${repository} is immutable (rule ${JSON.stringify(rule)} of project ${projectOfRepository(repository)}) and cannot be ${change}: push under a new tag`,
+    { detail: { repository, tag, rule } },
+  );
 }
 
 function parseReference(reference: string) {

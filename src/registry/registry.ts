@@ -1,5 +1,6 @@
 import type { Database, StorageDriver } from "../storage/index.js";
 import { BlobService } from "./blobs.js";
+import { BrowseService } from "./browse.js";
 import {
   BlobSizeCache,
   DEFAULT_REGISTRY_OPTIONS,
@@ -12,16 +13,26 @@ import type { EventSink } from "./events.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import type { RegistryHooks } from "./hooks.js";
 import { ManifestService } from "./manifests.js";
+import { PullRecorder, type PullRecorderOptions } from "./pulls.js";
+import { RetentionService } from "./retention/service.js";
+import { NO_STORAGE_RULES, type StorageRules } from "./rules.js";
 import { UploadService } from "./uploads.js";
+import { allProjectUsage, projectUsage } from "./usage.js";
 
 export interface RegistryDependencies {
   readonly database: Database;
   readonly store: StorageDriver;
   readonly events?: EventSink;
   readonly hooks?: RegistryHooks;
+  /** Projects' quotas and immutable tags; none when absent. */
+  readonly rules?: StorageRules;
   readonly options?: Partial<RegistryOptions>;
   /** The clock, replaceable in tests. */
   readonly now?: () => number;
+  /** How pull times are coalesced before they are written (registry/pulls.ts). */
+  readonly pulls?: Partial<PullRecorderOptions>;
+  /** Reports a failure of background work (writing pull times). */
+  readonly onError?: (err: unknown) => void;
 }
 
 /**
@@ -34,6 +45,10 @@ export class Registry {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly discovery: DiscoveryService;
+  /** Projects' retention rules: plans and runs (retention/). */
+  readonly retention: RetentionService;
+  /** Read-only views for the console: repositories with their counts, manifests with their tags. */
+  readonly browse: BrowseService;
   readonly options: RegistryOptions;
   private readonly ctx: RegistryContext;
 
@@ -45,19 +60,41 @@ export class Registry {
       store: deps.store,
       events: deps.events ?? { emit: () => {} },
       hooks: deps.hooks ?? {},
+      rules: deps.rules ?? NO_STORAGE_RULES,
       options: this.options,
       repositories: new RepositoryIndex(deps.database.db),
       blobSizes: new BlobSizeCache(),
+      pulls: new PullRecorder(deps.database.db, deps.pulls, deps.onError),
       now: deps.now ?? Date.now,
     };
     this.blobs = new BlobService(this.ctx);
     this.uploads = new UploadService(this.ctx);
     this.manifests = new ManifestService(this.ctx);
     this.discovery = new DiscoveryService(this.ctx);
+    this.retention = new RetentionService(this.ctx, this.manifests);
+    this.browse = new BrowseService(this.ctx);
+  }
+
+  /**
+   * Writes the pull times noted since the last flush (`manifests.last_pulled_at`): the platform calls
+   * it every few seconds and before the database closes.
+   */
+  flushPulls(): Promise<void> {
+    return this.ctx.pulls.flush();
   }
 
   collectGarbage(options?: GcOptions): Promise<GcReport> {
     return collectGarbage(this.ctx, options);
+  }
+
+  /** Bytes a project's repositories hold: distinct blobs and manifests, each counted once (registry/usage.ts). */
+  projectUsage(project: string): Promise<number> {
+    return projectUsage(this.ctx.db, project);
+  }
+
+  /** Every project's usage in bytes, by project name (projects holding nothing are absent). */
+  allProjectUsage(): Promise<Map<string, number>> {
+    return allProjectUsage(this.ctx.db);
   }
 
   /** Bytes held by committed blobs (for the stored-bytes gauge). */

@@ -6,7 +6,10 @@ import { BUFFER_SIZE, releaseBuffer, tryTakeBuffer } from "./buffers.js";
 import type { RegistryContext } from "./context.js";
 import { requireDigest } from "./digests.js";
 import { RegistryError } from "./errors.js";
+import { linkBlob } from "./links.js";
 import { blobPath, uploadPath } from "./paths.js";
+import { projectOfRepository } from "./rules.js";
+import { refuseWhenFull } from "./usage.js";
 
 export interface UploadStatus {
   readonly id: string;
@@ -37,6 +40,9 @@ export class UploadService {
   constructor(private readonly ctx: RegistryContext) {}
 
   async start(repository: string): Promise<UploadStatus> {
+    const project = projectOfRepository(repository);
+    const { quotaBytes } = await this.ctx.rules.forRepository(repository);
+    await refuseWhenFull(this.ctx.db, project, quotaBytes);
     const now = this.ctx.now();
     const repositoryId = await this.ctx.repositories.ensure(repository, now);
     const id = randomUUID();
@@ -124,7 +130,7 @@ export class UploadService {
           detail: { digest: parsed.value },
         });
       }
-      await this.commit(row.repository_id, parsed, size, uploadPath(id), id);
+      await this.commit(repository, row.repository_id, parsed, size, uploadPath(id), id);
       this.digesters.delete(id);
       return { digest: parsed.value, size };
     });
@@ -160,7 +166,7 @@ export class UploadService {
         },
       );
     }
-    await this.commit(repositoryId, parsed, digester.size, temp);
+    await this.commit(repository, repositoryId, parsed, digester.size, temp);
     return { digest: parsed.value, size: digester.size };
   }
 
@@ -241,9 +247,12 @@ export class UploadService {
   /**
    * Records a verified blob and moves its bytes to their content address in one transaction.
    * Upserting the blob row first takes its row lock, so a concurrent collection of the same
-   * digest either finishes before (and we put the bytes back) or sees it freshly linked.
+   * digest either finishes before (and we put the bytes back) or sees it freshly linked. A new link
+   * counts the blob in its project's usage before the move, so a push over the quota is refused with
+   * nothing moved (the upload is discarded: a retry would be refused the same way).
    */
   private async commit(
+    repository: string,
     repositoryId: number,
     digest: ParsedDigest,
     size: number,
@@ -252,23 +261,28 @@ export class UploadService {
   ) {
     const now = this.ctx.now();
     const target = blobPath(digest);
-    await this.ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("blobs")
-        .values({ digest: digest.value, size, created_at: now, linked_at: now })
-        .onConflict((oc) => oc.column("digest").doUpdateSet({ linked_at: now }))
-        .execute();
-      // Always moved, even when the bytes are already there: content-addressed, so replacing the file
-      // changes nothing for readers (an open file keeps its old inode), and it repairs a file that a
-      // crash removed under a surviving row. One rename is cheaper than a stat and a delete.
-      await this.ctx.store.move(temp, target);
-      await trx
-        .insertInto("repository_blobs")
-        .values({ repository_id: repositoryId, digest: digest.value, linked_at: now })
-        .onConflict((oc) => oc.columns(["repository_id", "digest"]).doUpdateSet({ linked_at: now }))
-        .execute();
-      if (uploadId) await trx.deleteFrom("uploads").where("id", "=", uploadId).execute();
-    });
+    const { quotaBytes } = await this.ctx.rules.forRepository(repository);
+    try {
+      await this.ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("blobs")
+          .values({ digest: digest.value, size, created_at: now, linked_at: now })
+          .onConflict((oc) => oc.column("digest").doUpdateSet({ linked_at: now }))
+          .execute();
+        await linkBlob(trx, { repository, repositoryId, digest: digest.value, size, now }, quotaBytes);
+        // Always moved, even when the bytes are already there: content-addressed, so replacing the file
+        // changes nothing for readers (an open file keeps its old inode), and it repairs a file that a
+        // crash removed under a surviving row. One rename is cheaper than a stat and a delete.
+        await this.ctx.store.move(temp, target);
+        if (uploadId) await trx.deleteFrom("uploads").where("id", "=", uploadId).execute();
+      });
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === "DENIED") {
+        if (uploadId) await this.discard(uploadId);
+        else await this.ctx.store.delete(temp).catch(() => {});
+      }
+      throw err;
+    }
     this.ctx.blobSizes.set(digest.value, size);
   }
 

@@ -41,7 +41,13 @@ interface Principal {
   secret?: string;
 }
 
-type Need = { readonly action: Action } | { readonly permission: Permission } | "authenticated" | "anyone";
+type Need =
+  | { readonly action: Action }
+  | { readonly permission: Permission }
+  /** A system permission, or a project permission held over a whole project (any project): a part of the answer. */
+  | { readonly permission: Permission; readonly orInAnyProject: Permission }
+  | "authenticated"
+  | "anyone";
 
 interface Route {
   readonly name: string;
@@ -49,6 +55,8 @@ interface Route {
   readonly path: (repository: string) => string;
   readonly need: Need;
   readonly body?: string;
+  /** A JSON body naming the repository (management API routes that read it from the body). */
+  readonly json?: (repository: string) => unknown;
   readonly api?: boolean;
 }
 
@@ -143,10 +151,72 @@ function routes(digest: string, blob: string): Route[] {
       need: { permission: "scan.read" },
       api: true,
     },
+    { name: "repository list", method: "GET", path: () => "/api/v1/repositories", need: "anyone", api: true },
+    {
+      name: "artifacts",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/artifacts`,
+      need: { permission: "repository.pull" },
+      api: true,
+    },
+    {
+      name: "image overview",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}`,
+      need: { permission: "repository.pull" },
+      api: true,
+    },
+    ...(["packages", "findings", "sbom?format=spdx"] as const).map(
+      (tab): Route => ({
+        name: `image ${tab}`,
+        method: "GET",
+        path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/${tab}`,
+        need: { permission: "scan.read" },
+        api: true,
+      }),
+    ),
+    {
+      name: "image decisions",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/decisions`,
+      need: { permission: "audit.read" },
+      api: true,
+    },
+    {
+      name: "image re-scan",
+      method: "POST",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/scan`,
+      need: { permission: "scan.run" },
+      api: true,
+    },
+    {
+      name: "image DELETE",
+      method: "DELETE",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${MISSING_DIGEST}`,
+      need: { permission: "repository.delete" },
+      api: true,
+    },
     {
       name: "audit decisions",
       method: "GET",
       path: () => "/api/v1/audit/decisions",
+      // The whole log with system.audit, a project's part of it with that project's audit.read.
+      need: { permission: "system.audit", orInAnyProject: "audit.read" },
+      api: true,
+    },
+    {
+      // The console's "try it": authorised as a pull of the image its body names (404: no policy loaded).
+      name: "policy evaluate",
+      method: "POST",
+      path: () => "/api/v1/policies/pull/evaluate",
+      need: { action: "pull" },
+      json: (r) => ({ image: `${r}:v1` }),
+      api: true,
+    },
+    {
+      name: "audit verify",
+      method: "GET",
+      path: () => "/api/v1/audit/verify",
       need: { permission: "system.audit" },
       api: true,
     },
@@ -222,6 +292,10 @@ function allowed(principal: Principal, need: Need, repository: string): boolean 
   if (need === "authenticated") return principal.kind !== "anonymous";
   const permission = "action" in need ? ACTION_PERMISSION[need.action] : need.permission;
   if (principal.admin) return true;
+  if ("orInAnyProject" in need) {
+    // Project-wide permissions need a grant over every repository of the project (access.ts).
+    return principal.grants.some((g) => g.permissions.has(need.orInAnyProject) && g.globs.includes("*"));
+  }
   if ((SYSTEM_PERMISSIONS as readonly string[]).includes(permission)) return false;
   const [project, ...rest] = repository.split("/");
   const path = rest.join("/");
@@ -298,13 +372,16 @@ describe.each(testDatabases())("authorization matrix (%s)", (database) => {
     repository: string,
     authorization: string | undefined,
   ): Promise<Response> {
+    const json = route.json ? JSON.stringify(route.json(repository)) : undefined;
     const res = await fetch(`${server.url}${route.path(repository)}`, {
       method: route.method,
       headers: {
         ...(authorization ? { authorization } : {}),
         ...(route.body !== undefined ? { "content-type": "application/vnd.oci.image.manifest.v1+json" } : {}),
+        ...(json !== undefined ? { "content-type": "application/json" } : {}),
       },
       ...(route.body !== undefined ? { body: route.body } : {}),
+      ...(json !== undefined ? { body: json } : {}),
     });
     await res.arrayBuffer();
     return res;
@@ -398,6 +475,21 @@ describe.each(testDatabases())("authorization matrix (%s)", (database) => {
       const { repositories } = (await res.json()) as { repositories: string[] };
       const expected = REPOSITORIES.filter((r) => allowed(p, { action: "pull" }, r)).sort();
       expect({ who: p.name, repositories }).toEqual({ who: p.name, repositories: expected });
+    }
+  });
+
+  it("lists in /api/v1/repositories exactly the repositories each principal may pull", async () => {
+    for (const p of people) {
+      const res = await fetch(`${server.url}/api/v1/repositories`, {
+        headers: p.secret ? { authorization: basic(p.name, p.secret) } : {},
+      });
+      const { items, total } = (await res.json()) as { items: Array<{ name: string }>; total: number };
+      const expected = REPOSITORIES.filter((r) => allowed(p, { action: "pull" }, r)).sort();
+      expect({ who: p.name, names: items.map((r) => r.name), total }).toEqual({
+        who: p.name,
+        names: expected,
+        total: expected.length,
+      });
     }
   });
 

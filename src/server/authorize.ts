@@ -103,9 +103,12 @@ function challenge(
 ): Error {
   if (!platform.identity) return new RegistryError("UNAUTHORIZED", message);
   if (!request.url.startsWith("/v2/")) {
+    // The console sends its CSRF header on every request: a Basic challenge would make the browser
+    // put up its own password dialog over the console's sign-in page, so it is told `Session` instead.
+    const scheme = request.headers["x-portcullis-csrf"] === "1" ? "Session" : "Basic";
     return new AuthenticationChallenge(
       message,
-      `Basic realm="${platform.identity.config.token.service}", charset="UTF-8"`,
+      `${scheme} realm="${platform.identity.config.token.service}"${scheme === "Basic" ? ', charset="UTF-8"' : ""}`,
     );
   }
   const token = platform.identity.config.token;

@@ -58,7 +58,9 @@ describe("one error shape for every answer of serve", () => {
     ["/api/v1/audit/decisions?limit=0", 400, "INVALID_ARGUMENT"],
     ["/api/v1/audit/decisions?gate=nope", 400, "INVALID_ARGUMENT"],
     ["/api/v1/audit/checkpoint", 404, "AUDIT_LOG_EMPTY"],
-    ["/nothing-here", 404, "NOT_FOUND"],
+    // Other paths are the web console's (src/server/console/); the API prefixes answer in the one shape.
+    ["/v1/nothing-here", 404, "NOT_FOUND"],
+    ["/healthz/nothing-here", 404, "NOT_FOUND"],
   ])("%s is %i %s in the one shape", async (path, status, code) => {
     const res = await fetch(`${server.url}${path}`);
     expect(res.status).toBe(status);

@@ -25,6 +25,7 @@ const TABLE: Record<string, { status: number; code: string }> = {
   RANGE_INVALID: { status: 416, code: "BLOB_UPLOAD_INVALID" },
   UNSUPPORTED: { status: 405, code: "UNSUPPORTED" },
   UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
+  RETENTION_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
   // The identity domain (auth/).
   UNAUTHENTICATED: { status: 401, code: "UNAUTHORIZED" },
   TOKEN_INVALID: { status: 401, code: "UNAUTHORIZED" },
@@ -46,15 +47,18 @@ const TABLE: Record<string, { status: number; code: string }> = {
   AUDIT_LOG_EMPTY: { status: 404, code: "AUDIT_LOG_EMPTY" },
   NOT_AN_IMAGE: { status: 404, code: "NOT_AN_IMAGE" },
   SCAN_UNKNOWN: { status: 404, code: "SCAN_UNKNOWN" },
+  SCANNING_OFF: { status: 409, code: "SCANNING_OFF" },
 };
 
 export type ServerErrorCode =
   | "BAD_REQUEST"
+  | "CONFLICT"
   | "NOT_FOUND"
   | "INVALID_ARGUMENT"
   | "AUDIT_LOG_EMPTY"
   | "NOT_AN_IMAGE"
-  | "SCAN_UNKNOWN";
+  | "SCAN_UNKNOWN"
+  | "SCANNING_OFF";
 
 /**
  * 401 with the challenge a client needs to authenticate (`WWW-Authenticate`): built by authorize.ts,

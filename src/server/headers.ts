@@ -7,7 +7,7 @@ export const API_VERSION_HEADER = { "Docker-Distribution-API-Version": "registry
  * (`default-src 'none'`), frame it (`frame-ancestors 'none'`, and `X-Frame-Options` for browsers
  * without CSP level 2), or tell the next site the URL it came from, which can name repositories
  * (`no-referrer`). OWASP's REST Security Cheat Sheet, "Security headers", lists these for APIs.
- * A console served from here later needs a CSP of its own for its pages.
+ * The console's pages get `CONSOLE_HEADERS` instead (console/routes.ts).
  */
 export const SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
@@ -15,6 +15,15 @@ export const SECURITY_HEADERS = {
   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
   "Referrer-Policy": "no-referrer",
 } as const;
+
+/**
+ * The console's page and assets (src/server/console/): the same headers, with a CSP that lets the page
+ * load its own scripts, style sheet and icon and call this server, and nothing else: no inline script
+ * or style element, no other origin, no plugin, no <base>, forms only to this server, never framed.
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; " +
+  "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * Over TLS only: RFC 6797 §7.2 forbids sending it over plain HTTP (and browsers ignore it there). No

@@ -117,7 +117,7 @@ describe("the principal in the record (accounts mode)", () => {
     expect(new Set(requests.map((l) => l.subject))).toEqual(new Set([ROBOT]));
   });
 
-  it("records logins, failed logins and token issues as access rows, readable by an admin only", async () => {
+  it("records logins, failed logins and token issues as access rows: all readable by an admin, a project's by its members", async () => {
     const wrong = await fetch(`${server.url}/token?scope=repository:team/app:pull`, {
       headers: { authorization: basic("dev", "not the password") },
     });
@@ -157,14 +157,28 @@ describe("the principal in the record (accounts mode)", () => {
         { actor: ROBOT, event: "login.failed", effect: "deny", target: ROBOT },
       ]),
     );
+    // The reason names what the grant left out: a refused delete shows in the log.
+    const devToken = (await server.platform.audit.list({ gate: "access" })).find(
+      (r) => r.actor === "dev" && r.workload === "token.issued",
+    );
+    expect(devToken?.reason).toBe(
+      "token for 1 requested scope(s), 1 granted; refused repository:team/app:delete",
+    );
     const rows = await accessRows();
     // A robot sends its secret with every request: its login is one row, not one per request.
     expect(rows.filter((r) => r.actor === ROBOT && r.event === "login.succeeded")).toHaveLength(1);
 
+    // A developer (audit.read in team) reads the project's events: the tokens for its repositories,
+    // not the logins (about accounts, not the project).
     const asDev = await fetch(`${server.url}/api/v1/audit/decisions?gate=access`, {
       headers: { authorization: basic("dev", "developer password") },
     });
-    expect(asDev.status).toBe(403);
+    expect(asDev.status).toBe(200);
+    const seen = ((await asDev.json()) as { decisions: Array<{ image: string; workload: string }> })
+      .decisions;
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((d) => !d.image.startsWith("repository:team/"))).toEqual([]);
+    expect(seen.map((d) => d.workload)).not.toContain("login.succeeded");
     const asAdmin = await fetch(`${server.url}/api/v1/audit/decisions?gate=access`, {
       headers: { authorization: basic("root", "administrator password") },
     });

@@ -3,9 +3,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
 import { registerIdentityRoutes } from "./api/identity/routes.js";
+import { registerImageRoutes } from "./api/images/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
+import { defaultConsoleDir, loadConsole, registerConsoleRoutes } from "./console/routes.js";
 import { ociError, ServerError, toWireError } from "./errors.js";
 import { API_VERSION_HEADER, securityHeadersFor } from "./headers.js";
 import { installLimits } from "./limits.js";
@@ -28,11 +30,17 @@ const ANONYMOUS: Identity = { subject: "anonymous", kind: "anonymous" };
 export interface BuildServerOptions {
   /** Serve HTTPS with this certificate, kept current as its files change (`tls.check()`). */
   readonly tls?: ReloadableTls;
+  /**
+   * The built web console (index.html and assets/); by default dist/web of this installation. null
+   * serves none (the page at / then says how to build it).
+   */
+  readonly consoleDir?: string | null;
 }
 
 /**
- * Builds the HTTP server over a platform: the OCI distribution API under /v2/, /metrics,
- * /healthz and /readyz; HTTPS when given a certificate. Handlers translate requests into platform
+ * Builds the HTTP server over a platform: the OCI distribution API under /v2/, the management API
+ * under /api/v1/, /metrics, /healthz and /readyz, and the web console at every other path; HTTPS when
+ * given a certificate. Handlers translate requests into platform
  * calls; errors become wire errors through the one table in `errors.ts`.
  */
 export function buildServer(
@@ -156,9 +164,14 @@ export function buildServer(
 
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
+  registerImageRoutes(app, platform);
   registerIdentityRoutes(app, platform);
   registerTokenRoutes(app, platform);
   registerAuthRoutes(app, platform);
+  registerConsoleRoutes(
+    app,
+    loadConsole(options.consoleDir === null ? undefined : (options.consoleDir ?? defaultConsoleDir())),
+  );
 
   app.get("/healthz", async (request) => {
     request.routeName = "health";

@@ -35,6 +35,11 @@ export interface TestServerOptions {
   readonly captureLogs?: boolean;
   /** Serve HTTPS with this pair (`TestServer.tls.check()` reloads it). */
   readonly tls?: TlsFiles;
+  /**
+   * The built console to serve; none by default, so a test's answers do not depend on whether the
+   * checkout was built (the page at / then says how to build it).
+   */
+  readonly consoleDir?: string;
 }
 
 export interface TestServer {
@@ -109,7 +114,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     logger,
     ...(database ? { database } : {}),
   });
-  const { app } = buildServer(platform, tls ? { tls } : {});
+  const { app } = buildServer(platform, { ...(tls ? { tls } : {}), consoleDir: options.consoleDir ?? null });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;

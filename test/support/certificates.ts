@@ -58,16 +58,19 @@ export interface IssuedCertificate {
 
 /**
  * A certificate signed by `ca` in `dir` (`<name>.crt`, `<name>.key`): for a server (`dnsNames`, by
- * default localhost, and 127.0.0.1 as subject alternative names) or, with `client`, for TLS client
+ * default localhost, and 127.0.0.1 and `ipAddresses` as subject alternative names) or, with `client`, for TLS client
  * authentication.
  */
 export function issueCertificate(
   ca: Pick<TestCa, "cert" | "key">,
   dir: string,
   name: string,
-  options: { client?: boolean; dnsNames?: readonly string[] } = {},
+  options: { client?: boolean; dnsNames?: readonly string[]; ipAddresses?: readonly string[] } = {},
 ): IssuedCertificate {
-  const names = [...(options.dnsNames ?? ["localhost"]).map((n) => `DNS:${n}`), "IP:127.0.0.1"].join(",");
+  const names = [
+    ...(options.dnsNames ?? ["localhost"]).map((n) => `DNS:${n}`),
+    ...["127.0.0.1", ...(options.ipAddresses ?? [])].map((ip) => `IP:${ip}`),
+  ].join(",");
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);

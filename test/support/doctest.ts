@@ -8,24 +8,39 @@
  * The blocks of one Markdown file run in order, in one temporary folder, against one `serve`, as a user
  * following the page would; each runs as `bash` with `set -euo pipefail`. How the folder differs from a
  * user's machine:
- * - `127.0.0.1:5000` and `localhost:5000` in a block are rewritten to the runner's free port
- *   (`PORTCULLIS_SERVER_LISTEN` says the same to `serve`).
+ * - Addresses are rewritten to the runner's (`rewriteAddresses`): `127.0.0.1:5000`, `localhost:5000` and
+ *   `0.0.0.0:5000` to its free port (`PORTCULLIS_SERVER_LISTEN` says the same to `serve`);
+ *   `registry.example.com:5000` to this machine's first address beyond loopback on that port (a name
+ *   would need /etc/hosts; the certificate names both); `https://sso.example.com` to the runner's
+ *   OpenID provider (plain HTTP on 127.0.0.1, the npm package oidc-provider).
  * - `portcullis` and `npx portcullis` run the checkout's build (`bin/portcullis.js`, as `npm test` builds
  *   it), as `npx` does in a project that depends on Portcullis; `npx` runs nothing else.
  * - `portcullis serve` starts in the background, as in a second terminal: it stops the runner's server,
- *   starts a new one with the line's environment and flags on the same port and data folder (`./data`),
- *   and returns once `/v2/` answers (200, or 401 in accounts mode).
+ *   starts a new one with the line's environment and flags on the same port (its data folder is the
+ *   line's, `./data` unless it says otherwise), and returns once `/v2/` answers over HTTP or HTTPS
+ *   (200, or 401 in accounts mode).
+ * - `podman` is the machine's, with its storage (vfs) and configuration in a temporary folder of its
+ *   own; it keeps the block's HOME, so it reads a CA from ~/.config/containers/certs.d as a reader's does.
+ *   Its local storage holds `app:1.0` (the `layout` image), the image a team's CI built.
+ * - `$BROWSER` is a scripted browser (test/support/doctest-sso.ts) for `portcullis login --sso`: it
+ *   signs in at the OpenID provider's login page as `alice` and follows the redirects back to the CLI.
  * - `PORTCULLIS_PASSWORD` is set (no terminal to type a key password on); HOME is a folder of its own.
  * - The files a reader is assumed to have are there (see `writeFixtures`).
  */
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { networkInterfaces, tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import { zipSync } from "fflate";
 import { RegistryClient } from "../../src/oci/index.js";
+import { issueCertificate, makeCa } from "./certificates.js";
+import { type BrowserControl, startBrowserControl, startOpenIdProvider } from "./doctest-sso.js";
 import { buildImageLayout } from "./image-builder.js";
 import { writeImageLayout, writeIndexLayout } from "./oci-layout.js";
+import { podmanIsolation } from "./podman.js";
 import { pushLayoutImage } from "./push-image.js";
-import { PORTCULLIS_BIN, REPO_ROOT, type RunResult, run } from "./targets.js";
+import { freePort, PORTCULLIS_BIN, REPO_ROOT, type RunResult, run } from "./targets.js";
 
 /** The marker line before a runnable block's fence. */
 export const DOCTEST_MARKER = "<!-- doctest -->";
@@ -74,9 +89,31 @@ export function blockFailure(block: DocBlock, code: number | null, output: strin
   return `${block.file}:${block.line}: the block exited ${code}\n--- block ---\n${block.script}--- output ---\n${output}\n--- serve log (last lines) ---\n${tail}`;
 }
 
-/** The address the README uses, rewritten to the runner's. */
-export function rewriteAddresses(script: string, port: number): string {
-  return script.replace(/\b(127\.0\.0\.1|localhost):5000\b/g, `$1:${port}`);
+/** Where the runner serves what the README names: its port, the registry's host name, the OpenID provider. */
+export interface DocSite {
+  readonly port: number;
+  /** What `registry.example.com` stands for: an address of this machine beyond loopback. */
+  readonly registryHost: string;
+  /** What `https://sso.example.com` stands for: the runner's OpenID provider. */
+  readonly issuer: string;
+}
+
+/** The addresses the README uses, rewritten to the runner's (see the file's comment). */
+export function rewriteAddresses(script: string, site: DocSite): string {
+  return script
+    .replace(/\b(127\.0\.0\.1|localhost|0\.0\.0\.0):5000\b/g, `$1:${site.port}`)
+    .replace(/\bregistry\.example\.com:5000\b/g, `${site.registryHost}:${site.port}`)
+    .replace(/https:\/\/sso\.example\.com\b/g, site.issuer);
+}
+
+/** The machine's first IPv4 address beyond loopback (127.0.0.1 on a machine without one). */
+export function hostAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (!address.internal && address.family === "IPv4") return address.address;
+    }
+  }
+  return "127.0.0.1";
 }
 
 /** Runs a script as a block runs: bash, `set -euo pipefail`, stdout and stderr interleaved in `stdout`. */
@@ -110,9 +147,11 @@ nohup node "$bin" "$@" </dev/null >>"$state/serve.log" 2>&1 &
 pid=$!
 echo "$pid" >"$state/serve.pid"
 for _ in $(seq 1 600); do
-  # 401: a server in accounts mode is up too.
-  code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$PORTCULLIS_SERVER_LISTEN/v2/" 2>/dev/null || true)
-  case "$code" in 200|401) exit 0 ;; esac
+  # 401: a server in accounts mode is up too; -k: over HTTPS only whether it answers matters here.
+  for scheme in http https; do
+    code=$(curl -sSk -o /dev/null -w '%{http_code}' "$scheme://$PORTCULLIS_SERVER_LISTEN/v2/" 2>/dev/null || true)
+    case "$code" in 200|401) exit 0 ;; esac
+  done
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "doctest: portcullis serve exited; its log:" >&2
     tail -n 40 "$state/serve.log" >&2
@@ -122,6 +161,21 @@ for _ in $(seq 1 600); do
 done
 echo "doctest: portcullis serve did not answer on $PORTCULLIS_SERVER_LISTEN within 60 s" >&2
 exit 1
+`;
+}
+
+/** `podman`: the machine's, with its storage and configuration in the folder (see podman.ts). */
+function podmanShim(
+  podman: string,
+  isolation: { env: Record<string, string>; globalFlags: string[] },
+): string {
+  // The block's HOME stays: podman reads a CA from ~/.config/containers/certs.d there, as the README says.
+  const { HOME: _home, XDG_CONFIG_HOME: _config, XDG_DATA_HOME: _data, ...env } = isolation.env;
+  const exports = Object.entries(env).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`);
+  return `#!/usr/bin/env bash
+# doctest shim for \`podman\`: storage and configuration in the doc-test folder.
+${exports.join("\n")}
+exec ${JSON.stringify(podman)} ${isolation.globalFlags.map((f) => JSON.stringify(f)).join(" ")} "$@"
 `;
 }
 
@@ -137,26 +191,46 @@ exit 127
 export interface DocEnvironment {
   /** The temporary folder the blocks run in. */
   readonly dir: string;
-  readonly port: number;
+  readonly site: DocSite;
   /** Environment for every block (PATH with the shims first). */
   readonly env: Record<string, string>;
   /** Runs a block; resolves with its exit code and its interleaved stdout and stderr. */
   runBlock(block: DocBlock, timeoutMs: number): Promise<{ code: number | null; output: string }>;
-  /** The background serve's log so far. */
+  /** The background serve's log so far, and the scripted browser's. */
   serveLog(): Promise<string>;
-  /** Stops the background serve (by the pid the shim recorded). */
+  /** Stops the background serve (by the pid the shim recorded), the OpenID provider and the browser. */
   stop(): Promise<void>;
 }
 
-/** Prepares `dir` (empty, fresh) and starts `serve` there on `port`. */
+/** Prepares `dir` (empty, fresh) and starts `serve` there on `port`, and the OpenID provider. */
 export async function prepareDocEnvironment(dir: string, port: number): Promise<DocEnvironment> {
   const state = join(dir, ".doctest");
   const bin = join(state, "bin");
   await mkdir(bin, { recursive: true });
   await writeFile(join(bin, "portcullis"), portcullisShim(), { mode: 0o755 });
   await writeFile(join(bin, "npx"), npxShim(), { mode: 0o755 });
+  const podman = commandPath("podman");
+  // Outside `dir`: podman refuses a runroot path longer than 50 characters.
+  const podmanWork = join(tmpdir(), `doctest-podman-${randomBytes(8).toString("hex")}`);
+  if (podman) {
+    await writeFile(join(bin, "podman"), podmanShim(podman, await podmanIsolation(podmanWork)), {
+      mode: 0o755,
+    });
+  }
   const home = join(dir, "home");
   await mkdir(home);
+  const registryHost = hostAddress();
+  const ca = await writeTlsFixtures(dir, join(state, "tls"), registryHost);
+  const clientSecret = randomBytes(24).toString("base64url");
+  await writeFile(join(dir, "oidc-client-secret"), `${clientSecret}\n`, { mode: 0o600 });
+  const provider = await startOpenIdProvider({
+    port: await freePort(),
+    clientId: "portcullis",
+    clientSecret,
+    redirectUri: `https://${registryHost}:${port}/auth/oidc/callback`,
+  });
+  let browser: BrowserControl | undefined;
+  const site: DocSite = { port, registryHost, issuer: provider.issuer };
   const env: Record<string, string> = {
     PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     HOME: home,
@@ -164,6 +238,7 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
     PORTCULLIS_SERVER_LISTEN: `127.0.0.1:${port}`,
     PORTCULLIS_PASSWORD: "doctest",
     PORTCULLIS_LOG_LEVEL: "warn",
+    BROWSER: join(bin, "browser"),
   };
   const bash = (script: string, timeoutMs = 120_000) => runDocScript(script, { cwd: dir, env, timeoutMs });
   const must = async (script: string) => {
@@ -177,11 +252,18 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
       `if [ -f .doctest/serve.pid ]; then pid=$(cat .doctest/serve.pid); kill "$pid" 2>/dev/null || true
        for _ in $(seq 1 300); do s=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null || true); case "$s" in ""|Z*) break ;; esac; sleep 0.1; done; fi`,
     );
+    await browser?.close();
+    await provider.close();
+    await rm(podmanWork, { recursive: true, force: true });
   };
 
-  const digest = await writeFixtures(dir, home);
-  await must("skopeo copy --quiet oci:./layout:v1 docker-archive:app.tar:app:1");
   try {
+    browser = await startBrowserControl(ca, join(state, "browser.log"));
+    await writeFile(join(bin, "browser"), browser.script, { mode: 0o755 });
+    const digest = await writeFixtures(dir, home);
+    await must("skopeo copy --quiet oci:./layout:v1 docker-archive:app.tar:app:1");
+    // The image the walkthrough's CI built: app:1.0 in podman's local storage.
+    if (podman) await must("podman pull -q docker-archive:app.tar >/dev/null\npodman tag app:1 app:1.0");
     // Scan on push needs an advisory database to finish its scans (verify --scan api reads them).
     await must(`portcullis db import ${join(home, "osv", "Debian.zip")} >/dev/null\nportcullis serve`);
     // The images the README's commands name, pushed before its first block.
@@ -202,15 +284,44 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
 
   return {
     dir,
-    port,
+    site,
     env,
     runBlock: async (block, timeoutMs) => {
-      const result = await bash(rewriteAddresses(block.script, port), timeoutMs);
+      const result = await bash(rewriteAddresses(block.script, site), timeoutMs);
       return { code: result.code, output: result.stdout };
     },
-    serveLog: () => readFile(join(state, "serve.log"), "utf8").catch(() => ""),
+    serveLog: async () => {
+      const serve = await readFile(join(state, "serve.log"), "utf8").catch(() => "");
+      const browsed = await readFile(join(state, "browser.log"), "utf8").catch(() => "");
+      return `${serve}${browsed}`;
+    },
     stop,
   };
+}
+
+/** The absolute path of a command on PATH, or undefined. */
+function commandPath(name: string): string | undefined {
+  for (const folder of (process.env.PATH ?? "").split(delimiter)) {
+    if (folder !== "" && existsSync(join(folder, name))) return join(folder, name);
+  }
+  return undefined;
+}
+
+/**
+ * What a reader running Portcullis for a team brings: `tls.crt` and `tls.key` for registry.example.com
+ * (and the machine's address the runner uses for it), signed by `ca.crt`. Returns the CA's PEM text.
+ */
+async function writeTlsFixtures(dir: string, work: string, registryHost: string): Promise<string> {
+  await mkdir(work, { recursive: true });
+  const ca = makeCa(work, "ca");
+  const issued = issueCertificate(ca, work, "tls", {
+    dnsNames: ["registry.example.com"],
+    ...(registryHost === "127.0.0.1" ? {} : { ipAddresses: [registryHost] }),
+  });
+  await cp(ca.cert, join(dir, "ca.crt"));
+  await cp(issued.cert, join(dir, "tls.crt"));
+  await cp(issued.key, join(dir, "tls.key"));
+  return ca.pem;
 }
 
 /** Waits until scan on push has scanned the image, up to 90 s; a failed scan fails the setup. */
@@ -240,6 +351,10 @@ async function waitForScan(port: number, repo: string, digest: string): Promise<
  * - `~/osv/Debian.zip`, `npm.zip`, `PyPI.zip`, `mirror-2026-12.zip` (Debian): OSV archives of one record
  *   each (none affects `layout`);
  * - `examples/`: the checkout's.
+ * Beside them (`writeTlsFixtures`, `prepareDocEnvironment`): `ca.crt`, and `tls.crt` and `tls.key` that it
+ * signed for registry.example.com and this machine's address; `oidc-client-secret`, the secret of the
+ * client `portcullis` the OpenID provider knows (redirect URI https://registry.example.com:5000/auth/oidc/callback,
+ * rewritten).
  * Returns the digest of `layout`'s image.
  */
 async function writeFixtures(dir: string, home: string): Promise<string> {

@@ -34,8 +34,10 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** `work` must be a lower-case path: podman names an image pulled from `oci:<path>` after the path. */
-export async function isolatedPodman(work: string, timeoutMs = 110_000): Promise<Podman> {
+/** The folders, configuration files, environment and global flags that keep podman inside `work`. */
+export async function podmanIsolation(
+  work: string,
+): Promise<{ env: Record<string, string>; globalFlags: string[]; policy: string; authFile: string }> {
   const dirs = {
     root: join(work, "storage", "root"),
     runroot: join(work, "storage", "run"),
@@ -83,6 +85,12 @@ export async function isolatedPodman(work: string, timeoutMs = 110_000): Promise
     "--events-backend",
     "none",
   ];
+  return { env, globalFlags, policy, authFile };
+}
+
+/** `work` must be a lower-case path: podman names an image pulled from `oci:<path>` after the path. */
+export async function isolatedPodman(work: string, timeoutMs = 110_000): Promise<Podman> {
+  const { env, globalFlags, policy, authFile } = await podmanIsolation(work);
   const podman: Podman["run"] = (args, options = {}) =>
     run("podman", [...globalFlags, ...args], {
       env,

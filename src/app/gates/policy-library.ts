@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Policy } from "../../policy/index.js";
 import { ConfigError } from "../config.js";
+import type { PolicySlot } from "../policies.js";
 import { followRegistryPolicy } from "./assemble.js";
 import type { ReloadablePolicy, ReloadOutcome } from "./reloadable-policy.js";
 
@@ -54,6 +55,17 @@ export class PolicyLibrary {
   /** The names of the policies loaded now, sorted. */
   names(): string[] {
     return [...this.#loaded.keys()].sort();
+  }
+
+  /** Each loaded policy as a slot of the policy catalog (listed and evaluated by the console's API). */
+  slots(): PolicySlot[] {
+    return [...this.#loaded].map(([name, { file, policy }]) => ({
+      name,
+      kind: "named" as const,
+      path: file,
+      current: () => policy.current,
+      text: () => policy.text,
+    }));
   }
 
   /** The current version of the named policy; undefined when none of that name is loaded. */

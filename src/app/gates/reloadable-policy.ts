@@ -36,6 +36,8 @@ interface Seen {
 interface Loaded<T> {
   readonly value: T;
   readonly policy: Policy;
+  /** The policy file's text as loaded (what `policy` was compiled from). */
+  readonly text: string;
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -68,6 +70,11 @@ export class ReloadablePolicy<T> {
 
   get policy(): Policy {
     return this.#loaded.policy;
+  }
+
+  /** The text of the policy file the current policy was loaded from (not a later, refused change). */
+  get text(): string {
+    return this.#loaded.text;
   }
 
   check(): ReloadOutcome {
@@ -113,11 +120,15 @@ export class ReloadablePolicy<T> {
   }
 
   #load(read: Map<string, Seen>): Loaded<T> {
-    const policy = loadPolicyFile(this.#options.path, (path) => this.#read(path, MAX_POLICY_BYTES, read));
+    let bytes: Buffer | undefined;
+    const policy = loadPolicyFile(this.#options.path, (path) => {
+      bytes = this.#read(path, MAX_POLICY_BYTES, read);
+      return bytes;
+    });
     const value = this.#options.build(policy, (keyPath) =>
       this.#read(keyPath, MAX_KEY_FILE_BYTES, read).toString("utf8"),
     );
-    return { value, policy };
+    return { value, policy, text: bytes === undefined ? "" : bytes.toString("utf8") };
   }
 
   #changed(): boolean {

@@ -41,8 +41,15 @@ export interface IdentityServices {
   readonly sessions: CookieSealer;
   /** The OIDC login's state between the redirect and the callback. */
   readonly loginState: CookieSealer;
+  /** `portcullis login --sso`: the code the browser hands the CLI on loopback, bound to its challenge. */
+  readonly cliLogin: CookieSealer;
   /** The OpenID Connect provider, when single sign-on is configured. */
   readonly oidc?: OidcClient;
+}
+
+export interface IdentityOptions {
+  /** How often the token signing keys are read again from the database (30 s; tests shorten it). */
+  readonly keyRecheckMs?: number;
 }
 
 export function createIdentity(
@@ -50,11 +57,13 @@ export function createIdentity(
   database: Database,
   logger: Logger,
   audit: AuditLog,
+  options: IdentityOptions = {},
 ): IdentityServices {
   const store = new AccountStore(database);
   const kek = readOrCreateKek(config.auth.keyFile);
   const sessions = new CookieSealer(kek, "session");
   const loginState = new CookieSealer(kek, "oidc-login");
+  const cliLogin = new CookieSealer(kek, "cli-login");
   const oidcConfig = config.auth.oidc;
   const oidc = oidcConfig
     ? new OidcClient({
@@ -78,6 +87,7 @@ export function createIdentity(
         }
       : {}),
     keepRetiredMs: config.auth.token.ttlMs + 60_000,
+    ...(options.keyRecheckMs !== undefined ? { recheckMs: options.keyRecheckMs } : {}),
   });
   const tokens = new TokenService(keys, {
     issuer: config.auth.token.issuer,
@@ -167,6 +177,7 @@ export function createIdentity(
     config: config.auth,
     sessions,
     loginState,
+    cliLogin,
     ...(oidc ? { oidc } : {}),
   };
 }

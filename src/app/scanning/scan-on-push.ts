@@ -10,6 +10,9 @@ import { assessSbom } from "./report.js";
 import type { ScanStore } from "./store.js";
 
 const SCAN_JOB = "scan-image";
+const REMATCH_JOB = "rematch-sboms";
+/** SBOMs read per page when re-matching every one (each is parsed and matched, then dropped). */
+const REMATCH_PAGE = 20;
 export const CYCLONEDX_MEDIA_TYPE = "application/vnd.cyclonedx+json";
 const EMPTY_CONFIG = Buffer.from("{}");
 const EMPTY_CONFIG_TYPE = "application/vnd.oci.empty.v1+json";
@@ -46,6 +49,57 @@ export class ScanOnPush {
         concurrency: options.concurrency,
       },
     );
+    options.queue.work(REMATCH_JOB, () => this.rematchAll().then(() => {}), { concurrency: 1 });
+  }
+
+  /**
+   * Queues a re-match of every stored SBOM against the advisory database as it is now, whatever
+   * revision each report names (the console's "re-scan everything"); one such job waits at most.
+   * Returns how many SBOMs it will read. Throws VulnError DATABASE_MISSING without a database.
+   */
+  async requestRematchAll(): Promise<number> {
+    if (!this.database()) {
+      throw new VulnError(
+        "DATABASE_MISSING",
+        "there is no advisory database to match against: run `portcullis db import` or `portcullis db update` first",
+      );
+    }
+    const count = await this.options.store.countWithSbom();
+    this.options.queue.enqueue(REMATCH_JOB, {}, { key: "all" });
+    return count;
+  }
+
+  /** Matches every stored SBOM again, a page at a time; returns how many reports were written. */
+  async rematchAll(): Promise<number> {
+    this.advisories?.close();
+    this.advisories = undefined;
+    this.advisoriesChecked = 0;
+    const advisories = this.database();
+    if (!advisories) return 0;
+    const revision = advisories.revision();
+    let after = "";
+    let done = 0;
+    for (;;) {
+      const page = await this.options.store.sbomsAfter(after, REMATCH_PAGE);
+      for (const { digest, sbom } of page) {
+        try {
+          const doc = readSbom(sbom.toString("utf8"));
+          await this.options.store.rematched(
+            digest,
+            assessSbom(doc, { advisories, advisoryRevision: revision }),
+            revision,
+          );
+          done++;
+        } catch (err) {
+          // One unreadable SBOM must not stop the others: its report stays as it was.
+          this.options.logger.warn({ err, digest }, "re-matching a stored SBOM failed");
+        }
+      }
+      if (page.length < REMATCH_PAGE) break;
+      after = page[page.length - 1]!.digest;
+    }
+    this.options.logger.info({ reports: done, revision }, "re-matched every stored SBOM");
+    return done;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Database } from "../../storage/index.js";
-import type { ScanReport } from "./report.js";
+import type { ScanReport, ScanSummary } from "./report.js";
 
 export type ScanStatus = "queued" | "running" | "done" | "failed";
 
@@ -13,6 +13,14 @@ export interface StoredScan {
   advisoryRevision?: string;
   requestedAt: Date;
   scannedAt?: Date;
+}
+
+/** What the console's lists show of a scan, without its report. */
+export interface ScanSummaryRow {
+  status: ScanStatus;
+  summary?: ScanSummary;
+  scannedAt?: Date;
+  advisoryRevision?: string;
 }
 
 /** The scan_reports table: the latest scan of each image digest. */
@@ -117,6 +125,28 @@ export class ScanStore {
     };
   }
 
+  /** Status, counts and times of several digests in one query (the console's artifact list). */
+  async summaries(digests: readonly string[]): Promise<Map<string, ScanSummaryRow>> {
+    const out = new Map<string, ScanSummaryRow>();
+    const unique = [...new Set(digests)];
+    for (let i = 0; i < unique.length; i += 900) {
+      const rows = await this.db
+        .selectFrom("scan_reports")
+        .select(["digest", "status", "summary", "scanned_at", "advisory_revision"])
+        .where("digest", "in", unique.slice(i, i + 900))
+        .execute();
+      for (const row of rows) {
+        out.set(row.digest, {
+          status: row.status,
+          ...(row.summary ? { summary: JSON.parse(row.summary) as ScanSummary } : {}),
+          ...(row.scanned_at === null ? {} : { scannedAt: new Date(Number(row.scanned_at)) }),
+          ...(row.advisory_revision ? { advisoryRevision: row.advisory_revision } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
   /** The stored CycloneDX SBOM of a finished scan. */
   async sbom(digest: string): Promise<Buffer | undefined> {
     const row = await this.db
@@ -134,6 +164,31 @@ export class ScanStore {
       .select(["digest", "repository"])
       .where("status", "in", ["queued", "running"])
       .execute();
+  }
+
+  /** How many finished scans keep an SBOM (what re-matching everything reads). */
+  async countWithSbom(): Promise<number> {
+    const row = await this.db
+      .selectFrom("scan_reports")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("status", "=", "done")
+      .where("sbom", "is not", null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Finished scans with an SBOM, by digest after `after`, `limit` at a time (a walk in pages). */
+  async sbomsAfter(after: string, limit: number): Promise<Array<{ digest: string; sbom: Buffer }>> {
+    const rows = await this.db
+      .selectFrom("scan_reports")
+      .select(["digest", "sbom"])
+      .where("status", "=", "done")
+      .where("sbom", "is not", null)
+      .where("digest", ">", after)
+      .orderBy("digest")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ digest: row.digest, sbom: Buffer.from(row.sbom!) }));
   }
 
   /** Finished scans matched against another advisory revision than `revision`, with their SBOM. */

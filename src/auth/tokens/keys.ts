@@ -20,7 +20,7 @@ export interface SigningKey {
 }
 
 /** How long a key read from the database is trusted before it is read again (its retirement). */
-const RECHECK_MS = 30_000;
+const DEFAULT_RECHECK_MS = 30_000;
 
 interface KnownKey {
   readonly key: KeyObject;
@@ -37,7 +37,7 @@ interface KnownKey {
  * given a certificate for it; such a key is rotated by replacing the file, not by `rotate()`.
  *
  * Retired keys keep verifying until the longest token could have expired, and no longer: keys read
- * from the database are read again every 30 s, so a key rotated out on another replica (perhaps because
+ * from the database are read again every 30 s (`recheckMs`), so a key rotated out on another replica (perhaps because
  * it leaked) stops signing and, once its grace ends, verifying here too.
  */
 export class KeyRing {
@@ -52,6 +52,11 @@ export class KeyRing {
     private readonly options: {
       readonly signingKeyPem?: string;
       readonly keepRetiredMs: number;
+      /**
+       * How long a key read from the database is trusted before it is read again (30 s): how soon a
+       * rotation or a retirement on another replica is seen here. Tests shorten it.
+       */
+      readonly recheckMs?: number;
       readonly now?: () => number;
     },
   ) {
@@ -73,9 +78,13 @@ export class KeyRing {
     return (this.options.now ?? Date.now)();
   }
 
+  private get recheckMs(): number {
+    return this.options.recheckMs ?? DEFAULT_RECHECK_MS;
+  }
+
   async signingKey(): Promise<SigningKey> {
     if (this.fileKey) return this.fileKey;
-    if (this.signing && this.now() - this.signing.checkedAt < RECHECK_MS) return this.signing.key;
+    if (this.signing && this.now() - this.signing.checkedAt < this.recheckMs) return this.signing.key;
     // One read at a time: concurrent first requests must not each generate a key.
     this.loading ??= this.loadSigningKey().finally(() => {
       this.loading = undefined;
@@ -106,7 +115,7 @@ export class KeyRing {
     if (this.fileKey && kid === this.fileKey.kid) return this.fileKey.publicKey;
     const now = this.now();
     let known = this.verifying.get(kid);
-    if (!known || now - known.checkedAt >= RECHECK_MS) {
+    if (!known || now - known.checkedAt >= this.recheckMs) {
       const row = await this.db
         .selectFrom("token_keys")
         .select(["public_jwk", "retired_at"])

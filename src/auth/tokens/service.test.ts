@@ -208,6 +208,29 @@ describe.each(databaseTestTargets())("registry tokens ($name)", (target) => {
     expect((await here.jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
   });
 
+  it("remembers a verified token only until it expires, and never past a revoked robot", async () => {
+    let clock = Date.now();
+    const timed = new TokenService(keys, { ...OPTIONS, now: () => clock });
+    const { token } = await timed.issue("robot$team+ci", [], clock);
+    expect((await timed.verify(token)).subject).toBe("robot$team+ci");
+    // Remembered: the same answer again, the signature not checked twice.
+    expect((await timed.verify(token)).subject).toBe("robot$team+ci");
+    // Past exp and the leeway, the remembered verification counts for nothing.
+    clock += OPTIONS.ttlMs + 31_000;
+    await expect(timed.verify(token)).rejects.toMatchObject({ code: "TOKEN_INVALID" });
+    // The principal is looked up on every request, remembered token or not: revoking stops it at once.
+    const robot = await store.createRobot({
+      name: "remembered",
+      project: "team",
+      grants: [{ project: "team", repositories: ["*"], permissions: ["repository.pull"] }],
+      createdBy: "test",
+    });
+    const held = await tokens.issue(robot.robot.name, []);
+    expect(await bearer(held.token)).toMatchObject({ subject: robot.robot.name, via: "token" });
+    await store.setRobotDisabled(robot.robot.name, true);
+    expect(await bearer(held.token)).toBeUndefined();
+  });
+
   it("signs with the key of auth.token.signingKeyFile, publishes it, and refuses to rotate it away", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     const pem = privateKey.export({ type: "sec1", format: "pem" }).toString();

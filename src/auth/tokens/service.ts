@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 import { AuthError } from "../errors.js";
 import type { ResourceScope } from "../scope.js";
 import type { KeyRing } from "./keys.js";
@@ -12,6 +13,16 @@ export interface TokenServiceOptions {
   readonly ttlMs: number;
   /** Clock skew allowed for `nbf` and `exp`. */
   readonly leewayMs?: number;
+  /** Tokens whose verification is remembered until they expire (10,000; 0 turns the memory off). */
+  readonly verifiedCacheSize?: number;
+  readonly now?: () => number;
+}
+
+/** A verified token remembered: what it says, the key it was signed with, and when it stops counting. */
+interface Remembered {
+  readonly verified: VerifiedToken;
+  readonly kid: string;
+  readonly expiresAt: number;
 }
 
 export interface IssuedToken {
@@ -35,10 +46,27 @@ export interface VerifiedToken {
  * another service are refused.
  */
 export class TokenService {
+  /**
+   * Clients send the same token with every request until it expires (docker and podman hold it for
+   * its lifetime): its signature is checked once (an ES256 verification costs more than the rest of
+   * a small blob's authorisation) and remembered under a hash of the token, never the token itself.
+   * Only the signature and claims are remembered: the key must still verify on every use (a key
+   * retired past its grace stops its tokens at once), and the principal is looked up per request by
+   * the authenticator, so revocation is unaffected.
+   */
+  private readonly remembered: LRUCache<string, Remembered> | undefined;
+
   constructor(
     private readonly keys: KeyRing,
     private readonly options: TokenServiceOptions,
-  ) {}
+  ) {
+    const size = options.verifiedCacheSize ?? 10_000;
+    this.remembered = size > 0 ? new LRUCache({ max: size }) : undefined;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
 
   get service(): string {
     return this.options.service;
@@ -64,6 +92,18 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
+    const cacheKey = this.remembered ? createHash("sha256").update(token).digest("base64") : "";
+    const known = this.remembered?.get(cacheKey);
+    if (known) {
+      if (this.now() < known.expiresAt && (await this.keys.verificationKey(known.kid))) return known.verified;
+      this.remembered!.delete(cacheKey);
+    }
+    const verified = await this.verifyAfresh(token);
+    this.remembered?.set(cacheKey, verified);
+    return verified.verified;
+  }
+
+  private async verifyAfresh(token: string): Promise<Remembered> {
     let kid: string | undefined;
     try {
       const header = decodeProtectedHeader(token);
@@ -85,12 +125,18 @@ export class TokenService {
         typ: "JWT",
         clockTolerance: Math.floor((this.options.leewayMs ?? 30_000) / 1000),
         requiredClaims: ["exp", "nbf", "iat", "jti", "sub"],
+        currentDate: new Date(this.now()),
       });
       return {
-        subject: String(payload.sub ?? ""),
-        access: readAccess(payload.access),
-        jti: String(payload.jti),
-        issuedAt: Number(payload.iat) * 1000,
+        verified: {
+          subject: String(payload.sub ?? ""),
+          access: readAccess(payload.access),
+          jti: String(payload.jti),
+          issuedAt: Number(payload.iat) * 1000,
+        },
+        kid: kid!,
+        // Remembered until `exp` (without the leeway: a remembered token never outlives a fresh check).
+        expiresAt: Number(payload.exp) * 1000,
       };
     } catch (err) {
       const reason =

@@ -64,3 +64,119 @@ describe.each(testDatabases())("GET /api/v1/audit/checkpoint (%s)", (database) =
     });
   });
 });
+
+describe.each(testDatabases())("GET /api/v1/audit/decisions, a project's part of it (%s)", (database) => {
+  let server: TestServer;
+  const basic = (name: string) => `Basic ${Buffer.from(`${name}:password of ${name}`).toString("base64")}`;
+  const images = (host: string) => ({
+    team: [
+      `${host}/team/app@sha256:${"a".repeat(64)}`,
+      "project:team",
+      "robot:robot$team+ci",
+      "member:team/user:alice",
+      "repository:team/app:pull,push",
+      "/api/v1/projects/team/robots",
+      `${host}/team/nested/app@sha256:${"b".repeat(64)}`,
+    ],
+    // Other projects', names that only start like it, and events about no project.
+    elsewhere: [
+      `${host}/other/app@sha256:${"c".repeat(64)}`,
+      `${host}/teamx/app@sha256:${"d".repeat(64)}`,
+      `${host}/other/team/app@sha256:${"e".repeat(64)}`,
+      `${host}/TEAM/app@sha256:${"f".repeat(64)}`,
+      `registry.example.com/team/app@sha256:${"0".repeat(64)}`,
+      "project:teamx",
+      "project:other",
+      "robot:robot$teamx+ci",
+      "robot:robot$other+team",
+      "member:other/user:team",
+      "repository:other/team:pull",
+      "user:alice",
+      "robot$team",
+      "key:ABCD",
+      "/api/v1/projects/teamx",
+    ],
+  });
+
+  beforeAll(async () => {
+    server = await startTestServer({ database, config: { "auth.mode": "accounts" } });
+    const store = server.platform.identity!.store;
+    for (const name of ["team", "teamx", "other"]) await store.createProject({ name });
+    await store.createRole({ name: "auditor", permissions: ["audit.read"] });
+    for (const [name, role] of [
+      ["alice", "project-admin"],
+      ["gus", "guest"],
+      ["lim", "limited-guest"],
+      ["aud", "auditor"],
+    ] as const) {
+      await store.createUser({ name, password: `password of ${name}` });
+      await store.addMember({ project: "team", kind: "user", name, role });
+    }
+    await store.createUser({ name: "narrow", password: "password of narrow" });
+    await store.addMember({
+      project: "team",
+      kind: "user",
+      name: "narrow",
+      role: "guest",
+      repositories: ["app"],
+    });
+    await store.createUser({ name: "root", password: "password of root", admin: true });
+    const { team, elsewhere } = images(server.platform.registryHost);
+    // Interleaved, so the newest entries of the whole log are not the project's.
+    const all = [...team.flatMap((image, i) => [image, elsewhere[i]!]), ...elsewhere.slice(team.length)];
+    for (const image of all) {
+      await server.platform.audit.append({
+        gate: image.includes("@") ? "registry-push" : "access",
+        image,
+        effect: "allow",
+        mode: "enforce",
+        reason: "test",
+        rules: [],
+      });
+    }
+  });
+  afterAll(async () => server?.close());
+
+  const read = async (who: string | undefined, query = "") => {
+    const res = await fetch(`${server.url}/api/v1/audit/decisions${query}`, {
+      headers: who ? { authorization: basic(who) } : {},
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { decisions?: Array<{ image: string; reason: string }> },
+    };
+  };
+
+  it("shows a project's auditors only its images and events, and the administrator everything", async () => {
+    const { team, elsewhere } = images(server.platform.registryHost);
+    for (const who of ["alice", "gus", "aud"]) {
+      const { status, body } = await read(who);
+      expect({ who, status }).toEqual({ who, status: 200 });
+      expect(body.decisions!.map((d) => d.image).sort()).toEqual([...team].sort());
+    }
+    // The administrator's read also shows the logins the reads above made (targets: user names).
+    const everything = await read("root");
+    expect(
+      everything.body
+        .decisions!.filter((d) => d.reason === "test")
+        .map((d) => d.image)
+        .sort(),
+    ).toEqual([...team, ...elsewhere].sort());
+  });
+
+  it("filters in the query: limit and gate apply to the project's part, not to the whole log", async () => {
+    const { team } = images(server.platform.registryHost);
+    const newest = await read("alice", "?limit=2");
+    expect(newest.body.decisions!.map((d) => d.image)).toEqual(team.slice(-2));
+    const events = await read("alice", "?gate=access");
+    expect(events.body.decisions!.map((d) => d.image)).toEqual(team.filter((i) => !i.includes("@")));
+  });
+
+  it("refuses callers without audit.read over a whole project: 403 known, 401 anonymous", async () => {
+    expect((await read("lim")).status).toBe(403);
+    expect((await read("narrow")).status).toBe(403);
+    const anonymous = await fetch(`${server.url}/api/v1/audit/decisions`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toMatch(/^Basic /);
+  });
+});

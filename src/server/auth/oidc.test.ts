@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -5,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNoSecrets } from "../../../test/support/secrets.js";
 import { startTestServer, type TestServer } from "../testing.js";
 
 const PUBLIC_URL = "http://portcullis.test";
@@ -215,5 +217,114 @@ describe("OpenID Connect single sign-on", () => {
     expect(done.headers.get("location")).toBe("/");
     // A callback without the login cookie (another browser) is refused.
     expect((await new Browser(toServer).go(back.toString())).status).toBe(401);
+  });
+});
+
+/**
+ * `portcullis login --sso`'s server half: the browser signs in through /auth/cli and lands on the CLI's
+ * loopback port with a code; the code and the verifier of its challenge buy a personal access token.
+ */
+describe("single sign-on for the command line (/auth/cli)", () => {
+  let provider: Server;
+  let server: TestServer;
+  let dir = "";
+
+  beforeAll(async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const issuer = `http://127.0.0.1:${port}`;
+    const op = new Provider(issuer, {
+      clients: [
+        {
+          client_id: "portcullis",
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${PUBLIC_URL}/auth/oidc/callback`],
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+        },
+      ],
+      claims: { openid: ["sub"], profile: ["preferred_username"] },
+      findAccount: async (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: async () => ({ sub: `sub-${id}`, preferred_username: id }),
+      }),
+      conformIdTokenClaims: false,
+      pkce: { required: () => true },
+    });
+    provider = await new Promise<Server>((resolve) => {
+      const s = op.listen(port, "127.0.0.1", () => resolve(s));
+    });
+    dir = mkdtempSync(join(tmpdir(), "portcullis-cli-sso-"));
+    writeFileSync(join(dir, "client-secret"), CLIENT_SECRET);
+    server = await startTestServer({
+      database: "sqlite",
+      captureLogs: true,
+      config: {
+        "auth.mode": "accounts",
+        "auth.oidc.issuer": issuer,
+        "auth.oidc.clientId": "portcullis",
+        "auth.oidc.clientSecretFile": join(dir, "client-secret"),
+        "auth.oidc.publicUrl": PUBLIC_URL,
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((r) => provider?.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const toServer = (url: URL) =>
+    url.origin === PUBLIC_URL ? new URL(url.pathname + url.search, server.url) : url;
+  const verifier = "v".repeat(43);
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const redeem = (body: Record<string, unknown>) =>
+    fetch(`${server.url}/auth/cli/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("signs in without a session, hands the loopback a code, and trades it only with the verifier", async () => {
+    const browser = new Browser(toServer);
+    const start = await browser.go(`${server.url}/auth/cli?port=43210&challenge=${challenge}`);
+    expect(start.status).toBe(302);
+    expect(start.headers.get("location")).toBe(
+      `/auth/oidc/login?return_to=${encodeURIComponent(`/auth/cli?port=43210&challenge=${challenge}`)}`,
+    );
+    const landed = await browser.follow(
+      new URL(start.headers.get("location")!, server.url).toString(),
+      (url) => url.port === "43210",
+    );
+    expect(`${landed.origin}${landed.pathname}`).toBe("http://127.0.0.1:43210/callback");
+    const code = landed.searchParams.get("code")!;
+
+    expect((await redeem({ code, verifier: "w".repeat(43) })).status).toBe(401);
+    expect((await redeem({ code: `${code}x`, verifier })).status).toBe(401);
+    expect((await redeem({ code, verifier, expiresInDays: 0 })).status).toBe(400);
+    const issued = await redeem({ code, verifier, expiresInDays: 7 });
+    expect(issued.status).toBe(201);
+    const body = (await issued.json()) as { username: string; token: string; expiresAt: number };
+    expect(body.username).toBe("alice");
+    expect(body.token).toMatch(/^pcu_/);
+    expect(body.expiresAt - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+    const me = await fetch(`${server.url}/api/v1/me`, {
+      headers: { authorization: `Basic ${Buffer.from(`alice:${body.token}`).toString("base64")}` },
+    });
+    expect(((await me.json()) as { name: string }).name).toBe("alice");
+    // Neither the token, the code nor the verifier reaches a log line (of which there are some).
+    expect(server.logs.some((line) => String(line.path ?? "").startsWith("/auth/cli"))).toBe(true);
+    expectNoSecrets(
+      server.logs.map((line) => JSON.stringify(line)),
+      [body.token, code, verifier],
+    );
+  });
+
+  it("refuses a port or challenge that is not one, and a code without a session", async () => {
+    expect((await fetch(`${server.url}/auth/cli?port=80&challenge=${challenge}`)).status).toBe(400);
+    expect((await fetch(`${server.url}/auth/cli?port=43210&challenge=short`)).status).toBe(400);
+    expect((await redeem({ verifier })).status).toBe(401);
   });
 });

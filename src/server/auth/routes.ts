@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Platform } from "../../app/index.js";
-import { AuthError, type PendingLogin, readCookie } from "../../auth/index.js";
+import { AuthError, type PendingLogin, readCookie, WORKLOAD_USER } from "../../auth/index.js";
 import { authorize } from "../authorize.js";
 import { ServerError } from "../errors.js";
+import { registerCliLoginRoutes } from "./cli-login.js";
+import { jsonBody } from "./json-body.js";
 
 export const SESSION_COOKIE = "pc_session";
 const LOGIN_COOKIE = "pc_oidc";
@@ -13,6 +15,8 @@ const LOGIN_TTL_MS = 10 * 60_000;
  *
  *   GET  /auth/oidc/login?return_to=/path   redirect to the OpenID provider (code flow with PKCE)
  *   GET  /auth/oidc/callback                the provider's answer: a session cookie, back to return_to
+ *   POST /auth/login                        a local or directory account's name and password (JSON, or
+ *                                           a form): the same session cookie as single sign-on
  *   POST /auth/logout                       ends the browser session
  *   GET|POST /api/v1/me/tokens, DELETE /api/v1/me/tokens/{id}
  *        personal access tokens: what an SSO user gives the CLI, scripts and `podman login`, which does
@@ -105,6 +109,46 @@ export function registerAuthRoutes(app: FastifyInstance, platform: Platform): vo
     });
   }
 
+  app.post("/auth/login", async (request, reply) => {
+    request.routeName = "auth.login";
+    // Another site's page can post a form here; the browser names that page's origin, so only this
+    // server's own pages (the console) may sign anyone in. The cookie is SameSite=Strict besides.
+    if (!sameOrigin(request)) {
+      throw new AuthError("DENIED", "sign-in is accepted only from this server's own pages (Origin)");
+    }
+    // A form is parsed by the server's one form parser (token/routes.ts); anything else is read as JSON.
+    const form = request.body instanceof URLSearchParams ? request.body : undefined;
+    const body: Record<string, unknown> = form ? Object.fromEntries(form) : await jsonBody(request);
+    const username = typeof body.username === "string" ? body.username : "";
+    const password = typeof body.password === "string" ? body.password : "";
+    if (username === "" || password === "" || username.length > 256 || password.length > 1024) {
+      throw new ServerError("INVALID_ARGUMENT", "give a username and a password");
+    }
+    if (username.startsWith("robot$") || username === WORKLOAD_USER || password.startsWith("pcu_")) {
+      // Robots, workloads and access tokens are for scripts (Basic or Bearer); a browser session is a person's.
+      throw new AuthError("UNAUTHENTICATED", "sign in with a user's name and password");
+    }
+    // The same check as Basic: throttled per account and address, every outcome in the audit log.
+    const who = await identity.authenticator.login(username, password, request.ip);
+    if (who?.kind !== "user" || who.id === undefined) {
+      throw new AuthError("UNAUTHENTICATED", "wrong name or password");
+    }
+    setCookie(
+      reply,
+      SESSION_COOKIE,
+      identity.sessions.seal({ uid: who.id, name: who.subject }, identity.config.sessionTtlMs),
+      {
+        path: "/",
+        maxAgeMs: identity.config.sessionTtlMs,
+        secure: secure(request),
+        sameSite: "Strict",
+      },
+    );
+    if (form)
+      return reply.redirect(safeReturn(typeof body.return_to === "string" ? body.return_to : null), 303);
+    return reply.send({ name: who.subject });
+  });
+
   app.post("/auth/logout", async (request, reply) => {
     request.routeName = "auth.logout";
     setCookie(reply, SESSION_COOKIE, "", { path: "/", maxAgeMs: 0, secure: secure(request) });
@@ -161,6 +205,8 @@ export function registerAuthRoutes(app: FastifyInstance, platform: Platform): vo
     });
     return reply.code(204).send();
   });
+
+  registerCliLoginRoutes(app, platform);
 }
 
 /** The signed-in user's id: any authenticated user manages only their own tokens. */
@@ -173,22 +219,16 @@ async function currentUser(platform: Platform, request: FastifyRequest): Promise
   return identity.id;
 }
 
-async function jsonBody(request: FastifyRequest): Promise<Record<string, unknown>> {
-  let text = "";
-  for await (const chunk of request.raw) {
-    text += chunk;
-    if (text.length > 16 * 1024) throw new ServerError("INVALID_ARGUMENT", "the request body is too large");
-  }
-  try {
-    const value = JSON.parse(text || "{}") as unknown;
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {}
-  throw new ServerError("INVALID_ARGUMENT", "the request body must be a JSON object");
-}
-
 /** Only a path on this server: `//evil.example` and absolute URLs would make the login an open redirect. */
 function safeReturn(value: string | null): string {
   return value?.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
+}
+
+/** The request's Origin is this server (scheme and host as the client addressed it). */
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  const host = request.headers.host;
+  return typeof origin === "string" && typeof host === "string" && origin === `${request.protocol}://${host}`;
 }
 
 function cookie(request: FastifyRequest, name: string): string | undefined {
@@ -199,15 +239,16 @@ function setCookie(
   reply: FastifyReply,
   name: string,
   value: string,
-  options: { path: string; maxAgeMs: number; secure: boolean },
+  options: { path: string; maxAgeMs: number; secure: boolean; sameSite?: "Strict" | "Lax" },
 ): void {
-  // Lax, not Strict: the OIDC callback arrives as a top-level navigation from the provider's site.
+  // Lax by default: the OIDC callback arrives as a top-level navigation from the provider's site. A
+  // password sign-in's session is Strict: only this server's own pages ever make the browser send it.
   const parts = [
     `${name}=${value}`,
     `Path=${options.path}`,
     `Max-Age=${Math.floor(options.maxAgeMs / 1000)}`,
     "HttpOnly",
-    "SameSite=Lax",
+    `SameSite=${options.sameSite ?? "Lax"}`,
   ];
   if (options.secure) parts.push("Secure");
   const previous = reply.getHeader("set-cookie");

@@ -152,6 +152,18 @@ async function principal(
   return { subject: user.name, kind: "user", id: user.id, via: "password" };
 }
 
+/** The requested actions the grant left out, as scopes (`repository:team/app:push`), or "". */
+function refusedScopes(requested: readonly ResourceScope[], granted: readonly ResourceScope[]): string {
+  return requested
+    .map((scope) => {
+      const held = granted.find((g) => g.type === scope.type && g.name === scope.name)?.actions ?? [];
+      const missing = scope.actions.filter((action) => !held.includes(action));
+      return missing.length > 0 ? `${scope.type}:${scope.name}:${missing.join(",")}` : "";
+    })
+    .filter((scope) => scope !== "")
+    .join(" ");
+}
+
 async function issue(
   platform: Platform,
   caller: Identity,
@@ -163,12 +175,14 @@ async function issue(
   const issued = await identity.tokens.issue(caller.kind === "anonymous" ? "" : caller.subject, granted);
   const grantedScope = granted.map((s) => `${s.type}:${s.name}:${s.actions.join(",")}`).join(" ");
   if (caller.kind !== "anonymous") {
+    const refused = refusedScopes(scopes, granted);
     identity.record({
       type: "token.issued",
       actor: caller.subject,
       target: grantedScope || "(no scope)",
       outcome: "allow",
-      reason: `token for ${scopes.length} requested scope(s), ${granted.length} granted`,
+      // What was asked and not granted, so the log shows a refused push, not only the pull it got.
+      reason: `token for ${scopes.length} requested scope(s), ${granted.length} granted${refused ? `; refused ${refused}` : ""}`,
       address,
     });
   }

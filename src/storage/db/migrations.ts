@@ -278,6 +278,88 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0007_decision_filters": {
+      async up(db: Kysely<unknown>) {
+        // The console's decision log filters one column and pages newest first: an index per filter
+        // ending in id answers "the newest 50 denials" from the index, in order, on millions of rows.
+        for (const column of ["gate", "effect", "actor", "namespace"]) {
+          await db.schema
+            .createIndex(`decisions_${column}_id`)
+            .on("decisions")
+            .columns([column, "id"])
+            .execute();
+        }
+        // Break-glass entries are rare: a partial index holds only them.
+        await db.schema
+          .createIndex("decisions_break_glass_id")
+          .on("decisions")
+          .column("id")
+          .where(sql.ref("break_glass"), "is not", null)
+          .execute();
+      },
+    },
+    "0008_manifest_pulls": {
+      async up(db: Kysely<unknown>) {
+        // When a manifest was last pulled (retention's "pulled within" and "most recently pulled"):
+        // written by registry/pulls.ts at most once a minute per manifest, never on the pull itself.
+        await db.schema.alterTable("manifests").addColumn("last_pulled_at", "bigint").execute();
+      },
+    },
+    "0009_console": {
+      async up(db: Kysely<unknown>) {
+        // Who pushed a manifest (the registry's actor at push; null on rows pushed before), and the
+        // indexes the console's lists read by: a repository's manifests newest first, and the newest
+        // decision of a digest.
+        await db.schema.alterTable("manifests").addColumn("pushed_by", "text").execute();
+        await db.schema
+          .createIndex("manifests_repository_created")
+          .on("manifests")
+          .columns(["repository_id", "created_at"])
+          .execute();
+        await db.schema
+          .createIndex("decisions_digest_id")
+          .on("decisions")
+          .columns(["digest", "id"])
+          .execute();
+      },
+    },
+    "0010_project_usage": {
+      async up(db: Kysely<unknown>) {
+        // Projects' storage usage, kept as a ledger by the registry (registry/usage.ts) so a quota check
+        // reads one row; filled here from what the repositories already hold.
+        await db.schema
+          .createTable("project_content")
+          .addColumn("project", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("refs", "integer", (c) => c.notNull())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("project_content_pk", ["project", "kind", "digest"])
+          .execute();
+        await db.schema
+          .createTable("project_usage")
+          .addColumn("project", "text", (c) => c.primaryKey())
+          .addColumn("bytes", "bigint", (c) => c.notNull())
+          .execute();
+        const project =
+          dialect === "postgres"
+            ? sql`split_part(r.name, '/', 1)`
+            : sql`case when instr(r.name, '/') > 0 then substr(r.name, 1, instr(r.name, '/') - 1) else r.name end`;
+        await sql`insert into project_content (project, kind, digest, refs, size)
+          select ${project}, 'blob', rb.digest, count(*), max(b.size)
+          from repository_blobs rb
+          join repositories r on r.id = rb.repository_id
+          join blobs b on b.digest = rb.digest
+          group by ${project}, rb.digest`.execute(db);
+        await sql`insert into project_content (project, kind, digest, refs, size)
+          select ${project}, 'manifest', m.digest, count(*), max(m.size)
+          from manifests m
+          join repositories r on r.id = m.repository_id
+          group by ${project}, m.digest`.execute(db);
+        await sql`insert into project_usage (project, bytes)
+          select project, sum(size) from project_content group by project`.execute(db);
+      },
+    },
   };
 }
 

@@ -28,6 +28,8 @@ export interface Schema {
   login_failures: LoginFailuresTable;
   auth_state: AuthStateTable;
   user_tokens: UserTokensTable;
+  project_content: ProjectContentTable;
+  project_usage: ProjectUsageTable;
 }
 
 export interface RepositoriesTable {
@@ -63,6 +65,10 @@ export interface ManifestsTable {
   size: number;
   content: Buffer;
   created_at: number;
+  /** The last pull (epoch ms, to the minute: registry/pulls.ts coalesces them); null: never pulled. */
+  last_pulled_at: number | null;
+  /** The subject of the actor who first pushed it (null on rows from before 0009_console). */
+  pushed_by: Generated<string | null>;
 }
 
 /** Edges from a manifest to the blobs and child manifests it references (for GC and deletion checks). */
@@ -78,6 +84,25 @@ export interface TagsTable {
   name: string;
   manifest_digest: string;
   updated_at: number;
+}
+
+/**
+ * The usage ledger (registry/usage.ts): per project (a repository name's first component) and digest,
+ * how many of the project's repository links (blobs) or manifest rows (manifests) hold it. A digest is
+ * counted in `project_usage` once, while `refs` is above zero.
+ */
+export interface ProjectContentTable {
+  project: string;
+  kind: "blob" | "manifest";
+  digest: string;
+  refs: number;
+  size: number;
+}
+
+/** Bytes of the distinct content each project holds (the sum of its `project_content` sizes). */
+export interface ProjectUsageTable {
+  project: string;
+  bytes: number;
 }
 
 export interface UploadsTable {

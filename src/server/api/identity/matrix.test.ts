@@ -40,6 +40,9 @@ const NEEDS: Record<string, string> = {
   getProject: "project.read",
   updateProject: "project.write",
   deleteProject: "project.delete",
+  getRetention: "project.read",
+  setRetention: "retention.write",
+  runRetention: "retention.write",
   listMembers: "member.read",
   addMember: "member.write",
   updateMember: "member.write",
@@ -60,6 +63,13 @@ const NEEDS: Record<string, string> = {
   revokeSystemRobot: "system.robots",
   deleteSystemRobot: "system.robots",
   rotateSigningKey: "system.config",
+  systemInfo: "anyone",
+  listDecisions: "system.audit",
+  verifyDecisions: "system.audit",
+  listPolicies: "signed-in",
+  evaluatePolicy: "repository.pull",
+  advisoryStatus: "signed-in",
+  rescanAll: "system.config",
 };
 
 function declared(access: Access): string {
@@ -68,6 +78,8 @@ function declared(access: Access): string {
       return access.permission;
     case "self-or":
       return `self|${access.permission}`;
+    case "repository":
+      return access.permission;
     default:
       return access.kind;
   }
@@ -144,6 +156,8 @@ function bodyFor(route: IdentityRoute, principal: Principal, self: boolean): unk
       return { name: `new-${tag}` };
     case "updateProject":
       return { public: false };
+    case "setRetention":
+      return { rules: [{ keep: "always" }] };
     case "addMember":
       return { name: "victim", role: "guest" };
     case "updateMember":
@@ -152,6 +166,8 @@ function bodyFor(route: IdentityRoute, principal: Principal, self: boolean): unk
       return { name: `role-${tag}`, permissions: ["project.read"] };
     case "createProjectRobot":
       return { name: `made-${tag}`, permissions: ["project.read"] };
+    case "evaluatePolicy":
+      return { image: `${principal.project}/app:v1` };
     case "createSystemRobot":
       return { name: `made-${tag}`, grants: [{ project: principal.project, permissions: ["project.read"] }] };
     default:
@@ -233,6 +249,7 @@ describe.each(testDatabases())("authorization matrix of the accounts API (%s)", 
             group: "g1",
             robot: route.id.includes("System") ? "sys1" : "r1",
             role: "custom-x",
+            name: "pull",
             id: String(fillers.get(principal.project)),
           };
           const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) =>

@@ -1,11 +1,15 @@
 import { AuthError, SYSTEM_PERMISSIONS } from "../../../auth/index.js";
-import { type IdentityRoute, route } from "./route.js";
+import { type IdentityRoute, openRoute } from "./route.js";
 import { Me } from "./schemas.js";
 import { rolePermissions } from "./wire.js";
 
-/** Who is asking and what they hold: `portcullis login` checks credentials with it. */
+/**
+ * Who is asking and what they hold: `portcullis login` checks credentials with it, and the console hides
+ * what the caller may not do. In anonymous mode it answers for the open mode's one principal, which may
+ * do everything (the server is on loopback); in accounts mode an anonymous caller gets 401.
+ */
 export const ME_ROUTES: readonly IdentityRoute[] = [
-  route({
+  openRoute({
     id: "me",
     method: "GET",
     path: "/api/v1/me",
@@ -15,6 +19,16 @@ export const ME_ROUTES: readonly IdentityRoute[] = [
     duringPasswordChange: true,
     response: Me,
     handle: async ({ identity, caller }) => {
+      if (!identity) {
+        return {
+          name: caller.subject,
+          kind: "anonymous" as const,
+          admin: true,
+          mustChangePassword: false,
+          systemPermissions: [...SYSTEM_PERMISSIONS],
+          grants: [],
+        };
+      }
       if (caller.kind === "robot") {
         const robot = await identity.store.findRobot(caller.subject);
         if (!robot) throw new AuthError("NOT_FOUND", `no robot ${caller.subject}`);

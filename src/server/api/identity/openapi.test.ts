@@ -2,6 +2,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../testing.js";
+import { IMAGE_ROUTES } from "../images/routes.js";
 import { IDENTITY_ROUTES } from "./routes.js";
 import { type Caller, call, client } from "./testing.js";
 
@@ -41,7 +42,9 @@ describe("GET /api/v1/openapi.json", () => {
     const operations = Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(
       ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
     );
-    expect(operations.map((o) => o.op.operationId).sort()).toEqual(IDENTITY_ROUTES.map((r) => r.id).sort());
+    expect(operations.map((o) => o.op.operationId).sort()).toEqual(
+      [...IDENTITY_ROUTES, ...IMAGE_ROUTES].map((r) => r.id).sort(),
+    );
     for (const { op } of operations) {
       expect(op.description, op.operationId).toMatch(/Needs|own account|signed-in|Anyone/);
       expect(op["x-portcullis-access"], op.operationId).toBeDefined();
@@ -73,6 +76,7 @@ describe("GET /api/v1/openapi.json", () => {
     expect(validate("UserCreated", (await root.post("/api/v1/users", { name: "dev" })).body)).toEqual([]);
     expect(validate("UserList", (await root.get("/api/v1/users")).body)).toEqual([]);
     expect(validate("Error", (await root.get("/api/v1/users/nobody")).body)).toEqual([]);
+    expect(validate("RepositoryList", (await root.get("/api/v1/repositories")).body)).toEqual([]);
     // A schema that does not fit is noticed (the check can fail).
     expect(validate("Robot", { name: "x" })).not.toEqual([]);
   });

@@ -1,5 +1,16 @@
 import { z } from "zod";
 import type { Access, IdentityRoute } from "./route.js";
+
+/** What the document reads of a route: the accounts API's and the image API's (api/images/) alike. */
+export type DocumentedRoute = Pick<
+  IdentityRoute,
+  "id" | "method" | "path" | "summary" | "tag" | "access" | "params" | "query" | "body" | "response"
+> & {
+  readonly status?: 200 | 201 | 202 | 204;
+  /** A non-JSON answer's media types (an SBOM document). */
+  readonly produces?: readonly string[];
+};
+
 import { components } from "./schemas.js";
 
 /**
@@ -8,7 +19,7 @@ import { components } from "./schemas.js";
  * components; request bodies and parameters are inline, as the server reads them (`io: "input"`:
  * defaults make a field optional there).
  */
-export function openApiDocument(routes: readonly IdentityRoute[]): Record<string, unknown> {
+export function openApiDocument(routes: readonly DocumentedRoute[]): Record<string, unknown> {
   const ref = (id: string) => `#/components/schemas/${id}`;
   const generated = z.toJSONSchema(components, { io: "output", uri: ref, target: "draft-2020-12" }) as {
     schemas: Record<string, Record<string, unknown>>;
@@ -21,15 +32,23 @@ export function openApiDocument(routes: readonly IdentityRoute[]): Record<string
     const responseId = r.response ? components.get(r.response)?.id : undefined;
     if (r.response && responseId === undefined)
       throw new Error(`route ${r.id}: its response schema is not a named component (schemas.ts)`);
-    const status = String(r.status ?? (r.response ? 200 : 204));
+    const status = String(r.status ?? (r.response || r.produces ? 200 : 204));
     const operation = {
       operationId: r.id,
       summary: r.summary,
       description: accessText(r.access),
       tags: [r.tag],
       "x-portcullis-access": r.access,
-      security: r.access.kind === "anyone" ? [{}, { basic: [] }] : [{ basic: [] }],
-      ...(r.params ? { parameters: parameters(r.params, "path") } : {}),
+      security:
+        r.access.kind === "anyone" || r.access.kind === "repository" ? [{}, { basic: [] }] : [{ basic: [] }],
+      ...(r.params || r.query
+        ? {
+            parameters: [
+              ...(r.params ? parameters(r.params, "path") : []),
+              ...(r.query ? parameters(r.query, "query") : []),
+            ],
+          }
+        : {}),
       ...(r.body
         ? {
             requestBody: {
@@ -39,12 +58,17 @@ export function openApiDocument(routes: readonly IdentityRoute[]): Record<string
           }
         : {}),
       responses: {
-        [status]: responseId
+        [status]: r.produces
           ? {
               description: r.summary,
-              content: { "application/json": { schema: { $ref: ref(responseId) } } },
+              content: Object.fromEntries(r.produces.map((type) => [type, { schema: {} }])),
             }
-          : { description: "done" },
+          : responseId
+            ? {
+                description: r.summary,
+                content: { "application/json": { schema: { $ref: ref(responseId) } } },
+              }
+            : { description: "done" },
         ...Object.fromEntries(
           ["400", "401", "403", "404", "409", "429"].map((code) => [
             code,
@@ -60,10 +84,10 @@ export function openApiDocument(routes: readonly IdentityRoute[]): Record<string
   return {
     openapi: "3.1.0",
     info: {
-      title: "Portcullis accounts API",
+      title: "Portcullis API",
       version: "1",
       description:
-        "Users, groups, projects, members, roles, robots and token keys (auth.mode: accounts). " +
+        "Repositories and images (what the web console shows), and users, groups, projects, members, roles, robots and token keys (auth.mode: accounts). " +
         "Every check reads one permission table; see docs/permissions.md.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
@@ -99,6 +123,8 @@ export function accessText(access: Access): string {
       return "Any signed-in user or robot.";
     case "anyone":
       return "Anyone, also anonymous; the answer lists only what the caller may read (`project.read`).";
+    case "repository":
+      return `Needs \`${access.permission}\` on the repository the request names (anonymous callers too, in a public project).`;
   }
 }
 
@@ -118,7 +144,7 @@ function parameters(schema: z.ZodType, where: "path" | "query"): Array<Record<st
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
     name,
     in: where,
-    required: true,
+    required: where === "path" || (object as { required?: string[] }).required?.includes(name) === true,
     schema: property,
   }));
 }

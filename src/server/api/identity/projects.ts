@@ -43,9 +43,11 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     response: ProjectList,
     handle: async ({ platform, identity, caller }) => {
       const all = await identity.store.listProjects();
+      const usage = await platform.registry.allProjectUsage();
       const readable = [];
       for (const project of all) {
-        if (await holds(platform, caller, "project.read", project.name)) readable.push(projectWire(project));
+        if (await holds(platform, caller, "project.read", project.name))
+          readable.push(projectWire(project, usage.get(project.name) ?? 0));
       }
       return { projects: readable };
     },
@@ -74,7 +76,7 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
         settings: body.settings ?? {},
       });
       record(`project:${project.name}`, `created (${project.public ? "public" : "private"})`);
-      return projectWire(project);
+      return projectWire(project, await platform.registry.projectUsage(project.name));
     },
   }),
 
@@ -82,12 +84,16 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     id: "getProject",
     method: "GET",
     path: "/api/v1/projects/{project}",
-    summary: "A project and its settings",
+    summary: "A project, its settings and its storage usage",
     tag: "projects",
     access: { kind: "permission", permission: "project.read", project: "project" },
     params: ProjectParams,
     response: Project,
-    handle: async ({ identity, params }) => projectWire(await requireProject(identity, params.project)),
+    handle: async ({ platform, identity, params }) =>
+      projectWire(
+        await requireProject(identity, params.project),
+        await platform.registry.projectUsage(params.project),
+      ),
   }),
 
   route({
@@ -114,7 +120,10 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
         ...(body.settings === undefined ? [] : [`settings set to ${JSON.stringify(body.settings)}`]),
       ];
       record(`project:${params.project}`, changes.join("; "));
-      return projectWire(await requireProject(identity, params.project));
+      return projectWire(
+        await requireProject(identity, params.project),
+        await platform.registry.projectUsage(params.project),
+      );
     },
   }),
 

@@ -6,6 +6,7 @@ import {
   type AuthEventType,
   type Identity,
   type Permission,
+  type ProjectPermission,
   type SystemPermission,
 } from "../../../auth/index.js";
 import { isPortcullisError } from "../../../core/index.js";
@@ -23,12 +24,19 @@ import type { IdentityServices } from "./services.js";
  *   of `permission` (a registry bearer token is not "self": it is scoped to repositories).
  * - `signed-in`: any authenticated user or robot.
  * - `anyone`: also anonymous; the answer is filtered by what the caller may see.
+ * - `repository`: `permission` on the repository the request names in its body or query (the route's
+ *   `repositoryOf`), checked after that input is parsed, as the registry checks a pull.
+ *
+ * In anonymous mode (no accounts) only routes marked `openMode` answer, and every check passes there
+ * (AnonymousAccess: the server is on loopback); `signed-in` counts the anonymous principal as signed in.
  */
 export type Access =
   | { readonly kind: "permission"; readonly permission: Permission; readonly project?: string }
   | { readonly kind: "self-or"; readonly permission: SystemPermission; readonly user: string }
   | { readonly kind: "signed-in" }
-  | { readonly kind: "anyone" };
+  | { readonly kind: "anyone" }
+  /** The permission on the repository the request names: its path (`{name}`, server/api/images), or its input. */
+  | { readonly kind: "repository"; readonly permission: ProjectPermission };
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -42,6 +50,18 @@ export interface RouteContext<P, Q, B> {
   readonly body: B;
   /** Records an allowed change of this route's event type, with the caller as actor. Never a secret. */
   record(target: string, reason: string): void;
+}
+
+/** The context of a route that answers in anonymous mode too: no accounts services there. */
+export interface OpenRouteContext<P, Q, B> extends Omit<RouteContext<P, Q, B>, "identity" | "record"> {
+  readonly identity: IdentityServices | undefined;
+}
+
+/** The parsed input of a request, for `repositoryOf`. */
+export interface RouteInput<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
 }
 
 interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
@@ -62,8 +82,20 @@ interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodTyp
   readonly body?: B;
   /** A named schema of schemas.ts; undefined for 204 No Content. */
   readonly response?: R;
-  readonly status?: 200 | 201 | 204;
+  readonly status?: 200 | 201 | 202 | 204;
+  /** With `access.kind: "repository"`: the repository the parsed input names (throw a 4xx error if none). */
+  repositoryOf?(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): string;
+  /**
+   * Registered by another module (its handler predates this list): described in the OpenAPI document
+   * and walked by the matrix, not registered here.
+   */
+  readonly external?: true;
   handle(context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
+}
+
+interface OpenRouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType>
+  extends Omit<RouteSpec<P, Q, B, R>, "handle" | "event"> {
+  handle(context: OpenRouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
 }
 
 /** A route with its types erased, as the list, the wrapper and the OpenAPI writer see it. */
@@ -80,7 +112,11 @@ export interface IdentityRoute {
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
   readonly response?: z.ZodType;
-  readonly status?: 200 | 201 | 204;
+  readonly status?: 200 | 201 | 202 | 204;
+  /** Answers in anonymous mode too (openRoute). */
+  readonly openMode?: true;
+  readonly external?: true;
+  repositoryOf?(input: RouteInput<unknown, unknown, unknown>): string;
   handle(context: RouteContext<unknown, unknown, unknown>): Promise<unknown>;
 }
 
@@ -91,6 +127,16 @@ export function route<
   R extends z.ZodType = z.ZodUndefined,
 >(spec: RouteSpec<P, Q, B, R>): IdentityRoute {
   return spec as unknown as IdentityRoute;
+}
+
+/** A route that answers in anonymous mode too (the console's system, log, policy and advisory pages). */
+export function openRoute<
+  P extends z.ZodType = z.ZodObject<Record<string, never>>,
+  Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodUndefined,
+>(spec: OpenRouteSpec<P, Q, B, R>): IdentityRoute {
+  return { ...spec, openMode: true } as unknown as IdentityRoute;
 }
 
 /** One issue per line, `path: message`; zod's messages never hold the input, so no secret leaks. */
@@ -129,12 +175,35 @@ async function checkAccess(
       return;
     }
     case "signed-in":
-      await requireSignedIn(platform, request);
+      // Without accounts there is nobody to sign in as: the open mode's one principal may do everything.
+      if (platform.identity) await requireSignedIn(platform, request);
+      else request.identity = await authenticate(platform, request);
       return;
     case "anyone":
       request.identity = await authenticate(platform, request);
       return;
+    case "repository":
+      // Checked by run() once the input naming the repository is parsed (server/api/images checks
+      // the path's repository in its own run()).
+      return;
   }
+}
+
+/** The query and body, parsed through the route's schemas (400 INVALID_ARGUMENT naming the issue). */
+function readInput(
+  route: IdentityRoute,
+  request: FastifyRequest,
+  params: Record<string, string>,
+): RouteInput<Record<string, string>, unknown, unknown> {
+  const query = parse(route.query, request.query, "query");
+  if (route.body && request.body === undefined) {
+    throw new ServerError(
+      "INVALID_ARGUMENT",
+      "this endpoint takes a JSON body (Content-Type: application/json)",
+    );
+  }
+  const body = route.body ? parse(route.body, request.body, "body") : undefined;
+  return { params, query, body };
 }
 
 /** The target a denied change names in the audit log: the path's own names. */
@@ -150,7 +219,7 @@ async function run(
 ): Promise<unknown> {
   request.routeName = `api.${route.id}`;
   const identity = platform.identity;
-  if (!identity) {
+  if (!identity && !route.openMode) {
     throw new ServerError(
       "NOT_FOUND",
       "accounts are off on this server (auth.mode is anonymous); set auth.mode: accounts to manage users, projects and robots",
@@ -158,9 +227,19 @@ async function run(
   }
   const params = parse(route.params, request.params, "path") as Record<string, string>;
   try {
-    await checkAccess(platform, request, route.access, params);
+    // A repository route's check needs the input that names the repository: read it first.
+    const byRepository = route.access.kind === "repository";
+    let input = byRepository ? readInput(route, request, params) : undefined;
+    if (route.access.kind === "repository") {
+      if (!route.repositoryOf) throw new Error(`route ${route.id}: repository access without repositoryOf`);
+      const repository = route.repositoryOf(input!);
+      request.logRepository = repository;
+      await authorize(platform, request, repository, route.access.permission, false);
+    } else {
+      await checkAccess(platform, request, route.access, params);
+    }
     const caller = request.identity;
-    if (caller.kind === "user" && caller.id !== undefined && !route.duringPasswordChange) {
+    if (identity && caller.kind === "user" && caller.id !== undefined && !route.duringPasswordChange) {
       const user = await identity.store.userById(caller.id);
       if (user?.mustChangePassword) {
         throw new AuthError(
@@ -169,24 +248,19 @@ async function run(
         );
       }
     }
-    const query = parse(route.query, request.query, "query");
-    if (route.body && request.body === undefined) {
-      throw new ServerError(
-        "INVALID_ARGUMENT",
-        "this endpoint takes a JSON body (Content-Type: application/json)",
-      );
-    }
-    const body = route.body ? parse(route.body, request.body, "body") : undefined;
+    input ??= readInput(route, request, params);
+    const { query, body } = input;
     const result = await route.handle({
       platform,
-      identity,
+      // Undefined only for open routes, whose handlers are typed for it (OpenRouteContext).
+      identity: identity as IdentityServices,
       caller,
       request,
       params,
       query,
       body,
       record: (target, reason) =>
-        identity.record({
+        identity?.record({
           type: route.event ?? "user.changed",
           actor: caller.subject,
           target,
@@ -199,7 +273,7 @@ async function run(
   } catch (err) {
     // A refused change is recorded too: who tried to change what, and why it was refused.
     if (route.event && isPortcullisError(err) && err.code === "DENIED") {
-      identity.record({
+      identity?.record({
         type: route.event,
         actor: request.identity.subject,
         target: deniedTarget(route, params),
@@ -250,6 +324,7 @@ export function registerRoutes(
       },
     );
     for (const r of routes) {
+      if (r.external) continue;
       scope.route({
         method: r.method,
         url: fastifyPath(r.path),

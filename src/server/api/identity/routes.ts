@@ -1,11 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Platform } from "../../../app/index.js";
+import { CONSOLE_ROUTES } from "../console/routes.js";
+import { IMAGE_ROUTES } from "../images/routes.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
 import { ME_ROUTES } from "./me.js";
 import { MEMBER_ROUTES } from "./members.js";
 import { openApiDocument } from "./openapi.js";
 import { PROJECT_ROUTES } from "./projects.js";
+import { RETENTION_ROUTES } from "./retention.js";
 import { ROBOT_ROUTES } from "./robots.js";
 import { ROLE_ROUTES } from "./roles.js";
 import type { IdentityRoute } from "./route.js";
@@ -21,10 +24,12 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...USER_ROUTES,
   ...GROUP_ROUTES,
   ...PROJECT_ROUTES,
+  ...RETENTION_ROUTES,
   ...MEMBER_ROUTES,
   ...ROLE_ROUTES,
   ...ROBOT_ROUTES,
   ...KEY_ROUTES,
+  ...CONSOLE_ROUTES,
 ];
 
 /**
@@ -37,7 +42,7 @@ export function registerIdentityRoutes(app: FastifyInstance, platform: Platform)
   let document: string | undefined;
   app.get("/api/v1/openapi.json", async (request, reply) => {
     request.routeName = "api.openapi";
-    document ??= JSON.stringify(openApiDocument(IDENTITY_ROUTES));
+    document ??= JSON.stringify(openApiDocument([...IDENTITY_ROUTES, ...IMAGE_ROUTES]));
     return reply.type("application/json").send(document);
   });
 }

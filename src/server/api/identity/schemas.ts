@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { BUILTIN_ROLES, PROJECT_PERMISSIONS, SYSTEM_PERMISSIONS } from "../../../auth/index.js";
+import {
+  immutableTagRuleProblem,
+  MAX_IMMUTABLE_TAG_RULES,
+  RetentionPolicySchema,
+} from "../../../registry/index.js";
 
 /**
  * The request and response schemas of the accounts API. Handlers' answers are parsed through their
@@ -76,13 +81,76 @@ export const ProjectSettings = z.strictObject({
     .describe(
       "certified images only: a named policy of policy.library (a 400 names the loaded ones) that every push to and pull from this project must pass, besides policy.push and policy.pull",
     ),
+  retention: RetentionPolicySchema.optional().describe(
+    "retention rules: an artifact is kept if any rule keeps it (docs: README, Retention)",
+  ),
+  quotaBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe(
+      "storage quota in bytes: distinct blobs and manifests of the project's repositories, each counted once; a push over it is refused",
+    ),
+  immutableTags: z
+    .array(
+      z.string().superRefine((rule, ctx) => {
+        const problem = immutableTagRuleProblem(rule);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .max(MAX_IMMUTABLE_TAG_RULES)
+    .optional()
+    .describe(
+      "immutable-tag rules, TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB (a path inside the project; * any run, ? one character): a matching tag is never moved or deleted",
+    ),
 });
+export const ProjectUsage = z.object({
+  bytes: z.number().int().describe("distinct blobs and manifests the project's repositories hold"),
+  quotaBytes: z.number().int().nullable().describe("the project's quota, null when it has none"),
+});
+export const Retention = named("Retention", RetentionPolicySchema);
+
+const Relation = z.enum(["artifact", "child", "referrer", "accessory"]);
+export const RetentionRunResult = named(
+  "RetentionRun",
+  z.object({
+    project: z.string(),
+    dryRun: z.boolean().describe("true: nothing was deleted, this is what a run would do now"),
+    at: Time.describe("the time the plan counts back from"),
+    artifacts: z.array(
+      z.object({
+        repository: z.string(),
+        digest: z.string(),
+        tags: z.array(z.string()),
+        pushedAt: Time,
+        pulledAt: Time.nullable(),
+        action: z.enum(["keep", "delete"]),
+        reasons: z.array(z.string()).describe("the rules that keep it, or why it goes"),
+        followers: z
+          .array(z.object({ digest: z.string(), relation: Relation.exclude(["artifact"]) }))
+          .describe("referrers, cosign tags and index children deleted with it"),
+      }),
+    ),
+    untouched: z.array(z.string()).describe("repositories of the project no rule picks"),
+    deleted: z.array(
+      z.object({ repository: z.string(), digest: z.string(), relation: Relation, tags: z.array(z.string()) }),
+    ),
+    failed: z
+      .array(z.object({ repository: z.string(), digest: z.string(), reason: z.string() }))
+      .describe(
+        "deletions refused by the registry (an immutable tag, deletion off) or changed since the plan",
+      ),
+  }),
+);
 export const Project = named(
   "Project",
   z.object({
     name: z.string(),
     public: z.boolean().describe("anyone, also anonymous, may read it and pull from it"),
     settings: ProjectSettings,
+    usage: ProjectUsage,
     createdAt: Time,
   }),
 );
@@ -191,7 +259,9 @@ export const Me = named(
   "Me",
   z.object({
     name: z.string(),
-    kind: z.enum(["user", "robot"]),
+    kind: z
+      .enum(["user", "robot", "anonymous"])
+      .describe("anonymous only in anonymous mode (auth.mode: anonymous), where it may do everything"),
     admin: z.boolean(),
     mustChangePassword: z.boolean(),
     systemPermissions: z.array(SystemPermission),

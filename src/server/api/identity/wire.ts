@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import {
   AuthError,
   BUILTIN_ROLE_PERMISSIONS,
@@ -8,6 +9,7 @@ import {
   type RobotRecord,
   type UserRecord,
 } from "../../../auth/index.js";
+import type { ProjectSettings } from "./schemas.js";
 import type { IdentityServices } from "./services.js";
 
 /** Store records in their wire shape (times as RFC 3339); the response schemas drop the rest. */
@@ -23,11 +25,18 @@ export function userWire(user: UserRecord) {
   };
 }
 
-export function projectWire(project: ProjectRecord) {
+/** A project on the wire, with its storage usage (bytes from the registry's ledger, by project name). */
+export function projectWire(project: ProjectRecord, usageBytes: number) {
+  const { immutableTags, ...settings } = project.settings;
   return {
     name: project.name,
     public: project.public,
-    settings: project.settings,
+    // Stored settings were checked on the way in; the response schema checks them again on the way out.
+    settings: {
+      ...settings,
+      ...(immutableTags ? { immutableTags: [...immutableTags] } : {}),
+    } as z.input<typeof ProjectSettings>,
+    usage: { bytes: usageBytes, quotaBytes: project.settings.quotaBytes ?? null },
     createdAt: new Date(project.createdAt).toISOString(),
   };
 }

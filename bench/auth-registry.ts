@@ -1,0 +1,223 @@
+/**
+ * Identity and access (issue 13), on the wire: pull and push throughput of a Portcullis in accounts
+ * mode, as a project robot speaking the Docker token flow, beside the same build in anonymous mode, in
+ * one run. The registry part's workloads (big blob, small blobs, manifests) run against both servers in
+ * alternating order, round after round, and the medians are compared. Goal: authenticated within 5 %.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
+import { RegistryClient } from "./client.js";
+import { type RunningTarget, startPortcullis } from "./targets.js";
+import {
+  type BenchConfig,
+  type BigBlobResult,
+  type OpsResult,
+  type Phase,
+  WORKLOADS,
+  type WorkloadContext,
+} from "./workloads.js";
+
+type Mode = "anonymous" | "authenticated";
+const MODES: readonly Mode[] = ["anonymous", "authenticated"];
+const MEASURED = ["big-blob", "small-blobs", "manifests"] as const;
+type Measured = (typeof MEASURED)[number];
+
+export interface AuthThroughputRow {
+  readonly workload: Measured;
+  readonly phase: "push" | "pull";
+  readonly unit: "MiB/s" | "ops/s";
+  /** The median round, per mode. */
+  readonly rate: Record<Mode, number>;
+  /** Every round's figure, per mode, in the order they ran. */
+  readonly rounds: Record<Mode, number[]>;
+  /** The server's CPU seconds in the median round, per mode (where an authenticated request's cost shows). */
+  readonly serverCpuSeconds: Record<Mode, number | null>;
+}
+
+export interface AuthThroughputResult {
+  readonly config: BenchConfig;
+  /** Rounds of the small-blob and manifest workloads (the big blob runs `config.bigRounds`). */
+  readonly rounds: number;
+  readonly rows: AuthThroughputRow[];
+  /** How many times the authenticated client asked the token service in the whole run. */
+  readonly tokenRequests: number;
+  readonly load: number;
+}
+
+/** The median of a list and its index in the list (the round it came from). */
+function medianIndex(values: readonly number[]): number {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  return order[Math.floor((order.length - 1) / 2)]![1];
+}
+
+function flushPageCache(): void {
+  try {
+    execFileSync("sync");
+  } catch {
+    // No `sync` command: the rounds share the disk's writeback.
+  }
+}
+
+async function api(url: string, path: string, authorization: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { authorization, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+export async function benchAuthThroughput(
+  config: BenchConfig,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<AuthThroughputResult> {
+  const adminPassword = randomBytes(18).toString("base64url");
+  const targets = new Map<Mode, RunningTarget>();
+  const clients = new Map<Mode, RegistryClient>();
+  try {
+    for (const mode of MODES) {
+      log(`auth throughput: starting Portcullis (${mode})…`);
+      const started = await startPortcullis(mode === "authenticated" ? { adminPassword } : {});
+      if (!started.ok) throw new Error(`Portcullis (${mode}) did not start: ${started.reason}`);
+      targets.set(mode, started.target);
+    }
+    const accounts = targets.get("authenticated")!;
+    // A project `bench` (the workloads' repositories are bench/...) and a robot that may pull and push.
+    const admin = `Basic ${Buffer.from(`admin:${adminPassword}`).toString("base64")}`;
+    await api(accounts.url, "/api/v1/projects", admin, { name: "bench" });
+    const robot = (await api(accounts.url, "/api/v1/projects/bench/robots", admin, {
+      name: "bench",
+      permissions: ["repository.pull", "repository.push"],
+    })) as { robot: { name: string }; secret: string };
+    clients.set("anonymous", new RegistryClient(targets.get("anonymous")!.url, 64));
+    clients.set(
+      "authenticated",
+      new RegistryClient(accounts.url, 64, { username: robot.robot.name, secret: robot.secret }),
+    );
+
+    const rows: AuthThroughputRow[] = [];
+    for (const workload of MEASURED) {
+      const count = workload === "big-blob" ? config.bigRounds : rounds;
+      const phases: Record<
+        Mode,
+        Array<{ push: Phase & { rate: number }; pull: Phase & { rate: number } }>
+      > = {
+        anonymous: [],
+        authenticated: [],
+      };
+      for (let round = 0; round < count; round++) {
+        // Alternate which server goes first, so neither always inherits the other's writeback.
+        const order = round % 2 === 0 ? MODES : [...MODES].reverse();
+        for (const mode of order) {
+          flushPageCache();
+          const target = targets.get(mode)!;
+          const exited = target.exited();
+          if (exited !== null) throw new Error(`Portcullis (${mode}) ${exited}`);
+          log(`[${mode}] ${workload} round ${round + 1}/${count}: running…`);
+          const ctx: WorkloadContext = {
+            client: clients.get(mode)!,
+            target,
+            config,
+            log: (line) => log(line.replace(`[portcullis]`, `[${mode}]`)),
+            round,
+          };
+          const result = await WORKLOADS[workload](ctx);
+          if (workload === "big-blob") {
+            const big = result as BigBlobResult;
+            phases[mode].push({
+              push: { ...big.push, rate: big.push.mibPerSec },
+              pull: { ...big.pull, rate: big.pull.mibPerSec },
+            });
+          } else {
+            const ops = result as OpsResult;
+            phases[mode].push({
+              push: { ...ops.push, rate: ops.push.opsPerSec },
+              pull: { ...ops.pull, rate: ops.pull.opsPerSec },
+            });
+          }
+        }
+      }
+      for (const phase of ["push", "pull"] as const) {
+        const pick = (mode: Mode) => {
+          const list = phases[mode].map((p) => p[phase]);
+          return list[medianIndex(list.map((p) => p.rate))]!;
+        };
+        rows.push({
+          workload,
+          phase,
+          unit: workload === "big-blob" ? "MiB/s" : "ops/s",
+          rate: { anonymous: pick("anonymous").rate, authenticated: pick("authenticated").rate },
+          rounds: {
+            anonymous: phases.anonymous.map((p) => p[phase].rate),
+            authenticated: phases.authenticated.map((p) => p[phase].rate),
+          },
+          serverCpuSeconds: {
+            anonymous: pick("anonymous").serverCpuSeconds,
+            authenticated: pick("authenticated").serverCpuSeconds,
+          },
+        });
+      }
+    }
+    return {
+      config,
+      rounds,
+      rows,
+      tokenRequests: clients.get("authenticated")!.tokenRequests,
+      load: loadavg()[0]!,
+    };
+  } finally {
+    for (const client of clients.values()) client.close();
+    await Promise.allSettled([...targets.values()].map((t) => t.stop()));
+  }
+}
+
+const LABELS: Record<Measured, string> = {
+  "big-blob": "big blob",
+  "small-blobs": "small blobs",
+  manifests: "manifests",
+};
+
+/** The authenticated/anonymous ratio and whether it meets the goal (within 5 %). */
+function ratioCell(row: AuthThroughputRow): string {
+  const ratio = row.rate.authenticated / row.rate.anonymous;
+  return `${(ratio * 100).toFixed(1)} % ${ratio >= 0.95 ? "✓" : "✗"}`;
+}
+
+export function renderAuthThroughputSection(r: AuthThroughputResult | { error: string } | undefined): string {
+  const lines = ["", "### Authenticated against anonymous pull and push", ""];
+  const goal =
+    "Goal (issue 13): authenticated pull and push throughput within 5 % of anonymous on the same run (ratio ≥ 95 %).";
+  if (r === undefined || "error" in r) {
+    lines.push(
+      `${goal} Not measured yet${r ? `: ${r.error}` : ""}.`,
+      "",
+      "| workload | anonymous | authenticated | authenticated / anonymous |",
+      "|---|---:|---:|---:|",
+      ...MEASURED.flatMap((w) =>
+        (["push", "pull"] as const).map(
+          (p) => `| ${LABELS[w]} ${p} | not measured yet | not measured yet | — |`,
+        ),
+      ),
+      "",
+    );
+    return lines.join("\n");
+  }
+  const fmt = (x: number) => x.toLocaleString("en", { maximumFractionDigits: x >= 100 ? 0 : 1 });
+  const cpu = (x: number | null) => (x === null ? "?" : x.toFixed(2));
+  lines.push(
+    `Two Portcullis servers of the same build on loopback, one in anonymous mode, one in accounts mode where a project robot (pull, push) speaks the Docker token flow as docker and podman do: the first request of a repository gets 401 with the Bearer challenge, the client fetches a token from \`/token\` with its Basic credentials once and sends it with every request until it expires (${r.tokenRequests} token request${r.tokenRequests === 1 ? "" : "s"} in the whole run). The registry part's workloads: a ${r.config.bigMiB.toLocaleString("en")} MiB blob (median of ${r.config.bigRounds} rounds), ${r.config.smallCount.toLocaleString("en")} small blobs and ${r.config.smallCount.toLocaleString("en")} manifests at concurrency ${r.config.concurrency} (median of ${r.rounds} rounds, new inputs each round); the servers take turns going first. ${goal} Load average at the end: ${r.load.toFixed(1)}.`,
+    "",
+    "| workload | anonymous | authenticated | authenticated / anonymous | server CPU (s), anonymous / authenticated |",
+    "|---|---:|---:|---:|---:|",
+    ...r.rows.map(
+      (row) =>
+        `| ${LABELS[row.workload]} ${row.phase} (${row.unit}) | ${fmt(row.rate.anonymous)} | ${fmt(row.rate.authenticated)} | ${ratioCell(row)} | ${cpu(row.serverCpuSeconds.anonymous)} / ${cpu(row.serverCpuSeconds.authenticated)} |`,
+    ),
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { unavailable } from "../support/requirements.js";
+import { REPO_ROOT } from "../support/targets.js";
+
+/**
+ * The console's bundle budget (issue 14): the JavaScript a browser loads before the first page
+ * renders, the entry and the modules it preloads, is at most 250 kB gzipped; each page is a chunk of
+ * its own, loaded when first visited. Reads `npm run build`'s output (dist/web/).
+ */
+const WEB = join(REPO_ROOT, "dist", "web");
+const BUDGET_GZIP_BYTES = 250 * 1000;
+
+describe.skipIf(unavailable("the built console (npm run build)", existsSync(join(WEB, "index.html"))))(
+  "the console's build",
+  () => {
+    const html = readFileSync(join(WEB, "index.html"), "utf8");
+    const initial = [...html.matchAll(/<(?:script|link)[^>]+(?:src|href)="\/assets\/([^"]+\.js)"/g)].map(
+      (m) => m[1]!,
+    );
+
+    it(`loads at most ${BUDGET_GZIP_BYTES / 1000} kB of gzipped JavaScript before the first page`, () => {
+      expect(initial.length).toBeGreaterThan(0);
+      const sizes = initial.map(
+        (name) => gzipSync(readFileSync(join(WEB, "assets", name)), { level: 9 }).length,
+      );
+      const total = sizes.reduce((a, b) => a + b, 0);
+      expect(total, `initial JavaScript ${initial.join(", ")}: ${total} bytes gzipped`).toBeLessThanOrEqual(
+        BUDGET_GZIP_BYTES,
+      );
+    });
+
+    it("splits the pages into chunks of their own, with hashed names", () => {
+      const chunks = readdirSync(join(WEB, "assets")).filter((f) => f.endsWith(".js"));
+      for (const page of [
+        "repositories",
+        "repository",
+        "image",
+        "decisions",
+        "policies",
+        "advisories",
+        "login",
+      ]) {
+        const chunk = chunks.find((f) => new RegExp(`^${page}-[A-Za-z0-9_-]{8}\\.js$`).test(f));
+        expect(chunk, `a chunk for the ${page} page`).toBeDefined();
+        expect(initial).not.toContain(chunk);
+      }
+    });
+
+    it("has no inline script or style, which the console's CSP would refuse", () => {
+      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+      expect(html).not.toMatch(/<style[\s>]/);
+      expect(html).not.toMatch(/\sstyle="/);
+      expect(html).not.toMatch(/\son[a-z]+="/);
+    });
+  },
+);
