@@ -1,6 +1,7 @@
 /**
  * audit: the append-only, hash-chained log of gate decisions (CI, registry push and pull, admission),
- * kept in the metadata database, and the checkpoints of its head kept outside it.
+ * kept in the metadata database, and the checkpoints of its head kept outside it; and the Merkle-tree core
+ * (RFC 9162 proofs, C2SP signed checkpoints) the log will move onto.
  */
 export { type AuditCheckpoint, formatCheckpoint, parseCheckpoints } from "./checkpoint.js";
 export {
@@ -23,4 +24,36 @@ export {
   MAX_PER_PAGE,
   type VerifyOptions,
 } from "./log.js";
+export {
+  consistencyProof,
+  formatTreeCheckpoint,
+  inclusionProof,
+  MAX_NOTE_BYTES,
+  MAX_NOTE_SIGNATURES,
+  MERKLE_EMPTY_ROOT,
+  MemoryTree,
+  MerkleError,
+  type MerkleErrorCode,
+  merkleLeafHash,
+  merkleNodeHash,
+  merkleRoot,
+  type NoteSignature,
+  NoteSigner,
+  NoteVerifier,
+  type OpenedNote,
+  openNote,
+  openTreeCheckpoint,
+  type ParsedNote,
+  type PerfectSubtree,
+  parseNote,
+  parseTreeCheckpoint,
+  rootFromInclusionProof,
+  signNote,
+  signTreeCheckpoint,
+  type TreeCheckpoint,
+  type TreeReader,
+  verifyConsistency,
+  verifyInclusion,
+  verifySubtreeInclusion,
+} from "./merkle/index.js";
 export { parseSince } from "./since.js";
