@@ -161,6 +161,12 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   "audit checkpoint --data": { notAnInput: "created when missing" },
   "admin init --config": { argv: ["admin", "init", "--config", "FILE"] },
   "admin init --data": { notAnInput: "created when missing" },
+  "project retention set --file": {
+    argv: ["project", "retention", "set", "team", "--server", "http://127.0.0.1:1", "--file", "FILE"],
+    skip: {
+      malformed: "YAML that is not retention rules is refused by the server, whose 400 names the rule",
+    },
+  },
   "admin reset-password --config": { argv: ["admin", "reset-password", "someone", "--config", "FILE"] },
   "admin reset-password --data": { notAnInput: "created when missing" },
 };

@@ -107,9 +107,10 @@ export const DECISION_ROUTES: readonly IdentityRoute[] = [
     method: "GET",
     path: "/api/v1/audit/decisions",
     summary:
-      "The gate decision log, filtered (gate, effect, actor, namespace, image, digest, since, until, q, breakGlass); paged newest first with page/perPage",
+      "The gate decision log, filtered (gate, effect, actor, namespace, image, digest, since, until, q, breakGlass); paged newest first with page/perPage. system.audit reads the whole log; audit.read over a whole project reads that project's entries (its images' decisions and the events about it)",
     tag: "audit",
-    access: { kind: "permission", permission: "system.audit" },
+    // The whole log with system.audit, a project's part with audit.read there (api/audit-scope.ts).
+    access: { kind: "permission", permission: "audit.read" },
     query: DecisionQuery,
     response: DecisionAnswer,
     // Registered in api/routes.ts, whose handler calls listDecisions: described here.

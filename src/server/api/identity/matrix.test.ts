@@ -64,7 +64,7 @@ const NEEDS: Record<string, string> = {
   deleteSystemRobot: "system.robots",
   rotateSigningKey: "system.config",
   systemInfo: "anyone",
-  listDecisions: "system.audit",
+  listDecisions: "audit.read",
   verifyDecisions: "system.audit",
   listPolicies: "signed-in",
   evaluatePolicy: "repository.pull",
