@@ -206,4 +206,33 @@ describe.each(testDatabases())("token authentication over HTTP (%s)", (database)
     expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
     expect(jwks.keys.every((k) => k.d === undefined)).toBe(true);
   });
+  it("gives a one-time password no access and no refresh token, until it is changed", async () => {
+    const store = server.platform.identity!.store;
+    await store.createUser({ name: "newbie", password: "one-time password here", mustChangePassword: true });
+    await store.addMember({ project: "team", kind: "user", name: "newbie", role: "developer" });
+    const ask = async (secret: string) => {
+      const answer = await fetch(
+        `${server.url}/token?service=portcullis&scope=repository:team/app:pull,push&offline_token=true`,
+        { headers: { authorization: basic("newbie", secret) } },
+      );
+      expect(answer.status).toBe(200);
+      const body = (await answer.json()) as { token: string; refresh_token?: string };
+      return { ...body, payload: JSON.parse(Buffer.from(body.token.split(".")[1]!, "base64url").toString()) };
+    };
+    const before = await ask("one-time password here");
+    expect(before.payload.access).toEqual([]);
+    expect(before.refresh_token).toBeUndefined();
+    // Basic on the registry itself: refused with the reason, not as "may not".
+    const tags = await fetch(`${server.url}/v2/team/app/tags/list`, {
+      headers: { authorization: basic("newbie", "one-time password here") },
+    });
+    expect(tags.status).toBe(403);
+    expect(JSON.stringify(await tags.json())).toContain("one-time password");
+    await store.setPassword("newbie", "a password of their own");
+    const after = await ask("a password of their own");
+    expect(after.payload.access).toEqual([
+      { type: "repository", name: "team/app", actions: ["pull", "push"] },
+    ]);
+    expect(after.refresh_token).toBeDefined();
+  });
 });
