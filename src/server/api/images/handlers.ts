@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { notRunnableReason, type Platform } from "../../../app/index.js";
-import type { AuditEntry } from "../../../audit/index.js";
 import { projectOf } from "../../../auth/index.js";
 import { parseManifest } from "../../../oci/index.js";
 import { SYSTEM_ACTOR } from "../../../registry/index.js";
 import { ServerError } from "../../errors.js";
+import { decisionWire } from "../console/decisions.js";
 import type { ImageContext, ImageRoute } from "./routes.js";
 import {
   ArtifactList,
@@ -32,27 +32,6 @@ const manifestPath = (suffix: string) => new RegExp(`^${NAME}/manifests/${DIGEST
 
 const iso = (at: Date | number | null | undefined): string | null =>
   at === null || at === undefined ? null : new Date(at).toISOString();
-
-/** A decision as the console and scripts read it (h7's Decision shape: docs/console-api). */
-export function decisionJson(entry: AuditEntry): Record<string, unknown> {
-  return {
-    id: entry.id,
-    at: new Date(entry.at).toISOString(),
-    gate: entry.gate,
-    effect: entry.effect,
-    mode: entry.mode,
-    image: entry.image,
-    digest: entry.digest ?? null,
-    actor: entry.actor ?? null,
-    namespace: entry.namespace ?? null,
-    workload: entry.workload ?? null,
-    reason: entry.reason,
-    rules: entry.rules.map((r) => ({ id: r.rule, outcome: r.passed ? "pass" : "fail", message: r.reason })),
-    breakGlass: entry.breakGlass ?? null,
-    caller: entry.caller ?? null,
-    hash: entry.hash,
-  };
-}
 
 /**
  * The scan of the image a tab reads (an index: its picked platform's image), or the 404 that says why
@@ -98,7 +77,7 @@ const listRepositories: ImageRoute = {
       page: q.page,
       perPage: q.perPage,
       // The same filter as /v2/_catalog: what the caller may pull (a token's own scope does not narrow it).
-      ...(identity
+      ...(identity && !seesAll
         ? {
             visible: (names: string[]) =>
               identity.access.visible({ ...caller, tokenAccess: undefined }, names),
@@ -208,7 +187,7 @@ const getOverview: ImageRoute = {
       decisions: mayAudit
         ? {
             total: view.decisions.total,
-            latest: view.decisions.latest ? decisionJson(view.decisions.latest) : null,
+            latest: view.decisions.latest ? decisionWire(view.decisions.latest) : null,
           }
         : null,
     };
@@ -342,7 +321,7 @@ const listDecisions: ImageRoute = {
     const q = query as z.output<typeof PagedQuery>;
     await platform.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
     const page = await platform.audit.pageForDigest(digest, q.page, q.perPage);
-    return { total: page.total, page: q.page, perPage: q.perPage, items: page.items.map(decisionJson) };
+    return { total: page.total, page: q.page, perPage: q.perPage, items: page.items.map(decisionWire) };
   },
 };
 

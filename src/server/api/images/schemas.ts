@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Decision } from "../console/schemas.js";
 import { components } from "../identity/schemas.js";
 
 /**
@@ -104,26 +105,8 @@ const Counts = z.object({
 
 const ScanState = z.enum(["none", "queued", "running", "done", "failed"]);
 
-export const Decision = named(
-  "Decision",
-  z.object({
-    id: z.number().int(),
-    at: Time,
-    gate: z.string(),
-    effect: z.enum(["allow", "warn", "deny"]),
-    mode: z.string(),
-    image: z.string(),
-    digest: z.string().nullable(),
-    actor: z.string().nullable(),
-    namespace: z.string().nullable(),
-    workload: z.string().nullable(),
-    reason: z.string(),
-    rules: z.array(z.object({ id: z.string(), outcome: z.enum(["pass", "fail"]), message: z.string() })),
-    breakGlass: z.object({ annotation: z.string(), value: z.string() }).nullable(),
-    caller: z.string().nullable(),
-    hash: z.string(),
-  }),
-);
+// One Decision shape for the whole API: the decision log's (console/schemas.ts).
+export { Decision } from "../console/schemas.js";
 
 export const ArtifactList = named(
   "ArtifactList",
