@@ -161,7 +161,7 @@ export async function createPlatform(
     events,
     ...(hooks ? { hooks } : {}),
     // Quotas and immutable tags are project settings: only accounts mode has projects to hold them.
-    ...(identity ? { rules: new ProjectSettingsRules(identity.store) } : {}),
+    ...(identity ? { rules: new ProjectSettingsRules(identity.access) } : {}),
     options: {
       deletion: config.registry.deletion,
       maxManifestBytes: config.registry.maxManifestBytes,

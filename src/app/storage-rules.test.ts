@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AccountStore } from "../auth/index.js";
+import { AccessControl, AccountStore } from "../auth/index.js";
 import type { Database } from "../storage/index.js";
 import { databaseTestTargets } from "../storage/testing.js";
 import { ProjectSettingsRules } from "./storage-rules.js";
@@ -19,7 +19,9 @@ describe.each(databaseTestTargets())("ProjectSettingsRules ($name)", (target) =>
     // Another replica: its own store over the same database (its writes call no listener here).
     const elsewhere = new AccountStore(database);
     await here.createProject({ name: "team", settings: { quotaBytes: 100, immutableTags: ["v*"] } });
-    const rules = new ProjectSettingsRules(here, { revisionCheckMs: 1000, now: () => clock });
+    const rules = new ProjectSettingsRules(
+      new AccessControl(here, { revisionCheckMs: 1000, now: () => clock }),
+    );
     expect(await rules.forRepository("team/app/api")).toEqual({ quotaBytes: 100, immutableTags: ["v*"] });
     expect(await rules.forRepository("nobody/app")).toEqual({});
 
@@ -40,7 +42,7 @@ describe.each(databaseTestTargets())("ProjectSettingsRules ($name)", (target) =>
       .updateTable("projects")
       .set({ settings: JSON.stringify({ quotaBytes: "lots", immutableTags: ["v*", 7] }) })
       .execute();
-    const rules = new ProjectSettingsRules(store, { now: () => clock });
+    const rules = new ProjectSettingsRules(new AccessControl(store, { now: () => clock }));
     expect(await rules.forRepository("team/app")).toEqual({ immutableTags: ["v*"] });
   });
 });
