@@ -11,7 +11,7 @@ import { importOsv } from "./import.js";
  * quadratic step would make it 64 times for 8 times the records; the bound allows 24, for a loaded
  * two-core machine). Each time is the better of two runs, so a collection or a neighbour's burst does
  * not decide it. Every import is held to a budget per byte of JSON (test/support/budget.ts): 2 s plus
- * 5 µs of CPU (measured 0.02 to 1.4, the most for small records on a cold start), and a peak of 32 MiB
+ * 5 µs of CPU (measured 0.02 to 1.4, the most for small records on a cold start), and a peak of 64 MiB
  * plus 16 bytes of live memory per byte (records are staged in SQLite, not in memory: 0.5 to 60 per byte
  * measured, 23 MiB at most). SQLite's own memory is outside V8's heap and not counted here; its page
  * cache is bounded by SQLite.
@@ -51,7 +51,10 @@ function records(shape: Shape, n: number): Record<string, Uint8Array> {
   return files;
 }
 
-const BUDGET = { cpuMs: { fixed: 2000, perUnit: 0.005 }, memoryBytes: { fixed: 32 * 2 ** 20, perUnit: 16 } };
+// The fixed part of the memory budget is 64 MiB: Node 24 collects later than Node 20 and peaked at
+// 48.2 MiB for 840 KB of records (2 collections) where Node 20 stays under 32; what the budget is for,
+// memory growing with the input, is the per-byte part.
+const BUDGET = { cpuMs: { fixed: 2000, perUnit: 0.005 }, memoryBytes: { fixed: 64 * 2 ** 20, perUnit: 16 } };
 
 /** Imports `n` records of the shape into a fresh database twice, each within budget; the better time. */
 async function importTime(shape: Shape, n: number): Promise<Sample> {
