@@ -71,10 +71,7 @@ export class ScanOnPush {
 
   /** Matches every stored SBOM again, a page at a time; returns how many reports were written. */
   async rematchAll(): Promise<number> {
-    this.advisories?.close();
-    this.advisories = undefined;
-    this.advisoriesChecked = 0;
-    const advisories = this.database();
+    const advisories = this.reopenAdvisories();
     if (!advisories) return 0;
     const revision = advisories.revision();
     let after = "";
@@ -83,12 +80,7 @@ export class ScanOnPush {
       const page = await this.options.store.sbomsAfter(after, REMATCH_PAGE);
       for (const { digest, sbom } of page) {
         try {
-          const doc = readSbom(sbom.toString("utf8"));
-          await this.options.store.rematched(
-            digest,
-            assessSbom(doc, { advisories, advisoryRevision: revision }),
-            revision,
-          );
+          await this.rematch(digest, sbom, advisories, revision);
           done++;
         } catch (err) {
           // One unreadable SBOM must not stop the others: its report stays as it was.
@@ -257,21 +249,39 @@ export class ScanOnPush {
    * its report was made with. Returns how many reports changed.
    */
   async rematchIfChanged(): Promise<number> {
-    this.advisories?.close();
-    this.advisories = undefined;
-    this.advisoriesChecked = 0;
-    const advisories = this.database();
+    const advisories = this.reopenAdvisories();
     if (!advisories) return 0;
     const revision = advisories.revision();
     const stale = await this.options.store.stale(revision);
     for (const { digest, sbom } of stale) {
-      const doc = readSbom(sbom.toString("utf8"));
-      const report = assessSbom(doc, { advisories, advisoryRevision: revision });
-      await this.options.store.rematched(digest, report, revision);
+      await this.rematch(digest, sbom, advisories, revision);
     }
     if (stale.length > 0)
       this.options.logger.info({ reports: stale.length, revision }, "re-matched stored SBOMs");
     return stale.length;
+  }
+
+  /** The advisory database opened anew (a re-match must see the newest import), or none. */
+  private reopenAdvisories(): AdvisoryDatabase | undefined {
+    this.advisories?.close();
+    this.advisories = undefined;
+    this.advisoriesChecked = 0;
+    return this.database();
+  }
+
+  /** One stored SBOM matched against `advisories` again, its report replaced. */
+  private async rematch(
+    digest: string,
+    sbom: Buffer,
+    advisories: AdvisoryDatabase,
+    revision: string,
+  ): Promise<void> {
+    const doc = readSbom(sbom.toString("utf8"));
+    await this.options.store.rematched(
+      digest,
+      assessSbom(doc, { advisories, advisoryRevision: revision }),
+      revision,
+    );
   }
 
   close(): void {
