@@ -60,8 +60,10 @@ describe("module boundaries", () => {
       const targetDomain = target.split("/")[0]!;
       if (targetDomain === domain) continue;
       const where = `${relative(SRC, file)} imports ${spec}`;
-      // A domain's testing.ts is its second public face, for tests only (never built into dist/).
-      const testFace = file.endsWith(".test.ts") && target === `${targetDomain}/testing.js`;
+      // A domain's testing.ts is its second public face, for tests and other test support only (never
+      // built into dist/).
+      const testOnly = file.endsWith(".test.ts") || /(^|\/)testing(\.ts$|\/)/.test(relative(SRC, file));
+      const testFace = testOnly && target === `${targetDomain}/testing.js`;
       if (target !== `${targetDomain}/index.js` && !testFace)
         violations.push(`${where}: only ${targetDomain}/index.ts is public`);
       const from = ROWS[domain];

@@ -4,11 +4,11 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
 import pino from "pino";
 import { createPlatform, type Platform, resolveConfig } from "../app/index.js";
 import type { RegistryOptions } from "../registry/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
+import { dropTestSchema } from "../storage/testing.js";
 import type { ServerLimits } from "./limits.js";
 import { buildServer } from "./server.js";
 import { ReloadableTls, type TlsFiles } from "./tls.js";
@@ -132,8 +132,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       closed = true;
       app.server.closeAllConnections();
       await app.close();
-      if (schema) await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(platform.database.db);
       await platform.close();
+      if (schema) await dropTestSchema(process.env.PORTCULLIS_TEST_POSTGRES!, schema);
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -3,4 +3,4 @@
  * databases. Files named testing.ts (and folders named testing/) are never built into dist/, so nothing
  * here reaches an install, and only *.test.ts files may import it (src/architecture.test.ts).
  */
-export { type DatabaseTestTarget, databaseTestTargets } from "./db/testing.js";
+export { type DatabaseTestTarget, databaseTestTargets, dropTestSchema } from "./db/testing.js";

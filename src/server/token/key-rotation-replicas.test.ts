@@ -3,12 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unavailable } from "../../../test/support/requirements.js";
 import { createPlatform, type Platform, resolveConfig } from "../../app/index.js";
 import { openDatabase } from "../../storage/index.js";
+import { dropTestSchema } from "../../storage/testing.js";
 import { buildServer } from "../server.js";
 
 /**
@@ -107,9 +107,9 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
         replica.app.server.closeAllConnections();
         await replica.app.close();
       }
-      if (a) await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(a.platform.database.db);
       await b?.platform.close();
       await a?.platform.close();
+      if (a) await dropTestSchema(postgres!, schema);
       await rm(root, { recursive: true, force: true });
     });
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { unavailable } from "../../../test/support/requirements.js";
 import { openDatabase, redactUrl } from "./database.js";
 import { migrateToLatest } from "./migrations.js";
+import { dropTestSchema } from "./testing.js";
 
 const postgres = process.env.PORTCULLIS_TEST_POSTGRES;
 
@@ -115,8 +116,8 @@ describe("openDatabase", () => {
         );
         expect(count.rows[0]!.n).toBe(all.length);
       } finally {
-        await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(replicas[0]!.db);
         await Promise.all(replicas.map((r) => r.close()));
+        await dropTestSchema(url, schema);
       }
     },
   );

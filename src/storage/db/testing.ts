@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { sql } from "kysely";
 import { type Database, openDatabase } from "./database.js";
 
 export interface DatabaseTestTarget {
@@ -25,12 +24,40 @@ export function databaseTestTargets(): DatabaseTestTarget[] {
         return {
           ...database,
           close: async () => {
-            await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(database.db);
             await database.close();
+            await dropTestSchema(url, schema);
           },
         };
       },
     });
   }
   return targets;
+}
+
+/**
+ * Drops a test's PostgreSQL schema on a connection of its own. Call it after the code under test closed
+ * its database: work still running there (an access event, a pull-time flush) would take its locks in
+ * another order than DROP ... CASCADE and PostgreSQL would end one of the two as a deadlock. A deadlock
+ * with another test process's catalogue work is retried.
+ */
+export async function dropTestSchema(url: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`dropTestSchema: not a test schema name: ${schema}`);
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        return;
+      } catch (err) {
+        const deadlock = (err as { code?: string }).code === "40P01";
+        if (!deadlock || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  } finally {
+    await client.end();
+  }
 }
