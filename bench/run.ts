@@ -18,6 +18,7 @@ import {
   renderAuthThroughputSection,
 } from "./auth-registry.js";
 import { RegistryClient } from "./client.js";
+import { benchConsole, type ConsoleBenchResult, renderConsoleSection } from "./console.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import {
   type BenchResults,
@@ -93,10 +94,10 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
-const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom", "auth"] as const;
+const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom", "auth", "console"] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -338,7 +339,19 @@ async function main(): Promise<number> {
     }
   }
 
+  // The console (issue 14): 10,000 repositories, the API's first page and the first render in Chromium.
+  let consoleResult: ConsoleBenchResult | { error: string } | undefined;
+  if (parts.has("console")) {
+    try {
+      consoleResult = await benchConsole(log);
+    } catch (err) {
+      consoleResult = { error: errorText(err) };
+      log(`console: FAILED — ${consoleResult.error}`);
+    }
+  }
+
   const fresh = new Map<Part, string>();
+  if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
   if (auth) {
     fresh.set(
       "auth",
@@ -377,7 +390,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -13,6 +13,7 @@ const DecisionsPage = lazy(() => import("./pages/decisions"));
 const PoliciesPage = lazy(() => import("./pages/policies"));
 const AdvisoriesPage = lazy(() => import("./pages/advisories"));
 const AdminPage = lazy(() => import("./pages/admin"));
+const AdminProjectPage = lazy(() => import("./pages/admin-project"));
 const LoginPage = lazy(() => import("./pages/login"));
 const NotFoundPage = lazy(() => import("./pages/not-found"));
 
@@ -32,6 +33,8 @@ function page(route: Route): ReactNode {
       return <AdvisoriesPage />;
     case "admin":
       return <AdminPage />;
+    case "admin-project":
+      return <AdminProjectPage key={route.name} name={route.name} />;
     case "login":
       return <LoginPage />;
     case "not-found":
@@ -60,9 +63,9 @@ function Shell() {
     const heading = document.getElementById("page-heading");
     if (heading && document.activeElement?.closest("main") === null) heading.focus({ preventScroll: true });
   }, [location.path]);
-  const admin = session.me?.admin === true && session.info?.authMode === "accounts";
+  const admin = session.info?.authMode === "accounts" && session.administers();
   const sections = admin
-    ? [...SECTIONS, { to: "/admin", title: "Administration", pages: ["admin"] as const }]
+    ? [...SECTIONS, { to: "/admin", title: "Administration", pages: ["admin", "admin-project"] as const }]
     : SECTIONS;
   const signOut = async () => {
     await apiSend("POST", "/auth/logout").catch(() => undefined);

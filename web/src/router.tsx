@@ -104,11 +104,13 @@ export type Route =
   | { readonly page: "policies" }
   | { readonly page: "advisories" }
   | { readonly page: "admin" }
+  | { readonly page: "admin-project"; readonly name: string }
   | { readonly page: "login" }
   | { readonly page: "not-found" };
 
 const IMAGE = /^\/repositories\/(.+)\/manifests\/([a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
 const REPOSITORY = /^\/repositories\/(.+)$/;
+const ADMIN_PROJECT = /^\/admin\/projects\/([^/]+)$/;
 const PAGES: Record<string, Route> = {
   "/": { page: "repositories" },
   "/repositories": { page: "repositories" },
@@ -129,6 +131,8 @@ export function matchRoute(path: string): Route {
   if (fixed) return fixed;
   const image = IMAGE.exec(trimmed);
   if (image) return { page: "image", name: decodePath(image[1]!), digest: decodePath(image[2]!) };
+  const adminProject = ADMIN_PROJECT.exec(trimmed);
+  if (adminProject) return { page: "admin-project", name: decodePath(adminProject[1]!) };
   const repository = REPOSITORY.exec(trimmed);
   if (repository) return { page: "repository", name: decodePath(repository[1]!) };
   return { page: "not-found" };
@@ -153,6 +157,11 @@ export function imagePath(
   query: Record<string, string | undefined> = {},
 ): string {
   return hrefWith(`${repositoryPath(name)}/manifests/${digest}`, query);
+}
+
+/** A project's administration page (`tab`: members, robots, settings, retention). */
+export function adminProjectPath(name: string, tab?: string): string {
+  return hrefWith(`/admin/projects/${encodeURIComponent(name)}`, { tab });
 }
 
 type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, "href"> & {

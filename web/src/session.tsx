@@ -14,27 +14,41 @@ export interface Session {
   readonly signedIn: boolean;
   /** Whether the user holds `permission`, for `repository`'s project when given. */
   can(permission: string, repository?: string): boolean;
+  /** Whether the user may change something the administration pages offer, in some project. */
+  administers(): boolean;
   refresh(): void;
 }
+
+/** What the administration pages write: holding one of these (anywhere) shows them. */
+const ADMINISTRATION = [
+  "system.projects",
+  "project.write",
+  "member.write",
+  "robot.read",
+  "robot.write",
+  "retention.write",
+];
 
 const ANONYMOUS_ADMIN: Me = { name: "anonymous", kind: "anonymous", admin: true };
 
 export function sessionFrom(info: SystemInfo | undefined, me: Me | undefined, refresh: () => void): Session {
+  const can = (permission: string, repository?: string): boolean => {
+    if (!me) return false;
+    if (me.admin) return true;
+    if (me.systemPermissions?.includes(permission)) return true;
+    const project = repository?.split("/")[0];
+    return (me.grants ?? []).some(
+      (grant) =>
+        (project === undefined || grant.project === project) && grant.permissions.includes(permission),
+    );
+  };
   return {
     info,
     me,
     signedIn: me !== undefined,
     refresh,
-    can(permission, repository) {
-      if (!me) return false;
-      if (me.admin) return true;
-      if (me.systemPermissions?.includes(permission)) return true;
-      const project = repository?.split("/")[0];
-      return (me.grants ?? []).some(
-        (grant) =>
-          (project === undefined || grant.project === project) && grant.permissions.includes(permission),
-      );
-    },
+    can,
+    administers: () => ADMINISTRATION.some((permission) => can(permission)),
   };
 }
 

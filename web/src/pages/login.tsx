@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { ApiError, apiSend } from "../api";
 import { PageTitle } from "../components/bits";
 import { hrefWith, isLocalPath, navigate, useLocation } from "../router";
@@ -17,6 +17,10 @@ export default function LoginPage() {
   const [password, setPassword] = useState("");
   const [problem, setProblem] = useState("");
   const [busy, setBusy] = useState(false);
+  const [signedIn, setSignedIn] = useState(false);
+  useEffect(() => {
+    if (signedIn && session.signedIn) navigate(returnTo, { replace: true });
+  }, [signedIn, session.signedIn, returnTo]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -24,8 +28,10 @@ export default function LoginPage() {
     setProblem("");
     try {
       await apiSend("POST", "/auth/login", { username: name, password });
+      // Leave only once the session says who we are (the effect below): navigating now, with the
+      // signed-out session still in place, would send the shell straight back here.
+      setSignedIn(true);
       session.refresh();
-      navigate(returnTo, { replace: true });
     } catch (err) {
       setProblem(
         err instanceof ApiError && err.status === 401

@@ -1,0 +1,202 @@
+import { type FormEvent, useState } from "react";
+import { apiSend, useApi } from "../api";
+import { Failure, Loading, Time } from "../components/bits";
+import { type Column, DataTable } from "../components/table";
+import { useSession } from "../session";
+import { Problem, useAction } from "./action";
+import { SecretDialog } from "./secret-dialog";
+import { ROBOT_PERMISSIONS, type Robot } from "./types";
+
+function robotsApi(project: string): string {
+  return `/api/v1/projects/${encodeURIComponent(project)}/robots`;
+}
+
+/** `robot$team+ci` → `ci`, the name the project routes take. */
+function shortName(robot: Robot, project: string): string {
+  const prefix = `robot$${project}+`;
+  return robot.name.startsWith(prefix) ? robot.name.slice(prefix.length) : robot.name;
+}
+
+function status(robot: Robot): string {
+  return robot.disabled ? "revoked" : robot.expired ? "expired" : "active";
+}
+
+/**
+ * A project's robots (robot.read); create, rotate and revoke with robot.write. The secret of a new or
+ * rotated robot is shown once, in a dialog.
+ */
+export function RobotsTab({ project }: { project: string }) {
+  const session = useSession();
+  const mayWrite = session.can("robot.write", project);
+  const robots = useApi<{ robots: readonly Robot[] }>(robotsApi(project));
+  const [shown, setShown] = useState<{ name: string; secret: string } | undefined>();
+  const act = useAction();
+  const columns: Column<Robot>[] = [
+    { key: "name", header: "Name", render: (r) => r.name },
+    {
+      key: "permissions",
+      header: "Permissions",
+      render: (r) => r.grants.flatMap((g) => g.permissions).join(", "),
+    },
+    {
+      key: "expires",
+      header: "Expires",
+      render: (r) => (r.expiresAt ? <Time value={r.expiresAt} /> : "never"),
+    },
+    { key: "status", header: "Status", render: status },
+  ];
+  if (mayWrite) {
+    columns.push({
+      key: "actions",
+      header: "Actions",
+      render: (r) => (
+        <span className="toolbar">
+          <button
+            type="button"
+            disabled={act.busy || r.disabled}
+            aria-label={`Rotate the secret of ${r.name}`}
+            onClick={() =>
+              act.run(async () => {
+                const answer = await apiSend<{ name: string; secret: string }>(
+                  "POST",
+                  `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}/rotate`,
+                );
+                if (answer) setShown(answer);
+              })
+            }
+          >
+            Rotate
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={act.busy || r.disabled}
+            aria-label={`Revoke ${r.name}`}
+            onClick={() =>
+              act.run(async () => {
+                await apiSend(
+                  "POST",
+                  `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}/revoke`,
+                );
+                robots.reload();
+              })
+            }
+          >
+            Revoke
+          </button>
+        </span>
+      ),
+    });
+  }
+  return (
+    <>
+      {robots.error && <Failure error={robots.error} what="the robots" />}
+      {robots.loading && !robots.data && <Loading what="robots" />}
+      {robots.data && (
+        <DataTable
+          caption={`Robots of ${project}`}
+          columns={columns}
+          rows={robots.data.robots}
+          rowKey={(r) => r.name}
+          empty="No robots."
+        />
+      )}
+      <Problem id="robot-action-problem" action={act} />
+      {mayWrite && (
+        <CreateRobot
+          project={project}
+          onCreated={(name, secret) => {
+            setShown({ name, secret });
+            robots.reload();
+          }}
+        />
+      )}
+      {shown && <SecretDialog name={shown.name} secret={shown.secret} onClose={() => setShown(undefined)} />}
+    </>
+  );
+}
+
+const EXPIRIES = [
+  { value: "30d", label: "30 days" },
+  { value: "90d", label: "90 days" },
+  { value: "365d", label: "1 year" },
+  { value: "never", label: "never" },
+];
+
+function CreateRobot({
+  project,
+  onCreated,
+}: {
+  project: string;
+  onCreated: (name: string, secret: string) => void;
+}) {
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [permissions, setPermissions] = useState<Set<string>>(new Set(["repository.pull"]));
+  const [expiry, setExpiry] = useState("90d");
+  const create = useAction();
+  const toggle = (permission: string, on: boolean) => {
+    const next = new Set(permissions);
+    if (on) next.add(permission);
+    else next.delete(permission);
+    setPermissions(next);
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    let created: { robot: Robot; secret: string } | undefined;
+    const done = await create.run(async () => {
+      if (permissions.size === 0) throw new Error("Choose at least one permission.");
+      created = await apiSend<{ robot: Robot; secret: string }>("POST", robotsApi(project), {
+        name: name.trim(),
+        ...(description.trim() ? { description: description.trim() } : {}),
+        permissions: ROBOT_PERMISSIONS.filter((p) => permissions.has(p)),
+        ...(expiry === "never" ? { expiresAt: null } : { expiresIn: expiry }),
+      });
+    });
+    if (done && created) {
+      setName("");
+      setDescription("");
+      onCreated(created.robot.name, created.secret);
+    }
+  };
+  return (
+    <form className="admin-form" onSubmit={submit} aria-labelledby="create-robot-title">
+      <h2 id="create-robot-title">Create a robot</h2>
+      <label>
+        Name
+        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Description
+        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <fieldset className="chips">
+        <legend>Permissions</legend>
+        {ROBOT_PERMISSIONS.map((permission) => (
+          <label key={permission}>
+            <input
+              type="checkbox"
+              checked={permissions.has(permission)}
+              onChange={(e) => toggle(permission, e.target.checked)}
+            />
+            {permission}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Expires after
+        <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
+          {EXPIRIES.map((e) => (
+            <option key={e.value} value={e.value}>
+              {e.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Problem id="create-robot-problem" action={create} />
+      <button type="submit" disabled={create.busy}>
+        Create robot
+      </button>
+    </form>
+  );
+}

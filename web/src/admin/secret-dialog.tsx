@@ -1,0 +1,49 @@
+import { useEffect, useRef, useState } from "react";
+
+/**
+ * A robot's secret, shown once: a modal <dialog> (focus kept inside, Esc closes) with the name, the
+ * secret and a copy button. The secret lives only in this component's props; closing forgets it.
+ */
+export function SecretDialog({
+  name,
+  secret,
+  onClose,
+}: {
+  name: string;
+  secret: string;
+  onClose: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [copied, setCopied] = useState("");
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+  }, []);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied("Copied to the clipboard.");
+    } catch {
+      setCopied("The browser refused the clipboard: select the secret and copy it.");
+    }
+  };
+  return (
+    <dialog ref={dialog} className="secret-dialog" aria-labelledby="secret-title" onClose={onClose}>
+      <h2 id="secret-title">Secret of {name}</h2>
+      <p>This is the only time the secret is shown: store it now. Portcullis keeps only its hash.</p>
+      <label>
+        Secret
+        <input readOnly value={secret} data-testid="robot-secret" onFocus={(e) => e.target.select()} />
+      </label>
+      <p role="status">{copied}</p>
+      <div className="toolbar">
+        <button type="button" onClick={copy}>
+          Copy secret
+        </button>
+        <button type="button" onClick={() => dialog.current?.close()}>
+          I have stored it
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,97 @@
+import { type FormEvent, useState } from "react";
+import { apiSend } from "../api";
+import { KeyValues } from "../components/bits";
+import { formatBytes } from "../format";
+import { useSession } from "../session";
+import { Problem, useAction } from "./action";
+import type { Project, ProjectSettings } from "./types";
+
+const MIB = 1024 * 1024;
+
+/** A quota field's text in MiB ("" for none) → bytes, undefined for none; throws on nonsense. */
+export function quotaBytes(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  const mib = Number(trimmed);
+  if (!Number.isFinite(mib) || mib < 0) throw new Error("The quota is a number of MiB, 0 or more.");
+  return Math.round(mib * MIB);
+}
+
+/** The immutable-tag rules' text, one rule a line, without blank lines. */
+export function ruleLines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+}
+
+/**
+ * Visibility, storage quota and immutable-tag rules. PATCH replaces the whole settings object, so the
+ * form sends the settings it read with its own fields changed (retention and the certified policy
+ * ride along untouched). Writable with project.write.
+ */
+export function SettingsTab({ project, onSaved }: { project: Project; onSaved: () => void }) {
+  const session = useSession();
+  const mayWrite = session.can("project.write", project.name);
+  const [isPublic, setPublic] = useState(project.public);
+  const [quota, setQuota] = useState(
+    project.settings.quotaBytes === undefined ? "" : String(project.settings.quotaBytes / MIB),
+  );
+  const [rules, setRules] = useState((project.settings.immutableTags ?? []).join("\n"));
+  const [saved, setSaved] = useState("");
+  const save = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved("");
+    const done = await save.run(async () => {
+      const { quotaBytes: _q, immutableTags: _i, ...others } = project.settings;
+      const bytes = quotaBytes(quota);
+      const lines = ruleLines(rules);
+      const settings: ProjectSettings = {
+        ...others,
+        ...(bytes === undefined ? {} : { quotaBytes: bytes }),
+        ...(lines.length === 0 ? {} : { immutableTags: lines }),
+      };
+      await apiSend("PATCH", `/api/v1/projects/${encodeURIComponent(project.name)}`, {
+        public: isPublic,
+        settings,
+      });
+    });
+    if (done) {
+      setSaved("Saved.");
+      onSaved();
+    }
+  };
+  return (
+    <>
+      <KeyValues
+        rows={[
+          ["Stored", formatBytes(project.usage.bytes)],
+          ["Quota", project.usage.quotaBytes === null ? "none" : formatBytes(project.usage.quotaBytes)],
+          ["Certified images only", project.settings.certifiedPolicy ?? "off"],
+        ]}
+      />
+      <form className="admin-form" onSubmit={submit} aria-labelledby="settings-title">
+        <h2 id="settings-title">Settings</h2>
+        <fieldset disabled={!mayWrite || save.busy}>
+          <legend className="visually-hidden">Project settings</legend>
+          <label className="inline">
+            <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />
+            Public (anyone, also signed out, may pull)
+          </label>
+          <label>
+            Storage quota in MiB (empty: none)
+            <input inputMode="decimal" value={quota} onChange={(e) => setQuota(e.target.value)} />
+          </label>
+          <label>
+            Immutable tags, one rule a line (TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB)
+            <textarea rows={4} value={rules} onChange={(e) => setRules(e.target.value)} />
+          </label>
+          <Problem id="settings-problem" action={save} />
+          <p role="status">{saved}</p>
+          {mayWrite && <button type="submit">Save settings</button>}
+        </fieldset>
+      </form>
+    </>
+  );
+}
