@@ -205,7 +205,8 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
         await fetch(`${server.url}/api/v1/projects/team`, { headers: basic(ADMIN.name, ADMIN.password) })
       ).json()) as { usage: { bytes: number } };
       await page.reload();
-      await page.getByLabel(/Storage quota/).fill(((usage.usage.bytes + 2048) / (1024 * 1024)).toFixed(6));
+      await page.getByLabel(/Storage quota/).fill(String(Math.ceil(usage.usage.bytes / 1024) + 2));
+      await page.getByLabel("Unit").selectOption("KiB");
       await page.getByRole("button", { name: "Save settings" }).click();
       await expect.poll(() => page.getByRole("status").filter({ hasText: "Saved." }).count()).toBe(1);
       const over = await skopeo.copy(`oci:${big}:v2`, `docker://${host}/team/web:v2`, { allowFailure: true });
@@ -218,6 +219,9 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
       expect(await page.locator(".failure b").count()).toBe(0);
       await page.reload();
       await page.getByRole("button", { name: "Save settings" }).waitFor();
+      // What was saved is what the form shows again: the rule and the quota in KiB.
+      expect(await page.getByLabel(/Immutable tags/).inputValue()).toBe("v*");
+      expect(await page.getByLabel("Unit").inputValue()).toBe("KiB");
       await expectAccessible(page, "the settings tab");
       await screenshots(page, "admin");
 

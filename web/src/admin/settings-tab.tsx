@@ -6,15 +6,25 @@ import { useSession } from "../session";
 import { Problem, useAction } from "./action";
 import type { Project, ProjectSettings } from "./types";
 
-const MIB = 1024 * 1024;
+const UNITS = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+type Unit = keyof typeof UNITS;
 
-/** A quota field's text in MiB ("" for none) → bytes, undefined for none; throws on nonsense. */
-export function quotaBytes(text: string): number | undefined {
+/** A quota field's text in `unit` ("" for none) → bytes, undefined for none; throws on nonsense. */
+export function quotaBytes(text: string, unit: Unit): number | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
-  const mib = Number(trimmed);
-  if (!Number.isFinite(mib) || mib < 0) throw new Error("The quota is a number of MiB, 0 or more.");
-  return Math.round(mib * MIB);
+  const amount = Number(trimmed);
+  if (!Number.isFinite(amount) || amount < 0) throw new Error(`The quota is a number of ${unit}, 0 or more.`);
+  return Math.round(amount * UNITS[unit]);
+}
+
+/** A stored quota as the form shows it: in the largest unit it is a whole number of, else KiB. */
+export function quotaText(bytes: number | undefined): { amount: string; unit: Unit } {
+  if (bytes === undefined) return { amount: "", unit: "GiB" };
+  for (const unit of ["GiB", "MiB"] as const) {
+    if (bytes > 0 && bytes % UNITS[unit] === 0) return { amount: String(bytes / UNITS[unit]), unit };
+  }
+  return { amount: String(Math.round((bytes / UNITS.KiB) * 1000) / 1000), unit: "KiB" };
 }
 
 /** The immutable-tag rules' text, one rule a line, without blank lines. */
@@ -34,9 +44,9 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
   const session = useSession();
   const mayWrite = session.can("project.write", project.name);
   const [isPublic, setPublic] = useState(project.public);
-  const [quota, setQuota] = useState(
-    project.settings.quotaBytes === undefined ? "" : String(project.settings.quotaBytes / MIB),
-  );
+  const shown = quotaText(project.settings.quotaBytes);
+  const [quota, setQuota] = useState(shown.amount);
+  const [unit, setUnit] = useState<Unit>(shown.unit);
   const [rules, setRules] = useState((project.settings.immutableTags ?? []).join("\n"));
   const [saved, setSaved] = useState("");
   const save = useAction();
@@ -45,7 +55,7 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
     setSaved("");
     const done = await save.run(async () => {
       const { quotaBytes: _q, immutableTags: _i, ...others } = project.settings;
-      const bytes = quotaBytes(quota);
+      const bytes = quotaBytes(quota, unit);
       const lines = ruleLines(rules);
       const settings: ProjectSettings = {
         ...others,
@@ -79,10 +89,22 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
             <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />
             Public (anyone, also signed out, may pull)
           </label>
-          <label>
-            Storage quota in MiB (empty: none)
-            <input inputMode="decimal" value={quota} onChange={(e) => setQuota(e.target.value)} />
-          </label>
+          <div className="quota">
+            <label>
+              Storage quota (empty: none)
+              <input inputMode="decimal" value={quota} onChange={(e) => setQuota(e.target.value)} />
+            </label>
+            <label>
+              Unit
+              <select value={unit} onChange={(e) => setUnit(e.target.value as Unit)}>
+                {Object.keys(UNITS).map((u) => (
+                  <option key={u} value={u}>
+                    {u}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
           <label>
             Immutable tags, one rule a line (TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB)
             <textarea rows={4} value={rules} onChange={(e) => setRules(e.target.value)} />
