@@ -170,7 +170,14 @@ async function timeRender(
       })()`);
       const page = await context.newPage();
       await page.goto(`${url}/repositories`, { waitUntil: "commit" });
-      await page.waitForFunction("window.__rowsAt !== undefined", undefined, { timeout: 30_000 });
+      // A function, not a string: the console's CSP forbids the eval a string predicate needs.
+      await page.waitForFunction(
+        () => (globalThis as { __rowsAt?: number }).__rowsAt !== undefined,
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      );
       const at = await page.evaluate<number>("window.__rowsAt");
       rows = await page.evaluate<number>("window.__rows");
       await context.close();
@@ -189,7 +196,7 @@ export async function benchConsole(
   count = 10_000,
   loads = 9,
 ): Promise<ConsoleBenchResult> {
-  const server = await startTestServer({ database: "sqlite" });
+  const server = await startTestServer({ database: "sqlite", consoleDir: join(REPO_ROOT, "dist", "web") });
   try {
     const started = performance.now();
     await seed(server, count);

@@ -64,6 +64,27 @@ export async function apiSend<T>(
   return text ? (JSON.parse(text) as T) : undefined;
 }
 
+/** Answers asked for at startup, each taken by the first useApi of its path (see `prefetch`). */
+const prefetched = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts GET `path` now, at startup, in parallel with the session and the page's code (which would
+ * otherwise ask for it only after both arrived: a waterfall of three round trips). A failure is
+ * dropped, not kept: the page asks again itself (after signing in, say).
+ */
+export function prefetch(path: string): void {
+  if (prefetched.has(path)) return;
+  const answer = apiGet(path);
+  answer.catch(() => prefetched.delete(path));
+  prefetched.set(path, answer);
+}
+
+function takePrefetched<T>(path: string): Promise<T> | undefined {
+  const answer = prefetched.get(path);
+  prefetched.delete(path);
+  return answer as Promise<T> | undefined;
+}
+
 export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: ApiError | Error | undefined;
@@ -83,8 +104,9 @@ export function useApi<T>(path: string | null, shape?: (value: unknown) => boole
   useEffect(() => {
     if (path === null) return;
     const controller = new AbortController();
-    apiGet<T>(path, controller.signal).then(
+    (takePrefetched<T>(path) ?? apiGet<T>(path, controller.signal)).then(
       (data) =>
+        !controller.signal.aborted &&
         setState(
           shape && !shape(data)
             ? {

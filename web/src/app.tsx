@@ -1,12 +1,14 @@
 import { lazy, type ReactNode, Suspense, useEffect } from "react";
-import { apiSend } from "./api";
+import { apiSend, prefetch } from "./api";
 import { Failure, Loading } from "./components/bits";
 import { PageBoundary } from "./components/boundary";
+import { repositoriesApiPath } from "./pages/repositories-query";
 import { hrefWith, Link, matchRoute, navigate, type Route, useLocation } from "./router";
 import { SessionProvider, useSession } from "./session";
 import { ThemeToggle } from "./theme";
 
-const RepositoriesPage = lazy(() => import("./pages/repositories"));
+const loadRepositories = () => import("./pages/repositories");
+const RepositoriesPage = lazy(loadRepositories);
 const RepositoryPage = lazy(() => import("./pages/repository"));
 const ImagePage = lazy(() => import("./pages/image"));
 const DecisionsPage = lazy(() => import("./pages/decisions"));
@@ -16,6 +18,16 @@ const AdminPage = lazy(() => import("./pages/admin"));
 const AdminProjectPage = lazy(() => import("./pages/admin-project"));
 const LoginPage = lazy(() => import("./pages/login"));
 const NotFoundPage = lazy(() => import("./pages/not-found"));
+
+/**
+ * At startup, for the page most visits land on: fetch its code and its first API answer now, beside
+ * the session's two requests, so the first rows need one round trip after the app's script, not three.
+ */
+export function startEarly(path: string, search: string): void {
+  if (matchRoute(path).page !== "repositories") return;
+  void loadRepositories();
+  prefetch(repositoriesApiPath(new URLSearchParams(search)));
+}
 
 function page(route: Route): ReactNode {
   switch (route.page) {

@@ -3,18 +3,9 @@ import { Failure, Loading, PageTitle, Time } from "../components/bits";
 import { Pager } from "../components/pager";
 import { type Column, DataTable } from "../components/table";
 import { formatBytes } from "../format";
-import {
-  hrefWith,
-  Link,
-  pageParam,
-  repositoryPath,
-  updateQuery,
-  useLocation,
-  useQueryParam,
-} from "../router";
+import { Link, repositoryPath, updateQuery, useLocation, useQueryParam } from "../router";
 import type { Paged, RepositorySummary } from "../types";
-
-const PER_PAGE = 50;
+import { repositoriesApiPath } from "./repositories-query";
 
 const COLUMNS: readonly Column<RepositorySummary>[] = [
   {
@@ -42,8 +33,7 @@ export default function RepositoriesPage() {
   const [q, setQ] = useQueryParam("q");
   const sort = location.query.get("sort") ?? "name";
   const order = location.query.get("order") === "desc" ? "desc" : "asc";
-  const page = pageParam(location.query);
-  const path = hrefWith("/api/v1/repositories", { q, sort, order, page, perPage: PER_PAGE });
+  const path = repositoriesApiPath(location.query);
   const { data, error, loading } = useApi<Paged<RepositorySummary>>(path, isPaged);
   return (
     <>
