@@ -144,7 +144,13 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
       // A bad name: the API's own message, as text.
       await page.getByLabel(/^Name/).fill("Not A Name!");
       await page.getByRole("button", { name: "Create project" }).click();
-      await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/\(INVALID\)|name/i);
+      await expect
+        .poll(() => page.getByRole("alert").textContent())
+        .toMatch(/"Not A Name!" is not allowed .*\(INVALID_ARGUMENT\)$/);
+      const none = await fetch(`${server.url}/api/v1/projects`, {
+        headers: basic(ADMIN.name, ADMIN.password),
+      });
+      expect(((await none.json()) as { projects: unknown[] }).projects).toEqual([]);
 
       await page.getByLabel(/^Name/).fill("team");
       await page.getByRole("button", { name: "Create project" }).click();

@@ -61,10 +61,13 @@ function serve(me: unknown, writes: Record<string, { status: number; body: unkno
       const body = write ? write.body : answers[path];
       const status = write ? write.status : body === undefined ? 404 : 200;
       return Promise.resolve(
-        new Response(JSON.stringify(body ?? { errors: [{ code: "NOT_FOUND", message: "no" }] }), {
-          status,
-          headers: { "content-type": "application/json" },
-        }),
+        new Response(
+          status === 204 ? null : JSON.stringify(body ?? { errors: [{ code: "NOT_FOUND", message: "no" }] }),
+          {
+            status,
+            headers: { "content-type": "application/json" },
+          },
+        ),
       );
     }),
   );
@@ -158,6 +161,40 @@ describe("what the administration offers", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toBe(`no user ${HOSTILE} (INVALID)`);
     expect(container.querySelector("img")).toBeNull();
+  });
+});
+
+describe("what the forms send", () => {
+  it("removes a member by its grant's id and reloads the list", async () => {
+    serve(
+      { name: "lead", kind: "user", admin: false, systemPermissions: [], grants: [GRANT(PROJECT_ADMIN)] },
+      { "DELETE /api/v1/projects/team/members/1": { status: 204, body: null } },
+    );
+    await open("/admin/projects/team?tab=members", /Add a member/);
+    const fetches = vi.mocked(fetch).mock.calls;
+    const before = fetches.length;
+    fireEvent.click(screen.getByRole("button", { name: `Remove user ${HOSTILE} (developer)` }));
+    await vi.waitFor(() => expect(fetches.length).toBeGreaterThan(before + 1));
+    const [url, init] = fetches[before]!;
+    expect([String(url), init?.method]).toEqual(["/api/v1/projects/team/members/1", "DELETE"]);
+    expect(String(fetches[before + 1]![0])).toBe("/api/v1/projects/team/members");
+  });
+
+  it("saves settings as the whole object, keeping what the form does not edit", async () => {
+    serve(
+      { name: "lead", kind: "user", admin: false, systemPermissions: [], grants: [GRANT(PROJECT_ADMIN)] },
+      { "PATCH /api/v1/projects/team": { status: 200, body: PROJECT } },
+    );
+    await open("/admin/projects/team?tab=settings", /Storage quota/);
+    fireEvent.change(screen.getByLabelText(/Storage quota/), { target: { value: "" } });
+    fireEvent.change(screen.getByLabelText(/Immutable tags/), { target: { value: "v*\nrelease-*" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await screen.findByText("Saved.");
+    const patch = vi.mocked(fetch).mock.calls.find(([, init]) => init?.method === "PATCH")!;
+    expect(JSON.parse(String(patch[1]!.body))).toEqual({
+      public: false,
+      settings: { immutableTags: ["v*", "release-*"] },
+    });
   });
 });
 
