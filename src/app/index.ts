@@ -9,6 +9,8 @@ export {
 } from "./config.js";
 export { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 export * from "./gates/index.js";
+export { GrafeasService, type GrafeasServiceOptions, MAX_PROJECT_IMAGES } from "./grafeas/service.js";
+export { OccurrenceStore, type StoredOccurrence } from "./grafeas/store.js";
 export type { FindingQuery, PackageFindings, PackageQuery } from "./images/contents.js";
 export type {
   ArtifactQuery,

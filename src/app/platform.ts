@@ -13,6 +13,8 @@ import type { CertifiedPolicies } from "./gates/certified.js";
 import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
+import { storedOccurrenceSource } from "./grafeas/source.js";
+import { OccurrenceStore } from "./grafeas/store.js";
 import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { pullPolicyAnchors } from "./images/anchors.js";
 import { ImageInsights } from "./images/insights.js";
@@ -144,6 +146,8 @@ export async function createPlatform(
           ...(pullPolicy ? { pull: () => pullPolicy.current } : {}),
           ...(certified ? { certified } : {}),
           scans: scanSource,
+          // Outside Grafeas occurrences (the Grafeas API stores them), for the `occurrences` requirement.
+          occurrences: storedOccurrenceSource(new OccurrenceStore(database)),
           recorder,
           cacheTtlMs: config.policy.decisionCacheMs,
           artifactLimits: config.policy.evidence,

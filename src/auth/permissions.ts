@@ -17,6 +17,7 @@ export const PROJECT_PERMISSIONS = [
   "repository.delete",
   "retention.write",
   "scan.run",
+  "occurrence.write",
   "immutability.write",
   "robot.read",
   "project.write",
@@ -50,6 +51,8 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   "retention.write": "edit the project's retention rules, preview and run them (rules delete images)",
   "repository.delete": "delete manifests, tags and blobs",
   "scan.run": "start a scan or re-scan",
+  "occurrence.write":
+    "post Grafeas occurrences and notes about the project's images (e.g. CI's \"tests passed\")",
   "immutability.write": "edit tag immutability rules",
   "robot.read": "list the project's robot accounts",
   "project.write": "change the project's settings (visibility, certified images only, quota)",
@@ -75,7 +78,7 @@ export const BUILTIN_ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = 
   guest: "reads the project: pulls, scans, members and its audit trail",
   developer: "a guest who also pushes images",
   maintainer:
-    "a developer who also deletes images, edits and runs retention rules, runs scans, edits immutability rules and sees robots",
+    "a developer who also deletes images, edits and runs retention rules, runs scans, posts Grafeas occurrences, edits immutability rules and sees robots",
   "project-admin": "everything in the project: settings, members, robots, deleting it",
 };
 
@@ -89,6 +92,9 @@ const MAINTAINER: readonly ProjectPermission[] = [
   "repository.delete",
   "retention.write",
   "scan.run",
+  // Outside occurrences are evidence policies can require, so posting them sits with maintainers
+  // (and robots given it), never with whoever may push.
+  "occurrence.write",
   "immutability.write",
   "robot.read",
 ];

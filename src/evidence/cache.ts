@@ -33,6 +33,8 @@ const DEFAULT_TTL: Record<CachedSource, number> = {
   signatures: 60_000,
   attestations: 60_000,
   scan: 30_000,
+  // "Not posted yet" is what a CI run changes: short, like a negative signature answer.
+  occurrences: 5_000,
 };
 
 /** Signatures or attestations of which none verified: the answer a new signature changes. */

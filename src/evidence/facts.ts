@@ -4,7 +4,7 @@ import type { SeverityRating } from "../vuln/index.js";
  * The facts gathered about one digest. policy/ (same row, so not importable) defines the `Facts` it
  * reads; these types are the same structure, so a `GatheredFacts` is passed to `evaluate` as is.
  */
-export type EvidenceSourceName = "config" | "users" | "signatures" | "attestations" | "scan";
+export type EvidenceSourceName = "config" | "users" | "signatures" | "attestations" | "scan" | "occurrences";
 
 export interface EvidenceFailure {
   readonly source: EvidenceSourceName;
@@ -84,6 +84,16 @@ export interface ScanEvidence {
   }[];
 }
 
+/** A Grafeas occurrence posted about the image (policy's OccurrenceFact). */
+export interface OccurrenceEvidence {
+  readonly noteName: string;
+  readonly kind: string;
+  /** Who posted it, as the server recorded. */
+  readonly author: string;
+  readonly digest: string;
+  readonly createTime?: string;
+}
+
 export interface GatheredFacts {
   readonly config?: ImageConfigEvidence;
   readonly user?: ImageUserEvidence;
@@ -91,5 +101,6 @@ export interface GatheredFacts {
   readonly signatures?: readonly SignatureEvidence[];
   readonly attestations?: readonly AttestationEvidence[];
   readonly scan?: ScanEvidence;
+  readonly occurrences?: readonly OccurrenceEvidence[];
   readonly errors?: readonly EvidenceFailure[];
 }

@@ -416,3 +416,51 @@ describe("gatherFacts: the image's user", () => {
     expect(missing.errors).toEqual([{ source: "users", message: "no users source is configured" }]);
   });
 });
+
+describe("gatherFacts: occurrences", () => {
+  const occurrence = {
+    noteName: "projects/team/notes/tests-passed",
+    kind: "ATTESTATION",
+    author: "robot$team+ci",
+    digest: DIGEST,
+  };
+
+  it("reads occurrences only when asked, in the subject's repository", async () => {
+    const asked: EvidenceSubject[] = [];
+    const ports: EvidencePorts = {
+      occurrences: {
+        occurrences: async (subject) => {
+          asked.push(subject);
+          return [occurrence];
+        },
+      },
+    };
+    expect(await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["scan"] })).toEqual({
+      errors: [{ source: "scan", message: "no scan source is configured" }],
+    });
+    expect(asked).toEqual([]);
+    expect(await gatherFacts(SUBJECT, ports, { timeoutMs: 1000, sources: ["occurrences"] })).toEqual({
+      occurrences: [occurrence],
+    });
+    expect(asked).toEqual([SUBJECT]);
+  });
+
+  it("records a missing or failing occurrence source as an error, never as none", async () => {
+    expect(await gatherFacts(SUBJECT, {}, { timeoutMs: 1000, sources: ["occurrences"] })).toEqual({
+      errors: [{ source: "occurrences", message: "no occurrences source is configured" }],
+    });
+    const broken: EvidencePorts = {
+      occurrences: {
+        occurrences: async () => {
+          throw new Error("database is locked");
+        },
+      },
+    };
+    const facts = await gatherFacts(SUBJECT, broken, { timeoutMs: 1000, sources: ["occurrences"] });
+    expect(facts.occurrences).toBeUndefined();
+    expect(facts.errors?.[0]).toMatchObject({
+      source: "occurrences",
+      message: expect.stringContaining("locked"),
+    });
+  });
+});

@@ -60,9 +60,18 @@ export function readRelations(
 
 export const DEFAULT_MAX_BOUND_DIGESTS = 8;
 
-const ALL_SOURCES: readonly EvidenceSourceName[] = ["config", "users", "signatures", "attestations", "scan"];
+const ALL_SOURCES: readonly EvidenceSourceName[] = [
+  "config",
+  "users",
+  "signatures",
+  "attestations",
+  "scan",
+  "occurrences",
+];
 /** `users` reads the image's layers, so only a rule that asks for it (nonRoot) gets it. */
-const DEFAULT_SOURCES = ALL_SOURCES.filter((source) => source !== "users");
+// Users cost a walk of the layers and occurrences exist only on a server with the Grafeas API: both
+// are read only when a requirement asks (requiredEvidence).
+const DEFAULT_SOURCES = ALL_SOURCES.filter((source) => source !== "users" && source !== "occurrences");
 
 /** OCI image-spec pre-defined annotations for the base image (annotations.md), also seen as labels. */
 export const ANNOTATION_BASE_NAME = "org.opencontainers.image.base.name";
@@ -210,6 +219,7 @@ export async function gatherFacts(
     signatures: signaturePort,
     attestations: attestationPort,
     scans,
+    occurrences: occurrencePort,
   } = ports;
   // The User is resolved through the image's /etc/passwd only when its user part is a name (a number
   // is its own uid): that costs a walk of the layers, once per digest.
@@ -224,7 +234,7 @@ export async function gatherFacts(
     );
     return { config: found, user: resolved };
   };
-  const [{ config, user }, signatures, attestations, scan] = await Promise.all([
+  const [{ config, user }, signatures, attestations, scan, occurrences] = await Promise.all([
     configAndUser(),
     run("signatures", signaturePort, repositoryKey(subject.digest), (signal) =>
       withBound(
@@ -248,6 +258,10 @@ export async function gatherFacts(
       ),
     ),
     run("scan", scans, image.digest, (signal) => scans!.latestScan(image, signal)),
+    // Occurrences are about the image that runs, in the repository it is pulled from.
+    run("occurrences", occurrencePort, repositoryKey(image.digest), (signal) =>
+      occurrencePort!.occurrences(image, signal),
+    ),
   ]);
   const base = config ? baseImageOf(config) : undefined;
   errors.sort((a, b) => ALL_SOURCES.indexOf(a.source) - ALL_SOURCES.indexOf(b.source));
@@ -258,6 +272,7 @@ export async function gatherFacts(
     ...(signatures ? { signatures } : {}),
     ...(attestations ? { attestations } : {}),
     ...(scan ? { scan } : {}),
+    ...(occurrences ? { occurrences } : {}),
     ...(errors.length > 0 ? { errors } : {}),
   };
 }

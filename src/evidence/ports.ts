@@ -3,6 +3,7 @@ import type {
   AttestationEvidence,
   ImageConfigEvidence,
   ImageUserEvidence,
+  OccurrenceEvidence,
   ScanEvidence,
   SignatureEvidence,
 } from "./facts.js";
@@ -77,6 +78,11 @@ export interface RelationSource {
   relations(subject: EvidenceSubject, signal: AbortSignal): Promise<DigestRelations>;
 }
 
+/** Grafeas occurrences posted about the image (app/grafeas's store), the `occurrences` requirement's facts. */
+export interface OccurrenceSource {
+  occurrences(subject: EvidenceSubject, signal: AbortSignal): Promise<readonly OccurrenceEvidence[]>;
+}
+
 export interface EvidencePorts {
   /** Without it a digest stands alone: config and scan are read for it, signatures only over it. */
   readonly relations?: RelationSource;
@@ -85,4 +91,5 @@ export interface EvidencePorts {
   readonly signatures?: SignatureVerifier;
   readonly attestations?: AttestationVerifier;
   readonly scans?: ScanReportSource;
+  readonly occurrences?: OccurrenceSource;
 }

@@ -247,5 +247,15 @@ export function compileRequirements(doc: RequirementsDocument, path: Path, fail:
             };
           });
   }
+  if (doc.occurrences !== undefined) {
+    out.occurrences =
+      doc.occurrences === false
+        ? null
+        : doc.occurrences.map((o) => ({
+            note: o.note,
+            ...(o.kind !== undefined ? { kind: o.kind } : {}),
+            ...(o.author !== undefined ? { author: o.author } : {}),
+          }));
+  }
   return out;
 }

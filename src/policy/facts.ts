@@ -54,7 +54,7 @@ export interface PodSecurityFacts {
 }
 
 /** Where a fact comes from; a failed source is listed in `Facts.errors`. */
-export type EvidenceSource = "config" | "users" | "signatures" | "attestations" | "scan";
+export type EvidenceSource = "config" | "users" | "signatures" | "attestations" | "scan" | "occurrences";
 
 export interface EvidenceError {
   readonly source: EvidenceSource;
@@ -70,7 +70,23 @@ export interface Facts {
   readonly signatures?: readonly SignatureFact[];
   readonly attestations?: readonly AttestationFact[];
   readonly scan?: ScanFacts;
+  /** Grafeas occurrences posted about the image (a CI system's "tests passed"). */
+  readonly occurrences?: readonly OccurrenceFact[];
   readonly errors?: readonly EvidenceError[];
+}
+
+/**
+ * A Grafeas occurrence about the image, as the server stored it: `author` is the account that posted
+ * it (recorded by the server, not claimed by the body), `noteName` `projects/P/notes/N`.
+ */
+export interface OccurrenceFact {
+  readonly noteName: string;
+  readonly kind: string;
+  readonly author: string;
+  /** The image digest the occurrence's resourceUri names. */
+  readonly digest: string;
+  /** RFC 3339. */
+  readonly createTime?: string;
 }
 
 export interface ConfigFacts {

@@ -11,7 +11,7 @@ const signer = z.strictObject({
   identity: z.string().optional(),
   issuer: z.string().optional(),
 });
-const source = z.enum(["config", "users", "signatures", "attestations", "scan"]);
+const source = z.enum(["config", "users", "signatures", "attestations", "scan", "occurrences"]);
 
 export const policyInputSchema = z.strictObject({
   image: z.strictObject({
@@ -95,6 +95,17 @@ export const policyInputSchema = z.strictObject({
           }),
         ),
       })
+      .optional(),
+    occurrences: z
+      .array(
+        z.strictObject({
+          noteName: z.string(),
+          kind: z.string(),
+          author: z.string(),
+          digest: z.string(),
+          createTime: z.string().optional(),
+        }),
+      )
       .optional(),
     errors: z.array(z.strictObject({ source, message: z.string() })).optional(),
   }),

@@ -48,6 +48,17 @@ export interface Requirements {
   readonly podSecurity?: PodSecurityRequirement;
   readonly labels?: readonly LabelRequirement[];
   readonly custom?: readonly CustomRequirement[];
+  readonly occurrences?: readonly OccurrenceRequirement[];
+}
+
+/**
+ * A Grafeas occurrence the image must have (the Binary Authorization model: an attestor's note): of
+ * `note` (`projects/P/notes/N`), of `kind` when given, posted by `author` when given.
+ */
+export interface OccurrenceRequirement {
+  readonly note: string;
+  readonly kind?: string;
+  readonly author?: string;
 }
 
 /** A public key (as the policy names it) or a keyless identity. */

@@ -12,6 +12,22 @@ export const ENFORCEMENT_MODES = ["enforce", "warn", "dry-run"] as const;
 export const FAILURE_POLICIES = ["fail", "ignore"] as const;
 export const SEVERITIES = ["critical", "high", "medium", "low", "none"] as const;
 export const LABEL_SOURCES = ["label", "annotation", "any"] as const;
+/** Grafeas v1 kinds (grafeas/ NOTE_KINDS; policy cannot import it, same row). */
+export const OCCURRENCE_KINDS = [
+  "VULNERABILITY",
+  "BUILD",
+  "IMAGE",
+  "PACKAGE",
+  "DEPLOYMENT",
+  "DISCOVERY",
+  "ATTESTATION",
+  "UPGRADE",
+  "COMPLIANCE",
+  "DSSE_ATTESTATION",
+  "VULNERABILITY_ASSESSMENT",
+  "SBOM_REFERENCE",
+  "SECRET",
+] as const;
 
 const text = (what: string) =>
   z.string({ error: `expected ${what} (a string)` }).min(1, { error: `expected a non-empty ${what}` });
@@ -128,6 +144,18 @@ const custom = z.strictObject(
   { error: "expected a mapping with name, expression and optionally message" },
 );
 
+/** A Grafeas occurrence the image must have: its note, and optionally its kind and who posted it. */
+const occurrence = z.strictObject(
+  {
+    note: text("note name").regex(/^projects\/[^/]+\/notes\/[^/]+$/, {
+      error: "expected a note name: projects/PROJECT/notes/NOTE",
+    }),
+    kind: oneOf(OCCURRENCE_KINDS, "an occurrence kind").optional(),
+    author: text("author (the account that posted it)").optional(),
+  },
+  { error: "expected a mapping with note, and optionally kind and author" },
+);
+
 const requirements = z.strictObject(
   {
     registries: orOff(list(text("registry pattern"), "registry patterns")).optional(),
@@ -140,6 +168,7 @@ const requirements = z.strictObject(
     podSecurity: podSecurity.optional(),
     labels: orOff(list(label, "labels")).optional(),
     custom: orOff(list(custom, "custom expressions")).optional(),
+    occurrences: orOff(list(occurrence, "occurrences")).optional(),
   },
   { error: "expected a mapping of requirements" },
 );

@@ -2,6 +2,7 @@ import { Server as TlsServer } from "node:tls";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Platform } from "../app/index.js";
 import type { Identity } from "../auth/index.js";
+import { registerGrafeasRoutes } from "./api/grafeas/routes.js";
 import { registerIdentityRoutes } from "./api/identity/routes.js";
 import { registerImageRoutes } from "./api/images/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
@@ -165,6 +166,7 @@ export function buildServer(
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
   registerImageRoutes(app, platform);
+  registerGrafeasRoutes(app, platform);
   registerIdentityRoutes(app, platform);
   registerTokenRoutes(app, platform);
   registerAuthRoutes(app, platform);

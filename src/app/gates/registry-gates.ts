@@ -1,4 +1,4 @@
-import type { ScanReportSource } from "../../evidence/index.js";
+import type { OccurrenceSource, ScanReportSource } from "../../evidence/index.js";
 import { isIndexMediaType, type ParsedManifest, parseManifest } from "../../oci/index.js";
 import type { Decision, Policy, RequestKind } from "../../policy/index.js";
 import {
@@ -45,6 +45,8 @@ export interface RegistryGateOptions {
   readonly certified?: CertifiedPolicies;
   /** Stored scan reports (storedScanSource over the ScanStore). */
   readonly scans?: ScanReportSource;
+  /** Grafeas occurrences posted about images (storedOccurrenceSource), for the `occurrences` requirement. */
+  readonly occurrences?: OccurrenceSource;
   /** Every evaluated decision is recorded here (the audit log). */
   readonly recorder?: DecisionRecorder;
   /**
@@ -115,7 +117,11 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const pending = new Map<string, { manifest: PendingManifest; holders: number }>();
   const config = registryServiceConfigSource(options.registry, (digest) => pending.get(digest)?.manifest);
   const users = registryServiceUserSource(options.registry, (digest) => pending.get(digest)?.manifest);
-  const ports = { config, users, ...(options.scans ? { scans: options.scans } : {}) };
+  const scanAndOccurrences = {
+    ...(options.scans ? { scans: options.scans } : {}),
+    ...(options.occurrences ? { occurrences: options.occurrences } : {}),
+  };
+  const ports = { config, users, ...scanAndOccurrences };
   const pushGate = options.push
     ? gatesOf(options.push, (policy) => createPolicyGate({ policy, ports, timeoutMs, now }))
     : undefined;
@@ -151,7 +157,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const buildPullGate = (policy: Policy) =>
     createPolicyGate({
       policy,
-      ports: { ...storedEvidence(policy), config, users, ...(options.scans ? { scans: options.scans } : {}) },
+      ports: { ...storedEvidence(policy), config, users, ...scanAndOccurrences },
       timeoutMs,
       now,
     });
@@ -164,7 +170,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     const { relations: _, ...stored } = storedEvidence(policy);
     return createPolicyGate({
       policy,
-      ports: { ...stored, config, users, ...(options.scans ? { scans: options.scans } : {}) },
+      ports: { ...stored, config, users, ...scanAndOccurrences },
       timeoutMs,
       now,
     });

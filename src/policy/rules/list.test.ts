@@ -13,6 +13,7 @@ describe("the requirement rule list", () => {
       "digest",
       "labels",
       "nonRoot",
+      "occurrences",
       "podSecurity",
       "registries",
       "scan",

@@ -4,6 +4,7 @@ import { customRule } from "./custom.js";
 import { digestRule } from "./digest.js";
 import { labelsRule } from "./labels.js";
 import { nonRootRule } from "./non-root.js";
+import { occurrencesRule } from "./occurrences.js";
 import { podSecurityRule } from "./pod-security.js";
 import { registriesRule } from "./registries.js";
 import type { AnyRequirementRule } from "./rule.js";
@@ -16,6 +17,7 @@ export const REQUIREMENT_RULES: readonly AnyRequirementRule[] = [
   digestRule,
   signedByRule,
   attestationsRule,
+  occurrencesRule,
   scanRule,
   baseImageRule,
   nonRootRule,

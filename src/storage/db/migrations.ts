@@ -360,6 +360,46 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           select project, sum(size) from project_content group by project`.execute(db);
       },
     },
+    "0013_grafeas": {
+      async up(db: Kysely<unknown>) {
+        // Grafeas occurrences and notes posted from outside (a CI system's "tests passed"); the ones
+        // Portcullis derives from its own evidence are computed on read and never stored.
+        await db.schema
+          .createTable("grafeas_occurrences")
+          .addColumn("project", "text", (c) => c.notNull())
+          .addColumn("id", "text", (c) => c.notNull())
+          .addColumn("resource_uri", "text", (c) => c.notNull())
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("note_name", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("grafeas_occurrences_pk", ["project", "id"])
+          .execute();
+        await db.schema
+          .createIndex("grafeas_occurrences_digest")
+          .on("grafeas_occurrences")
+          .columns(["digest", "repository"])
+          .execute();
+        await db.schema
+          .createIndex("grafeas_occurrences_note")
+          .on("grafeas_occurrences")
+          .columns(["note_name", "created_at"])
+          .execute();
+        await db.schema
+          .createTable("grafeas_notes")
+          .addColumn("project", "text", (c) => c.notNull())
+          .addColumn("id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("grafeas_notes_pk", ["project", "id"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -30,6 +30,8 @@ export interface Schema {
   user_tokens: UserTokensTable;
   project_content: ProjectContentTable;
   project_usage: ProjectUsageTable;
+  grafeas_occurrences: GrafeasOccurrencesTable;
+  grafeas_notes: GrafeasNotesTable;
 }
 
 export interface RepositoriesTable {
@@ -97,6 +99,31 @@ export interface ProjectContentTable {
   digest: string;
   refs: number;
   size: number;
+}
+
+/** A Grafeas occurrence posted from outside (migration 0013); `body` is its JSON as served. */
+export interface GrafeasOccurrencesTable {
+  project: string;
+  id: string;
+  resource_uri: string;
+  repository: string;
+  digest: string;
+  note_name: string;
+  kind: string;
+  body: string;
+  /** The subject that posted it (a user or robot), recorded by the server, never taken from the body. */
+  created_by: string;
+  created_at: number;
+}
+
+/** A Grafeas note posted from outside (migration 0013). */
+export interface GrafeasNotesTable {
+  project: string;
+  id: string;
+  kind: string;
+  body: string;
+  created_by: string;
+  created_at: number;
 }
 
 /** Bytes of the distinct content each project holds (the sum of its `project_content` sizes). */
