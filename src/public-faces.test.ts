@@ -434,6 +434,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "fromPolicyGate",
       "logTlsReload",
       "toWireError",
+      "webhooksApi",
     ],
   },
   cli: {
