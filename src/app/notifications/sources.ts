@@ -55,6 +55,7 @@ export function notificationSources(options: SourceOptions): NotificationSources
     subject: `${repository}@${digest}`,
   });
 
+  const scanning = new Map<string, Promise<void>>();
   const stops = [
     options.events.on("manifest.pushed", (event) =>
       publish({
@@ -86,7 +87,15 @@ export function notificationSources(options: SourceOptions): NotificationSources
       }),
     ),
     options.scans.onChange((digest) => {
-      scanChanged(digest).catch((err) => logger.error({ err, digest }, "announcing a scan failed"));
+      // One digest's changes are announced in order: a re-match right after a scan must see the
+      // criticals the scan recorded, or both would count as the first.
+      const next = (scanning.get(digest) ?? Promise.resolve())
+        .then(() => scanChanged(digest))
+        .catch((err) => logger.error({ err, digest }, "announcing a scan failed"))
+        .finally(() => {
+          if (scanning.get(digest) === next) scanning.delete(digest);
+        });
+      scanning.set(digest, next);
     }),
   ];
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { verifyDelivery } from "../../../app/index.js";
+import { type ScanReport, verifyDelivery } from "../../../app/index.js";
 import { pushImage, startTestServer, type TestServer, testDatabases } from "../../testing.js";
 import { basic, type Caller, call } from "./testing.js";
 
@@ -45,9 +45,11 @@ class Receiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
   }
 
-  async waitFor(count: number, type?: string): Promise<Received[]> {
+  /** The requests received of a type once there are `count` of them, or after `ms` (a negative check). */
+  async waitFor(count: number, type?: string, ms = 5_000): Promise<Received[]> {
     const matching = () => this.received.filter((r) => !type || JSON.parse(r.body).type === type);
-    for (let i = 0; i < 200 && matching().length < count; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < ms / 25 && matching().length < count; i++)
+      await new Promise((r) => setTimeout(r, 25));
     return matching();
   }
 
@@ -197,6 +199,90 @@ describe.each(testDatabases())("project webhooks (%s)", (database) => {
       /portcullis_webhook_delivery_duration_seconds_count\{event_type="dev.portcullis.image.pushed"\} \d+/,
     );
     expect(metrics).toMatch(/portcullis_webhook_queue_depth \d+/);
+    await call(server.url, "DELETE", `${hooks()}/${id}`, { as: MAINTAINER });
+  });
+
+  it("announces a finished scan with counts, and only criticals a re-scan finds new", async () => {
+    const { id } = await subscribe(["dev.portcullis.scan.completed", "dev.portcullis.finding.critical"]);
+    const digest = `sha256:${"a".repeat(64)}`;
+    const finding = (cve: string, severity: string, name = "openssl") => ({
+      id: cve,
+      aliases: [],
+      package: {
+        index: 0,
+        name,
+        type: "deb",
+        purl: `pkg:deb/debian/${name}@1.0`,
+        ecosystem: "Debian:12",
+        advisoryName: name,
+        locations: [],
+      },
+      installedVersion: "1.0",
+      severity,
+      references: [],
+    });
+    const report = (findings: ReturnType<typeof finding>[]) =>
+      ({
+        schema: "portcullis.dev/scan-report/v1",
+        findings,
+        violations: [],
+        summary: {
+          critical: findings.filter((f) => f.severity === "CRITICAL").length,
+          high: findings.filter((f) => f.severity === "HIGH").length,
+          medium: 0,
+          low: 0,
+          unknown: 0,
+          suppressed: 0,
+          violations: 0,
+        },
+        complete: true,
+        incomplete: [],
+      }) as unknown as ScanReport;
+    const scans = server.platform.scans;
+    await scans.request(digest, "team/scanned", new Date());
+    await scans.complete(digest, {
+      sbom: Buffer.from("{}"),
+      sbomDigest: digest,
+      report: report([finding("CVE-2026-0001", "CRITICAL"), finding("CVE-2026-0002", "HIGH")]),
+      at: new Date(),
+    });
+    const [completed] = await receiver.waitFor(1, "dev.portcullis.scan.completed");
+    expect(JSON.parse(completed!.body)).toMatchObject({
+      subject: `team/scanned@${digest}`,
+      data: { digest, counts: { critical: 1, high: 1, medium: 0, low: 0, unknown: 0 }, complete: true },
+    });
+    // The first scan's critical is in its scan.completed, not a "new critical".
+    await server.platform.queue.drain();
+    expect(await receiver.waitFor(1, "dev.portcullis.finding.critical", 300)).toEqual([]);
+    // A re-match finds one more critical: only that one is announced.
+    await scans.rematched(
+      digest,
+      report([finding("CVE-2026-0001", "CRITICAL"), finding("CVE-2026-0003", "CRITICAL", "zlib")]),
+      "rev-2",
+    );
+    const [critical] = await receiver.waitFor(1, "dev.portcullis.finding.critical");
+    expect(JSON.parse(critical!.body).data.findings).toEqual([
+      { id: "CVE-2026-0003", package: "zlib", purl: "pkg:deb/debian/zlib@1.0", installedVersion: "1.0" },
+    ]);
+    expect(await receiver.waitFor(2, "dev.portcullis.scan.completed")).toHaveLength(2);
+    await call(server.url, "DELETE", `${hooks()}/${id}`, { as: MAINTAINER });
+  });
+
+  it("announces a runtime alert through the hook runtime ingestion calls", async () => {
+    const { id } = await subscribe(["dev.portcullis.runtime.alert"]);
+    const digest = `sha256:${"b".repeat(64)}`;
+    await server.platform.notices!.runtimeAlert({
+      repository: "team/app",
+      digest,
+      rule: "Terminal shell in container",
+      priority: "Notice",
+      output: "A shell was spawned in a container",
+    });
+    const [got] = await receiver.waitFor(1, "dev.portcullis.runtime.alert");
+    expect(JSON.parse(got!.body)).toMatchObject({
+      subject: `team/app@${digest}`,
+      data: { rule: "Terminal shell in container", priority: "Notice" },
+    });
     await call(server.url, "DELETE", `${hooks()}/${id}`, { as: MAINTAINER });
   });
 
