@@ -19,6 +19,17 @@ export type {
   OverviewView,
   ScanView,
 } from "./images/insights.js";
+export {
+  type CloudEvent,
+  type Delivery as WebhookDelivery,
+  EVENT_TYPES,
+  type EventType,
+  NotificationError,
+  type Notifications,
+  type RuntimeAlert,
+  verifyDelivery,
+  type Webhook,
+} from "./notifications/index.js";
 export { createPlatform, type Platform, type PlatformOptions } from "./platform.js";
 export type {
   LoadedPolicy,

@@ -15,9 +15,16 @@ import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { storedOccurrenceSource } from "./grafeas/source.js";
 import { OccurrenceStore } from "./grafeas/store.js";
-import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { createIdentity, type IdentityServices, readOrCreateKek } from "./identity/services.js";
 import { pullPolicyAnchors } from "./images/anchors.js";
 import { ImageInsights } from "./images/insights.js";
+import {
+  type NotificationSources,
+  Notifications,
+  notificationSources,
+  SecretBox,
+  WebhookStore,
+} from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
@@ -55,6 +62,10 @@ export interface Platform {
   readonly policies: PolicyCatalog;
   /** What the console shows of repositories and images (signatures checked against the pull policy's keys). */
   readonly images: ImageInsights;
+  /** Projects' webhooks (accounts mode: projects exist only there). */
+  readonly notifications?: Notifications;
+  /** Where notices come from; `runtimeAlert` is the hook runtime ingestion calls. */
+  readonly notices?: NotificationSources;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -96,7 +107,7 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
-  const { audit, recorder, scans, scanSource } = gateRecords(database);
+  const { audit, recorder: auditRecorder, scans, scanSource } = gateRecords(database);
   const checkpoints = config.audit.checkpointFile
     ? new AuditCheckpointWriter({
         audit,
@@ -135,8 +146,23 @@ export async function createPlatform(
         names: () => library?.names() ?? [],
       }
     : undefined;
-  let built: Registry | undefined;
+  // Webhooks belong to projects, which exist in accounts mode only. Their delivery is a job on the queue.
+  const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const registryHost = hostPort(config.server.host, config.server.port);
+  const notifications = identity
+    ? new Notifications({
+        store: new WebhookStore(database),
+        secrets: new SecretBox(readOrCreateKek(config.auth.keyFile)),
+        queue,
+        logger,
+        host: registryHost,
+      })
+    : undefined;
+  const notices = notifications
+    ? notificationSources({ notifications, events, scans, registryHost, logger })
+    : undefined;
+  const recorder = notices ? notices.recorder(auditRecorder) : auditRecorder;
+  let built: Registry | undefined;
   const hooks =
     pushPolicy || pullPolicy || certified
       ? registryGateHooks({
@@ -202,7 +228,6 @@ export async function createPlatform(
     ? projectRetention({ registry, store: identity.store, record: identity.record, logger })
     : undefined;
 
-  const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const scanner = config.scan.onPush
     ? new ScanOnPush({
         registry,
@@ -263,6 +288,7 @@ export async function createPlatform(
         ),
       );
     }
+    if (notifications) stops.push(notifications.start());
     if (checkpoints) {
       checkpoints.start();
       stops.push(() => checkpoints.stop());
@@ -305,11 +331,14 @@ export async function createPlatform(
     ...(scanner ? { scanner } : {}),
     policies,
     images,
+    ...(notifications ? { notifications } : {}),
+    ...(notices ? { notices } : {}),
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],
     close: async () => {
       unsubscribe();
+      notices?.close();
       await queue.close();
       scanner?.close();
       // Access events still being appended land before the final head is taken.

@@ -14,7 +14,8 @@ export type AuthEventType =
   | "role.changed"
   | "robot.changed"
   | "key.rotated"
-  | "retention.run";
+  | "retention.run"
+  | "webhook.changed";
 
 export interface AuthEvent {
   readonly type: AuthEventType;

@@ -20,6 +20,8 @@ export const PROJECT_PERMISSIONS = [
   "occurrence.write",
   "immutability.write",
   "robot.read",
+  "webhook.read",
+  "webhook.write",
   "project.write",
   "member.write",
   "robot.write",
@@ -55,6 +57,8 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
     "post Grafeas occurrences and notes about the project's images (e.g. CI's \"tests passed\")",
   "immutability.write": "edit tag immutability rules",
   "robot.read": "list the project's robot accounts",
+  "webhook.read": "list the project's webhooks and their delivery logs (never their secrets)",
+  "webhook.write": "create, change, test and delete the project's webhooks",
   "project.write": "change the project's settings (visibility, certified images only, quota)",
   "member.write": "add, change and remove members",
   "robot.write": "create, rotate and revoke the project's robot accounts",
@@ -78,7 +82,7 @@ export const BUILTIN_ROLE_DESCRIPTIONS: Readonly<Record<BuiltinRole, string>> = 
   guest: "reads the project: pulls, scans, members and its audit trail",
   developer: "a guest who also pushes images",
   maintainer:
-    "a developer who also deletes images, edits and runs retention rules, runs scans, posts Grafeas occurrences, edits immutability rules and sees robots",
+    "a developer who also deletes images, edits and runs retention rules, runs scans, posts Grafeas occurrences, edits immutability rules, sees robots and manages webhooks",
   "project-admin": "everything in the project: settings, members, robots, deleting it",
 };
 
@@ -97,6 +101,9 @@ const MAINTAINER: readonly ProjectPermission[] = [
   "occurrence.write",
   "immutability.write",
   "robot.read",
+  // Webhooks send the project's events out of the installation: the people who run the project.
+  "webhook.read",
+  "webhook.write",
 ];
 const PROJECT_ADMIN: readonly ProjectPermission[] = [
   ...MAINTAINER,

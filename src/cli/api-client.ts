@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { PortcullisError } from "../core/index.js";
-import { accountsApi as api } from "../server/index.js";
+import { accountsApi as api, webhooksApi } from "../server/index.js";
 
 /**
  * An error answer of the API, with the server's code (INVALID_ARGUMENT, DENIED, NOT_FOUND, CONFLICT,
@@ -27,6 +27,18 @@ export type UserCreated = Wire<typeof api.UserCreated>;
 export type Retention = Wire<typeof api.Retention>;
 export type RetentionRun = Wire<typeof api.RetentionRunResult>;
 export type RotatedKey = Wire<typeof api.RotatedKey>;
+export type Webhook = Wire<typeof webhooksApi.Webhook>;
+export type WebhookCreated = Wire<typeof webhooksApi.WebhookCreated>;
+export type WebhookDelivery = Wire<typeof webhooksApi.WebhookDelivery>;
+
+/** A webhook to create (server checks the URL and event types, and names what it refuses). */
+export interface WebhookRequest {
+  readonly url: string;
+  readonly events?: readonly string[];
+  readonly allowInsecure?: boolean;
+  readonly enabled?: boolean;
+  readonly description?: string;
+}
 
 /**
  * A robot to create: `permissions` (and `repositories`) for a project robot, `grants` for a system
@@ -237,6 +249,31 @@ export class ApiClient {
   }
   deleteRobot(project: string | undefined, name: string) {
     return this.request("DELETE", `${this.robots(project)}/${seg(name)}`, undefined);
+  }
+
+  // A project's webhooks (webhook.read, webhook.write) --------------------------------------------
+  private webhooks(project: string): string {
+    return `/api/v1/projects/${seg(project)}/webhooks`;
+  }
+  listWebhooks(project: string) {
+    return this.request("GET", this.webhooks(project), webhooksApi.WebhookList);
+  }
+  createWebhook(project: string, body: WebhookRequest) {
+    return this.request("POST", this.webhooks(project), webhooksApi.WebhookCreated, body);
+  }
+  deleteWebhook(project: string, id: string) {
+    return this.request("DELETE", `${this.webhooks(project)}/${seg(id)}`, undefined);
+  }
+  testWebhook(project: string, id: string) {
+    return this.request("POST", `${this.webhooks(project)}/${seg(id)}/test`, webhooksApi.WebhookDelivery);
+  }
+  webhookDeliveries(project: string, id: string, limit?: number) {
+    const query = limit === undefined ? "" : `?limit=${limit}`;
+    return this.request(
+      "GET",
+      `${this.webhooks(project)}/${seg(id)}/deliveries${query}`,
+      webhooksApi.WebhookDeliveryList,
+    );
   }
 
   // The token service's signing key (system.config) ---------------------------------------------

@@ -12,6 +12,7 @@ import {
 import type { Member, Project } from "./api-client.js";
 import { printTable } from "./output.js";
 import { registerProjectRetention } from "./project-retention.js";
+import { registerProjectWebhook } from "./project-webhook.js";
 import { UsageError } from "./trust/usage-error.js";
 
 function projectRows(projects: readonly Project[]): string[][] {
@@ -199,6 +200,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
   });
 
   registerProjectRetention(project, setExit);
+  registerProjectWebhook(project, setExit);
 
   const member = project.command("member").description("who holds which role in a project");
 

@@ -48,6 +48,8 @@ const TABLE: Record<string, { status: number; code: string }> = {
   NOT_AN_IMAGE: { status: 404, code: "NOT_AN_IMAGE" },
   SCAN_UNKNOWN: { status: 404, code: "SCAN_UNKNOWN" },
   SCANNING_OFF: { status: 409, code: "SCANNING_OFF" },
+  // Notifications (app/notifications): a webhook URL the SSRF guard refuses.
+  WEBHOOK_URL_REFUSED: { status: 400, code: "INVALID_ARGUMENT" },
 };
 
 export type ServerErrorCode =

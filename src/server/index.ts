@@ -14,6 +14,7 @@ export {
   type WebhookFailurePolicy,
 } from "./admission/index.js";
 export * as accountsApi from "./api/identity/schemas.js";
+export * as webhooksApi from "./api/identity/webhook-schemas.js";
 export { toWireError, type WireError } from "./errors.js";
 export { ServerMetrics } from "./metrics.js";
 export { type BuildServerOptions, buildServer } from "./server.js";

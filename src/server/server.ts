@@ -90,6 +90,7 @@ export function buildServer(
     tls.serve(app.server);
   }
   const metrics = new ServerMetrics(platform.registry);
+  platform.notifications?.metrics.registerOn(metrics.registry);
   const { bodyIdleTimeoutMs, bodyMinBytesPerSecond, maxConnections, maxConnectionsPerAddress } =
     platform.config.server;
   installLimits(

@@ -400,6 +400,79 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0014_webhooks": {
+      async up(db: Kysely<unknown>) {
+        // Outgoing notifications (app/notifications): a project's webhook subscriptions, one delivery per
+        // event and subscription (its state and next attempt), one row per attempt (the delivery log),
+        // and the critical findings already announced per digest (a re-scan announces only new ones).
+        await db.schema
+          .createTable("webhooks")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project", "text", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("events", "text", (c) => c.notNull())
+          .addColumn("secret_sealed", "text", (c) => c.notNull())
+          .addColumn("enabled", "integer", (c) => c.notNull())
+          .addColumn("allow_insecure", "integer", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("webhooks_project").on("webhooks").column("project").execute();
+        await db.schema
+          .createTable("webhook_deliveries")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("webhook_id", "text", (c) => c.notNull().references("webhooks.id").onDelete("cascade"))
+          .addColumn("event_id", "text", (c) => c.notNull())
+          .addColumn("event_type", "text", (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("next_attempt_at", "bigint")
+          .addColumn("claimed_until", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("webhook_deliveries_webhook_id")
+          .on("webhook_deliveries")
+          .columns(["webhook_id", "id"])
+          .execute();
+        await db.schema
+          .createIndex("webhook_deliveries_due")
+          .on("webhook_deliveries")
+          .columns(["state", "next_attempt_at"])
+          .execute();
+        await db.schema
+          .createTable("webhook_attempts")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("delivery_id", "integer", (c) =>
+            c.notNull().references("webhook_deliveries.id").onDelete("cascade"),
+          )
+          .addColumn("attempt", "integer", (c) => c.notNull())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("status_code", "integer")
+          .addColumn("duration_ms", "integer", (c) => c.notNull())
+          .addColumn("error", "text")
+          .addColumn("next_retry_at", "bigint")
+          .execute();
+        await db.schema
+          .createIndex("webhook_attempts_delivery")
+          .on("webhook_attempts")
+          .columns(["delivery_id", "attempt"])
+          .execute();
+        await db.schema
+          .createTable("notified_criticals")
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("finding", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("notified_criticals_pk", ["digest", "finding"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -32,6 +32,10 @@ export interface Schema {
   project_usage: ProjectUsageTable;
   grafeas_occurrences: GrafeasOccurrencesTable;
   grafeas_notes: GrafeasNotesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  notified_criticals: NotifiedCriticalsTable;
 }
 
 export interface RepositoriesTable {
@@ -316,4 +320,60 @@ export interface UserTokensTable {
   expires_at: number | null;
   created_at: number;
   last_used_at: number | null;
+}
+
+/** A project's webhook subscription (app/notifications). */
+export interface WebhooksTable {
+  /** `wh_` and 16 hex digits: the id the API names, and the secret's sealing context. */
+  id: string;
+  project: string;
+  url: string;
+  /** JSON array of CloudEvents types; empty: every type. */
+  events: string;
+  /** The signing secret sealed with AES-256-GCM under a key derived from auth.keyFile; never the secret. */
+  secret_sealed: string;
+  enabled: number;
+  /** Plain HTTP to a host other than loopback, allowed explicitly at creation. */
+  allow_insecure: number;
+  description: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event for one subscription: its payload, state and when it is next tried. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  /** The CloudEvent exactly as sent (and signed). */
+  payload: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  /** When a pending delivery is tried next; null once delivered or failed. */
+  next_attempt_at: number | null;
+  /** A worker holds it until then (another replica leaves it alone). */
+  claimed_until: number | null;
+  created_at: number;
+}
+
+/** The delivery log: one row per attempt. Never a secret, never the response body. */
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  at: number;
+  /** The receiver's HTTP status; null when no answer came (refused, timeout, address not allowed). */
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  /** When the next attempt is due after this one failed; null after the last or a success. */
+  next_retry_at: number | null;
+}
+
+/** The critical findings already announced for a digest: a re-scan announces only new ones. */
+export interface NotifiedCriticalsTable {
+  digest: string;
+  finding: string;
 }

@@ -62,6 +62,13 @@ const NEEDS: Record<string, string> = {
   rotateSystemRobot: "system.robots",
   revokeSystemRobot: "system.robots",
   deleteSystemRobot: "system.robots",
+  listWebhooks: "webhook.read",
+  createWebhook: "webhook.write",
+  getWebhook: "webhook.read",
+  updateWebhook: "webhook.write",
+  deleteWebhook: "webhook.write",
+  testWebhook: "webhook.write",
+  listWebhookDeliveries: "webhook.read",
   rotateSigningKey: "system.config",
   systemInfo: "anyone",
   listDecisions: "audit.read",
@@ -164,6 +171,10 @@ function bodyFor(route: IdentityRoute, principal: Principal, self: boolean): unk
       return { role: "guest" };
     case "createRole":
       return { name: `role-${tag}`, permissions: ["project.read"] };
+    case "createWebhook":
+      return { url: "https://hooks.example.com/portcullis", enabled: false };
+    case "updateWebhook":
+      return { enabled: false };
     case "createProjectRobot":
       return { name: `made-${tag}`, permissions: ["project.read"] };
     case "evaluatePolicy":
@@ -251,6 +262,7 @@ describe.each(testDatabases())("authorization matrix of the accounts API (%s)", 
             role: "custom-x",
             name: "pull",
             id: String(fillers.get(principal.project)),
+            webhook: "wh_0000000000000000",
           };
           const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) =>
             encodeURIComponent(params[name]!),

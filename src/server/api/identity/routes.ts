@@ -14,6 +14,7 @@ import { ROLE_ROUTES } from "./roles.js";
 import type { IdentityRoute } from "./route.js";
 import { registerRoutes } from "./route.js";
 import { USER_ROUTES } from "./users.js";
+import { WEBHOOK_ROUTES } from "./webhooks.js";
 
 /**
  * Every route of the accounts API: one list, which the server registers, the OpenAPI document
@@ -28,6 +29,7 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...MEMBER_ROUTES,
   ...ROLE_ROUTES,
   ...ROBOT_ROUTES,
+  ...WEBHOOK_ROUTES,
   ...KEY_ROUTES,
   ...CONSOLE_ROUTES,
 ];

@@ -17,7 +17,7 @@ import {
  */
 export const components = z.registry<{ id: string }>();
 
-function named<T extends z.ZodType>(id: string, schema: T): T {
+export function named<T extends z.ZodType>(id: string, schema: T): T {
   components.add(schema, { id });
   return schema;
 }
