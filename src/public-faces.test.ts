@@ -9,6 +9,7 @@ import * as dockerfile from "./dockerfile/index.js";
 import * as jobs from "./jobs/index.js";
 import * as oci from "./oci/index.js";
 import * as registry from "./registry/index.js";
+import * as runtime from "./runtime/index.js";
 import * as sbom from "./sbom/index.js";
 import * as server from "./server/index.js";
 import * as storage from "./storage/index.js";
@@ -335,6 +336,16 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
   jobs: {
     module: jobs,
     exports: ["InProcessQueue"],
+  },
+  runtime: {
+    module: runtime,
+    exports: [
+      "FALCO_PRIORITIES",
+      "RUNTIME_LIMITS",
+      "RuntimeError",
+      "parseAuditEventList",
+      "parseFalcoAlerts",
+    ],
   },
   admission: {
     module: admission,
