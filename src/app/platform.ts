@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import type { AuditLog } from "../audit/index.js";
+import { type AuditLog, EventRecord, loadRecordSigner } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
@@ -13,7 +13,7 @@ import type { CertifiedPolicies } from "./gates/certified.js";
 import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
-import { createIdentity, type IdentityServices } from "./identity/services.js";
+import { createIdentity, type IdentityServices, readOrCreateKek } from "./identity/services.js";
 import { pullPolicyAnchors } from "./images/anchors.js";
 import { ImageInsights } from "./images/insights.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
@@ -43,6 +43,11 @@ export interface Platform {
   readonly scans: ScanStore;
   /** The append-only, hash-chained log of gate decisions. */
   readonly audit: AuditLog;
+  /**
+   * The one record of every event (issue 15): a Merkle log with signed checkpoints, its key sealed
+   * with `auth.keyFile` (created in anonymous mode too).
+   */
+  readonly record: EventRecord;
   /** HOST:PORT as the registry gates write it in the images they record (`host/repository@digest`). */
   readonly registryHost: string;
   /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
@@ -95,6 +100,9 @@ export async function createPlatform(
     logger.error({ err, event: event.type }, "event listener failed"),
   );
   const { audit, recorder, scans, scanSource } = gateRecords(database);
+  const record = new EventRecord(database, {
+    signer: await loadRecordSigner(database, readOrCreateKek(config.auth.keyFile)),
+  });
   const checkpoints = config.audit.checkpointFile
     ? new AuditCheckpointWriter({
         audit,
@@ -296,6 +304,7 @@ export async function createPlatform(
     queue,
     scans,
     audit,
+    record,
     registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),
@@ -312,6 +321,8 @@ export async function createPlatform(
       await identity?.settled();
       // Pull times noted since the last flush, before the database closes.
       await registry.flushPulls();
+      // Events queued for the record are committed before the database closes.
+      await record.settled();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();

@@ -30,6 +30,9 @@ export interface Schema {
   user_tokens: UserTokensTable;
   project_content: ProjectContentTable;
   project_usage: ProjectUsageTable;
+  record_entries: RecordEntriesTable;
+  record_nodes: RecordNodesTable;
+  record_keys: RecordKeysTable;
 }
 
 export interface RepositoriesTable {
@@ -289,4 +292,43 @@ export interface UserTokensTable {
   expires_at: number | null;
   created_at: number;
   last_used_at: number | null;
+}
+
+/**
+ * The one record (audit/record): one row per leaf of its Merkle tree, `idx` the leaf number from 0.
+ * The indexed columns are copies of the entry's fields for lookups; `leaf` is the exact canonical JSON
+ * that was hashed into the tree, so a changed column or a changed leaf text fails `verify`.
+ */
+export interface RecordEntriesTable {
+  idx: number;
+  at: number;
+  kind: string;
+  actor: string | null;
+  digest: string | null;
+  repository: string | null;
+  namespace: string | null;
+  pod: string | null;
+  container_id: string | null;
+  summary: string;
+  leaf: string;
+  /** The `decisions` row a gate.decision or access entry mirrors (null for every other entry). */
+  decision_id: number | null;
+}
+
+/**
+ * The hash of every completed perfect subtree of the record's tree: 2^level leaves from idx·2^level
+ * (level 0: the leaf hashes). A proof reads at most 2·log2(n) of them by primary key.
+ */
+export interface RecordNodesTable {
+  level: number;
+  idx: number;
+  hash: Buffer;
+}
+
+/** The record's checkpoint signing key (Ed25519 seed), sealed with the key-encryption key. */
+export interface RecordKeysTable {
+  name: string;
+  public_key: string;
+  sealed_seed: string;
+  created_at: number;
 }
