@@ -19,6 +19,7 @@ import { ImageInsights } from "./images/insights.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
+import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 import { ProjectSettingsRules } from "./storage-rules.js";
 
@@ -48,6 +49,8 @@ export interface Platform {
    * with `auth.keyFile` (created in anonymous mode too).
    */
   readonly record: EventRecord;
+  /** Falco alerts and Kubernetes audit events into the record, tied to digests (runtime-ingest.ts). */
+  readonly runtime: RuntimeIngest;
   /** HOST:PORT as the registry gates write it in the images they record (`host/repository@digest`). */
   readonly registryHost: string;
   /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
@@ -305,6 +308,7 @@ export async function createPlatform(
     scans,
     audit,
     record,
+    runtime: new RuntimeIngest({ record, audit, registry, registryHost }),
     registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),

@@ -34,6 +34,7 @@ export const SYSTEM_PERMISSIONS = [
   "system.audit",
   "system.catalog",
   "system.config",
+  "runtime.write",
 ] as const;
 export type SystemPermission = (typeof SYSTEM_PERMISSIONS)[number];
 
@@ -63,6 +64,8 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   "system.audit": "read the whole audit log",
   "system.catalog": "list every repository (others see only what they may pull)",
   "system.config": "change installation settings",
+  "runtime.write":
+    "post runtime events into the record: Falco alerts and Kubernetes audit event lists (admins; a system robot can be granted it)",
 };
 
 /** The built-in project roles, least to most; their meaning follows Harbor's roles of the same names. */
