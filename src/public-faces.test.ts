@@ -275,6 +275,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "PERMISSION_DESCRIPTIONS",
       "PROJECT_PERMISSIONS",
       "PUBLIC_PROJECT_PERMISSIONS",
+      "ROBOT_SYSTEM_PERMISSIONS",
       "SCOPE_ACTIONS",
       "SYSTEM_PERMISSIONS",
       "TokenService",

@@ -38,6 +38,17 @@ export const SYSTEM_PERMISSIONS = [
 ] as const;
 export type SystemPermission = (typeof SYSTEM_PERMISSIONS)[number];
 
+/**
+ * The system permissions a system robot may be granted: machine work across the installation
+ * (posting runtime events). The others administer people and settings, which stays with users.
+ */
+export const ROBOT_SYSTEM_PERMISSIONS = ["runtime.write"] as const satisfies readonly SystemPermission[];
+export type RobotSystemPermission = (typeof ROBOT_SYSTEM_PERMISSIONS)[number];
+
+export function isRobotSystemPermission(name: string): name is RobotSystemPermission {
+  return (ROBOT_SYSTEM_PERMISSIONS as readonly string[]).includes(name);
+}
+
 export type Permission = ProjectPermission | SystemPermission;
 
 /** What each permission allows, for the docs and the CLI's `role permissions`. */

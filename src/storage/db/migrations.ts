@@ -419,6 +419,16 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0012_robot_system_permissions": {
+      async up(db: Kysely<unknown>) {
+        // System permissions a system robot holds (auth/permissions.ts ROBOT_SYSTEM_PERMISSIONS), a JSON
+        // array: runtime.write lets falcosidekick or an API server's audit webhook post as a robot.
+        await db.schema
+          .alterTable("robots")
+          .addColumn("system_permissions", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+      },
+    },
   };
 }
 

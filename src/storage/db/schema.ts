@@ -239,6 +239,8 @@ export interface RobotsTable {
   project_id: number | null;
   /** JSON array of grants: `{ project, repositories, permissions }`. */
   grants: string;
+  /** JSON array of system permissions (system robots only; `[]` by default). */
+  system_permissions: Generated<string>;
   expires_at: number | null;
   disabled: number;
   created_by: string;

@@ -147,6 +147,52 @@ describe.each(testDatabases())("POST /api/v1/runtime/* in accounts mode (%s)", (
     expect(timeline.map((e) => e.kind)).toEqual(["k8s.audit", "k8s.audit", "runtime.alert", "runtime.alert"]);
   });
 
+  it("lets a system robot granted runtime.write post, and no project robot", async () => {
+    const created = await fetch(`${server.url}/api/v1/robots`, {
+      method: "POST",
+      headers: { ...root, "content-type": "application/json" },
+      body: JSON.stringify({ name: "falcosidekick", systemPermissions: ["runtime.write"] }),
+    });
+    expect(created.status).toBe(201);
+    const { robot, secret } = (await created.json()) as {
+      robot: { name: string; systemPermissions: string[] };
+      secret: string;
+    };
+    expect(robot).toMatchObject({ name: "robot$falcosidekick", systemPermissions: ["runtime.write"] });
+    const asRobot = { authorization: `Basic ${Buffer.from(`${robot.name}:${secret}`).toString("base64")}` };
+    const before = await server.platform.record.size();
+    const res = await post(server, "falco", fixture("falco/drop-and-execute.json"), asRobot);
+    expect(res.status).toBe(201);
+    expect(await server.platform.record.size()).toBe(before + 1);
+
+    const store = server.platform.identity!.store;
+    const project = await store.createRobot({
+      name: "ci",
+      project: "team",
+      grants: [{ project: "team", repositories: ["*"], permissions: ["repository.push"] }],
+      createdBy: "root",
+    });
+    const ci = {
+      authorization: `Basic ${Buffer.from(`${project.robot.name}:${project.secret}`).toString("base64")}`,
+    };
+    expect((await post(server, "falco", fixture("falco/drop-and-execute.json"), ci)).status).toBe(403);
+    // Only system robots hold system permissions, and only the ones meant for machines.
+    await expect(
+      store.createRobot({
+        name: "x",
+        project: "team",
+        grants: [],
+        systemPermissions: ["runtime.write"],
+        createdBy: "root",
+      }),
+    ).rejects.toMatchObject({ code: "INVALID" });
+    await expect(
+      store.createRobot({ name: "y", grants: [], systemPermissions: ["system.users"], createdBy: "root" }),
+    ).rejects.toMatchObject({
+      code: "INVALID",
+    });
+  });
+
   it("takes the digest an admission decision recorded for the pod, and stores falcosidekick's body", async () => {
     const digest = `sha256:${"7".repeat(64)}`;
     await server.platform.audit.append({
