@@ -355,6 +355,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "RUNTIME_LIMITS",
       "RuntimeError",
       "parseAuditEventList",
+      "parseAuditEventListInTurns",
       "parseFalcoAlerts",
     ],
   },

@@ -3,7 +3,7 @@ import { type ImageReference, parseImageReference } from "../oci/index.js";
 import { type Registry, RegistryError, SYSTEM_ACTOR } from "../registry/index.js";
 import {
   type JsonValue,
-  parseAuditEventList,
+  parseAuditEventListInTurns,
   parseFalcoAlerts,
   type RuntimeEvent,
 } from "../runtime/index.js";
@@ -62,7 +62,7 @@ export class RuntimeIngest {
   }
 
   async ingestAudit(body: unknown): Promise<RuntimeIngestResult> {
-    const { events: parsed, skipped } = parseAuditEventList(body);
+    const { events: parsed, skipped } = await parseAuditEventListInTurns(body);
     const events: RecordEventInput[] = [];
     for (const event of parsed) events.push(await this.resolveAuditImages(event));
     return this.append(events, skipped);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../errors.js";
 import { RUNTIME_LIMITS } from "../limits.js";
-import { parseAuditEventList } from "./parse.js";
+import { parseAuditEventList, parseAuditEventListInTurns } from "./parse.js";
 
 const list = (): { apiVersion: string; kind: string; items: Record<string, unknown>[] } =>
   JSON.parse(readFileSync(new URL("../testdata/k8s-audit/eventlist.json", import.meta.url), "utf8"));
@@ -88,6 +88,13 @@ describe("parseAuditEventList", () => {
       responseStatus: { code: 403, reason: "Forbidden" },
     });
     expect(denied.payload.images).toBeUndefined();
+  });
+
+  it("reads the same, a slice of items per turn, and refuses the same", async () => {
+    const many = { ...list(), items: Array.from({ length: 1000 }, (_, i) => list().items[i % 9]) };
+    expect(await parseAuditEventListInTurns(many)).toEqual(parseAuditEventList(many));
+    const bad = { ...many, items: [...many.items, { ...list().items[2], verb: 7 }] };
+    await expect(parseAuditEventListInTurns(bad)).rejects.toThrow(/items\[1000\]\.verb: must be a string/);
   });
 
   it("refuses a workload of the same resource name in another API group", () => {
