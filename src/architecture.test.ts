@@ -20,6 +20,7 @@ const ROWS: Record<string, number> = {
   auth: 3,
   audit: 3,
   jobs: 3,
+  runtime: 3,
   policy: 4,
   admission: 4,
   evidence: 4,

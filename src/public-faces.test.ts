@@ -9,6 +9,7 @@ import * as dockerfile from "./dockerfile/index.js";
 import * as jobs from "./jobs/index.js";
 import * as oci from "./oci/index.js";
 import * as registry from "./registry/index.js";
+import * as runtime from "./runtime/index.js";
 import * as sbom from "./sbom/index.js";
 import * as server from "./server/index.js";
 import * as storage from "./storage/index.js";
@@ -60,8 +61,10 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "parseSpdxExpression",
       "parseYamlDocument",
       "readRegularFile",
+      "sealSecret",
       "spdxLicenseList",
       "ttlClock",
+      "unsealSecret",
     ],
   },
   oci: {
@@ -272,6 +275,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "PERMISSION_DESCRIPTIONS",
       "PROJECT_PERMISSIONS",
       "PUBLIC_PROJECT_PERMISSIONS",
+      "ROBOT_SYSTEM_PERMISSIONS",
       "SCOPE_ACTIONS",
       "SYSTEM_PERMISSIONS",
       "TokenService",
@@ -300,21 +304,29 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "AUDIT_GATES",
       "AuditError",
       "AuditLog",
+      "EventRecord",
       "GENESIS_HASH",
       "MAX_NOTE_BYTES",
       "MAX_NOTE_SIGNATURES",
+      "MAX_PAYLOAD_BYTES",
       "MAX_PER_PAGE",
+      "MAX_RECORD_PAGE",
       "MERKLE_EMPTY_ROOT",
       "MemoryTree",
       "MerkleError",
       "NoteSigner",
       "NoteVerifier",
+      "RECORD_KEY_NAME",
+      "RECORD_KINDS",
       "canonicalBytes",
+      "canonicalJson",
       "consistencyProof",
+      "encodeLeaf",
       "entryHash",
       "formatCheckpoint",
       "formatTreeCheckpoint",
       "inclusionProof",
+      "loadRecordSigner",
       "merkleLeafHash",
       "merkleNodeHash",
       "merkleRoot",
@@ -335,6 +347,17 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
   jobs: {
     module: jobs,
     exports: ["InProcessQueue"],
+  },
+  runtime: {
+    module: runtime,
+    exports: [
+      "FALCO_PRIORITIES",
+      "RUNTIME_LIMITS",
+      "RuntimeError",
+      "parseAuditEventList",
+      "parseAuditEventListInTurns",
+      "parseFalcoAlerts",
+    ],
   },
   admission: {
     module: admission,

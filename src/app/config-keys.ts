@@ -259,6 +259,27 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How often `serve` appends a checkpoint when the audit log's head moved (and once at shutdown; 0: only at shutdown).",
   },
   {
+    path: "runtime.falcoMaxBody",
+    type: "size",
+    default: "1MiB",
+    description:
+      "Largest body `POST /api/v1/runtime/falco` reads (one Falco alert or a list); larger ones are refused with 413.",
+  },
+  {
+    path: "runtime.auditMaxBody",
+    type: "size",
+    default: "10MiB",
+    description:
+      "Largest Kubernetes audit EventList `POST /api/v1/runtime/k8s-audit` reads; larger ones are refused with 413.",
+  },
+  {
+    path: "runtime.rateLimit",
+    type: "integer",
+    default: 600,
+    description:
+      "Runtime ingestion requests per minute one caller (a user or robot, or an address when anonymous) may make, both endpoints together; past it 429 with Retry-After (0: no limit).",
+  },
+  {
     path: "auth.mode",
     type: { enum: ["anonymous", "accounts"] },
     default: "anonymous",

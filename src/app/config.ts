@@ -63,6 +63,12 @@ export interface ResolvedConfig {
       readonly maxBytesPerDigest: number;
     };
   };
+  /** Runtime ingestion (Falco, Kubernetes audit): body bounds in bytes, requests per minute per caller. */
+  readonly runtime: {
+    readonly falcoMaxBodyBytes: number;
+    readonly auditMaxBodyBytes: number;
+    readonly ratePerMinute: number;
+  };
   readonly audit: {
     /** Where `serve` appends checkpoints of the decision log's head, resolved; absent: none. */
     readonly checkpointFile?: string;
@@ -200,6 +206,11 @@ function build(values: Map<string, Value>): ResolvedConfig {
         maxReferrers: num("policy.evidence.maxReferrers"),
         maxBytesPerDigest: num("policy.evidence.maxBytesPerDigest"),
       },
+    },
+    runtime: {
+      falcoMaxBodyBytes: num("runtime.falcoMaxBody"),
+      auditMaxBodyBytes: num("runtime.auditMaxBody"),
+      ratePerMinute: num("runtime.rateLimit"),
     },
     audit: {
       ...(values.has("audit.checkpointFile") ? { checkpointFile: resolve(str("audit.checkpointFile")) } : {}),

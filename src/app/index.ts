@@ -40,6 +40,7 @@ export type {
   PolicySlot,
 } from "./policies.js";
 export { type GateRecords, gateRecords, openPlatformDatabase } from "./records.js";
+export type { RuntimeIngest, RuntimeIngestOptions, RuntimeIngestResult } from "./runtime-ingest.js";
 export {
   type AssessOptions,
   assessSbom,

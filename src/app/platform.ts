@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import type { AuditLog } from "../audit/index.js";
+import { type AuditLog, EventRecord, loadRecordSigner } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
@@ -28,6 +28,7 @@ import {
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
+import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 import { ProjectSettingsRules } from "./storage-rules.js";
 
@@ -52,6 +53,13 @@ export interface Platform {
   readonly scans: ScanStore;
   /** The append-only, hash-chained log of gate decisions. */
   readonly audit: AuditLog;
+  /**
+   * The one record of every event (issue 15): a Merkle log with signed checkpoints, its key sealed
+   * with `auth.keyFile` (created in anonymous mode too).
+   */
+  readonly record: EventRecord;
+  /** Falco alerts and Kubernetes audit events into the record, tied to digests (runtime-ingest.ts). */
+  readonly runtime: RuntimeIngest;
   /** HOST:PORT as the registry gates write it in the images they record (`host/repository@digest`). */
   readonly registryHost: string;
   /** Records a gate decision in `audit` (registry gates; admission and CI may use it too). */
@@ -108,6 +116,9 @@ export async function createPlatform(
     logger.error({ err, event: event.type }, "event listener failed"),
   );
   const { audit, recorder: auditRecorder, scans, scanSource } = gateRecords(database);
+  const record = new EventRecord(database, {
+    signer: await loadRecordSigner(database, readOrCreateKek(config.auth.keyFile)),
+  });
   const checkpoints = config.audit.checkpointFile
     ? new AuditCheckpointWriter({
         audit,
@@ -326,6 +337,8 @@ export async function createPlatform(
     queue,
     scans,
     audit,
+    record,
+    runtime: new RuntimeIngest({ record, audit, registry, registryHost }),
     registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),
@@ -345,6 +358,8 @@ export async function createPlatform(
       await identity?.settled();
       // Pull times noted since the last flush, before the database closes.
       await registry.flushPulls();
+      // Events queued for the record are committed before the database closes.
+      await record.settled();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();

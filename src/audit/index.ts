@@ -56,4 +56,20 @@ export {
   verifyInclusion,
   verifySubtreeInclusion,
 } from "./merkle/index.js";
+export {
+  canonicalJson,
+  EventRecord,
+  encodeLeaf,
+  type JsonValue,
+  loadRecordSigner,
+  MAX_PAYLOAD_BYTES,
+  MAX_RECORD_PAGE,
+  RECORD_KEY_NAME,
+  RECORD_KINDS,
+  type RecordEntry,
+  type RecordEventInput,
+  type RecordKind,
+  type RecordOptions,
+  type RecordQuery,
+} from "./record/index.js";
 export { parseSince } from "./since.js";

@@ -5,6 +5,7 @@ import {
   BUILTIN_ROLE_PERMISSIONS,
   isBuiltinRole,
   isProjectPermission,
+  isRobotSystemPermission,
   isSystemPermission,
   type Permission,
   type ProjectPermission,
@@ -27,6 +28,8 @@ interface Snapshot {
   >;
   readonly userGrants: ReadonlyMap<number, ReadonlyMap<number, readonly Grant[]>>;
   readonly robotGrants: ReadonlyMap<number, ReadonlyMap<string, readonly Grant[]>>;
+  /** System permissions held by system robots (ROBOT_SYSTEM_PERMISSIONS), by robot id. */
+  readonly robotSystem: ReadonlyMap<number, ReadonlySet<string>>;
 }
 
 export interface AccessControlOptions {
@@ -145,7 +148,10 @@ export class AccessControl implements Authorizer {
       }
     }
     const robotGrants = new Map<number, Map<string, Grant[]>>();
+    const robotSystem = new Map<number, Set<string>>();
     for (const robot of rows.robots) {
+      const system = (JSON.parse(robot.system_permissions) as string[]).filter(isRobotSystemPermission);
+      if (system.length > 0) robotSystem.set(robot.id, new Set(system));
       const byProject = new Map<string, Grant[]>();
       for (const g of JSON.parse(robot.grants) as RobotGrant[]) {
         byProject.set(g.project, [
@@ -166,6 +172,7 @@ export class AccessControl implements Authorizer {
       ),
       userGrants,
       robotGrants,
+      robotSystem,
     };
     this.snapshot = snapshot;
     this.checkedAt = checked;
@@ -182,7 +189,15 @@ function check(snapshot: Snapshot, identity: Identity, request: AccessRequest): 
   // Anyone may ask for the catalog; what it lists is filtered by `visible`.
   if (request.action === "catalog" && request.repository === undefined && request.project === undefined)
     return true;
-  if (isSystemPermission(permission)) return false;
+  if (isSystemPermission(permission)) {
+    // Only the few a system robot may be granted (runtime.write), and never through a registry token.
+    return (
+      identity.kind === "robot" &&
+      identity.id !== undefined &&
+      !identity.tokenAccess &&
+      snapshot.robotSystem.get(identity.id)?.has(permission) === true
+    );
+  }
   const projectName = request.project ?? (request.repository ? projectOf(request.repository) : undefined);
   if (projectName === undefined) return false;
   const project = snapshot.projects.get(projectName);

@@ -35,6 +35,8 @@ export {
   PROJECT_PERMISSIONS,
   type ProjectPermission,
   PUBLIC_PROJECT_PERMISSIONS,
+  ROBOT_SYSTEM_PERMISSIONS,
+  type RobotSystemPermission,
   SYSTEM_PERMISSIONS,
   type SystemPermission,
 } from "./permissions.js";

@@ -37,8 +37,20 @@ export const SYSTEM_PERMISSIONS = [
   "system.audit",
   "system.catalog",
   "system.config",
+  "runtime.write",
 ] as const;
 export type SystemPermission = (typeof SYSTEM_PERMISSIONS)[number];
+
+/**
+ * The system permissions a system robot may be granted: machine work across the installation
+ * (posting runtime events). The others administer people and settings, which stays with users.
+ */
+export const ROBOT_SYSTEM_PERMISSIONS = ["runtime.write"] as const satisfies readonly SystemPermission[];
+export type RobotSystemPermission = (typeof ROBOT_SYSTEM_PERMISSIONS)[number];
+
+export function isRobotSystemPermission(name: string): name is RobotSystemPermission {
+  return (ROBOT_SYSTEM_PERMISSIONS as readonly string[]).includes(name);
+}
 
 export type Permission = ProjectPermission | SystemPermission;
 
@@ -70,6 +82,8 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   "system.audit": "read the whole audit log",
   "system.catalog": "list every repository (others see only what they may pull)",
   "system.config": "change installation settings",
+  "runtime.write":
+    "post runtime events into the record: Falco alerts and Kubernetes audit event lists (admins; a system robot can be granted it)",
 };
 
 /** The built-in project roles, least to most; their meaning follows Harbor's roles of the same names. */

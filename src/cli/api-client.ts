@@ -54,6 +54,7 @@ export interface RobotRequest {
     permissions: readonly string[];
     repositories?: readonly string[];
   }>;
+  readonly systemPermissions?: readonly string[];
   readonly expiresAt?: string | null;
   readonly expiresIn?: string;
 }

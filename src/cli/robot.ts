@@ -20,7 +20,10 @@ function rows(robots: readonly Robot[]): string[][] {
     r.name,
     r.disabled ? "revoked" : r.expired ? "expired" : "active",
     when(r.expiresAt),
-    r.grants.map((g) => `${g.project}[${g.repositories.join(",")}]: ${g.permissions.join(",")}`).join("; "),
+    [
+      ...r.grants.map((g) => `${g.project}[${g.repositories.join(",")}]: ${g.permissions.join(",")}`),
+      ...(r.systemPermissions.length > 0 ? [`system: ${r.systemPermissions.join(",")}`] : []),
+    ].join("; "),
     r.description,
   ]);
 }
@@ -64,6 +67,7 @@ interface CreateFlags extends ApiFlags {
   permission: string[];
   repository: string[];
   grant: string[];
+  systemPermission: string[];
   expires?: string;
   description?: string;
 }
@@ -113,6 +117,12 @@ export function registerRobot(program: Command, setExit: (code: number) => void)
         (v: string, p: string[]) => [...p, v],
         [],
       )
+      .option(
+        "--system-permission <permission>",
+        "system robot: a system permission it holds, runtime.write to post Falco alerts and audit events (repeatable)",
+        (v: string, p: string[]) => [...p, v],
+        [],
+      )
       .option("--expires <when>", "a duration (90d), a time (2027-01-31T00:00:00Z) or never (default 90d)")
       .option("--description <text>"),
   ).action(async (name: string, flags: CreateFlags) => {
@@ -120,8 +130,10 @@ export function registerRobot(program: Command, setExit: (code: number) => void)
     const { project, name: own } = target(name, flags.project);
     let body: RobotRequest;
     if (project !== undefined) {
-      if (flags.grant.length > 0)
-        throw new UsageError("--grant is for system robots; a project robot takes --permission");
+      if (flags.grant.length > 0 || flags.systemPermission.length > 0)
+        throw new UsageError(
+          "--grant and --system-permission are for system robots; a project robot takes --permission",
+        );
       if (flags.permission.length === 0)
         throw new UsageError("give at least one --permission (pull, push, ...)");
       body = {
@@ -132,15 +144,16 @@ export function registerRobot(program: Command, setExit: (code: number) => void)
         ...(flags.description ? { description: flags.description } : {}),
       };
     } else {
-      if (flags.grant.length === 0)
+      if (flags.grant.length === 0 && flags.systemPermission.length === 0)
         throw new UsageError(
-          "give --project and --permission for a project robot, or --grant for a system robot",
+          "give --project and --permission for a project robot, or --grant or --system-permission for a system robot",
         );
       if (flags.permission.length > 0 || flags.repository.length > 0)
         throw new UsageError("--permission and --repository need --project; a system robot takes --grant");
       body = {
         name: own,
         grants: flags.grant.map(grant),
+        ...(flags.systemPermission.length > 0 ? { systemPermissions: flags.systemPermission } : {}),
         ...expiry(flags.expires),
         ...(flags.description ? { description: flags.description } : {}),
       };

@@ -25,6 +25,7 @@ export {
   matchGlob,
 } from "./patterns.js";
 export { describeReadError, type ReadRegularFileOptions, readRegularFile } from "./read-file.js";
+export { sealSecret, unsealSecret } from "./sealed.js";
 export {
   conjuncts,
   formatSpdxExpression,

@@ -50,6 +50,11 @@ const TABLE: Record<string, { status: number; code: string }> = {
   SCANNING_OFF: { status: 409, code: "SCANNING_OFF" },
   // Notifications (app/notifications): a webhook URL the SSRF guard refuses.
   WEBHOOK_URL_REFUSED: { status: 400, code: "INVALID_ARGUMENT" },
+  RATE_LIMITED: { status: 429, code: "TOOMANYREQUESTS" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+  // Runtime ingestion (runtime/): a malformed body, or one past a bound; nothing of it is stored.
+  RUNTIME_INPUT_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
+  RUNTIME_INPUT_TOO_LARGE: { status: 413, code: "SIZE_INVALID" },
 };
 
 export type ServerErrorCode =
@@ -60,7 +65,9 @@ export type ServerErrorCode =
   | "AUDIT_LOG_EMPTY"
   | "NOT_AN_IMAGE"
   | "SCAN_UNKNOWN"
-  | "SCANNING_OFF";
+  | "SCANNING_OFF"
+  | "RATE_LIMITED"
+  | "UNSUPPORTED_MEDIA_TYPE";
 
 /**
  * 401 with the challenge a client needs to authenticate (`WWW-Authenticate`): built by authorize.ts,

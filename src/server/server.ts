@@ -6,6 +6,7 @@ import { registerGrafeasRoutes } from "./api/grafeas/routes.js";
 import { registerIdentityRoutes } from "./api/identity/routes.js";
 import { registerImageRoutes } from "./api/images/routes.js";
 import { registerApiRoutes } from "./api/routes.js";
+import { registerRuntimeRoutes } from "./api/runtime/routes.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { answerClientError, clientWentAway } from "./client-errors.js";
 import { defaultConsoleDir, loadConsole, registerConsoleRoutes } from "./console/routes.js";
@@ -166,6 +167,7 @@ export function buildServer(
 
   registerOciRoutes(app, platform, metrics);
   registerApiRoutes(app, platform);
+  registerRuntimeRoutes(app, platform);
   registerImageRoutes(app, platform);
   registerGrafeasRoutes(app, platform);
   registerIdentityRoutes(app, platform);

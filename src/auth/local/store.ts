@@ -1,7 +1,14 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Schema } from "../../storage/index.js";
 import { AuthError } from "../errors.js";
-import { isBuiltinRole, isProjectPermission, type ProjectPermission } from "../permissions.js";
+import {
+  isBuiltinRole,
+  isProjectPermission,
+  isRobotSystemPermission,
+  type ProjectPermission,
+  ROBOT_SYSTEM_PERMISSIONS,
+  type RobotSystemPermission,
+} from "../permissions.js";
 import type { ProjectSettings, RobotGrant } from "../types.js";
 import { checkPasswordRules, generateSecret, hashPassword, secretDigest } from "./passwords.js";
 
@@ -40,6 +47,8 @@ export interface RobotRecord {
   /** The project of a project robot; undefined for a system robot. */
   readonly project?: string;
   readonly grants: readonly RobotGrant[];
+  /** System permissions of a system robot (ROBOT_SYSTEM_PERMISSIONS); empty for project robots. */
+  readonly systemPermissions: readonly RobotSystemPermission[];
   readonly expiresAt: number | null;
   readonly disabled: boolean;
   readonly createdBy: string;
@@ -583,12 +592,24 @@ export class AccountStore {
     project?: string;
     description?: string;
     grants: readonly RobotGrant[];
+    systemPermissions?: readonly string[];
     expiresAt?: number | null;
     createdBy: string;
   }): Promise<{ robot: RobotRecord; secret: string }> {
     checkName("robot", input.name, ACCOUNT_NAME);
     const grants = input.grants.map((g) => checkGrant(g, input.project));
-    if (grants.length === 0) throw new AuthError("INVALID", "a robot needs at least one grant");
+    const systemPermissions = [...new Set(input.systemPermissions ?? [])];
+    for (const permission of systemPermissions) {
+      if (!isRobotSystemPermission(permission))
+        throw new AuthError(
+          "INVALID",
+          `a robot cannot hold ${permission} (only ${ROBOT_SYSTEM_PERMISSIONS.join(", ")})`,
+        );
+    }
+    if (systemPermissions.length > 0 && input.project)
+      throw new AuthError("INVALID", "only a system robot can hold system permissions");
+    if (grants.length === 0 && systemPermissions.length === 0)
+      throw new AuthError("INVALID", "a robot needs at least one grant");
     const fullName = input.project ? `robot$${input.project}+${input.name}` : `robot$${input.name}`;
     const secret = generateSecret("pcr_");
     const robot = await this.write(async (trx) => {
@@ -611,6 +632,7 @@ export class AccountStore {
           secret_hash: secretDigest(secret),
           project_id: projectId,
           grants: JSON.stringify(grants),
+          system_permissions: JSON.stringify(systemPermissions),
           expires_at: input.expiresAt ?? null,
           disabled: 0,
           created_by: input.createdBy,
@@ -820,7 +842,7 @@ export class AccountStore {
         .execute(),
       this.db.selectFrom("group_members").select(["group_id", "user_id"]).execute(),
       this.db.selectFrom("roles").select(["name", "permissions"]).execute(),
-      this.db.selectFrom("robots").select(["id", "grants"]).execute(),
+      this.db.selectFrom("robots").select(["id", "grants", "system_permissions"]).execute(),
     ]);
     return { revision, users, projects, members, groupMembers, roles, robots };
   }
@@ -931,6 +953,7 @@ function toRobot(
     name: string;
     description: string;
     grants: string;
+    system_permissions: string;
     expires_at: number | null;
     disabled: number;
     created_by: string;
@@ -944,6 +967,7 @@ function toRobot(
     description: row.description,
     ...(project === undefined ? {} : { project }),
     grants: JSON.parse(row.grants) as RobotGrant[],
+    systemPermissions: (JSON.parse(row.system_permissions) as string[]).filter(isRobotSystemPermission),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     disabled: row.disabled === 1,
     createdBy: row.created_by,

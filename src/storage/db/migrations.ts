@@ -360,6 +360,75 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           select project, sum(size) from project_content group by project`.execute(db);
       },
     },
+    "0011_event_record": {
+      async up(db: Kysely<unknown>) {
+        // The one record (audit/record): its leaves, its stored perfect subtrees, and its signing key.
+        await db.schema
+          .createTable("record_entries")
+          // SQLite: an integer primary key is the rowid itself (no second b-tree for 10 million leaves).
+          .addColumn("idx", dialect === "postgres" ? "bigint" : "integer", (c) => c.primaryKey())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("actor", "text")
+          .addColumn("digest", "text")
+          .addColumn("repository", "text")
+          .addColumn("namespace", "text")
+          .addColumn("pod", "text")
+          .addColumn("container_id", "text")
+          .addColumn("summary", "text", (c) => c.notNull())
+          .addColumn("leaf", "text", (c) => c.notNull())
+          // The decision row a gate.decision or access entry mirrors (audit/log.ts): at most one entry
+          // each, so the startup backfill and the live mirror never record a decision twice.
+          .addColumn("decision_id", "bigint")
+          .execute();
+        await db.schema
+          .createIndex("record_entries_decision_id")
+          .on("record_entries")
+          .column("decision_id")
+          .unique()
+          .execute();
+        // Lookups end in idx, so a timeline is read from the index in order.
+        for (const columns of [
+          ["digest"],
+          ["kind"],
+          ["actor"],
+          ["repository"],
+          ["namespace", "pod"],
+          ["container_id"],
+          ["at"],
+        ]) {
+          await db.schema
+            .createIndex(`record_entries_${columns.join("_")}_idx`)
+            .on("record_entries")
+            .columns([...columns, "idx"])
+            .execute();
+        }
+        await db.schema
+          .createTable("record_nodes")
+          .addColumn("level", "integer", (c) => c.notNull())
+          .addColumn("idx", "bigint", (c) => c.notNull())
+          .addColumn("hash", sql.raw(bytes), (c) => c.notNull())
+          .addPrimaryKeyConstraint("record_nodes_pk", ["level", "idx"])
+          .execute();
+        await db.schema
+          .createTable("record_keys")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("public_key", "text", (c) => c.notNull())
+          .addColumn("sealed_seed", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
+    "0012_robot_system_permissions": {
+      async up(db: Kysely<unknown>) {
+        // System permissions a system robot holds (auth/permissions.ts ROBOT_SYSTEM_PERMISSIONS), a JSON
+        // array: runtime.write lets falcosidekick or an API server's audit webhook post as a robot.
+        await db.schema
+          .alterTable("robots")
+          .addColumn("system_permissions", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+      },
+    },
     "0013_grafeas": {
       async up(db: Kysely<unknown>) {
         // Grafeas occurrences and notes posted from outside (a CI system's "tests passed"); the ones

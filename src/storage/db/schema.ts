@@ -36,6 +36,9 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   notified_criticals: NotifiedCriticalsTable;
+  record_entries: RecordEntriesTable;
+  record_nodes: RecordNodesTable;
+  record_keys: RecordKeysTable;
 }
 
 export interface RepositoriesTable {
@@ -267,6 +270,8 @@ export interface RobotsTable {
   project_id: number | null;
   /** JSON array of grants: `{ project, repositories, permissions }`. */
   grants: string;
+  /** JSON array of system permissions (system robots only; `[]` by default). */
+  system_permissions: Generated<string>;
   expires_at: number | null;
   disabled: number;
   created_by: string;
@@ -376,4 +381,43 @@ export interface WebhookAttemptsTable {
 export interface NotifiedCriticalsTable {
   digest: string;
   finding: string;
+}
+
+/**
+ * The one record (audit/record): one row per leaf of its Merkle tree, `idx` the leaf number from 0.
+ * The indexed columns are copies of the entry's fields for lookups; `leaf` is the exact canonical JSON
+ * that was hashed into the tree, so a changed column or a changed leaf text fails `verify`.
+ */
+export interface RecordEntriesTable {
+  idx: number;
+  at: number;
+  kind: string;
+  actor: string | null;
+  digest: string | null;
+  repository: string | null;
+  namespace: string | null;
+  pod: string | null;
+  container_id: string | null;
+  summary: string;
+  leaf: string;
+  /** The `decisions` row a gate.decision or access entry mirrors (null for every other entry). */
+  decision_id: number | null;
+}
+
+/**
+ * The hash of every completed perfect subtree of the record's tree: 2^level leaves from idx·2^level
+ * (level 0: the leaf hashes). A proof reads at most 2·log2(n) of them by primary key.
+ */
+export interface RecordNodesTable {
+  level: number;
+  idx: number;
+  hash: Buffer;
+}
+
+/** The record's checkpoint signing key (Ed25519 seed), sealed with the key-encryption key. */
+export interface RecordKeysTable {
+  name: string;
+  public_key: string;
+  sealed_seed: string;
+  created_at: number;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AuthError, type RobotGrant } from "../../../auth/index.js";
 import { parseDuration } from "../../../core/index.js";
+import { holds } from "../../authorize.js";
 import { requireHeld } from "./grants.js";
 import { type Access, type IdentityRoute, route } from "./route.js";
 import {
@@ -147,17 +148,30 @@ function robotRoutes(scope: Scope): IdentityRoute[] {
             if (!(await identity.store.findProject(g.project)))
               throw new AuthError("NOT_FOUND", `no project ${g.project}`);
           }
+          // A robot gets no system permission its creator does not hold.
+          for (const permission of body.systemPermissions ?? []) {
+            if (!(await holds(platform, caller, permission)))
+              throw new AuthError("DENIED", `${caller.subject} may not grant ${permission}`);
+          }
         }
         const { robot, secret } = await identity.store.createRobot({
           name: body.name,
           ...(project === undefined ? {} : { project }),
           ...(body.description === undefined ? {} : { description: body.description }),
           grants,
+          ...(project === undefined && body.systemPermissions
+            ? { systemPermissions: body.systemPermissions }
+            : {}),
           expiresAt: expiryOf(body, Date.now()),
           createdBy: caller.subject,
         });
         const expires = robot.expiresAt === null ? "never" : new Date(robot.expiresAt).toISOString();
-        record(`robot:${robot.name}`, `created: ${describeGrants(robot.grants)}; expires ${expires}`);
+        const system =
+          robot.systemPermissions.length > 0 ? `; system: ${robot.systemPermissions.join(",")}` : "";
+        record(
+          `robot:${robot.name}`,
+          `created: ${describeGrants(robot.grants)}${system}; expires ${expires}`,
+        );
         return { robot: robotWire(robot), secret };
       },
     }),

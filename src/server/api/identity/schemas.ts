@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { BUILTIN_ROLES, PROJECT_PERMISSIONS, SYSTEM_PERMISSIONS } from "../../../auth/index.js";
+import {
+  BUILTIN_ROLES,
+  PROJECT_PERMISSIONS,
+  ROBOT_SYSTEM_PERMISSIONS,
+  SYSTEM_PERMISSIONS,
+} from "../../../auth/index.js";
 import {
   immutableTagRuleProblem,
   MAX_IMMUTABLE_TAG_RULES,
@@ -201,6 +206,9 @@ export const Robot = named(
     description: z.string(),
     project: z.string().optional().describe("the project of a project robot; absent for a system robot"),
     grants: z.array(RobotGrant),
+    systemPermissions: z
+      .array(z.enum(ROBOT_SYSTEM_PERMISSIONS))
+      .describe("system permissions of a system robot (runtime.write: post runtime events); empty otherwise"),
     expiresAt: Time.nullable().describe("null: never expires"),
     expired: z.boolean(),
     disabled: z.boolean().describe("revoked: refused at once on every replica"),
@@ -248,8 +256,14 @@ export const CreateSystemRobot = z.strictObject({
         permissions: z.array(ProjectPermission).min(1),
       }),
     )
-    .min(1)
-    .max(256),
+    .max(256)
+    .default([])
+    .describe("project grants; may be empty when systemPermissions is not"),
+  systemPermissions: z
+    .array(z.enum(ROBOT_SYSTEM_PERMISSIONS))
+    .max(ROBOT_SYSTEM_PERMISSIONS.length)
+    .optional()
+    .describe("system permissions the robot holds: runtime.write lets it post Falco alerts and audit events"),
   ...Expiry,
 });
 

@@ -61,6 +61,7 @@ export function robotWire(robot: RobotRecord, now = Date.now()) {
       repositories: [...g.repositories],
       permissions: [...g.permissions],
     })),
+    systemPermissions: [...robot.systemPermissions],
     expiresAt: robot.expiresAt === null ? null : new Date(robot.expiresAt).toISOString(),
     expired: robot.expiresAt !== null && robot.expiresAt <= now,
     disabled: robot.disabled,

@@ -1,0 +1,370 @@
+import { type Selectable, sql } from "kysely";
+import type { Database, Schema } from "../../storage/index.js";
+import { AuditError } from "../errors.js";
+import {
+  consistencyProof,
+  inclusionProof,
+  merkleRoot,
+  type NoteSigner,
+  signTreeCheckpoint,
+} from "../merkle/index.js";
+import {
+  canonicalJson,
+  checkEvent,
+  decodeLeaf,
+  encodeLeaf,
+  leafHashOf,
+  MAX_PAYLOAD_BYTES,
+  type RecordEntry,
+  type RecordEventInput,
+  type RecordKind,
+} from "./entry.js";
+import { frontierOf, nodesForAppend, readNodes, StoredTree } from "./tree.js";
+
+/** Any number that is ours alone: the PostgreSQL advisory lock that serialises appends across replicas. */
+const APPEND_LOCK = 7_406_023;
+/** Events written per transaction at most: big enough to amortise a commit, small enough to stay short. */
+const MAX_BATCH = 2000;
+/** Rows per INSERT statement (SQLite binds at most 32,766 values; an entry row binds 12). */
+const INSERT_CHUNK = 500;
+/** The largest page `entries` and `query` read. */
+export const MAX_RECORD_PAGE = 1000;
+
+/** Lookups over the indexed columns; every one given must match. Results are in leaf order. */
+export interface RecordQuery {
+  readonly kind?: RecordKind | readonly RecordKind[];
+  readonly actor?: string;
+  readonly digest?: string;
+  readonly repository?: string;
+  readonly namespace?: string;
+  readonly pod?: string;
+  readonly containerId?: string;
+  /** Only events at or after this epoch millisecond. */
+  readonly since?: number;
+  /** Only events before this epoch millisecond. */
+  readonly until?: number;
+  /** Only entries after this leaf index (the next page of a walk). */
+  readonly after?: number;
+  /** At most this many (default and most: MAX_RECORD_PAGE). */
+  readonly limit?: number;
+}
+
+export interface RecordOptions {
+  /** Signs checkpoints; its name is the log's origin line. Without it `checkpoint()` is refused. */
+  readonly signer?: NoteSigner;
+  readonly now?: () => number;
+}
+
+/** An event checked and encoded, waiting for its batch. */
+interface Prepared {
+  readonly event: RecordEventInput & { at: number };
+  readonly leaf: string;
+  readonly hash: Uint8Array;
+  readonly decisionId?: number;
+}
+
+interface Waiting {
+  readonly events: readonly Prepared[];
+  readonly resolve: (entries: RecordEntry[]) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+type EntryRow = Selectable<Schema["record_entries"]>;
+
+/**
+ * The one record (issue 15): an append-only log of every event, stored as the leaves of an RFC 9162
+ * Merkle tree with every completed perfect subtree's hash beside them, so proofs cost O(log n) reads by
+ * primary key. Appends queue and are written a batch per transaction, leaves and nodes together: a
+ * crash leaves the tree as it was before the batch, never half of it.
+ */
+export class EventRecord {
+  private readonly queue: Waiting[] = [];
+  private draining = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: RecordOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The key checkpoints are signed with (absent: this record only appends and proves). */
+  get signer(): NoteSigner | undefined {
+    return this.options.signer;
+  }
+
+  /**
+   * Appends events in order; resolves once they are committed, with their leaf numbers. Invalid input
+   * is refused before anything is stored (AuditError INVALID_ARGUMENT), and the whole call with it.
+   */
+  append(events: readonly RecordEventInput[]): Promise<RecordEntry[]> {
+    let prepared: Prepared[];
+    try {
+      prepared = events.map((event) => prepare(event, this.now()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.enqueue(prepared);
+  }
+
+  /**
+   * Appends the mirror of decision rows (audit/log.ts), each at most once: a decision already in the
+   * record is skipped, so the live mirror and the startup backfill may overlap.
+   */
+  appendMirrored(events: readonly (RecordEventInput & { decisionId: number })[]): Promise<RecordEntry[]> {
+    let prepared: Prepared[];
+    try {
+      prepared = events.map(({ decisionId, ...event }) => ({ ...prepare(event, this.now()), decisionId }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.enqueue(prepared);
+  }
+
+  /** Waits until every append queued so far is committed (or failed). */
+  async settled(): Promise<void> {
+    while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private enqueue(events: Prepared[]): Promise<RecordEntry[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    const done = new Promise<RecordEntry[]>((resolve, reject) =>
+      this.queue.push({ events, resolve, reject }),
+    );
+    if (!this.draining) {
+      this.draining = true;
+      // The next turn, so appends made in this one share the batch.
+      setImmediate(() => void this.drain());
+    }
+    return done;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch: Waiting[] = [];
+        let count = 0;
+        while (
+          this.queue.length > 0 &&
+          (batch.length === 0 || count + this.queue[0]!.events.length <= MAX_BATCH)
+        ) {
+          const next = this.queue.shift()!;
+          batch.push(next);
+          count += next.events.length;
+        }
+        try {
+          const written = await this.write(batch.flatMap((w) => w.events));
+          let at = 0;
+          for (const waiting of batch) {
+            const mine = waiting.events
+              .map(() => written[at++])
+              .filter((e): e is RecordEntry => e !== undefined);
+            waiting.resolve(mine);
+          }
+        } catch (err) {
+          for (const waiting of batch) waiting.reject(err);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** One transaction: the leaves, and every node they complete. Mirrored decisions already in are skipped. */
+  private async write(all: readonly Prepared[]): Promise<(RecordEntry | undefined)[]> {
+    const { db, dialect } = this.database;
+    return db.transaction().execute(async (trx) => {
+      if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(trx);
+      const mirrored = all.flatMap((p) => (p.decisionId === undefined ? [] : [p.decisionId]));
+      const present = new Set<number>();
+      for (let i = 0; i < mirrored.length; i += INSERT_CHUNK) {
+        const rows = await trx
+          .selectFrom("record_entries")
+          .select("decision_id")
+          .where("decision_id", "in", mirrored.slice(i, i + INSERT_CHUNK))
+          .execute();
+        for (const row of rows) present.add(Number(row.decision_id));
+      }
+      const fresh = all.filter((p) => p.decisionId === undefined || !present.has(p.decisionId));
+      const kept = new Set(fresh);
+      const size = await sizeOf(trx);
+      if (fresh.length === 0) return all.map(() => undefined);
+      const wanted = frontierOf(size);
+      const frontierHashes = await readNodes(trx, wanted);
+      const frontier = wanted.map((node, i) => ({ ...node, hash: frontierHashes[i]! }));
+      const nodes = nodesForAppend(
+        frontier,
+        size,
+        fresh.map((p) => p.hash),
+      );
+      const rows = fresh.map((p, i) => ({
+        idx: size + i,
+        at: p.event.at,
+        kind: p.event.kind,
+        actor: p.event.actor ?? null,
+        digest: p.event.digest ?? null,
+        repository: p.event.repository ?? null,
+        namespace: p.event.namespace ?? null,
+        pod: p.event.pod ?? null,
+        container_id: p.event.containerId ?? null,
+        summary: p.event.summary,
+        leaf: p.leaf,
+        decision_id: p.decisionId ?? null,
+      }));
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto("record_entries")
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      }
+      const nodeRows = nodes.map((n) => ({ level: n.level, idx: n.idx, hash: Buffer.from(n.hash) }));
+      for (let i = 0; i < nodeRows.length; i += INSERT_CHUNK * 4) {
+        await trx
+          .insertInto("record_nodes")
+          .values(nodeRows.slice(i, i + INSERT_CHUNK * 4))
+          .execute();
+      }
+      let next = 0;
+      return all.map((p) => {
+        if (!kept.has(p)) return undefined;
+        const index = size + next++;
+        return { ...p.event, index, leafHash: Buffer.from(p.hash).toString("hex") };
+      });
+    });
+  }
+
+  /** How many entries the record holds: the size of its tree. */
+  size(): Promise<number> {
+    return sizeOf(this.database.db);
+  }
+
+  /** The tree's root at `size` leaves (default: now), hex. */
+  async root(size?: number): Promise<{ size: number; root: string }> {
+    const tree = await this.tree(size);
+    return { size: tree.size, root: Buffer.from(await merkleRoot(tree)).toString("hex") };
+  }
+
+  /** The entry at leaf `index`, or undefined. */
+  async entry(index: number): Promise<RecordEntry | undefined> {
+    requireIndex(index, "index");
+    const row = await this.database.db
+      .selectFrom("record_entries")
+      .selectAll()
+      .where("idx", "=", index)
+      .executeTakeFirst();
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Entries matching `query`, in leaf order. */
+  async query(query: RecordQuery = {}): Promise<RecordEntry[]> {
+    const limit = query.limit ?? MAX_RECORD_PAGE;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_RECORD_PAGE) {
+      throw new AuditError("INVALID_ARGUMENT", `limit must be an integer from 1 to ${MAX_RECORD_PAGE}`);
+    }
+    let q = this.database.db.selectFrom("record_entries").selectAll();
+    const kinds =
+      query.kind === undefined ? undefined : typeof query.kind === "string" ? [query.kind] : [...query.kind];
+    if (kinds && kinds.length > 0) q = q.where("kind", "in", kinds);
+    for (const [column, value] of [
+      ["actor", query.actor],
+      ["digest", query.digest],
+      ["repository", query.repository],
+      ["namespace", query.namespace],
+      ["pod", query.pod],
+      ["container_id", query.containerId],
+    ] as const) {
+      if (value !== undefined) q = q.where(column, "=", value);
+    }
+    if (query.since !== undefined) q = q.where("at", ">=", query.since);
+    if (query.until !== undefined) q = q.where("at", "<", query.until);
+    if (query.after !== undefined) q = q.where("idx", ">", query.after);
+    const rows = await q.orderBy("idx", "asc").limit(limit).execute();
+    return rows.map(toEntry);
+  }
+
+  /** The proof that leaf `index` is in the tree of `size` leaves (default: now), hex hashes. */
+  async inclusionProof(
+    index: number,
+    size?: number,
+  ): Promise<{ index: number; size: number; hashes: string[] }> {
+    requireIndex(index, "index");
+    const tree = await this.tree(size);
+    if (index >= tree.size) throw new AuditError("NOT_FOUND", `no entry ${index} in a tree of ${tree.size}`);
+    const proof = await inclusionProof(tree, index, tree.size);
+    return { index, size: tree.size, hashes: proof.map(hex) };
+  }
+
+  /** The proof that the tree of `from` leaves is a prefix of the tree of `to` (default: now). */
+  async consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; hashes: string[] }> {
+    requireIndex(from, "from");
+    const tree = await this.tree(to);
+    if (from < 1 || from > tree.size) {
+      throw new AuditError(
+        "INVALID_ARGUMENT",
+        `no consistency proof from a tree of ${from} to one of ${tree.size}`,
+      );
+    }
+    const proof = await consistencyProof(tree, from, tree.size);
+    return { from, to: tree.size, hashes: proof.map(hex) };
+  }
+
+  /** The current tree head as a C2SP checkpoint, signed (the log's origin is the signer's name). */
+  async checkpoint(): Promise<string> {
+    const signer = this.options.signer;
+    if (!signer) throw new AuditError("INVALID_ARGUMENT", "this record has no signing key");
+    const tree = await this.tree();
+    const root = await merkleRoot(tree);
+    return signTreeCheckpoint({ origin: signer.name, size: tree.size, root, extensions: [] }, [signer]);
+  }
+
+  /** The tree at `size` (default: the current size), refusing a size the record has not reached. */
+  private async tree(size?: number): Promise<StoredTree> {
+    const current = await this.size();
+    if (size === undefined) return new StoredTree(this.database.db, current);
+    requireIndex(size, "size");
+    if (size > current) throw new AuditError("NOT_FOUND", `the record holds ${current} entries, not ${size}`);
+    return new StoredTree(this.database.db, size);
+  }
+}
+
+function prepare(input: RecordEventInput, now: number): Prepared {
+  const event = checkEvent(input, now);
+  let payloadBytes: number;
+  try {
+    payloadBytes = Buffer.byteLength(canonicalJson(event.payload));
+  } catch (err) {
+    throw new AuditError("INVALID_ARGUMENT", `payload: ${(err as Error).message}`);
+  }
+  if (payloadBytes > MAX_PAYLOAD_BYTES) {
+    throw new AuditError(
+      "INVALID_ARGUMENT",
+      `payload is ${payloadBytes} bytes of JSON, more than ${MAX_PAYLOAD_BYTES}`,
+    );
+  }
+  const leaf = encodeLeaf(event);
+  return { event, leaf, hash: leafHashOf(leaf) };
+}
+
+async function sizeOf(db: Database["db"]): Promise<number> {
+  const row = await db
+    .selectFrom("record_entries")
+    .select((eb) => eb.fn.max("idx").as("last"))
+    .executeTakeFirst();
+  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+}
+
+export function toEntry(row: EntryRow): RecordEntry {
+  const event = decodeLeaf(row.leaf);
+  return { ...event, index: Number(row.idx), leafHash: hex(leafHashOf(row.leaf)) };
+}
+
+function requireIndex(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new AuditError("INVALID_ARGUMENT", `${what} must be a non-negative integer, not ${value}`);
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
+}
