@@ -338,7 +338,20 @@ export async function createPlatform(
     scans,
     audit,
     record,
-    runtime: new RuntimeIngest({ record, audit, registry, registryHost }),
+    runtime: new RuntimeIngest({
+      record,
+      audit,
+      registry,
+      registryHost,
+      ...(notices
+        ? {
+            onAlert: (alert) =>
+              void notices
+                .runtimeAlert(alert)
+                .catch((err) => logger.error({ err }, "announcing a runtime alert failed")),
+          }
+        : {}),
+    }),
     registryHost,
     recorder,
     ...(scanner ? { scanner } : {}),

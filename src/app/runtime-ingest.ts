@@ -39,6 +39,22 @@ export interface RuntimeIngestOptions {
   readonly registry: Registry;
   /** HOST:PORT of this registry: images named with it are ours, so tags resolve and repositories are known. */
   readonly registryHost: string;
+  /**
+   * Told of every stored Falco alert about one of our repositories (notifications' `runtimeAlert`), after
+   * the batch is in the record; it must not throw or delay the answer.
+   */
+  readonly onAlert?: (alert: StoredAlert) => void;
+}
+
+/** A stored runtime alert about one of our repositories, as notifications announce it. */
+export interface StoredAlert {
+  readonly repository: string;
+  readonly digest?: string;
+  readonly rule: string;
+  readonly priority: string;
+  readonly output: string;
+  readonly time?: string;
+  readonly source?: string;
 }
 
 /** Lookups per alert are bounded: a page of the record is MAX_RECORD_PAGE entries at most. */
@@ -71,6 +87,7 @@ export class RuntimeIngest {
   private async append(events: RecordEventInput[], skipped: number): Promise<RuntimeIngestResult> {
     if (events.length === 0) return { stored: 0, withDigest: 0, skipped };
     const entries: RecordEntry[] = await this.options.record.append(events);
+    if (this.options.onAlert) for (const entry of entries) this.announce(entry, this.options.onAlert);
     return {
       stored: entries.length,
       withDigest: entries.filter((e) => e.digest !== undefined).length,
@@ -100,6 +117,21 @@ export class RuntimeIngest {
       ...(repository ? { repository } : {}),
       payload: { ...event.payload, digestFrom: found.from },
     };
+  }
+
+  private announce(entry: RecordEntry, onAlert: (alert: StoredAlert) => void): void {
+    if (entry.kind !== "runtime.alert" || entry.repository === undefined) return;
+    const payload = entry.payload as { [key: string]: JsonValue };
+    const text = (key: string) => (typeof payload[key] === "string" ? (payload[key] as string) : undefined);
+    onAlert({
+      repository: entry.repository,
+      ...(entry.digest !== undefined ? { digest: entry.digest } : {}),
+      rule: text("rule") ?? entry.summary,
+      priority: text("priority") ?? "",
+      output: text("output") ?? entry.summary,
+      ...(text("time") !== undefined ? { time: text("time")! } : {}),
+      ...(text("source") !== undefined ? { source: text("source")! } : {}),
+    });
   }
 
   private ourRepository(image: ImageReference | undefined): string | undefined {

@@ -268,20 +268,37 @@ describe.each(testDatabases())("project webhooks (%s)", (database) => {
     await call(server.url, "DELETE", `${hooks()}/${id}`, { as: MAINTAINER });
   });
 
-  it("announces a runtime alert through the hook runtime ingestion calls", async () => {
+  it("announces a Falco alert posted to runtime ingestion about one of the project's images", async () => {
     const { id } = await subscribe(["dev.portcullis.runtime.alert"]);
     const digest = `sha256:${"b".repeat(64)}`;
-    await server.platform.notices!.runtimeAlert({
-      repository: "team/app",
-      digest,
-      rule: "Terminal shell in container",
+    const alert = {
+      uuid: "5f2c3a4e-0000-4000-8000-000000000001",
+      output: "Notice A shell was spawned in a container with an attached terminal (user=root shell=sh)",
       priority: "Notice",
-      output: "A shell was spawned in a container",
+      rule: "Terminal shell in container",
+      time: "2026-12-07T13:00:00.123456789Z",
+      source: "syscall",
+      tags: ["container", "shell"],
+      hostname: "node-1",
+      output_fields: {
+        "container.id": "0123456789ab",
+        "container.image.repository": `${server.platform.registryHost}/team/app`,
+        "container.image.digest": digest,
+        "k8s.ns.name": "prod",
+        "k8s.pod.name": "app-7d4b9",
+        "proc.cmdline": "sh",
+      },
+    };
+    const posted = await fetch(`${server.url}/api/v1/runtime/falco`, {
+      method: "POST",
+      headers: { authorization: basic(ROOT), "content-type": "application/json" },
+      body: JSON.stringify(alert),
     });
+    expect(posted.status).toBe(201);
     const [got] = await receiver.waitFor(1, "dev.portcullis.runtime.alert");
     expect(JSON.parse(got!.body)).toMatchObject({
       subject: `team/app@${digest}`,
-      data: { rule: "Terminal shell in container", priority: "Notice" },
+      data: { rule: "Terminal shell in container", priority: "notice", repository: "team/app" },
     });
     await call(server.url, "DELETE", `${hooks()}/${id}`, { as: MAINTAINER });
   });
