@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { PortcullisError } from "../core/index.js";
 import { accountsApi as api } from "../server/index.js";
 
@@ -47,6 +47,26 @@ export interface RobotRequest {
 }
 
 const seg = encodeURIComponent;
+
+/** The audit log's entries as GET /api/v1/audit/decisions answers them (unpaged): what the CLI prints. */
+const AuditDecisions = z.object({
+  decisions: z.array(
+    z.looseObject({
+      at: z.number(),
+      gate: z.string(),
+      effect: z.string(),
+      mode: z.string(),
+      image: z.string(),
+      reason: z.string(),
+      actor: z.string().optional(),
+      caller: z.string().optional(),
+      namespace: z.string().optional(),
+      workload: z.string().optional(),
+      breakGlass: z.unknown().optional(),
+    }),
+  ),
+});
+export type AuditDecision = z.output<typeof AuditDecisions>["decisions"][number];
 
 /**
  * The accounts API over HTTP, as the CLI uses it: one method per call, Basic credentials, and every
@@ -120,6 +140,12 @@ export class ApiClient {
       message = `${message} (${this.credentials ? `the server refused ${this.credentials.username}'s credentials; log in again` : "log in first"} with \`portcullis login ${this.server}\`)`;
     }
     return new ApiError(code, message);
+  }
+
+  // Audit ------------------------------------------------------------------------------------------
+  /** The newest entries (oldest first) the caller may read, narrowed by `query` (project, gate, ...). */
+  auditDecisions(query: Readonly<Record<string, string>>) {
+    return this.request("GET", `/api/v1/audit/decisions?${new URLSearchParams(query)}`, AuditDecisions);
   }
 
   // Who am I --------------------------------------------------------------------------------------
