@@ -25,6 +25,8 @@ export type Group = Wire<typeof api.Group>;
 export type RobotCreated = Wire<typeof api.RobotCreated>;
 export type UserCreated = Wire<typeof api.UserCreated>;
 export type Retention = Wire<typeof api.Retention>;
+/** PATCH's settings: the keys given are set, a key given as null is removed. */
+export type SettingsPatch = z.input<typeof api.ProjectSettingsPatch>;
 export type RetentionRun = Wire<typeof api.RetentionRunResult>;
 export type RotatedKey = Wire<typeof api.RotatedKey>;
 
@@ -199,7 +201,7 @@ export class ApiClient {
   getProject(name: string) {
     return this.request("GET", `/api/v1/projects/${seg(name)}`, api.Project);
   }
-  updateProject(name: string, body: { public?: boolean; settings?: Project["settings"] }) {
+  updateProject(name: string, body: { public?: boolean; settings?: SettingsPatch }) {
     return this.request("PATCH", `/api/v1/projects/${seg(name)}`, api.Project, body);
   }
   deleteProject(name: string) {
