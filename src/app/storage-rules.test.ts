@@ -25,10 +25,10 @@ describe.each(databaseTestTargets())("ProjectSettingsRules ($name)", (target) =>
     expect(await rules.forRepository("team/app/api")).toEqual({ quotaBytes: 100, immutableTags: ["v*"] });
     expect(await rules.forRepository("nobody/app")).toEqual({});
 
-    await here.updateProject("team", { settings: { quotaBytes: 200 } });
+    await here.updateProject("team", { settings: { quotaBytes: 200, immutableTags: null } });
     expect(await rules.forRepository("team/app")).toEqual({ quotaBytes: 200 });
 
-    await elsewhere.updateProject("team", { settings: { immutableTags: ["release-*"] } });
+    await elsewhere.updateProject("team", { settings: { quotaBytes: null, immutableTags: ["release-*"] } });
     clock += 999;
     expect(await rules.forRepository("team/app")).toEqual({ quotaBytes: 200 });
     clock += 1;

@@ -60,6 +60,7 @@ export type {
   Identity,
   PrincipalKind,
   ProjectSettings,
+  ProjectSettingsPatch,
   RobotGrant,
 } from "./types.js";
 export { parseWorkloadIssuers, type WorkloadIssuer } from "./workload/issuers.js";

@@ -77,6 +77,9 @@ export interface ProjectSettings {
   readonly immutableTags?: readonly string[];
 }
 
+/** A change of a project's settings: the keys given are set, a key given as null is removed. */
+export type ProjectSettingsPatch = { readonly [K in keyof ProjectSettings]?: ProjectSettings[K] | null };
+
 /** One grant of a robot: permissions in a project, narrowed to repository globs. */
 export interface RobotGrant {
   readonly project: string;

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { PortcullisError } from "../core/index.js";
 import { accountsApi as api, webhooksApi } from "../server/index.js";
 
@@ -25,6 +25,8 @@ export type Group = Wire<typeof api.Group>;
 export type RobotCreated = Wire<typeof api.RobotCreated>;
 export type UserCreated = Wire<typeof api.UserCreated>;
 export type Retention = Wire<typeof api.Retention>;
+/** PATCH's settings: the keys given are set, a key given as null is removed. */
+export type SettingsPatch = z.input<typeof api.ProjectSettingsPatch>;
 export type RetentionRun = Wire<typeof api.RetentionRunResult>;
 export type RotatedKey = Wire<typeof api.RotatedKey>;
 export type Webhook = Wire<typeof webhooksApi.Webhook>;
@@ -60,6 +62,26 @@ export interface RobotRequest {
 }
 
 const seg = encodeURIComponent;
+
+/** The audit log's entries as GET /api/v1/audit/decisions answers them (unpaged): what the CLI prints. */
+const AuditDecisions = z.object({
+  decisions: z.array(
+    z.looseObject({
+      at: z.number(),
+      gate: z.string(),
+      effect: z.string(),
+      mode: z.string(),
+      image: z.string(),
+      reason: z.string(),
+      actor: z.string().optional(),
+      caller: z.string().optional(),
+      namespace: z.string().optional(),
+      workload: z.string().optional(),
+      breakGlass: z.unknown().optional(),
+    }),
+  ),
+});
+export type AuditDecision = z.output<typeof AuditDecisions>["decisions"][number];
 
 /**
  * The accounts API over HTTP, as the CLI uses it: one method per call, Basic credentials, and every
@@ -135,6 +157,12 @@ export class ApiClient {
     return new ApiError(code, message);
   }
 
+  // Audit ------------------------------------------------------------------------------------------
+  /** The newest entries (oldest first) the caller may read, narrowed by `query` (project, gate, ...). */
+  auditDecisions(query: Readonly<Record<string, string>>) {
+    return this.request("GET", `/api/v1/audit/decisions?${new URLSearchParams(query)}`, AuditDecisions);
+  }
+
   // Who am I --------------------------------------------------------------------------------------
   me() {
     return this.request("GET", "/api/v1/me", api.Me);
@@ -186,7 +214,7 @@ export class ApiClient {
   getProject(name: string) {
     return this.request("GET", `/api/v1/projects/${seg(name)}`, api.Project);
   }
-  updateProject(name: string, body: { public?: boolean; settings?: Project["settings"] }) {
+  updateProject(name: string, body: { public?: boolean; settings?: SettingsPatch }) {
     return this.request("PATCH", `/api/v1/projects/${seg(name)}`, api.Project, body);
   }
   deleteProject(name: string) {

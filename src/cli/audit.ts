@@ -13,8 +13,11 @@ import {
   parseCheckpoints,
   parseSince,
 } from "../audit/index.js";
+import { connect } from "./account-options.js";
+import type { AuditDecision } from "./api-client.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
+import { UsageError } from "./trust/usage-error.js";
 
 interface DecisionFlags extends PlatformFlags {
   image?: string;
@@ -24,6 +27,8 @@ interface DecisionFlags extends PlatformFlags {
   output?: string;
   verify?: boolean;
   checkpoints: string[];
+  project?: string;
+  server?: string;
 }
 
 function parseGate(value: string): AuditGate {
@@ -33,7 +38,7 @@ function parseGate(value: string): AuditGate {
   return value as AuditGate;
 }
 
-function row(entry: AuditEntry): string[] {
+function row(entry: AuditEntry | AuditDecision): string[] {
   return [
     new Date(entry.at).toISOString(),
     entry.gate,
@@ -79,6 +84,39 @@ function chainSummary(chain: ChainVerification): string {
 }
 
 /**
+ * `audit decisions --project`: one project's part of the log, as the API answers it to the logged-in
+ * caller (the same scope and the same permission check as GET /api/v1/audit/decisions?project=).
+ * Reading the database directly (--data, --config) would skip that check, and the chain can only be
+ * verified over the whole log, so neither goes with --project.
+ */
+async function projectDecisions(flags: DecisionFlags, project: string, limit: number): Promise<void> {
+  if (flags.data !== undefined || flags.config !== undefined) {
+    throw new UsageError(
+      "--project reads through the server as the logged-in caller; --data and --config read the whole database",
+    );
+  }
+  if (flags.verify || flags.checkpoints.length > 0) {
+    throw new UsageError("--verify and --checkpoints check the whole log: not with --project");
+  }
+  const { client } = connect(flags.server !== undefined ? { server: flags.server } : {});
+  const { decisions } = await client.auditDecisions({
+    project,
+    limit: String(limit),
+    ...(flags.image ? { image: flags.image } : {}),
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.gate ? { gate: parseGate(flags.gate) } : {}),
+  });
+  if (flags.output === "json") {
+    process.stdout.write(`${JSON.stringify({ decisions }, null, 2)}\n`);
+    return;
+  }
+  printTable(
+    ["time", "gate", "effect", "mode", "actor", "caller", "workload", "image", "reason"],
+    decisions.map(row),
+  );
+}
+
+/**
  * `portcullis audit decisions`: the gate decision log, and a check of its hash chain (against
  * checkpoints kept elsewhere, with --checkpoints); `portcullis audit checkpoint`: the head to keep.
  */
@@ -103,13 +141,25 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
           "exit 1 when it was truncated or rewritten",
         (file: string, files: string[]) => [...files, file],
         [] as string[],
-      ),
+      )
+      .option(
+        "--project <name>",
+        "only this project's decisions and events, read through the server as the logged-in caller " +
+          "(portcullis login), who needs audit.read over the whole project",
+      )
+      .option("--server <url>", "with --project: a server logged in to (default: the last one)"),
   ).action(async (flags: DecisionFlags) => {
     if (flags.output !== "table" && flags.output !== "json") {
       throw new Error(`--output must be table or json, not ${JSON.stringify(flags.output)}`);
     }
     const limit = Number(flags.limit);
     if (!Number.isSafeInteger(limit) || limit <= 0) throw new Error(`--limit must be a positive integer`);
+    if (flags.project !== undefined) {
+      await projectDecisions(flags, flags.project, limit);
+      setExit(0);
+      return;
+    }
+    if (flags.server !== undefined) throw new UsageError("--server goes with --project");
     const filter = {
       limit,
       ...(flags.image ? { image: flags.image } : {}),

@@ -44,13 +44,15 @@ describe("portcullis project retention", () => {
 
   it("sets rules from a YAML file and shows them as a table and JSON", async () => {
     const file = join(dir, "rules.yaml");
-    writeFileSync(file, 'rules:\n  - keep: always\n    tags: "1.2"\n');
+    writeFileSync(file, 'rules:\n  - keep: always\n    tags: "1.2"\nexcludeTags: ["release-*"]\n');
     expect(await run("project", "retention", "set", "team", "-f", file)).toBe(0);
     expect(io.out).toMatch(/1\s+\*\s+1\.2\s+always/);
+    expect(io.out).toMatch(/excluded\s+\*\s+release-\*\s+never deleted/);
     io.reset();
     expect(await run("project", "retention", "show", "team", "--json")).toBe(0);
     expect(JSON.parse(io.out)).toEqual({
       rules: [{ repositories: "*", tags: "1.2", untagged: false, keep: "always" }],
+      excludeTags: ["release-*"],
     });
     io.reset();
     writeFileSync(file, "rules:\n  - keep: sometimes\n");

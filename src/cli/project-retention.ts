@@ -7,16 +7,22 @@ import { fromInputFile } from "./failure.js";
 import { printTable } from "./output.js";
 
 function ruleRows(retention: Retention): string[][] {
-  return retention.rules.map((rule, n) => [
-    String(n + 1),
-    rule.repositories,
-    rule.tags + (rule.untagged ? " +untagged" : ""),
-    rule.keep === "latestPushed" || rule.keep === "latestPulled"
-      ? `${rule.keep} ${rule.count}`
-      : rule.keep === "always"
-        ? "always"
-        : `${rule.keep} ${rule.days}d`,
-  ]);
+  const excluded =
+    retention.excludeTags.length > 0
+      ? [["excluded", "*", retention.excludeTags.join(","), "never deleted"]]
+      : [];
+  return retention.rules
+    .map((rule, n) => [
+      String(n + 1),
+      rule.repositories,
+      rule.tags + (rule.untagged ? " +untagged" : ""),
+      rule.keep === "latestPushed" || rule.keep === "latestPulled"
+        ? `${rule.keep} ${rule.count}`
+        : rule.keep === "always"
+          ? "always"
+          : `${rule.keep} ${rule.days}d`,
+    ])
+    .concat(excluded);
 }
 const RULE_HEADER = ["#", "repositories", "tags", "keep"];
 

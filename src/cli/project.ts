@@ -9,7 +9,7 @@ import {
   when,
   withApiFlags,
 } from "./account-options.js";
-import type { Member, Project } from "./api-client.js";
+import type { Member, Project, SettingsPatch } from "./api-client.js";
 import { printTable } from "./output.js";
 import { registerProjectRetention } from "./project-retention.js";
 import { registerProjectWebhook } from "./project-webhook.js";
@@ -60,20 +60,14 @@ function immutableTagRules(text: string): string[] {
   return rules;
 }
 
-/** The settings after the flags' changes: a flag not given keeps the current value, `--no-…` drops it. */
-function changedSettings(current: Project["settings"], flags: SetFlags): Project["settings"] {
-  const { certifiedPolicy, quotaBytes: quota, immutableTags, ...rest } = current;
-  const policy = flags.certifiedPolicy === false ? undefined : (flags.certifiedPolicy ?? certifiedPolicy);
-  const bytes =
-    flags.quota === false ? undefined : flags.quota === undefined ? quota : quotaBytes(flags.quota);
-  const tags =
-    flags.immutableTags === false
-      ? undefined
-      : flags.immutableTags === undefined
-        ? immutableTags
-        : immutableTagRules(flags.immutableTags);
+/** The settings the flags change, as PATCH merges them: a flag not given is left out, `--no-…` is null. */
+function settingsPatch(flags: SetFlags): SettingsPatch {
+  const change = <T>(flag: string | false | undefined, parse: (text: string) => T): T | null | undefined =>
+    flag === false ? null : flag === undefined ? undefined : parse(flag);
+  const policy = change(flags.certifiedPolicy, (name) => name);
+  const bytes = change(flags.quota, quotaBytes);
+  const tags = change(flags.immutableTags, immutableTagRules);
   return {
-    ...rest,
     ...(policy === undefined ? {} : { certifiedPolicy: policy }),
     ...(bytes === undefined ? {} : { quotaBytes: bytes }),
     ...(tags === undefined ? {} : { immutableTags: tags }),
@@ -181,10 +175,8 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     if (typeof flags.quota === "string") quotaBytes(flags.quota);
     if (typeof flags.immutableTags === "string") immutableTagRules(flags.immutableTags);
     const { client } = connect(flags);
-    // PATCH replaces the settings object whole: start from the current one and change only what was given.
-    const settings = settingsChange
-      ? changedSettings((await client.getProject(name)).settings, flags)
-      : undefined;
+    // PATCH merges: only the settings the flags name change, whatever another caller changed meanwhile.
+    const settings = settingsChange ? settingsPatch(flags) : undefined;
     const changed = await client.updateProject(name, { ...visibility, ...(settings ? { settings } : {}) });
     if (format === "json") printJson(changed);
     else printTable(PROJECT_HEADER, projectRows([changed]));

@@ -62,7 +62,7 @@ describe.each(testDatabases())("certified images only (%s)", (database) => {
     return { status: res.status, body: answer };
   };
   const certify = (project: string, name?: string) =>
-    api("PATCH", `/api/v1/projects/${project}`, { settings: name ? { certifiedPolicy: name } : {} });
+    api("PATCH", `/api/v1/projects/${project}`, { settings: { certifiedPolicy: name ?? null } });
   const pulls = (repository: string, tag: string) =>
     ci.getManifest(repository, tag).then(
       () => "allowed",
@@ -204,7 +204,9 @@ describe.each(testDatabases())("certified images only (%s)", (database) => {
   it("takes a switch turned off on another replica within the snapshot's reload time", async () => {
     expect(await pulls("certified/app", "old")).not.toBe("allowed");
     // Another replica's write: this process hears of it only through the stored revision.
-    await new AccountStore(server.platform.database).updateProject("certified", { settings: {} });
+    await new AccountStore(server.platform.database).updateProject("certified", {
+      settings: { certifiedPolicy: null },
+    });
     await eventually(async () => (await pulls("certified/app", "old")) === "allowed", "the switch off");
     expect(await pushTinyImage(ci, "certified/app", "new", { seed: "new" })).toMatch(/^sha256:/);
   });

@@ -8,6 +8,7 @@ import type { TokenService } from "../tokens/service.js";
 import type { Authenticator, Credentials, Identity } from "../types.js";
 import type { WorkloadVerifier } from "../workload/verifier.js";
 import { hashPassword, needsRehash, secretMatches, verifyPassword } from "./passwords.js";
+import { PrincipalCache } from "./principals.js";
 import type { AccountStore } from "./store.js";
 import type { LoginThrottle } from "./throttle.js";
 
@@ -24,9 +25,10 @@ const MAX_AUTHORIZATION = 8192;
 
 /**
  * Who is asking, from the Authorization header: nothing (anonymous), Basic with a user's password or a
- * robot's secret, or Bearer with a token of our token service. Principals are looked up on every
- * request, so a disabled user, a revoked or expired robot, or a deleted account stops at once, whatever
- * tokens it still holds.
+ * robot's secret, or Bearer with a token of our token service. The principal behind a token or a robot
+ * secret is checked on every request, so a disabled user, a revoked or expired robot, or a deleted
+ * account stops whatever tokens it still holds: at once on the replica that made the change, within a
+ * second on the others (`PrincipalCache` remembers principals until the account store's revision moves).
  *
  * Password checks cost a scrypt derivation (~50 ms); a successful one is remembered for a few minutes
  * under an HMAC of the name, password and stored hash with a per-process key, so clients that send
@@ -36,6 +38,7 @@ export class LocalAuthenticator implements Authenticator {
   private readonly verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60_000 });
   private readonly cacheKey = randomBytes(32);
   private decoy: Promise<string> | undefined;
+  private readonly principals: PrincipalCache;
 
   constructor(
     private readonly deps: {
@@ -49,8 +52,12 @@ export class LocalAuthenticator implements Authenticator {
       readonly directory?: LdapDirectory;
       /** Opens browser session cookies (after single sign-on). */
       readonly sessions?: CookieSealer;
+      /** Principals remembered between requests (one over `store` by default). */
+      readonly principals?: PrincipalCache;
     },
-  ) {}
+  ) {
+    this.principals = deps.principals ?? new PrincipalCache(deps.store);
+  }
 
   get acceptsWorkloads(): boolean {
     return this.deps.workloads !== undefined && !this.deps.workloads.empty;
@@ -256,7 +263,7 @@ export class LocalAuthenticator implements Authenticator {
   }
 
   private async robotLogin(name: string, secret: string, address?: string): Promise<Identity | undefined> {
-    const robot = await this.deps.store.findRobot(name);
+    const robot = await this.principals.robot(name);
     const ok =
       robot !== undefined &&
       !robot.disabled &&
@@ -324,12 +331,12 @@ export class LocalAuthenticator implements Authenticator {
       return { subject: verified.subject, kind: "workload", via: "token", tokenAccess: verified.access };
     }
     if (verified.subject.startsWith("robot$")) {
-      const robot = await this.deps.store.findRobot(verified.subject);
+      const robot = await this.principals.robot(verified.subject);
       if (!robot || robot.disabled || (robot.expiresAt !== null && robot.expiresAt <= Date.now()))
         return undefined;
       return { subject: robot.name, kind: "robot", id: robot.id, via: "token", tokenAccess: verified.access };
     }
-    const user = await this.deps.store.findUser(verified.subject);
+    const user = await this.principals.user(verified.subject);
     if (!user || user.disabled) return undefined;
     return { subject: user.name, kind: "user", id: user.id, via: "token", tokenAccess: verified.access };
   }

@@ -9,7 +9,7 @@ import {
   ROBOT_SYSTEM_PERMISSIONS,
   type RobotSystemPermission,
 } from "../permissions.js";
-import type { ProjectSettings, RobotGrant } from "../types.js";
+import type { ProjectSettings, ProjectSettingsPatch, RobotGrant } from "../types.js";
 import { checkPasswordRules, generateSecret, hashPassword, secretDigest } from "./passwords.js";
 
 export interface UserRecord {
@@ -82,10 +82,12 @@ function checkName(kind: string, name: string, pattern: RegExp): void {
  */
 export class AccountStore {
   private readonly db: Kysely<Schema>;
+  private readonly dialect: Database["dialect"];
   private readonly listeners = new Set<() => void>();
 
   constructor(database: Database) {
     this.db = database.db;
+    this.dialect = database.dialect;
   }
 
   /** Called after every committed write (this process's AccessControl reloads at once). */
@@ -387,17 +389,36 @@ export class AccountStore {
     return (await this.db.selectFrom("projects").selectAll().orderBy("name").execute()).map(toProject);
   }
 
-  async updateProject(name: string, change: { public?: boolean; settings?: ProjectSettings }): Promise<void> {
-    await this.write(async (trx) => {
-      const result = await trx
+  /**
+   * Changes a project's visibility and settings. `settings` is a merge patch (RFC 7396's rule for one
+   * level): the keys it names are set, a key given as null is removed, and every other key keeps its
+   * value, read and written in one transaction, so two changes of different keys cannot undo each other.
+   */
+  async updateProject(
+    name: string,
+    change: { public?: boolean; settings?: ProjectSettingsPatch },
+  ): Promise<ProjectSettings> {
+    return this.write(async (trx) => {
+      let read = trx.selectFrom("projects").select(["id", "settings"]).where("name", "=", name);
+      // PostgreSQL: lock the row until the merged settings are written. SQLite runs one write at a time.
+      if (this.dialect === "postgres") read = read.forUpdate();
+      const row = await read.executeTakeFirst();
+      if (!row) throw new AuthError("NOT_FOUND", `no project ${name}`);
+      const merged = JSON.parse(row.settings) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(change.settings ?? {})) {
+        if (value === undefined) continue;
+        if (value === null) delete merged[key];
+        else merged[key] = value;
+      }
+      await trx
         .updateTable("projects")
         .set({
           ...(change.public === undefined ? {} : { public: change.public ? 1 : 0 }),
-          ...(change.settings === undefined ? {} : { settings: JSON.stringify(change.settings) }),
+          settings: JSON.stringify(merged),
         })
-        .where("name", "=", name)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new AuthError("NOT_FOUND", `no project ${name}`);
+        .where("id", "=", row.id)
+        .execute();
+      return merged as ProjectSettings;
     });
   }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
 import { AuthError } from "../errors.js";
@@ -92,7 +92,7 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
-    const cacheKey = this.remembered ? createHash("sha256").update(token).digest("base64") : "";
+    const cacheKey = this.remembered ? hash("sha256", token, "base64") : "";
     const known = this.remembered?.get(cacheKey);
     if (known) {
       if (this.now() < known.expiresAt && (await this.keys.verificationKey(known.kid))) return known.verified;

@@ -151,6 +151,53 @@ describe("planRetention: combinations", () => {
   });
 });
 
+describe("planRetention: excluded tags", () => {
+  const excluding = (excludeTags: string[], rules: RetentionPolicyInput["rules"], manifests = five()) =>
+    planRetention(
+      "team",
+      parseRetentionPolicy({ rules, excludeTags }),
+      [{ name: "team/app", manifests }],
+      NOW,
+    );
+
+  it("never deletes an artifact a tag of which an exclude glob matches, and says so", () => {
+    const result = excluding(["v1", "dev-*"], [{ keep: "latestPushed", count: 1 }]);
+    const o = outcome(result, LABELS);
+    expect(o.kept).toEqual(["a", "e"]);
+    expect(o.deleted).toEqual(["b", "c", "d"]);
+    expect(result.artifacts.find((x) => x.digest === d("a"))!.reasons).toEqual([
+      "excluded: tag v1 matches v1",
+    ]);
+    // Still a candidate of the rules: the newest (e, excluded too) is what latestPushed 1 keeps.
+    expect(result.artifacts.find((x) => x.digest === d("e"))!.reasons).toEqual([
+      "rule 1: latestPushed 1 of tags * in *",
+      "excluded: tag dev-1 matches dev-*",
+    ]);
+  });
+
+  it("an excluded artifact keeps its signatures; without exclusions the same rules delete it", () => {
+    const manifests = [
+      manifest("a", { tags: ["release-1"], pushedDaysAgo: 10 }),
+      manifest("b", { tags: ["main"], pushedDaysAgo: 5 }),
+      manifest("s2", { subject: "a", pushedDaysAgo: 0 }),
+    ];
+    const rules: RetentionPolicyInput["rules"] = [{ keep: "latestPushed", count: 1 }];
+    expect(outcome(excluding([], rules, manifests), LABELS).removed).toEqual(["a", "s2"]);
+    const o = outcome(excluding(["release-*"], rules, manifests), LABELS);
+    expect(o.kept).toEqual(["a", "b"]);
+    expect(o.removed).toEqual([]);
+  });
+
+  it("refuses a bad exclusion list: not a list, an empty glob, too many", () => {
+    expect(() => parseRetentionPolicy({ rules: [], excludeTags: "v*" })).toThrow(/excludeTags/);
+    expect(() => parseRetentionPolicy({ rules: [], excludeTags: [""] })).toThrow(/excludeTags\.0/);
+    expect(() =>
+      parseRetentionPolicy({ rules: [], excludeTags: Array.from({ length: 21 }, (_, i) => `t${i}`) }),
+    ).toThrow(/excludeTags/);
+    expect(parseRetentionPolicy({ rules: [] }).excludeTags).toEqual([]);
+  });
+});
+
 describe("planRetention: untagged artifacts, referrers and indexes", () => {
   it("untagged artifacts are deleted unless a rule takes untagged ones as candidates", () => {
     const manifests = [...five(), manifest("u", { pushedDaysAgo: 0 })];

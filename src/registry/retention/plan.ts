@@ -96,7 +96,7 @@ export function planRetention(
       untouched.push(repository.name);
       continue;
     }
-    artifacts.push(...planRepository(repository, rules, at));
+    artifacts.push(...planRepository(repository, rules, policy.excludeTags, at));
   }
   return { project, at, artifacts, untouched };
 }
@@ -104,6 +104,7 @@ export function planRetention(
 function planRepository(
   repository: InventoryRepository,
   rules: ReadonlyArray<{ rule: RetentionRule; index: number }>,
+  excludeTags: readonly string[],
   at: number,
 ): PlannedArtifact[] {
   const byDigest = new Map(repository.manifests.map((m) => [m.digest, m]));
@@ -145,6 +146,16 @@ function planRepository(
       list.push(`rule ${index + 1}: ${describeRule(rule)}`);
       keptBy.set(c.manifest.digest, list);
     }
+  }
+  // Excluded tags overrule every rule: such an artifact is kept like one a rule keeps (with what it needs).
+  for (const { manifest } of candidates) {
+    const excluded = manifest.tags
+      .map((t) => ({ tag: t.name, glob: excludeTags.find((glob) => matchGlob(glob, t.name)) }))
+      .find((e) => e.glob !== undefined);
+    if (!excluded) continue;
+    const list = keptBy.get(manifest.digest) ?? [];
+    list.push(`excluded: tag ${excluded.tag} matches ${excluded.glob}`);
+    keptBy.set(manifest.digest, list);
   }
 
   // What is kept: the kept artifacts and orphans, and transitively what belongs to them (children,

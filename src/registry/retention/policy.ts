@@ -7,6 +7,9 @@ import { RegistryError } from "../errors.js";
  * name; an artifact is kept if ANY rule keeps it, and in a repository some rule picks, every artifact
  * no rule keeps is deleted. Repositories no rule picks are never touched.
  *
+ * `excludeTags` are tag globs no rule can overrule: an artifact with a tag one of them matches is never
+ * deleted (it still counts as a candidate of the rules, so `latestPushed 5` keeps five others besides).
+ *
  * Globs are core's: `*` any run of characters (also `/`), `?` one character. `repositories` matches
  * the path inside the project (`app/api` for `team/app/api`; `*` is every repository of the project).
  */
@@ -57,12 +60,20 @@ export const RetentionRuleSchema = z.discriminatedUnion("keep", [
 
 /** Harbor's limit, which keeps a plan's reasons readable. */
 export const MAX_RETENTION_RULES = 15;
+export const MAX_EXCLUDED_TAG_GLOBS = 20;
 
 export const RetentionPolicySchema = z.strictObject({
   rules: z
     .array(RetentionRuleSchema)
     .max(MAX_RETENTION_RULES)
     .describe("an artifact is kept if any rule keeps it; an empty list turns retention off"),
+  excludeTags: z
+    .array(Glob)
+    .max(MAX_EXCLUDED_TAG_GLOBS)
+    .default([])
+    .describe(
+      "tag globs: an artifact with a tag one of them matches is never deleted, whatever the rules say",
+    ),
 });
 
 export type RetentionRule = z.output<typeof RetentionRuleSchema>;

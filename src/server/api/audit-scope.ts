@@ -10,13 +10,24 @@ import { authenticate, authorize, holds } from "../authorize.js";
  * the whole project (guests and up, or a custom role with it) the entries about that project: gate
  * decisions about its images and the identity events that target it. Anyone else gets the refusal the
  * system.audit check gives. Undefined means the whole log.
+ *
+ * With `project` (the query's `?project=`), only that project's entries, for a holder of system.audit
+ * or of audit.read over that project; anyone else gets the refusal that project's audit.read check gives.
  */
 export async function auditScope(
   platform: Platform,
   request: FastifyRequest,
+  project?: string,
 ): Promise<AuditFilter["within"] | undefined> {
   const caller = await authenticate(platform, request);
   request.identity = caller;
+  if (project !== undefined) {
+    if (!(await holds(platform, caller, "system.audit"))) {
+      // The one authorisation path: 401 with the challenge, or 403 naming the project.
+      await authorize(platform, request, undefined, "audit.read", false, { project });
+    }
+    return projectEntries(platform.registryHost, [project]);
+  }
   if (await holds(platform, caller, "system.audit")) return undefined;
   const projects: string[] = [];
   if (platform.identity && caller.kind !== "anonymous") {

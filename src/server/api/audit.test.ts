@@ -172,6 +172,28 @@ describe.each(testDatabases())("GET /api/v1/audit/decisions, a project's part of
     expect(events.body.decisions!.map((d) => d.image)).toEqual(team.filter((i) => !i.includes("@")));
   });
 
+  it("reads one project's part with ?project=, for its auditors and the administrator only", async () => {
+    const { team } = images(server.platform.registryHost);
+    for (const who of ["alice", "aud", "root"]) {
+      const { status, body } = await read(who, "?project=team");
+      expect({ who, status }).toEqual({ who, status: 200 });
+      expect(
+        body
+          .decisions!.filter((d) => d.reason === "test")
+          .map((d) => d.image)
+          .sort(),
+      ).toEqual([...team].sort());
+    }
+    // A project the caller may not audit is refused, not answered with an empty list.
+    const other = await read("alice", "?project=other");
+    expect(other.status).toBe(403);
+    expect(JSON.stringify(other.body)).not.toContain("other/app");
+    expect((await read("narrow", "?project=team")).status).toBe(403);
+    expect((await fetch(`${server.url}/api/v1/audit/decisions?project=team`)).status).toBe(401);
+    const bad = await read("root", "?project=..%2Fteam");
+    expect(bad.status).toBe(400);
+  });
+
   it("refuses callers without audit.read over a whole project: 403 known, 401 anonymous", async () => {
     expect((await read("lim")).status).toBe(403);
     expect((await read("narrow")).status).toBe(403);

@@ -5,11 +5,12 @@ import { authorize } from "../authorize.js";
 import { ServerError } from "../errors.js";
 import { auditScope } from "./audit-scope.js";
 import { listDecisions } from "./console/decisions.js";
+import { DecisionQuery } from "./console/schemas.js";
 
 /**
  * The management API's audit routes under /api/v1/ (repositories and images: api/images/).
  *
- *   GET /api/v1/audit/decisions?gate=&effect=&actor=&...&page=          the gate decision log
+ *   GET /api/v1/audit/decisions?gate=&effect=&actor=&...&project=&page=  the gate decision log
  *   GET /api/v1/audit/checkpoint                                        the log's head, one checkpoint line
  */
 export function registerApiRoutes(app: FastifyInstance, platform: Platform): void {
@@ -17,7 +18,14 @@ export function registerApiRoutes(app: FastifyInstance, platform: Platform): voi
     request.routeName = "api.listDecisions";
     // The whole log with system.audit; a project's part of it with that project's audit.read
     // (audit-scope.ts). Filters and paging: console/decisions.ts (its schema is in the OpenAPI document).
-    const within = await auditScope(platform, request);
+    // `?project=` chooses the scope, so it is checked before the authorisation that uses it.
+    const project = DecisionQuery.shape.project.safeParse(
+      (request.query as { project?: unknown } | undefined)?.project,
+    );
+    if (!project.success) {
+      throw new ServerError("INVALID_ARGUMENT", `query: project: ${project.error.issues[0]!.message}`);
+    }
+    const within = await auditScope(platform, request, project.data);
     const narrow = (filter: AuditFilter): AuditFilter => (within ? { ...filter, within } : filter);
     return reply.type("application/json").send(await listDecisions(platform, request.query, narrow));
   });

@@ -54,6 +54,12 @@ export const DecisionQuery = z.strictObject({
   until: Text.describe("as since: only decisions before it"),
   q: Text.describe("a substring of the image, actor, namespace, workload or reason"),
   breakGlass: z.enum(["true", "false"]).optional().describe("true: only break-glass entries"),
+  project: z
+    .string()
+    .regex(/^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/, "project must be a project name")
+    .max(255)
+    .optional()
+    .describe("only this project's entries (needs audit.read over the whole project, or system.audit)"),
   page: z
     .string()
     .regex(/^[1-9][0-9]{0,6}$/, "page must be a whole number from 1")

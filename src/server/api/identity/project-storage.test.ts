@@ -68,6 +68,34 @@ describe.each(testDatabases())("project quota and immutable tags over HTTP (%s)"
     });
   });
 
+  it("merges PATCH's settings: keys given are set, null removes one, the others stay", async () => {
+    expect(
+      (await root.patch("/api/v1/projects/team", { settings: { quotaBytes: 5_000_000 } })).body,
+    ).toMatchObject({ settings: { quotaBytes: 5_000_000, immutableTags: ["v*", "app:stable"] } });
+    const rules = { rules: [{ keep: "latestPushed", count: 3 }] };
+    expect((await root.put("/api/v1/projects/team/retention", rules)).status).toBe(200);
+    const dropped = await root.patch("/api/v1/projects/team", { settings: { immutableTags: null } });
+    expect(dropped.status).toBe(200);
+    const settings = (await root.get("/api/v1/projects/team")).body.settings as Record<string, unknown>;
+    expect(Object.keys(settings).sort()).toEqual(["quotaBytes", "retention"]);
+    expect(settings.quotaBytes).toBe(5_000_000);
+    // Visibility alone leaves the settings; a null for a key not set is no error; a retention PUT keeps the rest.
+    expect((await root.patch("/api/v1/projects/team", { public: false })).body).toMatchObject({ settings });
+    expect((await root.patch("/api/v1/projects/team", { settings: { certifiedPolicy: null } })).status).toBe(
+      200,
+    );
+    expect((await root.put("/api/v1/projects/team/retention", { rules: [] })).status).toBe(200);
+    expect((await root.get("/api/v1/projects/team")).body.settings).toEqual({ quotaBytes: 5_000_000 });
+    // Unknown keys are refused, merged or not, and change nothing.
+    expect((await root.patch("/api/v1/projects/team", { settings: { quota: null } })).status).toBe(400);
+    const restored = await root.patch("/api/v1/projects/team", {
+      settings: { quotaBytes: 1_000_000, immutableTags: ["v*", "app:stable"] },
+    });
+    expect(restored.body).toMatchObject({
+      settings: { quotaBytes: 1_000_000, immutableTags: ["v*", "app:stable"] },
+    });
+  });
+
   it("keeps an immutable tag where it points: pushes to another digest and deletes are DENIED", async () => {
     const first = await pushImage(server.url, "team/app", { tag: "v1", seed: "first", authorization: auth });
     const second = await pushImage(server.url, "team/app", {
@@ -136,10 +164,8 @@ describe.each(testDatabases())("project quota and immutable tags over HTTP (%s)"
       headers: { authorization: auth },
     });
     expect(await ociError(start)).toMatchObject({ status: 403, code: "DENIED" });
-    // Dropping the quota lifts it (the settings change is seen by the very next request).
-    expect((await root.patch("/api/v1/projects/team", { settings: { immutableTags: ["v*"] } })).status).toBe(
-      200,
-    );
+    // Dropping the quota (null: PATCH merges) lifts it (the change is seen by the very next request).
+    expect((await root.patch("/api/v1/projects/team", { settings: { quotaBytes: null } })).status).toBe(200);
     await pushImage(server.url, "team/web", { tag: "dev", seed: "third", authorization: auth });
     expect((await root.get("/api/v1/projects/team")).body.usage).toMatchObject({ quotaBytes: null });
   });

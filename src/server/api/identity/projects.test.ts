@@ -106,8 +106,14 @@ describe.each(testDatabases())("projects, members and roles over the API (%s)", 
     const created = await root.post("/api/v1/projects", { name: "typo", settings: { certifiedPolicy: "x" } });
     expect(created.status).toBe(400);
     expect((await root.get("/api/v1/projects/typo")).status).toBe(404);
-    // Switched off again: the project's images need no label (pushed in a later test).
-    expect((await lead.patch("/api/v1/projects/team", { settings: {} })).body.settings).toEqual({});
+    // PATCH merges: no key given changes nothing; null switches it off again (the project's images need
+    // no label, pushed in a later test).
+    expect((await lead.patch("/api/v1/projects/team", { settings: {} })).body.settings).toEqual({
+      certifiedPolicy: "prod",
+    });
+    expect(
+      (await lead.patch("/api/v1/projects/team", { settings: { certifiedPolicy: null } })).body.settings,
+    ).toEqual({});
   });
 
   it("lists built-in and custom roles, and refuses grants wider than the granter's own", async () => {

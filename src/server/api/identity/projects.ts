@@ -3,7 +3,7 @@ import type { Platform } from "../../../app/index.js";
 import { AuthError, projectOf } from "../../../auth/index.js";
 import { holds } from "../../authorize.js";
 import { type IdentityRoute, route } from "./route.js";
-import { Name, Project, ProjectList, ProjectSettings } from "./schemas.js";
+import { Name, Project, ProjectList, ProjectSettings, ProjectSettingsPatch } from "./schemas.js";
 import type { IdentityServices } from "./services.js";
 import { projectWire } from "./wire.js";
 
@@ -19,9 +19,12 @@ async function requireProject(identity: IdentityServices, name: string) {
  * Certified images only: a project may name only a policy the library holds now. A name that later
  * disappears (its file removed) refuses the project's pushes and pulls; this refuses the typo up front.
  */
-function checkSettings(platform: Platform, settings: z.infer<typeof ProjectSettings> | undefined): void {
+function checkSettings(
+  platform: Platform,
+  settings: z.infer<typeof ProjectSettings> | z.infer<typeof ProjectSettingsPatch> | undefined,
+): void {
   const name = settings?.certifiedPolicy;
-  if (name === undefined) return;
+  if (name === undefined || name === null) return;
   const known = platform.namedPolicies();
   if (known.includes(name)) return;
   throw new AuthError(
@@ -100,13 +103,14 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     id: "updateProject",
     method: "PATCH",
     path: "/api/v1/projects/{project}",
-    summary: "Change a project's visibility or settings",
+    summary:
+      "Change a project's visibility or settings: the settings keys given are set, a key given as null is removed, the others stay",
     tag: "projects",
     access: { kind: "permission", permission: "project.write", project: "project" },
     event: "project.changed",
     params: ProjectParams,
     body: z
-      .strictObject({ public: z.boolean().optional(), settings: ProjectSettings.optional() })
+      .strictObject({ public: z.boolean().optional(), settings: ProjectSettingsPatch.optional() })
       .refine((b) => b.public !== undefined || b.settings !== undefined, "give public or settings"),
     response: Project,
     handle: async ({ platform, identity, params, body, record }) => {
@@ -117,7 +121,7 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
       });
       const changes = [
         ...(body.public === undefined ? [] : [body.public ? "made public" : "made private"]),
-        ...(body.settings === undefined ? [] : [`settings set to ${JSON.stringify(body.settings)}`]),
+        ...(body.settings === undefined ? [] : [`settings changed: ${JSON.stringify(body.settings)}`]),
       ];
       record(`project:${params.project}`, changes.join("; "));
       return projectWire(

@@ -42,11 +42,9 @@ export const RETENTION_ROUTES: readonly IdentityRoute[] = [
     body: Retention,
     response: Retention,
     handle: async ({ identity, params, body, record }) => {
-      const project = await identity.store.findProject(params.project);
-      if (!project) throw new AuthError("NOT_FOUND", `no project ${params.project}`);
-      const { retention: _previous, ...others } = project.settings;
+      // Only the retention key changes (the store merges it), so a concurrent change of another is kept.
       await identity.store.updateProject(params.project, {
-        settings: body.rules.length > 0 ? { ...others, retention: body } : others,
+        settings: { retention: body.rules.length > 0 ? body : null },
       });
       record(`project:${params.project}`, `retention rules set to ${JSON.stringify(body)}`);
       return body;

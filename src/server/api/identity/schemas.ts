@@ -111,6 +111,13 @@ export const ProjectSettings = z.strictObject({
       "immutable-tag rules, TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB (a path inside the project; * any run, ? one character): a matching tag is never moved or deleted",
     ),
 });
+/** PATCH's settings: a merge patch, so the keys given are set, a key given as null is removed, others stay. */
+export const ProjectSettingsPatch = z.strictObject({
+  certifiedPolicy: ProjectSettings.shape.certifiedPolicy.nullable(),
+  retention: ProjectSettings.shape.retention.nullable(),
+  quotaBytes: ProjectSettings.shape.quotaBytes.nullable(),
+  immutableTags: ProjectSettings.shape.immutableTags.nullable(),
+});
 export const ProjectUsage = z.object({
   bytes: z.number().int().describe("distinct blobs and manifests the project's repositories hold"),
   quotaBytes: z.number().int().nullable().describe("the project's quota, null when it has none"),
