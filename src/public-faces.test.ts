@@ -339,6 +339,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "signTreeCheckpoint",
       "verifyConsistency",
       "verifyInclusion",
+      "verifyRecord",
       "verifySubtreeInclusion",
     ],
   },

@@ -71,5 +71,9 @@ export {
   type RecordKind,
   type RecordOptions,
   type RecordQuery,
+  type RecordSource,
+  type RecordVerification,
+  type StoredLeaf,
+  verifyRecord,
 } from "./record/index.js";
 export { parseSince } from "./since.js";
