@@ -99,10 +99,16 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
-  const { audit, recorder, scans, scanSource } = gateRecords(database);
   const record = new EventRecord(database, {
     signer: await loadRecordSigner(database, readOrCreateKek(config.auth.keyFile)),
   });
+  const { audit, recorder, scans, scanSource } = gateRecords(database, record);
+  // The decision chain's rows not yet in the record (all of them, the first time), in the background:
+  // a large log must not hold up startup, and a repeat run adds nothing.
+  const backfill = audit.backfillRecord().then(
+    (n) => n > 0 && logger.info({ decisions: n }, "decisions added to the record"),
+    (err) => logger.error({ err }, "adding decisions to the record failed"),
+  );
   const checkpoints = config.audit.checkpointFile
     ? new AuditCheckpointWriter({
         audit,
@@ -322,6 +328,7 @@ export async function createPlatform(
       // Pull times noted since the last flush, before the database closes.
       await registry.flushPulls();
       // Events queued for the record are committed before the database closes.
+      await backfill;
       await record.settled();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();

@@ -1,4 +1,4 @@
-import { AuditLog } from "../audit/index.js";
+import { AuditLog, EventRecord } from "../audit/index.js";
 import type { ScanReportSource } from "../evidence/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
@@ -30,9 +30,15 @@ export interface GateRecords {
   readonly scanSource: ScanReportSource;
 }
 
-/** The gates' records over an open database; built the same way for `serve` and `admission serve`. */
-export function gateRecords(database: Database): GateRecords {
-  const audit = new AuditLog(database);
+/**
+ * The gates' records over an open database; built the same way for `serve` and `admission serve`.
+ * Every decision is mirrored into `record` (one that only appends when none is given).
+ */
+export function gateRecords(
+  database: Database,
+  record: EventRecord = new EventRecord(database),
+): GateRecords {
+  const audit = new AuditLog(database, Date.now, record);
   const scans = new ScanStore(database);
   return { audit, recorder: auditRecorder(audit), scans, scanSource: storedScanSource(scans) };
 }

@@ -187,7 +187,13 @@ export class EventRecord {
           .execute();
         for (const row of rows) present.add(Number(row.decision_id));
       }
-      const fresh = all.filter((p) => p.decisionId === undefined || !present.has(p.decisionId));
+      // Once each: a decision already stored, or twice in this batch (the backfill met the live mirror).
+      const fresh = all.filter((p) => {
+        if (p.decisionId === undefined) return true;
+        if (present.has(p.decisionId)) return false;
+        present.add(p.decisionId);
+        return true;
+      });
       const kept = new Set(fresh);
       const size = await sizeOf(trx);
       if (fresh.length === 0) return all.map(() => undefined);
