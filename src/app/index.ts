@@ -26,7 +26,7 @@ export type {
   PolicyKind,
   PolicySlot,
 } from "./policies.js";
-export { type GateRecords, gateRecords, openPlatformDatabase } from "./records.js";
+export { type GateRecords, gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 export {
   type AssessOptions,
   assessSbom,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { type AuditLog, EventRecord, loadRecordSigner } from "../audit/index.js";
+import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
@@ -13,11 +13,11 @@ import type { CertifiedPolicies } from "./gates/certified.js";
 import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
 import { logReload } from "./gates/reloadable-policy.js";
-import { createIdentity, type IdentityServices, readOrCreateKek } from "./identity/services.js";
+import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { pullPolicyAnchors } from "./images/anchors.js";
 import { ImageInsights } from "./images/insights.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
-import { gateRecords, openPlatformDatabase } from "./records.js";
+import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 import { ProjectSettingsRules } from "./storage-rules.js";
@@ -99,9 +99,7 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
-  const record = new EventRecord(database, {
-    signer: await loadRecordSigner(database, readOrCreateKek(config.auth.keyFile)),
-  });
+  const record = await openRecord(config, database);
   const { audit, recorder, scans, scanSource } = gateRecords(database, record);
   // The decision chain's rows not yet in the record (all of them, the first time), in the background:
   // a large log must not hold up startup, and a repeat run adds nothing.

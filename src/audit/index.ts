@@ -74,6 +74,7 @@ export {
   type RecordSource,
   type RecordVerification,
   type StoredLeaf,
+  storedRecordVerifier,
   verifyRecord,
 } from "./record/index.js";
 export { parseSince } from "./since.js";
