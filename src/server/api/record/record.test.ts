@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   NoteVerifier,
   openTreeCheckpoint,
@@ -90,5 +90,48 @@ describe.each(testDatabases())("the record's API (%s)", (database) => {
       expect([path, res.status]).toEqual([path, status]);
       expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe(code);
     }
+  });
+});
+
+describe.each(testDatabases())("the registry's events in the record (%s)", (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("records a real push through /v2/ as image.pushed with its tag", async () => {
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      artifactType: "application/vnd.example+type",
+      config: {
+        mediaType: "application/vnd.oci.empty.v1+json",
+        digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+        size: 2,
+      },
+      layers: [],
+    });
+    const blob = await fetch(
+      `${server.url}/v2/team/app/blobs/uploads/?digest=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a`,
+      { method: "POST", body: "{}", headers: { "content-type": "application/octet-stream" } },
+    );
+    expect(blob.status).toBe(201);
+    const put = await fetch(`${server.url}/v2/team/app/manifests/v1`, {
+      method: "PUT",
+      body: manifest,
+      headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+    });
+    expect(put.status).toBe(201);
+    const digest = put.headers.get("docker-content-digest")!;
+    // Listeners run after the change committed, so the entry may land just after the answer.
+    const pushed = await vi.waitFor(async () => {
+      const found = await server.platform.record.query({ kind: "image.pushed", digest });
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(pushed[0]).toMatchObject({ repository: "team/app", payload: { tags: ["v1"] } });
   });
 });
