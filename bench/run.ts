@@ -6,6 +6,7 @@
  * BENCH_TAGS (10000), BENCH_CONCURRENCY (16), BENCH_AUTH_ROUNDS (3: rounds of the authenticated against
  * anonymous small-blob and manifest workloads).
  */
+
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,6 +20,7 @@ import {
 } from "./auth-registry.js";
 import { RegistryClient } from "./client.js";
 import { benchLint, renderLintSection } from "./lint.js";
+import { benchRecord, type RecordBenchResult, renderRecordSection } from "./record.js";
 import {
   type BenchResults,
   type Outcome,
@@ -93,10 +95,10 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
-const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom", "auth"] as const;
+const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom", "auth", "record"] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,record (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -338,7 +340,11 @@ async function main(): Promise<number> {
     }
   }
 
+  // The one record (issue 15): append rate, and proofs in a 10-million-entry log.
+  let record: RecordBenchResult | undefined;
+  if (parts.has("record")) record = await benchRecord(log);
   const fresh = new Map<Part, string>();
+  if (record) fresh.set("record", renderRecordSection(record));
   if (auth) {
     fresh.set(
       "auth",
@@ -377,7 +383,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, record }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);
