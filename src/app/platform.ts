@@ -17,7 +17,7 @@ import { createIdentity, type IdentityServices } from "./identity/services.js";
 import { pullPolicyAnchors } from "./images/anchors.js";
 import { ImageInsights } from "./images/insights.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
-import { recordRegistryEvents } from "./record-events.js";
+import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -233,7 +233,8 @@ export async function createPlatform(
     ...(scanner ? { scanner } : {}),
   });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
-  const unrecord = recordRegistryEvents(events, record, logger);
+  const unrecordEvents = recordRegistryEvents(events, record, logger);
+  const unrecordScans = recordScans(scans, record, logger);
 
   const startBackgroundJobs = () => {
     const stops = [
@@ -321,7 +322,8 @@ export async function createPlatform(
     namedPolicies: () => library?.names() ?? [],
     close: async () => {
       unsubscribe();
-      unrecord();
+      unrecordEvents();
+      unrecordScans();
       await queue.close();
       scanner?.close();
       // Access events still being appended land before the final head is taken.

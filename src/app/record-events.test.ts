@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { recordEventsOf } from "./record-events.js";
+import pino from "pino";
+import { describe, expect, it, vi } from "vitest";
+import { EventRecord } from "../audit/index.js";
+import { databaseTestTargets } from "../storage/testing.js";
+import { recordEventsOf, recordScans } from "./record-events.js";
+import { ScanStore } from "./scanning/store.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const SIG = `sha256:${"cd".repeat(32)}`;
@@ -79,3 +83,33 @@ describe("recordEventsOf", () => {
     ).toEqual([]);
   });
 });
+
+for (const target of databaseTestTargets()) {
+  describe(`recordScans on ${target.name}`, () => {
+    it("records a finished or failed scan as image.scanned, and nothing for queued or running", async () => {
+      const database = await target.open();
+      try {
+        const scans = new ScanStore(database);
+        const record = new EventRecord(database);
+        const stop = recordScans(scans, record, pino({ level: "silent" }));
+        await scans.request(DIGEST, "team/app", new Date());
+        await scans.setStatus(DIGEST, "running");
+        await scans.setStatus(DIGEST, "failed", "the image has no layers");
+        const entries = await vi.waitFor(async () => {
+          const found = await record.query({ kind: "image.scanned" });
+          expect(found).toHaveLength(1);
+          return found;
+        });
+        expect(entries[0]).toMatchObject({
+          digest: DIGEST,
+          repository: "team/app",
+          payload: { status: "failed", error: "the image has no layers" },
+        });
+        stop();
+        await record.settled();
+      } finally {
+        await database.close();
+      }
+    });
+  });
+}

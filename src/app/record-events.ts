@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
-import type { EventRecord, RecordEventInput } from "../audit/index.js";
+import type { EventRecord, JsonValue, RecordEventInput } from "../audit/index.js";
 import type { EventBus, RegistryEvent } from "../registry/index.js";
+import type { ScanStore } from "./scanning/store.js";
 
 /** A cosign tag-based signature or attestation: `sha256-<hex>.sig` / `.att` names the image it is about. */
 const COSIGN_TAG = /^(sha256)-([0-9a-f]{64})\.(sig|att)$/;
@@ -92,5 +93,34 @@ export function recordRegistryEvents(events: EventBus, record: EventRecord, logg
     record
       .append(entries)
       .catch((err) => logger.error({ err, event: event.type }, "recording a registry event failed"));
+  });
+}
+
+/**
+ * Records each finished scan (and re-match after an advisory update) as `image.scanned`, with its
+ * status and the report's counts; queued and running states are not events worth a leaf.
+ */
+export function recordScans(scans: ScanStore, record: EventRecord, logger: Logger): () => void {
+  return scans.onChange((digest) => {
+    void (async () => {
+      const scan = await scans.get(digest);
+      if (!scan || (scan.status !== "done" && scan.status !== "failed")) return;
+      const summary = scan.report ? (JSON.parse(JSON.stringify(scan.report.summary)) as JsonValue) : null;
+      await record.append([
+        {
+          kind: "image.scanned",
+          digest,
+          repository: scan.repository,
+          summary: `scan of ${scan.repository}@${digest} ${scan.status === "done" ? "finished" : "failed"}`,
+          payload: {
+            status: scan.status,
+            ...(scan.error ? { error: scan.error.slice(0, 2000) } : {}),
+            ...(scan.advisoryRevision ? { advisoryRevision: scan.advisoryRevision } : {}),
+            ...(scan.sbomDigest ? { sbomDigest: scan.sbomDigest } : {}),
+            counts: summary,
+          },
+        },
+      ]);
+    })().catch((err) => logger.error({ err, digest }, "recording a scan failed"));
   });
 }
