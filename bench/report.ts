@@ -316,7 +316,7 @@ export function renderMarkdown(r: BenchResults): string {
   line("| `BENCH_LINT_FILES` | 10000 | Dockerfiles to lint (0 skips the lint benchmark) |");
   line("| `BENCH_TRIVY` | 1 | 0 skips the Trivy side of the lint benchmark |");
   line(
-    "| `BENCH_PARTS` | registry,lint,scan,trust,admission,sbom,auth,console | the parts to measure; the others keep their previous section in this file |",
+    "| `BENCH_PARTS` | registry,lint,scan,trust,admission,sbom,auth,console,record | the parts to measure; the others keep their previous section in this file |",
   );
   line("| `BENCH_SBOM_COMPONENTS` | 1000000 | components of the large-SBOM document (`sbom` part) |");
   line("| `BENCH_SMALL_COUNT` | 1000 | number of small blobs, and of manifests |");

@@ -6,6 +6,7 @@
  * BENCH_TAGS (10000), BENCH_CONCURRENCY (16), BENCH_AUTH_ROUNDS (3: rounds of the authenticated against
  * anonymous small-blob and manifest workloads).
  */
+
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,6 +21,7 @@ import {
 import { RegistryClient } from "./client.js";
 import { benchConsole, type ConsoleBenchResult, renderConsoleSection } from "./console.js";
 import { benchLint, renderLintSection } from "./lint.js";
+import { benchRecord, type RecordBenchResult, renderRecordSection } from "./record.js";
 import {
   type BenchResults,
   type Outcome,
@@ -94,10 +96,20 @@ interface Slot {
   bigBlobRounds?: BigBlobResult[];
 }
 
-const PARTS = ["registry", "lint", "scan", "trust", "admission", "sbom", "auth", "console"] as const;
+const PARTS = [
+  "registry",
+  "lint",
+  "scan",
+  "trust",
+  "admission",
+  "sbom",
+  "auth",
+  "console",
+  "record",
+] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -350,8 +362,13 @@ async function main(): Promise<number> {
     }
   }
 
+  // The one record (issue 15): append rate, and proofs in a 10-million-entry log.
+  let record: RecordBenchResult | undefined;
+  if (parts.has("record")) record = await benchRecord(log);
+
   const fresh = new Map<Part, string>();
   if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
+  if (record) fresh.set("record", renderRecordSection(record));
   if (auth) {
     fresh.set(
       "auth",
@@ -390,7 +407,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -39,7 +39,7 @@ export type {
   PolicyKind,
   PolicySlot,
 } from "./policies.js";
-export { type GateRecords, gateRecords, openPlatformDatabase } from "./records.js";
+export { type GateRecords, gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 export type { RuntimeIngest, RuntimeIngestOptions, RuntimeIngestResult } from "./runtime-ingest.js";
 export {
   type AssessOptions,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { type AuditLog, EventRecord, loadRecordSigner } from "../audit/index.js";
+import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
@@ -26,7 +26,8 @@ import {
   WebhookStore,
 } from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
-import { gateRecords, openPlatformDatabase } from "./records.js";
+import { recordRegistryEvents, recordScans } from "./record-events.js";
+import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -115,10 +116,14 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
-  const { audit, recorder: auditRecorder, scans, scanSource } = gateRecords(database);
-  const record = new EventRecord(database, {
-    signer: await loadRecordSigner(database, readOrCreateKek(config.auth.keyFile)),
-  });
+  const record = await openRecord(config, database);
+  const { audit, recorder: auditRecorder, scans, scanSource } = gateRecords(database, record);
+  // The decision chain's rows not yet in the record (all of them, the first time), in the background:
+  // a large log must not hold up startup, and a repeat run adds nothing.
+  const backfill = audit.backfillRecord().then(
+    (n) => n > 0 && logger.info({ decisions: n }, "decisions added to the record"),
+    (err) => logger.error({ err }, "adding decisions to the record failed"),
+  );
   const checkpoints = config.audit.checkpointFile
     ? new AuditCheckpointWriter({
         audit,
@@ -260,6 +265,8 @@ export async function createPlatform(
     ...(scanner ? { scanner } : {}),
   });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
+  const unrecordEvents = recordRegistryEvents(events, record, logger);
+  const unrecordScans = recordScans(scans, record, logger);
 
   const startBackgroundJobs = () => {
     const stops = [
@@ -365,6 +372,8 @@ export async function createPlatform(
     close: async () => {
       unsubscribe();
       notices?.close();
+      unrecordEvents();
+      unrecordScans();
       await queue.close();
       scanner?.close();
       // Access events still being appended land before the final head is taken.
@@ -372,6 +381,7 @@ export async function createPlatform(
       // Pull times noted since the last flush, before the database closes.
       await registry.flushPulls();
       // Events queued for the record are committed before the database closes.
+      await backfill;
       await record.settled();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();

@@ -1,9 +1,10 @@
-import { AuditLog } from "../audit/index.js";
+import { AuditLog, EventRecord, loadRecordSigner } from "../audit/index.js";
 import type { ScanReportSource } from "../evidence/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
 import { auditRecorder, type DecisionRecorder } from "./gates/audit.js";
 import { storedScanSource } from "./gates/scan-sources.js";
+import { readOrCreateKek } from "./identity/services.js";
 import { ScanStore } from "./scanning/store.js";
 
 /**
@@ -30,9 +31,25 @@ export interface GateRecords {
   readonly scanSource: ScanReportSource;
 }
 
-/** The gates' records over an open database; built the same way for `serve` and `admission serve`. */
-export function gateRecords(database: Database): GateRecords {
-  const audit = new AuditLog(database);
+/**
+ * The gates' records over an open database; built the same way for `serve` and `admission serve`.
+ * Every decision is mirrored into `record` (one that only appends when none is given).
+ */
+export function gateRecords(
+  database: Database,
+  record: EventRecord = new EventRecord(database),
+): GateRecords {
+  const audit = new AuditLog(database, Date.now, record);
   const scans = new ScanStore(database);
   return { audit, recorder: auditRecorder(audit), scans, scanSource: storedScanSource(scans) };
+}
+
+/**
+ * The one record over an open database, able to sign checkpoints: its key is sealed with
+ * `auth.keyFile`, created on first use in every auth mode (anonymous too), as the token keys are.
+ */
+export async function openRecord(config: ResolvedConfig, database: Database): Promise<EventRecord> {
+  return new EventRecord(database, {
+    signer: await loadRecordSigner(database, readOrCreateKek(config.auth.keyFile)),
+  });
 }

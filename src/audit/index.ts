@@ -71,5 +71,10 @@ export {
   type RecordKind,
   type RecordOptions,
   type RecordQuery,
+  type RecordSource,
+  type RecordVerification,
+  type StoredLeaf,
+  storedRecordVerifier,
+  verifyRecord,
 } from "./record/index.js";
 export { parseSince } from "./since.js";

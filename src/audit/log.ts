@@ -11,6 +11,8 @@ import {
   GENESIS_HASH,
 } from "./entry.js";
 import { AuditError } from "./errors.js";
+import { backfillDecisions, mirrorOf } from "./record/mirror.js";
+import type { EventRecord } from "./record/record.js";
 
 export interface AuditFilter {
   /** A substring of the image reference (case-insensitive). */
@@ -102,7 +104,18 @@ export class AuditLog {
   constructor(
     private readonly database: Database,
     private readonly now: () => number = Date.now,
+    /** The one record, which every decision is mirrored into (`gate.decision` or `access`). */
+    private readonly record?: EventRecord,
   ) {}
+
+  /**
+   * Mirrors every decision row the record lacks into it, oldest first (the chain's migration into the
+   * tree; idempotent). Returns how many were added.
+   */
+  backfillRecord(): Promise<number> {
+    if (!this.record) return Promise.resolve(0);
+    return backfillDecisions(this.database, this.record, (row) => toEntry(row as Row));
+  }
 
   /** Stores one decision at the end of the chain. */
   append(record: AuditRecord): Promise<AuditEntry> {
@@ -116,7 +129,14 @@ export class AuditLog {
       () => this.insert(record),
     );
     this.tail = run.catch(() => {});
-    return run;
+    // After the row commits, outside the chain's queue: the record batches mirrors of many decisions.
+    // A mirror lost to a crash in between is added by the next startup's backfillRecord.
+    const mirror = this.record;
+    if (!mirror) return run;
+    return run.then(async (entry) => {
+      await mirror.appendMirrored([mirrorOf(entry)]);
+      return entry;
+    });
   }
 
   private async insert(record: AuditRecord): Promise<AuditEntry> {

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { openPlatformDatabase } from "../app/index.js";
+import { openPlatformDatabase, openRecord } from "../app/index.js";
 import {
   AUDIT_GATES,
   type AuditCheckpoint,
@@ -9,9 +9,15 @@ import {
   type AuditGate,
   AuditLog,
   type ChainVerification,
+  EventRecord,
   formatCheckpoint,
+  NoteVerifier,
+  openTreeCheckpoint,
   parseCheckpoints,
+  parseNote,
   parseSince,
+  storedRecordVerifier,
+  verifyRecord,
 } from "../audit/index.js";
 import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
@@ -121,7 +127,8 @@ async function projectDecisions(flags: DecisionFlags, project: string, limit: nu
  * checkpoints kept elsewhere, with --checkpoints); `portcullis audit checkpoint`: the head to keep.
  */
 export function registerAudit(program: Command, setExit: (code: number) => void): void {
-  const audit = program.command("audit").description("the audit log of gate decisions");
+  const audit = program.command("audit").description("the audit log of gate decisions, and the one record");
+  registerRecordVerify(audit, setExit);
   withPlatformFlags(
     audit
       .command("decisions")
@@ -196,18 +203,96 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
     audit
       .command("checkpoint")
       .description(
-        "print the log's head as one checkpoint line, to append to storage the database's operators " +
-          "cannot rewrite (portcullis audit checkpoint >> /mnt/worm/audit.jsonl)",
-      ),
-  ).action(async (flags: PlatformFlags) => {
+        "print the decision log's head as one checkpoint line, to append to storage the database's operators " +
+          "cannot rewrite (portcullis audit checkpoint >> /mnt/worm/audit.jsonl); with --record or --out, the " +
+          "one record's signed checkpoint",
+      )
+      .option("--record", "print the one record's signed checkpoint (C2SP signed note) instead")
+      .option("--out <file>", "write the record's signed checkpoint to this file (implies --record)"),
+  ).action(async (flags: PlatformFlags & { record?: boolean; out?: string }) => {
     const config = configFrom(flags);
     const database = await openPlatformDatabase(config, 2);
     try {
+      if (flags.record || flags.out) {
+        const note = await (await openRecord(config, database)).checkpoint();
+        if (flags.out) {
+          await writeFile(flags.out, note, { mode: 0o644 });
+          process.stderr.write(`portcullis: saved the record's checkpoint to ${flags.out}\n`);
+        } else process.stdout.write(note);
+        setExit(0);
+        return;
+      }
       const checkpoint = await new AuditLog(database).checkpoint();
       // Nothing on stdout for an empty log: a cron job appending stdout must not write a blank line.
       if (checkpoint) process.stdout.write(`${formatCheckpoint(checkpoint)}\n`);
       else process.stderr.write("portcullis: the audit log is empty: no checkpoint to take yet\n");
       setExit(0);
+    } finally {
+      await database.close();
+    }
+  });
+}
+
+/**
+ * `portcullis audit verify --checkpoint FILE [--key VKEY]`: proves the one record, read from the
+ * database, intact (every entry rehashed into the root, every stored node rechecked) and an append-only
+ * extension of a checkpoint saved earlier (its signature checked with the pinned key, or the key the
+ * database holds). Exit 0 when it holds, 1 on any mismatch, 2 on bad input.
+ */
+export function registerRecordVerify(audit: Command, setExit: (code: number) => void): void {
+  withPlatformFlags(
+    audit
+      .command("verify")
+      .description("prove the record intact and an append-only extension of a saved checkpoint")
+      .option("--checkpoint <file>", "a signed checkpoint saved earlier (portcullis audit checkpoint --out)")
+      .option(
+        "--key <vkey>",
+        "the verifier key to check it with (pin GET /api/v1/audit/record/key); default: the database's",
+      ),
+  ).action(async (flags: PlatformFlags & { checkpoint?: string; key?: string }) => {
+    let note: string | undefined;
+    if (flags.checkpoint) {
+      try {
+        note = await readFile(flags.checkpoint, "utf8");
+        parseNote(note);
+      } catch (err) {
+        throw new AuditError(
+          "INVALID_ARGUMENT",
+          `cannot read checkpoint ${flags.checkpoint}: ${(err as Error).message}`,
+        );
+      }
+    }
+    const pinned = flags.key ? NoteVerifier.parse(flags.key.trim()) : undefined;
+    const config = configFrom(flags);
+    const database = await openPlatformDatabase(config, 2);
+    try {
+      const verifier = pinned ?? (await storedRecordVerifier(database));
+      let saved: ReturnType<typeof openTreeCheckpoint> | undefined;
+      if (note) {
+        if (!verifier)
+          throw new AuditError("INVALID_ARGUMENT", "the database holds no record key: pass --key");
+        try {
+          saved = openTreeCheckpoint(note, verifier.name, [verifier]);
+        } catch (err) {
+          process.stdout.write(`RECORD NOT VERIFIED: the saved checkpoint: ${(err as Error).message}\n`);
+          setExit(1);
+          return;
+        }
+      }
+      const outcome = await verifyRecord(new EventRecord(database).source(), saved);
+      if (outcome.ok) {
+        const against =
+          outcome.checkpointSize === undefined
+            ? ""
+            : `; it extends the saved checkpoint of ${outcome.checkpointSize} entries`;
+        process.stdout.write(
+          `record verified: ${outcome.size} entries hash into the current root${against}\n`,
+        );
+        setExit(0);
+      } else {
+        process.stdout.write(`RECORD NOT VERIFIED: ${outcome.problem}\n`);
+        setExit(1);
+      }
     } finally {
       await database.close();
     }

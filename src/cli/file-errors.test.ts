@@ -159,6 +159,13 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   "audit decisions --data": { notAnInput: "created when missing" },
   "audit checkpoint --config": { argv: ["audit", "checkpoint", "--config", "FILE"] },
   "audit checkpoint --data": { notAnInput: "created when missing" },
+  "audit checkpoint --out": { notAnInput: "an output file, written" },
+  "audit verify --checkpoint": {
+    argv: ["audit", "verify", "--data", "F/data", "--checkpoint", "FILE"],
+    skip: { malformed: "text that is not a signed note is refused with exit 2 (audit-record.test.ts)" },
+  },
+  "audit verify --config": { argv: ["audit", "verify", "--config", "FILE"] },
+  "audit verify --data": { notAnInput: "created when missing" },
   "admin init --config": { argv: ["admin", "init", "--config", "FILE"] },
   "admin init --data": { notAnInput: "created when missing" },
   "project retention set --file": {

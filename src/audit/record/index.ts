@@ -12,5 +12,12 @@ export {
   type RecordEventInput,
   type RecordKind,
 } from "./entry.js";
-export { loadRecordSigner, RECORD_KEY_NAME } from "./key.js";
+export { loadRecordSigner, RECORD_KEY_NAME, storedRecordVerifier } from "./key.js";
 export { EventRecord, MAX_RECORD_PAGE, type RecordOptions, type RecordQuery } from "./record.js";
+export {
+  hexToHash,
+  type RecordSource,
+  type RecordVerification,
+  type StoredLeaf,
+  verifyRecord,
+} from "./verify.js";

@@ -1,7 +1,7 @@
 import { sealSecret, unsealSecret } from "../../core/index.js";
 import type { Database } from "../../storage/index.js";
 import { AuditError } from "../errors.js";
-import { NoteSigner } from "../merkle/index.js";
+import { NoteSigner, NoteVerifier } from "../merkle/index.js";
 
 /** The signing key's name, and so the origin line of every checkpoint of the record. */
 export const RECORD_KEY_NAME = "portcullis/record";
@@ -52,4 +52,10 @@ function open(row: { name: string; public_key: string; sealed_seed: string }, ke
     throw new AuditError("RECORD_DAMAGED", "the record's signing key does not match its stored public key");
   }
   return signer;
+}
+
+/** The record's verifier key as stored (no key-encryption key needed), if the record has one yet. */
+export async function storedRecordVerifier(database: Database): Promise<NoteVerifier | undefined> {
+  const row = await read(database);
+  return row ? NoteVerifier.parse(row.public_key) : undefined;
 }

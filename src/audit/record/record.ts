@@ -19,7 +19,8 @@ import {
   type RecordEventInput,
   type RecordKind,
 } from "./entry.js";
-import { frontierOf, nodesForAppend, readNodes, StoredTree } from "./tree.js";
+import { frontierOf, nodesForAppend, readNodes, type StoredNode, StoredTree } from "./tree.js";
+import type { RecordSource, StoredLeaf } from "./verify.js";
 
 /** Any number that is ours alone: the PostgreSQL advisory lock that serialises appends across replicas. */
 const APPEND_LOCK = 7_406_023;
@@ -186,7 +187,13 @@ export class EventRecord {
           .execute();
         for (const row of rows) present.add(Number(row.decision_id));
       }
-      const fresh = all.filter((p) => p.decisionId === undefined || !present.has(p.decisionId));
+      // Once each: a decision already stored, or twice in this batch (the backfill met the live mirror).
+      const fresh = all.filter((p) => {
+        if (p.decisionId === undefined) return true;
+        if (present.has(p.decisionId)) return false;
+        present.add(p.decisionId);
+        return true;
+      });
       const kept = new Set(fresh);
       const size = await sizeOf(trx);
       if (fresh.length === 0) return all.map(() => undefined);
@@ -318,6 +325,73 @@ export class EventRecord {
     return signTreeCheckpoint({ origin: signer.name, size: tree.size, root, extensions: [] }, [signer]);
   }
 
+  /**
+   * Leaves `from` to `from + limit` as stored (the exact hashed text), each checked against its row's
+   * lookup columns and its stored leaf hash: what `verify` and the API's entries pages read.
+   */
+  async leaves(from: number, limit: number): Promise<StoredLeaf[]> {
+    requireIndex(from, "from");
+    const db = this.database.db;
+    const [rows, nodes] = await Promise.all([
+      db
+        .selectFrom("record_entries")
+        .selectAll()
+        .where("idx", ">=", from)
+        .where("idx", "<", from + limit)
+        .orderBy("idx", "asc")
+        .execute(),
+      db
+        .selectFrom("record_nodes")
+        .select(["idx", "hash"])
+        .where("level", "=", 0)
+        .where("idx", ">=", from)
+        .where("idx", "<", from + limit)
+        .execute(),
+    ]);
+    const stored = new Map(nodes.map((n) => [Number(n.idx), n.hash]));
+    return rows.map((row) => {
+      const index = Number(row.idx);
+      const problem = rowProblem(row, stored.get(index));
+      return { index, leaf: row.leaf, ...(problem ? { problem } : {}) };
+    });
+  }
+
+  /** This record as `verifyRecord` reads it: the head from the stored tree, the leaves from their rows. */
+  source(): RecordSource {
+    return {
+      head: async () => {
+        const tree = await this.tree();
+        return { size: tree.size, root: await merkleRoot(tree) };
+      },
+      leaves: (from, limit) => this.leaves(from, limit),
+      consistency: async (from, to) => consistencyProof(await this.tree(to), from, to),
+      checkNodes: (nodes) => this.checkNodes(nodes),
+    };
+  }
+
+  /** Which of `nodes` (recomputed from the leaves) differs from the stored node, if one does. */
+  private async checkNodes(nodes: readonly StoredNode[]): Promise<string | undefined> {
+    const byLevel = new Map<number, StoredNode[]>();
+    for (const node of nodes) byLevel.set(node.level, [...(byLevel.get(node.level) ?? []), node]);
+    for (const [level, list] of byLevel) {
+      const rows = await this.database.db
+        .selectFrom("record_nodes")
+        .select(["idx", "hash"])
+        .where("level", "=", level)
+        .where("idx", ">=", list[0]!.idx)
+        .where("idx", "<=", list[list.length - 1]!.idx)
+        .execute();
+      const stored = new Map(rows.map((row) => [Number(row.idx), row.hash]));
+      for (const node of list) {
+        const hash = stored.get(node.idx);
+        if (!hash || !Buffer.from(hash).equals(Buffer.from(node.hash))) {
+          return `the stored tree node ${level}/${node.idx} does not match the entries below it: an entry or a stored node was changed`;
+        }
+      }
+    }
+    return undefined;
+  }
+
   /** The tree at `size` (default: the current size), refusing a size the record has not reached. */
   private async tree(size?: number): Promise<StoredTree> {
     const current = await this.size();
@@ -357,6 +431,35 @@ async function sizeOf(db: Database["db"]): Promise<number> {
 export function toEntry(row: EntryRow): RecordEntry {
   const event = decodeLeaf(row.leaf);
   return { ...event, index: Number(row.idx), leafHash: hex(leafHashOf(row.leaf)) };
+}
+
+/** Why a stored row does not match its leaf (a lookup column or the stored leaf hash), if it does not. */
+function rowProblem(row: EntryRow, storedHash: Uint8Array | undefined): string | undefined {
+  let event: ReturnType<typeof decodeLeaf>;
+  try {
+    event = decodeLeaf(row.leaf);
+  } catch (err) {
+    return `its leaf is unreadable (${(err as Error).message})`;
+  }
+  const columns: [string, unknown, unknown][] = [
+    ["at", Number(row.at), event.at],
+    ["kind", row.kind, event.kind],
+    ["actor", row.actor, event.actor ?? null],
+    ["digest", row.digest, event.digest ?? null],
+    ["repository", row.repository, event.repository ?? null],
+    ["namespace", row.namespace, event.namespace ?? null],
+    ["pod", row.pod, event.pod ?? null],
+    ["container_id", row.container_id, event.containerId ?? null],
+    ["summary", row.summary, event.summary],
+  ];
+  for (const [name, column, leaf] of columns) {
+    if (column !== leaf) return `its ${name} column does not match the hashed entry`;
+  }
+  if (!storedHash) return "its leaf hash is missing from the tree";
+  if (!Buffer.from(storedHash).equals(Buffer.from(leafHashOf(row.leaf)))) {
+    return "its text does not hash to the leaf hash the tree holds";
+  }
+  return undefined;
 }
 
 function requireIndex(value: number, what: string): void {

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Schema } from "../../storage/index.js";
 import { AuditError } from "../errors.js";
 import { merkleNodeHash, type PerfectSubtree, type TreeReader } from "../merkle/index.js";
@@ -57,8 +57,10 @@ export async function readNodes(
   const rows = await db
     .selectFrom("record_nodes")
     .select(["level", "idx", "hash"])
-    .where((eb) =>
-      eb.or(wanted.map(({ level, idx }) => eb.and([eb("level", "=", level), eb("idx", "=", idx)]))),
+    // Row values: one probe of the primary key per node on both databases (an OR of ANDs costs
+    // PostgreSQL a bitmap per term).
+    .where(
+      sql<boolean>`(level, idx) in (${sql.join(wanted.map(({ level, idx }) => sql`(${level}, ${idx})`))})`,
     )
     .execute();
   const byKey = new Map(rows.map((row) => [`${row.level}/${Number(row.idx)}`, row.hash]));

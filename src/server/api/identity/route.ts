@@ -115,6 +115,8 @@ export interface IdentityRoute {
   readonly status?: 200 | 201 | 202 | 204;
   /** Answers in anonymous mode too (openRoute). */
   readonly openMode?: true;
+  /** A non-JSON answer's media types (an external text/plain route), for the OpenAPI document. */
+  readonly produces?: readonly string[];
   readonly external?: true;
   repositoryOf?(input: RouteInput<unknown, unknown, unknown>): string;
   handle(context: RouteContext<unknown, unknown, unknown>): Promise<unknown>;

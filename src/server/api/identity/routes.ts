@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Platform } from "../../../app/index.js";
 import { CONSOLE_ROUTES } from "../console/routes.js";
 import { IMAGE_ROUTES } from "../images/routes.js";
+import { RECORD_ROUTES } from "../record/routes.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
 import { ME_ROUTES } from "./me.js";
@@ -32,6 +33,7 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...WEBHOOK_ROUTES,
   ...KEY_ROUTES,
   ...CONSOLE_ROUTES,
+  ...RECORD_ROUTES,
 ];
 
 /**
