@@ -79,9 +79,14 @@ describe.each(databaseTestTargets())("principal cache ($name)", (target) => {
     release();
     // The request that asked before the revocation got its answer from before it...
     expect((await inFlight)?.disabled).toBe(false);
-    // ...but the next one reads again.
+    // ...but the next one reads again: wait until its read has its row (a PostgreSQL round trip takes
+    // longer than any fixed number of turns), then let it go. Had the cache kept the old answer, `next`
+    // settles first, without a read, and the expectation below fails.
+    const readAgain = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
     const next = cache.robot(robot.name);
-    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.race([readAgain, next]);
     release();
     expect((await next)?.disabled).toBe(true);
   });
