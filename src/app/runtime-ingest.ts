@@ -7,6 +7,7 @@ import {
   parseFalcoAlerts,
   type RuntimeEvent,
 } from "../runtime/index.js";
+import type { RuntimeAlert } from "./notifications/index.js";
 
 /**
  * Runtime ingestion (issue 15): Falco alerts and Kubernetes audit events, parsed by `runtime/`, tied
@@ -43,18 +44,7 @@ export interface RuntimeIngestOptions {
    * Told of every stored Falco alert about one of our repositories (notifications' `runtimeAlert`), after
    * the batch is in the record; it must not throw or delay the answer.
    */
-  readonly onAlert?: (alert: StoredAlert) => void;
-}
-
-/** A stored runtime alert about one of our repositories, as notifications announce it. */
-export interface StoredAlert {
-  readonly repository: string;
-  readonly digest?: string;
-  readonly rule: string;
-  readonly priority: string;
-  readonly output: string;
-  readonly time?: string;
-  readonly source?: string;
+  readonly onAlert?: (alert: RuntimeAlert) => void;
 }
 
 /** Lookups per alert are bounded: a page of the record is MAX_RECORD_PAGE entries at most. */
@@ -119,7 +109,7 @@ export class RuntimeIngest {
     };
   }
 
-  private announce(entry: RecordEntry, onAlert: (alert: StoredAlert) => void): void {
+  private announce(entry: RecordEntry, onAlert: (alert: RuntimeAlert) => void): void {
     if (entry.kind !== "runtime.alert" || entry.repository === undefined) return;
     const payload = entry.payload as { [key: string]: JsonValue };
     const text = (key: string) => (typeof payload[key] === "string" ? (payload[key] as string) : undefined);
