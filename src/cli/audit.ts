@@ -21,6 +21,7 @@ import {
 } from "../audit/index.js";
 import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
+import { registerRecordExport } from "./audit-export.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { UsageError } from "./trust/usage-error.js";
@@ -129,6 +130,7 @@ async function projectDecisions(flags: DecisionFlags, project: string, limit: nu
 export function registerAudit(program: Command, setExit: (code: number) => void): void {
   const audit = program.command("audit").description("the audit log of gate decisions, and the one record");
   registerRecordVerify(audit, setExit);
+  registerRecordExport(audit, setExit);
   withPlatformFlags(
     audit
       .command("decisions")
@@ -285,8 +287,10 @@ export function registerRecordVerify(audit: Command, setExit: (code: number) => 
           outcome.checkpointSize === undefined
             ? ""
             : `; it extends the saved checkpoint of ${outcome.checkpointSize} entries`;
+        const pruned =
+          outcome.pruned === undefined ? "" : ` (${outcome.pruned} pruned entries by their kept leaf hashes)`;
         process.stdout.write(
-          `record verified: ${outcome.size} entries hash into the current root${against}\n`,
+          `record verified: ${outcome.size} entries hash into the current root${pruned}${against}\n`,
         );
         setExit(0);
       } else {

@@ -16,6 +16,8 @@ export const RECORD_KINDS = [
   "occurrence.created",
   "k8s.audit",
   "runtime.alert",
+  // Retention removed the entries below `payload.before` (their leaf hashes stay in the tree).
+  "record.pruned",
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };

@@ -12,8 +12,16 @@ export {
   type RecordEventInput,
   type RecordKind,
 } from "./entry.js";
+export { type ExportOptions, type ExportTrailer, exportRecord } from "./export.js";
 export { loadRecordSigner, RECORD_KEY_NAME, storedRecordVerifier } from "./key.js";
-export { EventRecord, MAX_RECORD_PAGE, type RecordOptions, type RecordQuery } from "./record.js";
+export { type PruneOptions, type PruneResult, pruneRecord } from "./prune.js";
+export {
+  EventRecord,
+  MAX_RECORD_PAGE,
+  type PrunedEntry,
+  type RecordOptions,
+  type RecordQuery,
+} from "./record.js";
 export {
   hexToHash,
   type RecordSource,

@@ -65,7 +65,8 @@ export async function backfillDecisions(
   batch = 1000,
 ): Promise<number> {
   let added = 0;
-  let after = 0;
+  // Decisions whose entries retention pruned are not mirrored again.
+  let after = (await record.pruning()).decisionsThrough;
   for (;;) {
     const rows = await database.db
       .selectFrom("decisions as d")

@@ -31,6 +31,13 @@ const INSERT_CHUNK = 500;
 /** The largest page `entries` and `query` read. */
 export const MAX_RECORD_PAGE = 1000;
 
+/** An entry retention pruned: its text is gone, its leaf hash stays in the tree (proofs still work). */
+export interface PrunedEntry {
+  readonly index: number;
+  readonly pruned: true;
+  readonly leafHash: string;
+}
+
 /** Lookups over the indexed columns; every one given must match. Results are in leaf order. */
 export interface RecordQuery {
   readonly kind?: RecordKind | readonly RecordKind[];
@@ -316,11 +323,14 @@ export class EventRecord {
     return { from, to: tree.size, hashes: proof.map(hex) };
   }
 
-  /** The current tree head as a C2SP checkpoint, signed (the log's origin is the signer's name). */
-  async checkpoint(): Promise<string> {
+  /**
+   * The tree head as a C2SP checkpoint, signed (the log's origin is the signer's name): the current
+   * one, or the head at `size` (an export ends with the head of exactly what it wrote).
+   */
+  async checkpoint(size?: number): Promise<string> {
     const signer = this.options.signer;
     if (!signer) throw new AuditError("INVALID_ARGUMENT", "this record has no signing key");
-    const tree = await this.tree();
+    const tree = await this.tree(size);
     const root = await merkleRoot(tree);
     return signTreeCheckpoint({ origin: signer.name, size: tree.size, root, extensions: [] }, [signer]);
   }
@@ -349,11 +359,62 @@ export class EventRecord {
         .execute(),
     ]);
     const stored = new Map(nodes.map((n) => [Number(n.idx), n.hash]));
-    return rows.map((row) => {
-      const index = Number(row.idx);
-      const problem = rowProblem(row, stored.get(index));
-      return { index, leaf: row.leaf, ...(problem ? { problem } : {}) };
-    });
+    const byIndex = new Map(rows.map((row) => [Number(row.idx), row]));
+    // Below the pruning horizon a missing row is a pruned entry, served by its kept leaf hash; above
+    // it, or without its hash, it is missing (and verify says so).
+    const firstRow = rows.length > 0 ? Number(rows[0]!.idx) : from + limit;
+    const horizon = from < firstRow ? await this.prunedBelow() : 0;
+    const out: StoredLeaf[] = [];
+    for (let index = from; index < from + limit; index++) {
+      const row = byIndex.get(index);
+      const hash = stored.get(index);
+      if (row) {
+        const problem = rowProblem(row, hash);
+        out.push({ index, leaf: row.leaf, ...(problem ? { problem } : {}) });
+      } else if (index < horizon && hash) {
+        out.push({ index, leaf: "", pruned: new Uint8Array(hash) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The pruning horizon: entries below this index were pruned (their text deleted, their leaf hashes
+   * kept in the tree). Read from the newest `record.pruned` entry, itself a leaf of the tree, so the
+   * horizon cannot be moved without appending to the record. 0: nothing pruned.
+   */
+  async prunedBelow(): Promise<number> {
+    return (await this.pruning()).before;
+  }
+
+  /**
+   * The newest pruning: its horizon, and the highest decision id among the entries it removed (the
+   * startup backfill must not mirror those decisions again).
+   */
+  async pruning(): Promise<{ before: number; decisionsThrough: number }> {
+    const row = await this.database.db
+      .selectFrom("record_entries")
+      .select("leaf")
+      .where("kind", "=", "record.pruned")
+      .orderBy("idx", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return { before: 0, decisionsThrough: 0 };
+    const payload = decodeLeaf(row.leaf).payload as { before?: unknown; decisionsThrough?: unknown } | null;
+    const int = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+    return { before: int(payload?.before), decisionsThrough: int(payload?.decisionsThrough) };
+  }
+
+  /**
+   * The entry at leaf `index`; for a pruned one only its kept leaf hash (`{ index, pruned: true,
+   * leafHash }`); undefined when the record never held it.
+   */
+  async lookup(index: number): Promise<RecordEntry | PrunedEntry | undefined> {
+    const entry = await this.entry(index);
+    if (entry) return entry;
+    if (index >= (await this.prunedBelow())) return undefined;
+    const [hash] = await readNodes(this.database.db, [{ level: 0, idx: index }]);
+    return { index, pruned: true, leafHash: hex(hash!) };
   }
 
   /** This record as `verifyRecord` reads it: the head from the stored tree, the leaves from their rows. */

@@ -2,10 +2,15 @@ import { AuditError } from "../errors.js";
 import { merkleNodeHash, type TreeCheckpoint, verifyConsistency } from "../merkle/index.js";
 import { leafHashOf } from "./entry.js";
 
-/** One stored leaf as a verifier reads it: its number and the exact text that was hashed. */
+/**
+ * One stored leaf as a verifier reads it: its number and the exact text that was hashed, or, for an
+ * entry retention pruned, only the leaf hash the tree kept (`leaf` is then empty).
+ */
 export interface StoredLeaf {
   readonly index: number;
   readonly leaf: string;
+  /** The kept leaf hash of a pruned entry: its text is gone, so it is folded in as stored. */
+  readonly pruned?: Uint8Array;
   /** Set when the stored row's lookup columns disagree with its leaf (a local check). */
   readonly problem?: string;
 }
@@ -28,7 +33,13 @@ export interface RecordSource {
 }
 
 export type RecordVerification =
-  | { readonly ok: true; readonly size: number; readonly checkpointSize?: number }
+  | {
+      readonly ok: true;
+      readonly size: number;
+      readonly checkpointSize?: number;
+      /** How many entries were pruned (checked by their kept leaf hashes only). */
+      readonly pruned?: number;
+    }
   | { readonly ok: false; readonly problem: string };
 
 const PAGE = 1000;
@@ -67,6 +78,7 @@ export async function verifyRecord(
   // The root of every leaf, folded as they arrive: a stack of perfect subtrees, like a binary counter.
   const stack: { level: number; idx: number; hash: Uint8Array }[] = [];
   let next = 0;
+  let pruned = 0;
   while (next < head.size) {
     const page = await source.leaves(next, Math.min(PAGE, head.size - next));
     if (page.length === 0) return { ok: false, problem: `entry ${next} is missing` };
@@ -74,7 +86,11 @@ export async function verifyRecord(
     for (const stored of page) {
       if (stored.index !== next) return { ok: false, problem: `entry ${next} is missing` };
       if (stored.problem) return { ok: false, problem: `entry ${next}: ${stored.problem}` };
-      let node = { level: 0, idx: next, hash: leafHashOf(stored.leaf) };
+      if (stored.pruned) pruned++;
+      // A pruned leaf cannot be rehashed: its kept hash is taken as stored. An edited one still fails,
+      // against the stored interior nodes (checkNodes) or, rewritten with them, against the root of
+      // a checkpoint saved before (the consistency proof above).
+      let node = { level: 0, idx: next, hash: stored.pruned ?? leafHashOf(stored.leaf) };
       while (stack.length > 0 && stack[stack.length - 1]!.level === node.level) {
         const left = stack.pop()!;
         node = { level: node.level + 1, idx: left.idx / 2, hash: merkleNodeHash(left.hash, node.hash) };
@@ -98,7 +114,12 @@ export async function verifyRecord(
       problem: `the ${head.size} stored entries do not hash into the tree's root: an entry or a stored node was changed`,
     };
   }
-  return { ok: true, size: head.size, ...(saved ? { checkpointSize: saved.size } : {}) };
+  return {
+    ok: true,
+    size: head.size,
+    ...(saved ? { checkpointSize: saved.size } : {}),
+    ...(pruned > 0 ? { pruned } : {}),
+  };
 }
 
 export function hexToHash(hex: string, what: string): Uint8Array {

@@ -75,6 +75,7 @@ const NEEDS: Record<string, string> = {
   verifyDecisions: "system.audit",
   recordCheckpoint: "system.audit",
   recordKey: "system.audit",
+  exportRecord: "system.audit",
   listRecordEntries: "system.audit",
   getRecordEntry: "system.audit",
   recordInclusionProof: "system.audit",

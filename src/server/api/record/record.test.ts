@@ -90,6 +90,35 @@ describe.each(testDatabases())("the record's API (%s)", (database) => {
       expect([path, res.status]).toEqual([path, status]);
       expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe(code);
     }
+    expect((await get("/export?from=-1")).status).toBe(400);
+  });
+
+  // Last: it prunes the record the tests above read.
+  it("streams the record as JSON lines, and answers a pruned entry with its leaf hash and proof", async () => {
+    const res = await get("/export?from=11");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
+    const lines = (await res.text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { index?: number; leafHash?: string; size?: number; checkpoint?: string });
+    expect(lines.map((l) => l.index)).toEqual([11, 12, undefined]);
+    expect(lines[2]).toMatchObject({ size: 13 });
+    expect(lines[2]!.checkpoint).toMatch(/^portcullis\/record\n13\n/);
+
+    const kept = (await (await get("/entries/2")).json()) as { leafHash: string };
+    const { pruneRecord } = await import("../../../audit/index.js");
+    await pruneRecord(server.platform.database, server.platform.record, { keep: 10 });
+    const pruned = (await (await get("/entries/2")).json()) as {
+      pruned: boolean;
+      leafHash: string;
+      proof: { size: number; hashes: string[] };
+    };
+    expect(pruned).toMatchObject({ index: 2, pruned: true, leafHash: kept.leafHash });
+    const head = fromHex((await server.platform.record.root()).root);
+    verifyInclusion(2, 14, fromHex(pruned.leafHash), pruned.proof.hashes.map(fromHex), head);
+    const after = (await (await get("/export")).text()).trimEnd().split("\n");
+    expect(JSON.parse(after[0]!)).toMatchObject({ index: 3 });
   });
 });
 

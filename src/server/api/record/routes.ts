@@ -1,6 +1,7 @@
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Platform } from "../../../app/index.js";
-import { AuditError } from "../../../audit/index.js";
+import { AuditError, exportRecord, parseSince } from "../../../audit/index.js";
 import { authorize } from "../../authorize.js";
 import { type IdentityRoute, openRoute } from "../identity/route.js";
 import {
@@ -11,6 +12,7 @@ import {
   EntryAnswer,
   EntryParams,
   EntryQuery,
+  ExportQuery,
   InclusionAnswer,
   InclusionQuery,
 } from "./schemas.js";
@@ -31,7 +33,13 @@ async function withLeaves(platform: Platform, from: number, limit: number) {
     platform.record.leaves(from, limit),
   ]);
   const text = new Map(leaves.map((l) => [l.index, l.leaf]));
-  return { size, items: entries.map((e) => ({ ...e, leaf: text.get(e.index) ?? "" })) };
+  // `after` skips gaps (a pruned range): entries past the page asked for are not part of it.
+  return {
+    size,
+    items: entries
+      .filter((e) => e.index < from + limit)
+      .map((e) => ({ ...e, leaf: text.get(e.index) ?? "" })),
+  };
 }
 
 export const RECORD_ROUTES: readonly IdentityRoute[] = [
@@ -83,10 +91,27 @@ export const RECORD_ROUTES: readonly IdentityRoute[] = [
     handle: async ({ platform, params, query }) => {
       const { items } = await withLeaves(platform, params.index, 1);
       const entry = items[0];
-      if (!entry) throw new AuditError("NOT_FOUND", `the record has no entry ${params.index}`);
-      return { ...entry, proof: await platform.record.inclusionProof(params.index, query.size) };
+      if (entry) return { ...entry, proof: await platform.record.inclusionProof(params.index, query.size) };
+      // Retention pruned its text: its kept leaf hash, still provably in the tree.
+      const pruned = await platform.record.lookup(params.index);
+      if (!pruned || !("pruned" in pruned)) {
+        throw new AuditError("NOT_FOUND", `the record has no entry ${params.index}`);
+      }
+      return { ...pruned, proof: await platform.record.inclusionProof(params.index, query.size) };
     },
   }),
+  openRoute({
+    id: "exportRecord",
+    method: "GET",
+    path: "/api/v1/audit/record/export",
+    summary:
+      "The record as JSON lines (application/x-ndjson), streamed: one entry a line from leaf `from` (entries at or after `since` only), then a last line {size, root, checkpoint} with the signed head they are all in",
+    tag: "audit",
+    access: ACCESS,
+    produces: ["application/x-ndjson"],
+    external: true,
+    handle: async () => undefined,
+  } as Parameters<typeof openRoute>[0]),
   openRoute({
     id: "recordInclusionProof",
     method: "GET",
@@ -118,6 +143,23 @@ export function registerRecordTextRoutes(app: FastifyInstance, platform: Platfor
     request.routeName = "api.recordCheckpoint";
     await authorize(platform, request, undefined, "system.audit", false);
     return reply.type("text/plain; charset=utf-8").send(await platform.record.checkpoint());
+  });
+  app.get("/api/v1/audit/record/export", async (request, reply) => {
+    request.routeName = "api.exportRecord";
+    await authorize(platform, request, undefined, "system.audit", false);
+    const parsed = ExportQuery.safeParse(request.query);
+    if (!parsed.success) {
+      throw new AuditError("INVALID_ARGUMENT", `bad export query: ${parsed.error.issues[0]?.message ?? ""}`);
+    }
+    const since = parsed.data.since === undefined ? undefined : parseSince(parsed.data.since);
+    // Paged from the database as the client reads: a slow reader holds one page, never the record.
+    const lines = Readable.from(
+      exportRecord(platform.record, {
+        since: parsed.data.from,
+        ...(since !== undefined ? { from: since } : {}),
+      }),
+    );
+    return reply.type("application/x-ndjson; charset=utf-8").send(lines);
   });
   app.get("/api/v1/audit/record/key", async (request, reply) => {
     request.routeName = "api.recordKey";

@@ -19,6 +19,14 @@ export const EntriesQuery = z.strictObject({
   from: Index.default(0).describe("the first leaf index"),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+export const ExportQuery = z.strictObject({
+  from: Index.default(0).describe("the first leaf index"),
+  since: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("only entries at or after this time (RFC 3339) or duration ago (24h)"),
+});
 export const EntryParams = z.strictObject({ index: Index });
 export const EntryQuery = z.strictObject({
   size: Size.optional().describe("the tree size to prove inclusion in (default: the current one)"),
@@ -59,7 +67,15 @@ const Proof = z.object({
   hashes: z.array(Hash).describe("the audit path, deepest first (RFC 9162 §2.1.3)"),
 });
 export const InclusionAnswer = named("RecordInclusionProof", Proof);
-export const EntryAnswer = named("RecordEntry", Entry.extend({ proof: Proof }));
+const PrunedEntry = z.object({
+  index: z.number().int(),
+  pruned: z.literal(true).describe("retention deleted this entry's text; its leaf hash stays in the tree"),
+  leafHash: Hash,
+});
+export const EntryAnswer = named(
+  "RecordEntry",
+  z.union([Entry.extend({ proof: Proof }), PrunedEntry.extend({ proof: Proof })]),
+);
 export const ConsistencyAnswer = named(
   "RecordConsistencyProof",
   z.object({
