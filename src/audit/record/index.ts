@@ -13,6 +13,7 @@ export {
   type RecordKind,
 } from "./entry.js";
 export { type ExportOptions, type ExportTrailer, exportRecord } from "./export.js";
+export { type ForwarderOptions, parseSyslogUrl, RecordForwarder, type SyslogTarget } from "./forward.js";
 export { loadRecordSigner, RECORD_KEY_NAME, storedRecordVerifier } from "./key.js";
 export { type PruneOptions, type PruneResult, pruneRecord } from "./prune.js";
 export {
@@ -22,6 +23,7 @@ export {
   type RecordOptions,
   type RecordQuery,
 } from "./record.js";
+export { octetFrame, readFrames, SYSLOG_SD_ID, type SyslogFormat, syslogMessage } from "./syslog.js";
 export {
   hexToHash,
   type RecordSource,

@@ -542,6 +542,24 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0018_record_forwarding": {
+      async up(db: Kysely<unknown>) {
+        // How far each forwarder of the record (audit.syslog) got: the next leaf index to send, stored
+        // so a restart resumes there instead of resending the record or skipping what it missed.
+        await db.schema
+          .createTable("record_cursors")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("next", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        // Delivery-row retention deletes finished deliveries by age.
+        await db.schema
+          .createIndex("webhook_deliveries_created_at")
+          .on("webhook_deliveries")
+          .columns(["created_at", "id"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -39,6 +39,7 @@ export interface Schema {
   record_entries: RecordEntriesTable;
   record_nodes: RecordNodesTable;
   record_keys: RecordKeysTable;
+  record_cursors: RecordCursorsTable;
 }
 
 export interface RepositoriesTable {
@@ -420,4 +421,11 @@ export interface RecordKeysTable {
   public_key: string;
   sealed_seed: string;
   created_at: number;
+}
+
+/** A forwarder's position in the record (audit.syslog): the next leaf index it sends. */
+export interface RecordCursorsTable {
+  name: string;
+  next: number;
+  updated_at: number;
 }
