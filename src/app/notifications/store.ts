@@ -328,6 +328,36 @@ export class WebhookStore {
     return rows.map((r) => Number(r.id));
   }
 
+  /**
+   * Delivery retention: deletes finished deliveries (delivered or failed) created before `before`,
+   * with their attempts, a chunk per transaction. Pending ones stay however old: they are still owed.
+   * Returns how many deliveries it deleted.
+   */
+  async pruneDeliveries(before: number, chunk = 1000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const n = await this.db.transaction().execute(async (trx) => {
+        const ids = (
+          await trx
+            .selectFrom("webhook_deliveries")
+            .select("id")
+            .where("created_at", "<", before)
+            .where("state", "in", ["delivered", "failed"])
+            .orderBy("created_at")
+            .limit(chunk)
+            .execute()
+        ).map((r) => Number(r.id));
+        if (ids.length === 0) return 0;
+        // Explicitly, not by the foreign key's cascade: SQLite enforces it only with the pragma on.
+        await trx.deleteFrom("webhook_attempts").where("delivery_id", "in", ids).execute();
+        await trx.deleteFrom("webhook_deliveries").where("id", "in", ids).execute();
+        return ids.length;
+      });
+      deleted += n;
+      if (n < chunk) return deleted;
+    }
+  }
+
   /** Deliveries still pending (the queue-depth gauge). */
   async pendingCount(): Promise<number> {
     const row = await this.db
