@@ -259,6 +259,53 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "How often `serve` appends a checkpoint when the audit log's head moved (and once at shutdown; 0: only at shutdown).",
   },
   {
+    path: "audit.syslog.url",
+    type: "string",
+    default: undefined,
+    description:
+      "Forward every entry of the one record to a syslog receiver: `tcp://host:port` or `tls://host:port` (RFC 5425, default port 6514), as RFC 5424 messages with octet-counting framing, at least once, resuming from a stored cursor. Unset: no forwarding. Set it on one replica only.",
+  },
+  {
+    path: "audit.syslog.ca",
+    type: "string",
+    default: undefined,
+    description:
+      "PEM file of the CA(s) a `tls://` syslog receiver's certificate must chain to (pinned: the system's CAs are then not trusted). Unset: the system's CAs.",
+  },
+  {
+    path: "audit.syslog.facility",
+    type: "integer",
+    default: 13,
+    description: "RFC 5424 facility of forwarded entries, 0 to 23 (13: log audit).",
+  },
+  {
+    path: "audit.syslog.appName",
+    type: "string",
+    default: "portcullis",
+    description: "APP-NAME of forwarded entries (at most 48 printable ASCII characters).",
+  },
+  {
+    path: "audit.retention.maxAge",
+    type: "duration",
+    default: undefined,
+    description:
+      "Prune the one record's entries older than this (e.g. 400d) once an hour: their text is deleted, their leaf hashes stay, so proofs and `audit verify` against older checkpoints still hold. Unset: keep everything.",
+  },
+  {
+    path: "audit.retention.keep",
+    type: "integer",
+    default: undefined,
+    description:
+      "Prune all but the newest N entries of the one record once an hour (with audit.retention.maxAge too: whichever prunes less). Unset: no count limit.",
+  },
+  {
+    path: "webhooks.deliveryRetention",
+    type: "duration",
+    default: "30d",
+    description:
+      "How long finished webhook deliveries (delivered or failed) and their attempts are kept; pending ones stay until done. Checked once an hour (0: keep forever).",
+  },
+  {
     path: "runtime.falcoMaxBody",
     type: "size",
     default: "1MiB",

@@ -47,8 +47,8 @@ describe("resolveConfig", () => {
     expect(envName("registry.gc.gracePeriod")).toBe("PORTCULLIS_REGISTRY_GC_GRACE_PERIOD");
     expect(envName("server.insecurePublic")).toBe("PORTCULLIS_SERVER_INSECURE_PUBLIC");
     for (const key of CONFIG_KEYS) {
-      const value =
-        key.type === "boolean" ? "true" : key.default === undefined ? "/tmp/x.db" : String(key.default);
+      const unset = key.type === "duration" ? "1d" : key.type === "integer" ? "5" : "/tmp/x.db";
+      const value = key.type === "boolean" ? "true" : key.default === undefined ? unset : String(key.default);
       // The TLS files come in a pair; either alone is refused (tested below).
       const pair = key.path.startsWith("server.tls")
         ? { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt", PORTCULLIS_SERVER_TLS_KEY: "/tmp/x.key" }

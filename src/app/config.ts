@@ -73,6 +73,20 @@ export interface ResolvedConfig {
     /** Where `serve` appends checkpoints of the decision log's head, resolved; absent: none. */
     readonly checkpointFile?: string;
     readonly checkpointIntervalMs: number;
+    /** Forwarding of the record to syslog (audit.syslog.*); absent: none. */
+    readonly syslog?: {
+      readonly url: string;
+      /** The pinned CA file, resolved. */
+      readonly caFile?: string;
+      readonly facility: number;
+      readonly appName: string;
+    };
+    /** Retention of the record; neither set: keep everything. */
+    readonly retention: { readonly maxAgeMs?: number; readonly keep?: number };
+  };
+  readonly webhooks: {
+    /** Finished deliveries older than this are deleted (0: never). */
+    readonly deliveryRetentionMs: number;
   };
   readonly log: { readonly level: string; readonly format: "auto" | "pretty" | "json" };
   readonly auth: {
@@ -215,7 +229,22 @@ function build(values: Map<string, Value>): ResolvedConfig {
     audit: {
       ...(values.has("audit.checkpointFile") ? { checkpointFile: resolve(str("audit.checkpointFile")) } : {}),
       checkpointIntervalMs: num("audit.checkpointInterval"),
+      ...(values.has("audit.syslog.url")
+        ? {
+            syslog: {
+              url: str("audit.syslog.url"),
+              ...(values.has("audit.syslog.ca") ? { caFile: resolve(str("audit.syslog.ca")) } : {}),
+              facility: num("audit.syslog.facility"),
+              appName: str("audit.syslog.appName"),
+            },
+          }
+        : {}),
+      retention: {
+        ...(values.has("audit.retention.maxAge") ? { maxAgeMs: num("audit.retention.maxAge") } : {}),
+        ...(values.has("audit.retention.keep") ? { keep: num("audit.retention.keep") } : {}),
+      },
     },
+    webhooks: { deliveryRetentionMs: num("webhooks.deliveryRetention") },
     log: { level: str("log.level"), format: str("log.format") as "auto" | "pretty" | "json" },
     auth: {
       mode: str("auth.mode") as "anonymous" | "accounts",

@@ -27,6 +27,7 @@ import {
 } from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
+import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
@@ -165,9 +166,10 @@ export async function createPlatform(
   // Webhooks belong to projects, which exist in accounts mode only. Their delivery is a job on the queue.
   const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
   const registryHost = hostPort(config.server.host, config.server.port);
-  const notifications = identity
+  const webhookStore = identity ? new WebhookStore(database) : undefined;
+  const notifications = webhookStore
     ? new Notifications({
-        store: new WebhookStore(database),
+        store: webhookStore,
         secrets: new SecretBox(readOrCreateKek(config.auth.keyFile)),
         queue,
         logger,
@@ -268,6 +270,15 @@ export async function createPlatform(
   const unrecordEvents = recordRegistryEvents(events, record, logger);
   const unrecordScans = recordScans(scans, record, logger);
 
+  const upkeep = recordUpkeep({
+    config,
+    database,
+    record,
+    ...(webhookStore ? { webhooks: webhookStore } : {}),
+    logger,
+  });
+  let stopForwarding: (() => Promise<void>) | undefined;
+
   const startBackgroundJobs = () => {
     const stops = [
       every(
@@ -307,6 +318,20 @@ export async function createPlatform(
       );
     }
     if (notifications) stops.push(notifications.start());
+    stopForwarding = upkeep.start();
+    stops.push(
+      every(
+        UPKEEP_INTERVAL_MS,
+        async () => {
+          const outcome = await upkeep.runRetention();
+          if (outcome.recordPruned > 0 || outcome.deliveriesDeleted > 0) {
+            logger.info({ retention: outcome }, "record and delivery retention finished");
+          }
+        },
+        (err) => logger.error({ err }, "record and delivery retention failed"),
+        FIRST_RETENTION_MS,
+      ),
+    );
     if (checkpoints) {
       checkpoints.start();
       stops.push(() => checkpoints.stop());
@@ -383,6 +408,8 @@ export async function createPlatform(
       // Events queued for the record are committed before the database closes.
       await backfill;
       await record.settled();
+      // Before the database closes (its cursor is stored there); what it had not confirmed is resent.
+      await stopForwarding?.();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
       await database.close();

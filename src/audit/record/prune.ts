@@ -6,7 +6,7 @@ import type { EventRecord } from "./record.js";
 /** Rows deleted per statement: short transactions, so appends are not held up behind a large prune. */
 const DELETE_CHUNK = 5000;
 
-/** What to prune: entries older than a time, or all but the newest N (both given: the larger cut). */
+/** What to prune: entries older than a time, or all but the newest N (both given: whichever prunes less). */
 export interface PruneOptions {
   /** Epoch ms: the longest prefix of entries all older than this. */
   readonly before?: number;
