@@ -108,6 +108,7 @@ export const RECORD_ROUTES: readonly IdentityRoute[] = [
       "The record as JSON lines (application/x-ndjson), streamed: one entry a line from leaf `from` (entries at or after `since` only), then a last line {size, root, checkpoint} with the signed head they are all in",
     tag: "audit",
     access: ACCESS,
+    query: ExportQuery,
     produces: ["application/x-ndjson"],
     external: true,
     handle: async () => undefined,
