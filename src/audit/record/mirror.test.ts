@@ -3,6 +3,7 @@ import type { Database } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
 import type { AuditRecord } from "../entry.js";
 import { AuditLog } from "../log.js";
+import { pruneRecord } from "./prune.js";
 import { EventRecord } from "./record.js";
 import { verifyRecord } from "./verify.js";
 
@@ -80,6 +81,16 @@ for (const target of databaseTestTargets()) {
       expect(await verifyRecord(record.source())).toEqual({ ok: true, size: 4 });
       const ids = (await record.query()).map((e) => (e.payload as { decisionId: number }).decisionId);
       expect(ids).toEqual([1, 2, 3, 4]);
+    });
+
+    it("does not mirror again the decisions whose entries retention pruned", async () => {
+      const record = new EventRecord(database);
+      const log = new AuditLog(database, Date.now, record);
+      for (let i = 0; i < 4; i++) await log.append(decision({ actor: `user${i}` }));
+      await pruneRecord(database, record, { keep: 1 });
+      expect(await record.prunedBelow()).toBe(3);
+      expect(await log.backfillRecord()).toBe(0);
+      expect(await record.size()).toBe(5);
     });
   });
 }
