@@ -196,7 +196,7 @@ describe("audit checkpoints in the platform", () => {
 
   it("reads the two keys: off by default, a path relative to the working directory, a duration", () => {
     const defaults = resolveConfig({ env: {} });
-    expect(defaults.audit).toEqual({ checkpointIntervalMs: 60_000 });
+    expect(defaults.audit).toEqual({ checkpointIntervalMs: 60_000, retention: {} });
     const set = resolveConfig({
       env: {
         PORTCULLIS_AUDIT_CHECKPOINT_FILE: "worm/audit.jsonl",
@@ -206,6 +206,7 @@ describe("audit checkpoints in the platform", () => {
     expect(set.audit).toEqual({
       checkpointFile: join(process.cwd(), "worm", "audit.jsonl"),
       checkpointIntervalMs: 15_000,
+      retention: {},
     });
   });
 
