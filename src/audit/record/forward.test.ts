@@ -104,7 +104,7 @@ for (const target of databaseTestTargets()) {
         target: { protocol: receiver.tls ? "tls" : "tcp", host: "127.0.0.1", port: receiver.port },
         name: "test",
         pollMs: 20,
-        confirmMs: 150,
+        confirmMs: 400,
         minBackoffMs: 20,
         maxBackoffMs: 100,
         ...options,
