@@ -2,13 +2,14 @@ import { lazy, type ReactNode, Suspense, useEffect } from "react";
 import { apiSend, prefetch } from "./api";
 import { Failure, Loading } from "./components/bits";
 import { PageBoundary } from "./components/boundary";
+import { lazyPage } from "./lazy-page";
 import { repositoriesApiPath } from "./pages/repositories-query";
 import { hrefWith, Link, matchRoute, navigate, type Route, useLocation } from "./router";
 import { SessionProvider, useSession } from "./session";
 import { ThemeToggle } from "./theme";
 
-const loadRepositories = () => import("./pages/repositories");
-const RepositoriesPage = lazy(loadRepositories);
+const repositories = lazyPage(() => import("./pages/repositories"));
+const RepositoriesPage = repositories.Page;
 const RepositoryPage = lazy(() => import("./pages/repository"));
 const ImagePage = lazy(() => import("./pages/image"));
 const DecisionsPage = lazy(() => import("./pages/decisions"));
@@ -25,7 +26,7 @@ const NotFoundPage = lazy(() => import("./pages/not-found"));
  */
 export function startEarly(path: string, search: string): void {
   if (matchRoute(path).page !== "repositories") return;
-  void loadRepositories();
+  void repositories.load();
   prefetch(repositoriesApiPath(new URLSearchParams(search)));
 }
 
