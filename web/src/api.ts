@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { READ_HEADERS, takeEarly } from "./early";
 
 /**
  * The console's one door to the server: the public /api/v1 (and /auth/ for signing in), JSON in and
@@ -32,13 +33,14 @@ async function failure(response: Response): Promise<ApiError> {
 }
 
 export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, {
-    // On reads too: it tells the server to challenge a signed-out console with `Session`, not Basic
-    // (which would open the browser's own password dialog).
-    headers: { Accept: "application/json", "X-Portcullis-CSRF": "1" },
-    credentials: "same-origin",
-    ...(signal ? { signal } : {}),
-  });
+  const response = await (takeEarly(path) ??
+    fetch(path, {
+      // On reads too: it tells the server to challenge a signed-out console with `Session`, not Basic
+      // (which would open the browser's own password dialog).
+      headers: READ_HEADERS,
+      credentials: "same-origin",
+      ...(signal ? { signal } : {}),
+    }));
   if (!response.ok) throw await failure(response);
   return (await response.json()) as T;
 }
@@ -64,27 +66,6 @@ export async function apiSend<T>(
   return text ? (JSON.parse(text) as T) : undefined;
 }
 
-/** Answers asked for at startup, each taken by the first useApi of its path (see `prefetch`). */
-const prefetched = new Map<string, Promise<unknown>>();
-
-/**
- * Starts GET `path` now, at startup, in parallel with the session and the page's code (which would
- * otherwise ask for it only after both arrived: a waterfall of three round trips). A failure is
- * dropped, not kept: the page asks again itself (after signing in, say).
- */
-export function prefetch(path: string): void {
-  if (prefetched.has(path)) return;
-  const answer = apiGet(path);
-  answer.catch(() => prefetched.delete(path));
-  prefetched.set(path, answer);
-}
-
-function takePrefetched<T>(path: string): Promise<T> | undefined {
-  const answer = prefetched.get(path);
-  prefetched.delete(path);
-  return answer as Promise<T> | undefined;
-}
-
 export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: ApiError | Error | undefined;
@@ -104,7 +85,7 @@ export function useApi<T>(path: string | null, shape?: (value: unknown) => boole
   useEffect(() => {
     if (path === null) return;
     const controller = new AbortController();
-    (takePrefetched<T>(path) ?? apiGet<T>(path, controller.signal)).then(
+    apiGet<T>(path, controller.signal).then(
       (data) =>
         !controller.signal.aborted &&
         setState(
