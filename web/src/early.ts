@@ -22,27 +22,64 @@ export const READ_HEADERS: Readonly<Record<string, string>> = {
 /** An early answer older than this is not handed out: the page asks afresh. */
 const FRESH_MS = 10_000;
 
-const started = new Map<string, { readonly at: number; readonly response: Promise<Response> }>();
+/** A read's answer, its body parsed (undefined when not JSON): what apiGet needs to answer or fail. */
+export interface EarlyAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly body: unknown;
+}
+
+interface Entry {
+  readonly at: number;
+  readonly answer: Promise<EarlyAnswer>;
+  /** Set once the answer is in: the app's first render can then use it without waiting a turn. */
+  settled?: EarlyAnswer;
+}
+
+const started = new Map<string, Entry>();
+
+async function read(path: string): Promise<EarlyAnswer> {
+  const response = await fetch(path, { headers: READ_HEADERS, credentials: "same-origin" });
+  const body: unknown = await response.json().catch(() => undefined);
+  return { status: response.status, statusText: response.statusText, body };
+}
 
 /** Starts GET `path` now, to be taken by the app's first read of the same path. */
 export function fetchEarly(path: string): void {
   if (started.has(path)) return;
-  const entry = {
-    at: Date.now(),
-    response: fetch(path, { headers: READ_HEADERS, credentials: "same-origin" }),
-  };
+  const entry: Entry = { at: Date.now(), answer: read(path) };
   started.set(path, entry);
   // A failure is dropped, not kept: the page asks again itself (after signing in, say).
   const drop = () => started.get(path) === entry && started.delete(path);
-  entry.response.then((response) => response.ok || drop(), drop);
+  entry.answer.then((answer) => {
+    entry.settled = answer;
+    if (answer.status < 200 || answer.status > 299) drop();
+  }, drop);
+}
+
+function fresh(path: string): Entry | undefined {
+  const entry = started.get(path);
+  if (entry && Date.now() - entry.at > FRESH_MS) started.delete(path);
+  return entry && Date.now() - entry.at <= FRESH_MS ? entry : undefined;
 }
 
 /** The early answer for `path`, once: later reads of the path go to the server. */
-export function takeEarly(path: string): Promise<Response> | undefined {
-  const entry = started.get(path);
-  if (!entry) return undefined;
+export function takeEarly(path: string): Promise<EarlyAnswer> | undefined {
+  const entry = fresh(path);
   started.delete(path);
-  return Date.now() - entry.at <= FRESH_MS ? entry.response : undefined;
+  return entry?.answer;
+}
+
+/** Whether every one of `paths` has an early answer in hand (so a first render can use them all). */
+export function allSettled(...paths: string[]): boolean {
+  return paths.every((path) => fresh(path)?.settled !== undefined);
+}
+
+/** The early answer for `path` if it is in hand, once (see takeEarly). */
+export function takeSettled(path: string): EarlyAnswer | undefined {
+  const settled = fresh(path)?.settled;
+  if (settled) started.delete(path);
+  return settled;
 }
 
 /** The session's reads on every page, and the Repositories page's first page of rows. */

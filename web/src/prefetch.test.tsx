@@ -2,7 +2,7 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { useApi } from "./api";
-import { fetchEarly as prefetch, startEarly, takeEarly } from "./early";
+import { allSettled, fetchEarly as prefetch, startEarly, takeEarly } from "./early";
 
 /** Startup prefetch (early.ts): the page's first request is the one already under way. */
 function Shows({ path }: { path: string }) {
@@ -37,6 +37,16 @@ describe("prefetch", () => {
     render(<Shows path="/api/v1/things?page=1" />);
     await screen.findByText("n=1");
     expect(calls).toEqual(["/api/v1/things?page=1"]);
+  });
+
+  it("renders an answer already in hand in the first commit, with no loading state", async () => {
+    const calls = stubFetch([200]);
+    prefetch("/api/v1/in-hand");
+    await vi.waitFor(() => expect(allSettled("/api/v1/in-hand")).toBe(true));
+    render(<Shows path="/api/v1/in-hand" />);
+    expect(screen.getByText("n=1")).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls).toEqual(["/api/v1/in-hand"]);
   });
 
   it("drops a failed answer, so the page asks again (after signing in, say)", async () => {
