@@ -5,7 +5,7 @@
  * - the API: GET /api/v1/repositories over HTTP, the first page, each sort and filter;
  * - the first render in a real browser: Debian's Chromium (playwright-core) opens /repositories in a
  *   fresh context (nothing cached) and the page records performance.now() (milliseconds since the
- *   navigation started) when the first page of rows is in the document.
+ *   navigation started) when the first page of rows has been painted (the frame after their insertion).
  * Goal (issue 14): the first page renders in under 300 ms.
  *
  *   node --import tsx bench/console.ts [repositories]
@@ -148,13 +148,18 @@ async function timeApi(server: Server, log: (line: string) => void): Promise<Con
   return timings;
 }
 
+/**
+ * Rows in the document are not yet rows on the screen: style, layout and paint follow. So the time is
+ * taken in a task queued from the next animation frame's callback, which runs after that frame (the one
+ * that paints the rows) has been produced, not when the rows are inserted.
+ */
 const OBSERVE_ROWS = `(() => {
   const seen = () => document.querySelector("main table tbody tr td a") !== null;
   new MutationObserver((_, observer) => {
-    if (window.__rowsAt === undefined && seen()) {
-      window.__rowsAt = performance.now();
-      window.__rows = document.querySelectorAll("main table tbody tr").length;
+    if (seen()) {
       observer.disconnect();
+      window.__rows = document.querySelectorAll("main table tbody tr").length;
+      requestAnimationFrame(() => setTimeout(() => { window.__rowsAt = performance.now(); }, 0));
     }
   }).observe(document, { childList: true, subtree: true });
 })()`;
@@ -175,8 +180,9 @@ async function loadOnce(page: Page, url: string): Promise<{ at: number; rows: nu
 /**
  * Loads /repositories `loads` times cold, each in a new browser context (no cache, no session), then
  * `loads` times warm, in one context (the hashed assets cached, as for someone who uses the console
- * daily), and takes the time from navigation start to the first row with a link in the table, as the
- * page itself saw it (a MutationObserver installed before the app's scripts run, so no polling delay).
+ * daily), and takes the time from navigation start to the frame that paints the first rows with a link
+ * in the table, as the page itself saw it (a MutationObserver installed before the app's scripts run,
+ * so no polling delay).
  */
 async function timeRender(
   url: string,
@@ -250,7 +256,7 @@ export function renderConsoleSection(r: ConsoleBenchResult | { error: string }):
   const render =
     "skipped" in r.render
       ? `First render not measured: ${r.render.skipped}.`
-      : `First render of the Repositories page in Chromium (headless; from navigation start to the first page of ${r.render.rows} rows in the document; p50 of ${r.render.loads} loads each): **${ms(r.render.p50Ms)} ms** cold (a new context each load, nothing cached; max ${ms(r.render.maxMs)} ms), **${ms(r.render.warmP50Ms)} ms** warm (one context, the hashed assets cached; max ${ms(r.render.warmMaxMs)} ms) — goal under ${GOAL_MS} ms: ${r.render.p50Ms < GOAL_MS ? "met" : r.render.warmP50Ms < GOAL_MS ? "met warm, missed cold" : "missed"}.`;
+      : `First render of the Repositories page in Chromium (headless; from navigation start to the frame that paints the first page of ${r.render.rows} rows; p50 of ${r.render.loads} loads each): **${ms(r.render.p50Ms)} ms** cold (a new context each load, nothing cached; max ${ms(r.render.maxMs)} ms), **${ms(r.render.warmP50Ms)} ms** warm (one context, the hashed assets cached; max ${ms(r.render.warmMaxMs)} ms) — goal under ${GOAL_MS} ms: ${r.render.p50Ms < GOAL_MS ? "met" : r.render.warmP50Ms < GOAL_MS ? "met warm, missed cold" : "missed"}.`;
   return [
     "",
     "## Console",

@@ -7,72 +7,25 @@
  * rotate and revoke the robot, dry-run a retention rule. As the developer: the administration is not
  * offered (no link, no form, no write button). Screenshots go to docs/screenshots/ for the README.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeImageLayout } from "../support/oci-layout.js";
-import { unavailable } from "../support/requirements.js";
-import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
 import {
-  hasCommand,
-  PORTCULLIS_BIN,
-  REPO_ROOT,
-  type RegistryServer,
-  run,
-  startPortcullis,
-  tempDir,
-} from "../support/targets.js";
+  consoleTestsUnavailable,
+  expectAccessible,
+  launchChromium,
+  screenshots,
+} from "../support/browser.js";
+import { writeImageLayout } from "../support/oci-layout.js";
+import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
+import { PORTCULLIS_BIN, type RegistryServer, run, startPortcullis, tempDir } from "../support/targets.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TIMEOUT = 240_000;
-const SCREENSHOTS = join(REPO_ROOT, "docs", "screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ADMIN = { name: "admin", password: "console admin e2e password" };
 const DEV = { name: "dev", password: "console developer e2e password" };
 
-const missing =
-  unavailable("chromium (/usr/bin/chromium)", existsSync(CHROMIUM)) ||
-  unavailable("skopeo", hasCommand("skopeo")) ||
-  unavailable(
-    "the built console (npm run build: dist/web/index.html)",
-    existsSync(join(REPO_ROOT, "dist", "web", "index.html")),
-  );
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<AxeViolation[]>(`(async () => {
-    const result = await axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-    });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  })()`);
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(
-    serious.map(
-      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-    ),
-    `axe on ${what}`,
-  ).toEqual([]);
-}
-
-async function screenshots(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
+const missing = consoleTestsUnavailable();
 
 function basic(name: string, secret: string): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${name}:${secret}`).toString("base64")}` };
@@ -124,7 +77,7 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
     });
     expect(created.status, await created.text()).toBe(201);
     skopeo = await isolatedSkopeo(join(work, "skopeo"));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+    browser = await launchChromium();
   }, TIMEOUT);
 
   afterAll(async () => {

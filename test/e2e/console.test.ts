@@ -10,73 +10,24 @@
  * scan, the verified signature and the pull denial with its reason, and write the screenshots in
  * docs/screenshots/ that the README shows.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  consoleTestsUnavailable,
+  expectAccessible,
+  launchChromium,
+  screenshots,
+} from "../support/browser.js";
 import { writeImageLayout } from "../support/oci-layout.js";
 import { unavailable } from "../support/requirements.js";
-import {
-  hasCommand,
-  PORTCULLIS_BIN,
-  REPO_ROOT,
-  type RegistryServer,
-  run,
-  startPortcullis,
-  tempDir,
-} from "../support/targets.js";
+import { PORTCULLIS_BIN, type RegistryServer, run, startPortcullis, tempDir } from "../support/targets.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TIMEOUT = 180_000;
 const PASSWORD = "console e2e key";
-const SCREENSHOTS = join(REPO_ROOT, "docs", "screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-const missing =
-  unavailable("chromium (/usr/bin/chromium)", existsSync(CHROMIUM)) ||
-  unavailable("skopeo", hasCommand("skopeo")) ||
-  unavailable(
-    "the built console (npm run build: dist/web/index.html)",
-    existsSync(join(REPO_ROOT, "dist", "web", "index.html")),
-  );
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core on the page as it is: every WCAG 2.1 A/AA rule; serious and critical findings fail. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  // Through the DevTools protocol, not a <script>: the console's CSP refuses inline scripts, rightly.
-  await page.evaluate(AXE_SOURCE);
-  // A string, evaluated in the page: this file is type-checked without the DOM's types.
-  const violations = await page.evaluate<AxeViolation[]>(`(async () => {
-    const result = await axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-    });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  })()`);
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(
-    serious.map(
-      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-    ),
-    `axe on ${what}`,
-  ).toEqual([]);
-}
-
-async function screenshots(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
+const missing = consoleTestsUnavailable();
 
 /** The element that has focus, as "tag: text". */
 function focused(page: Page): Promise<string> {
@@ -129,7 +80,7 @@ describe.skipIf(missing)("the web console in Chromium", () => {
       dataDir: join(work, "data"),
       env: { PORTCULLIS_POLICY_PULL: join(work, "pull.yaml") },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1440, height: 900 },
       colorScheme: "light",

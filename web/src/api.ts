@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { type EarlyAnswer, READ_HEADERS, takeEarly, takeSettled } from "./early";
 
 /**
  * The console's one door to the server: the public /api/v1 (and /auth/ for signing in), JSON in and
@@ -17,25 +18,48 @@ export class ApiError extends Error {
   }
 }
 
+/** The error a failed answer means: the API's error shape when it is one, the status otherwise. */
+export function errorOf(answer: EarlyAnswer): ApiError {
+  let code = `HTTP_${answer.status}`;
+  let message = `${answer.status} ${answer.statusText}`.trim();
+  // Not the error shape (a proxy's page): the status says enough.
+  const first = (answer.body as { errors?: { code?: unknown; message?: unknown }[] } | undefined)
+    ?.errors?.[0];
+  if (first && typeof first.code === "string") code = first.code;
+  if (first && typeof first.message === "string") message = first.message;
+  return new ApiError(answer.status, code, message);
+}
+
 async function failure(response: Response): Promise<ApiError> {
-  let code = `HTTP_${response.status}`;
-  let message = `${response.status} ${response.statusText}`.trim();
-  try {
-    const body = (await response.json()) as { errors?: { code?: unknown; message?: unknown }[] };
-    const first = body.errors?.[0];
-    if (first && typeof first.code === "string") code = first.code;
-    if (first && typeof first.message === "string") message = first.message;
-  } catch {
-    // Not the error shape (a proxy's page): the status says enough.
-  }
-  return new ApiError(response.status, code, message);
+  const body: unknown = await response.json().catch(() => undefined);
+  return errorOf({ status: response.status, statusText: response.statusText, body });
+}
+
+const isOk = (answer: EarlyAnswer) => answer.status >= 200 && answer.status <= 299;
+
+/**
+ * An answer the early start script already holds for `path` (early.ts), taken: a value, or the error
+ * it means. undefined when there is none in hand.
+ */
+export function takeSettledAnswer<T>(path: string): PromiseSettledResult<T> | undefined {
+  const answer = takeSettled(path);
+  if (!answer) return undefined;
+  return isOk(answer)
+    ? { status: "fulfilled", value: answer.body as T }
+    : { status: "rejected", reason: errorOf(answer) };
 }
 
 export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const early = takeEarly(path);
+  if (early) {
+    const answer = await early;
+    if (!isOk(answer)) throw errorOf(answer);
+    return answer.body as T;
+  }
   const response = await fetch(path, {
     // On reads too: it tells the server to challenge a signed-out console with `Session`, not Basic
     // (which would open the browser's own password dialog).
-    headers: { Accept: "application/json", "X-Portcullis-CSRF": "1" },
+    headers: READ_HEADERS,
     credentials: "same-origin",
     ...(signal ? { signal } : {}),
   });
@@ -64,27 +88,6 @@ export async function apiSend<T>(
   return text ? (JSON.parse(text) as T) : undefined;
 }
 
-/** Answers asked for at startup, each taken by the first useApi of its path (see `prefetch`). */
-const prefetched = new Map<string, Promise<unknown>>();
-
-/**
- * Starts GET `path` now, at startup, in parallel with the session and the page's code (which would
- * otherwise ask for it only after both arrived: a waterfall of three round trips). A failure is
- * dropped, not kept: the page asks again itself (after signing in, say).
- */
-export function prefetch(path: string): void {
-  if (prefetched.has(path)) return;
-  const answer = apiGet(path);
-  answer.catch(() => prefetched.delete(path));
-  prefetched.set(path, answer);
-}
-
-function takePrefetched<T>(path: string): Promise<T> | undefined {
-  const answer = prefetched.get(path);
-  prefetched.delete(path);
-  return answer as Promise<T> | undefined;
-}
-
 export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: ApiError | Error | undefined;
@@ -96,33 +99,42 @@ export interface Loaded<T> {
  * GETs `path` (null: nothing yet) and follows it: a new path aborts the previous request, so a fast
  * typist's older answers never overwrite newer ones.
  */
+type ApiState<T> = { path: string | null; data?: T; error?: Error };
+
+function stateOf<T>(path: string, result: PromiseSettledResult<T>, shape?: (value: unknown) => boolean) {
+  if (result.status === "rejected") {
+    const error: unknown = result.reason;
+    return { path, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+  if (shape && !shape(result.value)) {
+    const message = `the server answered ${path} in a shape this console does not know`;
+    return { path, error: new ApiError(502, "UNEXPECTED_SHAPE", message) };
+  }
+  return { path, data: result.value };
+}
+
 export function useApi<T>(path: string | null, shape?: (value: unknown) => boolean): Loaded<T> {
-  const [state, setState] = useState<{ path: string | null; data?: T; error?: Error }>({ path: null });
+  // An answer the early start script already holds is used in the first render: no extra commit.
+  const [state, setState] = useState<ApiState<T>>(() => {
+    const early = path === null ? undefined : takeSettledAnswer<T>(path);
+    return path !== null && early ? stateOf(path, early, shape) : { path: null };
+  });
+  const fromEarly = useRef(state.path);
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: generation forces a reload of the same path
   useEffect(() => {
     if (path === null) return;
+    if (fromEarly.current === path && generation === 0) {
+      fromEarly.current = null;
+      return;
+    }
     const controller = new AbortController();
-    (takePrefetched<T>(path) ?? apiGet<T>(path, controller.signal)).then(
+    apiGet<T>(path, controller.signal).then(
       (data) =>
-        !controller.signal.aborted &&
-        setState(
-          shape && !shape(data)
-            ? {
-                path,
-                error: new ApiError(
-                  502,
-                  "UNEXPECTED_SHAPE",
-                  `the server answered ${path} in a shape this console does not know`,
-                ),
-              }
-            : { path, data },
-        ),
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        setState({ path, error: error instanceof Error ? error : new Error(String(error)) });
-      },
+        !controller.signal.aborted && setState(stateOf(path, { status: "fulfilled", value: data }, shape)),
+      (reason: unknown) =>
+        !controller.signal.aborted && setState(stateOf(path, { status: "rejected", reason })),
     );
     return () => controller.abort();
   }, [path, generation]);

@@ -1,14 +1,16 @@
-import { lazy, type ReactNode, Suspense, useEffect } from "react";
-import { apiSend, prefetch } from "./api";
+import { lazy, type ReactNode, Suspense, useEffect, useRef } from "react";
+import { apiSend } from "./api";
 import { Failure, Loading } from "./components/bits";
 import { PageBoundary } from "./components/boundary";
-import { repositoriesApiPath } from "./pages/repositories-query";
+// The page most visits land on is in the main chunk: no second download and no Suspense on the first
+// render (React holds a revealed Suspense boundary back until 300 ms after its fallback appeared,
+// FALLBACK_THROTTLE_MS, which alone made the first rows wait ~300 ms after their data). The others
+// load when first shown.
+import RepositoriesPage from "./pages/repositories";
 import { hrefWith, Link, matchRoute, navigate, type Route, useLocation } from "./router";
 import { SessionProvider, useSession } from "./session";
 import { ThemeToggle } from "./theme";
 
-const loadRepositories = () => import("./pages/repositories");
-const RepositoriesPage = lazy(loadRepositories);
 const RepositoryPage = lazy(() => import("./pages/repository"));
 const ImagePage = lazy(() => import("./pages/image"));
 const DecisionsPage = lazy(() => import("./pages/decisions"));
@@ -18,16 +20,6 @@ const AdminPage = lazy(() => import("./pages/admin"));
 const AdminProjectPage = lazy(() => import("./pages/admin-project"));
 const LoginPage = lazy(() => import("./pages/login"));
 const NotFoundPage = lazy(() => import("./pages/not-found"));
-
-/**
- * At startup, for the page most visits land on: fetch its code and its first API answer now, beside
- * the session's two requests, so the first rows need one round trip after the app's script, not three.
- */
-export function startEarly(path: string, search: string): void {
-  if (matchRoute(path).page !== "repositories") return;
-  void loadRepositories();
-  prefetch(repositoriesApiPath(new URLSearchParams(search)));
-}
 
 function page(route: Route): ReactNode {
   switch (route.page) {
@@ -70,8 +62,11 @@ function Shell() {
     if (mustSignIn) navigate(hrefWith("/login", { return_to: location.href }), { replace: true });
   }, [mustSignIn, location.href]);
   // After a navigation, move focus to the new page's heading (as a full page load would reset it).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each new path
+  // Not on the first page: a fresh load leaves focus at the top, where the skip link is the first stop.
+  const shownPath = useRef(location.path);
   useEffect(() => {
+    if (shownPath.current === location.path) return;
+    shownPath.current = location.path;
     const heading = document.getElementById("page-heading");
     if (heading && document.activeElement?.closest("main") === null) heading.focus({ preventScroll: true });
   }, [location.path]);

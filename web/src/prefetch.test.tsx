@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { prefetch, useApi } from "./api";
+import { useApi } from "./api";
+import { allSettled, fetchEarly as prefetch, startEarly, takeEarly } from "./early";
 
-/** Startup prefetch (app.tsx, startEarly): the page's first request is the one already under way. */
+/** Startup prefetch (early.ts): the page's first request is the one already under way. */
 function Shows({ path }: { path: string }) {
   const { data, error } = useApi<{ n: number }>(path);
   return <p>{error ? `failed: ${error.message}` : data ? `n=${data.n}` : "loading"}</p>;
@@ -38,6 +39,16 @@ describe("prefetch", () => {
     expect(calls).toEqual(["/api/v1/things?page=1"]);
   });
 
+  it("renders an answer already in hand in the first commit, with no loading state", async () => {
+    const calls = stubFetch([200]);
+    prefetch("/api/v1/in-hand");
+    await vi.waitFor(() => expect(allSettled("/api/v1/in-hand")).toBe(true));
+    render(<Shows path="/api/v1/in-hand" />);
+    expect(screen.getByText("n=1")).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls).toEqual(["/api/v1/in-hand"]);
+  });
+
   it("drops a failed answer, so the page asks again (after signing in, say)", async () => {
     const calls = stubFetch([401, 200]);
     prefetch("/api/v1/other");
@@ -45,5 +56,36 @@ describe("prefetch", () => {
     render(<Shows path="/api/v1/other" />);
     await screen.findByText("n=2");
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe("startEarly", () => {
+  it("asks for the session on every page and for the first rows on the Repositories page", () => {
+    const calls = stubFetch([]);
+    startEarly("/repositories", "?q=web&page=2");
+    expect(calls).toEqual([
+      "/api/v1/system/info",
+      "/api/v1/me",
+      "/api/v1/repositories?q=web&sort=name&order=asc&page=2&perPage=50",
+    ]);
+    for (const path of calls) expect(takeEarly(path)).toBeDefined();
+    const more = stubFetch([]);
+    startEarly("/decisions", "");
+    expect(more).toEqual(["/api/v1/system/info", "/api/v1/me"]);
+  });
+
+  it("hands an answer out once, and not when it is older than ten seconds", () => {
+    stubFetch([]);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      prefetch("/api/v1/once");
+      expect(takeEarly("/api/v1/once")).toBeDefined();
+      expect(takeEarly("/api/v1/once")).toBeUndefined();
+      prefetch("/api/v1/stale");
+      vi.setSystemTime(Date.now() + 10_001);
+      expect(takeEarly("/api/v1/stale")).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

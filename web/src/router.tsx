@@ -5,6 +5,9 @@ import {
   useCallback,
   useSyncExternalStore,
 } from "react";
+import { hrefWith } from "./paths";
+
+export { hrefWith, matchRoute, pageParam, type Route } from "./paths";
 
 /**
  * A small router over the History API: the URL is the state. The path picks the page and the query
@@ -56,16 +59,6 @@ export function isLocalPath(value: string): boolean {
   return value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\");
 }
 
-/** `path` with `query`'s non-empty values, in a stable order (what the user set, without defaults). */
-export function hrefWith(path: string, query: Record<string, string | number | undefined | null>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `${path}?${text}` : path;
-}
-
 /**
  * One query parameter as state: the value (or `fallback`) and a setter that rewrites the URL. Setting
  * the fallback removes the parameter, so links stay short; changing a filter resets `page`.
@@ -88,62 +81,6 @@ export function useQueryParam(
     [name, fallback],
   );
   return [value, set];
-}
-
-/** A page number from the query: a positive integer, 1 otherwise. */
-export function pageParam(query: URLSearchParams): number {
-  const n = Number(query.get("page") ?? "1");
-  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
-}
-
-export type Route =
-  | { readonly page: "repositories" }
-  | { readonly page: "repository"; readonly name: string }
-  | { readonly page: "image"; readonly name: string; readonly digest: string }
-  | { readonly page: "decisions" }
-  | { readonly page: "policies" }
-  | { readonly page: "advisories" }
-  | { readonly page: "admin" }
-  | { readonly page: "admin-project"; readonly name: string }
-  | { readonly page: "login" }
-  | { readonly page: "not-found" };
-
-const IMAGE = /^\/repositories\/(.+)\/manifests\/([a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
-const REPOSITORY = /^\/repositories\/(.+)$/;
-const ADMIN_PROJECT = /^\/admin\/projects\/([^/]+)$/;
-const PAGES: Record<string, Route> = {
-  "/": { page: "repositories" },
-  "/repositories": { page: "repositories" },
-  "/decisions": { page: "decisions" },
-  "/policies": { page: "policies" },
-  "/advisories": { page: "advisories" },
-  "/admin": { page: "admin" },
-  "/login": { page: "login" },
-};
-
-/**
- * The page for a path. Repository names hold slashes, and a digest holds a colon, which no repository
- * name may: `/repositories/a/b/manifests/sha256:…` is always an image of `a/b`.
- */
-export function matchRoute(path: string): Route {
-  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-  const fixed = PAGES[trimmed];
-  if (fixed) return fixed;
-  const image = IMAGE.exec(trimmed);
-  if (image) return { page: "image", name: decodePath(image[1]!), digest: decodePath(image[2]!) };
-  const adminProject = ADMIN_PROJECT.exec(trimmed);
-  if (adminProject) return { page: "admin-project", name: decodePath(adminProject[1]!) };
-  const repository = REPOSITORY.exec(trimmed);
-  if (repository) return { page: "repository", name: decodePath(repository[1]!) };
-  return { page: "not-found" };
-}
-
-function decodePath(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
 }
 
 /** The console's own paths for a repository and an image (each component percent-encoded). */

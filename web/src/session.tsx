@@ -1,5 +1,6 @@
-import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
-import { ApiError, apiGet } from "./api";
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from "react";
+import { ApiError, apiGet, takeSettledAnswer } from "./api";
+import { allSettled } from "./early";
 import type { Me, SystemInfo } from "./types";
 
 /**
@@ -63,14 +64,17 @@ type State =
   | { status: "ready"; info?: SystemInfo; me?: Me }
   | { status: "failed"; error: Error };
 
-async function loadSession(): Promise<{ info?: SystemInfo; me?: Me }> {
-  const [info, me] = await Promise.allSettled([
-    apiGet<SystemInfo>("/api/v1/system/info"),
-    apiGet<Me>("/api/v1/me"),
-  ]);
+const INFO = "/api/v1/system/info";
+const ME = "/api/v1/me";
+
+/** The session from its two reads' outcomes; throws what the console cannot go on without. */
+function sessionOf(
+  info: PromiseSettledResult<SystemInfo>,
+  me: PromiseSettledResult<Me>,
+): { info?: SystemInfo; me?: Me } {
   const infoValue = info.status === "fulfilled" ? info.value : undefined;
   if (me.status === "fulfilled") return { ...(infoValue ? { info: infoValue } : {}), me: me.value };
-  const error = me.reason;
+  const error: unknown = me.reason;
   // 401: accounts mode, signed out. 404: a server without /me (anonymous mode on an older server):
   // everything is readable there, as anonymous access on loopback is.
   if (error instanceof ApiError && error.status === 401) return infoValue ? { info: infoValue } : {};
@@ -80,6 +84,27 @@ async function loadSession(): Promise<{ info?: SystemInfo; me?: Me }> {
   throw error;
 }
 
+async function loadSession(): Promise<{ info?: SystemInfo; me?: Me }> {
+  const [info, me] = await Promise.allSettled([apiGet<SystemInfo>(INFO), apiGet<Me>(ME)]);
+  return sessionOf(info, me);
+}
+
+/**
+ * The session at the first render, when the early start script (early.ts) already holds both reads:
+ * the app then renders its page at once instead of "Loading" first. Only successes are held there.
+ */
+function sessionInHand(): State | undefined {
+  if (!allSettled(INFO, ME)) return undefined;
+  const info = takeSettledAnswer<SystemInfo>(INFO);
+  const me = takeSettledAnswer<Me>(ME);
+  if (!info || !me) return undefined;
+  try {
+    return { status: "ready", ...sessionOf(info, me) };
+  } catch {
+    return undefined;
+  }
+}
+
 export function SessionProvider({
   children,
   fallback,
@@ -87,10 +112,15 @@ export function SessionProvider({
   children: ReactNode;
   fallback: (error?: Error) => ReactNode;
 }) {
-  const [state, setState] = useState<State>({ status: "loading" });
+  const [state, setState] = useState<State>(() => sessionInHand() ?? { status: "loading" });
+  const inHand = useRef(state.status === "ready");
   const [generation, setGeneration] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: generation asks for a fresh session (after sign-in or out)
+  // generation asks for a fresh session (after sign-in or out).
   useEffect(() => {
+    if (inHand.current && generation === 0) {
+      inHand.current = false;
+      return;
+    }
     let live = true;
     loadSession().then(
       (loaded) => live && setState({ status: "ready", ...loaded }),

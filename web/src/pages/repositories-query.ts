@@ -1,11 +1,11 @@
-import { hrefWith, pageParam } from "../router";
+import { hrefWith, pageParam } from "../paths";
 
 /** Rows a page of the Repositories list holds. */
 export const PER_PAGE = 50;
 
 /**
  * The API request behind the Repositories page for a URL's query: the page asks for it, and so does
- * the app at startup (app.tsx, startEarly), before the page's code has even loaded.
+ * the early start script (early.ts), before the app's code has even loaded.
  */
 export function repositoriesApiPath(query: URLSearchParams): string {
   return hrefWith("/api/v1/repositories", {

@@ -1,0 +1,76 @@
+/**
+ * What the console's browser tests share (test/e2e/console*.test.ts): whether the machine can run them,
+ * Debian's Chromium started through playwright-core (no downloaded browser), axe-core on a page and
+ * the light and dark screenshots the README shows. One copy, so the two suites check accessibility by
+ * the same rules and their pictures come out alike.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { unavailable } from "./requirements.js";
+import { hasCommand, REPO_ROOT } from "./targets.js";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SCREENSHOTS = join(REPO_ROOT, "docs", "screenshots");
+
+/**
+ * Whether the console's end-to-end tests must be skipped here (Chromium, skopeo, the built console):
+ * the reason is written to stderr; under CI a missing one throws (see `unavailable`).
+ */
+export function consoleTestsUnavailable(): boolean {
+  return (
+    unavailable(`chromium (${CHROMIUM})`, existsSync(CHROMIUM)) ||
+    unavailable("skopeo", hasCommand("skopeo")) ||
+    unavailable(
+      "the built console (npm run build: dist/web/index.html)",
+      existsSync(join(REPO_ROOT, "dist", "web", "index.html")),
+    )
+  );
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+let axeSource: string | undefined;
+
+/** axe-core on the page as it is: every WCAG 2.1 A/AA rule; serious and critical findings fail. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  // Through the DevTools protocol, not a <script>: the console's CSP refuses inline scripts, rightly.
+  await page.evaluate(axeSource);
+  // A string, evaluated in the page: this file is type-checked without the DOM's types.
+  const violations = await page.evaluate<AxeViolation[]>(`(async () => {
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  })()`);
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(
+    serious.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    ),
+    `axe on ${what}`,
+  ).toEqual([]);
+}
+
+/** `docs/screenshots/<name>-light.png` and `-dark.png` of the page as it is; leaves it light. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
