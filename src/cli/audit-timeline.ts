@@ -104,7 +104,11 @@ async function readPages(
   const database = await openPlatformDatabase(config, 2);
   try {
     const record = await openRecord(config, database);
-    const sources = { record, scans: gateRecords(database, record).scans, resolveTag: recordTagResolver(record) };
+    const sources = {
+      record,
+      scans: gateRecords(database, record).scans,
+      resolveTag: recordTagResolver(record),
+    };
     let after = request.after;
     do {
       const timeline = await buildTimeline(sources, { ...request, limit: PAGE, ...(after ? { after } : {}) });

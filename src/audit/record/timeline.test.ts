@@ -88,3 +88,37 @@ for (const target of databaseTestTargets()) {
     });
   });
 }
+
+describe("inclusionProofs", () => {
+  it("gives the proofs merkle/proof.ts gives, for every leaf of trees of 1 to 70 leaves", async () => {
+    const { MemoryTree, inclusionProof } = await import("../merkle/index.js");
+    const { inclusionProofs } = await import("./proofs.js");
+    const { openDatabase } = await import("../../storage/index.js");
+    const { nodesForAppend } = await import("./tree.js");
+    for (const size of [1, 2, 3, 5, 8, 13, 31, 64, 70]) {
+      const { tmpdir } = await import("node:os");
+      const file = `${tmpdir()}/portcullis-proofs-${process.pid}-${size}.db`;
+      const database = await openDatabase(file);
+      try {
+        const leaves = Array.from({ length: size }, (_, i) => new Uint8Array(32).fill(i + 1));
+        const nodes = nodesForAppend([], 0, leaves);
+        await database.db
+          .insertInto("record_nodes")
+          .values(nodes.map((n) => ({ level: n.level, idx: n.idx, hash: Buffer.from(n.hash) })))
+          .execute();
+        const tree = new MemoryTree();
+        for (const leaf of leaves) tree.appendLeafHash(leaf);
+        const all = Array.from({ length: size }, (_, i) => i);
+        const batch = await inclusionProofs(database.db, all, size);
+        for (const i of all) {
+          const single = (await inclusionProof(tree, i, size)).map((h) => Buffer.from(h).toString("hex"));
+          expect(batch.get(i)).toEqual(single);
+        }
+      } finally {
+        await database.close();
+        const { rmSync } = await import("node:fs");
+        for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      }
+    }
+  });
+});

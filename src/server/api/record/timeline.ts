@@ -23,6 +23,9 @@ async function answer(platform: Platform, request: FastifyRequest): Promise<unkn
     throw new ServerError("INVALID_ARGUMENT", `query: ${issue.path.join(".")}: ${issue.message}`);
   }
   const query = parsed.data;
+  if ([query.image, query.pod, query.container].filter((v) => v !== undefined).length !== 1) {
+    throw new ServerError("INVALID_ARGUMENT", "give exactly one of image, pod (NAMESPACE/NAME) or container");
+  }
   let project: string | undefined;
   if (within !== undefined) {
     // A project reader: only an image named by a repository of a project they may read.
