@@ -10,6 +10,9 @@ const DENSE = 0.5;
 
 type Range = readonly [number, number];
 
+/** A node's map key: a number, not a string built 170,000 times for 10,000 proofs (idx < 2^46). */
+const keyOf = (level: number, idx: number) => idx * 64 + level;
+
 /**
  * PATH(m, D[0:n]) of RFC 9162 §2.1.3.1 as node ranges, deepest first: the iterative form of the
  * recursion in merkle/proof.ts (same ranges; tested against it), with no promise per step, because a
@@ -114,37 +117,40 @@ export async function inclusionProofs(
   }
   const levels = [...wanted].map(([level, set]) => ({ level, ids: [...set].sort((a, b) => a - b) }));
   const read = await Promise.all(levels.map(({ level, ids }) => readLevel(db, level, ids)));
-  const bytes = new Map<string, Uint8Array>();
-  const hex = new Map<string, string>();
+  const bytes = new Map<number, Uint8Array>();
+  const hex = new Map<number, string>();
   read.forEach((rows, i) => {
     const level = levels[i]!.level;
     for (const row of rows) {
-      const key = `${level}/${Number(row.idx)}`;
+      const key = keyOf(level, Number(row.idx));
       bytes.set(key, row.hash);
-      hex.set(key, Buffer.from(row.hash).toString("hex"));
+      hex.set(key, Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength).toString("hex"));
     }
   });
-  const stored = (key: string) => {
-    const value = hex.get(key);
-    if (value === undefined) throw new AuditError("RECORD_DAMAGED", `the record's tree lacks node ${key}`);
-    return value;
-  };
+  const edgeHex = new Map<string, string>();
   for (const [key, pieces] of edges) {
     const hashes = pieces.map(({ level, idx }) => {
-      const hash = bytes.get(`${level}/${idx}`);
+      const hash = bytes.get(keyOf(level, idx));
       if (!hash) throw new AuditError("RECORD_DAMAGED", `the record's tree lacks node ${level}/${idx}`);
       return hash;
     });
     let folded = hashes[hashes.length - 1]!;
     for (let i = hashes.length - 2; i >= 0; i--) folded = merkleNodeHash(hashes[i]!, folded);
-    hex.set(`edge ${key}`, Buffer.from(folded).toString("hex"));
+    edgeHex.set(key, Buffer.from(folded).toString("hex"));
   }
   indices.forEach((index, i) => {
     out.set(
       index,
       paths[i]!.map((range) => {
         const node = nodeOf(range);
-        return stored(node ? `${node.level}/${node.idx}` : `edge ${range[0]}-${range[1]}`);
+        const value = node ? hex.get(keyOf(node.level, node.idx)) : edgeHex.get(`${range[0]}-${range[1]}`);
+        if (value === undefined) {
+          throw new AuditError(
+            "RECORD_DAMAGED",
+            `the record's tree lacks the node of leaves ${range[0]}-${range[1]}`,
+          );
+        }
+        return value;
       }),
     );
   });
