@@ -122,7 +122,7 @@ async function readPages(
     return {
       pages,
       ...(verifier ? { verifier } : {}),
-      keyFrom: pinned ? "pinned with --key" : "the database's",
+      keyFrom: pinned ? "pinned with --key" : "from the database",
     };
   } finally {
     await database.close();
@@ -209,7 +209,7 @@ export function registerAuditTimeline(audit: Command, setExit: (code: number) =>
       );
       const proved = entries.filter((e) => e.verified).length;
       process.stdout.write(
-        `\n${proved} of ${entries.length} entries proved in the record's checkpoint of ${last.size} entries, signed by ${verifier?.name ?? "(no key)"}, key ${keyFrom}\n`,
+        `\n${proved} of ${entries.length} entries proved in the record's checkpoint of ${last.size} entries, signed by ${verifier?.name ?? "(no key)"} (key ${keyFrom})\n`,
       );
       for (const problem of problems) process.stdout.write(`NOT VERIFIED: ${problem}\n`);
       process.stdout.write("\nfindings now:\n");
