@@ -8,39 +8,37 @@ const CHUNK = 900;
 /** A level whose wanted nodes fill at least this share of their span is read as one range scan. */
 const DENSE = 0.5;
 
-type Range = readonly [number, number];
-
 /** A node's map key: a number, not a string built 170,000 times for 10,000 proofs (idx < 2^46). */
 const keyOf = (level: number, idx: number) => idx * 64 + level;
 
+const log2 = (width: number) => (width < 2 ** 31 ? 31 - Math.clz32(width) : Math.log2(width));
+
 /**
- * PATH(m, D[0:n]) of RFC 9162 §2.1.3.1 as node ranges, deepest first: the iterative form of the
- * recursion in merkle/proof.ts (same ranges; tested against it), with no promise per step, because a
- * timeline asks for ten thousand of them at once.
+ * The ranges of PATH(m, D[0:n]) (RFC 9162 §2.1.3.1), root first (a proof lists them deepest first):
+ * the iterative form of the recursion in merkle/proof.ts (the same ranges, tested against it), with no
+ * promise or array per step, because a timeline asks for ten thousand paths at once. Every range that
+ * is not a stored node ends at n: the tree's ragged right edge, so its start names it.
  */
-function pathRanges(index: number, size: number): Range[] {
-  const out: Range[] = [];
+function forEachSibling(index: number, size: number, visit: (start: number, end: number) => void): void {
   let start = 0;
   let end = size;
   while (end - start > 1) {
     let k = 1;
     while (k * 2 < end - start) k *= 2;
     if (index < start + k) {
-      out.push([start + k, end]);
+      visit(start + k, end);
       end = start + k;
     } else {
-      out.push([start, start + k]);
+      visit(start, start + k);
       start += k;
     }
   }
-  return out.reverse();
 }
 
-/** The stored node a range is, when it is a perfect subtree (every range but those on the right edge). */
-function nodeOf([start, end]: Range): { level: number; idx: number } | undefined {
+/** Whether [start, end) is a stored node (a perfect subtree at an aligned start). */
+function isNode(start: number, end: number): boolean {
   const width = end - start;
-  if ((width & (width - 1)) !== 0 || start % width !== 0) return undefined;
-  return { level: Math.log2(width), idx: start / width };
+  return (width & (width - 1)) === 0 && start % width === 0;
 }
 
 /** The perfect subtrees of a right-edge range, largest first (they fold into its hash). */
@@ -50,7 +48,7 @@ function piecesOf(start: number, end: number): { level: number; idx: number }[] 
   while (at < end) {
     let width = 1;
     while (width * 2 <= end - at && at % (width * 2) === 0) width *= 2;
-    pieces.push({ level: Math.log2(width), idx: at / width });
+    pieces.push({ level: log2(width), idx: at / width });
     at += width;
   }
   return pieces;
@@ -93,28 +91,23 @@ export async function inclusionProofs(
       throw new AuditError("INVALID_ARGUMENT", `leaf index ${index} is not in a tree of ${size}`);
     }
   }
-  const paths = indices.map((index) => pathRanges(index, size));
   const wanted = new Map<number, Set<number>>();
-  const want = ({ level, idx }: { level: number; idx: number }) => {
+  const want = (level: number, idx: number) => {
     const set = wanted.get(level) ?? new Set<number>();
     wanted.set(level, set);
     set.add(idx);
   };
-  const edges = new Map<string, { level: number; idx: number }[]>();
-  for (const path of paths) {
-    for (const range of path) {
-      const node = nodeOf(range);
-      if (node) want(node);
-      else {
-        const key = `${range[0]}-${range[1]}`;
-        if (!edges.has(key)) {
-          const pieces = piecesOf(range[0], range[1]);
-          edges.set(key, pieces);
-          pieces.forEach(want);
-        }
-      }
+  // Right-edge ranges by their start (they all end at `size`), each folded from its pieces once.
+  const edges = new Map<number, { level: number; idx: number }[]>();
+  const plan = (start: number, end: number) => {
+    if (isNode(start, end)) want(log2(end - start), start / (end - start));
+    else if (!edges.has(start)) {
+      const pieces = piecesOf(start, end);
+      edges.set(start, pieces);
+      for (const piece of pieces) want(piece.level, piece.idx);
     }
-  }
+  };
+  for (const index of indices) forEachSibling(index, size, plan);
   const levels = [...wanted].map(([level, set]) => ({ level, ids: [...set].sort((a, b) => a - b) }));
   const read = await Promise.all(levels.map(({ level, ids }) => readLevel(db, level, ids)));
   const bytes = new Map<number, Uint8Array>();
@@ -127,8 +120,8 @@ export async function inclusionProofs(
       hex.set(key, Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength).toString("hex"));
     }
   });
-  const edgeHex = new Map<string, string>();
-  for (const [key, pieces] of edges) {
+  const edgeHex = new Map<number, string>();
+  for (const [start, pieces] of edges) {
     const hashes = pieces.map(({ level, idx }) => {
       const hash = bytes.get(keyOf(level, idx));
       if (!hash) throw new AuditError("RECORD_DAMAGED", `the record's tree lacks node ${level}/${idx}`);
@@ -136,24 +129,21 @@ export async function inclusionProofs(
     });
     let folded = hashes[hashes.length - 1]!;
     for (let i = hashes.length - 2; i >= 0; i--) folded = merkleNodeHash(hashes[i]!, folded);
-    edgeHex.set(key, Buffer.from(folded).toString("hex"));
+    edgeHex.set(start, Buffer.from(folded).toString("hex"));
   }
-  indices.forEach((index, i) => {
-    out.set(
-      index,
-      paths[i]!.map((range) => {
-        const node = nodeOf(range);
-        const value = node ? hex.get(keyOf(node.level, node.idx)) : edgeHex.get(`${range[0]}-${range[1]}`);
-        if (value === undefined) {
-          throw new AuditError(
-            "RECORD_DAMAGED",
-            `the record's tree lacks the node of leaves ${range[0]}-${range[1]}`,
-          );
-        }
-        return value;
-      }),
-    );
-  });
+  for (const index of indices) {
+    const proof: string[] = [];
+    forEachSibling(index, size, (start, end) => {
+      const value = isNode(start, end)
+        ? hex.get(keyOf(log2(end - start), start / (end - start)))
+        : edgeHex.get(start);
+      if (value === undefined) {
+        throw new AuditError("RECORD_DAMAGED", `the record's tree lacks the node of leaves ${start}-${end}`);
+      }
+      proof.push(value);
+    });
+    out.set(index, proof.reverse());
+  }
   return out;
 }
 

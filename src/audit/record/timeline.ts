@@ -39,9 +39,10 @@ export async function timelineEntries(
   const digests = [...new Set(scope.digests ?? [])];
   const id = scope.containerId;
   if (digests.length === 0 && !scope.pod && id === undefined) return [];
+  // The leaf holds every field (the columns are lookups copied from it): read only it.
   const rows = await db
     .selectFrom("record_entries")
-    .selectAll()
+    .select(["idx", "at", "leaf"])
     .where("idx", "<", size)
     .where((eb) => {
       const any = [];
