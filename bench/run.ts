@@ -45,6 +45,7 @@ import {
   TARGET_NAMES,
   type TargetName,
 } from "./targets.js";
+import { benchTimeline, renderTimelineSection, type TimelineBenchResult } from "./timeline.js";
 import { benchTrust, renderTrustSection, type TrustBenchResult } from "./trust.js";
 import {
   type BenchConfig,
@@ -106,10 +107,11 @@ const PARTS = [
   "auth",
   "console",
   "record",
+  "timeline",
 ] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -365,10 +367,14 @@ async function main(): Promise<number> {
   // The one record (issue 15): append rate, and proofs in a 10-million-entry log.
   let record: RecordBenchResult | undefined;
   if (parts.has("record")) record = await benchRecord(log);
+  // A timeline of 10,000 events with their proofs (issue 15).
+  let timeline: TimelineBenchResult | undefined;
+  if (parts.has("timeline")) timeline = await benchTimeline(log);
 
   const fresh = new Map<Part, string>();
   if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
   if (record) fresh.set("record", renderRecordSection(record));
+  if (timeline) fresh.set("timeline", renderTimelineSection(timeline));
   if (auth) {
     fresh.set(
       "auth",
@@ -407,7 +413,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -65,6 +65,7 @@ export {
   exportRecord,
   type ForwarderOptions,
   type JsonValue,
+  leafIncluded,
   loadRecordSigner,
   MAX_PAYLOAD_BYTES,
   MAX_RECORD_PAGE,
@@ -83,6 +84,7 @@ export {
   type RecordOptions,
   type RecordQuery,
   type RecordSource,
+  type RecordTimeline,
   type RecordVerification,
   readFrames,
   type StoredLeaf,
@@ -91,6 +93,9 @@ export {
   type SyslogTarget,
   storedRecordVerifier,
   syslogMessage,
+  type TimelineCursor,
+  type TimelineEntry,
+  type TimelineScope,
   verifyRecord,
 } from "./record/index.js";
 export { parseSince } from "./since.js";

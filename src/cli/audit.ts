@@ -22,6 +22,7 @@ import {
 import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
 import { registerRecordExport } from "./audit-export.js";
+import { registerAuditTimeline } from "./audit-timeline.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { UsageError } from "./trust/usage-error.js";
@@ -131,6 +132,7 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
   const audit = program.command("audit").description("the audit log of gate decisions, and the one record");
   registerRecordVerify(audit, setExit);
   registerRecordExport(audit, setExit);
+  registerAuditTimeline(audit, setExit);
   withPlatformFlags(
     audit
       .command("decisions")

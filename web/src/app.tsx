@@ -14,6 +14,7 @@ import { ThemeToggle } from "./theme";
 const RepositoryPage = lazy(() => import("./pages/repository"));
 const ImagePage = lazy(() => import("./pages/image"));
 const DecisionsPage = lazy(() => import("./pages/decisions"));
+const TimelinePage = lazy(() => import("./pages/timeline"));
 const PoliciesPage = lazy(() => import("./pages/policies"));
 const AdvisoriesPage = lazy(() => import("./pages/advisories"));
 const AdminPage = lazy(() => import("./pages/admin"));
@@ -31,6 +32,8 @@ function page(route: Route): ReactNode {
       return <ImagePage key={`${route.name}@${route.digest}`} name={route.name} digest={route.digest} />;
     case "decisions":
       return <DecisionsPage />;
+    case "timeline":
+      return <TimelinePage />;
     case "policies":
       return <PoliciesPage />;
     case "advisories":
@@ -48,7 +51,7 @@ function page(route: Route): ReactNode {
 
 const SECTIONS: readonly { to: string; title: string; pages: readonly Route["page"][] }[] = [
   { to: "/repositories", title: "Repositories", pages: ["repositories", "repository", "image"] },
-  { to: "/decisions", title: "Decisions", pages: ["decisions"] },
+  { to: "/decisions", title: "Decisions", pages: ["decisions", "timeline"] },
   { to: "/policies", title: "Policies", pages: ["policies"] },
   { to: "/advisories", title: "Advisory database", pages: ["advisories"] },
 ];

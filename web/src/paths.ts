@@ -25,6 +25,7 @@ export type Route =
   | { readonly page: "repository"; readonly name: string }
   | { readonly page: "image"; readonly name: string; readonly digest: string }
   | { readonly page: "decisions" }
+  | { readonly page: "timeline" }
   | { readonly page: "policies" }
   | { readonly page: "advisories" }
   | { readonly page: "admin" }
@@ -39,6 +40,7 @@ const PAGES: Record<string, Route> = {
   "/": { page: "repositories" },
   "/repositories": { page: "repositories" },
   "/decisions": { page: "decisions" },
+  "/timeline": { page: "timeline" },
   "/policies": { page: "policies" },
   "/advisories": { page: "advisories" },
   "/admin": { page: "admin" },

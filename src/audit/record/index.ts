@@ -15,6 +15,7 @@ export {
 export { type ExportOptions, type ExportTrailer, exportRecord } from "./export.js";
 export { type ForwarderOptions, parseSyslogUrl, RecordForwarder, type SyslogTarget } from "./forward.js";
 export { loadRecordSigner, RECORD_KEY_NAME, storedRecordVerifier } from "./key.js";
+export { leafIncluded } from "./proofs.js";
 export { type PruneOptions, type PruneResult, pruneRecord } from "./prune.js";
 export {
   EventRecord,
@@ -22,8 +23,15 @@ export {
   type PrunedEntry,
   type RecordOptions,
   type RecordQuery,
+  type RecordTimeline,
 } from "./record.js";
 export { octetFrame, readFrames, SYSLOG_SD_ID, type SyslogFormat, syslogMessage } from "./syslog.js";
+export {
+  MAX_TIMELINE_PAGE,
+  type TimelineCursor,
+  type TimelineEntry,
+  type TimelineScope,
+} from "./timeline.js";
 export {
   hexToHash,
   type RecordSource,

@@ -37,6 +37,12 @@ describe("parseAuditEventList", () => {
     expect(events.every((e) => e.kind === "k8s.audit" && e.namespace === "shop")).toBe(true);
   });
 
+  it("keeps what the written pod spec let it do (the timeline's exposure), not the spec itself", () => {
+    const created = events[1]!.payload as { exposure?: { containers?: { name: string }[] } };
+    expect(created.exposure?.containers?.map((c) => c.name)).toEqual(expect.arrayContaining(["web"]));
+    expect((events[3]!.payload as { exposure?: unknown }).exposure).toBeUndefined();
+  });
+
   it("records a deployment patch with the images of its template and the digest pinned", () => {
     const patch = events[0]!;
     expect(patch).toMatchObject({

@@ -39,7 +39,8 @@ export default function ImagePage({ name, digest }: { name: string; digest: stri
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to="/repositories">Repositories</Link> / <Link to={repositoryPath(name)}>{name}</Link> /{" "}
-        <Digest value={digest} />
+        <Digest value={digest} /> ·{" "}
+        <Link to={hrefWith("/timeline", { image: `${name}@${digest}` })}>Timeline</Link>
       </nav>
       <PageTitle
         sub={
