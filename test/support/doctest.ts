@@ -35,9 +35,10 @@ import { delimiter, join } from "node:path";
 import { zipSync } from "fflate";
 import { RegistryClient } from "../../src/oci/index.js";
 import { issueCertificate, makeCa } from "./certificates.js";
-import { type BrowserControl, startBrowserControl, startOpenIdProvider } from "./doctest-sso.js";
+import { type BrowserControl, startBrowserControl } from "./doctest-sso.js";
 import { buildImageLayout } from "./image-builder.js";
 import { writeImageLayout, writeIndexLayout } from "./oci-layout.js";
+import { startOpenIdProvider } from "./openid-provider.js";
 import { podmanIsolation } from "./podman.js";
 import { pushLayoutImage } from "./push-image.js";
 import { freePort, PORTCULLIS_BIN, REPO_ROOT, type RunResult, run } from "./targets.js";
@@ -228,6 +229,7 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
     clientId: "portcullis",
     clientSecret,
     redirectUri: `https://${registryHost}:${port}/auth/oidc/callback`,
+    claims: (id) => ({ sub: `sub-${id}`, preferred_username: id, email: `${id}@example.com` }),
   });
   let browser: BrowserControl | undefined;
   const site: DocSite = { port, registryHost, issuer: provider.issuer };

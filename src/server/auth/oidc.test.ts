@@ -1,11 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OpenIdProvider, startOpenIdProvider } from "../../../test/support/openid-provider.js";
 import { expectNoSecrets } from "../../../test/support/secrets.js";
 import { startTestServer, type TestServer } from "../testing.js";
 
@@ -79,44 +77,25 @@ class Browser {
  * session, and a personal access token that then works for `podman login`-style Basic auth.
  */
 describe("OpenID Connect single sign-on", () => {
-  let provider: Server;
+  let provider: OpenIdProvider | undefined;
   let issuer = "";
   let server: TestServer;
   let dir = "";
 
   beforeAll(async () => {
-    // The issuer URL holds the port, so take a free one first.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    issuer = `http://127.0.0.1:${port}`;
-    const op = new Provider(issuer, {
-      clients: [
-        {
-          client_id: "portcullis",
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${PUBLIC_URL}/auth/oidc/callback`],
-          grant_types: ["authorization_code"],
-          response_types: ["code"],
-        },
-      ],
-      claims: { openid: ["sub"], profile: ["preferred_username"], email: ["email"], groups: ["groups"] },
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({
-          sub: `sub-${id}`,
-          preferred_username: id,
-          email: `${id}@example.org`,
-          groups: ["platform", "sso-developers"],
-        }),
+    provider = await startOpenIdProvider({
+      clientId: "portcullis",
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${PUBLIC_URL}/auth/oidc/callback`,
+      scopes: { openid: ["sub"], profile: ["preferred_username"], email: ["email"], groups: ["groups"] },
+      claims: (id) => ({
+        sub: `sub-${id}`,
+        preferred_username: id,
+        email: `${id}@example.org`,
+        groups: ["platform", "sso-developers"],
       }),
-      conformIdTokenClaims: false,
-      pkce: { required: () => true },
     });
-    provider = await new Promise<Server>((resolve) => {
-      const s = op.listen(port, "127.0.0.1", () => resolve(s));
-    });
+    issuer = provider.issuer;
     dir = mkdtempSync(join(tmpdir(), "portcullis-oidc-"));
     writeFileSync(join(dir, "client-secret"), `${CLIENT_SECRET}\n`);
     server = await startTestServer({
@@ -137,7 +116,7 @@ describe("OpenID Connect single sign-on", () => {
   }, 30_000);
   afterAll(async () => {
     await server?.close();
-    await new Promise((r) => provider?.close(r));
+    await provider?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -225,37 +204,19 @@ describe("OpenID Connect single sign-on", () => {
  * loopback port with a code; the code and the verifier of its challenge buy a personal access token.
  */
 describe("single sign-on for the command line (/auth/cli)", () => {
-  let provider: Server;
+  let provider: OpenIdProvider | undefined;
   let server: TestServer;
   let dir = "";
 
   beforeAll(async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    const issuer = `http://127.0.0.1:${port}`;
-    const op = new Provider(issuer, {
-      clients: [
-        {
-          client_id: "portcullis",
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${PUBLIC_URL}/auth/oidc/callback`],
-          grant_types: ["authorization_code"],
-          response_types: ["code"],
-        },
-      ],
-      claims: { openid: ["sub"], profile: ["preferred_username"] },
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({ sub: `sub-${id}`, preferred_username: id }),
-      }),
-      conformIdTokenClaims: false,
-      pkce: { required: () => true },
+    provider = await startOpenIdProvider({
+      clientId: "portcullis",
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${PUBLIC_URL}/auth/oidc/callback`,
+      scopes: { openid: ["sub"], profile: ["preferred_username"] },
+      claims: (id) => ({ sub: `sub-${id}`, preferred_username: id }),
     });
-    provider = await new Promise<Server>((resolve) => {
-      const s = op.listen(port, "127.0.0.1", () => resolve(s));
-    });
+    const issuer = provider.issuer;
     dir = mkdtempSync(join(tmpdir(), "portcullis-cli-sso-"));
     writeFileSync(join(dir, "client-secret"), CLIENT_SECRET);
     server = await startTestServer({
@@ -272,7 +233,7 @@ describe("single sign-on for the command line (/auth/cli)", () => {
   }, 30_000);
   afterAll(async () => {
     await server?.close();
-    await new Promise((r) => provider?.close(r));
+    await provider?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
