@@ -53,4 +53,16 @@ export {
   type ScanSummary,
   type StoredScan,
 } from "./scanning/index.js";
+export {
+  buildTimeline,
+  type MightHaveDone,
+  type RiskyPackage,
+  recordTagResolver,
+  registryTagResolver,
+  riskyPackages,
+  type ScanNow,
+  type Timeline,
+  type TimelineRequest,
+  type TimelineSources,
+} from "./timeline/index.js";
 export { createWebhookServices, type WebhookServices, type WebhookServicesOptions } from "./webhook.js";

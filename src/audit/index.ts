@@ -61,6 +61,7 @@ export {
   EventRecord,
   encodeLeaf,
   type JsonValue,
+  leafIncluded,
   loadRecordSigner,
   MAX_PAYLOAD_BYTES,
   MAX_RECORD_PAGE,
@@ -72,9 +73,13 @@ export {
   type RecordOptions,
   type RecordQuery,
   type RecordSource,
+  type RecordTimeline,
   type RecordVerification,
   type StoredLeaf,
   storedRecordVerifier,
+  type TimelineCursor,
+  type TimelineEntry,
+  type TimelineScope,
   verifyRecord,
 } from "./record/index.js";
 export { parseSince } from "./since.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PortcullisError } from "../core/index.js";
-import { accountsApi as api, webhooksApi } from "../server/index.js";
+import { accountsApi as api, recordApi, webhooksApi } from "../server/index.js";
 
 /**
  * An error answer of the API, with the server's code (INVALID_ARGUMENT, DENIED, NOT_FOUND, CONFLICT,
@@ -29,6 +29,7 @@ export type Retention = Wire<typeof api.Retention>;
 export type SettingsPatch = z.input<typeof api.ProjectSettingsPatch>;
 export type RetentionRun = Wire<typeof api.RetentionRunResult>;
 export type RotatedKey = Wire<typeof api.RotatedKey>;
+export type TimelinePage = Wire<typeof recordApi.TimelineAnswer>;
 export type Webhook = Wire<typeof webhooksApi.Webhook>;
 export type WebhookCreated = Wire<typeof webhooksApi.WebhookCreated>;
 export type WebhookDelivery = Wire<typeof webhooksApi.WebhookDelivery>;
@@ -100,7 +101,36 @@ export class ApiClient {
     schema: T | undefined,
     body?: unknown,
   ): Promise<z.output<T>> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    const { res, text } = await this.send(method, path, body);
+    if (!schema) return undefined as z.output<T>;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw new ApiError(
+        "BAD_ANSWER",
+        `${this.server} answered ${method} ${path} with something else than the accounts API's answer (HTTP ${res.status}): is it a Portcullis server of this version?`,
+      );
+    }
+    return result.data;
+  }
+
+  /** A text/plain answer (the record's signed checkpoint, its key). */
+  async text(path: string): Promise<string> {
+    return (await this.send("GET", path, undefined, "text/plain")).text;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    accept = "application/json",
+  ): Promise<{ res: Response; text: string }> {
+    const headers: Record<string, string> = { accept };
     if (this.credentials) {
       const { username, secret } = this.credentials;
       headers.authorization = `Basic ${Buffer.from(`${username}:${secret}`).toString("base64")}`;
@@ -124,21 +154,7 @@ export class ApiClient {
     }
     const text = await res.text();
     if (!res.ok) throw this.failure(res.status, text);
-    if (!schema) return undefined as z.output<T>;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      throw new ApiError(
-        "BAD_ANSWER",
-        `${this.server} answered ${method} ${path} with something else than the accounts API's answer (HTTP ${res.status}): is it a Portcullis server of this version?`,
-      );
-    }
-    return result.data;
+    return { res, text };
   }
 
   private failure(status: number, text: string): ApiError {
@@ -161,6 +177,15 @@ export class ApiClient {
   /** The newest entries (oldest first) the caller may read, narrowed by `query` (project, gate, ...). */
   auditDecisions(query: Readonly<Record<string, string>>) {
     return this.request("GET", `/api/v1/audit/decisions?${new URLSearchParams(query)}`, AuditDecisions);
+  }
+
+  /** One page of a timeline (GET /api/v1/audit/timeline). */
+  auditTimeline(query: Readonly<Record<string, string>>) {
+    return this.request(
+      "GET",
+      `/api/v1/audit/timeline?${new URLSearchParams(query)}`,
+      recordApi.TimelineAnswer,
+    );
   }
 
   // Who am I --------------------------------------------------------------------------------------

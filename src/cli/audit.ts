@@ -21,6 +21,7 @@ import {
 } from "../audit/index.js";
 import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
+import { registerAuditTimeline } from "./audit-timeline.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { UsageError } from "./trust/usage-error.js";
@@ -129,6 +130,7 @@ async function projectDecisions(flags: DecisionFlags, project: string, limit: nu
 export function registerAudit(program: Command, setExit: (code: number) => void): void {
   const audit = program.command("audit").description("the audit log of gate decisions, and the one record");
   registerRecordVerify(audit, setExit);
+  registerAuditTimeline(audit, setExit);
   withPlatformFlags(
     audit
       .command("decisions")

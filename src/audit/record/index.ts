@@ -13,7 +13,20 @@ export {
   type RecordKind,
 } from "./entry.js";
 export { loadRecordSigner, RECORD_KEY_NAME, storedRecordVerifier } from "./key.js";
-export { EventRecord, MAX_RECORD_PAGE, type RecordOptions, type RecordQuery } from "./record.js";
+export { leafIncluded } from "./proofs.js";
+export {
+  EventRecord,
+  MAX_RECORD_PAGE,
+  type RecordOptions,
+  type RecordQuery,
+  type RecordTimeline,
+} from "./record.js";
+export {
+  MAX_TIMELINE_PAGE,
+  type TimelineCursor,
+  type TimelineEntry,
+  type TimelineScope,
+} from "./timeline.js";
 export {
   hexToHash,
   type RecordSource,

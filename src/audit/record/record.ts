@@ -19,6 +19,15 @@ import {
   type RecordEventInput,
   type RecordKind,
 } from "./entry.js";
+import { inclusionProofs } from "./proofs.js";
+import {
+  digestsRunBy,
+  MAX_TIMELINE_PAGE,
+  type TimelineCursor,
+  type TimelineEntry,
+  type TimelineScope,
+  timelineEntries,
+} from "./timeline.js";
 import { frontierOf, nodesForAppend, readNodes, type StoredNode, StoredTree } from "./tree.js";
 import type { RecordSource, StoredLeaf } from "./verify.js";
 
@@ -68,6 +77,17 @@ interface Waiting {
   readonly events: readonly Prepared[];
   readonly resolve: (entries: RecordEntry[]) => void;
   readonly reject: (err: unknown) => void;
+}
+
+/** One page of a timeline: its entries, proved against `checkpoint` (a tree of `size` leaves). */
+export interface RecordTimeline {
+  readonly size: number;
+  readonly checkpoint: string;
+  /** The digests it covers: those asked for, and those the pod or container ran. */
+  readonly digests: readonly string[];
+  readonly entries: readonly (TimelineEntry & { readonly proof?: readonly string[] })[];
+  /** Present when there may be more: pass it as `after` for the next page. */
+  readonly next?: TimelineCursor;
 }
 
 type EntryRow = Selectable<Schema["record_entries"]>;
@@ -316,11 +336,47 @@ export class EventRecord {
     return { from, to: tree.size, hashes: proof.map(hex) };
   }
 
-  /** The current tree head as a C2SP checkpoint, signed (the log's origin is the signer's name). */
-  async checkpoint(): Promise<string> {
+  /**
+   * A timeline (issue 15): the entries in `scope` by time, a page at a time, each with its inclusion
+   * proof (unless `proofs` is false) against one signed checkpoint of the tree they were read from,
+   * returned once. A pod's or a container's scope takes in every entry of the digests it ran.
+   */
+  async timeline(
+    scope: TimelineScope,
+    options: { readonly limit?: number; readonly after?: TimelineCursor; readonly proofs?: boolean } = {},
+  ): Promise<RecordTimeline> {
+    const size = await this.size();
+    const ran = await digestsRunBy(this.database.db, scope, size);
+    const wide = { ...scope, digests: [...(scope.digests ?? []), ...ran] };
+    const limit = options.limit ?? MAX_TIMELINE_PAGE;
+    const entries =
+      size === 0 ? [] : await timelineEntries(this.database.db, wide, size, limit, options.after);
+    const proofs =
+      options.proofs === false
+        ? undefined
+        : await inclusionProofs(
+            this.database.db,
+            entries.map((e) => e.index),
+            size,
+          );
+    const last = entries[entries.length - 1];
+    return {
+      size,
+      checkpoint: await this.checkpoint(size),
+      digests: wide.digests.filter((d, i, all) => all.indexOf(d) === i),
+      entries: entries.map((e) => (proofs ? { ...e, proof: proofs.get(e.index)! } : e)),
+      ...(last && entries.length === limit ? { next: { at: last.at, index: last.index } } : {}),
+    };
+  }
+
+  /**
+   * A tree head as a C2SP checkpoint, signed (the log's origin is the signer's name): the current
+   * one, or the one of the first `size` leaves (what a read at that size is proved against).
+   */
+  async checkpoint(size?: number): Promise<string> {
     const signer = this.options.signer;
     if (!signer) throw new AuditError("INVALID_ARGUMENT", "this record has no signing key");
-    const tree = await this.tree();
+    const tree = await this.tree(size);
     const root = await merkleRoot(tree);
     return signTreeCheckpoint({ origin: signer.name, size: tree.size, root, extensions: [] }, [signer]);
   }

@@ -3,12 +3,14 @@ import { RuntimeError } from "../errors.js";
 import type { JsonValue, RuntimeEvent } from "../event.js";
 import { checkPayloadSize, RUNTIME_LIMITS, summaryLine, tooLarge } from "../limits.js";
 import { describeIssues, epochMs, isObject, isOverLimit } from "../schema-helpers.js";
+import { exposureOf } from "./exposure.js";
 import { auditEventSchema, eventListSchema, type RawAuditEvent } from "./schema.js";
 import {
   type ContainerImage,
   imagesOf,
   objectName,
   ownerOf,
+  podSpecOf,
   type WorkloadAction,
   workloadAction,
 } from "./workloads.js";
@@ -115,6 +117,9 @@ function toEvents(item: RawAuditEvent, where: string): RuntimeEvent[] | undefine
   const name = (ref.name == null || ref.name === "" ? undefined : ref.name) ?? objectName(written);
   const images = written === undefined ? [] : imagesOf(ref.resource, written, where);
   const payload = payloadOf(item, action, name, images, failed);
+  // What the written spec let it do, for the timeline's "what it might have done" (bounded).
+  const exposure = written === undefined ? undefined : exposureOf(podSpecOf(ref.resource, written));
+  if (exposure !== undefined) payload.exposure = exposure;
   checkPayloadSize(payload, where);
 
   const time = item.stageTimestamp ?? item.requestReceivedTimestamp;

@@ -108,6 +108,12 @@ export function imagesOf(resource: string, object: Record<string, unknown>, wher
   return all.flatMap((c) => (c.image == null || c.image === "" ? [] : [imageOf(c.name ?? "", c.image)]));
 }
 
+/** The pod spec inside a workload object, unchecked (undefined for other resources). */
+export function podSpecOf(resource: string, object: Record<string, unknown>): unknown {
+  const known = WORKLOAD_RESOURCES[resource];
+  return known === undefined ? undefined : at(object, known.podSpec);
+}
+
 /** The name a created object got (generateName is resolved only in the response). */
 export function objectName(object: Record<string, unknown> | undefined): string | undefined {
   const name = at(object, ["metadata", "name"]);

@@ -7,6 +7,7 @@ import { auditScope } from "./audit-scope.js";
 import { listDecisions } from "./console/decisions.js";
 import { DecisionQuery } from "./console/schemas.js";
 import { registerRecordTextRoutes } from "./record/routes.js";
+import { registerTimelineRoute } from "./record/timeline.js";
 
 /**
  * The management API's audit routes under /api/v1/ (repositories and images: api/images/).
@@ -14,10 +15,12 @@ import { registerRecordTextRoutes } from "./record/routes.js";
  *   GET /api/v1/audit/decisions?gate=&effect=&actor=&...&project=&page=  the gate decision log
  *   GET /api/v1/audit/checkpoint                                        the log's head, one checkpoint line
  *   GET /api/v1/audit/record/checkpoint, /key                           the record's signed head and key
+ *   GET /api/v1/audit/timeline?image=|pod=|container=                  a timeline with proofs (record/timeline.ts)
  * (the record's JSON routes: api/record/routes.ts, in the accounts API's route list)
  */
 export function registerApiRoutes(app: FastifyInstance, platform: Platform): void {
   registerRecordTextRoutes(app, platform);
+  registerTimelineRoute(app, platform);
   app.get("/api/v1/audit/decisions", async (request, reply) => {
     request.routeName = "api.listDecisions";
     // The whole log with system.audit; a project's part of it with that project's audit.read

@@ -79,6 +79,7 @@ const NEEDS: Record<string, string> = {
   getRecordEntry: "system.audit",
   recordInclusionProof: "system.audit",
   recordConsistencyProof: "system.audit",
+  auditTimeline: "audit.read",
   listPolicies: "signed-in",
   evaluatePolicy: "repository.pull",
   advisoryStatus: "signed-in",

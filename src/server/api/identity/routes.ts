@@ -3,6 +3,7 @@ import type { Platform } from "../../../app/index.js";
 import { CONSOLE_ROUTES } from "../console/routes.js";
 import { IMAGE_ROUTES } from "../images/routes.js";
 import { RECORD_ROUTES } from "../record/routes.js";
+import { TIMELINE_ROUTES } from "../record/timeline.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
 import { ME_ROUTES } from "./me.js";
@@ -34,6 +35,7 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...KEY_ROUTES,
   ...CONSOLE_ROUTES,
   ...RECORD_ROUTES,
+  ...TIMELINE_ROUTES,
 ];
 
 /**

@@ -68,3 +68,80 @@ export const ConsistencyAnswer = named(
     hashes: z.array(Hash).describe("RFC 9162 §2.1.4 consistency proof"),
   }),
 );
+
+/** `after` of a timeline page: the previous page's `next` as `AT.INDEX`. */
+const Cursor = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,15})$/)
+  .transform((v) => {
+    const [at, index] = v.split(".").map(Number) as [number, number];
+    return { at, index };
+  })
+  .describe("the previous page's `next` (AT.INDEX)");
+
+export const TimelineQuery = z.strictObject({
+  image: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe("a reference (resolved to its digest here) or a digest"),
+  pod: z.string().min(3).max(317).optional().describe("NAMESPACE/NAME"),
+  container: z.string().min(12).max(80).optional().describe("a runtime container id, full or short"),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  after: Cursor.optional(),
+  proofs: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+});
+
+const TimelineEntry = Entry.extend({
+  proof: z.array(Hash).optional().describe("inclusion proof in the tree of `checkpoint`, deepest first"),
+});
+
+export const TimelineAnswer = named(
+  "RecordTimeline",
+  z.object({
+    subject: z.object({
+      image: z.string().optional(),
+      pod: z.string().optional(),
+      container: z.string().optional(),
+    }),
+    digests: z
+      .array(z.string())
+      .describe("the digests covered: the image's, or those the pod or container ran"),
+    size: z.number().int().describe("the tree size the entries were read from"),
+    checkpoint: z.string().describe("the signed C2SP checkpoint of that tree, which every proof leads to"),
+    entries: z.array(TimelineEntry).describe("by time, then leaf index"),
+    next: z.string().optional().describe("pass as `after` for the next page"),
+    scans: z.array(
+      z.object({
+        digest: z.string(),
+        status: z.string(),
+        scannedAt: z.number().int().optional(),
+        counts: z
+          .unknown()
+          .optional()
+          .describe("findings now (each image.scanned entry's payload has them then)"),
+      }),
+    ),
+    mightHaveDone: z.object({
+      exposure: z
+        .object({ index: z.number().int(), at: z.number().int(), spec: z.unknown() })
+        .optional()
+        .describe(
+          "the latest recorded workload spec summary: security context, capabilities, host mounts, ports",
+        ),
+      riskyPackages: z.array(
+        z.object({
+          digest: z.string(),
+          kind: z.enum(["shell", "package-manager", "compiler"]),
+          name: z.string(),
+          version: z.string().optional(),
+          purl: z.string().optional(),
+        }),
+      ),
+    }),
+  }),
+);
