@@ -352,10 +352,11 @@ async function waitForScan(port: number, repo: string, digest: string): Promise<
  * - `my-layout` (OCI layout, tag v1) and `multi-arch` (a two-platform index, tag v1), for skopeo;
  * - `layout` (tag v1): a debian:bookworm-shaped image (its package list, os-release), scanned and signed;
  *   `app.tar` is the same as a `docker save` archive;
- * - `web` (tag 1.0): the same files under another label, so another digest; `web-pod-review.json` (the
- *   AdmissionReview of a Pod `shop/web` by alice@example.com), `web-events.json` (a Kubernetes audit
- *   EventList: alice creates the pod, bob execs into it) and `web-shell-alert.json` (Falco's "Terminal
- *   shell in container" in it), from test/docs/testdata, with IMAGE, REPOSITORY and NOW for a block to fill;
+ * - `web` (tag 1.0): the same files under other labels (those require-labels.yaml asks for), so another
+ *   digest; `web-pod-review.json` (the AdmissionReview of a Pod `shop/web` by alice@example.com),
+ *   `web-events.json` (a Kubernetes audit EventList: alice creates the pod, bob execs into it) and
+ *   `web-shell-alert.json` (Falco's "Terminal shell in container" in it), from test/docs/testdata, with
+ *   IMAGE, REPOSITORY and NOW for a block to fill;
  * - `app.openvex.json`, `slsa.json` (a provenance predicate whose builder is https://ci.example.com),
  *   `Dockerfile` and `services/api/Dockerfile` (lint clean; the base pinned, so provenance asks no registry);
  * - `~/osv/Debian.zip`, `npm.zip`, `PyPI.zip`, `mirror-2026-12.zip` (Debian): OSV archives of one record
@@ -386,10 +387,14 @@ async function writeFixtures(dir: string, home: string): Promise<string> {
     tag: "v1",
     labels: { "org.opencontainers.image.source": "https://example.com/app" },
   });
-  // Another build of the same files (its own label, so its own digest): the image the four questions follow.
+  // Another build of the same files (its own labels, so its own digest): the image the four questions
+  // follow. It carries the labels of require-labels.yaml: the README's push policy is still on then.
   await buildImageLayout(join(dir, "web"), debian, {
     tag: "1.0",
-    labels: { "org.opencontainers.image.source": "https://example.com/web" },
+    labels: {
+      "org.opencontainers.image.source": "https://example.com/web",
+      "org.opencontainers.image.licenses": "MIT",
+    },
   });
   for (const name of ["web-pod-review.json", "web-events.json", "web-shell-alert.json"]) {
     await cp(join(REPO_ROOT, "test/docs/testdata", name), join(dir, name));
