@@ -3,25 +3,9 @@ import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../storage/index.js";
 import { databaseTestTargets } from "../storage/testing.js";
-import { type AuditRecord, canonicalBytes, entryHash, GENESIS_HASH } from "./entry.js";
+import { canonicalBytes, entryHash, GENESIS_HASH } from "./entry.js";
 import { AuditLog } from "./log.js";
-
-const DIGEST = `sha256:${"ab".repeat(32)}`;
-
-function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    gate: "registry-push",
-    image: `localhost:5000/team/app@${DIGEST}`,
-    digest: DIGEST,
-    effect: "deny",
-    mode: "enforce",
-    reason: "denied by defaultRule: labels: label org.opencontainers.image.source is missing",
-    rules: [{ rule: "labels", passed: false, reason: "label org.opencontainers.image.source is missing" }],
-    policyDigest: `sha256:${"cd".repeat(32)}`,
-    actor: "alice",
-    ...overrides,
-  };
-}
+import { decisionRow as record } from "./testing.js";
 
 describe("canonicalBytes", () => {
   it("hashes a row without a caller exactly as before the field existed (v1 rows still verify)", () => {

@@ -64,7 +64,12 @@ describe("doc-test extraction", () => {
   });
 
   it("rewrites the README's addresses to the runner's, and nothing else", () => {
-    const site = { port: 4321, registryHost: "192.0.2.7", issuer: "http://127.0.0.1:9999" };
+    const site = {
+      port: 4321,
+      registryHost: "192.0.2.7",
+      issuer: "http://127.0.0.1:9999",
+      webhookPort: 4322,
+    };
     expect(
       rewriteAddresses(
         "curl http://127.0.0.1:5000/x localhost:5000/a:1 localhost:50000 example.com:5000 --listen 0.0.0.0:5000",
@@ -80,6 +85,14 @@ describe("doc-test extraction", () => {
       ),
     ).toBe(
       "podman push 192.0.2.7:4321/team/app:1 registry.example.com/x issuer: http://127.0.0.1:9999/realm",
+    );
+    expect(
+      rewriteAddresses(
+        "--listen 127.0.0.1:8443 --resolve portcullis.portcullis.svc:8443:127.0.0.1 https://portcullis.portcullis.svc:8443/validate other.svc:8443",
+        site,
+      ),
+    ).toBe(
+      "--listen 127.0.0.1:4322 --resolve portcullis.portcullis.svc:4322:127.0.0.1 https://portcullis.portcullis.svc:4322/validate other.svc:8443",
     );
   });
 

@@ -1,54 +1,16 @@
 /**
- * Single sign-on for the doc tests: a real OpenID provider (the npm package oidc-provider, an
- * OpenID-certified server) and a scripted browser that a block's `portcullis login --sso` opens through
- * `$BROWSER`. The browser signs in at the provider's own login page as `alice` and follows the redirects
- * back to the CLI's loopback port, as a person's browser would.
+ * Single sign-on for the doc tests: a scripted browser that a block's `portcullis login --sso` opens
+ * through `$BROWSER`. It signs in as `alice` at the login page of the runner's OpenID provider
+ * (openid-provider.ts) and follows the redirects back to the CLI's loopback port, as a person's browser
+ * would.
  */
 import { appendFile } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
-import Provider from "oidc-provider";
 
 /** The one person the scripted browser signs in as. */
 export const SSO_USER = "alice";
-
-export interface OpenIdProvider {
-  readonly issuer: string;
-  close(): Promise<void>;
-}
-
-/** A provider on 127.0.0.1 with one confidential client, `clientId`, allowed to `redirectUri`. */
-export async function startOpenIdProvider(options: {
-  port: number;
-  clientId: string;
-  clientSecret: string;
-  redirectUri: string;
-}): Promise<OpenIdProvider> {
-  const issuer = `http://127.0.0.1:${options.port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: options.clientId,
-        client_secret: options.clientSecret,
-        redirect_uris: [options.redirectUri],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-      },
-    ],
-    claims: { openid: ["sub"], profile: ["preferred_username"], email: ["email"] },
-    findAccount: async (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: async () => ({ sub: `sub-${id}`, preferred_username: id, email: `${id}@example.com` }),
-    }),
-    conformIdTokenClaims: false,
-    pkce: { required: () => true },
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = provider.listen(options.port, "127.0.0.1", () => resolve(s));
-  });
-  return { issuer, close: () => closeServer(server) };
-}
 
 interface Answer {
   readonly status: number;

@@ -12,7 +12,8 @@
  *   `0.0.0.0:5000` to its free port (`PORTCULLIS_SERVER_LISTEN` says the same to `serve`);
  *   `registry.example.com:5000` to this machine's first address beyond loopback on that port (a name
  *   would need /etc/hosts; the certificate names both); `https://sso.example.com` to the runner's
- *   OpenID provider (plain HTTP on 127.0.0.1, the npm package oidc-provider).
+ *   OpenID provider (plain HTTP on 127.0.0.1, the npm package oidc-provider); `127.0.0.1:8443`,
+ *   `localhost:8443` and `portcullis.portcullis.svc:8443` (the admission webhook) to a second free port.
  * - `portcullis` and `npx portcullis` run the checkout's build (`bin/portcullis.js`, as `npm test` builds
  *   it), as `npx` does in a project that depends on Portcullis; `npx` runs nothing else.
  * - `portcullis serve` starts in the background, as in a second terminal: it stops the runner's server,
@@ -35,9 +36,10 @@ import { delimiter, join } from "node:path";
 import { zipSync } from "fflate";
 import { RegistryClient } from "../../src/oci/index.js";
 import { issueCertificate, makeCa } from "./certificates.js";
-import { type BrowserControl, startBrowserControl, startOpenIdProvider } from "./doctest-sso.js";
+import { type BrowserControl, startBrowserControl } from "./doctest-sso.js";
 import { buildImageLayout } from "./image-builder.js";
 import { writeImageLayout, writeIndexLayout } from "./oci-layout.js";
+import { startOpenIdProvider } from "./openid-provider.js";
 import { podmanIsolation } from "./podman.js";
 import { pushLayoutImage } from "./push-image.js";
 import { freePort, PORTCULLIS_BIN, REPO_ROOT, type RunResult, run } from "./targets.js";
@@ -96,6 +98,8 @@ export interface DocSite {
   readonly registryHost: string;
   /** What `https://sso.example.com` stands for: the runner's OpenID provider. */
   readonly issuer: string;
+  /** What port 8443 (the admission webhook's, on loopback or as its Service's name) stands for. */
+  readonly webhookPort: number;
 }
 
 /** The addresses the README uses, rewritten to the runner's (see the file's comment). */
@@ -103,7 +107,8 @@ export function rewriteAddresses(script: string, site: DocSite): string {
   return script
     .replace(/\b(127\.0\.0\.1|localhost|0\.0\.0\.0):5000\b/g, `$1:${site.port}`)
     .replace(/\bregistry\.example\.com:5000\b/g, `${site.registryHost}:${site.port}`)
-    .replace(/https:\/\/sso\.example\.com\b/g, site.issuer);
+    .replace(/https:\/\/sso\.example\.com\b/g, site.issuer)
+    .replace(/\b(127\.0\.0\.1|localhost|portcullis\.portcullis\.svc):8443\b/g, `$1:${site.webhookPort}`);
 }
 
 /** The machine's first IPv4 address beyond loopback (127.0.0.1 on a machine without one). */
@@ -228,9 +233,10 @@ export async function prepareDocEnvironment(dir: string, port: number): Promise<
     clientId: "portcullis",
     clientSecret,
     redirectUri: `https://${registryHost}:${port}/auth/oidc/callback`,
+    claims: (id) => ({ sub: `sub-${id}`, preferred_username: id, email: `${id}@example.com` }),
   });
   let browser: BrowserControl | undefined;
-  const site: DocSite = { port, registryHost, issuer: provider.issuer };
+  const site: DocSite = { port, registryHost, issuer: provider.issuer, webhookPort: await freePort() };
   const env: Record<string, string> = {
     PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
     HOME: home,
@@ -346,6 +352,11 @@ async function waitForScan(port: number, repo: string, digest: string): Promise<
  * - `my-layout` (OCI layout, tag v1) and `multi-arch` (a two-platform index, tag v1), for skopeo;
  * - `layout` (tag v1): a debian:bookworm-shaped image (its package list, os-release), scanned and signed;
  *   `app.tar` is the same as a `docker save` archive;
+ * - `web` (tag 1.0): the same files under other labels (those require-labels.yaml asks for), so another
+ *   digest; `web-pod-review.json` (the AdmissionReview of a Pod `shop/web` by alice@example.com),
+ *   `web-events.json` (a Kubernetes audit EventList: alice creates the pod, bob execs into it) and
+ *   `web-shell-alert.json` (Falco's "Terminal shell in container" in it), from test/docs/testdata, with
+ *   IMAGE, REPOSITORY and NOW for a block to fill;
  * - `app.openvex.json`, `slsa.json` (a provenance predicate whose builder is https://ci.example.com),
  *   `Dockerfile` and `services/api/Dockerfile` (lint clean; the base pinned, so provenance asks no registry);
  * - `~/osv/Debian.zip`, `npm.zip`, `PyPI.zip`, `mirror-2026-12.zip` (Debian): OSV archives of one record
@@ -362,20 +373,32 @@ async function writeFixtures(dir: string, home: string): Promise<string> {
   await writeImageLayout(join(dir, "my-layout"), { tag: "v1", layerSizes: [4096] });
   await writeIndexLayout(join(dir, "multi-arch"), undefined, { tag: "v1", layerSizes: [4096] });
   const status = await readFile(join(REPO_ROOT, "test/docs/testdata/debian-bookworm-minbase.status"));
-  const built = await buildImageLayout(
-    join(dir, "layout"),
-    [
-      {
-        "etc/": "",
-        "etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
-        "var/": "",
-        "var/lib/": "",
-        "var/lib/dpkg/": "",
-        "var/lib/dpkg/status": status,
-      },
-    ],
-    { tag: "v1", labels: { "org.opencontainers.image.source": "https://example.com/app" } },
-  );
+  const debian = [
+    {
+      "etc/": "",
+      "etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
+      "var/": "",
+      "var/lib/": "",
+      "var/lib/dpkg/": "",
+      "var/lib/dpkg/status": status,
+    },
+  ];
+  const built = await buildImageLayout(join(dir, "layout"), debian, {
+    tag: "v1",
+    labels: { "org.opencontainers.image.source": "https://example.com/app" },
+  });
+  // Another build of the same files (its own labels, so its own digest): the image the four questions
+  // follow. It carries the labels of require-labels.yaml: the README's push policy is still on then.
+  await buildImageLayout(join(dir, "web"), debian, {
+    tag: "1.0",
+    labels: {
+      "org.opencontainers.image.source": "https://example.com/web",
+      "org.opencontainers.image.licenses": "MIT",
+    },
+  });
+  for (const name of ["web-pod-review.json", "web-events.json", "web-shell-alert.json"]) {
+    await cp(join(REPO_ROOT, "test/docs/testdata", name), join(dir, name));
+  }
   await writeFile(
     join(dir, "app.openvex.json"),
     JSON.stringify({

@@ -9,7 +9,8 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CommandError, type RunResult, run } from "./targets.js";
+import { registryLogin, type ToolRun, toolRunner, writeContainersFiles } from "./containers-tool.js";
+import { CommandError, type RunResult } from "./targets.js";
 
 /** Errors that mean the environment (not podman's use of the registry) forbids what podman needs. */
 const SANDBOX_REFUSAL =
@@ -18,7 +19,7 @@ const SANDBOX_REFUSAL =
 export interface Podman {
   readonly policy: string;
   readonly authFile: string;
-  run(args: string[], options?: { allowFailure?: boolean; input?: string }): Promise<RunResult>;
+  run: ToolRun;
   /**
    * Why podman cannot run here (undefined when it can); pulls `oci:<layout>:<tag>` into local storage
    * as the probe.
@@ -47,8 +48,7 @@ export async function podmanIsolation(
     config: join(work, "config"),
   };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true, mode: 0o700 });
-  const registriesConf = join(dirs.config, "registries.conf");
-  await writeFile(registriesConf, "unqualified-search-registries = []\n");
+  const { registriesConf, policy, authFile } = await writeContainersFiles(dirs.config);
   const storageConf = join(dirs.config, "storage.conf");
   await writeFile(
     storageConf,
@@ -56,11 +56,6 @@ export async function podmanIsolation(
   );
   const containersConf = join(dirs.config, "containers.conf");
   await writeFile(containersConf, '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "none"\n');
-  const policy = join(dirs.config, "policy.json");
-  await writeFile(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
-  // podman insists that REGISTRY_AUTH_FILE exists.
-  const authFile = join(dirs.config, "auth.json");
-  await writeFile(authFile, JSON.stringify({ auths: {} }));
   const env = {
     HOME: dirs.home,
     XDG_RUNTIME_DIR: dirs.xdg,
@@ -91,13 +86,7 @@ export async function podmanIsolation(
 /** `work` must be a lower-case path: podman names an image pulled from `oci:<path>` after the path. */
 export async function isolatedPodman(work: string, timeoutMs = 110_000): Promise<Podman> {
   const { env, globalFlags, policy, authFile } = await podmanIsolation(work);
-  const podman: Podman["run"] = (args, options = {}) =>
-    run("podman", [...globalFlags, ...args], {
-      env,
-      timeoutMs,
-      ...(options.allowFailure ? { allowFailure: true } : {}),
-      ...(options.input !== undefined ? { input: options.input } : {}),
-    });
+  const podman = toolRunner("podman", globalFlags, env, timeoutMs);
   return {
     policy,
     authFile,
@@ -117,20 +106,6 @@ export async function isolatedPodman(work: string, timeoutMs = 110_000): Promise
       }
       return undefined;
     },
-    login: (host, username, password) =>
-      podman(
-        [
-          "login",
-          "--tls-verify=false",
-          "--authfile",
-          authFile,
-          "--username",
-          username,
-          "--password-stdin",
-          host,
-        ],
-        { input: password, allowFailure: true },
-      ),
-    logout: (host) => podman(["logout", "--authfile", authFile, host], { allowFailure: true }),
+    ...registryLogin(podman, authFile),
   };
 }

@@ -4,16 +4,17 @@
  * and copy images against registries on 127.0.0.1 over plain HTTP (`--tls-verify=false` everywhere:
  * containers/image treats only localhost-named registries as insecure without the flag).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type RunResult, run } from "./targets.js";
+import { registryLogin, type ToolRun, toolRunner, writeContainersFiles } from "./containers-tool.js";
+import type { RunResult } from "./targets.js";
 
 export interface Skopeo {
   /** The auth file `login` writes to and `copy` reads from. */
   readonly authFile: string;
   readonly env: Readonly<Record<string, string>>;
   /** Runs skopeo with the isolating flags; rejects on a non-zero exit unless `allowFailure`. */
-  run(args: string[], options?: { allowFailure?: boolean; input?: string }): Promise<RunResult>;
+  run: ToolRun;
   /** `skopeo login` with the password on stdin (a robot's `$` never passes through a shell). */
   login(host: string, username: string, password: string): Promise<RunResult>;
   logout(host: string): Promise<RunResult>;
@@ -26,40 +27,15 @@ export async function isolatedSkopeo(work: string, timeoutMs = 110_000): Promise
   const tmp = join(work, "tmp");
   const registriesD = join(work, "registries.d");
   for (const dir of [home, tmp, registriesD]) await mkdir(dir, { recursive: true });
-  const registriesConf = join(work, "registries.conf");
-  await writeFile(registriesConf, "unqualified-search-registries = []\n");
-  const policy = join(work, "policy.json");
-  await writeFile(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
-  const authFile = join(work, "auth.json");
-  await writeFile(authFile, JSON.stringify({ auths: {} }));
+  const { registriesConf, policy, authFile } = await writeContainersFiles(work);
   const env = { HOME: home, CONTAINERS_REGISTRIES_CONF: registriesConf, REGISTRY_AUTH_FILE: authFile };
   const globalFlags = ["--policy", policy, "--registries.d", registriesD, "--tmpdir", tmp];
-  const skopeo: Skopeo["run"] = (args, options = {}) =>
-    run("skopeo", [...globalFlags, ...args], {
-      env,
-      timeoutMs,
-      ...(options.allowFailure ? { allowFailure: true } : {}),
-      ...(options.input !== undefined ? { input: options.input } : {}),
-    });
+  const skopeo = toolRunner("skopeo", globalFlags, env, timeoutMs);
   return {
     authFile,
     env,
     run: skopeo,
-    login: (host, username, password) =>
-      skopeo(
-        [
-          "login",
-          "--tls-verify=false",
-          "--authfile",
-          authFile,
-          "--username",
-          username,
-          "--password-stdin",
-          host,
-        ],
-        { input: password, allowFailure: true },
-      ),
-    logout: (host) => skopeo(["logout", "--authfile", authFile, host], { allowFailure: true }),
+    ...registryLogin(skopeo, authFile),
     copy: (source, destination, options = {}) =>
       skopeo(
         [

@@ -1,27 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
-import type { AuditRecord } from "../entry.js";
 import { AuditLog } from "../log.js";
+import { DECISION_DIGEST as DIGEST, decisionRow as decision } from "../testing.js";
 import { pruneRecord } from "./prune.js";
 import { EventRecord } from "./record.js";
 import { verifyRecord } from "./verify.js";
-
-const DIGEST = `sha256:${"ab".repeat(32)}`;
-
-function decision(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    gate: "registry-push",
-    image: `localhost:5000/team/app@${DIGEST}`,
-    digest: DIGEST,
-    effect: "deny",
-    mode: "enforce",
-    reason: "denied by defaultRule",
-    rules: [{ rule: "labels", passed: false, reason: "label missing" }],
-    actor: "alice",
-    ...overrides,
-  };
-}
 
 for (const target of databaseTestTargets()) {
   describe(`the decision chain in the record on ${target.name}`, () => {

@@ -1,11 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OpenIdProvider, startOpenIdProvider } from "../../../test/support/openid-provider.js";
 import { expectNoSecrets } from "../../../test/support/secrets.js";
 import { startTestServer, type TestServer } from "../testing.js";
 
@@ -73,73 +71,82 @@ class Browser {
   }
 }
 
+/** An OpenID provider, and a Portcullis in accounts mode that signs in with it (SQLite). */
+interface Sso {
+  readonly provider: OpenIdProvider;
+  readonly server: TestServer;
+  readonly dir: string;
+}
+
+/**
+ * Starts both: the provider releases `scopes` with `claims`; the client secret file holds
+ * `secretFile` (with or without its trailing newline, as operators write it).
+ */
+async function startSso(options: {
+  scopes: Record<string, string[]>;
+  claims: (id: string) => Record<string, unknown>;
+  secretFile: string;
+  captureLogs?: boolean;
+}): Promise<Sso> {
+  const provider = await startOpenIdProvider({
+    clientId: "portcullis",
+    clientSecret: CLIENT_SECRET,
+    redirectUri: `${PUBLIC_URL}/auth/oidc/callback`,
+    scopes: options.scopes,
+    claims: options.claims,
+  });
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-oidc-"));
+  writeFileSync(join(dir, "client-secret"), options.secretFile);
+  const server = await startTestServer({
+    database: "sqlite",
+    ...(options.captureLogs ? { captureLogs: true } : {}),
+    config: {
+      "auth.mode": "accounts",
+      "auth.oidc.issuer": provider.issuer,
+      "auth.oidc.clientId": "portcullis",
+      "auth.oidc.clientSecretFile": join(dir, "client-secret"),
+      "auth.oidc.publicUrl": PUBLIC_URL,
+    },
+  });
+  return { provider, server, dir };
+}
+
+async function stopSso(sso: Sso | undefined): Promise<void> {
+  await sso?.server.close();
+  await sso?.provider.close();
+  if (sso) rmSync(sso.dir, { recursive: true, force: true });
+}
+
 /**
  * Single sign-on against a real OpenID provider the test starts (the npm package oidc-provider, an
  * OpenID-certified server): authorization code with PKCE, the user and groups from the ID token, a
  * session, and a personal access token that then works for `podman login`-style Basic auth.
  */
 describe("OpenID Connect single sign-on", () => {
-  let provider: Server;
+  let sso: Sso | undefined;
   let issuer = "";
   let server: TestServer;
-  let dir = "";
 
   beforeAll(async () => {
-    // The issuer URL holds the port, so take a free one first.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    issuer = `http://127.0.0.1:${port}`;
-    const op = new Provider(issuer, {
-      clients: [
-        {
-          client_id: "portcullis",
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${PUBLIC_URL}/auth/oidc/callback`],
-          grant_types: ["authorization_code"],
-          response_types: ["code"],
-        },
-      ],
-      claims: { openid: ["sub"], profile: ["preferred_username"], email: ["email"], groups: ["groups"] },
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({
-          sub: `sub-${id}`,
-          preferred_username: id,
-          email: `${id}@example.org`,
-          groups: ["platform", "sso-developers"],
-        }),
+    sso = await startSso({
+      scopes: { openid: ["sub"], profile: ["preferred_username"], email: ["email"], groups: ["groups"] },
+      claims: (id) => ({
+        sub: `sub-${id}`,
+        preferred_username: id,
+        email: `${id}@example.org`,
+        groups: ["platform", "sso-developers"],
       }),
-      conformIdTokenClaims: false,
-      pkce: { required: () => true },
+      secretFile: `${CLIENT_SECRET}\n`,
     });
-    provider = await new Promise<Server>((resolve) => {
-      const s = op.listen(port, "127.0.0.1", () => resolve(s));
-    });
-    dir = mkdtempSync(join(tmpdir(), "portcullis-oidc-"));
-    writeFileSync(join(dir, "client-secret"), `${CLIENT_SECRET}\n`);
-    server = await startTestServer({
-      database: "sqlite",
-      config: {
-        "auth.mode": "accounts",
-        "auth.oidc.issuer": issuer,
-        "auth.oidc.clientId": "portcullis",
-        "auth.oidc.clientSecretFile": join(dir, "client-secret"),
-        "auth.oidc.publicUrl": PUBLIC_URL,
-      },
-    });
+    issuer = sso.provider.issuer;
+    server = sso.server;
     const store = server.platform.identity!.store;
     await store.createProject({ name: "team" });
     // A group fed by the provider: created ahead so roles can be granted before anyone signs in.
     await store.createGroup("sso-developers", "oidc");
     await store.addMember({ project: "team", kind: "group", name: "sso-developers", role: "developer" });
   }, 30_000);
-  afterAll(async () => {
-    await server?.close();
-    await new Promise((r) => provider?.close(r));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopSso(sso));
 
   const toServer = (url: URL) =>
     url.origin === PUBLIC_URL ? new URL(url.pathname + url.search, server.url) : url;
@@ -225,56 +232,19 @@ describe("OpenID Connect single sign-on", () => {
  * loopback port with a code; the code and the verifier of its challenge buy a personal access token.
  */
 describe("single sign-on for the command line (/auth/cli)", () => {
-  let provider: Server;
+  let sso: Sso | undefined;
   let server: TestServer;
-  let dir = "";
 
   beforeAll(async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    const issuer = `http://127.0.0.1:${port}`;
-    const op = new Provider(issuer, {
-      clients: [
-        {
-          client_id: "portcullis",
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${PUBLIC_URL}/auth/oidc/callback`],
-          grant_types: ["authorization_code"],
-          response_types: ["code"],
-        },
-      ],
-      claims: { openid: ["sub"], profile: ["preferred_username"] },
-      findAccount: async (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: async () => ({ sub: `sub-${id}`, preferred_username: id }),
-      }),
-      conformIdTokenClaims: false,
-      pkce: { required: () => true },
-    });
-    provider = await new Promise<Server>((resolve) => {
-      const s = op.listen(port, "127.0.0.1", () => resolve(s));
-    });
-    dir = mkdtempSync(join(tmpdir(), "portcullis-cli-sso-"));
-    writeFileSync(join(dir, "client-secret"), CLIENT_SECRET);
-    server = await startTestServer({
-      database: "sqlite",
+    sso = await startSso({
+      scopes: { openid: ["sub"], profile: ["preferred_username"] },
+      claims: (id) => ({ sub: `sub-${id}`, preferred_username: id }),
+      secretFile: CLIENT_SECRET,
       captureLogs: true,
-      config: {
-        "auth.mode": "accounts",
-        "auth.oidc.issuer": issuer,
-        "auth.oidc.clientId": "portcullis",
-        "auth.oidc.clientSecretFile": join(dir, "client-secret"),
-        "auth.oidc.publicUrl": PUBLIC_URL,
-      },
     });
+    server = sso.server;
   }, 30_000);
-  afterAll(async () => {
-    await server?.close();
-    await new Promise((r) => provider?.close(r));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopSso(sso));
 
   const toServer = (url: URL) =>
     url.origin === PUBLIC_URL ? new URL(url.pathname + url.search, server.url) : url;

@@ -1,66 +1,23 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { swaggerErrors } from "../../../grafeas/testing.js";
 import { RegistryClient } from "../../../oci/index.js";
 import { generateKeyPair, resolveSigningTarget, signImage } from "../../../trust/index.js";
-import { importOsv, openAdvisoryDatabase } from "../../../vuln/index.js";
-import {
-  digestOf,
-  OCI_CONFIG,
-  OCI_LAYER,
-  OCI_MANIFEST,
-  pushBlob,
-  putManifest,
-  startTestServer,
-  type TestServer,
-  testDatabases,
-} from "../../testing.js";
+import { startTestServer, type TestServer, testDatabases } from "../../testing.js";
 import { call } from "../identity/testing.js";
-
-const OSV = fileURLToPath(new URL("../../../vuln/testdata/osv/", import.meta.url));
-
-async function tarGz(files: Record<string, string>): Promise<Buffer> {
-  const packer = pack();
-  const chunks: Buffer[] = [];
-  packer.on("data", (chunk: unknown) => void chunks.push(chunk as Buffer));
-  const done = new Promise<void>((resolve) => packer.on("end", () => resolve()));
-  for (const [name, content] of Object.entries(files)) packer.entry({ name, mode: 0o644 }, content);
-  packer.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
+import { JINJA_FILES, jinjaAdvisories, pushFilesImage } from "../testing-images.js";
 
 /** A one-layer image holding Jinja2 2.10 (a GHSA advisory matches it), tagged. */
 async function pushJinjaImage(url: string, repository: string, tag: string): Promise<string> {
-  const layer = await tarGz({
-    "usr/lib/python3/dist-packages/Jinja2-2.10.dist-info/METADATA":
-      "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\n",
-  });
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: { Labels: { "org.opencontainers.image.base.name": "docker.io/library/python:3.12" } },
-      rootfs: { type: "layers", diff_ids: [] },
-    }),
-  );
-  await pushBlob(url, repository, layer);
-  await pushBlob(url, repository, config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: digestOf(config), size: config.length },
-      layers: [{ mediaType: OCI_LAYER, digest: digestOf(layer), size: layer.length }],
-    }),
-  );
-  expect((await putManifest(url, repository, tag, manifest, OCI_MANIFEST)).status).toBe(201);
-  return digestOf(manifest);
+  const config = {
+    architecture: "amd64",
+    os: "linux",
+    config: { Labels: { "org.opencontainers.image.base.name": "docker.io/library/python:3.12" } },
+    rootfs: { type: "layers", diff_ids: [] },
+  };
+  return (await pushFilesImage(url, repository, JINJA_FILES, config, tag)).digest;
 }
 
 /** Fails the test with the swagger document's complaints, if any. */
@@ -93,10 +50,7 @@ describe.each(testDatabases())("Grafeas v1 API (%s)", (database) => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "pc-grafeas-"));
-    const advisories = join(dir, "advisories.db");
-    const db = openAdvisoryDatabase(advisories, { create: true });
-    await importOsv(db, join(OSV, "handmade", "GHSA-462w-v97r-4m45.json"));
-    db.close();
+    const advisories = await jinjaAdvisories(dir);
     server = await startTestServer({
       database,
       config: { "scan.onPush": true, "scan.advisoryDatabase": advisories },

@@ -1,101 +1,56 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../../oci/index.js";
 import { generateKeyPair, resolveSigningTarget, signImage } from "../../../trust/index.js";
-import { importOsv, openAdvisoryDatabase } from "../../../vuln/index.js";
 import {
   digestOf,
-  OCI_CONFIG,
   OCI_INDEX,
-  OCI_LAYER,
   OCI_MANIFEST,
-  pushBlob,
   putManifest,
   startTestServer,
   type TestServer,
   testDatabases,
 } from "../../testing.js";
+import { type FilesImage, JINJA_FILES, jinjaAdvisories, pushFilesImage } from "../testing-images.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the answers are read as plain JSON (their schemas are tested in openapi.test.ts)
 type Json = any;
 
-const OSV = fileURLToPath(new URL("../../../vuln/testdata/osv/", import.meta.url));
-
-async function tarGz(files: Record<string, string>): Promise<Buffer> {
-  const packer = pack();
-  const chunks: Buffer[] = [];
-  packer.on("data", (chunk: unknown) => {
-    chunks.push(chunk as Buffer);
-  });
-  const done = new Promise<void>((resolve) => packer.on("end", () => resolve()));
-  for (const [name, content] of Object.entries(files)) packer.entry({ name, mode: 0o644 }, content);
-  packer.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
-
-/** Pushes an image of one layer; returns its digest and the sizes the API must add up. */
-async function pushPlatformImage(
+/** Pushes an image of one layer for `arch`; returns its digest and the sizes the API must add up. */
+function pushPlatformImage(
   url: string,
   repository: string,
   arch: string,
   files: Record<string, string>,
   tag?: string,
-) {
-  const layer = await tarGz(files);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: arch,
-      os: "linux",
-      created: "2026-12-01T10:00:00Z",
-      config: {
-        User: "app",
-        Labels: { "org.example.team": "<b>payments</b>" },
-        ExposedPorts: { "8080/tcp": {} },
-      },
-      rootfs: { type: "layers", diff_ids: [] },
-      history: [{ created_by: "COPY app /", created: "2026-12-01T10:00:00Z" }],
-    }),
-  );
-  await pushBlob(url, repository, layer);
-  await pushBlob(url, repository, config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: digestOf(config), size: config.length },
-      layers: [{ mediaType: OCI_LAYER, digest: digestOf(layer), size: layer.length }],
-    }),
-  );
-  const digest = digestOf(manifest);
-  const res = await putManifest(url, repository, tag ?? digest, manifest, OCI_MANIFEST);
-  expect(res.status).toBe(201);
-  return { digest, manifest, layer: digestOf(layer), size: manifest.length + config.length + layer.length };
+): Promise<FilesImage> {
+  const config = {
+    architecture: arch,
+    os: "linux",
+    created: "2026-12-01T10:00:00Z",
+    config: {
+      User: "app",
+      Labels: { "org.example.team": "<b>payments</b>" },
+      ExposedPorts: { "8080/tcp": {} },
+    },
+    rootfs: { type: "layers", diff_ids: [] },
+    history: [{ created_by: "COPY app /", created: "2026-12-01T10:00:00Z" }],
+  };
+  return pushFilesImage(url, repository, files, config, tag);
 }
-
-const JINJA = {
-  "usr/lib/python3/dist-packages/Jinja2-2.10.dist-info/METADATA":
-    "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\n",
-};
 
 describe.each(testDatabases())("repository and image API (%s)", (database) => {
   let server: TestServer;
   let dir: string;
-  let amd: Awaited<ReturnType<typeof pushPlatformImage>>;
-  let arm: Awaited<ReturnType<typeof pushPlatformImage>>;
+  let amd: FilesImage;
+  let arm: FilesImage;
   let index: { digest: string; size: number };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "pc-images-"));
-    const advisories = join(dir, "advisories.db");
-    const db = openAdvisoryDatabase(advisories, { create: true });
-    await importOsv(db, join(OSV, "handmade", "GHSA-462w-v97r-4m45.json"));
-    db.close();
+    const advisories = await jinjaAdvisories(dir);
     const key = await generateKeyPair("pw", { strength: "legacy" });
     await writeFile(join(dir, "release.pub"), key.publicKeyPem);
     await writeFile(
@@ -120,8 +75,8 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
         "policy.pull": join(dir, "pull.yaml"),
       },
     });
-    amd = await pushPlatformImage(server.url, "team/app", "amd64", JINJA, "1.0");
-    arm = await pushPlatformImage(server.url, "team/app", "arm64", JINJA);
+    amd = await pushPlatformImage(server.url, "team/app", "amd64", JINJA_FILES, "1.0");
+    arm = await pushPlatformImage(server.url, "team/app", "arm64", JINJA_FILES);
     const indexBytes = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
