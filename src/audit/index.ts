@@ -60,6 +60,8 @@ export {
   canonicalJson,
   EventRecord,
   encodeLeaf,
+  extensionProblem,
+  hexToHash,
   type JsonValue,
   loadRecordSigner,
   MAX_PAYLOAD_BYTES,

@@ -100,7 +100,36 @@ export class ApiClient {
     schema: T | undefined,
     body?: unknown,
   ): Promise<z.output<T>> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    const { res, text } = await this.send(method, path, "application/json", body);
+    if (!schema) return undefined as z.output<T>;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw new ApiError(
+        "BAD_ANSWER",
+        `${this.server} answered ${method} ${path} with something else than the accounts API's answer (HTTP ${res.status}): is it a Portcullis server of this version?`,
+      );
+    }
+    return result.data;
+  }
+
+  /** A GET whose answer is text/plain (the record's signed checkpoint and its key). */
+  async text(path: string): Promise<string> {
+    return (await this.send("GET", path, "text/plain")).text;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    accept: string,
+    body?: unknown,
+  ): Promise<{ res: Response; text: string }> {
+    const headers: Record<string, string> = { accept };
     if (this.credentials) {
       const { username, secret } = this.credentials;
       headers.authorization = `Basic ${Buffer.from(`${username}:${secret}`).toString("base64")}`;
@@ -124,21 +153,7 @@ export class ApiClient {
     }
     const text = await res.text();
     if (!res.ok) throw this.failure(res.status, text);
-    if (!schema) return undefined as z.output<T>;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      throw new ApiError(
-        "BAD_ANSWER",
-        `${this.server} answered ${method} ${path} with something else than the accounts API's answer (HTTP ${res.status}): is it a Portcullis server of this version?`,
-      );
-    }
-    return result.data;
+    return { res, text };
   }
 
   private failure(status: number, text: string): ApiError {

@@ -15,6 +15,7 @@ export {
 export { loadRecordSigner, RECORD_KEY_NAME, storedRecordVerifier } from "./key.js";
 export { EventRecord, MAX_RECORD_PAGE, type RecordOptions, type RecordQuery } from "./record.js";
 export {
+  extensionProblem,
   hexToHash,
   type RecordSource,
   type RecordVerification,
