@@ -12,6 +12,7 @@ import type { DecisionRecorder } from "./gates/audit.js";
 import type { CertifiedPolicies } from "./gates/certified.js";
 import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
+import { inProcessRegistryReader } from "./gates/registry-reader.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { storedOccurrenceSource } from "./grafeas/source.js";
 import { OccurrenceStore } from "./grafeas/store.js";
@@ -26,6 +27,7 @@ import {
   WebhookStore,
 } from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
+import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
@@ -266,6 +268,14 @@ export async function createPlatform(
   });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
   const unrecordEvents = recordRegistryEvents(events, record, logger);
+  const unrecordBuilds = recordBuilds({
+    events,
+    reader: inProcessRegistryReader(() => registry, registryHost),
+    host: registryHost,
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    record,
+    logger,
+  });
   const unrecordScans = recordScans(scans, record, logger);
 
   const startBackgroundJobs = () => {
@@ -373,6 +383,8 @@ export async function createPlatform(
       unsubscribe();
       notices?.close();
       unrecordEvents();
+      // A provenance being read is written before the record's final head is taken.
+      await unrecordBuilds();
       unrecordScans();
       await queue.close();
       scanner?.close();
