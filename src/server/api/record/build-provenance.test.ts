@@ -4,8 +4,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { RecordEntry } from "../audit/index.js";
-import { RegistryClient } from "../oci/index.js";
+import type { RecordEntry } from "../../../audit/index.js";
+import { RegistryClient } from "../../../oci/index.js";
+import {
+  attestImage,
+  buildProvenance,
+  generateKeyPair,
+  PREDICATE_TYPE_SLSA_V1,
+  resolveSigningTarget,
+} from "../../../trust/index.js";
 import {
   digestOf,
   OCI_INDEX,
@@ -16,20 +23,13 @@ import {
   startTestServer,
   type TestServer,
   testDatabases,
-} from "../server/testing.js";
-import {
-  attestImage,
-  buildProvenance,
-  generateKeyPair,
-  PREDICATE_TYPE_SLSA_V1,
-  resolveSigningTarget,
-} from "../trust/index.js";
+} from "../../testing.js";
 
 const DOCKERFILE = Buffer.from("FROM alpine:3.19\nRUN echo hi\n");
 const BASE = `sha256:${"1a".repeat(32)}`;
 /** A real BuildKit mode=min provenance (SLSA v0.2), see NOTICE. */
 const BUILDKIT = readFileSync(
-  new URL("../trust/registry/testdata/buildkit-mode-min.intoto.json", import.meta.url),
+  new URL("../../../trust/registry/testdata/buildkit-mode-min.intoto.json", import.meta.url),
 );
 
 const predicate = () =>
