@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import type { EventRecord, RecordEventInput } from "../audit/index.js";
-import type { RegistryClient } from "../oci/index.js";
+import { ImageError, type RegistryClient } from "../oci/index.js";
 import type { EventBus, RegistryEvent } from "../registry/index.js";
 import {
   type CachedImage,
@@ -172,7 +172,14 @@ async function signedProvenance(
   where: string,
   manifest: string,
 ): Promise<Found[]> {
-  const image = await loadImage(options.reader, { registry: options.host, repository, digest: subject });
+  let image: CachedImage;
+  try {
+    image = await loadImage(options.reader, { registry: options.host, repository, digest: subject });
+  } catch (err) {
+    // A referrer may arrive before its subject (OCI 1.1 allows it): nothing built to record yet.
+    if (err instanceof ImageError && err.code === "IMAGE_NOT_FOUND") return [];
+    throw err;
+  }
   const anchors = options.anchors() ?? [];
   const found: Found[] = [];
   for (const artifact of image.discovery.artifacts) {
