@@ -88,6 +88,14 @@ describe.each(testDatabases())("portcullis audit verify --server (%s)", (databas
     expect(io.out).toMatch(/RECORD NOT VERIFIED on .*: the server.s current checkpoint/);
   });
 
+  it("refuses --no-rehash without --server, and --data with it", async () => {
+    io.reset();
+    expect(await main(["node", "portcullis", "audit", "verify", "--no-rehash", "--data", dir])).toBe(2);
+    expect(io.err).toContain("--no-rehash goes with --server");
+    expect(await verify("--data", dir)).toBe(2);
+    expect(io.err).toContain("--server reads the record over the API");
+  });
+
   it("fails a checkpoint the current record does not extend", async () => {
     loginAs(ROOT);
     const signer = server.platform.record.signer!;

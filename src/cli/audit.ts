@@ -330,6 +330,8 @@ export function registerRecordVerify(audit: Command, setExit: (code: number) => 
       await verifyOnServer(flags, flags.server, setExit);
       return;
     }
+    // Locally every entry is always rehashed: the database's own nodes are what a proof would trust.
+    if (!flags.rehash) throw new UsageError("--no-rehash goes with --server");
     const note = flags.checkpoint ? await readNote(flags.checkpoint) : undefined;
     const pinned = flags.key ? NoteVerifier.parse(flags.key.trim()) : undefined;
     const config = configFrom(flags);
