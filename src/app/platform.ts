@@ -267,7 +267,7 @@ export async function createPlatform(
     ...(scanner ? { scanner } : {}),
   });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
-  const unrecordEvents = recordRegistryEvents(events, record, logger);
+  const unrecordEvents = recordRegistryEvents(events, record, logger, { signaturesElsewhere: true });
   const unrecordBuilds = recordBuilds({
     events,
     reader: inProcessRegistryReader(() => registry, registryHost),

@@ -23,6 +23,7 @@ import {
 } from "./build-provenance.js";
 import type { GateAnchor } from "./gates/anchors.js";
 import { referrerKind } from "./record-events.js";
+import { signedEntry } from "./record-signatures.js";
 
 const COSIGN_ATT_TAG = /^(sha256)-([0-9a-f]{64})\.att$/;
 /** BuildKit's attestation manifests inside an image index (docs/attestations/attestation-storage.md). */
@@ -62,6 +63,8 @@ interface Found {
  * Each is verified with the pull policy's anchors; one that no anchor verifies is still recorded, as
  * `verified: false`, so the timeline never shows an unsigned claim as a signed one. A statement
  * already recorded for the same image (cosign appends to its `.att` tag) is not recorded again.
+ * Signature pushes become their `image.signed` entry here too, checked the same way (signedEntry):
+ * recordRegistryEvents leaves them out when given `signaturesElsewhere`.
  */
 export function recordBuilds(options: BuildRecorderOptions): () => Promise<void> {
   // One push at a time: the same statement pushed as a tag and as a referrer at once must be seen
@@ -69,7 +72,11 @@ export function recordBuilds(options: BuildRecorderOptions): () => Promise<void>
   let queue: Promise<void> = Promise.resolve();
   const unsubscribe = options.events.on("manifest.pushed", (event) => {
     queue = queue
-      .then(async () => append(options, event, await provenanceOf(options, event)))
+      .then(async () => {
+        await append(options, event, await provenanceOf(options, event));
+        const signed = await signedEntry(options, event);
+        if (signed) await options.record.append([signed]);
+      })
       .catch((err) => {
         const digest = event.type === "manifest.pushed" ? event.digest : undefined;
         options.logger.error({ err, digest }, "recording a build provenance failed");

@@ -137,9 +137,16 @@ export function recordEventsOf(event: RegistryEvent): RecordEventInput[] {
  * are many: each is queued and written with whatever else arrived in the same turn, a batch per
  * transaction. Returns the unsubscribe function.
  */
-export function recordRegistryEvents(events: EventBus, record: EventRecord, logger: Logger): () => void {
+export function recordRegistryEvents(
+  events: EventBus,
+  record: EventRecord,
+  logger: Logger,
+  /** `image.signed` entries are written by recordBuilds, with the signature checked: not here. */
+  options: { readonly signaturesElsewhere?: boolean } = {},
+): () => void {
   return events.on("*", (event) => {
-    const entries = recordEventsOf(event);
+    const all = recordEventsOf(event);
+    const entries = options.signaturesElsewhere ? all.filter((e) => e.kind !== "image.signed") : all;
     if (entries.length === 0) return;
     record
       .append(entries)

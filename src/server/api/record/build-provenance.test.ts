@@ -12,6 +12,7 @@ import {
   generateKeyPair,
   PREDICATE_TYPE_SLSA_V1,
   resolveSigningTarget,
+  signImage,
 } from "../../../trust/index.js";
 import {
   digestOf,
@@ -150,6 +151,37 @@ describe.each(testDatabases())("build.provenance entries (%s)", (database) => {
       signedBy: null,
       builderId: "https://ci.example/builders/1",
     });
+  });
+
+  it("records signature pushes as signed by the pull policy's key, or as not verified", async () => {
+    const client = new RegistryClient({ registry: host });
+    const signedWith = async (seed: string, key: Awaited<ReturnType<typeof generateKeyPair>>) => {
+      const { digest } = await pushImage(server.url, "team/app", { tag: seed, seed });
+      const target = await resolveSigningTarget(client, { registry: host, repository: "team/app", digest });
+      await signImage(client, target, key);
+      return vi.waitFor(
+        async () => {
+          const found = await server.platform.record.query({ kind: "image.signed", digest });
+          expect(found).toHaveLength(2);
+          return found;
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    };
+    const trusted = await signedWith("sig-trusted", release);
+    expect(trusted.map((e) => (e.payload as { format: string }).format).sort()).toEqual([
+      "cosign-tag",
+      "referrer",
+    ]);
+    for (const entry of trusted) {
+      expect(entry.payload).toMatchObject({ verified: true, verifiedWith: "release.pub" });
+      expect(entry.summary).toMatch(/, signed by key sha256:[0-9a-f]{64}$/);
+    }
+    const stranger = await signedWith("sig-stranger", await generateKeyPair("pw", { strength: "legacy" }));
+    for (const entry of stranger) {
+      expect(entry.payload).toMatchObject({ verified: false, signedBy: null });
+      expect(entry.summary).toContain("(signature not verified)");
+    }
   });
 
   it("records BuildKit's attestation manifest in an image index, unverified", async () => {
