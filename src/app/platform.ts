@@ -12,6 +12,7 @@ import type { DecisionRecorder } from "./gates/audit.js";
 import type { CertifiedPolicies } from "./gates/certified.js";
 import { type LibraryOutcome, PolicyLibrary } from "./gates/policy-library.js";
 import { registryGateHooks } from "./gates/registry-gates.js";
+import { inProcessRegistryReader } from "./gates/registry-reader.js";
 import { logReload } from "./gates/reloadable-policy.js";
 import { storedOccurrenceSource } from "./grafeas/source.js";
 import { OccurrenceStore } from "./grafeas/store.js";
@@ -26,6 +27,7 @@ import {
   WebhookStore,
 } from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
+import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
@@ -267,7 +269,15 @@ export async function createPlatform(
     ...(scanner ? { scanner } : {}),
   });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
-  const unrecordEvents = recordRegistryEvents(events, record, logger);
+  const unrecordEvents = recordRegistryEvents(events, record, logger, { signaturesElsewhere: true });
+  const unrecordBuilds = recordBuilds({
+    events,
+    reader: inProcessRegistryReader(() => registry, registryHost),
+    host: registryHost,
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    record,
+    logger,
+  });
   const unrecordScans = recordScans(scans, record, logger);
 
   const upkeep = recordUpkeep({
@@ -398,6 +408,8 @@ export async function createPlatform(
       unsubscribe();
       notices?.close();
       unrecordEvents();
+      // A provenance being read is written before the record's final head is taken.
+      await unrecordBuilds();
       unrecordScans();
       await queue.close();
       scanner?.close();

@@ -49,6 +49,41 @@ describe("recordEventsOf", () => {
     }
   });
 
+  it("records OCI 1.1 referrers as image.signed or image.attested about their subject, once", () => {
+    const referrer = (artifactType: string, annotations: Record<string, string>, tags: string[] = []) =>
+      recordEventsOf({
+        type: "manifest.pushed",
+        repository: "team/app",
+        digest: SIG,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        size: 300,
+        tags,
+        subject: DIGEST,
+        artifactType,
+        annotations,
+        actor: alice,
+      });
+    const bundle = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    const signed = referrer(bundle, { "dev.sigstore.bundle.content": "message-signature" });
+    expect(signed.map((e) => e.kind)).toEqual(["image.pushed", "image.signed"]);
+    expect(signed[1]).toMatchObject({
+      digest: DIGEST,
+      payload: { format: "referrer", manifest: SIG, artifactType: bundle },
+    });
+    const attested = referrer(bundle, {
+      "dev.sigstore.bundle.content": "dsse-envelope",
+      "dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1",
+    });
+    expect(attested.map((e) => e.kind)).toEqual(["image.pushed", "image.attested"]);
+    expect(attested[1]!.payload).toMatchObject({ predicateType: "https://slsa.dev/provenance/v1" });
+    expect(referrer("application/vnd.cncf.notary.signature", {})[1]?.kind).toBe("image.signed");
+    // An SBOM referrer is neither; a referrer pushed under a cosign tag is recorded by its tag only.
+    expect(referrer("application/spdx+json", {}).map((e) => e.kind)).toEqual(["image.pushed"]);
+    const both = referrer(bundle, {}, [`sha256-${"ab".repeat(32)}.sig`]);
+    expect(both.map((e) => e.kind)).toEqual(["image.pushed", "image.signed"]);
+    expect(both[1]!.payload).toMatchObject({ format: "cosign-tag" });
+  });
+
   it("records pulls, deletions and tag moves, and nothing for blob traffic", () => {
     expect(
       recordEventsOf({

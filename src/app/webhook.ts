@@ -1,4 +1,4 @@
-import type { ScanReportSource } from "../evidence/index.js";
+import type { OccurrenceSource, ScanReportSource } from "../evidence/index.js";
 import type { Platform } from "../oci/index.js";
 import type { Database } from "../storage/index.js";
 import type { TrustedRoot } from "../trust/index.js";
@@ -8,6 +8,8 @@ import type { DecisionRecorder } from "./gates/audit.js";
 import type { PolicyGate } from "./gates/gate.js";
 import type { RegistryAccess } from "./gates/registry-access.js";
 import type { ReloadablePolicy } from "./gates/reloadable-policy.js";
+import { storedOccurrenceSource } from "./grafeas/source.js";
+import { OccurrenceStore } from "./grafeas/store.js";
 import { gateRecords, openPlatformDatabase } from "./records.js";
 
 export interface WebhookServicesOptions<T> {
@@ -24,6 +26,8 @@ export interface WebhookServicesOptions<T> {
   readonly trustedRoot?: TrustedRoot;
   /** A Portcullis server's scan reports (apiScanSourceFor); wins over the database's scan store. */
   readonly scanApi?: ScanReportSource;
+  /** The same server's outside occurrences (apiOccurrenceSourceFor); wins over the database's. */
+  readonly occurrenceApi?: OccurrenceSource;
   /** The nodes' platforms (an index is judged by what they could run). */
   readonly platforms?: readonly Platform[];
   /** Each evidence lookup's deadline: the whole decision deadline (the webhook answers then regardless). */
@@ -56,10 +60,14 @@ export async function createWebhookServices<T>(
   const database = options.platform ? await openPlatformDatabase(options.platform) : undefined;
   const records = database ? gateRecords(database) : undefined;
   const scans = options.scanApi ?? records?.scanSource;
+  // The `occurrences` requirement reads what was posted to the server: its API, or its database.
+  const occurrences =
+    options.occurrenceApi ?? (database ? storedOccurrenceSource(new OccurrenceStore(database)) : undefined);
   const gates = assembleGates({
     access: options.access,
     ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
     ...(scans ? { scans } : {}),
+    ...(occurrences ? { occurrences } : {}),
     ...(options.platforms ? { platforms: options.platforms } : {}),
     timeoutMs: options.timeoutMs,
     evidenceCache: true,

@@ -177,7 +177,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     ...(shared ? { platform: config } : {}),
     access,
     ...(trustedRoot ? { trustedRoot } : {}),
-    ...(scanApi ? { scanApi } : {}),
+    ...(scanApi ? { scanApi, occurrenceApi: scanApi } : {}),
     ...(platforms ? { platforms } : {}),
     timeoutMs: deadlineFor(timeoutSeconds * 1000),
     serve: (gate, recorder) =>

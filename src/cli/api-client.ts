@@ -101,7 +101,7 @@ export class ApiClient {
     schema: T | undefined,
     body?: unknown,
   ): Promise<z.output<T>> {
-    const { res, text } = await this.send(method, path, body);
+    const { res, text } = await this.send(method, path, "application/json", body);
     if (!schema) return undefined as z.output<T>;
     let parsed: unknown;
     try {
@@ -119,16 +119,16 @@ export class ApiClient {
     return result.data;
   }
 
-  /** A text/plain answer (the record's signed checkpoint, its key). */
+  /** A GET whose answer is text/plain (the record's signed checkpoint and its key). */
   async text(path: string): Promise<string> {
-    return (await this.send("GET", path, undefined, "text/plain")).text;
+    return (await this.send("GET", path, "text/plain")).text;
   }
 
   private async send(
     method: string,
     path: string,
-    body: unknown,
-    accept = "application/json",
+    accept: string,
+    body?: unknown,
   ): Promise<{ res: Response; text: string }> {
     const headers: Record<string, string> = { accept };
     if (this.credentials) {

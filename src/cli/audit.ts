@@ -16,6 +16,7 @@ import {
   parseCheckpoints,
   parseNote,
   parseSince,
+  type RecordVerification,
   storedRecordVerifier,
   verifyRecord,
 } from "../audit/index.js";
@@ -23,6 +24,7 @@ import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
 import { registerRecordExport } from "./audit-export.js";
 import { registerAuditTimeline } from "./audit-timeline.js";
+import { verifyServerRecord } from "./audit-remote.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { UsageError } from "./trust/usage-error.js";
@@ -238,11 +240,82 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
 }
 
 /**
- * `portcullis audit verify --checkpoint FILE [--key VKEY]`: proves the one record, read from the
- * database, intact (every entry rehashed into the root, every stored node rechecked) and an append-only
+ * `portcullis audit verify [--server URL] --checkpoint FILE [--key VKEY]`: proves the one record, read
+ * from the database or a server's API, intact (every entry rehashed into the root, every stored node rechecked) and an append-only
  * extension of a checkpoint saved earlier (its signature checked with the pinned key, or the key the
  * database holds). Exit 0 when it holds, 1 on any mismatch, 2 on bad input.
  */
+interface RecordVerifyFlags extends PlatformFlags {
+  checkpoint?: string;
+  key?: string;
+  server?: string;
+  rehash: boolean;
+}
+
+async function readNote(file: string): Promise<string> {
+  try {
+    const note = await readFile(file, "utf8");
+    parseNote(note);
+    return note;
+  } catch (err) {
+    throw new AuditError("INVALID_ARGUMENT", `cannot read checkpoint ${file}: ${(err as Error).message}`);
+  }
+}
+
+function report(outcome: RecordVerification, setExit: (code: number) => void, where = ""): void {
+  if (outcome.ok) {
+    const against =
+      outcome.checkpointSize === undefined
+        ? ""
+        : `; it extends the saved checkpoint of ${outcome.checkpointSize} entries`;
+    const pruned =
+      outcome.pruned === undefined ? "" : ` (${outcome.pruned} pruned entries by their kept leaf hashes)`;
+    process.stdout.write(
+      `record verified${where}: ${outcome.size} entries hash into the current root${pruned}${against}\n`,
+    );
+    setExit(0);
+  } else {
+    process.stdout.write(`RECORD NOT VERIFIED${where}: ${outcome.problem}\n`);
+    setExit(1);
+  }
+}
+
+/** `audit verify --server URL`: the record of a running server, read over its API with stored credentials. */
+async function verifyOnServer(flags: RecordVerifyFlags, server: string, setExit: (code: number) => void) {
+  if (flags.data !== undefined || flags.config !== undefined) {
+    throw new UsageError("--server reads the record over the API; --data and --config read a database");
+  }
+  const note = flags.checkpoint ? await readNote(flags.checkpoint) : undefined;
+  const key = flags.key?.trim();
+  if (key) NoteVerifier.parse(key);
+  const { client, server: url } = connect({ server });
+  const { outcome, pinned } = await verifyServerRecord(client, {
+    ...(note ? { saved: note } : {}),
+    ...(key ? { key } : {}),
+    rehash: flags.rehash,
+  });
+  if (!outcome.ok) {
+    report(outcome, setExit, ` on ${url}`);
+    return;
+  }
+  if (flags.rehash) report(outcome, setExit, ` on ${url}`);
+  else {
+    const against =
+      outcome.checkpointSize === undefined
+        ? ""
+        : `, an append-only extension of the saved one of ${outcome.checkpointSize}`;
+    process.stdout.write(
+      `record verified on ${url}: its signed head holds ${outcome.size} entries${against} (entries not rehashed)\n`,
+    );
+    setExit(0);
+  }
+  if (!pinned) {
+    process.stderr.write(
+      "portcullis: the checkpoints were checked with the key the server serves; pin it with --key to detect a server that re-signs a rewritten record\n",
+    );
+  }
+}
+
 export function registerRecordVerify(audit: Command, setExit: (code: number) => void): void {
   withPlatformFlags(
     audit
@@ -252,20 +325,20 @@ export function registerRecordVerify(audit: Command, setExit: (code: number) => 
       .option(
         "--key <vkey>",
         "the verifier key to check it with (pin GET /api/v1/audit/record/key); default: the database's",
-      ),
-  ).action(async (flags: PlatformFlags & { checkpoint?: string; key?: string }) => {
-    let note: string | undefined;
-    if (flags.checkpoint) {
-      try {
-        note = await readFile(flags.checkpoint, "utf8");
-        parseNote(note);
-      } catch (err) {
-        throw new AuditError(
-          "INVALID_ARGUMENT",
-          `cannot read checkpoint ${flags.checkpoint}: ${(err as Error).message}`,
-        );
-      }
+      )
+      .option(
+        "--server <url>",
+        "verify a running server's record over its API as the logged-in caller (system.audit) instead of a database",
+      )
+      .option("--no-rehash", "with --server: check the signed head and the consistency proof only"),
+  ).action(async (flags: RecordVerifyFlags) => {
+    if (flags.server !== undefined) {
+      await verifyOnServer(flags, flags.server, setExit);
+      return;
     }
+    // Locally every entry is always rehashed: the database's own nodes are what a proof would trust.
+    if (!flags.rehash) throw new UsageError("--no-rehash goes with --server");
+    const note = flags.checkpoint ? await readNote(flags.checkpoint) : undefined;
     const pinned = flags.key ? NoteVerifier.parse(flags.key.trim()) : undefined;
     const config = configFrom(flags);
     const database = await openPlatformDatabase(config, 2);
@@ -283,22 +356,7 @@ export function registerRecordVerify(audit: Command, setExit: (code: number) => 
           return;
         }
       }
-      const outcome = await verifyRecord(new EventRecord(database).source(), saved);
-      if (outcome.ok) {
-        const against =
-          outcome.checkpointSize === undefined
-            ? ""
-            : `; it extends the saved checkpoint of ${outcome.checkpointSize} entries`;
-        const pruned =
-          outcome.pruned === undefined ? "" : ` (${outcome.pruned} pruned entries by their kept leaf hashes)`;
-        process.stdout.write(
-          `record verified: ${outcome.size} entries hash into the current root${pruned}${against}\n`,
-        );
-        setExit(0);
-      } else {
-        process.stdout.write(`RECORD NOT VERIFIED: ${outcome.problem}\n`);
-        setExit(1);
-      }
+      report(await verifyRecord(new EventRecord(database).source(), saved), setExit);
     } finally {
       await database.close();
     }

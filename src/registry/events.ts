@@ -15,6 +15,9 @@ export type RegistryEvent =
       size: number;
       tags: string[];
       subject?: string;
+      /** A referrer's artifactType (or config media type) and annotations: what kind of artifact it is. */
+      artifactType?: string;
+      annotations?: Readonly<Record<string, string>>;
       actor: Actor;
     }
   | { type: "manifest.pulled"; repository: string; digest: string; reference: string; actor: Actor }

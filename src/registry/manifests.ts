@@ -215,7 +215,13 @@ export class ManifestService {
       mediaType: manifest.mediaType,
       size: content.length,
       tags,
-      ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
+      ...(manifest.subject
+        ? {
+            subject: manifest.subject.digest,
+            ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
+            ...(Object.keys(manifest.annotations).length > 0 ? { annotations: manifest.annotations } : {}),
+          }
+        : {}),
       actor,
     });
     for (const event of events) this.ctx.events.emit(event);

@@ -145,6 +145,13 @@ function routes(digest: string, blob: string): Route[] {
       api: true,
     },
     {
+      name: "image occurrences",
+      method: "GET",
+      path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/occurrences`,
+      need: { permission: "repository.pull" },
+      api: true,
+    },
+    {
       name: "sbom",
       method: "GET",
       path: (r) => `/api/v1/repositories/${r}/manifests/${digest}/sbom`,

@@ -1,4 +1,4 @@
-import { EvidenceCache, type ScanReportSource } from "../../evidence/index.js";
+import { EvidenceCache, type OccurrenceSource, type ScanReportSource } from "../../evidence/index.js";
 import type { Platform } from "../../oci/index.js";
 import type { Policy } from "../../policy/index.js";
 import type { TrustedRoot } from "../../trust/index.js";
@@ -24,6 +24,11 @@ export interface GateAssemblyOptions {
   readonly trustedRoot?: TrustedRoot;
   /** Where scan reports come from (localScanSource, storedScanSource, apiScanSourceFor), or none. */
   readonly scans?: ScanReportSource;
+  /**
+   * Outside occurrences for the `occurrences` requirement: a server's API (apiOccurrenceSourceFor, with
+   * --scan-api) or the shared database's store. None: that requirement fails closed, saying so.
+   */
+  readonly occurrences?: OccurrenceSource;
   /** The nodes' platforms: an index is judged by what a runtime could select on one of them. */
   readonly platforms?: readonly Platform[];
   /** Deadline of each evidence lookup and of the tag's resolution, in ms. */
@@ -58,13 +63,16 @@ export function assembleGates(options: GateAssemblyOptions): GateAssembly {
   const gate = (policy: Policy, readFile?: (path: string) => string): PolicyGate =>
     createPolicyGate({
       policy,
-      ports: registryEvidencePorts({
-        policy,
-        clientFor,
-        ...(readFile ? { readFile } : {}),
-        ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
-        ...(options.scans ? { scans: options.scans } : {}),
-      }),
+      ports: {
+        ...registryEvidencePorts({
+          policy,
+          clientFor,
+          ...(readFile ? { readFile } : {}),
+          ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+          ...(options.scans ? { scans: options.scans } : {}),
+        }),
+        ...(options.occurrences ? { occurrences: options.occurrences } : {}),
+      },
       resolver,
       ...(options.evidenceCache ? { cache: new EvidenceCache() } : {}),
       ...(options.platforms ? { platforms: options.platforms } : {}),

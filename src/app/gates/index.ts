@@ -23,9 +23,16 @@ export {
 } from "./gate.js";
 export { registryImageConfigSource } from "./image-config.js";
 export { type EntryOutcome, MAX_INDEX_DEPTH, MAX_JUDGED_ENTRIES } from "./index-judging.js";
+export { apiOccurrenceSource } from "./occurrence-api-source.js";
 export { loadPolicyFile } from "./policy-file.js";
 export { type RegistryEvidenceOptions, registryEvidencePorts } from "./ports.js";
-export { apiScanSourceFor, type RegistryAccess, registryClient, registryClients } from "./registry-access.js";
+export {
+  apiOccurrenceSourceFor,
+  apiScanSourceFor,
+  type RegistryAccess,
+  registryClient,
+  registryClients,
+} from "./registry-access.js";
 export { type PendingManifest, registryServiceConfigSource } from "./registry-config.js";
 export {
   isGatedImage,

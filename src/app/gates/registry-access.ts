@@ -1,4 +1,4 @@
-import type { ScanReportSource } from "../../evidence/index.js";
+import type { OccurrenceSource, ScanReportSource } from "../../evidence/index.js";
 import {
   type Credentials,
   credentialsFromDockerConfig,
@@ -6,6 +6,7 @@ import {
   RegistryClient,
 } from "../../oci/index.js";
 import { type ClientFor, cachedClients } from "./clients.js";
+import { apiOccurrenceSource } from "./occurrence-api-source.js";
 import { apiScanSource, scanApiUrl } from "./scan-api-source.js";
 
 /**
@@ -55,11 +56,27 @@ export function apiScanSourceFor(
   /** Credentials given for the scan API itself (PORTCULLIS_SCAN_API_USERNAME/_PASSWORD): they win. */
   explicit?: Credentials,
 ): ScanReportSource {
+  const { insecure, credentials } = apiCredentials(url, access, imageRegistry, explicit);
+  return apiScanSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });
+}
+
+/** The same server's outside occurrences (the `occurrences` requirement), with the same credentials. */
+export function apiOccurrenceSourceFor(
+  url: string,
+  access: RegistryAccess,
+  imageRegistry?: string,
+  explicit?: Credentials,
+): OccurrenceSource {
+  const { insecure, credentials } = apiCredentials(url, access, imageRegistry, explicit);
+  return apiOccurrenceSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });
+}
+
+function apiCredentials(url: string, access: RegistryAccess, imageRegistry?: string, explicit?: Credentials) {
   const insecure = access.insecure === true;
   const host = scanApiUrl(url, insecure).host;
   const credentials =
     explicit ??
     (imageRegistry !== undefined && host === imageRegistry ? access.credentials : undefined) ??
     (access.dockerConfig === undefined ? undefined : credentialsFromDockerConfig(access.dockerConfig, host));
-  return apiScanSource({ baseUrl: url, insecure, ...(credentials ? { credentials } : {}) });
+  return { insecure, credentials };
 }

@@ -96,19 +96,24 @@ export function apiScanSource(options: ApiScanSourceOptions): ScanReportSource {
   };
 }
 
-function unavailable(message: string, cause?: unknown): GateError {
+export function unavailable(message: string, cause?: unknown): GateError {
   return new GateError("SCAN_UNAVAILABLE", message, cause === undefined ? {} : { cause });
 }
 
 /** undici says "fetch failed" and keeps the reason (ECONNREFUSED, a TLS error) in `cause`. */
-function causeOf(err: unknown): string {
+export function causeOf(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
   return cause === undefined ? message(err) : `${message(err)}: ${message(cause)}`;
 }
 
 /** The body as text, refusing more than `max` bytes (announced or streamed) before holding it all. */
-async function readBody(res: Response, url: string, max: number, signal: AbortSignal): Promise<string> {
+export async function readBody(
+  res: Response,
+  url: string,
+  max: number,
+  signal: AbortSignal,
+): Promise<string> {
   const tooBig = () =>
     unavailable(`GET ${url} answered ${res.status} with a body over the ${max}-byte limit`);
   const length = Number(res.headers.get("content-length") ?? "0");
@@ -135,7 +140,7 @@ async function readBody(res: Response, url: string, max: number, signal: AbortSi
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function parseJson(text: string, url: string, status: number): unknown {
+export function parseJson(text: string, url: string, status: number): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -144,7 +149,7 @@ function parseJson(text: string, url: string, status: number): unknown {
 }
 
 /** The first error code of an `{"errors":[{"code","message"}]}` body, when it is one. */
-function errorCode(text: string): string | undefined {
+export function errorCode(text: string): string | undefined {
   try {
     const code = (JSON.parse(text) as { errors?: Array<{ code?: unknown }> }).errors?.[0]?.code;
     return typeof code === "string" ? code : undefined;
@@ -154,7 +159,7 @@ function errorCode(text: string): string | undefined {
 }
 
 /** `: CODE: message` of an error body, bounded, for the thrown message. */
-function summary(text: string): string {
+export function summary(text: string): string {
   try {
     const first = (JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> }).errors?.[0];
     if (typeof first?.code === "string") {

@@ -33,6 +33,7 @@ export {
   type TimelineScope,
 } from "./timeline.js";
 export {
+  extensionProblem,
   hexToHash,
   type RecordSource,
   type RecordVerification,

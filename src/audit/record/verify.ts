@@ -57,23 +57,8 @@ export async function verifyRecord(
 ): Promise<RecordVerification> {
   const head = await source.head();
   if (saved) {
-    if (saved.size > head.size) {
-      return {
-        ok: false,
-        problem: `the record holds ${head.size} entries, fewer than the ${saved.size} of the saved checkpoint: entries were removed`,
-      };
-    }
-    if (saved.size > 0) {
-      try {
-        const proof = saved.size === head.size ? [] : await source.consistency(saved.size, head.size);
-        verifyConsistency(saved.size, head.size, saved.root, head.root, proof);
-      } catch (err) {
-        return {
-          ok: false,
-          problem: `the record is not an append-only extension of the saved checkpoint of ${saved.size} entries: ${(err as Error).message}`,
-        };
-      }
-    }
+    const problem = await extensionProblem(source, head, saved);
+    if (problem) return { ok: false, problem };
   }
   // The root of every leaf, folded as they arrive: a stack of perfect subtrees, like a binary counter.
   const stack: { level: number; idx: number; hash: Uint8Array }[] = [];
@@ -120,6 +105,28 @@ export async function verifyRecord(
     ...(saved ? { checkpointSize: saved.size } : {}),
     ...(pruned > 0 ? { pruned } : {}),
   };
+}
+
+/**
+ * Why `head` is not an append-only extension of `saved`, if it is not: the consistency proof alone,
+ * without reading any entry (`audit verify --server --no-rehash`).
+ */
+export async function extensionProblem(
+  source: RecordSource,
+  head: { readonly size: number; readonly root: Uint8Array },
+  saved: TreeCheckpoint,
+): Promise<string | undefined> {
+  if (saved.size > head.size) {
+    return `the record holds ${head.size} entries, fewer than the ${saved.size} of the saved checkpoint: entries were removed`;
+  }
+  if (saved.size === 0) return undefined;
+  try {
+    const proof = saved.size === head.size ? [] : await source.consistency(saved.size, head.size);
+    verifyConsistency(saved.size, head.size, saved.root, head.root, proof);
+  } catch (err) {
+    return `the record is not an append-only extension of the saved checkpoint of ${saved.size} entries: ${(err as Error).message}`;
+  }
+  return undefined;
 }
 
 export function hexToHash(hex: string, what: string): Uint8Array {

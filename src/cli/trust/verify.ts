@@ -6,7 +6,7 @@ import {
   type PolicyGate,
   type RegistryAccess,
 } from "../../app/index.js";
-import type { ScanReportSource } from "../../evidence/index.js";
+import type { OccurrenceSource, ScanReportSource } from "../../evidence/index.js";
 import type { ImageReference } from "../../oci/index.js";
 import type { RequestInput } from "../../policy/index.js";
 import {
@@ -109,11 +109,17 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
   const options = await imageOptionsFrom({ ...flags, platform: undefined });
   const access: RegistryAccess = options.registry ?? {};
   let scans: ScanReportSource | undefined;
+  let occurrences: OccurrenceSource | undefined;
   // `--scan api`: the reports of a running Portcullis server (its management API), with the credentials
   // ~/.docker/config.json keeps for the server's host. --username/--password are sent only when the
   // server is the image's own registry: they were given for that host, not for any.
-  if (mode === "api")
-    scans = scanApiFromFlag(flags.scanApi!, access, (message) => new UsageError(message), ref.registry);
+  if (mode === "api") {
+    // The same server's occurrences feed the `occurrences` requirement; without --scan-api it has
+    // none to read and fails closed, saying so.
+    const api = scanApiFromFlag(flags.scanApi!, access, (message) => new UsageError(message), ref.registry);
+    scans = api;
+    occurrences = api;
+  }
   if (mode === "local") {
     // A --db named on the command line that is missing or not a database is the user's mistake (exit 2
     // naming it), not evidence the policy's failurePolicy should weigh.
@@ -140,6 +146,7 @@ async function verifyWithPolicy(spec: string, flags: VerifyFlags, version: strin
       access,
       ...(trustedRoot ? { trustedRoot } : {}),
       ...(scans ? { scans } : {}),
+      ...(occurrences ? { occurrences } : {}),
       ...(platforms ? { platforms } : {}),
       timeoutMs: POLICY_TIMEOUT_MS,
     }).gate(policy);

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { notRunnableReason, type Platform } from "../../../app/index.js";
+import { notRunnableReason, OccurrenceStore, type Platform } from "../../../app/index.js";
 import { projectOf } from "../../../auth/index.js";
 import { parseManifest } from "../../../oci/index.js";
 import { SYSTEM_ACTOR } from "../../../registry/index.js";
@@ -12,6 +12,7 @@ import {
   DecisionList,
   FindingList,
   FindingListQuery,
+  ImageOccurrenceList,
   ImageOverview,
   ManifestParams,
   OverviewQuery,
@@ -306,6 +307,38 @@ const getVulnerabilities: ImageRoute = {
   },
 };
 
+/**
+ * The outside occurrences posted about the image (a CI system's "tests passed"), with the account that
+ * posted each: what the `occurrences` requirement reads, for `verify --policy` and an admission webhook
+ * that reach the server through --scan-api (apiOccurrenceSource). Readers of the image may see them, as
+ * through the Grafeas API.
+ */
+const listImageOccurrences: ImageRoute = {
+  id: "listImageOccurrences",
+  method: "GET",
+  path: "/api/v1/repositories/{name}/manifests/{digest}/occurrences",
+  summary: "The Grafeas occurrences posted about this image, with who posted each (policy evidence)",
+  tag: TAG,
+  access: { kind: "repository", permission: "repository.pull" },
+  pattern: manifestPath("/occurrences"),
+  params: ManifestParams,
+  response: ImageOccurrenceList,
+  async handle({ platform, repository, digest }) {
+    // 404 MANIFEST_UNKNOWN unless this repository holds the manifest, as for its scan report.
+    await platform.registry.manifests.get(repository, digest, SYSTEM_ACTOR, false);
+    const rows = await new OccurrenceStore(platform.database).forImage(repository, digest);
+    return {
+      occurrences: rows.map((r) => ({
+        noteName: r.occurrence.noteName,
+        kind: r.occurrence.kind,
+        author: r.createdBy,
+        digest: r.digest,
+        ...(r.occurrence.createTime ? { createTime: r.occurrence.createTime } : {}),
+      })),
+    };
+  },
+};
+
 const listDecisions: ImageRoute = {
   id: "listImageDecisions",
   method: "GET",
@@ -378,6 +411,7 @@ export const IMAGE_HANDLERS: readonly ImageRoute[] = [
   listFindings,
   getSbom,
   getVulnerabilities,
+  listImageOccurrences,
   listDecisions,
   rescan,
   deleteManifest,

@@ -308,3 +308,18 @@ export const ScanQueued = named(
 
 export const RepositoryParams = z.object({ name: z.string().min(1).max(255) });
 export const ManifestParams = z.object({ name: z.string().min(1).max(255), digest: Digest });
+
+export const ImageOccurrenceList = named(
+  "ImageOccurrenceList",
+  z.object({
+    occurrences: z.array(
+      z.object({
+        noteName: z.string().describe("projects/P/notes/N"),
+        kind: z.string(),
+        author: z.string().describe("the account that posted it"),
+        digest: z.string(),
+        createTime: z.string().optional(),
+      }),
+    ),
+  }),
+);
