@@ -23,8 +23,8 @@ import {
 import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
 import { registerRecordExport } from "./audit-export.js";
-import { registerAuditTimeline } from "./audit-timeline.js";
 import { verifyServerRecord } from "./audit-remote.js";
+import { registerAuditTimeline } from "./audit-timeline.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
 import { UsageError } from "./trust/usage-error.js";
