@@ -226,10 +226,14 @@ export interface Decision {
 }
 
 export interface ChainStatus {
-  readonly ok: boolean;
+  /** "running": a walk of a long log is under way, `ok` is null and `checked` counts its progress. */
+  readonly state?: "running" | "done";
+  readonly ok: boolean | null;
   readonly checked: number;
+  readonly total?: number;
   readonly head: string | null;
   readonly brokenAt: number | string | null;
+  readonly problem?: string | null;
 }
 
 export interface Policy {
