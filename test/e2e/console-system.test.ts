@@ -10,7 +10,7 @@
  * test/support/browser.ts with the other console tests.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -53,6 +53,17 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
     serious.map((v) => `${v.id} (${v.impact}) at ${v.targets}`),
     `axe on ${what}`,
   ).toEqual([]);
+}
+
+/** The README's pictures of the page, light and dark. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  const folder = join(REPO_ROOT, "docs", "screenshots");
+  await mkdir(folder, { recursive: true });
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: join(folder, `${name}-${colorScheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
 function basic(name: string, secret: string): Record<string, string> {
@@ -181,6 +192,8 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
         "scan.run",
       ]);
       await expectAccessible(page, "the roles tab");
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshots(page, "admin-system-roles");
 
       // System robots: a grant in team and runtime.write; the secret shown once signs the robot in.
       await openTab(page, "System robots", "robots");
