@@ -12,6 +12,7 @@ export * from "./gates/index.js";
 export { GrafeasService, type GrafeasServiceOptions, MAX_PROJECT_IMAGES } from "./grafeas/service.js";
 export { OccurrenceStore, type StoredOccurrence } from "./grafeas/store.js";
 export type { FindingQuery, PackageFindings, PackageQuery } from "./images/contents.js";
+export { type ExceptedImage, exceptionsFor, type FindingException } from "./images/exceptions.js";
 export type {
   ArtifactQuery,
   ArtifactView,

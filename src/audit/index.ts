@@ -22,6 +22,7 @@ export {
   type AuditPage,
   type ChainVerification,
   MAX_PER_PAGE,
+  type VerifiedRow,
   type VerifyOptions,
 } from "./log.js";
 export {

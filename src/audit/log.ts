@@ -63,7 +63,20 @@ export type ChainVerification =
   | { readonly ok: true; readonly count: number; readonly checkpoints?: number }
   | { readonly ok: false; readonly count: number; readonly id: number; readonly problem: string };
 
+/** A row a walk found sound: its id, hash and position (how many rows up to and including it). */
+export interface VerifiedRow {
+  readonly id: number;
+  readonly hash: string;
+  readonly count: number;
+}
+
 export interface VerifyOptions {
+  /**
+   * Go on from a row an earlier walk found sound instead of from the first row: that row must still be
+   * there with its hash and position, and only the rows after it are hashed. Rows before it are not
+   * re-read, so an edit to them shows only in a full walk: callers still walk in full now and then.
+   */
+  readonly from?: VerifiedRow;
   /**
    * Heads taken earlier and kept outside the database (`checkpoint()`): each row they name must still
    * exist with the same hash and position, which catches deleted newest rows and a rewritten chain.
@@ -71,6 +84,8 @@ export interface VerifyOptions {
   readonly checkpoints?: readonly AuditCheckpoint[];
   /** Told how many rows were checked so far after each page of the walk (a long walk's progress). */
   readonly onProgress?: (checked: number) => void;
+  /** Told the last row of a walk that found the chain sound (not called for an empty log). */
+  readonly onSound?: (last: VerifiedRow) => void;
 }
 
 /** Any number that is ours alone: the PostgreSQL advisory lock that serialises appends across replicas. */
@@ -349,10 +364,20 @@ export class AuditLog {
    * its hash, at its position), and one past the last row reports a truncated log.
    */
   async verifyChain(options: VerifyOptions = {}): Promise<ChainVerification> {
-    const cursor = options.checkpoints ? new CheckpointCursor(options.checkpoints) : undefined;
+    const from = options.from;
+    // From a sound row on, the checkpoints before it were matched by the walk that found it sound.
+    const checkpoints = from ? options.checkpoints?.filter((c) => c.id > from.id) : options.checkpoints;
+    const cursor = checkpoints ? new CheckpointCursor(checkpoints) : undefined;
     let prev = GENESIS_HASH;
     let count = 0;
     let after = -1;
+    if (from) {
+      const anchor = await this.anchorProblem(from);
+      if (anchor) return { ok: false, count: 0, id: from.id, problem: anchor };
+      prev = from.hash;
+      count = from.count;
+      after = from.id;
+    }
     for (;;) {
       const rows = (await this.database.db
         .selectFrom("decisions")
@@ -388,11 +413,35 @@ export class AuditLog {
       }
       options.onProgress?.(count);
       if (rows.length < VERIFY_PAGE) {
-        if (!cursor) return { ok: true, count };
-        const mismatch = cursor.end(after === -1 ? undefined : after);
-        return mismatch ? { ok: false, count, ...mismatch } : { ok: true, count, checkpoints: cursor.size };
+        const mismatch = cursor?.end(after === -1 ? undefined : after);
+        if (mismatch) return { ok: false, count, ...mismatch };
+        if (after !== -1) options.onSound?.({ id: after, hash: prev, count });
+        return cursor ? { ok: true, count, checkpoints: cursor.size } : { ok: true, count };
       }
     }
+  }
+
+  /** Why the row a walk goes on from is no longer as that walk found it, if it is not. */
+  private async anchorProblem(from: VerifiedRow): Promise<string | undefined> {
+    const row = await this.database.db
+      .selectFrom("decisions as anchor")
+      .select((eb) => [
+        "anchor.hash",
+        eb
+          .selectFrom("decisions as earlier")
+          .select((inner) => inner.fn.countAll().as("n"))
+          .whereRef("earlier.id", "<=", "anchor.id")
+          .as("count"),
+      ])
+      .where("anchor.id", "=", from.id)
+      .executeTakeFirst();
+    if (!row) return `row ${from.id}, verified earlier, is missing (rows were deleted)`;
+    if (row.hash !== from.hash)
+      return `row ${from.id} differs from when it was verified (the log was rewritten)`;
+    if (Number(row.count) !== from.count) {
+      return `row ${from.id} was row number ${from.count} when verified, now ${String(row.count)} (rows before it were deleted or inserted)`;
+    }
+    return undefined;
   }
 }
 

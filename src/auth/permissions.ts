@@ -67,7 +67,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   "scan.run": "start a scan or re-scan",
   "occurrence.write":
     "post Grafeas occurrences and notes about the project's images (e.g. CI's \"tests passed\")",
-  "immutability.write": "edit tag immutability rules",
+  "immutability.write": "edit tag immutability rules (the project settings' `immutableTags`)",
   "robot.read": "list the project's robot accounts",
   "webhook.read": "list the project's webhooks and their delivery logs (never their secrets)",
   "webhook.write": "create, change, test and delete the project's webhooks",

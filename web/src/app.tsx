@@ -19,6 +19,7 @@ const PoliciesPage = lazy(() => import("./pages/policies"));
 const AdvisoriesPage = lazy(() => import("./pages/advisories"));
 const AdminPage = lazy(() => import("./pages/admin"));
 const AdminProjectPage = lazy(() => import("./pages/admin-project"));
+const AdminSystemPage = lazy(() => import("./pages/admin-system"));
 const LoginPage = lazy(() => import("./pages/login"));
 const NotFoundPage = lazy(() => import("./pages/not-found"));
 
@@ -42,6 +43,8 @@ function page(route: Route): ReactNode {
       return <AdminPage />;
     case "admin-project":
       return <AdminProjectPage key={route.name} name={route.name} />;
+    case "admin-system":
+      return <AdminSystemPage />;
     case "login":
       return <LoginPage />;
     case "not-found":
@@ -75,7 +78,10 @@ function Shell() {
   }, [location.path]);
   const admin = session.info?.authMode === "accounts" && session.administers();
   const sections = admin
-    ? [...SECTIONS, { to: "/admin", title: "Administration", pages: ["admin", "admin-project"] as const }]
+    ? [
+        ...SECTIONS,
+        { to: "/admin", title: "Administration", pages: ["admin", "admin-project", "admin-system"] as const },
+      ]
     : SECTIONS;
   const signOut = async () => {
     await apiSend("POST", "/auth/logout").catch(() => undefined);

@@ -30,6 +30,7 @@ export type Route =
   | { readonly page: "advisories" }
   | { readonly page: "admin" }
   | { readonly page: "admin-project"; readonly name: string }
+  | { readonly page: "admin-system" }
   | { readonly page: "login" }
   | { readonly page: "not-found" };
 
@@ -44,6 +45,7 @@ const PAGES: Record<string, Route> = {
   "/policies": { page: "policies" },
   "/advisories": { page: "advisories" },
   "/admin": { page: "admin" },
+  "/admin/system": { page: "admin-system" },
   "/login": { page: "login" },
 };
 

@@ -23,6 +23,10 @@ export interface Session {
 /** What the administration pages write: holding one of these (anywhere) shows them. */
 const ADMINISTRATION = [
   "system.projects",
+  "system.users",
+  "system.roles",
+  "system.robots",
+  "immutability.write",
   "project.write",
   "member.write",
   "robot.read",

@@ -179,11 +179,24 @@ export interface Finding {
   readonly id: string;
   readonly aliases: readonly string[];
   readonly severity: Severity;
-  readonly cvss: number | null;
+  /** The API answers the vector and its version too; the console shows the score. */
+  readonly cvss: { readonly version: string; readonly vector: string; readonly score: number } | null;
   readonly fixedIn: readonly string[];
   readonly summary: string | null;
   readonly vex: { readonly status: string; readonly justification: string | null } | null;
   readonly exception: { readonly reason: string; readonly expires: string | null } | null;
+  /** Every scan exception of the loaded policies naming this finding; older servers leave it out. */
+  readonly exceptions?: readonly FindingException[];
+}
+
+/** A policy's `require.scan.exceptions` entry that names a finding of this image. */
+export interface FindingException {
+  readonly policy: string;
+  readonly rule: string;
+  readonly id: string;
+  readonly reason: string;
+  readonly until: string;
+  readonly inForce: boolean;
 }
 
 export interface FindingGroup {
@@ -226,10 +239,14 @@ export interface Decision {
 }
 
 export interface ChainStatus {
-  readonly ok: boolean;
+  /** "running": a walk of a long log is under way, `ok` is null and `checked` counts its progress. */
+  readonly state?: "running" | "done";
+  readonly ok: boolean | null;
   readonly checked: number;
+  readonly total?: number;
   readonly head: string | null;
   readonly brokenAt: number | string | null;
+  readonly problem?: string | null;
 }
 
 export interface Policy {

@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { type Package, readSbom, type SbomDocument, toSpdx } from "../../sbom/index.js";
 import type { ScanReport } from "../scanning/report.js";
 import type { ScanStore } from "../scanning/store.js";
+import type { FindingException } from "./exceptions.js";
 
 export interface PackageView {
   readonly name: string;
@@ -26,6 +27,8 @@ export interface FindingQuery {
   readonly q?: string;
   readonly page: number;
   readonly perPage: number;
+  /** The policies' exceptions that name a finding (exceptionsFor); none when not given. */
+  readonly exceptions?: (finding: { id: string; aliases: readonly string[] }) => FindingException[];
 }
 
 export interface FindingView {
@@ -37,7 +40,10 @@ export interface FindingView {
   readonly summary: string | null;
   readonly suppressed: boolean;
   readonly vex: { status: string; justification: string | null } | null;
+  /** The first exception in force, if any (kept for clients of the single field). */
   readonly exception: { reason: string; expires: string | null } | null;
+  /** Every policy exception naming this finding, in force or expired, with its policy and rule. */
+  readonly exceptions: FindingException[];
 }
 
 export interface PackageFindings {
@@ -133,6 +139,8 @@ export class ScanContents {
         };
         groups.set(key, group);
       }
+      const exceptions = query.exceptions?.(f) ?? [];
+      const inForce = exceptions.find((e) => e.inForce);
       group.findings.push({
         id: f.id,
         aliases: f.aliases,
@@ -142,8 +150,8 @@ export class ScanContents {
         summary: f.summary ?? null,
         suppressed: f.suppressed === true,
         vex: f.vex ? { status: f.vex.status, justification: f.vex.justification ?? null } : null,
-        // Exceptions are the policy's (a later issue); a VEX statement is what suppresses one today.
-        exception: null,
+        exception: inForce ? { reason: inForce.reason, expires: inForce.until } : null,
+        exceptions,
       });
     }
     const all = [...groups.values()];

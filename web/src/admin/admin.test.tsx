@@ -29,15 +29,8 @@ const DEVELOPER = [
   "audit.read",
   "repository.push",
 ];
-const PROJECT_ADMIN = [
-  ...DEVELOPER,
-  "repository.delete",
-  "retention.write",
-  "robot.read",
-  "project.write",
-  "member.write",
-  "robot.write",
-];
+const MAINTAINER = [...DEVELOPER, "repository.delete", "retention.write", "immutability.write", "robot.read"];
+const PROJECT_ADMIN = [...MAINTAINER, "project.write", "member.write", "robot.write"];
 
 function serve(me: unknown, writes: Record<string, { status: number; body: unknown }> = {}) {
   const answers: Record<string, unknown> = {
@@ -180,7 +173,23 @@ describe("what the forms send", () => {
     expect(String(fetches[before + 1]![0])).toBe("/api/v1/projects/team/members");
   });
 
-  it("saves settings as the whole object, keeping what the form does not edit", async () => {
+  it("lets a maintainer save the immutable-tag rules alone, visibility and quota read-only", async () => {
+    serve(
+      { name: "keeper", kind: "user", admin: false, systemPermissions: [], grants: [GRANT(MAINTAINER)] },
+      { "PATCH /api/v1/projects/team": { status: 200, body: PROJECT } },
+    );
+    await open("/admin/projects/team?tab=settings", /Storage quota/);
+    expect(adminLink()).not.toBeNull();
+    expect(screen.getByLabelText(/Storage quota/).matches(":disabled")).toBe(true);
+    expect(screen.getByLabelText(/Public/).matches(":disabled")).toBe(true);
+    fireEvent.change(screen.getByLabelText(/Immutable tags/), { target: { value: "" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await screen.findByText("Saved.");
+    const patch = vi.mocked(fetch).mock.calls.find(([, init]) => init?.method === "PATCH")!;
+    expect(JSON.parse(String(patch[1]!.body))).toEqual({ settings: { immutableTags: null } });
+  });
+
+  it("saves the fields it edits, each key set or removed (null), others kept by the server", async () => {
     serve(
       { name: "lead", kind: "user", admin: false, systemPermissions: [], grants: [GRANT(PROJECT_ADMIN)] },
       { "PATCH /api/v1/projects/team": { status: 200, body: PROJECT } },
@@ -193,7 +202,7 @@ describe("what the forms send", () => {
     const patch = vi.mocked(fetch).mock.calls.find(([, init]) => init?.method === "PATCH")!;
     expect(JSON.parse(String(patch[1]!.body))).toEqual({
       public: false,
-      settings: { immutableTags: ["v*", "release-*"] },
+      settings: { quotaBytes: null, immutableTags: ["v*", "release-*"] },
     });
   });
 });

@@ -1,17 +1,20 @@
 import { useEffect, useRef, useState } from "react";
 
 /**
- * A robot's secret, shown once: a modal <dialog> (focus kept inside, Esc closes) with the name, the
- * secret and a copy button. The secret lives only in this component's props; closing forgets it.
+ * A robot's secret (or a new user's one-time password: `what`), shown once: a modal <dialog> (focus
+ * kept inside, Esc closes) with the name, the secret and a copy button. The secret lives only in this
+ * component's props; closing forgets it.
  */
 export function SecretDialog({
   name,
   secret,
   onClose,
+  what = "Secret",
 }: {
   name: string;
   secret: string;
   onClose: () => void;
+  what?: "Secret" | "One-time password";
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [copied, setCopied] = useState("");
@@ -29,16 +32,20 @@ export function SecretDialog({
   };
   return (
     <dialog ref={dialog} className="secret-dialog" aria-labelledby="secret-title" onClose={onClose}>
-      <h2 id="secret-title">Secret of {name}</h2>
-      <p>This is the only time the secret is shown: store it now. Portcullis keeps only its hash.</p>
+      <h2 id="secret-title">
+        {what} of {name}
+      </h2>
+      <p>
+        This is the only time the {what.toLowerCase()} is shown: store it now. Portcullis keeps only its hash.
+      </p>
       <label>
-        Secret
+        {what}
         <input readOnly value={secret} data-testid="robot-secret" onFocus={(e) => e.target.select()} />
       </label>
       <p role="status">{copied}</p>
       <div className="toolbar">
         <button type="button" onClick={copy}>
-          Copy secret
+          Copy {what.toLowerCase()}
         </button>
         <button type="button" onClick={() => dialog.current?.close()}>
           I have stored it

@@ -4,7 +4,7 @@ import { KeyValues } from "../components/bits";
 import { formatBytes } from "../format";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
-import type { Project, ProjectSettings } from "./types";
+import type { Project } from "./types";
 
 const UNITS = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
 type Unit = keyof typeof UNITS;
@@ -36,13 +36,15 @@ export function ruleLines(text: string): string[] {
 }
 
 /**
- * Visibility, storage quota and immutable-tag rules. PATCH replaces the whole settings object, so the
- * form sends the settings it read with its own fields changed (retention and the certified policy
- * ride along untouched). Writable with project.write.
+ * Visibility, storage quota and immutable-tag rules. PATCH sets the settings keys it is given (null
+ * removes one) and keeps the others, and checks each field against its own permission: visibility and
+ * quota need project.write, the immutable-tag rules immutability.write (maintainers hold it). So the
+ * form sends only the fields the caller may write, and shows the others read-only.
  */
 export function SettingsTab({ project, onSaved }: { project: Project; onSaved: () => void }) {
   const session = useSession();
   const mayWrite = session.can("project.write", project.name);
+  const mayImmutable = session.can("immutability.write", project.name);
   const [isPublic, setPublic] = useState(project.public);
   const shown = quotaText(project.settings.quotaBytes);
   const [quota, setQuota] = useState(shown.amount);
@@ -54,16 +56,14 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
     event.preventDefault();
     setSaved("");
     const done = await save.run(async () => {
-      const { quotaBytes: _q, immutableTags: _i, ...others } = project.settings;
-      const bytes = quotaBytes(quota, unit);
-      const lines = ruleLines(rules);
-      const settings: ProjectSettings = {
-        ...others,
-        ...(bytes === undefined ? {} : { quotaBytes: bytes }),
-        ...(lines.length === 0 ? {} : { immutableTags: lines }),
-      };
+      const settings: Record<string, unknown> = {};
+      if (mayWrite) settings.quotaBytes = quotaBytes(quota, unit) ?? null;
+      if (mayImmutable) {
+        const lines = ruleLines(rules);
+        settings.immutableTags = lines.length === 0 ? null : lines;
+      }
       await apiSend("PATCH", `/api/v1/projects/${encodeURIComponent(project.name)}`, {
-        public: isPublic,
+        ...(mayWrite ? { public: isPublic } : {}),
         settings,
       });
     });
@@ -83,20 +83,30 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
       />
       <form className="admin-form" onSubmit={submit} aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
-        <fieldset disabled={!mayWrite || save.busy}>
+        <fieldset disabled={save.busy || !(mayWrite || mayImmutable)}>
           <legend className="visually-hidden">Project settings</legend>
           <label className="inline">
-            <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />
+            <input
+              type="checkbox"
+              disabled={!mayWrite}
+              checked={isPublic}
+              onChange={(e) => setPublic(e.target.checked)}
+            />
             Public (anyone, also signed out, may pull)
           </label>
           <div className="quota">
             <label>
               Storage quota (empty: none)
-              <input inputMode="decimal" value={quota} onChange={(e) => setQuota(e.target.value)} />
+              <input
+                inputMode="decimal"
+                disabled={!mayWrite}
+                value={quota}
+                onChange={(e) => setQuota(e.target.value)}
+              />
             </label>
             <label>
               Unit
-              <select value={unit} onChange={(e) => setUnit(e.target.value as Unit)}>
+              <select disabled={!mayWrite} value={unit} onChange={(e) => setUnit(e.target.value as Unit)}>
                 {Object.keys(UNITS).map((u) => (
                   <option key={u} value={u}>
                     {u}
@@ -107,11 +117,16 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
           </div>
           <label>
             Immutable tags, one rule a line (TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB)
-            <textarea rows={4} value={rules} onChange={(e) => setRules(e.target.value)} />
+            <textarea
+              rows={4}
+              disabled={!mayImmutable}
+              value={rules}
+              onChange={(e) => setRules(e.target.value)}
+            />
           </label>
           <Problem id="settings-problem" action={save} />
           <p role="status">{saved}</p>
-          {mayWrite && <button type="submit">Save settings</button>}
+          {(mayWrite || mayImmutable) && <button type="submit">Save settings</button>}
         </fieldset>
       </form>
     </>

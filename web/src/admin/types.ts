@@ -38,6 +38,8 @@ export interface Robot {
     readonly repositories: readonly string[];
     readonly permissions: readonly string[];
   }[];
+  /** A system robot's system permissions (runtime.write); empty for project robots. */
+  readonly systemPermissions?: readonly string[];
   readonly expiresAt: string | null;
   readonly expired: boolean;
   readonly disabled: boolean;
@@ -101,3 +103,46 @@ export const ROBOT_PERMISSIONS = [
   "immutability.write",
   "robot.read",
 ] as const;
+
+export interface User {
+  readonly name: string;
+  readonly email: string | null;
+  readonly source: string;
+  readonly admin: boolean;
+  readonly disabled: boolean;
+  readonly mustChangePassword: boolean;
+  readonly createdAt: string;
+}
+
+export interface Group {
+  readonly name: string;
+  readonly members: readonly string[];
+}
+
+/**
+ * Every project permission, in the table's order (auth/permissions.ts's PROJECT_PERMISSIONS; a test
+ * pins the two equal): what a custom role or a system robot's grant can be made of.
+ */
+export const PROJECT_PERMISSIONS = [
+  "project.read",
+  "repository.pull",
+  "scan.read",
+  "member.read",
+  "audit.read",
+  "repository.push",
+  "repository.delete",
+  "retention.write",
+  "scan.run",
+  "occurrence.write",
+  "immutability.write",
+  "robot.read",
+  "webhook.read",
+  "webhook.write",
+  "project.write",
+  "member.write",
+  "robot.write",
+  "project.delete",
+] as const;
+
+/** The system permissions a system robot may hold (auth/permissions.ts's ROBOT_SYSTEM_PERMISSIONS). */
+export const ROBOT_SYSTEM_PERMISSIONS = ["runtime.write"] as const;

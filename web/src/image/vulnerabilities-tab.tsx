@@ -3,7 +3,7 @@ import { Failure, Loading, SeverityBadges } from "../components/bits";
 import { Pager } from "../components/pager";
 import { ScrollRegion } from "../components/table";
 import { hrefWith, pageParam, updateQuery, useLocation, useQueryParam } from "../router";
-import { type FindingPage, SEVERITIES } from "../types";
+import { type Finding, type FindingPage, SEVERITIES } from "../types";
 
 /**
  * Findings grouped by package, with the version that fixes each, its severity, the VEX statement and
@@ -102,7 +102,12 @@ export default function VulnerabilitiesTab({
                         </td>
                         <td>
                           <span className={`badge sev-${f.severity}`}>{f.severity}</span>
-                          {f.cvss !== null && <span className="muted"> {f.cvss.toFixed(1)}</span>}
+                          {f.cvss !== null && (
+                            <span className="muted" title={f.cvss.vector}>
+                              {" "}
+                              {f.cvss.score.toFixed(1)}
+                            </span>
+                          )}
                         </td>
                         <td>{f.fixedIn.join(", ") || <span className="muted">no fix yet</span>}</td>
                         <td>{f.summary ?? ""}</td>
@@ -113,12 +118,7 @@ export default function VulnerabilitiesTab({
                               {f.vex.justification ? ` (${f.vex.justification})` : ""}
                             </div>
                           )}
-                          {f.exception && (
-                            <div>
-                              Exception: {f.exception.reason}
-                              {f.exception.expires ? `, until ${f.exception.expires}` : ""}
-                            </div>
-                          )}
+                          <Exceptions finding={f} />
                         </td>
                       </tr>
                     ))}
@@ -130,6 +130,32 @@ export default function VulnerabilitiesTab({
           <Pager total={data.total} page={data.page} perPage={data.perPage} />
         </>
       )}
+    </>
+  );
+}
+
+/**
+ * The policies' exceptions for a finding (`require.scan.exceptions`), each with the policy and rule
+ * that holds it; an expired one is marked, since the finding counts again. Falls back to the single
+ * `exception` field of servers that do not list them.
+ */
+function Exceptions({ finding }: { finding: Finding }) {
+  if (finding.exceptions === undefined) {
+    return finding.exception ? (
+      <div>
+        Exception: {finding.exception.reason}
+        {finding.exception.expires ? `, until ${finding.exception.expires}` : ""}
+      </div>
+    ) : null;
+  }
+  return (
+    <>
+      {finding.exceptions.map((e) => (
+        <div key={`${e.policy}|${e.rule}|${e.id}`} className={e.inForce ? undefined : "muted"}>
+          {e.inForce ? "Exception" : "Expired exception"} ({e.policy} policy, {e.rule}): {e.reason},{" "}
+          {e.inForce ? "until" : "ended"} {e.until}
+        </div>
+      ))}
     </>
   );
 }

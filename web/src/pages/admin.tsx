@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { Problem, useAction } from "../admin/action";
+import { systemTabs } from "../admin/system-tabs";
 import type { Project } from "../admin/types";
 import { apiSend, useApi } from "../api";
 import { Failure, Loading, PageTitle } from "../components/bits";
@@ -21,7 +22,8 @@ const COLUMNS: readonly Column<Project>[] = [
 
 /**
  * Administration: the projects the caller reads, each a link to its members, robots, settings and
- * retention; creating a project only with system.projects.
+ * retention; creating a project only with system.projects; a link to the system administration for
+ * holders of a system permission it needs.
  */
 export default function AdminPage() {
   const session = useSession();
@@ -41,10 +43,12 @@ export default function AdminPage() {
         />
       )}
       {session.can("system.projects") && <CreateProject onCreated={reload} />}
-      <p className="muted">
-        Users, groups and custom roles are managed with <code>portcullis user</code>, <code>group</code> and{" "}
-        <code>role</code>.
-      </p>
+      {systemTabs((permission) => session.can(permission)).length > 0 && (
+        <p>
+          <Link to="/admin/system">System administration</Link>: users, groups, custom roles and system
+          robots.
+        </p>
+      )}
     </>
   );
 }

@@ -1,4 +1,5 @@
-import { isPaged, useApi } from "../api";
+import { useEffect } from "react";
+import { isPaged, type Loaded, useApi } from "../api";
 import { Failure, Loading, PageTitle } from "../components/bits";
 import { DecisionTable } from "../components/decision-table";
 import { Pager } from "../components/pager";
@@ -36,19 +37,7 @@ export default function DecisionsPage() {
     <>
       <PageTitle sub={data ? `${data.total.toLocaleString("en")} decisions` : undefined}>Decisions</PageTitle>
       <div className="chain-status" role="status">
-        {chain.data ? (
-          chain.data.ok ? (
-            <span className="badge ok">
-              ✓ chain verified ({chain.data.checked.toLocaleString("en")} entries)
-            </span>
-          ) : (
-            <span className="badge bad">✗ chain broken at entry {String(chain.data.brokenAt)}</span>
-          )
-        ) : chain.error ? (
-          <span className="muted">Chain verification unavailable: {chain.error.message}</span>
-        ) : (
-          <span className="muted">Verifying the chain…</span>
-        )}
+        <ChainBadge chain={chain} />
       </div>
       <form className="toolbar filters" onSubmit={(event) => event.preventDefault()} aria-label="Filters">
         <label>
@@ -87,4 +76,38 @@ export default function DecisionsPage() {
       )}
     </>
   );
+}
+
+/** While a long log's walk runs, ask again every few seconds (the server answers its progress). */
+const POLL_MS = 3_000;
+
+function ChainBadge({ chain }: { chain: Loaded<ChainStatus> }) {
+  const running = chain.data?.state === "running";
+  const { reload } = chain;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setTimeout(reload, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [running, reload]);
+  if (chain.data) {
+    const { ok, checked, total, brokenAt } = chain.data;
+    if (running || ok === null) {
+      return (
+        <span className="muted">
+          Verifying the chain… {checked.toLocaleString("en")}
+          {total === undefined ? "" : ` of ${total.toLocaleString("en")}`} entries
+        </span>
+      );
+    }
+    return ok ? (
+      <span className="badge ok">✓ chain verified ({checked.toLocaleString("en")} entries)</span>
+    ) : (
+      <span className="badge bad" title={chain.data.problem ?? undefined}>
+        ✗ chain broken at entry {String(brokenAt)}
+      </span>
+    );
+  }
+  if (chain.error)
+    return <span className="muted">Chain verification unavailable: {chain.error.message}</span>;
+  return <span className="muted">Verifying the chain…</span>;
 }

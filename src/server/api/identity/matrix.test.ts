@@ -250,6 +250,31 @@ describe.each(testDatabases())("authorization matrix of the accounts API (%s)", 
     expect(Object.fromEntries(IDENTITY_ROUTES.map((r) => [r.id, declared(r.access)]))).toEqual(NEEDS);
   });
 
+  // Maintainers hold immutability.write and retention.write: a change of only those rules needs only
+  // them; visibility, quota and the certified policy stay with project.write; one refused field refuses all.
+  it.each([
+    ["maintainer", { settings: { immutableTags: ["v*", "app/*:release-*"] } }, 200],
+    ["maintainer", { settings: { retention: { rules: [{ keep: "always" }] } } }, 200],
+    ["maintainer", { settings: { immutableTags: null, retention: null } }, 200],
+    ["maintainer", { public: true }, 403],
+    ["maintainer", { settings: { immutableTags: ["v*"], quotaBytes: 1000 } }, 403],
+    ["maintainer", { public: false, settings: { immutableTags: ["v*"] } }, 403],
+    ["maintainer", { settings: {} }, 403],
+    ["developer", { settings: { immutableTags: ["v*"] } }, 403],
+    ["developer", { settings: { retention: null } }, 403],
+    ["project-admin", { public: false, settings: { immutableTags: ["v*"], quotaBytes: null } }, 200],
+    ["anonymous", { settings: { immutableTags: ["v*"] } }, 401],
+  ] as const)("PATCH of a project's settings: %s with %j answers %i", async (role, body, status) => {
+    const as = role === "anonymous" ? {} : { as: { name: `u-${role}`, secret: password(`u-${role}`) } };
+    const project = role === "anonymous" ? "p-maintainer" : `p-${role}`;
+    const answer = await call(server.url, "PATCH", `/api/v1/projects/${project}`, { ...as, body });
+    expect(answer.status, answer.text.slice(0, 200)).toBe(status);
+    if (status === 200 && "settings" in body && body.settings && "immutableTags" in body.settings) {
+      const read = await call(server.url, "GET", `/api/v1/projects/${project}`, { ...as });
+      expect(read.body.settings.immutableTags ?? null).toEqual(body.settings.immutableTags);
+    }
+  });
+
   it("allows and denies exactly as the permission table says, for every role and route", async () => {
     // Deleting the project goes last: every other project route needs it to exist.
     const routes = [...IDENTITY_ROUTES].sort(

@@ -115,8 +115,13 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): Record<stri
 /** Who may call a route, in words (the OpenAPI description and docs/permissions.md). */
 export function accessText(access: Access): string {
   switch (access.kind) {
-    case "permission":
-      return `Needs \`${access.permission}\`${access.project ? " in the project" : ""}.`;
+    case "permission": {
+      const fields = Object.entries(access.byField ?? {}).map(([f, p]) => `\`${f}\` needs \`${p}\``);
+      const where = access.project ? " in the project" : "";
+      return fields.length === 0
+        ? `Needs \`${access.permission}\`${where}.`
+        : `Needs \`${access.permission}\`${where} for each field given, but ${fields.join(", ")} instead (a body of only those needs only them).`;
+    }
     case "self-or":
       return `One's own account, or \`${access.permission}\`.`;
     case "signed-in":

@@ -106,7 +106,14 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     summary:
       "Change a project's visibility or settings: the settings keys given are set, a key given as null is removed, the others stay",
     tag: "projects",
-    access: { kind: "permission", permission: "project.write", project: "project" },
+    // Maintainers edit immutability and retention rules (their own permissions) through this route too;
+    // visibility, quota and certified policy stay with project.write.
+    access: {
+      kind: "permission",
+      permission: "project.write",
+      project: "project",
+      byField: { "settings.immutableTags": "immutability.write", "settings.retention": "retention.write" },
+    },
     event: "project.changed",
     params: ProjectParams,
     body: z

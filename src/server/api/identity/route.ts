@@ -19,7 +19,8 @@ import type { IdentityServices } from "./services.js";
  * wrapper below, through authorize.ts), the OpenAPI document and docs/permissions.md say it, and the
  * authorization-matrix test reads it.
  *
- * - `permission`: the caller needs it, in the project named by the path parameter `project` when set.
+ * - `permission`: the caller needs it, in the project named by the path parameter `project` when set;
+ *   with `byField`, each body field given needs its own permission (see `fieldPermissions`).
  * - `self-or`: the user named by the path parameter `user` acting on their own account, or a holder
  *   of `permission` (a registry bearer token is not "self": it is scoped to repositories).
  * - `signed-in`: any authenticated user or robot.
@@ -31,7 +32,17 @@ import type { IdentityServices } from "./services.js";
  * (AnonymousAccess: the server is on loopback); `signed-in` counts the anonymous principal as signed in.
  */
 export type Access =
-  | { readonly kind: "permission"; readonly permission: Permission; readonly project?: string }
+  | {
+      readonly kind: "permission";
+      readonly permission: Permission;
+      readonly project?: string;
+      /**
+       * Body fields (`settings.immutableTags`) that need another permission instead of `permission`:
+       * the caller needs, for each field the body gives, the permission named here or else `permission`.
+       * Checked once the body is parsed; a body that gives none of its fields needs `permission`.
+       */
+      readonly byField?: Readonly<Record<string, ProjectPermission>>;
+    }
   | { readonly kind: "self-or"; readonly permission: SystemPermission; readonly user: string }
   | { readonly kind: "signed-in" }
   | { readonly kind: "anyone" }
@@ -191,6 +202,36 @@ async function checkAccess(
   }
 }
 
+/** The body's fields a `byField` map can name: top-level keys, and `key.sub` inside a named object. */
+function givenFields(body: unknown, byField: Readonly<Record<string, ProjectPermission>>): string[] {
+  if (typeof body !== "object" || body === null) return [];
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    const nested = Object.keys(byField).some((field) => field.startsWith(`${key}.`));
+    if (nested && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const sub of Object.keys(value)) fields.push(`${key}.${sub}`);
+    } else {
+      fields.push(key);
+    }
+  }
+  return fields;
+}
+
+/**
+ * The permissions a parsed body needs under a `byField` access: each given field's own, or the route's
+ * `permission` for fields the map does not name. Never empty: a body that changes nothing still needs
+ * `permission` (fail closed).
+ */
+export function fieldPermissions(
+  access: Extract<Access, { kind: "permission" }>,
+  body: unknown,
+): Permission[] {
+  const byField = access.byField ?? {};
+  const needed = new Set<Permission>(givenFields(body, byField).map((f) => byField[f] ?? access.permission));
+  if (needed.size === 0) needed.add(access.permission);
+  return [...needed];
+}
+
 /** The query and body, parsed through the route's schemas (400 INVALID_ARGUMENT naming the issue). */
 function readInput(
   route: IdentityRoute,
@@ -229,10 +270,17 @@ async function run(
   }
   const params = parse(route.params, request.params, "path") as Record<string, string>;
   try {
-    // A repository route's check needs the input that names the repository: read it first.
-    const byRepository = route.access.kind === "repository";
-    let input = byRepository ? readInput(route, request, params) : undefined;
-    if (route.access.kind === "repository") {
+    // A repository route's check needs the input that names the repository, a by-field check the
+    // fields the body gives: read it first.
+    const byInput =
+      route.access.kind === "repository" || (route.access.kind === "permission" && !!route.access.byField);
+    let input = byInput ? readInput(route, request, params) : undefined;
+    if (route.access.kind === "permission" && route.access.byField) {
+      const project = route.access.project === undefined ? undefined : params[route.access.project];
+      for (const permission of fieldPermissions(route.access, input!.body)) {
+        await authorize(platform, request, undefined, permission, false, project ? { project } : {});
+      }
+    } else if (route.access.kind === "repository") {
       if (!route.repositoryOf) throw new Error(`route ${route.id}: repository access without repositoryOf`);
       const repository = route.repositoryOf(input!);
       request.logRepository = repository;

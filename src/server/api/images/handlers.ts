@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { notRunnableReason, OccurrenceStore, type Platform } from "../../../app/index.js";
+import { exceptionsFor, notRunnableReason, OccurrenceStore, type Platform } from "../../../app/index.js";
 import { projectOf } from "../../../auth/index.js";
 import { parseManifest } from "../../../oci/index.js";
 import { SYSTEM_ACTOR } from "../../../registry/index.js";
@@ -236,6 +236,11 @@ const listFindings: ImageRoute = {
     const { scan } = await requireScan(platform, repository, digest, q.platform);
     if (!scan.report) throw new ServerError("SCAN_UNKNOWN", `no report yet (scan ${scan.status})`);
     const page = await platform.images.contents.findings(scan.report, {
+      exceptions: exceptionsFor(
+        platform.policies.list(),
+        { registry: platform.registryHost, repository, digest },
+        Date.now(),
+      ),
       ...(q.severity ? { severities: q.severity } : {}),
       ...(q.fixable !== undefined ? { fixable: q.fixable === "true" } : {}),
       ...(q.q !== undefined ? { q: q.q } : {}),

@@ -64,6 +64,11 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
         "  require:",
         "    signedBy:",
         "      - key: release.pub",
+        // A per-vulnerability exception: the findings name it (policy, rule, reason, until).
+        "    scan:",
+        "      maxSeverity: critical",
+        "      exceptions:",
+        '        - { id: GHSA-462w-v97r-4m45, repository: "**", until: 2099-12-31, reason: "<b>templates only</b>" }',
         "",
       ].join("\n"),
     );
@@ -230,6 +235,19 @@ describe.each(testDatabases())("repository and image API (%s)", (database) => {
         [f.id, ...f.aliases].join(" "),
       ),
     ).toEqual([expect.stringContaining("GHSA-462w-v97r-4m45")]);
+    expect(findings.body.items[0].findings[0]).toMatchObject({
+      exception: { reason: "<b>templates only</b>", expires: "2099-12-31" },
+      exceptions: [
+        {
+          policy: "pull",
+          rule: "defaultRule",
+          id: "GHSA-462w-v97r-4m45",
+          reason: "<b>templates only</b>",
+          until: "2099-12-31",
+          inForce: true,
+        },
+      ],
+    });
     const none = await get(
       `/api/v1/repositories/team/app/manifests/${amd.digest}/findings?severity=low&fixable=false`,
     );

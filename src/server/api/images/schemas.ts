@@ -291,7 +291,22 @@ export const FindingList = named(
             summary: z.string().nullable(),
             suppressed: z.boolean(),
             vex: z.object({ status: z.string(), justification: z.string().nullable() }).nullable(),
-            exception: z.object({ reason: z.string(), expires: z.string().nullable() }).nullable(),
+            exception: z
+              .object({ reason: z.string(), expires: z.string().nullable() })
+              .nullable()
+              .describe("the first policy exception in force for this finding, if any"),
+            exceptions: z
+              .array(
+                z.object({
+                  policy: z.string().describe("the loaded policy: push, pull, admission or a named one"),
+                  rule: z.string().describe("defaultRule, namespaceRules.<ns>, ..."),
+                  id: z.string().describe("the id the exception names (the finding's or an alias)"),
+                  reason: z.string(),
+                  until: z.string(),
+                  inForce: z.boolean().describe("false: expired, the finding counts again"),
+                }),
+              )
+              .describe("every scan exception of the loaded policies naming this finding for this image"),
           }),
         ),
       }),

@@ -1,0 +1,268 @@
+import { type FormEvent, useState } from "react";
+import { apiSend, useApi } from "../api";
+import { Failure, Loading, Time } from "../components/bits";
+import { type Column, DataTable } from "../components/table";
+import { Problem, useAction } from "./action";
+import { inOrder, PermissionChoice } from "./permission-choice";
+import { SecretDialog } from "./secret-dialog";
+import { PROJECT_PERMISSIONS, type Project, ROBOT_SYSTEM_PERMISSIONS, type Robot } from "./types";
+
+const ROBOTS = "/api/v1/robots";
+
+/** `robot$ci` → `ci`, the name the system routes take. */
+function shortName(robot: Robot): string {
+  return robot.name.startsWith("robot$") ? robot.name.slice("robot$".length) : robot.name;
+}
+
+function status(robot: Robot): string {
+  return robot.disabled ? "revoked" : robot.expired ? "expired" : "active";
+}
+
+/** A robot's grants as text: `team (*): repository.pull, …; runtime.write`. */
+export function grantsText(robot: Robot): string {
+  return [
+    ...robot.grants.map((g) => `${g.project} (${g.repositories.join(", ")}): ${g.permissions.join(", ")}`),
+    ...(robot.systemPermissions ?? []),
+  ].join("; ");
+}
+
+/**
+ * System robots (system.robots): robots whose grants span projects, and that may hold runtime.write.
+ * Create, rotate (the new secret shown once, in a dialog), revoke and delete.
+ */
+export function SystemRobotsTab() {
+  const robots = useApi<{ robots: readonly Robot[] }>(ROBOTS);
+  const [shown, setShown] = useState<{ name: string; secret: string } | undefined>();
+  const act = useAction();
+  const robotApi = (r: Robot, tail = "") => `${ROBOTS}/${encodeURIComponent(shortName(r))}${tail}`;
+  const columns: Column<Robot>[] = [
+    { key: "name", header: "Name", render: (r) => r.name },
+    { key: "grants", header: "Grants", render: grantsText },
+    {
+      key: "expires",
+      header: "Expires",
+      render: (r) => (r.expiresAt ? <Time value={r.expiresAt} /> : "never"),
+    },
+    { key: "status", header: "Status", render: status },
+    {
+      key: "actions",
+      header: "Actions",
+      render: (r) => (
+        <span className="toolbar">
+          <button
+            type="button"
+            disabled={act.busy || r.disabled}
+            aria-label={`Rotate the secret of ${r.name}`}
+            onClick={() =>
+              act.run(async () => {
+                const answer = await apiSend<{ name: string; secret: string }>(
+                  "POST",
+                  robotApi(r, "/rotate"),
+                );
+                if (answer) setShown(answer);
+              })
+            }
+          >
+            Rotate
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={act.busy || r.disabled}
+            aria-label={`Revoke ${r.name}`}
+            onClick={() =>
+              act.run(async () => {
+                await apiSend("POST", robotApi(r, "/revoke"));
+                robots.reload();
+              })
+            }
+          >
+            Revoke
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={act.busy}
+            aria-label={`Delete ${r.name}`}
+            onClick={() =>
+              act.run(async () => {
+                await apiSend("DELETE", robotApi(r));
+                robots.reload();
+              })
+            }
+          >
+            Delete
+          </button>
+        </span>
+      ),
+    },
+  ];
+  return (
+    <>
+      {robots.error && <Failure error={robots.error} what="the system robots" />}
+      {robots.loading && !robots.data && <Loading what="system robots" />}
+      {robots.data && (
+        <DataTable
+          caption="System robots"
+          columns={columns}
+          rows={robots.data.robots}
+          rowKey={(r) => r.name}
+          empty="No system robots."
+        />
+      )}
+      <Problem id="system-robot-action-problem" action={act} />
+      <CreateSystemRobot
+        onCreated={(name, secret) => {
+          setShown({ name, secret });
+          robots.reload();
+        }}
+      />
+      {shown && <SecretDialog name={shown.name} secret={shown.secret} onClose={() => setShown(undefined)} />}
+    </>
+  );
+}
+
+interface GrantDraft {
+  readonly key: number;
+  readonly project: string;
+  readonly repositories: string;
+  readonly permissions: Set<string>;
+}
+
+const EXPIRIES = [
+  { value: "30d", label: "30 days" },
+  { value: "90d", label: "90 days" },
+  { value: "365d", label: "1 year" },
+  { value: "never", label: "never" },
+];
+
+/** The grants a form's drafts ask for: repositories as a comma list of globs, `*` when empty. */
+export function grantsOf(drafts: readonly GrantDraft[]) {
+  return drafts.map((d) => {
+    const repositories = d.repositories
+      .split(",")
+      .map((r) => r.trim())
+      .filter((r) => r !== "");
+    if (d.permissions.size === 0)
+      throw new Error(`Choose at least one permission in ${d.project || "each grant"}.`);
+    return {
+      project: d.project,
+      repositories: repositories.length === 0 ? ["*"] : repositories,
+      permissions: inOrder(PROJECT_PERMISSIONS, d.permissions),
+    };
+  });
+}
+
+function CreateSystemRobot({ onCreated }: { onCreated: (name: string, secret: string) => void }) {
+  const projects = useApi<{ projects: readonly Project[] }>("/api/v1/projects");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [drafts, setDrafts] = useState<GrantDraft[]>([]);
+  const [nextKey, setNextKey] = useState(1);
+  const [system, setSystem] = useState<Set<string>>(new Set());
+  const [expiry, setExpiry] = useState("90d");
+  const create = useAction();
+  const change = (key: number, patch: Partial<GrantDraft>) =>
+    setDrafts(drafts.map((d) => (d.key === key ? { ...d, ...patch } : d)));
+  const addGrant = () => {
+    const first = projects.data?.projects[0]?.name ?? "";
+    setDrafts([
+      ...drafts,
+      { key: nextKey, project: first, repositories: "*", permissions: new Set(["repository.pull"]) },
+    ]);
+    setNextKey(nextKey + 1);
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    let created: { robot: Robot; secret: string } | undefined;
+    const done = await create.run(async () => {
+      if (drafts.length === 0 && system.size === 0)
+        throw new Error("Add a project grant or a system permission.");
+      created = await apiSend<{ robot: Robot; secret: string }>("POST", ROBOTS, {
+        name: name.trim(),
+        ...(description.trim() ? { description: description.trim() } : {}),
+        grants: grantsOf(drafts),
+        ...(system.size > 0 ? { systemPermissions: inOrder(ROBOT_SYSTEM_PERMISSIONS, system) } : {}),
+        ...(expiry === "never" ? { expiresAt: null } : { expiresIn: expiry }),
+      });
+    });
+    if (done && created) {
+      setName("");
+      setDescription("");
+      setDrafts([]);
+      setSystem(new Set());
+      onCreated(created.robot.name, created.secret);
+    }
+  };
+  return (
+    <form className="admin-form" onSubmit={submit} aria-labelledby="create-system-robot-title">
+      <h2 id="create-system-robot-title">Create a system robot</h2>
+      <label>
+        Name
+        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Description
+        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      {drafts.map((draft, index) => (
+        <fieldset key={draft.key} className="grant">
+          <legend>Project grant {index + 1}</legend>
+          <label>
+            Project
+            <select value={draft.project} onChange={(e) => change(draft.key, { project: e.target.value })}>
+              {(projects.data?.projects ?? []).map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Repositories (globs inside the project, comma-separated; * for all)
+            <input
+              value={draft.repositories}
+              onChange={(e) => change(draft.key, { repositories: e.target.value })}
+            />
+          </label>
+          <PermissionChoice
+            legend={`Permissions in grant ${index + 1}`}
+            choices={PROJECT_PERMISSIONS}
+            chosen={draft.permissions}
+            onChange={(permissions) => change(draft.key, { permissions })}
+          />
+          <button type="button" onClick={() => setDrafts(drafts.filter((d) => d.key !== draft.key))}>
+            Remove grant {index + 1}
+          </button>
+        </fieldset>
+      ))}
+      <button
+        type="button"
+        onClick={addGrant}
+        disabled={!projects.data || projects.data.projects.length === 0}
+      >
+        Add a project grant
+      </button>
+      <PermissionChoice
+        legend="System permissions"
+        choices={ROBOT_SYSTEM_PERMISSIONS}
+        chosen={system}
+        onChange={setSystem}
+      />
+      <label>
+        Expires after
+        <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
+          {EXPIRIES.map((e) => (
+            <option key={e.value} value={e.value}>
+              {e.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Problem id="create-system-robot-problem" action={create} />
+      <button type="submit" disabled={create.busy}>
+        Create system robot
+      </button>
+    </form>
+  );
+}
