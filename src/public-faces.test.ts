@@ -356,6 +356,9 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "FALCO_PRIORITIES",
       "RUNTIME_LIMITS",
       "RuntimeError",
+      // The bodies' schemas, for the OpenAPI document (server/api/runtime/openapi.ts).
+      "auditEventListSchema",
+      "falcoBodySchema",
       "parseAuditEventList",
       "parseAuditEventListInTurns",
       "parseFalcoAlerts",

@@ -121,3 +121,6 @@ export const falcoAlertSchema = z.object(
 );
 
 export type RawFalcoAlert = z.infer<typeof falcoAlertSchema>;
+
+/** The body of a Falco post as documented (OpenAPI): one alert or a list of them. */
+export const falcoBodySchema = z.union([falcoAlertSchema, z.array(falcoAlertSchema)]);

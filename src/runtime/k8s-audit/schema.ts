@@ -112,6 +112,9 @@ export const eventListSchema = z.object(
 
 export type RawAuditEvent = z.infer<typeof auditEventSchema>;
 
+/** The EventList as documented (OpenAPI): its items spelled out, as parse.ts checks them one by one. */
+export const auditEventListSchema = eventListSchema.extend({ items: z.array(auditEventSchema) });
+
 /** core/v1 Container, the fields we keep: which image each container runs. */
 const container = z.object(
   { name: text(253).nullish(), image: text(4096).nullish() },

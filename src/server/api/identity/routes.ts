@@ -3,6 +3,7 @@ import type { Platform } from "../../../app/index.js";
 import { CONSOLE_ROUTES } from "../console/routes.js";
 import { IMAGE_ROUTES } from "../images/routes.js";
 import { RECORD_ROUTES } from "../record/routes.js";
+import { RUNTIME_ROUTES } from "../runtime/openapi.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
 import { ME_ROUTES } from "./me.js";
@@ -46,7 +47,7 @@ export function registerIdentityRoutes(app: FastifyInstance, platform: Platform)
   let document: string | undefined;
   app.get("/api/v1/openapi.json", async (request, reply) => {
     request.routeName = "api.openapi";
-    document ??= JSON.stringify(openApiDocument([...IDENTITY_ROUTES, ...IMAGE_ROUTES]));
+    document ??= JSON.stringify(openApiDocument([...IDENTITY_ROUTES, ...IMAGE_ROUTES, ...RUNTIME_ROUTES]));
     return reply.type("application/json").send(document);
   });
 }
