@@ -295,6 +295,8 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "pathInProject",
       "permissionFor",
       "projectOf",
+      // Requests per minute per caller, shared by replicas on PostgreSQL (runtime ingestion's limit).
+      "rateLimit",
       "readCookie",
     ],
   },
