@@ -107,6 +107,19 @@ for (const target of databaseTestTargets()) {
       expect(await verifyRecord(record.source())).toMatchObject({ ok: true, size: 23 });
     });
 
+    it("stores text as given, whatever array syntax it holds (PostgreSQL binds each column as an array)", async () => {
+      const awkward = ["NULL", "{a,b}", 'say "hi"', "back\\slash", "line\nbreak", "\u00e9\u{1f600}", " pad "];
+      const summary = (text: string) => text.replace("\n", " ");
+      const entries = await record.append(
+        awkward.map((text, i) => event(i, { summary: summary(text), actor: text, pod: text })),
+      );
+      for (const [i, text] of awkward.entries()) {
+        const stored = await record.entry(entries[i]!.index);
+        expect(stored).toMatchObject({ summary: summary(text), actor: text, pod: text });
+      }
+      expect(await verifyRecord(record.source())).toMatchObject({ ok: true });
+    });
+
     it("signs checkpoints that open with the served verifier key, naming the record as origin", async () => {
       await record.append([event(0), event(1), event(2)]);
       const note = await record.checkpoint();
