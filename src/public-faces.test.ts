@@ -295,6 +295,8 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "pathInProject",
       "permissionFor",
       "projectOf",
+      // Requests per minute per caller, shared by replicas on PostgreSQL (runtime ingestion's limit).
+      "rateLimit",
       "readCookie",
     ],
   },
@@ -367,6 +369,9 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "FALCO_PRIORITIES",
       "RUNTIME_LIMITS",
       "RuntimeError",
+      // The bodies' schemas, for the OpenAPI document (server/api/runtime/openapi.ts).
+      "auditEventListSchema",
+      "falcoBodySchema",
       "parseAuditEventList",
       "parseAuditEventListInTurns",
       "parseFalcoAlerts",

@@ -40,6 +40,7 @@ export {
   SYSTEM_PERMISSIONS,
   type SystemPermission,
 } from "./permissions.js";
+export { type RateLimit, rateLimit } from "./rate-limit.js";
 export { formatScope, parseScopes, type ResourceScope } from "./scope.js";
 export { CookieSealer, readCookie } from "./sessions.js";
 export { grantScopes } from "./tokens/grant.js";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ApiClient } from "./api-client.js";
 import { credentialsPath, normalizeServer, readCredentials, type StoredServer } from "./credentials.js";
+import { printTable } from "./output.js";
 import { promptHidden } from "./trust/password.js";
 import { UsageError } from "./trust/usage-error.js";
 
@@ -28,6 +29,20 @@ export function outputOf(flags: ApiFlags): "table" | "json" {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * An answer as the caller asked: the JSON as it came, or a table of `rows()`. `format` is `outputOf`'s,
+ * read before the request so a bad --output fails before anything is sent.
+ */
+export function printAnswer(
+  format: "table" | "json",
+  json: unknown,
+  header: string[],
+  rows: () => string[][],
+): void {
+  if (format === "json") printJson(json);
+  else printTable(header, rows());
 }
 
 export interface Connection {

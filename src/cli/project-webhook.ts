@@ -4,6 +4,7 @@ import {
   collect,
   connect,
   outputOf,
+  printAnswer,
   printJson,
   when,
   withApiFlags,
@@ -71,8 +72,7 @@ export function registerProjectWebhook(project: Command, setExit: (code: number)
   ).action(async (name: string, flags: ApiFlags) => {
     const format = outputOf(flags);
     const { webhooks } = await connect(flags).client.listWebhooks(name);
-    if (format === "json") printJson({ webhooks });
-    else printTable(HEADER, rows(webhooks));
+    printAnswer(format, { webhooks }, HEADER, () => rows(webhooks));
     setExit(0);
   });
 
@@ -134,8 +134,7 @@ export function registerProjectWebhook(project: Command, setExit: (code: number)
   ).action(async (name: string, id: string, flags: ApiFlags) => {
     const format = outputOf(flags);
     const delivery = await connect(flags).client.testWebhook(name, id);
-    if (format === "json") printJson(delivery);
-    else printTable(DELIVERY_HEADER, deliveryRows([delivery]));
+    printAnswer(format, delivery, DELIVERY_HEADER, () => deliveryRows([delivery]));
     setExit(delivery.state === "delivered" ? 0 : 1);
   });
 
@@ -149,8 +148,7 @@ export function registerProjectWebhook(project: Command, setExit: (code: number)
   ).action(async (name: string, id: string, flags: ApiFlags & { limit?: number }) => {
     const format = outputOf(flags);
     const { deliveries } = await connect(flags).client.webhookDeliveries(name, id, flags.limit);
-    if (format === "json") printJson({ deliveries });
-    else printTable(DELIVERY_HEADER, deliveryRows(deliveries));
+    printAnswer(format, { deliveries }, DELIVERY_HEADER, () => deliveryRows(deliveries));
     setExit(0);
   });
 }

@@ -5,12 +5,11 @@ import {
   collect,
   connect,
   outputOf,
-  printJson,
+  printAnswer,
   when,
   withApiFlags,
 } from "./account-options.js";
 import type { Member, Project, SettingsPatch } from "./api-client.js";
-import { printTable } from "./output.js";
 import { registerProjectRetention } from "./project-retention.js";
 import { registerProjectWebhook } from "./project-webhook.js";
 import { UsageError } from "./trust/usage-error.js";
@@ -25,6 +24,7 @@ function projectRows(projects: readonly Project[]): string[][] {
     when(p.createdAt),
   ]);
 }
+const MEMBER_HEADER = ["id", "kind", "name", "role", "repositories"];
 const PROJECT_HEADER = ["project", "visibility", "certified policy", "usage", "immutable tags", "created"];
 
 /** `1.2 GiB of 10.0 GiB (12%)`, or the bytes alone without a quota. */
@@ -108,8 +108,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     async (flags: ApiFlags) => {
       const format = outputOf(flags);
       const { projects } = await connect(flags).client.listProjects();
-      if (format === "json") printJson({ projects });
-      else printTable(PROJECT_HEADER, projectRows(projects));
+      printAnswer(format, { projects }, PROJECT_HEADER, () => projectRows(projects));
       setExit(0);
     },
   );
@@ -126,8 +125,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
       name,
       ...(flags.public ? { public: true } : {}),
     });
-    if (format === "json") printJson(created);
-    else printTable(PROJECT_HEADER, projectRows([created]));
+    printAnswer(format, created, PROJECT_HEADER, () => projectRows([created]));
     setExit(0);
   });
 
@@ -135,8 +133,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     async (name: string, flags: ApiFlags) => {
       const format = outputOf(flags);
       const shown = await connect(flags).client.getProject(name);
-      if (format === "json") printJson(shown);
-      else printTable(PROJECT_HEADER, projectRows([shown]));
+      printAnswer(format, shown, PROJECT_HEADER, () => projectRows([shown]));
       setExit(0);
     },
   );
@@ -178,8 +175,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     // PATCH merges: only the settings the flags name change, whatever another caller changed meanwhile.
     const settings = settingsChange ? settingsPatch(flags) : undefined;
     const changed = await client.updateProject(name, { ...visibility, ...(settings ? { settings } : {}) });
-    if (format === "json") printJson(changed);
-    else printTable(PROJECT_HEADER, projectRows([changed]));
+    printAnswer(format, changed, PROJECT_HEADER, () => projectRows([changed]));
     setExit(0);
   });
 
@@ -200,8 +196,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     async (name: string, flags: ApiFlags) => {
       const format = outputOf(flags);
       const { members } = await connect(flags).client.listMembers(name);
-      if (format === "json") printJson({ members });
-      else printTable(["id", "kind", "name", "role", "repositories"], memberRows(members));
+      printAnswer(format, { members }, MEMBER_HEADER, () => memberRows(members));
       setExit(0);
     },
   );
@@ -225,8 +220,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
       role: flags.role,
       ...(flags.repository.length > 0 ? { repositories: flags.repository } : {}),
     });
-    if (format === "json") printJson(added);
-    else printTable(["id", "kind", "name", "role", "repositories"], memberRows([added]));
+    printAnswer(format, added, MEMBER_HEADER, () => memberRows([added]));
     setExit(0);
   });
 
@@ -240,8 +234,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
   ).action(async (name: string, id: string, flags: ApiFlags & { role: string }) => {
     const format = outputOf(flags);
     const changed = await connect(flags).client.setMemberRole(name, memberId(id), flags.role);
-    if (format === "json") printJson(changed);
-    else printTable(["id", "kind", "name", "role", "repositories"], memberRows([changed]));
+    printAnswer(format, changed, MEMBER_HEADER, () => memberRows([changed]));
     setExit(0);
   });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NOTE_KINDS } from "../grafeas/index.js";
 import { keyedMap } from "./own-record.js";
 
 /**
@@ -12,22 +13,6 @@ export const ENFORCEMENT_MODES = ["enforce", "warn", "dry-run"] as const;
 export const FAILURE_POLICIES = ["fail", "ignore"] as const;
 export const SEVERITIES = ["critical", "high", "medium", "low", "none"] as const;
 export const LABEL_SOURCES = ["label", "annotation", "any"] as const;
-/** Grafeas v1 kinds (grafeas/ NOTE_KINDS; policy cannot import it, same row). */
-export const OCCURRENCE_KINDS = [
-  "VULNERABILITY",
-  "BUILD",
-  "IMAGE",
-  "PACKAGE",
-  "DEPLOYMENT",
-  "DISCOVERY",
-  "ATTESTATION",
-  "UPGRADE",
-  "COMPLIANCE",
-  "DSSE_ATTESTATION",
-  "VULNERABILITY_ASSESSMENT",
-  "SBOM_REFERENCE",
-  "SECRET",
-] as const;
 
 const text = (what: string) =>
   z.string({ error: `expected ${what} (a string)` }).min(1, { error: `expected a non-empty ${what}` });
@@ -150,7 +135,7 @@ const occurrence = z.strictObject(
     note: text("note name").regex(/^projects\/[^/]+\/notes\/[^/]+$/, {
       error: "expected a note name: projects/PROJECT/notes/NOTE",
     }),
-    kind: oneOf(OCCURRENCE_KINDS, "an occurrence kind").optional(),
+    kind: oneOf(NOTE_KINDS, "an occurrence kind").optional(),
     author: text("author (the account that posted it)").optional(),
   },
   { error: "expected a mapping with note, and optionally kind and author" },

@@ -46,6 +46,49 @@ function issuePath(path: readonly PropertyKey[], prefix: string): string {
 /** `params` of a custom issue that is a bound passed rather than a wrong shape. */
 export const OVER_LIMIT = { overLimit: true } as const;
 
+/** What is wrong with one value of a bounded map: a wrong shape, or a bound passed (`overLimit`). */
+export interface MapProblem {
+  readonly message: string;
+  readonly overLimit: boolean;
+}
+
+/**
+ * A JSON object checked in one pass and passed on as it is (z.record would copy it key by key): at most
+ * `max` keys (`must hold at most N <what>`, a bound), then each entry through `problem`; the first
+ * problem is the issue, at its key.
+ */
+export function boundedMap<T extends Record<string, unknown>>(options: {
+  readonly expected: string;
+  readonly max: number;
+  readonly what: string;
+  readonly problem: (key: string, value: unknown) => MapProblem | undefined;
+}) {
+  return z.custom<T>(isObject, { error: expected(options.expected) }).check((ctx) => {
+    const keys = Object.keys(ctx.value);
+    if (keys.length > options.max) {
+      ctx.issues.push({
+        code: "custom",
+        message: `must hold at most ${options.max} ${options.what}`,
+        input: ctx.value,
+        params: OVER_LIMIT,
+      });
+      return;
+    }
+    for (const key of keys) {
+      const problem = options.problem(key, ctx.value[key]);
+      if (problem === undefined) continue;
+      ctx.issues.push({
+        code: "custom",
+        message: problem.message,
+        input: ctx.value[key],
+        path: [key],
+        ...(problem.overLimit ? { params: OVER_LIMIT } : {}),
+      });
+      return;
+    }
+  });
+}
+
 /** Whether a failed parse failed on a bound (a list or a string too long): 413-like, not a wrong shape. */
 export function isOverLimit(error: z.ZodError): boolean {
   const first = error.issues[0];

@@ -6,7 +6,8 @@ import { isPortcullisError, PortcullisError } from "../core/index.js";
  *
  * Every error answer of `serve`, under /v2/ and /api/ alike, has one shape, the distribution spec's:
  * `{"errors": [{"code", "message", "detail"?}]}`. The management API's own codes (below the OCI ones)
- * are documented in README's "Management API" part.
+ * are documented in README's "Management API" part. The Grafeas API (/v1/projects/) re-dresses the same
+ * answer as google.rpc.Status (api/grafeas/errors.ts).
  */
 const TABLE: Record<string, { status: number; code: string }> = {
   BLOB_UNKNOWN: { status: 404, code: "BLOB_UNKNOWN" },
@@ -67,6 +68,7 @@ export type ServerErrorCode =
   | "SCAN_UNKNOWN"
   | "SCANNING_OFF"
   | "RATE_LIMITED"
+  | "UNSUPPORTED"
   | "UNSUPPORTED_MEDIA_TYPE";
 
 /**

@@ -13,6 +13,7 @@ import {
 import { encodeLeaf, type RecordEventInput } from "./entry.js";
 import { loadRecordSigner } from "./key.js";
 import { EventRecord } from "./record.js";
+import { verifyRecord } from "./verify.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex, "hex"));
@@ -80,6 +81,43 @@ for (const target of databaseTestTargets()) {
       const root5 = fromHex((await record.root(5)).root);
       const consistency = await record.consistencyProof(5, 37);
       verifyConsistency(5, 37, root5, root37, consistency.hashes.map(fromHex));
+    });
+
+    it("keeps one tree when replicas take turns appending (a cached frontier another replica overtook)", async () => {
+      // Two records on one database: each remembers the tree its last batch left, which the other's
+      // appends make stale; its next batch must notice and read the tree again.
+      const other = new EventRecord(database);
+      const events = Array.from({ length: 23 }, (_, i) => event(i));
+      const cuts = [0, 3, 4, 9, 10, 17, 23];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const by = i % 2 === 0 ? record : other;
+        const entries = await by.append(events.slice(cuts[i], cuts[i + 1]));
+        expect(entries.map((e) => e.index)).toEqual(
+          Array.from({ length: cuts[i + 1]! - cuts[i]! }, (_, j) => cuts[i]! + j),
+        );
+      }
+      await other.settled();
+      const memory = new MemoryTree();
+      for (const e of events) memory.append(Buffer.from(encodeLeaf({ ...e, at: e.at! })));
+      for (const size of [3, 4, 10, 23]) {
+        expect((await other.root(size)).root).toBe(
+          Buffer.from(await merkleRoot(memory, size)).toString("hex"),
+        );
+      }
+      expect(await verifyRecord(record.source())).toMatchObject({ ok: true, size: 23 });
+    });
+
+    it("stores text as given, whatever array syntax it holds (PostgreSQL binds each column as an array)", async () => {
+      const awkward = ["NULL", "{a,b}", 'say "hi"', "back\\slash", "line\nbreak", "\u00e9\u{1f600}", " pad "];
+      const summary = (text: string) => text.replace("\n", " ");
+      const entries = await record.append(
+        awkward.map((text, i) => event(i, { summary: summary(text), actor: text, pod: text })),
+      );
+      for (const [i, text] of awkward.entries()) {
+        const stored = await record.entry(entries[i]!.index);
+        expect(stored).toMatchObject({ summary: summary(text), actor: text, pod: text });
+      }
+      expect(await verifyRecord(record.source())).toMatchObject({ ok: true });
     });
 
     it("signs checkpoints that open with the served verifier key, naming the record as origin", async () => {

@@ -99,6 +99,12 @@ export interface RecordTimeline {
 
 type EntryRow = Selectable<Schema["record_entries"]>;
 
+/** A tree's size and its frontier at that size. */
+interface TreeTip {
+  readonly size: number;
+  readonly frontier: StoredNode[];
+}
+
 /**
  * The one record (issue 15): an append-only log of every event, stored as the leaves of an RFC 9162
  * Merkle tree with every completed perfect subtree's hash beside them, so proofs cost O(log n) reads by
@@ -108,6 +114,8 @@ type EntryRow = Selectable<Schema["record_entries"]>;
 export class EventRecord {
   private readonly queue: Waiting[] = [];
   private draining = false;
+  /** The tree as this process's last committed batch left it (see frontierAt). */
+  private tip: TreeTip | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -171,16 +179,15 @@ export class EventRecord {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch: Waiting[] = [];
-        let count = 0;
-        while (
-          this.queue.length > 0 &&
-          (batch.length === 0 || count + this.queue[0]!.events.length <= MAX_BATCH)
-        ) {
-          const next = this.queue.shift()!;
-          batch.push(next);
-          count += next.events.length;
+        // Whole calls up to MAX_BATCH events (one call larger than that goes alone), taken in one splice:
+        // shifting one at a time is quadratic in a long queue.
+        let take = 1;
+        let count = this.queue[0]!.events.length;
+        while (take < this.queue.length && count + this.queue[take]!.events.length <= MAX_BATCH) {
+          count += this.queue[take]!.events.length;
+          take++;
         }
+        const batch = this.queue.splice(0, take);
         try {
           const written = await this.write(batch.flatMap((w) => w.events));
           let at = 0;
@@ -202,7 +209,9 @@ export class EventRecord {
   /** One transaction: the leaves, and every node they complete. Mirrored decisions already in are skipped. */
   private async write(all: readonly Prepared[]): Promise<(RecordEntry | undefined)[]> {
     const { db, dialect } = this.database;
-    return db.transaction().execute(async (trx) => {
+    let after: TreeTip | undefined;
+    this.tip = undefined;
+    const written = await db.transaction().execute(async (trx) => {
       if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(trx);
       const mirrored = all.flatMap((p) => (p.decisionId === undefined ? [] : [p.decisionId]));
       const present = new Set<number>();
@@ -222,42 +231,35 @@ export class EventRecord {
         return true;
       });
       const kept = new Set(fresh);
-      const size = await sizeOf(trx);
       if (fresh.length === 0) return all.map(() => undefined);
-      const wanted = frontierOf(size);
-      const frontierHashes = await readNodes(trx, wanted);
-      const frontier = wanted.map((node, i) => ({ ...node, hash: frontierHashes[i]! }));
-      const nodes = nodesForAppend(
-        frontier,
-        size,
-        fresh.map((p) => p.hash),
-      );
-      const rows = fresh.map((p, i) => ({
-        idx: size + i,
-        at: p.event.at,
-        kind: p.event.kind,
-        actor: p.event.actor ?? null,
-        digest: p.event.digest ?? null,
-        repository: p.event.repository ?? null,
-        namespace: p.event.namespace ?? null,
-        pod: p.event.pod ?? null,
-        container_id: p.event.containerId ?? null,
-        summary: p.event.summary,
-        leaf: p.leaf,
-        decision_id: p.decisionId ?? null,
-      }));
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto("record_entries")
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-      const nodeRows = nodes.map((n) => ({ level: n.level, idx: n.idx, hash: Buffer.from(n.hash) }));
-      for (let i = 0; i < nodeRows.length; i += INSERT_CHUNK * 4) {
-        await trx
-          .insertInto("record_nodes")
-          .values(nodeRows.slice(i, i + INSERT_CHUNK * 4))
-          .execute();
+      const hashes = fresh.map((p) => p.hash);
+      let size: number;
+      if (dialect === "postgres") {
+        // The size this process left is a guess another replica may have overtaken: the insert checks it
+        // in the same statement, and a wrong guess costs one more, with the size read under the lock.
+        let guess = this.tip?.size ?? (await sizeOf(trx));
+        for (let attempt = 1; ; attempt++) {
+          const frontier = await this.frontierAt(trx, guess);
+          const nodes = nodesForAppend(frontier, guess, hashes);
+          const actual = await insertPostgres(trx, guess, fresh, nodes);
+          if (actual === guess) {
+            after = {
+              size: guess + fresh.length,
+              frontier: frontierAfter(frontier, nodes, guess + fresh.length),
+            };
+            break;
+          }
+          if (attempt === 2)
+            throw new AuditError("RECORD_DAMAGED", "the record grew while its append lock was held");
+          guess = actual;
+        }
+        size = guess;
+      } else {
+        size = await sizeOf(trx);
+        const frontier = await this.frontierAt(trx, size);
+        const nodes = nodesForAppend(frontier, size, hashes);
+        await insertChunked(trx, size, fresh, nodes);
+        after = { size: size + fresh.length, frontier: frontierAfter(frontier, nodes, size + fresh.length) };
       }
       let next = 0;
       return all.map((p) => {
@@ -266,6 +268,21 @@ export class EventRecord {
         return { ...p.event, index, leafHash: Buffer.from(p.hash).toString("hex") };
       });
     });
+    // Only once committed: a rolled-back batch must not leave its nodes as the next batch's frontier.
+    this.tip = after;
+    return written;
+  }
+
+  /**
+   * The frontier (perfect subtrees, largest first) of the tree of `size` leaves: the one this process
+   * left after its last commit when the size still matches (no replica appended since; stored nodes
+   * never change), else read back, one probe per node.
+   */
+  private async frontierAt(trx: Database["db"], size: number): Promise<StoredNode[]> {
+    if (this.tip?.size === size) return this.tip.frontier;
+    const wanted = frontierOf(size);
+    const hashes = await readNodes(trx, wanted);
+    return wanted.map((node, i) => ({ ...node, hash: hashes[i]! }));
   }
 
   /** How many entries the record holds: the size of its tree. */
@@ -532,6 +549,97 @@ function prepare(input: RecordEventInput, now: number): Prepared {
   }
   const leaf = encodeLeaf(event);
   return { event, leaf, hash: leafHashOf(leaf) };
+}
+
+function entryRows(size: number, fresh: readonly Prepared[]) {
+  return fresh.map((p, i) => ({
+    idx: size + i,
+    at: p.event.at,
+    kind: p.event.kind,
+    actor: p.event.actor ?? null,
+    digest: p.event.digest ?? null,
+    repository: p.event.repository ?? null,
+    namespace: p.event.namespace ?? null,
+    pod: p.event.pod ?? null,
+    container_id: p.event.containerId ?? null,
+    summary: p.event.summary,
+    leaf: p.leaf,
+    decision_id: p.decisionId ?? null,
+  }));
+}
+
+/** SQLite: multi-row INSERTs within its bound on variables (in-process, so statements cost no round trip). */
+async function insertChunked(
+  trx: Database["db"],
+  size: number,
+  fresh: readonly Prepared[],
+  nodes: readonly StoredNode[],
+): Promise<void> {
+  const rows = entryRows(size, fresh);
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto("record_entries")
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
+  }
+  const nodeRows = nodes.map((n) => ({ level: n.level, idx: n.idx, hash: Buffer.from(n.hash) }));
+  for (let i = 0; i < nodeRows.length; i += INSERT_CHUNK * 4) {
+    await trx
+      .insertInto("record_nodes")
+      .values(nodeRows.slice(i, i + INSERT_CHUNK * 4))
+      .execute();
+  }
+}
+
+/**
+ * PostgreSQL: the leaves and their nodes in one statement, when the tree still holds `size` leaves;
+ * returns the size it holds (no row written unless that is `size`). Each column is bound as one array
+ * and spread by unnest: a VALUES list binds 12 parameters a row, which the client builds and the
+ * server parses and plans value by value; arrays are 15 parameters for the whole batch, one round trip.
+ */
+async function insertPostgres(
+  trx: Database["db"],
+  size: number,
+  fresh: readonly Prepared[],
+  nodes: readonly StoredNode[],
+): Promise<number> {
+  const column = <T>(pick: (p: Prepared) => T) => fresh.map(pick);
+  const result = await sql<{ size: string | number }>`
+    with head as (select coalesce(max(idx) + 1, 0) as size from record_entries),
+    entries as (
+      insert into record_entries
+        (idx, at, kind, actor, digest, repository, namespace, pod, container_id, summary, leaf, decision_id)
+      select * from unnest(
+        ${fresh.map((_, i) => size + i)}::bigint[], ${column((p) => p.event.at)}::bigint[],
+        ${column((p) => p.event.kind)}::text[], ${column((p) => p.event.actor ?? null)}::text[],
+        ${column((p) => p.event.digest ?? null)}::text[], ${column((p) => p.event.repository ?? null)}::text[],
+        ${column((p) => p.event.namespace ?? null)}::text[], ${column((p) => p.event.pod ?? null)}::text[],
+        ${column((p) => p.event.containerId ?? null)}::text[], ${column((p) => p.event.summary)}::text[],
+        ${column((p) => p.leaf)}::text[], ${column((p) => p.decisionId ?? null)}::bigint[])
+      where (select size from head) = ${size}::bigint
+    ),
+    tree as (
+      insert into record_nodes (level, idx, hash)
+      select * from unnest(${nodes.map((n) => n.level)}::integer[], ${nodes.map((n) => n.idx)}::bigint[],
+        ${nodes.map((n) => Buffer.from(n.hash))}::bytea[])
+      where (select size from head) = ${size}::bigint
+    )
+    select size from head`.execute(trx);
+  return Number(result.rows[0]!.size);
+}
+
+/** The frontier of the tree of `size` leaves, from the frontier before an append and the nodes it made. */
+function frontierAfter(
+  before: readonly StoredNode[],
+  created: readonly StoredNode[],
+  size: number,
+): StoredNode[] {
+  const byKey = new Map([...before, ...created].map((n) => [`${n.level}/${n.idx}`, n]));
+  return frontierOf(size).map(({ level, idx }) => {
+    const node = byKey.get(`${level}/${idx}`);
+    if (!node) throw new AuditError("RECORD_DAMAGED", `the append lost frontier node ${level}/${idx}`);
+    return node;
+  });
 }
 
 async function sizeOf(db: Database["db"]): Promise<number> {

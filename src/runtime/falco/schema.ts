@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RUNTIME_LIMITS } from "../limits.js";
-import { expected, isObject, OVER_LIMIT, str, timestamp } from "../schema-helpers.js";
+import { boundedMap, expected, type MapProblem, str, timestamp } from "../schema-helpers.js";
 
 /**
  * Falco's JSON alert (`json_output: true`, posted by `http_output`) and falcosidekick's webhook body,
@@ -45,15 +45,10 @@ function isScalar(value: unknown): value is string | number | boolean | null {
   return value === null || ["string", "number", "boolean"].includes(typeof value);
 }
 
-interface Problem {
-  message: string;
-  overLimit: boolean;
-}
+const wrongType = (message: string): MapProblem => ({ message, overLimit: false });
+const overLimit = (message: string): MapProblem => ({ message, overLimit: true });
 
-const wrongType = (message: string): Problem => ({ message, overLimit: false });
-const overLimit = (message: string): Problem => ({ message, overLimit: true });
-
-function fieldProblem(value: unknown): Problem | undefined {
+function fieldProblem(value: unknown): MapProblem | undefined {
   if (typeof value === "string" && value.length > RUNTIME_LIMITS.textLength) {
     return overLimit(`must be at most ${RUNTIME_LIMITS.textLength} characters`);
   }
@@ -71,36 +66,14 @@ function fieldProblem(value: unknown): Problem | undefined {
   return undefined;
 }
 
-/** output_fields checked in one pass and passed on as it is (z.record would copy it key by key). */
-const outputFields = z
-  .custom<Record<string, FieldValue>>(isObject, { error: expected("a map of field values") })
-  .check((ctx) => {
-    const keys = Object.keys(ctx.value);
-    if (keys.length > RUNTIME_LIMITS.outputFields) {
-      ctx.issues.push({
-        code: "custom",
-        message: `must hold at most ${RUNTIME_LIMITS.outputFields} fields`,
-        input: ctx.value,
-        params: OVER_LIMIT,
-      });
-      return;
-    }
-    for (const key of keys) {
-      const problem =
-        key.length > 256
-          ? overLimit("field name must be at most 256 characters")
-          : fieldProblem(ctx.value[key]);
-      if (problem === undefined) continue;
-      ctx.issues.push({
-        code: "custom",
-        message: problem.message,
-        input: ctx.value[key],
-        path: [key],
-        ...(problem.overLimit ? { params: OVER_LIMIT } : {}),
-      });
-      return;
-    }
-  });
+/** output_fields: Falco's field names and their printed values. */
+const outputFields = boundedMap<Record<string, FieldValue>>({
+  expected: "a map of field values",
+  max: RUNTIME_LIMITS.outputFields,
+  what: "fields",
+  problem: (key, value) =>
+    key.length > 256 ? overLimit("field name must be at most 256 characters") : fieldProblem(value),
+});
 
 export const falcoAlertSchema = z.object(
   {
@@ -121,3 +94,6 @@ export const falcoAlertSchema = z.object(
 );
 
 export type RawFalcoAlert = z.infer<typeof falcoAlertSchema>;
+
+/** The body of a Falco post as documented (OpenAPI): one alert or a list of them. */
+export const falcoBodySchema = z.union([falcoAlertSchema, z.array(falcoAlertSchema)]);

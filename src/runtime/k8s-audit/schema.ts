@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RUNTIME_LIMITS } from "../limits.js";
-import { expected, isObject, OVER_LIMIT, object, str, timestamp } from "../schema-helpers.js";
+import { boundedMap, expected, object, str, timestamp } from "../schema-helpers.js";
 
 /**
  * The API server's audit webhook body: an `audit.k8s.io/v1` EventList (k8s.io/apiserver
@@ -14,34 +14,19 @@ const text = (max: number) => str().max(max, `must be at most ${max} characters`
 const stringList = (max: number) =>
   z.array(text(1024), { error: expected("a list of strings") }).max(max, `must hold at most ${max} entries`);
 
-/** Annotations: one pass, passed on as they are (audit annotations of admission webhooks land here). */
-const annotations = z
-  .custom<Record<string, string>>(isObject, { error: expected("a map of strings") })
-  .check((ctx) => {
-    const keys = Object.keys(ctx.value);
-    if (keys.length > RUNTIME_LIMITS.annotations) {
-      ctx.issues.push({
-        code: "custom",
-        message: `must hold at most ${RUNTIME_LIMITS.annotations} annotations`,
-        input: ctx.value,
-        params: OVER_LIMIT,
-      });
-      return;
+/** Annotations (admission webhooks' audit annotations land here): strings, bounded. */
+const annotations = boundedMap<Record<string, string>>({
+  expected: "a map of strings",
+  max: RUNTIME_LIMITS.annotations,
+  what: "annotations",
+  problem: (_key, value) => {
+    if (typeof value !== "string") return { message: "must be a string", overLimit: false };
+    if (value.length > RUNTIME_LIMITS.textLength) {
+      return { message: `must be at most ${RUNTIME_LIMITS.textLength} characters`, overLimit: true };
     }
-    for (const key of keys) {
-      const value = ctx.value[key];
-      if (typeof value === "string" && value.length <= RUNTIME_LIMITS.textLength) continue;
-      const over = typeof value === "string";
-      ctx.issues.push({
-        code: "custom",
-        message: over ? `must be at most ${RUNTIME_LIMITS.textLength} characters` : "must be a string",
-        input: value,
-        path: [key],
-        ...(over ? { params: OVER_LIMIT } : {}),
-      });
-      return;
-    }
-  });
+    return undefined;
+  },
+});
 
 const userInfo = z.object(
   { username: text(1024).nullish(), uid: text(256).nullish(), groups: stringList(256).nullish() },
@@ -111,6 +96,9 @@ export const eventListSchema = z.object(
 );
 
 export type RawAuditEvent = z.infer<typeof auditEventSchema>;
+
+/** The EventList as documented (OpenAPI): its items spelled out, as parse.ts checks them one by one. */
+export const auditEventListSchema = eventListSchema.extend({ items: z.array(auditEventSchema) });
 
 /** core/v1 Container, the fields we keep: which image each container runs. */
 const container = z.object(

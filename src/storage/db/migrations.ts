@@ -560,6 +560,18 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0019_rate_limit_windows": {
+      async up(db: Kysely<unknown>) {
+        // Requests per key and minute (auth/rate-limit.ts), so replicas on PostgreSQL share one limit.
+        await db.schema
+          .createTable("rate_limit_windows")
+          .addColumn("key", "text", (c) => c.notNull())
+          .addColumn("minute", "bigint", (c) => c.notNull())
+          .addColumn("count", "integer", (c) => c.notNull())
+          .addPrimaryKeyConstraint("rate_limit_windows_pk", ["key", "minute"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -40,6 +40,7 @@ export interface Schema {
   record_nodes: RecordNodesTable;
   record_keys: RecordKeysTable;
   record_cursors: RecordCursorsTable;
+  rate_limit_windows: RateLimitWindowsTable;
 }
 
 export interface RepositoriesTable {
@@ -309,6 +310,13 @@ export interface LoginFailuresTable {
   failures: number;
   first_at: number;
   locked_until: number | null;
+}
+
+/** Requests counted per rate-limit key (`scope:caller`) and epoch minute (auth/rate-limit.ts). */
+export interface RateLimitWindowsTable {
+  key: string;
+  minute: number;
+  count: number;
 }
 
 /** One row (id 1): a counter every identity or grant change moves, so replicas reload their grant caches. */

@@ -87,8 +87,14 @@ describe.each(testDatabases())("Grafeas API access and the occurrences requireme
   });
 
   it("refuses anonymous callers and other projects' members; a project's reader lists", async () => {
-    expect((await list()).status).toBe(401);
-    expect((await list(OUTSIDER)).status).toBe(403);
+    const anonymous = await list();
+    expect(anonymous.status).toBe(401);
+    // google.rpc.Status, the challenge kept: a client can still find how to sign in.
+    expect(anonymous.body).toMatchObject({ code: 16, details: [{ reason: "UNAUTHORIZED" }] });
+    expect(anonymous.headers.get("www-authenticate")).toBeTruthy();
+    const outsider = await list(OUTSIDER);
+    expect(outsider.status).toBe(403);
+    expect(outsider.body).toMatchObject({ code: 7, details: [{ reason: "DENIED" }] });
     expect((await call(server.url, "GET", "/v1/projects/team/occurrences", { as: OUTSIDER })).status).toBe(
       403,
     );

@@ -115,8 +115,31 @@ describe.each(testDatabases())("Grafeas v1 API (%s)", (database) => {
     for (const filter of ['kind="VULNERABILITY" OR kind="BUILD"', 'severity="HIGH"', "kind=BUILD"]) {
       const res = await get(`/v1/projects/team/occurrences?filter=${encodeURIComponent(filter)}`);
       expect(res.status, filter).toBe(400);
-      expect(res.body.errors[0].code).toBe("INVALID_ARGUMENT");
+      expectShape("googlerpcStatus", res.body);
+      expect(res.body).toMatchObject({ code: 3, details: [{ reason: "INVALID_ARGUMENT" }] });
     }
+  });
+
+  it("answers errors as google.rpc.Status with the HTTP status of their gRPC code", async () => {
+    const cases: Array<[string, string, number, number, unknown?]> = [
+      ["GET", "/v1/projects/team/occurrences/pc-bm9wZQ", 404, 5],
+      ["GET", "/v1/projects/team/nothing-here", 404, 5],
+      ["DELETE", "/v1/projects/team/occurrences/pc-bm9wZQ", 501, 12],
+      ["GET", "/v1/projects/BAD%20ID/notes", 400, 3],
+      ["POST", "/v1/projects/team/occurrences", 400, 3, [1]],
+    ];
+    for (const [method, path, status, code, body] of cases) {
+      const res = await call(server.url, method, path, body === undefined ? {} : { body });
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(status);
+      expectShape("googlerpcStatus", res.body);
+      expect(res.body.code, path).toBe(code);
+      expect(res.body.message).toEqual(expect.any(String));
+      expect(res.body.errors).toBeUndefined();
+    }
+    const raw = await call(server.url, "POST", "/v1/projects/team/occurrences", { rawBody: "{not json" });
+    expect(raw.status).toBe(400);
+    expectShape("googlerpcStatus", raw.body);
+    expect(raw.body).toMatchObject({ code: 3, message: "the request body is not valid JSON" });
   });
 
   it("gets a derived occurrence and its note by name", async () => {
@@ -219,7 +242,7 @@ describe.each(testDatabases())("Grafeas v1 API (%s)", (database) => {
       occurrences: [good, { ...good, kind: "NOPE" }],
     });
     expect(batch.status).toBe(400);
-    expect(batch.body.errors[0].message).toMatch(/occurrences\[1\]\.kind/);
+    expect(batch.body.message).toMatch(/occurrences\[1\]\.kind/);
     expect((await post("/v1/projects/team/occurrences:batchCreate", { occurrences: [] })).status).toBe(400);
     const tooMany = Array.from({ length: 101 }, () => good);
     expect((await post("/v1/projects/team/occurrences:batchCreate", { occurrences: tooMany })).status).toBe(

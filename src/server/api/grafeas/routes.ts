@@ -26,6 +26,7 @@ import {
 } from "../../../grafeas/index.js";
 import { RegistryError } from "../../../registry/index.js";
 import { authenticate } from "../../authorize.js";
+import { clientWentAway } from "../../client-errors.js";
 import { ServerError } from "../../errors.js";
 import {
   canPull,
@@ -35,6 +36,7 @@ import {
   mayWriteNotes,
   refuseReserved,
 } from "./access.js";
+import { toRpcStatus } from "./errors.js";
 import { page, readPaging } from "./paging.js";
 
 /** At most this many occurrences in one batchCreate (Grafeas's own limit is 1,000). */
@@ -77,8 +79,24 @@ export function registerGrafeasRoutes(app: FastifyInstance, platform: Platform):
         }
       },
     );
+    // Every error here in google.rpc.Status's shape (errors.ts), the body parser's and hooks' included.
+    scope.setErrorHandler((err, request, reply) => {
+      if (clientWentAway(err, request.raw)) {
+        request.log.info(
+          { reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message },
+          "client disconnected",
+        );
+        return;
+      }
+      const rpc = toRpcStatus(err);
+      if (rpc.status >= 500) request.log.error({ err }, "request failed");
+      if (reply.sent || request.raw.socket?.destroyed) return;
+      if (rpc.headers) reply.headers(rpc.headers);
+      reply.code(rpc.status).type("application/json").send(rpc.body);
+    });
+    // Every method, so a DELETE or PATCH (Grafeas has them; we do not) is answered in this shape too.
     scope.route({
-      method: ["GET", "POST"],
+      method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
       url: "/v1/projects/*",
       handler: (request, reply) => api.dispatch(request, reply),
     });
@@ -107,6 +125,10 @@ class GrafeasApi {
     const route = (name: string) => {
       request.routeName = `grafeas.${name}`;
     };
+    if (request.method !== "GET" && request.method !== "POST") {
+      route("unknown");
+      throw new ServerError("UNSUPPORTED", `${request.method} is not implemented on the Grafeas API`);
+    }
     if (!isGrafeasId(project)) throw new ServerError("INVALID_ARGUMENT", "the project id is not valid");
     const [, collection, id, sub] = parts;
     const get = request.method === "GET";

@@ -1,12 +1,16 @@
+import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../testing.js";
 import { IMAGE_ROUTES } from "../images/routes.js";
+import { RUNTIME_ROUTES } from "../runtime/openapi.js";
 import { IDENTITY_ROUTES } from "./routes.js";
 import { type Caller, call, client } from "./testing.js";
 
 const ROOT: Caller = { name: "root", secret: "root password one" };
+const runtimeFixture = (path: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../../runtime/testdata/${path}`, import.meta.url), "utf8"));
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is read as plain JSON
 type Json = any;
@@ -43,7 +47,7 @@ describe("GET /api/v1/openapi.json", () => {
       ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
     );
     expect(operations.map((o) => o.op.operationId).sort()).toEqual(
-      [...IDENTITY_ROUTES, ...IMAGE_ROUTES].map((r) => r.id).sort(),
+      [...IDENTITY_ROUTES, ...IMAGE_ROUTES, ...RUNTIME_ROUTES].map((r) => r.id).sort(),
     );
     for (const { op } of operations) {
       expect(op.description, op.operationId).toMatch(/Needs|own account|signed-in|Anyone/);
@@ -77,6 +81,12 @@ describe("GET /api/v1/openapi.json", () => {
     expect(validate("UserList", (await root.get("/api/v1/users")).body)).toEqual([]);
     expect(validate("Error", (await root.get("/api/v1/users/nobody")).body)).toEqual([]);
     expect(validate("RepositoryList", (await root.get("/api/v1/repositories")).body)).toEqual([]);
+    const alert = await root.post("/api/v1/runtime/falco", runtimeFixture("falco/terminal-shell.json"));
+    expect(alert.status, alert.text).toBe(201);
+    expect(validate("RuntimeIngestResult", alert.body)).toEqual([]);
+    const audit = await root.post("/api/v1/runtime/k8s-audit", runtimeFixture("k8s-audit/eventlist.json"));
+    expect(audit.status, audit.text).toBe(201);
+    expect(validate("RuntimeIngestResult", audit.body)).toEqual([]);
     // A schema that does not fit is noticed (the check can fail).
     expect(validate("Robot", { name: "x" })).not.toEqual([]);
   });
@@ -88,5 +98,25 @@ describe("GET /api/v1/openapi.json", () => {
     expect(check({ name: "ci", permissions: ["repository.pull"] })).toBe(true);
     expect(check({ name: "ci", permissions: ["not.a.permission"] })).toBe(false);
     expect(check({ name: "ci", permissions: ["repository.pull"], extra: 1 })).toBe(false);
+  });
+
+  it("describes the runtime routes' bodies as their parsers read them", () => {
+    const body = (path: string) =>
+      ajv.compile(document.paths[path].post.requestBody.content["application/json"].schema);
+    const falco = body("/api/v1/runtime/falco");
+    const alert = runtimeFixture("falco/terminal-shell.json");
+    expect(falco(alert), JSON.stringify(falco.errors)).toBe(true);
+    expect(falco([alert, alert])).toBe(true);
+    expect(falco({ output: "no rule, priority or time" })).toBe(false);
+    const audit = body("/api/v1/runtime/k8s-audit");
+    const list = runtimeFixture("k8s-audit/eventlist.json") as { items: unknown[] };
+    expect(audit(list), JSON.stringify(audit.errors)).toBe(true);
+    expect(audit({ ...list, kind: "Event" })).toBe(false);
+    expect(audit({ ...list, items: [{ verb: "create" }] })).toBe(false);
+    for (const path of ["/api/v1/runtime/falco", "/api/v1/runtime/k8s-audit"]) {
+      const op = document.paths[path].post;
+      expect(op["x-portcullis-access"]).toEqual({ kind: "permission", permission: "runtime.write" });
+      expect(op.responses["201"].content["application/json"].schema.$ref).toMatch(/RuntimeIngestResult$/);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { CONSOLE_ROUTES } from "../console/routes.js";
 import { IMAGE_ROUTES } from "../images/routes.js";
 import { RECORD_ROUTES } from "../record/routes.js";
 import { TIMELINE_ROUTES } from "../record/timeline.js";
+import { RUNTIME_ROUTES } from "../runtime/openapi.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
 import { ME_ROUTES } from "./me.js";
@@ -48,7 +49,7 @@ export function registerIdentityRoutes(app: FastifyInstance, platform: Platform)
   let document: string | undefined;
   app.get("/api/v1/openapi.json", async (request, reply) => {
     request.routeName = "api.openapi";
-    document ??= JSON.stringify(openApiDocument([...IDENTITY_ROUTES, ...IMAGE_ROUTES]));
+    document ??= JSON.stringify(openApiDocument([...IDENTITY_ROUTES, ...IMAGE_ROUTES, ...RUNTIME_ROUTES]));
     return reply.type("application/json").send(document);
   });
 }

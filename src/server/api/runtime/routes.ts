@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Platform } from "../../../app/index.js";
+import { rateLimit } from "../../../auth/index.js";
 import { parseJsonInTurns } from "../../../core/index.js";
 import { authorize } from "../../authorize.js";
 import { ServerError } from "../../errors.js";
-import { CallerRateLimit } from "./rate-limit.js";
 
 /**
  * Runtime ingestion under /api/v1/runtime/ (issue 15):
@@ -18,7 +18,8 @@ import { CallerRateLimit } from "./rate-limit.js";
  */
 export function registerRuntimeRoutes(app: FastifyInstance, platform: Platform): void {
   const limits = platform.config.runtime;
-  const rate = new CallerRateLimit(limits.ratePerMinute);
+  // Shared by every replica on PostgreSQL (auth/rate-limit.ts), this process's on SQLite.
+  const rate = rateLimit(platform.database, "runtime", limits.ratePerMinute);
 
   app.register(async (scope) => {
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
@@ -28,9 +29,16 @@ export function registerRuntimeRoutes(app: FastifyInstance, platform: Platform):
     scope.addHook("onRequest", async (request) => {
       await authorize(platform, request, undefined, "runtime.write", false);
       const identity = request.identity;
-      rate.take(
-        identity.kind === "anonymous" ? `address ${request.ip}` : `${identity.kind} ${identity.subject}`,
-      );
+      const caller =
+        identity.kind === "anonymous" ? `address ${request.ip}` : `${identity.kind} ${identity.subject}`;
+      const retryAfterSeconds = await rate.take(caller);
+      if (retryAfterSeconds !== undefined) {
+        throw new ServerError(
+          "RATE_LIMITED",
+          `${caller} sent more than ${limits.ratePerMinute} runtime requests in a minute: retry after ${retryAfterSeconds}s`,
+          { detail: { retryAfterSeconds } },
+        );
+      }
     });
 
     scope.post("/api/v1/runtime/falco", { bodyLimit: limits.falcoMaxBodyBytes }, async (request, reply) => {
