@@ -117,4 +117,42 @@ describe.each(databaseTestTargets())("certified images only in the registry gate
       ["registry-pull", "deny", ["certifiedPolicy"]],
     ]);
   });
+
+  it("without a push policy, allows a push to a project that names no policy without reading the manifest again", async () => {
+    let asked = 0;
+    let read = 0;
+    const hooks = registryGateHooks({
+      registry: () => {
+        throw new Error("the registry is not read for a project without a certified policy");
+      },
+      host: "registry.test:5000",
+      certified: {
+        ...certified,
+        required: async (repository) => {
+          asked++;
+          return certified.required(repository);
+        },
+      },
+      recorder: auditRecorder(audit),
+    });
+    const content = Buffer.from('{"schemaVersion":2}');
+    const context = {
+      repository: "other/app",
+      digest: `sha256:${"a".repeat(64)}`,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      get content() {
+        read++;
+        return content;
+      },
+      tags: ["v1"],
+      actor,
+    };
+    expect(await hooks.beforeManifestPut!(context)).toEqual({ allow: true });
+    expect({ asked, read }).toEqual({ asked: 1, read: 0 });
+    expect(await audit.list()).toEqual([]);
+    // A certified project's push is still judged (and recorded).
+    await expect(push(registryWith(), "certified/app", [])).rejects.toMatchObject({ code: "DENIED" });
+    await push(registryWith(), "certified/app", ["certified"]);
+    expect(await audit.list()).toHaveLength(2);
+  });
 });

@@ -12,6 +12,7 @@ import {
 import { type ArtifactLimits, artifactLimits, VerificationCache } from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import {
+  type CertifiedChoice,
   type CertifiedPolicies,
   certifiedChoice,
   certifiedLabel,
@@ -263,9 +264,10 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
     check: Pick<GateRequest, "image" | "request">,
     actor: Actor,
     judge: (gate: PolicyGate, label: string) => Promise<HookVerdict>,
+    known?: { choice: CertifiedChoice },
   ): Promise<HookVerdict> => {
     if (!options.certified) return ALLOW;
-    const choice = await certifiedChoice(options.certified, repository);
+    const choice = known ? known.choice : await certifiedChoice(options.certified, repository);
     if (choice === undefined) return ALLOW;
     if ("refusal" in choice) {
       return recordAndVerdict(refusedDecision(choice.refusal), kind, digest, check.image, actor);
@@ -279,6 +281,12 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   const hooks: RegistryHooks = {};
   if (pushGate || options.certified) {
     hooks.beforeManifestPut = async (context) => {
+      // Without a push policy only a project's certified policy can refuse: when the project names
+      // none (most projects), the push is allowed before the manifest is parsed a second time.
+      const certified = options.certified
+        ? { choice: await certifiedChoice(options.certified, context.repository) }
+        : undefined;
+      if (!pushGate && certified?.choice === undefined) return ALLOW;
       let parsed: ParsedManifest;
       try {
         parsed = parseManifest(context.content, context.mediaType);
@@ -296,8 +304,14 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
         return firstDenial(
           await Promise.all([
             pushGate ? decide(pushGate(), kind, context.digest, check, context.actor) : ALLOW,
-            certifiedVerdict(kind, context.repository, context.digest, check, context.actor, (gate, label) =>
-              decide(gate, kind, context.digest, check, context.actor, label),
+            certifiedVerdict(
+              kind,
+              context.repository,
+              context.digest,
+              check,
+              context.actor,
+              (gate, label) => decide(gate, kind, context.digest, check, context.actor, label),
+              certified,
             ),
           ]),
         );

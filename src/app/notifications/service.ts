@@ -39,6 +39,11 @@ export interface NotificationsOptions {
   readonly timeoutMs?: number;
   /** How often due retries are looked for by `start()`. */
   readonly sweepMs?: number;
+  /**
+   * How long `publish` reuses a project's subscriptions, in ms (1 s; 0 reads them for every event).
+   * This process's own changes are seen at once; another replica's within this time.
+   */
+  readonly subscriptionCacheMs?: number;
   readonly now?: () => number;
 }
 
@@ -51,6 +56,8 @@ export interface NewWebhook {
 }
 
 const DELIVER_JOB = "webhook-delivery";
+/** Projects whose subscriptions `publish` holds at once (the oldest read is dropped first). */
+const MAX_CACHED_PROJECTS = 1024;
 
 /**
  * Per-project webhooks: subscriptions (their secrets sealed), CloudEvents built from platform events,
@@ -63,6 +70,14 @@ export class Notifications {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  /**
+   * Each project's subscriptions as last read, and when. Every manifest push publishes a notice, and
+   * reading the webhooks table for each was a query per push that almost always finds none.
+   */
+  private readonly subscriptions = new Map<
+    string,
+    { readonly at: number; readonly webhooks: Promise<Webhook[]> }
+  >();
 
   constructor(private readonly options: NotificationsOptions) {
     this.store = options.store;
@@ -114,6 +129,7 @@ export class Notifications {
       createdBy: actor,
       at: this.now(),
     });
+    this.subscriptions.delete(project);
     return { webhook, secret };
   }
 
@@ -135,13 +151,15 @@ export class Notifications {
       },
       this.now(),
     );
+    this.subscriptions.delete(project);
     if (!updated) throw new NotificationError("NOT_FOUND", `no webhook ${id} in project ${project}`);
     return updated;
   }
 
   async delete(project: string, id: string): Promise<void> {
-    if (!(await this.store.delete(project, id)))
-      throw new NotificationError("NOT_FOUND", `no webhook ${id} in project ${project}`);
+    const deleted = await this.store.delete(project, id);
+    this.subscriptions.delete(project);
+    if (!deleted) throw new NotificationError("NOT_FOUND", `no webhook ${id} in project ${project}`);
   }
 
   async deliveries(project: string, id: string, limit = 50): Promise<Delivery[]> {
@@ -179,7 +197,7 @@ export class Notifications {
 
   /** Queues a notice for every enabled webhook of its project that takes its type; answers how many. */
   async publish(notice: Notice): Promise<number> {
-    const subscribers = await this.store.subscribers(notice.project, notice.type);
+    const subscribers = (await this.subscriptionsOf(notice.project)).filter((w) => takes(w, notice.type));
     if (subscribers.length === 0) return 0;
     const at = this.now();
     for (const webhook of subscribers) {
@@ -193,6 +211,29 @@ export class Notifications {
       this.options.queue.enqueue(DELIVER_JOB, { id }, { key: String(id) });
     }
     return subscribers.length;
+  }
+
+  /**
+   * A project's webhooks, read at most once per `subscriptionCacheMs` (concurrent pushes share one
+   * read); a failed read is not kept.
+   */
+  private subscriptionsOf(project: string): Promise<Webhook[]> {
+    const ttl = this.options.subscriptionCacheMs ?? 1_000;
+    if (ttl <= 0) return this.store.list(project);
+    const now = this.now();
+    const held = this.subscriptions.get(project);
+    if (held && now - held.at < ttl && now >= held.at) return held.webhooks;
+    const entry = { at: now, webhooks: this.store.list(project) };
+    this.subscriptions.delete(project);
+    if (this.subscriptions.size >= MAX_CACHED_PROJECTS) {
+      const oldest = this.subscriptions.keys().next().value;
+      if (oldest !== undefined) this.subscriptions.delete(oldest);
+    }
+    this.subscriptions.set(project, entry);
+    entry.webhooks.catch(() => {
+      if (this.subscriptions.get(project) === entry) this.subscriptions.delete(project);
+    });
+    return entry.webhooks;
   }
 
   /** Critical findings of a digest not announced before (store.criticalsNotSeen). */
@@ -278,6 +319,11 @@ export class Notifications {
       );
     return result;
   }
+}
+
+/** Whether a webhook receives notices of `type`: enabled, and its filter is empty or lists the type. */
+function takes(webhook: Webhook, type: EventType): boolean {
+  return webhook.enabled && (webhook.events.length === 0 || webhook.events.includes(type));
 }
 
 function checkUrl(url: string, allowInsecure: boolean): void {

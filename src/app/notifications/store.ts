@@ -211,13 +211,6 @@ export class WebhookStore {
     });
   }
 
-  /** The enabled webhooks of a project that take events of this type. */
-  async subscribers(project: string, type: EventType): Promise<Webhook[]> {
-    return (await this.list(project)).filter(
-      (w) => w.enabled && (w.events.length === 0 || w.events.includes(type)),
-    );
-  }
-
   /** Queues one event for one webhook; answers the delivery's id. */
   async enqueue(
     webhookId: string,
