@@ -438,6 +438,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "createPolicyGate",
       "createWebhookServices",
       "envName",
+      "exceptionsFor",
       "gateRecords",
       "isGatedImage",
       "isGatedIndex",

@@ -166,6 +166,21 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   },
   "audit verify --config": { argv: ["audit", "verify", "--config", "FILE"] },
   "audit verify --data": { notAnInput: "created when missing" },
+  "audit export --config": { argv: ["audit", "export", "--config", "FILE"] },
+  "audit export --data": { notAnInput: "created when missing" },
+  "audit export --out": { notAnInput: "an output file, written" },
+  "audit prune --config": { argv: ["audit", "prune", "--config", "FILE"] },
+  "audit prune --data": { notAnInput: "created when missing" },
+  "audit timeline --config": {
+    argv: [
+      "audit",
+      "timeline",
+      "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      "--config",
+      "FILE",
+    ],
+  },
+  "audit timeline --data": { notAnInput: "created when missing" },
   "admin init --config": { argv: ["admin", "init", "--config", "FILE"] },
   "admin init --data": { notAnInput: "created when missing" },
   "project retention set --file": {
