@@ -196,7 +196,7 @@ describe("what the system forms send", () => {
     expect(screen.queryByRole("button", { name: "Remove administrator root" })).toBeNull();
     fireEvent.click(screen.getByRole("button", { name: `Make administrator ${HOSTILE}` }));
     await vi.waitFor(() => expect(sent("PUT", `${encoded}/admin`)).toEqual({ admin: true }));
-    const reset = screen.getByRole("button", { name: `Reset the password of ${HOSTILE}` });
+    const reset = screen.getByRole("button", { name: `Reset password of ${HOSTILE}` });
     await vi.waitFor(() => expect(reset.matches(":disabled")).toBe(false));
     fireEvent.click(reset);
     const dialog = await screen.findByRole("dialog", {
@@ -208,7 +208,7 @@ describe("what the system forms send", () => {
     // The password shown is the one the server was given.
     expect(sent("PUT", `${encoded}/password`)).toEqual({ password: shown });
     fireEvent.click(within(dialog).getByRole("button", { name: "I have stored it" }));
-    const signOut = screen.getByRole("button", { name: `Sign out ${HOSTILE} everywhere` });
+    const signOut = screen.getByRole("button", { name: `Sign out everywhere ${HOSTILE}` });
     await vi.waitFor(() => expect(signOut.matches(":disabled")).toBe(false));
     fireEvent.click(signOut);
     await screen.findByText(`${HOSTILE}: 2 session(s) signed out.`);

@@ -91,7 +91,7 @@ export function UsersTab() {
               <button
                 type="button"
                 disabled={act.busy}
-                aria-label={`Reset the password of ${u.name}`}
+                aria-label={`Reset password of ${u.name}`}
                 onClick={() => resetPassword(u.name)}
               >
                 Reset password
@@ -100,7 +100,7 @@ export function UsersTab() {
             <button
               type="button"
               disabled={act.busy}
-              aria-label={`Sign out ${u.name} everywhere`}
+              aria-label={`Sign out everywhere ${u.name}`}
               onClick={() => signOut(u.name)}
             >
               Sign out everywhere
