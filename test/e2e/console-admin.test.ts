@@ -12,10 +12,13 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  basicAuth,
   consoleTestsUnavailable,
   expectAccessible,
   launchChromium,
+  openTab,
   screenshots,
+  signIn as signInAt,
 } from "../support/browser.js";
 import { writeImageLayout } from "../support/oci-layout.js";
 import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
@@ -27,10 +30,6 @@ const DEV = { name: "dev", password: "console developer e2e password" };
 
 const missing = consoleTestsUnavailable();
 
-function basic(name: string, secret: string): Record<string, string> {
-  return { authorization: `Basic ${Buffer.from(`${name}:${secret}`).toString("base64")}` };
-}
-
 describe.skipIf(missing)("the console's administration in Chromium", () => {
   const temps: string[] = [];
   let work: string;
@@ -39,27 +38,8 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
   let skopeo: Skopeo;
   const pageErrors: string[] = [];
 
-  async function signIn(user: { name: string; password: string }): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
-      colorScheme: "light",
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel("User name").fill(user.name);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { level: 1, name: "Repositories" }).waitFor();
-    return page;
-  }
-
-  async function openTab(page: Page, title: string): Promise<void> {
-    await page.getByRole("tab", { name: title }).click();
-    expect(page.url()).toContain(`tab=${title.toLowerCase()}`);
-    await page.getByRole("tabpanel").waitFor();
-    await page.waitForLoadState("networkidle");
-  }
+  const signIn = (user: { name: string; password: string }): Promise<Page> =>
+    signInAt(browser, server.url, user, pageErrors);
 
   beforeAll(async () => {
     work = await tempDir("portcullis-console-admin-", temps);
@@ -72,7 +52,7 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
     server = await startPortcullis({ dataDir: data, env: { PORTCULLIS_AUTH_MODE: "accounts" } });
     const created = await fetch(`${server.url}/api/v1/users`, {
       method: "POST",
-      headers: { ...basic(ADMIN.name, ADMIN.password), "content-type": "application/json" },
+      headers: { ...basicAuth(ADMIN.name, ADMIN.password), "content-type": "application/json" },
       body: JSON.stringify({ name: DEV.name, password: DEV.password, mustChangePassword: false }),
     });
     expect(created.status, await created.text()).toBe(201);
@@ -101,7 +81,7 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
         .poll(() => page.getByRole("alert").textContent())
         .toMatch(/"Not A Name!" is not allowed .*\(INVALID_ARGUMENT\)$/);
       const none = await fetch(`${server.url}/api/v1/projects`, {
-        headers: basic(ADMIN.name, ADMIN.password),
+        headers: basicAuth(ADMIN.name, ADMIN.password),
       });
       expect(((await none.json()) as { projects: unknown[] }).projects).toEqual([]);
 
@@ -161,7 +141,7 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
 
       // A quota just over what is stored: a bigger image is refused.
       const usage = (await (
-        await fetch(`${server.url}/api/v1/projects/team`, { headers: basic(ADMIN.name, ADMIN.password) })
+        await fetch(`${server.url}/api/v1/projects/team`, { headers: basicAuth(ADMIN.name, ADMIN.password) })
       ).json()) as { usage: { bytes: number } };
       await page.reload();
       await page.getByLabel(/Storage quota/).fill(String(Math.ceil(usage.usage.bytes / 1024) + 2));
@@ -202,13 +182,13 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
       const newSecret = await rotated.getByLabel("Secret").inputValue();
       await rotated.getByRole("button", { name: "I have stored it" }).click();
       const tags = `${server.url}/v2/team/app/tags/list`;
-      expect((await fetch(tags, { headers: basic("robot$team+ci", secret) })).status).toBe(401);
-      expect((await fetch(tags, { headers: basic("robot$team+ci", newSecret) })).status).toBe(200);
+      expect((await fetch(tags, { headers: basicAuth("robot$team+ci", secret) })).status).toBe(401);
+      expect((await fetch(tags, { headers: basicAuth("robot$team+ci", newSecret) })).status).toBe(200);
       await page.getByRole("button", { name: "Revoke robot$team+ci" }).click();
       await expect
         .poll(() => page.getByRole("table", { name: "Robots of team" }).textContent())
         .toMatch(/revoked/);
-      expect((await fetch(tags, { headers: basic("robot$team+ci", newSecret) })).status).toBe(401);
+      expect((await fetch(tags, { headers: basicAuth("robot$team+ci", newSecret) })).status).toBe(401);
 
       expect(pageErrors).toEqual([]);
       await page.context().close();

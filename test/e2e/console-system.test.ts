@@ -1,74 +1,32 @@
 /**
  * The console's system administration end to end (issue 14): a real `portcullis serve` in accounts
  * mode (the built dist/ and dist/web/), Debian's Chromium driven by playwright-core, axe-core on every
- * tab. As the administrator: create a user with a generated one-time password (shown once), disable
- * them, create a group with a member, a custom role from chosen permissions, and a system robot whose
- * secret (shown once) signs in. As a maintainer: no system administration offered, and the project's
+ * tab. As the administrator: create a user with a generated one-time password (shown once), reset it
+ * (again shown once), make them an administrator and no longer, sign them out everywhere, disable
+ * them, create a group with a member, a custom role from chosen permissions, and a system robot (in any
+ * project, member or not) whose secret (shown once, with its expiry) signs in. As a maintainer: no system administration offered, and the project's
  * immutable-tag rules editable (immutability.write) while visibility and quota stay read-only.
- *
- * The axe and sign-in helpers are copied small from console-admin.test.ts; they move to
- * test/support/browser.ts with the other console tests.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unavailable } from "../support/requirements.js";
 import {
-  PORTCULLIS_BIN,
-  REPO_ROOT,
-  type RegistryServer,
-  run,
-  startPortcullis,
-  tempDir,
-} from "../support/targets.js";
+  basicAuth,
+  consoleTestsUnavailable,
+  expectAccessible,
+  launchChromium,
+  openTab,
+  screenshots,
+  signIn as signInAt,
+} from "../support/browser.js";
+import { PORTCULLIS_BIN, type RegistryServer, run, startPortcullis, tempDir } from "../support/targets.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TIMEOUT = 240_000;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ADMIN = { name: "admin", password: "console system e2e password" };
 const KEEPER = { name: "keeper", password: "console maintainer e2e password" };
 
-const missing =
-  unavailable("chromium (/usr/bin/chromium)", existsSync(CHROMIUM)) ||
-  unavailable(
-    "the built console (npm run build: dist/web/index.html)",
-    existsSync(join(REPO_ROOT, "dist", "web", "index.html")),
-  );
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<
-    { id: string; impact: string | null; targets: string }[]
-  >(`(async () => {
-    const result = await axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-    });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(" ")).join(", ") }));
-  })()`);
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(
-    serious.map((v) => `${v.id} (${v.impact}) at ${v.targets}`),
-    `axe on ${what}`,
-  ).toEqual([]);
-}
-
-/** The README's pictures of the page, light and dark. */
-async function screenshots(page: Page, name: string): Promise<void> {
-  const folder = join(REPO_ROOT, "docs", "screenshots");
-  await mkdir(folder, { recursive: true });
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: join(folder, `${name}-${colorScheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
-function basic(name: string, secret: string): Record<string, string> {
-  return { authorization: `Basic ${Buffer.from(`${name}:${secret}`).toString("base64")}` };
-}
+const missing = consoleTestsUnavailable();
 
 describe.skipIf(missing)("the console's system administration in Chromium", () => {
   const temps: string[] = [];
@@ -79,34 +37,18 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
   const api = async (method: string, path: string, body?: unknown, as = ADMIN) => {
     const answer = await fetch(`${server.url}${path}`, {
       method,
-      headers: { ...basic(as.name, as.password), ...(body ? { "content-type": "application/json" } : {}) },
+      headers: {
+        ...basicAuth(as.name, as.password),
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const text = await answer.text();
     return { status: answer.status, body: text ? JSON.parse(text) : undefined, text };
   };
 
-  async function signIn(user: { name: string; password: string }): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
-      colorScheme: "light",
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel("User name").fill(user.name);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { level: 1, name: "Repositories" }).waitFor();
-    return page;
-  }
-
-  async function openTab(page: Page, title: string, id: string): Promise<void> {
-    await page.getByRole("tab", { name: title }).click();
-    await page.waitForURL(new RegExp(`tab=${id}`));
-    await page.getByRole("tabpanel").waitFor();
-    await page.waitForLoadState("networkidle");
-  }
+  const signIn = (user: { name: string; password: string }): Promise<Page> =>
+    signInAt(browser, server.url, user, pageErrors);
 
   beforeAll(async () => {
     const work = await tempDir("portcullis-console-system-", temps);
@@ -118,6 +60,7 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
     expect(init.code, init.stderr).toBe(0);
     server = await startPortcullis({ dataDir: data, env: { PORTCULLIS_AUTH_MODE: "accounts" } });
     expect((await api("POST", "/api/v1/projects", { name: "team" })).status).toBe(201);
+    expect((await api("POST", "/api/v1/projects", { name: "solo" })).status).toBe(201);
     const keeper = await api("POST", "/api/v1/users", {
       name: KEEPER.name,
       password: KEEPER.password,
@@ -129,7 +72,7 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
       role: "maintainer",
     });
     expect(member.status, member.text).toBe(201);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+    browser = await launchChromium();
   }, TIMEOUT);
 
   afterAll(async () => {
@@ -163,6 +106,24 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
       // The password signs ann in (one-time: /me answers, and says so).
       const me = await api("GET", "/api/v1/me", undefined, { name: "ann", password });
       expect(me.status, me.text).toBe(200);
+      // Reset: a new one-time password, shown once; the old one stops working.
+      await page.getByRole("button", { name: "Reset password of ann" }).click();
+      const reset = page.getByRole("dialog", { name: "One-time password of ann" });
+      await reset.waitFor();
+      const second = await reset.getByLabel("One-time password").inputValue();
+      await reset.getByRole("button", { name: "I have stored it" }).click();
+      await reset.waitFor({ state: "hidden" });
+      expect(second).not.toBe(password);
+      expect((await api("GET", "/api/v1/me", undefined, { name: "ann", password })).status).toBe(401);
+      const again = await api("GET", "/api/v1/me", undefined, { name: "ann", password: second });
+      expect(again.status, again.text).toBe(200);
+      await page.getByRole("button", { name: "Make administrator ann" }).click();
+      await expect.poll(async () => (await api("GET", "/api/v1/users/ann")).body.admin).toBe(true);
+      await page.getByRole("button", { name: "Remove administrator ann" }).click();
+      await expect.poll(async () => (await api("GET", "/api/v1/users/ann")).body.admin).toBe(false);
+      await page.getByRole("button", { name: "Sign out everywhere ann" }).click();
+      await page.getByText(/^ann: \d+ session\(s\) signed out\.$/).waitFor();
+      await expectAccessible(page, "the users tab with its actions");
       await page.getByRole("button", { name: "Disable ann" }).click();
       await expect.poll(async () => (await api("GET", "/api/v1/users/ann")).body.disabled).toBe(true);
 
@@ -200,14 +161,20 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
       await openTab(page, "System robots", "robots");
       await page.getByRole("tabpanel").getByLabel("Name", { exact: true }).fill("ci");
       await page.getByRole("button", { name: "Add a project grant" }).click();
+      // An administrator may grant in every project, also those it is no member of.
+      const projectChoice = page.getByRole("group", { name: "Project grant 1" }).locator("select");
+      await expect.poll(() => projectChoice.locator("option").allTextContents()).toEqual(["solo", "team"]);
+      await projectChoice.selectOption("team");
       await page.getByLabel("runtime.write").check();
       await page.getByRole("button", { name: "Create system robot" }).click();
       const secretDialog = page.getByRole("dialog", { name: "Secret of robot$ci" });
       await secretDialog.waitFor();
+      await secretDialog.getByText(/^It expires at /).waitFor();
       const secret = await secretDialog.getByLabel("Secret").inputValue();
       await secretDialog.getByRole("button", { name: "I have stored it" }).click();
       const robot = await api("GET", "/api/v1/me", undefined, { name: "robot$ci", password: secret });
       expect(robot.status, robot.text).toBe(200);
+      expect(await page.getByLabel("runtime.write").isChecked()).toBe(false);
       await expect
         .poll(() => page.getByRole("table", { name: "System robots" }).textContent())
         .toMatch(/team \(\*\): repository\.pull; runtime\.write.*active/);

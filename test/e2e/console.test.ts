@@ -18,6 +18,7 @@ import {
   consoleTestsUnavailable,
   expectAccessible,
   launchChromium,
+  newPage,
   screenshots,
 } from "../support/browser.js";
 import { writeImageLayout } from "../support/oci-layout.js";
@@ -81,15 +82,10 @@ describe.skipIf(missing)("the web console in Chromium", () => {
       env: { PORTCULLIS_POLICY_PULL: join(work, "pull.yaml") },
     });
     browser = await launchChromium();
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
-      colorScheme: "light",
-    });
-    page = await context.newPage();
+    page = await newPage(browser, pageErrors);
     page.on("console", (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
   }, TIMEOUT);
 
   afterAll(async () => {

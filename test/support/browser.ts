@@ -1,14 +1,15 @@
 /**
  * What the console's browser tests share (test/e2e/console*.test.ts): whether the machine can run them,
- * Debian's Chromium started through playwright-core (no downloaded browser), axe-core on a page and
- * the light and dark screenshots the README shows. One copy, so the two suites check accessibility by
- * the same rules and their pictures come out alike.
+ * Debian's Chromium started through playwright-core (no downloaded browser), a page at the size the
+ * README's pictures have, signing in, opening a tab, axe-core on a page and the light and dark
+ * screenshots the README shows. One copy, so the suites check accessibility by the same rules and
+ * their pictures come out alike.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { unavailable } from "./requirements.js";
 import { hasCommand, REPO_ROOT } from "./targets.js";
@@ -33,6 +34,49 @@ export function consoleTestsUnavailable(): boolean {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+}
+
+/** An HTTP Basic authorization header for the API (accounts mode takes a user's or robot's secret). */
+export function basicAuth(name: string, secret: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${name}:${secret}`).toString("base64")}` };
+}
+
+/**
+ * A fresh page (its own cookies) of 1440×900 in the light scheme; errors thrown in it are appended to
+ * `pageErrors`, which each test expects empty at its end.
+ */
+export async function newPage(browser: Browser, pageErrors: string[]): Promise<Page> {
+  const context: BrowserContext = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: "light",
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  return page;
+}
+
+/** A new page signed in to the console at `url` through its login form, on the repositories page. */
+export async function signIn(
+  browser: Browser,
+  url: string,
+  user: { readonly name: string; readonly password: string },
+  pageErrors: string[],
+): Promise<Page> {
+  const page = await newPage(browser, pageErrors);
+  await page.goto(`${url}/login`);
+  await page.getByLabel("User name").fill(user.name);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Repositories" }).waitFor();
+  return page;
+}
+
+/** Clicks the tab called `title`, which puts `?tab=<id>` in the address, and waits for its data. */
+export async function openTab(page: Page, title: string, id = title.toLowerCase()): Promise<void> {
+  await page.getByRole("tab", { name: title }).click();
+  await page.waitForURL(new RegExp(`tab=${id}`));
+  await page.getByRole("tabpanel").waitFor();
+  await page.waitForLoadState("networkidle");
 }
 
 interface AxeViolation {

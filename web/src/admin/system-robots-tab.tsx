@@ -32,7 +32,9 @@ export function grantsText(robot: Robot): string {
  */
 export function SystemRobotsTab() {
   const robots = useApi<{ robots: readonly Robot[] }>(ROBOTS);
-  const [shown, setShown] = useState<{ name: string; secret: string } | undefined>();
+  const [shown, setShown] = useState<
+    { name: string; secret: string; expiresAt: string | null } | undefined
+  >();
   const act = useAction();
   const robotApi = (r: Robot, tail = "") => `${ROBOTS}/${encodeURIComponent(shortName(r))}${tail}`;
   const columns: Column<Robot>[] = [
@@ -59,7 +61,7 @@ export function SystemRobotsTab() {
                   "POST",
                   robotApi(r, "/rotate"),
                 );
-                if (answer) setShown(answer);
+                if (answer) setShown({ ...answer, expiresAt: r.expiresAt });
               })
             }
           >
@@ -112,12 +114,19 @@ export function SystemRobotsTab() {
       )}
       <Problem id="system-robot-action-problem" action={act} />
       <CreateSystemRobot
-        onCreated={(name, secret) => {
-          setShown({ name, secret });
+        onCreated={(robot, secret) => {
+          setShown({ name: robot.name, secret, expiresAt: robot.expiresAt });
           robots.reload();
         }}
       />
-      {shown && <SecretDialog name={shown.name} secret={shown.secret} onClose={() => setShown(undefined)} />}
+      {shown && (
+        <SecretDialog
+          name={shown.name}
+          secret={shown.secret}
+          expiresAt={shown.expiresAt}
+          onClose={() => setShown(undefined)}
+        />
+      )}
     </>
   );
 }
@@ -153,7 +162,12 @@ export function grantsOf(drafts: readonly GrantDraft[]) {
   });
 }
 
-function CreateSystemRobot({ onCreated }: { onCreated: (name: string, secret: string) => void }) {
+/**
+ * The form for a system robot. Its grants can name only the projects GET /api/v1/projects answers: the
+ * ones the caller may read (all of them for an administrator, who holds every permission). The server
+ * checks the projects exist and that the caller holds the system permissions it hands on.
+ */
+function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: string) => void }) {
   const projects = useApi<{ projects: readonly Project[] }>("/api/v1/projects");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
@@ -191,7 +205,8 @@ function CreateSystemRobot({ onCreated }: { onCreated: (name: string, secret: st
       setDescription("");
       setDrafts([]);
       setSystem(new Set());
-      onCreated(created.robot.name, created.secret);
+      setExpiry("90d");
+      onCreated(created.robot, created.secret);
     }
   };
   return (
@@ -236,6 +251,9 @@ function CreateSystemRobot({ onCreated }: { onCreated: (name: string, secret: st
           </button>
         </fieldset>
       ))}
+      {projects.data?.projects.length === 0 && (
+        <p className="muted">No project you can read: a grant needs one.</p>
+      )}
       <button
         type="button"
         onClick={addGrant}

@@ -107,10 +107,14 @@ function sent(method: string, path: string): unknown {
   return call[1]?.body === undefined ? undefined : JSON.parse(String(call[1].body));
 }
 
-// jsdom has <dialog> but not its modal methods: the secret dialogs open with showModal().
+// jsdom has <dialog> but not its modal methods: the secret dialogs open with showModal(), close with close().
 beforeEach(() => {
   HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
     this.open = true;
+  };
+  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+    this.open = false;
+    this.dispatchEvent(new Event("close"));
   };
 });
 
@@ -179,6 +183,38 @@ describe("what the system forms send", () => {
     );
   });
 
+  it("makes a user an administrator, resets a password once and signs a user out", async () => {
+    const path = `/api/v1/users/${HOSTILE}`;
+    serve(ROOT, {
+      [`PUT ${path}/admin`]: { status: 204, body: null },
+      [`PUT ${path}/password`]: { status: 204, body: null },
+      [`DELETE ${path}/tokens`]: { status: 200, body: { revoked: 2 } },
+    });
+    await open("/admin/system?tab=users", "Create a user");
+    const encoded = `/api/v1/users/${encodeURIComponent(HOSTILE)}`;
+    // The last administrator is oneself here: one's own row offers nothing to lose it by.
+    expect(screen.queryByRole("button", { name: "Remove administrator root" })).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: `Make administrator ${HOSTILE}` }));
+    await vi.waitFor(() => expect(sent("PUT", `${encoded}/admin`)).toEqual({ admin: true }));
+    const reset = screen.getByRole("button", { name: `Reset password of ${HOSTILE}` });
+    await vi.waitFor(() => expect(reset.matches(":disabled")).toBe(false));
+    fireEvent.click(reset);
+    const dialog = await screen.findByRole("dialog", {
+      name: `One-time password of ${HOSTILE}`,
+      hidden: true,
+    });
+    const shown = (within(dialog).getByTestId("robot-secret") as HTMLInputElement).value;
+    expect(shown).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    // The password shown is the one the server was given.
+    expect(sent("PUT", `${encoded}/password`)).toEqual({ password: shown });
+    fireEvent.click(within(dialog).getByRole("button", { name: "I have stored it" }));
+    const signOut = screen.getByRole("button", { name: `Sign out everywhere ${HOSTILE}` });
+    await vi.waitFor(() => expect(signOut.matches(":disabled")).toBe(false));
+    fireEvent.click(signOut);
+    await screen.findByText(`${HOSTILE}: 2 session(s) signed out.`);
+    expect(document.querySelector("main img")).toBeNull();
+  });
+
   it("adds and removes group members", async () => {
     serve(ROOT, {
       "PUT /api/v1/groups/ops/members/bob": { status: 204, body: null },
@@ -217,11 +253,18 @@ describe("what the system forms send", () => {
     await open("/admin/system?tab=robots", "Create a system robot");
     expect(screen.getByText("team (*): repository.pull; runtime.write")).toBeTruthy();
     fireEvent.change(screen.getByLabelText("Name"), { target: { value: "ci" } });
+    fireEvent.change(screen.getByLabelText("Expires after"), { target: { value: "never" } });
+    fireEvent.change(screen.getByLabelText("Expires after"), { target: { value: "90d" } });
     fireEvent.click(screen.getByRole("button", { name: "Add a project grant" }));
     fireEvent.change(screen.getByLabelText(/Repositories/), { target: { value: "app/*, lib" } });
     fireEvent.click(screen.getByLabelText("runtime.write"));
     fireEvent.click(screen.getByRole("button", { name: "Create system robot" }));
-    await screen.findByRole("dialog", { name: "Secret of robot$ci", hidden: true });
+    const dialog = await screen.findByRole("dialog", { name: "Secret of robot$ci", hidden: true });
+    expect(within(dialog).getByText("It never expires.")).toBeTruthy();
+    // Created: the form starts afresh, no permission left ticked for the next robot.
+    expect((screen.getByLabelText("runtime.write") as HTMLInputElement).checked).toBe(false);
+    expect(screen.queryByLabelText(/Repositories/)).toBeNull();
+    expect((screen.getByLabelText("Expires after") as HTMLSelectElement).value).toBe("90d");
     expect(sent("POST", "/api/v1/robots")).toEqual({
       name: "ci",
       grants: [{ project: "team", repositories: ["app/*", "lib"], permissions: ["repository.pull"] }],

@@ -13,25 +13,56 @@ function userApi(name: string, tail = ""): string {
   return `${USERS}/${encodeURIComponent(name)}${tail}`;
 }
 
+/**
+ * A one-time password for a reset, made here: the reset route takes the new password rather than
+ * generating one (the CLI reads it from the terminal). 18 random bytes from the browser's CSPRNG, as
+ * base64url: 24 characters, well over the 12 the server asks for. It goes to the server once, over the
+ * same TLS as every write, and lives only in the dialog's props until it is closed.
+ */
+export function oneTimePassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_");
+}
+
 function status(user: User): string {
   if (user.disabled) return "disabled";
   return user.mustChangePassword ? "active (one-time password)" : "active";
 }
 
 /**
- * The users (system.users): create, disable or enable, delete. A user created without a password gets
- * a generated one-time password, shown once in a dialog. One's own account is not offered for disabling
- * or deleting (the API also refuses to leave the installation without an enabled administrator).
+ * The users (system.users): create, make or stop being an administrator, reset the password (a new
+ * one-time password, shown once in a dialog, as at creation), sign out of every session (revokes the
+ * refresh tokens), disable or enable, delete. One's own account is offered none of these here (one's
+ * password is changed with the current one; the API also refuses to leave the installation without an
+ * enabled administrator).
  */
 export function UsersTab() {
   const session = useSession();
   const users = useApi<{ users: readonly User[] }>(USERS);
   const [shown, setShown] = useState<{ name: string; secret: string } | undefined>();
+  const [notice, setNotice] = useState("");
   const act = useAction();
-  const write = (method: "POST" | "DELETE", path: string) =>
+  const write = (method: "POST" | "PUT" | "DELETE", path: string, body?: unknown) =>
     act.run(async () => {
-      await apiSend(method, path);
+      setNotice("");
+      await apiSend(method, path, body);
       users.reload();
+    });
+  const resetPassword = (name: string) =>
+    act.run(async () => {
+      setNotice("");
+      const password = oneTimePassword();
+      await apiSend("PUT", userApi(name, "/password"), { password });
+      setShown({ name, secret: password });
+      users.reload();
+    });
+  const signOut = (name: string) =>
+    act.run(async () => {
+      setNotice("");
+      const answer = await apiSend<{ revoked: number }>("DELETE", userApi(name, "/tokens"));
+      setNotice(`${name}: ${answer?.revoked ?? 0} session(s) signed out.`);
     });
   const columns: Column<User>[] = [
     { key: "name", header: "Name", render: (u) => u.name },
@@ -48,6 +79,32 @@ export function UsersTab() {
           <span className="muted">you</span>
         ) : (
           <span className="toolbar">
+            <button
+              type="button"
+              disabled={act.busy}
+              aria-label={`${u.admin ? "Remove administrator" : "Make administrator"} ${u.name}`}
+              onClick={() => write("PUT", userApi(u.name, "/admin"), { admin: !u.admin })}
+            >
+              {u.admin ? "Remove administrator" : "Make administrator"}
+            </button>
+            {u.source === "local" && (
+              <button
+                type="button"
+                disabled={act.busy}
+                aria-label={`Reset password of ${u.name}`}
+                onClick={() => resetPassword(u.name)}
+              >
+                Reset password
+              </button>
+            )}
+            <button
+              type="button"
+              disabled={act.busy}
+              aria-label={`Sign out everywhere ${u.name}`}
+              onClick={() => signOut(u.name)}
+            >
+              Sign out everywhere
+            </button>
             <button
               type="button"
               disabled={act.busy}
@@ -83,6 +140,7 @@ export function UsersTab() {
         />
       )}
       <Problem id="user-action-problem" action={act} />
+      <p role="status">{notice}</p>
       <CreateUser
         onCreated={(name, password) => {
           if (password) setShown({ name, secret: password });
