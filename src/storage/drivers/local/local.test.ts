@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { seededRandom } from "../../../../test/support/random.js";
 import { StorageError } from "../../driver.js";
 import { runDriverConformance } from "../conformance.js";
-import { LocalDriver } from "./local.js";
+import { LocalDriver, readBufferSize } from "./local.js";
 
 /** Where each writer starts numbering its versions, from one seed (test/support/random.ts). */
 const random = seededRandom("storage/local");
@@ -56,6 +56,42 @@ describe("LocalDriver", () => {
     expect((await readdir(root)).sort()).toEqual(["_tmp", "a"]);
   });
 
+  it("reads a small object with a buffer its size, not 1 MiB (external memory per pull, issue 13)", async () => {
+    await driver.put("small", Buffer.alloc(5000, 7));
+    await driver.put("big", Buffer.alloc(3 * 1024 * 1024, 8));
+    const small = await driver.reader("small");
+    expect(small.readableHighWaterMark).toBe(5000);
+    const chunks: Buffer[] = [];
+    for await (const chunk of small) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.alloc(5000, 7));
+    const tail = await driver.reader("big", { offset: 3 * 1024 * 1024 - 10 });
+    expect(tail.readableHighWaterMark).toBe(10);
+    tail.destroy();
+    const big = await driver.reader("big");
+    expect(big.readableHighWaterMark).toBe(1024 * 1024);
+    big.destroy();
+    const ranged = await driver.reader("big", { offset: 5, length: 100 });
+    expect(ranged.readableHighWaterMark).toBe(100);
+    ranged.destroy();
+  });
+
+  it("still reads an object to its end when it grew after the reader opened it", async () => {
+    await driver.put("grows", Buffer.from("abc"));
+    const reader = await driver.reader("grows");
+    await appendFile(join(root, "grows"), "defgh");
+    const chunks: Buffer[] = [];
+    for await (const chunk of reader) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe("abcdefgh");
+  });
+
+  it("sizes read buffers by what is to be read, between 1 byte and 1 MiB", () => {
+    expect(readBufferSize(4096, 0, undefined)).toBe(4096);
+    expect(readBufferSize(10 * 1024 * 1024, 0, undefined)).toBe(1024 * 1024);
+    expect(readBufferSize(10 * 1024 * 1024, 0, 200)).toBe(200);
+    expect(readBufferSize(0, 0, undefined)).toBe(1);
+    expect(readBufferSize(10, 20, undefined)).toBe(1);
+  });
+
   it("reserves the top-level _tmp folder", async () => {
     await expect(driver.put("_tmp/x", Buffer.from("x"))).rejects.toMatchObject({ code: "INVALID_PATH" });
     await expect(driver.list("_tmp")).rejects.toMatchObject({ code: "INVALID_PATH" });
@@ -87,8 +123,8 @@ describe("LocalDriver", () => {
     expect((error as StorageError).cause).toMatchObject({ code: expect.stringMatching(/^E[A-Z]+$/) });
   });
 
-  it("streams with a large buffer", async () => {
-    await driver.put("big", Buffer.alloc(10));
+  it("streams a big object with a large buffer", async () => {
+    await driver.put("big", Buffer.alloc(2 * 1024 * 1024));
     const stream = await driver.reader("big");
     expect(stream.readableHighWaterMark).toBeGreaterThanOrEqual(1024 * 1024);
     stream.destroy();

@@ -36,6 +36,18 @@ export interface LocalDriverOptions {
 
 /** Read streams use large buffers: far fewer syscalls and event-loop turns for big blobs. */
 const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * A read stream's buffer: 1 MiB, or less when less is to be read. Node allocates a whole buffer
+ * for every read (outside the JS heap), so a 4 KiB blob read with 1 MiB buffers cost 1 MiB each, and
+ * a thousand small pulls made a gigabyte of external memory that V8 answered with a dozen full GCs
+ * (issue 13). The size is the one seen on the open handle; should the file grow, the stream still
+ * reads to its end, in more reads.
+ */
+export function readBufferSize(size: number, offset: number, length: number | undefined): number {
+  const wanted = length ?? size - offset;
+  return Math.max(1, Math.min(READ_HIGH_WATER_MARK, wanted));
+}
 /** How often an operation is retried when a concurrent delete pruned the parent directory it made. */
 const PARENT_RETRIES = 5;
 /** Errors a directory fsync may give where the platform or filesystem does not support it. */
@@ -89,9 +101,11 @@ export class LocalDriver implements StorageDriver {
       throw fsError(err, "open", path, READ_MISSING);
     }
     // Checked on the open handle, so the object cannot vanish between the check and the stream.
+    let size: number;
     try {
       const info = await handle.stat();
       if (info.isDirectory()) throw new StorageError("NOT_FOUND", `no object at ${path} (a directory)`);
+      size = info.size;
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw fsError(err, "stat", path, READ_MISSING);
@@ -103,7 +117,7 @@ export class LocalDriver implements StorageDriver {
     return handle.createReadStream({
       start: offset,
       end: length === undefined ? undefined : offset + length - 1,
-      highWaterMark: READ_HIGH_WATER_MARK,
+      highWaterMark: readBufferSize(size, offset, length),
       autoClose: true,
     });
   }
