@@ -19,7 +19,7 @@ import {
   type RecordEventInput,
   type RecordKind,
 } from "./entry.js";
-import { inclusionProofs } from "./proofs.js";
+import { inclusionProofs, NodeCache } from "./proofs.js";
 import {
   digestsRunBy,
   MAX_TIMELINE_PAGE,
@@ -113,6 +113,8 @@ interface TreeTip {
  */
 export class EventRecord {
   private readonly queue: Waiting[] = [];
+  /** Stored nodes never change: timelines read each once per process (bounded, proofs.ts). */
+  private readonly nodes = new NodeCache();
   private draining = false;
   /** The tree as this process's last committed batch left it (see frontierAt). */
   private tip: TreeTip | undefined;
@@ -382,6 +384,7 @@ export class EventRecord {
             this.database.db,
             entries.map((e) => e.index),
             size,
+            this.nodes,
           );
     const last = entries[entries.length - 1];
     return {

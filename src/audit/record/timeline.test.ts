@@ -92,7 +92,7 @@ for (const target of databaseTestTargets()) {
 describe("inclusionProofs", () => {
   it("gives the proofs merkle/proof.ts gives, for every leaf of trees of 1 to 70 leaves", async () => {
     const { MemoryTree, inclusionProof } = await import("../merkle/index.js");
-    const { inclusionProofs } = await import("./proofs.js");
+    const { inclusionProofs, NodeCache } = await import("./proofs.js");
     const { openDatabase } = await import("../../storage/index.js");
     const { nodesForAppend } = await import("./tree.js");
     for (const size of [1, 2, 3, 5, 8, 13, 31, 64, 70]) {
@@ -110,9 +110,21 @@ describe("inclusionProofs", () => {
         for (const leaf of leaves) tree.appendLeafHash(leaf);
         const all = Array.from({ length: size }, (_, i) => i);
         const batch = await inclusionProofs(database.db, all, size);
+        // Through a node cache, cold then warm, and through one too small to hold a proof's nodes.
+        const cache = new NodeCache();
+        const cold = await inclusionProofs(database.db, all, size, cache);
+        const warm = await inclusionProofs(database.db, all, size, cache);
+        const tiny = new NodeCache(4);
+        const evicting = [
+          await inclusionProofs(database.db, all, size, tiny),
+          await inclusionProofs(database.db, all.slice().reverse(), size, tiny),
+        ];
         for (const i of all) {
           const single = (await inclusionProof(tree, i, size)).map((h) => Buffer.from(h).toString("hex"));
           expect(batch.get(i)).toEqual(single);
+          expect(cold.get(i)).toEqual(single);
+          expect(warm.get(i)).toEqual(single);
+          for (const proofs of evicting) expect(proofs.get(i)).toEqual(single);
         }
       } finally {
         await database.close();
