@@ -102,6 +102,54 @@ async function readLevel(
   return (await Promise.all(chunks)).flat();
 }
 
+/** Fills in the nodes `wanted` lacks (by keyOf) from the store, once per level, through `cache`. */
+async function fill(
+  db: Kysely<Schema>,
+  wanted: Map<number, string | undefined>,
+  cache: NodeCache | undefined,
+): Promise<void> {
+  const missing = new Map<number, number[]>();
+  for (const [key, value] of wanted) {
+    if (value !== undefined) continue;
+    const level = key % 64;
+    const ids = missing.get(level) ?? [];
+    missing.set(level, ids);
+    ids.push((key - level) / 64);
+  }
+  const levels = [...missing].map(([level, ids]) => ({ level, ids: ids.sort((a, b) => a - b) }));
+  const read = await Promise.all(levels.map(({ level, ids }) => readLevel(db, level, ids)));
+  read.forEach((rows, i) => {
+    const level = levels[i]!.level;
+    for (const row of rows) {
+      const key = keyOf(level, Number(row.idx));
+      const value = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength).toString("hex");
+      wanted.set(key, value);
+      cache?.set(key, value);
+    }
+  });
+}
+
+/**
+ * The stored hashes of leaves (level 0 nodes), hex by leaf index: what a timeline's entries carry as
+ * `leafHash`, read (through `cache`) rather than hashed again. RECORD_DAMAGED when one is missing.
+ */
+export async function storedLeafHashes(
+  db: Kysely<Schema>,
+  indices: readonly number[],
+  cache?: NodeCache,
+): Promise<Map<number, string>> {
+  const wanted = new Map<number, string | undefined>();
+  for (const index of indices) wanted.set(keyOf(0, index), cache?.get(keyOf(0, index)));
+  await fill(db, wanted, cache);
+  const out = new Map<number, string>();
+  for (const index of indices) {
+    const hash = wanted.get(keyOf(0, index));
+    if (hash === undefined) throw new AuditError("RECORD_DAMAGED", `the record's tree lacks leaf ${index}`);
+    out.set(index, hash);
+  }
+  return out;
+}
+
 /**
  * Inclusion proofs of many leaves in the tree of `size` leaves, hex hashes by leaf index. One proof
  * reads about log2(size) nodes, but the proofs of a timeline's entries share most of theirs (the upper
@@ -149,26 +197,7 @@ export async function inclusionProofs(
     });
     ends[n] = steps.length;
   });
-  // Those not cached, read once per level.
-  const missing = new Map<number, number[]>();
-  for (const [key, value] of nodes) {
-    if (value !== undefined) continue;
-    const level = key % 64;
-    const ids = missing.get(level) ?? [];
-    missing.set(level, ids);
-    ids.push((key - level) / 64);
-  }
-  const levels = [...missing].map(([level, ids]) => ({ level, ids: ids.sort((a, b) => a - b) }));
-  const read = await Promise.all(levels.map(({ level, ids }) => readLevel(db, level, ids)));
-  read.forEach((rows, i) => {
-    const level = levels[i]!.level;
-    for (const row of rows) {
-      const key = keyOf(level, Number(row.idx));
-      const value = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength).toString("hex");
-      nodes.set(key, value);
-      cache?.set(key, value);
-    }
-  });
+  await fill(db, nodes, cache);
   const edgeHex = new Map<number, string>();
   for (const [start, pieces] of edges) {
     const hashes = pieces.map(({ level, idx }) => {

@@ -376,22 +376,22 @@ export class EventRecord {
     const wide = { ...scope, digests: [...(scope.digests ?? []), ...ran] };
     const limit = options.limit ?? MAX_TIMELINE_PAGE;
     const entries =
-      size === 0 ? [] : await timelineEntries(this.database.db, wide, size, limit, options.after);
-    const proofs =
-      options.proofs === false
-        ? undefined
-        : await inclusionProofs(
-            this.database.db,
-            entries.map((e) => e.index),
-            size,
-            this.nodes,
-          );
+      size === 0 ? [] : await timelineEntries(this.database.db, wide, size, limit, options.after, this.nodes);
+    if (options.proofs !== false) {
+      const proofs = await inclusionProofs(
+        this.database.db,
+        entries.map((e) => e.index),
+        size,
+        this.nodes,
+      );
+      for (const e of entries) e.proof = proofs.get(e.index)!;
+    }
     const last = entries[entries.length - 1];
     return {
       size,
       checkpoint: await this.checkpoint(size),
       digests: wide.digests.filter((d, i, all) => all.indexOf(d) === i),
-      entries: entries.map((e) => (proofs ? { ...e, proof: proofs.get(e.index)! } : e)),
+      entries,
       ...(last && entries.length === limit ? { next: { at: last.at, index: last.index } } : {}),
     };
   }
