@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
-import { openTreeCheckpoint } from "../merkle/index.js";
+import { merkleLeafHash, openTreeCheckpoint } from "../merkle/index.js";
 import type { RecordEventInput } from "./entry.js";
 import { loadRecordSigner } from "./key.js";
 import { leafIncluded } from "./proofs.js";
@@ -51,6 +51,8 @@ for (const target of databaseTestTargets()) {
       expect(head.size).toBe(8);
       for (const entry of timeline.entries) {
         expect(leafIncluded(entry.leaf, entry.index, head.size, entry.proof!, head.root)).toBe(true);
+        // Read from the stored level-0 node, not hashed again: the same hash.
+        expect(entry.leafHash).toBe(Buffer.from(merkleLeafHash(Buffer.from(entry.leaf))).toString("hex"));
       }
       const forged = timeline.entries[0]!.leaf.replace("event at 2", "event at 3");
       expect(leafIncluded(forged, 2, head.size, timeline.entries[0]!.proof!, head.root)).toBe(false);
