@@ -54,6 +54,36 @@ function piecesOf(start: number, end: number): { level: number; idx: number }[] 
   return pieces;
 }
 
+/**
+ * Stored nodes' hex hashes, by keyOf(level, idx). A stored node is a perfect subtree's hash, written
+ * once when its last leaf is appended and never changed (prune deletes leaf texts, never nodes), so a
+ * node read once is good for ever: no invalidation. Bounded by two generations (a read moves a node
+ * to the young one; when the young one fills, the old one is dropped), so it holds at most `max`
+ * nodes (about 130 bytes each) and keeps those a repeated timeline reads.
+ */
+export class NodeCache {
+  private young = new Map<number, string>();
+  private old = new Map<number, string>();
+
+  constructor(private readonly max = 1 << 18) {}
+
+  get(key: number): string | undefined {
+    const hit = this.young.get(key);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(key);
+    if (aged !== undefined) this.set(key, aged);
+    return aged;
+  }
+
+  set(key: number, hex: string): void {
+    if (this.young.size >= this.max / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, hex);
+  }
+}
+
 async function readLevel(
   db: Kysely<Schema>,
   level: number,
@@ -72,6 +102,54 @@ async function readLevel(
   return (await Promise.all(chunks)).flat();
 }
 
+/** Fills in the nodes `wanted` lacks (by keyOf) from the store, once per level, through `cache`. */
+async function fill(
+  db: Kysely<Schema>,
+  wanted: Map<number, string | undefined>,
+  cache: NodeCache | undefined,
+): Promise<void> {
+  const missing = new Map<number, number[]>();
+  for (const [key, value] of wanted) {
+    if (value !== undefined) continue;
+    const level = key % 64;
+    const ids = missing.get(level) ?? [];
+    missing.set(level, ids);
+    ids.push((key - level) / 64);
+  }
+  const levels = [...missing].map(([level, ids]) => ({ level, ids: ids.sort((a, b) => a - b) }));
+  const read = await Promise.all(levels.map(({ level, ids }) => readLevel(db, level, ids)));
+  read.forEach((rows, i) => {
+    const level = levels[i]!.level;
+    for (const row of rows) {
+      const key = keyOf(level, Number(row.idx));
+      const value = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength).toString("hex");
+      wanted.set(key, value);
+      cache?.set(key, value);
+    }
+  });
+}
+
+/**
+ * The stored hashes of leaves (level 0 nodes), hex by leaf index: what a timeline's entries carry as
+ * `leafHash`, read (through `cache`) rather than hashed again. RECORD_DAMAGED when one is missing.
+ */
+export async function storedLeafHashes(
+  db: Kysely<Schema>,
+  indices: readonly number[],
+  cache?: NodeCache,
+): Promise<Map<number, string>> {
+  const wanted = new Map<number, string | undefined>();
+  for (const index of indices) wanted.set(keyOf(0, index), cache?.get(keyOf(0, index)));
+  await fill(db, wanted, cache);
+  const out = new Map<number, string>();
+  for (const index of indices) {
+    const hash = wanted.get(keyOf(0, index));
+    if (hash === undefined) throw new AuditError("RECORD_DAMAGED", `the record's tree lacks leaf ${index}`);
+    out.set(index, hash);
+  }
+  return out;
+}
+
 /**
  * Inclusion proofs of many leaves in the tree of `size` leaves, hex hashes by leaf index. One proof
  * reads about log2(size) nodes, but the proofs of a timeline's entries share most of theirs (the upper
@@ -83,6 +161,7 @@ export async function inclusionProofs(
   db: Kysely<Schema>,
   indices: readonly number[],
   size: number,
+  cache?: NodeCache,
 ): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (indices.length === 0) return out;
@@ -91,59 +170,62 @@ export async function inclusionProofs(
       throw new AuditError("INVALID_ARGUMENT", `leaf index ${index} is not in a tree of ${size}`);
     }
   }
-  const wanted = new Map<number, Set<number>>();
-  const want = (level: number, idx: number) => {
-    const set = wanted.get(level) ?? new Set<number>();
-    wanted.set(level, set);
-    set.add(idx);
+  // Each proof's steps, root first, all proofs end to end: a stored node's key, or -1 - start for a
+  // right-edge range (they all end at `size`), folded from its pieces once. Planned in one pass, so
+  // the paths are walked once and the only per-proof allocation is the proof itself.
+  const steps: number[] = [];
+  const ends = new Uint32Array(indices.length);
+  const nodes = new Map<number, string | undefined>();
+  const need = (key: number) => {
+    if (!nodes.has(key)) nodes.set(key, cache?.get(key));
   };
-  // Right-edge ranges by their start (they all end at `size`), each folded from its pieces once.
   const edges = new Map<number, { level: number; idx: number }[]>();
-  const plan = (start: number, end: number) => {
-    if (isNode(start, end)) want(log2(end - start), start / (end - start));
-    else if (!edges.has(start)) {
-      const pieces = piecesOf(start, end);
-      edges.set(start, pieces);
-      for (const piece of pieces) want(piece.level, piece.idx);
-    }
-  };
-  for (const index of indices) forEachSibling(index, size, plan);
-  const levels = [...wanted].map(([level, set]) => ({ level, ids: [...set].sort((a, b) => a - b) }));
-  const read = await Promise.all(levels.map(({ level, ids }) => readLevel(db, level, ids)));
-  const bytes = new Map<number, Uint8Array>();
-  const hex = new Map<number, string>();
-  read.forEach((rows, i) => {
-    const level = levels[i]!.level;
-    for (const row of rows) {
-      const key = keyOf(level, Number(row.idx));
-      bytes.set(key, row.hash);
-      hex.set(key, Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength).toString("hex"));
-    }
+  indices.forEach((index, n) => {
+    forEachSibling(index, size, (start, end) => {
+      if (isNode(start, end)) {
+        const key = keyOf(log2(end - start), start / (end - start));
+        steps.push(key);
+        need(key);
+      } else {
+        steps.push(-1 - start);
+        if (!edges.has(start)) {
+          const pieces = piecesOf(start, end);
+          edges.set(start, pieces);
+          for (const piece of pieces) need(keyOf(piece.level, piece.idx));
+        }
+      }
+    });
+    ends[n] = steps.length;
   });
+  await fill(db, nodes, cache);
   const edgeHex = new Map<number, string>();
   for (const [start, pieces] of edges) {
     const hashes = pieces.map(({ level, idx }) => {
-      const hash = bytes.get(keyOf(level, idx));
+      const hash = nodes.get(keyOf(level, idx));
       if (!hash) throw new AuditError("RECORD_DAMAGED", `the record's tree lacks node ${level}/${idx}`);
-      return hash;
+      return Uint8Array.from(Buffer.from(hash, "hex"));
     });
-    let folded = hashes[hashes.length - 1]!;
+    let folded: Uint8Array = hashes[hashes.length - 1]!;
     for (let i = hashes.length - 2; i >= 0; i--) folded = merkleNodeHash(hashes[i]!, folded);
-    edgeHex.set(start, Buffer.from(folded).toString("hex"));
+    edgeHex.set(-1 - start, Buffer.from(folded).toString("hex"));
   }
-  for (const index of indices) {
-    const proof: string[] = [];
-    forEachSibling(index, size, (start, end) => {
-      const value = isNode(start, end)
-        ? hex.get(keyOf(log2(end - start), start / (end - start)))
-        : edgeHex.get(start);
+  let from = 0;
+  indices.forEach((index, n) => {
+    const to = ends[n]!;
+    const proof = new Array<string>(to - from);
+    for (let i = to - 1, j = 0; i >= from; i--, j++) {
+      const step = steps[i]!;
+      const value = step < 0 ? edgeHex.get(step) : nodes.get(step);
       if (value === undefined) {
-        throw new AuditError("RECORD_DAMAGED", `the record's tree lacks the node of leaves ${start}-${end}`);
+        const what =
+          step < 0 ? `the range from leaf ${-1 - step}` : `node ${step % 64}/${Math.floor(step / 64)}`;
+        throw new AuditError("RECORD_DAMAGED", `the record's tree lacks ${what}`);
       }
-      proof.push(value);
-    });
-    out.set(index, proof.reverse());
-  }
+      proof[j] = value;
+    }
+    out.set(index, proof);
+    from = to;
+  });
   return out;
 }
 

@@ -19,7 +19,7 @@ import {
   type RecordEventInput,
   type RecordKind,
 } from "./entry.js";
-import { inclusionProofs } from "./proofs.js";
+import { inclusionProofs, NodeCache } from "./proofs.js";
 import {
   digestsRunBy,
   MAX_TIMELINE_PAGE,
@@ -113,6 +113,8 @@ interface TreeTip {
  */
 export class EventRecord {
   private readonly queue: Waiting[] = [];
+  /** Stored nodes never change: timelines read each once per process (bounded, proofs.ts). */
+  private readonly nodes = new NodeCache();
   private draining = false;
   /** The tree as this process's last committed batch left it (see frontierAt). */
   private tip: TreeTip | undefined;
@@ -374,21 +376,22 @@ export class EventRecord {
     const wide = { ...scope, digests: [...(scope.digests ?? []), ...ran] };
     const limit = options.limit ?? MAX_TIMELINE_PAGE;
     const entries =
-      size === 0 ? [] : await timelineEntries(this.database.db, wide, size, limit, options.after);
-    const proofs =
-      options.proofs === false
-        ? undefined
-        : await inclusionProofs(
-            this.database.db,
-            entries.map((e) => e.index),
-            size,
-          );
+      size === 0 ? [] : await timelineEntries(this.database.db, wide, size, limit, options.after, this.nodes);
+    if (options.proofs !== false) {
+      const proofs = await inclusionProofs(
+        this.database.db,
+        entries.map((e) => e.index),
+        size,
+        this.nodes,
+      );
+      for (const e of entries) e.proof = proofs.get(e.index)!;
+    }
     const last = entries[entries.length - 1];
     return {
       size,
       checkpoint: await this.checkpoint(size),
       digests: wide.digests.filter((d, i, all) => all.indexOf(d) === i),
-      entries: entries.map((e) => (proofs ? { ...e, proof: proofs.get(e.index)! } : e)),
+      entries,
       ...(last && entries.length === limit ? { next: { at: last.at, index: last.index } } : {}),
     };
   }

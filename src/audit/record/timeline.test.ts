@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
-import { openTreeCheckpoint } from "../merkle/index.js";
+import { merkleLeafHash, openTreeCheckpoint } from "../merkle/index.js";
 import type { RecordEventInput } from "./entry.js";
 import { loadRecordSigner } from "./key.js";
 import { leafIncluded } from "./proofs.js";
@@ -51,6 +51,8 @@ for (const target of databaseTestTargets()) {
       expect(head.size).toBe(8);
       for (const entry of timeline.entries) {
         expect(leafIncluded(entry.leaf, entry.index, head.size, entry.proof!, head.root)).toBe(true);
+        // Read from the stored level-0 node, not hashed again: the same hash.
+        expect(entry.leafHash).toBe(Buffer.from(merkleLeafHash(Buffer.from(entry.leaf))).toString("hex"));
       }
       const forged = timeline.entries[0]!.leaf.replace("event at 2", "event at 3");
       expect(leafIncluded(forged, 2, head.size, timeline.entries[0]!.proof!, head.root)).toBe(false);
@@ -92,7 +94,7 @@ for (const target of databaseTestTargets()) {
 describe("inclusionProofs", () => {
   it("gives the proofs merkle/proof.ts gives, for every leaf of trees of 1 to 70 leaves", async () => {
     const { MemoryTree, inclusionProof } = await import("../merkle/index.js");
-    const { inclusionProofs } = await import("./proofs.js");
+    const { inclusionProofs, NodeCache } = await import("./proofs.js");
     const { openDatabase } = await import("../../storage/index.js");
     const { nodesForAppend } = await import("./tree.js");
     for (const size of [1, 2, 3, 5, 8, 13, 31, 64, 70]) {
@@ -110,9 +112,21 @@ describe("inclusionProofs", () => {
         for (const leaf of leaves) tree.appendLeafHash(leaf);
         const all = Array.from({ length: size }, (_, i) => i);
         const batch = await inclusionProofs(database.db, all, size);
+        // Through a node cache, cold then warm, and through one too small to hold a proof's nodes.
+        const cache = new NodeCache();
+        const cold = await inclusionProofs(database.db, all, size, cache);
+        const warm = await inclusionProofs(database.db, all, size, cache);
+        const tiny = new NodeCache(4);
+        const evicting = [
+          await inclusionProofs(database.db, all, size, tiny),
+          await inclusionProofs(database.db, all.slice().reverse(), size, tiny),
+        ];
         for (const i of all) {
           const single = (await inclusionProof(tree, i, size)).map((h) => Buffer.from(h).toString("hex"));
           expect(batch.get(i)).toEqual(single);
+          expect(cold.get(i)).toEqual(single);
+          expect(warm.get(i)).toEqual(single);
+          for (const proofs of evicting) expect(proofs.get(i)).toEqual(single);
         }
       } finally {
         await database.close();

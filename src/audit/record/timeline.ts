@@ -1,7 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type { Schema } from "../../storage/index.js";
 import { AuditError } from "../errors.js";
-import { decodeLeaf, leafHashOf, type RecordEntry } from "./entry.js";
+import { decodeLeaf, type RecordEntry } from "./entry.js";
+import { type NodeCache, storedLeafHashes } from "./proofs.js";
 
 /** What a timeline follows: an image's digests, a pod, or a container; entries matching any are in it. */
 export interface TimelineScope {
@@ -20,6 +21,9 @@ export interface TimelineCursor {
 /** A timeline entry with the exact leaf text that was hashed, to check its proof against. */
 export type TimelineEntry = RecordEntry & { readonly leaf: string };
 
+/** An entry as a timeline returns it: its proof is set once the page's proofs are made. */
+export type ProvedEntry = TimelineEntry & { proof?: readonly string[] };
+
 export const MAX_TIMELINE_PAGE = 10_000;
 
 /**
@@ -32,7 +36,8 @@ export async function timelineEntries(
   size: number,
   limit: number,
   after?: TimelineCursor,
-): Promise<TimelineEntry[]> {
+  cache?: NodeCache,
+): Promise<ProvedEntry[]> {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_TIMELINE_PAGE) {
     throw new AuditError("INVALID_ARGUMENT", `limit must be an integer from 1 to ${MAX_TIMELINE_PAGE}`);
   }
@@ -65,12 +70,17 @@ export async function timelineEntries(
     .orderBy("idx", "asc")
     .limit(limit)
     .execute();
-  return rows.map((row) => ({
-    ...decodeLeaf(row.leaf),
-    index: Number(row.idx),
-    leafHash: Buffer.from(leafHashOf(row.leaf)).toString("hex"),
-    leaf: row.leaf,
-  }));
+  const indices = rows.map((row) => Number(row.idx));
+  // The tree stores every leaf's hash (level 0): read, not hashed again (a client hashes `leaf` itself).
+  const hashes = await storedLeafHashes(db, indices, cache);
+  // One object per entry: the decoded leaf, completed in place.
+  return rows.map((row, i) =>
+    Object.assign(decodeLeaf(row.leaf), {
+      index: indices[i]!,
+      leafHash: hashes.get(indices[i]!)!,
+      leaf: row.leaf,
+    }),
+  );
 }
 
 /** The digests a pod's or a container's entries name (what it ran), for its timeline's image entries. */
