@@ -25,6 +25,7 @@ const Entries = z.object({
       payload: z.unknown(),
     }),
   ),
+  pruned: z.array(z.object({ index: z.number().int(), leafHash: z.string() })).optional(),
 });
 const Consistency = z.object({ from: z.number(), to: z.number(), hashes: z.array(z.string()) });
 
@@ -63,10 +64,20 @@ function apiSource(client: ApiClient, head: { size: number; root: Uint8Array }):
     head: async () => head,
     leaves: async (from, limit) => {
       const page = await client.request("GET", `${base}/entries?from=${from}&limit=${limit}`, Entries);
-      return page.items.map((item): StoredLeaf => {
+      const kept = page.items.map((item): StoredLeaf => {
         const problem = shownProblem(item);
         return { index: item.index, leaf: item.leaf, ...(problem ? { problem } : {}) };
       });
+      // Pruned entries fold in by the leaf hash the server kept, as the local verifier does: a changed
+      // one breaks the root here or, re-signed, the consistency proof from a checkpoint saved before.
+      const pruned = (page.pruned ?? []).map(
+        (p): StoredLeaf => ({
+          index: p.index,
+          leaf: "",
+          pruned: hexToHash(p.leafHash, `the kept leaf hash of pruned entry ${p.index}`),
+        }),
+      );
+      return [...pruned, ...kept].sort((a, b) => a.index - b.index);
     },
     consistency: async (from, to) => {
       const proof = await client.request(

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NoteSigner, type RecordEventInput, signTreeCheckpoint } from "../audit/index.js";
+import { NoteSigner, pruneRecord, type RecordEventInput, signTreeCheckpoint } from "../audit/index.js";
 import { startTestServer, type TestServer, testDatabases } from "../server/testing.js";
 import { writeCredentials } from "./credentials.js";
 import { main } from "./main.js";
@@ -130,6 +130,33 @@ describe.each(testDatabases())("portcullis audit verify --server (%s)", (databas
       .updateTable("record_entries")
       .set({ leaf: row.leaf.replace("ci pulled :2", "ci pulled :9") })
       .where("idx", "=", 2)
+      .execute();
+    expect(await verify("--checkpoint", checkpointFile, "--key", key)).toBe(1);
+    expect(io.out).toMatch(
+      /RECORD NOT VERIFIED on .*: the \d+ stored entries do not hash into the tree's root/,
+    );
+  });
+
+  // Runs last: it prunes the server's record (the edited entry 2 with it).
+  it("folds pruned entries in by their kept leaf hashes, and fails once one of those is changed", async () => {
+    loginAs(ROOT);
+    const { platform } = server;
+    const pruned = await pruneRecord(platform.database, platform.record, {
+      keep: (await platform.record.size()) - 4,
+    });
+    expect(pruned.before).toBeGreaterThanOrEqual(4);
+    expect(await verify("--checkpoint", checkpointFile, "--key", key)).toBe(0);
+    expect(io.out).toMatch(
+      new RegExp(
+        `record verified on \\S+: \\d+ entries hash into the current root \\(${pruned.before} pruned entries by their kept leaf hashes\\); it extends the saved checkpoint`,
+      ),
+    );
+    // A server that changed a pruned entry's kept leaf hash: the rehashed root no longer matches.
+    await platform.database.db
+      .updateTable("record_nodes")
+      .set({ hash: Buffer.alloc(32, 9) })
+      .where("level", "=", 0)
+      .where("idx", "=", 1)
       .execute();
     expect(await verify("--checkpoint", checkpointFile, "--key", key)).toBe(1);
     expect(io.out).toMatch(
