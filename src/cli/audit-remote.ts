@@ -137,3 +137,24 @@ export async function verifyServerRecord(
     pinned,
   };
 }
+
+export type ServerCheckpoint =
+  | { readonly ok: true; readonly note: string; readonly size: number; readonly pinned: boolean }
+  | { readonly ok: false; readonly problem: string; readonly pinned: boolean };
+
+/**
+ * A running server's current signed checkpoint, to keep where its operators cannot rewrite it
+ * (`audit checkpoint --server`), checked before it is kept: signed by the pinned key, or by the key
+ * the server serves (which only proves the note is well-formed and self-consistent).
+ */
+export async function fetchServerCheckpoint(client: ApiClient, key?: string): Promise<ServerCheckpoint> {
+  const verifier = NoteVerifier.parse((key ?? (await client.text("/api/v1/audit/record/key"))).trim());
+  const pinned = key !== undefined;
+  const note = await client.text("/api/v1/audit/record/checkpoint");
+  try {
+    const head = openTreeCheckpoint(note, verifier.name, [verifier]);
+    return { ok: true, note, size: head.size, pinned };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message, pinned };
+  }
+}
