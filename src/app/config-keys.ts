@@ -263,7 +263,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "string",
     default: undefined,
     description:
-      "Forward every entry of the one record to a syslog receiver: `tcp://host:port` or `tls://host:port` (RFC 5425, default port 6514), as RFC 5424 messages with octet-counting framing, at least once, resuming from a stored cursor. Unset: no forwarding. Set it on one replica only.",
+      "Forward every entry of the one record to a syslog receiver: `tcp://host:port` or `tls://host:port` (RFC 5425, default port 6514), as RFC 5424 messages with octet-counting framing, at least once, resuming from a stored cursor. Unset: no forwarding. On PostgreSQL replicas elect one forwarder (a session advisory lock); another takes over when it stops.",
   },
   {
     path: "audit.syslog.ca",

@@ -25,6 +25,7 @@ const Entries = z.object({
       payload: z.unknown(),
     }),
   ),
+  pruned: z.array(z.object({ index: z.number().int(), leafHash: z.string() })).optional(),
 });
 const Consistency = z.object({ from: z.number(), to: z.number(), hashes: z.array(z.string()) });
 
@@ -63,10 +64,20 @@ function apiSource(client: ApiClient, head: { size: number; root: Uint8Array }):
     head: async () => head,
     leaves: async (from, limit) => {
       const page = await client.request("GET", `${base}/entries?from=${from}&limit=${limit}`, Entries);
-      return page.items.map((item): StoredLeaf => {
+      const kept = page.items.map((item): StoredLeaf => {
         const problem = shownProblem(item);
         return { index: item.index, leaf: item.leaf, ...(problem ? { problem } : {}) };
       });
+      // Pruned entries fold in by the leaf hash the server kept, as the local verifier does: a changed
+      // one breaks the root here or, re-signed, the consistency proof from a checkpoint saved before.
+      const pruned = (page.pruned ?? []).map(
+        (p): StoredLeaf => ({
+          index: p.index,
+          leaf: "",
+          pruned: hexToHash(p.leafHash, `the kept leaf hash of pruned entry ${p.index}`),
+        }),
+      );
+      return [...pruned, ...kept].sort((a, b) => a.index - b.index);
     },
     consistency: async (from, to) => {
       const proof = await client.request(
@@ -125,4 +136,25 @@ export async function verifyServerRecord(
       : { ok: true, size: current.size, ...(saved ? { checkpointSize: saved.size } : {}) },
     pinned,
   };
+}
+
+export type ServerCheckpoint =
+  | { readonly ok: true; readonly note: string; readonly size: number; readonly pinned: boolean }
+  | { readonly ok: false; readonly problem: string; readonly pinned: boolean };
+
+/**
+ * A running server's current signed checkpoint, to keep where its operators cannot rewrite it
+ * (`audit checkpoint --server`), checked before it is kept: signed by the pinned key, or by the key
+ * the server serves (which only proves the note is well-formed and self-consistent).
+ */
+export async function fetchServerCheckpoint(client: ApiClient, key?: string): Promise<ServerCheckpoint> {
+  const verifier = NoteVerifier.parse((key ?? (await client.text("/api/v1/audit/record/key"))).trim());
+  const pinned = key !== undefined;
+  const note = await client.text("/api/v1/audit/record/checkpoint");
+  try {
+    const head = openTreeCheckpoint(note, verifier.name, [verifier]);
+    return { ok: true, note, size: head.size, pinned };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message, pinned };
+  }
 }

@@ -1,8 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NoteSigner, type RecordEventInput, signTreeCheckpoint } from "../audit/index.js";
+import {
+  NoteSigner,
+  NoteVerifier,
+  openTreeCheckpoint,
+  pruneRecord,
+  type RecordEventInput,
+  signTreeCheckpoint,
+} from "../audit/index.js";
 import { startTestServer, type TestServer, testDatabases } from "../server/testing.js";
 import { writeCredentials } from "./credentials.js";
 import { main } from "./main.js";
@@ -130,6 +137,65 @@ describe.each(testDatabases())("portcullis audit verify --server (%s)", (databas
       .updateTable("record_entries")
       .set({ leaf: row.leaf.replace("ci pulled :2", "ci pulled :9") })
       .where("idx", "=", 2)
+      .execute();
+    expect(await verify("--checkpoint", checkpointFile, "--key", key)).toBe(1);
+    expect(io.out).toMatch(
+      /RECORD NOT VERIFIED on .*: the \d+ stored entries do not hash into the tree's root/,
+    );
+  });
+
+  it("audit checkpoint --server saves the server's signed checkpoint, checked against the pinned key", async () => {
+    loginAs(ROOT);
+    const checkpoint = async (...args: string[]) => {
+      io.reset();
+      return main(["node", "portcullis", "audit", "checkpoint", "--server", server.url, ...args]);
+    };
+    const file = join(dir, "taken.checkpoint");
+    expect(await checkpoint("--out", file, "--key", key)).toBe(0);
+    expect(io.err).toMatch(new RegExp(`saved the checkpoint of \\S+ \\(\\d+ entries\\) to ${file}`));
+    const verifier = NoteVerifier.parse(key);
+    const head = openTreeCheckpoint(readFileSync(file, "utf8"), verifier.name, [verifier]);
+    expect(head.size).toBeGreaterThanOrEqual(8);
+    // Kept, it is a checkpoint `audit verify --server` proves the record extends (entry 2 was edited
+    // above, so the head and the proof only).
+    expect(await verify("--checkpoint", file, "--key", key, "--no-rehash")).toBe(0);
+    // To stdout without --out; unpinned, it says the server's own key was used.
+    expect(await checkpoint()).toBe(0);
+    expect(io.out).toMatch(/^\S.*\n\d+\n/);
+    expect(io.err).toContain("pin it with --key");
+    // Signed by another key than the pinned one: refused, nothing written.
+    const other = NoteSigner.generate(server.platform.record.signer!.name).verifier.toString();
+    const refused = join(dir, "refused.checkpoint");
+    expect(await checkpoint("--out", refused, "--key", other)).toBe(1);
+    expect(io.err).toContain("does not verify");
+    expect(existsSync(refused)).toBe(false);
+    // Without system.audit: refused by the server.
+    loginAs(DEV);
+    expect(await checkpoint()).not.toBe(0);
+    expect(io.err).toMatch(/system\.audit|permission|403|denied/i);
+    expect(await checkpoint("--key", key, "--data", dir)).toBe(2);
+  });
+
+  // Runs last: it prunes the server's record (the edited entry 2 with it).
+  it("folds pruned entries in by their kept leaf hashes, and fails once one of those is changed", async () => {
+    loginAs(ROOT);
+    const { platform } = server;
+    const pruned = await pruneRecord(platform.database, platform.record, {
+      keep: (await platform.record.size()) - 4,
+    });
+    expect(pruned.before).toBeGreaterThanOrEqual(4);
+    expect(await verify("--checkpoint", checkpointFile, "--key", key)).toBe(0);
+    expect(io.out).toMatch(
+      new RegExp(
+        `record verified on \\S+: \\d+ entries hash into the current root \\(${pruned.before} pruned entries by their kept leaf hashes\\); it extends the saved checkpoint`,
+      ),
+    );
+    // A server that changed a pruned entry's kept leaf hash: the rehashed root no longer matches.
+    await platform.database.db
+      .updateTable("record_nodes")
+      .set({ hash: Buffer.alloc(32, 9) })
+      .where("level", "=", 0)
+      .where("idx", "=", 1)
       .execute();
     expect(await verify("--checkpoint", checkpointFile, "--key", key)).toBe(1);
     expect(io.out).toMatch(

@@ -23,7 +23,7 @@ import {
 import { connect } from "./account-options.js";
 import type { AuditDecision } from "./api-client.js";
 import { registerRecordExport } from "./audit-export.js";
-import { verifyServerRecord } from "./audit-remote.js";
+import { fetchServerCheckpoint, verifyServerRecord } from "./audit-remote.js";
 import { registerAuditTimeline } from "./audit-timeline.js";
 import { configFrom, type PlatformFlags, withPlatformFlags } from "./options.js";
 import { printTable } from "./output.js";
@@ -214,8 +214,18 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
           "one record's signed checkpoint",
       )
       .option("--record", "print the one record's signed checkpoint (C2SP signed note) instead")
-      .option("--out <file>", "write the record's signed checkpoint to this file (implies --record)"),
-  ).action(async (flags: PlatformFlags & { record?: boolean; out?: string }) => {
+      .option("--out <file>", "write the record's signed checkpoint to this file (implies --record)")
+      .option(
+        "--server <url>",
+        "take the record's signed checkpoint from a running server's API as the logged-in caller (system.audit; implies --record)",
+      )
+      .option("--key <vkey>", "with --server: the verifier key the checkpoint must be signed by (pin it)"),
+  ).action(async (flags: CheckpointFlags) => {
+    if (flags.server !== undefined) {
+      await checkpointFromServer(flags, flags.server, setExit);
+      return;
+    }
+    if (flags.key !== undefined) throw new UsageError("--key goes with --server");
     const config = configFrom(flags);
     const database = await openPlatformDatabase(config, 2);
     try {
@@ -237,6 +247,49 @@ export function registerAudit(program: Command, setExit: (code: number) => void)
       await database.close();
     }
   });
+}
+
+interface CheckpointFlags extends PlatformFlags {
+  record?: boolean;
+  out?: string;
+  server?: string;
+  key?: string;
+}
+
+/**
+ * `audit checkpoint --server URL [--out FILE] [--key VKEY]`: the server's signed checkpoint, its
+ * signature checked before it is kept (a note that does not open is not worth keeping), so cron jobs
+ * need not curl the endpoint with a password on the command line.
+ */
+async function checkpointFromServer(
+  flags: CheckpointFlags,
+  server: string,
+  setExit: (code: number) => void,
+): Promise<void> {
+  if (flags.data !== undefined || flags.config !== undefined) {
+    throw new UsageError("--server reads the checkpoint over the API; --data and --config read a database");
+  }
+  const key = flags.key?.trim();
+  if (key) NoteVerifier.parse(key);
+  const { client, server: url } = connect({ server });
+  const got = await fetchServerCheckpoint(client, key);
+  if (!got.ok) {
+    process.stderr.write(`portcullis: the checkpoint of ${url} does not verify: ${got.problem}\n`);
+    setExit(1);
+    return;
+  }
+  if (flags.out) {
+    await writeFile(flags.out, got.note, { mode: 0o644 });
+    process.stderr.write(
+      `portcullis: saved the checkpoint of ${url} (${got.size} entries) to ${flags.out}\n`,
+    );
+  } else process.stdout.write(got.note);
+  if (!got.pinned) {
+    process.stderr.write(
+      "portcullis: its signature was checked with the key the server serves; pin it with --key\n",
+    );
+  }
+  setExit(0);
 }
 
 /**

@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "../../storage/index.js";
-import { databaseTestTargets } from "../../storage/testing.js";
+import { openDatabase } from "../../storage/index.js";
+import { databaseTestTargets, dropTestSchema } from "../../storage/testing.js";
 import type { RecordEventInput } from "./entry.js";
 import { parseSyslogUrl, RecordForwarder } from "./forward.js";
 import { loadRecordSigner } from "./key.js";
@@ -195,5 +196,79 @@ for (const target of databaseTestTargets()) {
       expect(duplicates).toBeLessThanOrEqual(80);
       expect(back.indices().filter((i) => i >= 150)).toEqual(Array.from({ length: 10 }, (_, i) => 150 + i));
     });
+
+    it("wakes on an append of this process at once instead of waiting for its poll", async () => {
+      const receiver = new Receiver(false);
+      receivers.push(receiver);
+      await receiver.listen();
+      const f = forwarder(receiver, { pollMs: 60_000 });
+      f.start();
+      // Caught up (nothing to send) and asleep in a poll of a minute.
+      await new Promise((r) => setTimeout(r, 300));
+      await record.append([event(1)]);
+      await vi.waitFor(() => expect(receiver.indices()).toEqual([0]), { timeout: 3000 });
+    });
   });
 }
+
+const url = process.env.PORTCULLIS_TEST_POSTGRES;
+
+// PostgreSQL when PORTCULLIS_TEST_POSTGRES is set (CI sets it), as databaseTestTargets() does.
+describe.skipIf(!url)("RecordForwarder replicas on one PostgreSQL schema", () => {
+  const schema = `t_fwd_${randomBytes(4).toString("hex")}`;
+  let one: Database;
+  let two: Database;
+  const forwarders: RecordForwarder[] = [];
+  const receiver = new Receiver(false);
+  beforeAll(async () => {
+    // Two pools on one schema, as two replicas of `serve` have.
+    one = await openDatabase(url!, { schema, poolSize: 4 });
+    two = await openDatabase(url!, { schema, poolSize: 4 });
+    await receiver.listen();
+  });
+  afterAll(async () => {
+    for (const f of forwarders) await f.stop();
+    await receiver.kill().catch(() => {});
+    await one?.close();
+    await two?.close();
+    await dropTestSchema(url!, schema);
+  });
+
+  it("elects one forwarder; when it stops another takes over from the cursor and nothing is lost", async () => {
+    const replica = (database: Database) => {
+      const record = new EventRecord(database);
+      const f = new RecordForwarder(database, record, {
+        target: { protocol: "tcp", host: "127.0.0.1", port: receiver.port },
+        name: "test",
+        pollMs: 20,
+        confirmMs: 200,
+        minBackoffMs: 20,
+        maxBackoffMs: 100,
+        leaseMs: 50,
+      });
+      forwarders.push(f);
+      return { record, f };
+    };
+    const a = replica(one);
+    const b = replica(two);
+    a.f.start();
+    await vi.waitFor(() => expect(a.f.leading).toBe(true), { timeout: 5000 });
+    b.f.start();
+    // Both replicas append; only the leader sends, so every entry arrives exactly once.
+    await a.record.append(Array.from({ length: 10 }, (_, i) => event(i)));
+    await b.record.append(Array.from({ length: 10 }, (_, i) => event(10 + i)));
+    await vi.waitFor(() => expect(receiver.indices()).toHaveLength(20), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await a.f.cursor()).toBe(20), { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.f.leading).toBe(false);
+    expect(receiver.indices()).toEqual(Array.from({ length: 20 }, (_, i) => i));
+
+    // The leader stops (its replica goes away): its lock is released and the other takes over.
+    await a.f.stop();
+    await b.record.append(Array.from({ length: 10 }, (_, i) => event(20 + i)));
+    await vi.waitFor(() => expect(b.f.leading).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => expect(new Set(receiver.indices()).size).toBe(30), { timeout: 5000 });
+    // It resumed from the shared cursor: nothing lost, nothing the first had confirmed sent again.
+    expect(receiver.indices()).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+});

@@ -1,6 +1,7 @@
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import { hostname } from "node:os";
 import { connect as tlsConnect } from "node:tls";
+import { sql } from "kysely";
 import type { Database } from "../../storage/index.js";
 import { AuditError } from "../errors.js";
 import type { EventRecord } from "./record.js";
@@ -39,8 +40,16 @@ export interface ForwarderOptions {
   readonly name?: string;
   /** Entries read and in flight at most (the record itself is the backlog, so memory stays bounded). */
   readonly batch?: number;
-  /** How often to look for new entries when caught up. */
+  /**
+   * How often to look for new entries when caught up: appends of this process wake it at once, so this
+   * only bounds how late another replica's appends are seen.
+   */
   readonly pollMs?: number;
+  /**
+   * On PostgreSQL: how often a replica that is not the forwarder tries to become it, and how often the
+   * forwarder checks the connection holding its lock is alive.
+   */
+  readonly leaseMs?: number;
   /**
    * How long a written entry must stay on an open connection before it counts as delivered and the
    * stored cursor passes it. Syslog over TCP has no acknowledgement: a receiver that dies loses what
@@ -63,13 +72,21 @@ interface InFlight {
  * messages with octet-counting framing, in leaf order, at least once. Its position is stored in the
  * database (record_cursors) and advanced only past confirmed entries, so a restart resumes where the
  * receiver last certainly got to; a lost connection is retried with exponential backoff and the
- * unconfirmed entries are sent again. Run it on one replica only (each would send every entry).
+ * unconfirmed entries are sent again. On PostgreSQL every replica runs one, but only the holder of a
+ * session advisory lock (on a connection of its own) forwards: when it stops or its connection dies,
+ * PostgreSQL releases the lock and another replica takes over from the shared cursor. SQLite has one
+ * process, so no election.
  */
 export class RecordForwarder {
   private running = false;
   private socket: Socket | undefined;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Wakes the caught-up poll only (an append), never a backoff. */
+  private idle: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** On PostgreSQL, while this replica is the forwarder: the lock's connection, held until release. */
+  private lease: { readonly release: () => void; readonly ended: Promise<void> } | undefined;
   private readonly format: SyslogFormat;
   private readonly name: string;
 
@@ -95,15 +112,75 @@ export class RecordForwarder {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unsubscribe = this.record.onAppend(() => this.idle?.());
     this.loop = this.run();
   }
 
   /** Stops sending; the cursor keeps the last confirmed entry (the rest is sent again next start). */
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribe?.();
     this.wake?.();
     this.socket?.destroy();
     await this.loop;
+    const lease = this.lease;
+    lease?.release();
+    await lease?.ended;
+  }
+
+  /** Whether this replica forwards now (on PostgreSQL only while it holds the lock). */
+  get leading(): boolean {
+    return this.database.dialect !== "postgres" || this.lease !== undefined;
+  }
+
+  /**
+   * Becomes the forwarder if no other replica is: pg_try_advisory_lock on a pooled connection kept
+   * out of the pool while held (a session lock lives as long as its connection, so a replica that dies
+   * releases it). Keyed by schema and cursor name: replicas of another schema forward their own record.
+   */
+  private async lead(): Promise<boolean> {
+    if (this.leading) return true;
+    const key = sql`hashtext(current_schema() || ${`:record-forwarder:${this.name}`})`;
+    const check = this.options.leaseMs ?? 5000;
+    let acquired: (ok: boolean) => void = () => {};
+    const answer = new Promise<boolean>((resolve) => {
+      acquired = resolve;
+    });
+    let release: () => void = () => {};
+    let released = false;
+    const releasedSignal = new Promise<void>((resolve) => {
+      release = () => {
+        released = true;
+        resolve();
+      };
+    });
+    const ended = this.database.db
+      .connection()
+      .execute(async (conn) => {
+        const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
+        if (rows[0]?.ok !== true) return acquired(false);
+        acquired(true);
+        // A dead connection has lost the lock to another replica: noticed here, this one stops.
+        while (!released) {
+          await Promise.race([releasedSignal, new Promise((r) => setTimeout(r, check).unref())]);
+          if (!released) await sql`select 1`.execute(conn);
+        }
+        await sql`select pg_advisory_unlock(${key})`.execute(conn);
+      })
+      .catch((err: Error) => {
+        acquired(false);
+        this.options.onError?.(err);
+      })
+      .finally(() => {
+        this.lease = undefined;
+        this.wake?.();
+      });
+    if (!(await answer)) {
+      await ended;
+      return false;
+    }
+    this.lease = { release, ended };
+    return true;
   }
 
   /** The stored position: the next leaf index to send. */
@@ -125,14 +202,17 @@ export class RecordForwarder {
       .execute();
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, wakeOnAppend = false): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
         clearTimeout(timer);
+        if (this.idle === done) this.idle = undefined;
         resolve();
-      }
+      };
+      timer = setTimeout(done, ms);
       this.wake = done;
+      if (wakeOnAppend) this.idle = done;
     });
   }
 
@@ -141,6 +221,10 @@ export class RecordForwarder {
     const max = this.options.maxBackoffMs ?? 30_000;
     let backoff = min;
     while (this.running) {
+      if (!(await this.lead())) {
+        await this.sleep(this.options.leaseMs ?? 5000);
+        continue;
+      }
       try {
         const sentSome = await this.session();
         if (sentSome) backoff = min;
@@ -202,7 +286,7 @@ export class RecordForwarder {
     let confirmedAny = false;
     const inFlight: InFlight[] = [];
     try {
-      while (this.running && failure === undefined) {
+      while (this.running && failure === undefined && this.leading) {
         // Entries that stayed on the open connection long enough count as delivered.
         const now = Date.now();
         let advanced = confirmed;
@@ -231,7 +315,7 @@ export class RecordForwarder {
           next = entry.index + 1;
         }
         if (entries.length === 0)
-          await this.sleep(Math.min(pollMs, inFlight.length > 0 ? confirmMs : pollMs));
+          await this.sleep(Math.min(pollMs, inFlight.length > 0 ? confirmMs : pollMs), true);
       }
     } finally {
       socket.destroy();

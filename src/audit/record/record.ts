@@ -116,6 +116,8 @@ export class EventRecord {
   /** Stored nodes never change: timelines read each once per process (bounded, proofs.ts). */
   private readonly nodes = new NodeCache();
   private draining = false;
+  /** Called after each committed append (the forwarder wakes on it instead of waiting for its poll). */
+  private readonly appended = new Set<() => void>();
   /** The tree as this process's last committed batch left it (see frontierAt). */
   private tip: TreeTip | undefined;
   private readonly now: () => number;
@@ -160,6 +162,15 @@ export class EventRecord {
     return this.enqueue(prepared);
   }
 
+  /**
+   * Calls `listener` after each append this process commits; returns its removal. Appends by other
+   * replicas are not seen: who needs them polls as well.
+   */
+  onAppend(listener: () => void): () => void {
+    this.appended.add(listener);
+    return () => this.appended.delete(listener);
+  }
+
   /** Waits until every append queued so far is committed (or failed). */
   async settled(): Promise<void> {
     while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
@@ -199,6 +210,7 @@ export class EventRecord {
               .filter((e): e is RecordEntry => e !== undefined);
             waiting.resolve(mine);
           }
+          for (const listener of this.appended) listener();
         } catch (err) {
           for (const waiting of batch) waiting.reject(err);
         }

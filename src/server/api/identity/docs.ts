@@ -8,14 +8,16 @@ import {
   PUBLIC_PROJECT_PERMISSIONS,
   SYSTEM_PERMISSIONS,
 } from "../../../auth/index.js";
-import { accessText } from "./openapi.js";
-import type { IdentityRoute } from "./route.js";
+import { accessText, type DocumentedRoute } from "./openapi.js";
 
 /**
- * docs/permissions.md, rendered from the permission table (auth/permissions.ts) and the accounts API's
- * routes: the docs say what the checks read, and docs.test.ts fails while the file differs.
+ * docs/permissions.md, rendered from the permission table (auth/permissions.ts) and every route of the
+ * API's OpenAPI document (accounts, images, runtime ingestion): the docs say what the checks read, and
+ * docs.test.ts fails while the file differs.
  */
-export function renderPermissionsDoc(routes: readonly IdentityRoute[]): string {
+export function renderPermissionsDoc(
+  routes: readonly Pick<DocumentedRoute, "method" | "path" | "summary" | "access">[],
+): string {
   const lines: string[] = [];
   const row = (cells: readonly string[]) => lines.push(`| ${cells.join(" | ")} |`);
   const header = (cells: readonly string[]) => {
@@ -81,9 +83,9 @@ export function renderPermissionsDoc(routes: readonly IdentityRoute[]): string {
     "",
     "## Management API",
     "",
-    "The accounts API under `/api/v1/` (its OpenAPI 3.1 document: `GET /api/v1/openapi.json`). A caller",
-    "without the permission gets 403 `DENIED`, an anonymous caller 401 with a Basic challenge; refused changes are",
-    "recorded in the audit log like allowed ones.",
+    "Every route under `/api/v1/` that its OpenAPI 3.1 document (`GET /api/v1/openapi.json`) describes: accounts,",
+    "images and runtime ingestion. A caller without the permission gets 403 `DENIED`, an anonymous caller 401",
+    "with a Basic challenge; refused changes are recorded in the audit log like allowed ones.",
     "",
   );
   header(["method", "path", "what", "who may"]);

@@ -33,12 +33,17 @@ async function withLeaves(platform: Platform, from: number, limit: number) {
     platform.record.leaves(from, limit),
   ]);
   const text = new Map(leaves.map((l) => [l.index, l.leaf]));
+  // Pruned entries have no text, but a remote verifier needs their kept leaf hashes to fold the root.
+  const pruned = leaves.flatMap((l) =>
+    l.pruned ? [{ index: l.index, leafHash: Buffer.from(l.pruned).toString("hex") }] : [],
+  );
   // `after` skips gaps (a pruned range): entries past the page asked for are not part of it.
   return {
     size,
     items: entries
       .filter((e) => e.index < from + limit)
       .map((e) => ({ ...e, leaf: text.get(e.index) ?? "" })),
+    ...(pruned.length > 0 ? { pruned } : {}),
   };
 }
 

@@ -58,7 +58,16 @@ const Entry = z.object({
 
 export const EntriesAnswer = named(
   "RecordEntries",
-  z.object({ size: z.number().int().describe("the tree's size when read"), items: z.array(Entry) }),
+  z.object({
+    size: z.number().int().describe("the tree's size when read"),
+    items: z.array(Entry),
+    pruned: z
+      .array(z.object({ index: z.number().int(), leafHash: Hash }))
+      .optional()
+      .describe(
+        "entries of the page retention pruned (below the horizon): only their kept leaf hashes, which a verifier folds in as stored",
+      ),
+  }),
 );
 
 const Proof = z.object({
