@@ -2,7 +2,8 @@ import { repositoriesApiPath } from "./pages/repositories-query";
 import { matchRoute } from "./paths";
 
 /**
- * The first requests, started by a small script (early-start.ts) that the page runs before the app's
+ * The first requests, started by a small script (early-start.ts, inlined into index.html by the build:
+ * web/vite.config.ts) that the page runs while its HTML is still being parsed, before the app's
  * main chunk (React and the app, some 70 kB gzip) has even downloaded: who is signed in (the session's
  * two reads) and, on the Repositories page, its first page of rows. The app then takes each answer
  * instead of asking again, so the data arrive while the code still loads: one round trip after the
@@ -29,14 +30,27 @@ export interface EarlyAnswer {
   readonly body: unknown;
 }
 
-interface Entry {
+export interface EarlyEntry {
   readonly at: number;
   readonly answer: Promise<EarlyAnswer>;
   /** Set once the answer is in: the app's first render can then use it without waiting a turn. */
   settled?: EarlyAnswer;
 }
 
-const started = new Map<string, Entry>();
+declare global {
+  /**
+   * The early reads under way, by path. A global, not module state: the inline script (a classic
+   * script of its own, with its own copy of this file) starts them and the main chunk takes them, and
+   * the two share nothing else. Only this file reads or writes it.
+   */
+  var __portcullisEarly: Map<string, EarlyEntry> | undefined;
+}
+
+/** The one map both copies of this file use (created by whichever runs first). */
+function store(): Map<string, EarlyEntry> {
+  globalThis.__portcullisEarly ??= new Map();
+  return globalThis.__portcullisEarly;
+}
 
 async function read(path: string): Promise<EarlyAnswer> {
   const response = await fetch(path, { headers: READ_HEADERS, credentials: "same-origin" });
@@ -46,8 +60,9 @@ async function read(path: string): Promise<EarlyAnswer> {
 
 /** Starts GET `path` now, to be taken by the app's first read of the same path. */
 export function fetchEarly(path: string): void {
+  const started = store();
   if (started.has(path)) return;
-  const entry: Entry = { at: Date.now(), answer: read(path) };
+  const entry: EarlyEntry = { at: Date.now(), answer: read(path) };
   started.set(path, entry);
   // A failure is dropped, not kept: the page asks again itself (after signing in, say).
   const drop = () => started.get(path) === entry && started.delete(path);
@@ -57,7 +72,8 @@ export function fetchEarly(path: string): void {
   }, drop);
 }
 
-function fresh(path: string): Entry | undefined {
+function fresh(path: string): EarlyEntry | undefined {
+  const started = store();
   const entry = started.get(path);
   if (entry && Date.now() - entry.at > FRESH_MS) started.delete(path);
   return entry && Date.now() - entry.at <= FRESH_MS ? entry : undefined;
@@ -66,7 +82,7 @@ function fresh(path: string): Entry | undefined {
 /** The early answer for `path`, once: later reads of the path go to the server. */
 export function takeEarly(path: string): Promise<EarlyAnswer> | undefined {
   const entry = fresh(path);
-  started.delete(path);
+  store().delete(path);
   return entry?.answer;
 }
 
@@ -78,7 +94,7 @@ export function allSettled(...paths: string[]): boolean {
 /** The early answer for `path` if it is in hand, once (see takeEarly). */
 export function takeSettled(path: string): EarlyAnswer | undefined {
   const settled = fresh(path)?.settled;
-  if (settled) started.delete(path);
+  if (settled) store().delete(path);
   return settled;
 }
 

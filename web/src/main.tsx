@@ -1,7 +1,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-// First, and also a script of its own in index.html (vite.config.ts): importing it here too puts
-// early.ts and what it needs into that one small file, which then runs without a second download.
+// First. The build also inlines it into index.html (vite.config.ts), which started the reads already
+// (they are kept by path: nothing is asked twice); this is for the dev server, which does not inline.
 import "./early-start";
 import { App } from "./app";
 import { applyTheme, storedTheme } from "./theme";

@@ -89,3 +89,20 @@ describe("startEarly", () => {
     }
   });
 });
+
+describe("the early reads' one global", () => {
+  it("is where the inline script's copy of early.ts leaves its reads for the main chunk's copy", async () => {
+    const calls = stubFetch([200]);
+    // What the inline script (its own bundle of early.ts) leaves behind: a read under way, by path.
+    const answer = Promise.resolve({ status: 200, statusText: "OK", body: { n: 7 } });
+    globalThis.__portcullisEarly = new Map();
+    globalThis.__portcullisEarly.set("/api/v1/inline", { at: Date.now(), answer });
+    expect(takeEarly("/api/v1/inline")).toBe(answer);
+    // And this copy's reads go there too, so a second startEarly asks nothing twice.
+    startEarly("/repositories", "");
+    expect([...(globalThis.__portcullisEarly?.keys() ?? [])]).toEqual(calls);
+    startEarly("/repositories", "");
+    expect(calls).toHaveLength(3);
+    for (const path of calls) takeEarly(path);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +37,8 @@ interface StaticFile {
 
 export interface ConsoleFiles {
   readonly index: StaticFile;
+  /** index.html's CSP: CONSOLE_CSP with its inline scripts' hashes (see inlineScriptCsp). */
+  readonly indexCsp: string;
   /** Hashed files under assets/, by name. */
   readonly assets: ReadonlyMap<string, StaticFile>;
   /** Files at the top of the build (favicon.svg), by name. */
@@ -70,9 +73,31 @@ function filesIn(dir: string): Map<string, StaticFile> {
   return files;
 }
 
+/**
+ * CONSOLE_CSP for a page whose inline scripts (the build inlines the early start script: web/
+ * vite.config.ts) may run: each by the hash of its exact text (CSP level 2 hash sources), so no
+ * 'unsafe-inline' and nothing injected into the page could run. Computed from the file served, so
+ * hash and script cannot drift apart. The page is this build's own output, read at start.
+ */
+export function inlineScriptCsp(html: string): string {
+  const hashes = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash("sha256").update(m[1]!, "utf8").digest("base64")}'`,
+  );
+  if (hashes.length === 0) return CONSOLE_CSP;
+  const csp = CONSOLE_CSP.replace("script-src 'self'", `script-src 'self' ${hashes.join(" ")}`);
+  if (csp === CONSOLE_CSP) throw new Error("CONSOLE_CSP has no script-src 'self' to add hashes to");
+  return csp;
+}
+
 export function loadConsole(dir: string | undefined): ConsoleFiles | undefined {
   if (!dir || !existsSync(join(dir, "index.html"))) return undefined;
-  return { index: load(join(dir, "index.html")), assets: filesIn(join(dir, "assets")), root: filesIn(dir) };
+  const index = load(join(dir, "index.html"));
+  return {
+    index,
+    indexCsp: inlineScriptCsp(index.body.toString("utf8")),
+    assets: filesIn(join(dir, "assets")),
+    root: filesIn(dir),
+  };
 }
 
 const NOT_BUILT = `The Portcullis console is not built.
@@ -85,8 +110,14 @@ in the checkout (it builds the server into dist/ and the console, web/, into dis
 \`portcullis serve\`. The HTTP API under /api/v1 and the registry under /v2/ work without it.
 `;
 
-function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile, cache: string): FastifyReply {
-  reply.header("Content-Security-Policy", CONSOLE_CSP).header("Cache-Control", cache).type(file.type);
+function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: StaticFile,
+  cache: string,
+  csp = CONSOLE_CSP,
+): FastifyReply {
+  reply.header("Content-Security-Policy", csp).header("Cache-Control", cache).type(file.type);
   if (file.gzip) {
     reply.header("Vary", "Accept-Encoding");
     if (/\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""))) {
@@ -121,6 +152,6 @@ export function registerConsoleRoutes(app: FastifyInstance, files: ConsoleFiles 
     const top = files.root.get(path.slice(1));
     if (top) return send(request, reply, top, "public, max-age=3600");
     // no-cache: the page names this build's hashed assets, so a browser must ask again after an upgrade.
-    return send(request, reply, files.index, "no-cache");
+    return send(request, reply, files.index, "no-cache", files.indexCsp);
   });
 }
