@@ -199,6 +199,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       'Folder of named policies for projects\' "certified images only" setting: every `NAME.yaml` in it is the policy NAME (`examples/policies/library/` holds `signed` and `scanned`). A project whose settings name one (`portcullis project set team --certified-policy signed`) has it asked on every push and pull besides policy.push and policy.pull; a name not loaded refuses both. Followed like policy.push: a file that stops loading keeps its previous version, a new file is added, a removed one is forgotten.',
   },
   {
+    path: "trust.trustedRoot",
+    type: "string",
+    default: undefined,
+    description:
+      "Sigstore trusted root file (trusted_root.json: Fulcio CAs, Rekor and CT log keys) for keyless signers of policy.pull and policy.library policies, as `verify --trusted-root`; read at startup, a file that does not load stops `serve`. Unset: keyless signers verify nothing, with that reason.",
+  },
+  {
     path: "policy.decisionCache",
     type: "duration",
     default: "10s",

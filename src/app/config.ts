@@ -63,6 +63,11 @@ export interface ResolvedConfig {
       readonly maxBytesPerDigest: number;
     };
   };
+  /** Signature verification material the server trusts. */
+  readonly trust: {
+    /** The Sigstore trusted root file for keyless signers, resolved; absent: none. */
+    readonly trustedRoot?: string;
+  };
   /** Runtime ingestion (Falco, Kubernetes audit): body bounds in bytes, requests per minute per caller. */
   readonly runtime: {
     readonly falcoMaxBodyBytes: number;
@@ -207,6 +212,7 @@ function build(values: Map<string, Value>): ResolvedConfig {
       recheckIntervalMs: num("scan.recheckInterval"),
       maxFileBytes: num("scan.maxFileBytes"),
     },
+    trust: values.has("trust.trustedRoot") ? { trustedRoot: resolve(str("trust.trustedRoot")) } : {},
     policy: {
       ...(values.has("policy.push") ? { push: resolve(str("policy.push")) } : {}),
       ...(values.has("policy.pull") ? { pull: resolve(str("policy.pull")) } : {}),

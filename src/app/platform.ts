@@ -35,6 +35,7 @@ import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
 import { ProjectSettingsRules } from "./storage-rules.js";
+import { readServerTrustedRoot } from "./trusted-root.js";
 
 /** Every service, built top to bottom from one resolved configuration. */
 export interface Platform {
@@ -135,6 +136,8 @@ export async function createPlatform(
         logger,
       })
     : undefined;
+  // Read before anything listens: a trusted root that does not load stops startup (trusted-root.ts).
+  const trustedRoot = readServerTrustedRoot(config.trust.trustedRoot);
   // Policy files are loaded now (a broken one stops `serve` with its message, not the first push) and
   // then followed: a change that loads decides the next requests, one that does not is refused.
   const pushPolicy = config.policy.push ? followRegistryPolicy(config.policy.push) : undefined;
@@ -195,6 +198,7 @@ export async function createPlatform(
           // Outside Grafeas occurrences (the Grafeas API stores them), for the `occurrences` requirement.
           occurrences: storedOccurrenceSource(new OccurrenceStore(database)),
           recorder,
+          ...(trustedRoot ? { trustedRoot } : {}),
           cacheTtlMs: config.policy.decisionCacheMs,
           artifactLimits: config.policy.evidence,
           // Signatures, referrers and scans arriving forget the pull verdicts they change (this replica;
@@ -242,6 +246,7 @@ export async function createPlatform(
     host: registryHost,
     scans: scanSource,
     artifactLimits: config.policy.evidence,
+    ...(trustedRoot ? { trustedRoot } : {}),
   });
   const anonymous = new AnonymousAccess();
   const retention = identity
@@ -265,7 +270,7 @@ export async function createPlatform(
     scans,
     audit,
     host: hostPort(config.server.host, config.server.port),
-    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined, trustedRoot),
     ...(scanner ? { scanner } : {}),
   });
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
@@ -274,7 +279,7 @@ export async function createPlatform(
     events,
     reader: inProcessRegistryReader(() => registry, registryHost),
     host: registryHost,
-    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined),
+    anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined, trustedRoot),
     record,
     logger,
   });

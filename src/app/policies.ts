@@ -1,7 +1,7 @@
 import type { ScanReportSource } from "../evidence/index.js";
 import type { Policy, RequestKind } from "../policy/index.js";
 import type { Registry } from "../registry/index.js";
-import { type ArtifactLimits, artifactLimits } from "../trust/index.js";
+import { type ArtifactLimits, artifactLimits, type TrustedRoot } from "../trust/index.js";
 import { registryDigestResolver } from "./gates/digest-resolver.js";
 import { createPolicyGate, type GateOutcome, type PolicyGate } from "./gates/gate.js";
 import { registryEvidencePorts } from "./gates/ports.js";
@@ -58,6 +58,8 @@ export interface PolicyCatalogOptions {
   readonly host: string;
   readonly scans?: ScanReportSource;
   readonly artifactLimits?: Partial<ArtifactLimits>;
+  /** Sigstore trusted root for keyless signers (config trust.trustedRoot). */
+  readonly trustedRoot?: TrustedRoot;
   readonly timeoutMs?: number;
 }
 
@@ -89,6 +91,7 @@ export function policyCatalog(options: PolicyCatalogOptions): PolicyCatalog {
           clientFor,
           parents: (repository, digest) => options.registry().manifests.parents(repository, digest),
           artifactLimits: limits,
+          ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
           ...(options.scans ? { scans: options.scans } : {}),
         }),
         resolver: registryDigestResolver(clientFor),

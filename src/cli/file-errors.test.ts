@@ -49,6 +49,7 @@ const INPUTS: Record<string, FileInput | NotAnInput> = {
   "serve --tls-key": {
     argv: ["serve", "--listen", "127.0.0.1:0", "--tls-cert", "F/tls.crt", "--tls-key", "FILE"],
   },
+  "serve --trusted-root": { argv: ["serve", "--listen", "127.0.0.1:0", "--trusted-root", "FILE"] },
   "gc --config": { argv: ["gc", "--data", "F/data", "--config", "FILE"] },
   "gc --data": { notAnInput: "created when missing" },
   "lint <dockerfile>": {

@@ -15,6 +15,7 @@ interface ServeFlags extends PlatformFlags {
   insecureHttp?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  trustedRoot?: string;
   logFormat?: string;
 }
 
@@ -28,6 +29,10 @@ export function registerServe(program: Command, setExit: (code: number) => void)
       .option("-l, --listen <host:port>", "address to listen on (default 127.0.0.1:5000)")
       .option("--tls-cert <file>", "serve HTTPS with this PEM certificate chain (reloaded when it changes)")
       .option("--tls-key <file>", "the certificate's PEM private key")
+      .option(
+        "--trusted-root <file>",
+        "Sigstore trusted_root.json for the policies' keyless signers (trust.trustedRoot)",
+      )
       .option(
         "--insecure-public",
         "listen beyond loopback although every request is anonymous (auth.mode anonymous)",
@@ -52,6 +57,7 @@ async function serve(flags: ServeFlags, version: string): Promise<number> {
     "server.insecureHttp": flags.insecureHttp,
     "server.tlsCert": flags.tlsCert,
     "server.tlsKey": flags.tlsKey,
+    "trust.trustedRoot": flags.trustedRoot,
     "log.format": flags.logFormat,
   });
   const { host, port } = config.server;

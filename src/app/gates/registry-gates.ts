@@ -9,7 +9,12 @@ import {
   type RegistryHooks,
   SYSTEM_ACTOR,
 } from "../../registry/index.js";
-import { type ArtifactLimits, artifactLimits, VerificationCache } from "../../trust/index.js";
+import {
+  type ArtifactLimits,
+  artifactLimits,
+  type TrustedRoot,
+  VerificationCache,
+} from "../../trust/index.js";
 import type { DecisionRecorder } from "./audit.js";
 import {
   type CertifiedChoice,
@@ -67,6 +72,8 @@ export interface RegistryGateOptions {
   /** A gate that could not decide, or a decision that could not be recorded. */
   readonly onError?: (err: unknown, what: string) => void;
   readonly now?: () => number;
+  /** Sigstore trusted root for the policies' keyless signers (config trust.trustedRoot). */
+  readonly trustedRoot?: TrustedRoot;
   /** Reads the pull policy's key files (node:fs by default). */
   readonly readFile?: (path: string) => string;
 }
@@ -153,6 +160,7 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
       },
       verificationCache,
       artifactLimits: limits,
+      ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
       ...(options.readFile ? { readFile: options.readFile } : {}),
     });
   const buildPullGate = (policy: Policy) =>

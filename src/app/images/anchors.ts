@@ -1,13 +1,16 @@
 import type { Policy } from "../../policy/index.js";
+import type { TrustedRoot } from "../../trust/index.js";
 import { type GateAnchor, loadPolicyAnchors } from "../gates/anchors.js";
 
 /**
  * The keys and identities the pull policy trusts, loaded once per policy (a reloaded policy is a new
  * object, read anew). No pull policy, or one that names none: undefined, and the console calls no
- * signature verified. A key that cannot be read verifies nothing, and says why.
+ * signature verified. A key that cannot be read verifies nothing, and says why. Keyless signers need
+ * `trustedRoot` (config trust.trustedRoot); without it they are unavailable, with that reason.
  */
 export function pullPolicyAnchors(
   policy: (() => Policy) | undefined,
+  trustedRoot?: TrustedRoot,
 ): () => readonly GateAnchor[] | undefined {
   const loaded = new WeakMap<Policy, readonly GateAnchor[]>();
   return () => {
@@ -16,7 +19,7 @@ export function pullPolicyAnchors(
     let anchors = loaded.get(current);
     if (!anchors) {
       try {
-        anchors = loadPolicyAnchors(current);
+        anchors = loadPolicyAnchors(current, trustedRoot ? { trustedRoot } : {});
       } catch (err) {
         anchors = [{ signer: {}, unavailable: (err as Error).message }];
       }

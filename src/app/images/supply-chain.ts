@@ -22,8 +22,9 @@ export interface SignatureView {
   readonly digest: string;
   /** Checked against the pull policy's keys and identities; null when the policy names none. */
   readonly verified: boolean | null;
-  /** The anchor that verified it (the policy's name for the key, or identity (issuer)); else who it claims. */
+  /** The anchor that verified it (the policy's name for the key, or subject (issuer)); else who it claims. */
   readonly signer: string | null;
+  /** Why it is not verified (unverifiedReason); null when verified or when nothing was checked. */
   readonly reason: string | null;
 }
 
@@ -58,6 +59,19 @@ function anchorName(anchor: GateAnchor, check: ArtifactCheck): string {
 
 function describe(check: ArtifactCheck): string {
   return `${check.reason ?? "failed"}${check.message ? `: ${check.message}` : ""}`;
+}
+
+export const NO_ANCHOR_VERIFIES = "no key or identity of the pull policy verifies it";
+
+/**
+ * Why a signature is not verified: what the usable anchors said about it (the first failure), else that
+ * none verifies it; and, when some of the policy's keys or identities could not be used (a keyless
+ * signer without a trusted root), why, since one of them might have verified it.
+ */
+export function unverifiedReason(failure: string | undefined, unavailable: readonly string[]): string {
+  const why = [...new Set(unavailable)];
+  if (failure === undefined && why.length > 0) return why.join("; ");
+  return [failure ?? NO_ANCHOR_VERIFIES, ...why].join("; ");
 }
 
 /** The statement an attestation carries, read without verifying it (for display when no anchor exists). */
@@ -141,6 +155,7 @@ export async function supplyChain(
 ): Promise<SupplyChainView> {
   const image = await loadImage(client, { registry: client.registry, repository, digest }, undefined, limits);
   const usable = (anchors ?? []).flatMap((a) => ("anchor" in a ? [a] : []));
+  const unavailable = (anchors ?? []).flatMap((a) => ("unavailable" in a ? [a.unavailable] : []));
   const judged = usable.length > 0 || (anchors ?? []).length > 0;
   const sigOk = new Map<string, string>();
   const sigFail = new Map<string, { format: string; reason: string }>();
@@ -172,7 +187,7 @@ export async function supplyChain(
         reason: ok
           ? null
           : judged
-            ? (sigFail.get(artifact.where)?.reason ?? "no trusted key verifies it")
+            ? unverifiedReason(sigFail.get(artifact.where)?.reason, unavailable)
             : null,
       });
     } else if (artifact.kind === "attestation") {

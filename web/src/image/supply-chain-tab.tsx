@@ -49,6 +49,8 @@ export function SupplyChainTab({ image }: { image: ImageOverview }) {
           {chain.signatures.map((s) => (
             <li key={`s${s.digest}${s.signer}`} className="chain-node">
               ← signature ({s.format}) {s.verified ? "✓" : s.verified === false ? "✗" : "?"} {s.signer ?? ""}
+              {/* A ✗ alone does not say whether the key is wrong or nothing could check it. */}
+              {s.verified === false && s.reason ? ` — ${s.reason}` : ""}
             </li>
           ))}
           {chain.attestations.map((a) => (

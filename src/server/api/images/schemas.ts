@@ -201,9 +201,22 @@ export const ImageOverview = named(
         z.object({
           format: z.string(),
           digest: z.string().describe("where it was found: the cosign tag and layer, or the referrer"),
-          verified: z.boolean().nullable(),
-          signer: z.string().nullable(),
-          reason: z.string().nullable(),
+          verified: z
+            .boolean()
+            .nullable()
+            .describe("verified by a key or identity of the pull policy; null when the policy names none"),
+          signer: z
+            .string()
+            .nullable()
+            .describe(
+              "the verifying key's name in the policy, or a keyless signer's subject (issuer); else who it claims",
+            ),
+          reason: z
+            .string()
+            .nullable()
+            .describe(
+              'why it is not verified, e.g. "no Sigstore trusted root is configured for keyless signers" (config trust.trustedRoot) or "no key or identity of the pull policy verifies it"',
+            ),
         }),
       ),
       attestations: z.array(
