@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PUBLIC_PROJECT_PERMISSIONS } from "../../../auth/index.js";
 import type { Access, IdentityRoute } from "./route.js";
 
 /** What the document reads of a route: the accounts API's and the image API's (api/images/) alike. */
@@ -128,8 +129,11 @@ export function accessText(access: Access): string {
       return "Any signed-in user or robot.";
     case "anyone":
       return "Anyone, also anonymous; the answer lists only what the caller may read (`project.read`).";
-    case "repository":
-      return `Needs \`${access.permission}\` on the repository the request names (anonymous callers too, in a public project).`;
+    case "repository": {
+      // Only what a public project grants everyone (pull, scan.read) is open to anonymous callers there.
+      const open = (PUBLIC_PROJECT_PERMISSIONS as ReadonlySet<string>).has(access.permission);
+      return `Needs \`${access.permission}\` on the repository the request names${open ? " (anonymous callers too, in a public project)" : ""}.`;
+    }
   }
 }
 
