@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading, Time } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import { Time } from "../components/bits";
+import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { LoadedTable } from "./loaded-table";
 import { SecretDialog } from "./secret-dialog";
 import { ROBOT_PERMISSIONS, type Robot } from "./types";
 
@@ -90,18 +91,17 @@ export function RobotsTab({ project }: { project: string }) {
   }
   return (
     <>
-      {robots.error && <Failure error={robots.error} what="the robots" />}
-      {robots.loading && !robots.data && <Loading what="robots" />}
-      {robots.data && (
-        <DataTable
-          caption={`Robots of ${project}`}
-          columns={columns}
-          rows={robots.data.robots}
-          rowKey={(r) => r.name}
-          empty="No robots."
-        />
-      )}
-      <Problem id="robot-action-problem" action={act} />
+      <LoadedTable
+        loaded={robots}
+        rows={(d) => d.robots}
+        what="robots"
+        caption={`Robots of ${project}`}
+        columns={columns}
+        rowKey={(r) => r.name}
+        empty="No robots."
+        problemId="robot-action-problem"
+        action={act}
+      />
       {mayWrite && (
         <CreateRobot
           project={project}

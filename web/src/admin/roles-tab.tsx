@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
+import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
 import { PROJECT_PERMISSIONS, type Role } from "./types";
 
@@ -46,18 +46,17 @@ export function RolesTab() {
   ];
   return (
     <>
-      {roles.error && <Failure error={roles.error} what="the roles" />}
-      {roles.loading && !roles.data && <Loading what="roles" />}
-      {roles.data && (
-        <DataTable
-          caption="Project roles"
-          columns={columns}
-          rows={roles.data.roles}
-          rowKey={(r) => r.name}
-          empty="No roles."
-        />
-      )}
-      <Problem id="role-action-problem" action={act} />
+      <LoadedTable
+        loaded={roles}
+        rows={(d) => d.roles}
+        what="roles"
+        caption="Project roles"
+        columns={columns}
+        rowKey={(r) => r.name}
+        empty="No roles."
+        problemId="role-action-problem"
+        action={act}
+      />
       <CreateRole onCreated={roles.reload} />
     </>
   );

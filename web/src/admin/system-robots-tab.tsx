@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading, Time } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import { Time } from "../components/bits";
+import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
+import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
 import { SecretDialog } from "./secret-dialog";
 import { PROJECT_PERMISSIONS, type Project, ROBOT_SYSTEM_PERMISSIONS, type Robot } from "./types";
@@ -101,18 +102,17 @@ export function SystemRobotsTab() {
   ];
   return (
     <>
-      {robots.error && <Failure error={robots.error} what="the system robots" />}
-      {robots.loading && !robots.data && <Loading what="system robots" />}
-      {robots.data && (
-        <DataTable
-          caption="System robots"
-          columns={columns}
-          rows={robots.data.robots}
-          rowKey={(r) => r.name}
-          empty="No system robots."
-        />
-      )}
-      <Problem id="system-robot-action-problem" action={act} />
+      <LoadedTable
+        loaded={robots}
+        rows={(d) => d.robots}
+        what="system robots"
+        caption="System robots"
+        columns={columns}
+        rowKey={(r) => r.name}
+        empty="No system robots."
+        problemId="system-robot-action-problem"
+        action={act}
+      />
       <CreateSystemRobot
         onCreated={(robot, secret) => {
           setShown({ name: robot.name, secret, expiresAt: robot.expiresAt });

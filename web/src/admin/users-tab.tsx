@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading, Time } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import { Time } from "../components/bits";
+import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { LoadedTable } from "./loaded-table";
 import { SecretDialog } from "./secret-dialog";
 import type { User } from "./types";
 
@@ -128,18 +129,17 @@ export function UsersTab() {
   ];
   return (
     <>
-      {users.error && <Failure error={users.error} what="the users" />}
-      {users.loading && !users.data && <Loading what="users" />}
-      {users.data && (
-        <DataTable
-          caption="Users"
-          columns={columns}
-          rows={users.data.users}
-          rowKey={(u) => u.name}
-          empty="No users."
-        />
-      )}
-      <Problem id="user-action-problem" action={act} />
+      <LoadedTable
+        loaded={users}
+        rows={(d) => d.users}
+        what="users"
+        caption="Users"
+        columns={columns}
+        rowKey={(u) => u.name}
+        empty="No users."
+        problemId="user-action-problem"
+        action={act}
+      />
       <p role="status">{notice}</p>
       <CreateUser
         onCreated={(name, password) => {
