@@ -7,8 +7,8 @@ import {
   type RecordEventInput,
   storedRecordVerifier,
 } from "../audit/index.js";
-import { openDatabase } from "../storage/index.js";
-import { main } from "./main.js";
+import type { Database } from "../storage/index.js";
+import { auditCli, withDataDatabase } from "./testing/audit.js";
 import { captureCli } from "./testing/capture.js";
 
 const io = captureCli("portcullis-cli-export-");
@@ -25,19 +25,8 @@ function event(i: number): RecordEventInput {
   };
 }
 
-async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>) {
-  const database = await openDatabase(join(io.dir, "portcullis.db"));
-  try {
-    await run(database);
-  } finally {
-    await database.close();
-  }
-}
-
-async function cli(...args: string[]): Promise<number> {
-  io.reset();
-  return main(["node", "portcullis", "audit", ...args, "--data", io.dir]);
-}
+const withDatabase = (run: (db: Database) => Promise<void>) => withDataDatabase(io.dir, run);
+const cli = auditCli(io);
 
 describe("portcullis audit export and audit prune", () => {
   it("exports JSON lines ending with the signed head, prunes, and still verifies against an older checkpoint", async () => {
