@@ -1,29 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  EventRecord,
-  openTreeCheckpoint,
-  type RecordEventInput,
-  storedRecordVerifier,
-} from "../audit/index.js";
+import { EventRecord, openTreeCheckpoint, storedRecordVerifier } from "../audit/index.js";
 import type { Database } from "../storage/index.js";
-import { auditCli, withDataDatabase } from "./testing/audit.js";
+import { auditCli, pullEvent, withDataDatabase } from "./testing/audit.js";
 import { captureCli } from "./testing/capture.js";
 
 const io = captureCli("portcullis-cli-export-");
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 
-function event(i: number): RecordEventInput {
-  return {
-    kind: "image.pulled",
-    at: T0 + i * 86_400_000,
-    actor: "ci",
-    repository: "team/app",
-    summary: `ci pulled team/app:${i}`,
-    payload: { i },
-  };
-}
+const event = (i: number) => pullEvent(i, T0 + i * 86_400_000);
 
 const withDatabase = (run: (db: Database) => Promise<void>) => withDataDatabase(io.dir, run);
 const cli = auditCli(io);

@@ -1,22 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EventRecord, type RecordEventInput } from "../audit/index.js";
+import { EventRecord } from "../audit/index.js";
 import type { Database } from "../storage/index.js";
-import { auditCli, withDataDatabase } from "./testing/audit.js";
+import { auditCli, pullEvent, withDataDatabase } from "./testing/audit.js";
 import { captureCli } from "./testing/capture.js";
 
 const io = captureCli("portcullis-cli-record-");
 
-function event(i: number): RecordEventInput {
-  return {
-    kind: "image.pulled",
-    actor: "ci",
-    repository: "team/app",
-    summary: `ci pulled team/app:${i}`,
-    payload: { i },
-  };
-}
+const event = pullEvent;
 
 const withDatabase = (run: (db: Database) => Promise<void>) => withDataDatabase(io.dir, run);
 const cli = auditCli(io);

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { RecordEventInput } from "../../audit/index.js";
 import type { Database } from "../../storage/index.js";
 import { withDatabaseAt } from "../../storage/testing.js";
 import { main } from "../main.js";
@@ -17,5 +18,17 @@ export function auditCli(io: CliCapture): (...args: string[]) => Promise<number>
   return (...args) => {
     io.reset();
     return main(["node", "portcullis", "audit", ...args, "--data", io.dir]);
+  };
+}
+
+/** The i-th pull of team/app by ci, for the record; `at` when the test needs the time (else now). */
+export function pullEvent(i: number, at?: number): RecordEventInput {
+  return {
+    kind: "image.pulled",
+    ...(at === undefined ? {} : { at }),
+    actor: "ci",
+    repository: "team/app",
+    summary: `ci pulled team/app:${i}`,
+    payload: { i },
   };
 }
