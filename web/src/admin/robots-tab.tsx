@@ -5,6 +5,7 @@ import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
 import { LoadedTable } from "./loaded-table";
+import { RobotActions, robotStatus } from "./row-action";
 import { SecretDialog } from "./secret-dialog";
 import { ROBOT_PERMISSIONS, type Robot } from "./types";
 
@@ -16,10 +17,6 @@ function robotsApi(project: string): string {
 function shortName(robot: Robot, project: string): string {
   const prefix = `robot$${project}+`;
   return robot.name.startsWith(prefix) ? robot.name.slice(prefix.length) : robot.name;
-}
-
-function status(robot: Robot): string {
-  return robot.disabled ? "revoked" : robot.expired ? "expired" : "active";
 }
 
 /**
@@ -44,48 +41,20 @@ export function RobotsTab({ project }: { project: string }) {
       header: "Expires",
       render: (r) => (r.expiresAt ? <Time value={r.expiresAt} /> : "never"),
     },
-    { key: "status", header: "Status", render: status },
+    { key: "status", header: "Status", render: robotStatus },
   ];
   if (mayWrite) {
     columns.push({
       key: "actions",
       header: "Actions",
       render: (r) => (
-        <span className="toolbar">
-          <button
-            type="button"
-            disabled={act.busy || r.disabled}
-            aria-label={`Rotate the secret of ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                const answer = await apiSend<{ name: string; secret: string }>(
-                  "POST",
-                  `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}/rotate`,
-                );
-                if (answer) setShown(answer);
-              })
-            }
-          >
-            Rotate
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy || r.disabled}
-            aria-label={`Revoke ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend(
-                  "POST",
-                  `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}/revoke`,
-                );
-                robots.reload();
-              })
-            }
-          >
-            Revoke
-          </button>
-        </span>
+        <RobotActions
+          robot={r}
+          action={act}
+          url={(tail = "") => `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}${tail}`}
+          onRotated={setShown}
+          onChanged={robots.reload}
+        />
       ),
     });
   }

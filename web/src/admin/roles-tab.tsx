@@ -4,6 +4,7 @@ import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
 import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
+import { RowAction } from "./row-action";
 import { PROJECT_PERMISSIONS, type Role } from "./types";
 
 const ROLES = "/api/v1/roles";
@@ -27,20 +28,17 @@ export function RolesTab() {
         r.builtin ? (
           ""
         ) : (
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy}
-            aria-label={`Delete role ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend("DELETE", `${ROLES}/${encodeURIComponent(r.name)}`);
-                roles.reload();
-              })
-            }
+          <RowAction
+            label={`Delete role ${r.name}`}
+            action={act}
+            danger
+            run={async () => {
+              await apiSend("DELETE", `${ROLES}/${encodeURIComponent(r.name)}`);
+              roles.reload();
+            }}
           >
             Delete
-          </button>
+          </RowAction>
         ),
     },
   ];

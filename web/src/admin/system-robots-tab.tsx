@@ -5,6 +5,7 @@ import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
 import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
+import { RobotActions, robotStatus } from "./row-action";
 import { SecretDialog } from "./secret-dialog";
 import { PROJECT_PERMISSIONS, type Project, ROBOT_SYSTEM_PERMISSIONS, type Robot } from "./types";
 
@@ -13,10 +14,6 @@ const ROBOTS = "/api/v1/robots";
 /** `robot$ci` → `ci`, the name the system routes take. */
 function shortName(robot: Robot): string {
   return robot.name.startsWith("robot$") ? robot.name.slice("robot$".length) : robot.name;
-}
-
-function status(robot: Robot): string {
-  return robot.disabled ? "revoked" : robot.expired ? "expired" : "active";
 }
 
 /** A robot's grants as text: `team (*): repository.pull, …; runtime.write`. */
@@ -46,57 +43,19 @@ export function SystemRobotsTab() {
       header: "Expires",
       render: (r) => (r.expiresAt ? <Time value={r.expiresAt} /> : "never"),
     },
-    { key: "status", header: "Status", render: status },
+    { key: "status", header: "Status", render: robotStatus },
     {
       key: "actions",
       header: "Actions",
       render: (r) => (
-        <span className="toolbar">
-          <button
-            type="button"
-            disabled={act.busy || r.disabled}
-            aria-label={`Rotate the secret of ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                const answer = await apiSend<{ name: string; secret: string }>(
-                  "POST",
-                  robotApi(r, "/rotate"),
-                );
-                if (answer) setShown({ ...answer, expiresAt: r.expiresAt });
-              })
-            }
-          >
-            Rotate
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy || r.disabled}
-            aria-label={`Revoke ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend("POST", robotApi(r, "/revoke"));
-                robots.reload();
-              })
-            }
-          >
-            Revoke
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy}
-            aria-label={`Delete ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend("DELETE", robotApi(r));
-                robots.reload();
-              })
-            }
-          >
-            Delete
-          </button>
-        </span>
+        <RobotActions
+          robot={r}
+          action={act}
+          url={(tail) => robotApi(r, tail)}
+          onRotated={(answer) => setShown({ ...answer, expiresAt: r.expiresAt })}
+          onChanged={robots.reload}
+          deletable
+        />
       ),
     },
   ];
