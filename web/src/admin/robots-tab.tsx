@@ -5,6 +5,8 @@ import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
 import { LoadedTable } from "./loaded-table";
+import { inOrder, PermissionChoice } from "./permission-choice";
+import { DEFAULT_EXPIRY, ExpirySelect, expiryFields } from "./robot-expiry";
 import { RobotActions, robotStatus } from "./row-action";
 import { SecretDialog } from "./secret-dialog";
 import { ROBOT_PERMISSIONS, type Robot } from "./types";
@@ -85,13 +87,6 @@ export function RobotsTab({ project }: { project: string }) {
   );
 }
 
-const EXPIRIES = [
-  { value: "30d", label: "30 days" },
-  { value: "90d", label: "90 days" },
-  { value: "365d", label: "1 year" },
-  { value: "never", label: "never" },
-];
-
 function CreateRobot({
   project,
   onCreated,
@@ -102,14 +97,8 @@ function CreateRobot({
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [permissions, setPermissions] = useState<Set<string>>(new Set(["repository.pull"]));
-  const [expiry, setExpiry] = useState("90d");
+  const [expiry, setExpiry] = useState(DEFAULT_EXPIRY);
   const create = useAction();
-  const toggle = (permission: string, on: boolean) => {
-    const next = new Set(permissions);
-    if (on) next.add(permission);
-    else next.delete(permission);
-    setPermissions(next);
-  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     let created: { robot: Robot; secret: string } | undefined;
@@ -118,8 +107,8 @@ function CreateRobot({
       created = await apiSend<{ robot: Robot; secret: string }>("POST", robotsApi(project), {
         name: name.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
-        permissions: ROBOT_PERMISSIONS.filter((p) => permissions.has(p)),
-        ...(expiry === "never" ? { expiresAt: null } : { expiresIn: expiry }),
+        permissions: inOrder(ROBOT_PERMISSIONS, permissions),
+        ...expiryFields(expiry),
       });
     });
     if (done && created) {
@@ -139,29 +128,13 @@ function CreateRobot({
         Description
         <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
       </label>
-      <fieldset className="chips">
-        <legend>Permissions</legend>
-        {ROBOT_PERMISSIONS.map((permission) => (
-          <label key={permission}>
-            <input
-              type="checkbox"
-              checked={permissions.has(permission)}
-              onChange={(e) => toggle(permission, e.target.checked)}
-            />
-            {permission}
-          </label>
-        ))}
-      </fieldset>
-      <label>
-        Expires after
-        <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-          {EXPIRIES.map((e) => (
-            <option key={e.value} value={e.value}>
-              {e.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <PermissionChoice
+        legend="Permissions"
+        choices={ROBOT_PERMISSIONS}
+        chosen={permissions}
+        onChange={setPermissions}
+      />
+      <ExpirySelect value={expiry} onChange={setExpiry} />
       <Problem id="create-robot-problem" action={create} />
       <button type="submit" disabled={create.busy}>
         Create robot

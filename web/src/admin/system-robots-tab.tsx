@@ -5,6 +5,7 @@ import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
 import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
+import { DEFAULT_EXPIRY, ExpirySelect, expiryFields } from "./robot-expiry";
 import { RobotActions, robotStatus } from "./row-action";
 import { SecretDialog } from "./secret-dialog";
 import { PROJECT_PERMISSIONS, type Project, ROBOT_SYSTEM_PERMISSIONS, type Robot } from "./types";
@@ -97,13 +98,6 @@ interface GrantDraft {
   readonly permissions: Set<string>;
 }
 
-const EXPIRIES = [
-  { value: "30d", label: "30 days" },
-  { value: "90d", label: "90 days" },
-  { value: "365d", label: "1 year" },
-  { value: "never", label: "never" },
-];
-
 /** The grants a form's drafts ask for: repositories as a comma list of globs, `*` when empty. */
 export function grantsOf(drafts: readonly GrantDraft[]) {
   return drafts.map((d) => {
@@ -133,7 +127,7 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
   const [drafts, setDrafts] = useState<GrantDraft[]>([]);
   const [nextKey, setNextKey] = useState(1);
   const [system, setSystem] = useState<Set<string>>(new Set());
-  const [expiry, setExpiry] = useState("90d");
+  const [expiry, setExpiry] = useState(DEFAULT_EXPIRY);
   const create = useAction();
   const change = (key: number, patch: Partial<GrantDraft>) =>
     setDrafts(drafts.map((d) => (d.key === key ? { ...d, ...patch } : d)));
@@ -156,7 +150,7 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
         ...(description.trim() ? { description: description.trim() } : {}),
         grants: grantsOf(drafts),
         ...(system.size > 0 ? { systemPermissions: inOrder(ROBOT_SYSTEM_PERMISSIONS, system) } : {}),
-        ...(expiry === "never" ? { expiresAt: null } : { expiresIn: expiry }),
+        ...expiryFields(expiry),
       });
     });
     if (done && created) {
@@ -226,16 +220,7 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
         chosen={system}
         onChange={setSystem}
       />
-      <label>
-        Expires after
-        <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-          {EXPIRIES.map((e) => (
-            <option key={e.value} value={e.value}>
-              {e.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ExpirySelect value={expiry} onChange={setExpiry} />
       <Problem id="create-system-robot-problem" action={create} />
       <button type="submit" disabled={create.busy}>
         Create system robot
