@@ -3,6 +3,7 @@ import { apiSend, useApi } from "../api";
 import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { NameField } from "./form-fields";
 import { LoadedTable } from "./loaded-table";
 import type { Member, Role } from "./types";
 
@@ -99,10 +100,7 @@ function AddMember({ project, onAdded }: { project: string; onAdded: () => void 
           <option value="group">group</option>
         </select>
       </label>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
       <label>
         Role
         <select value={role} onChange={(e) => setRole(e.target.value)}>

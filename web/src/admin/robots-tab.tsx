@@ -4,6 +4,7 @@ import { Time } from "../components/bits";
 import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { DescriptionField, NameField } from "./form-fields";
 import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
 import { DEFAULT_EXPIRY, ExpirySelect, expiryFields } from "./robot-expiry";
@@ -120,14 +121,8 @@ function CreateRobot({
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-robot-title">
       <h2 id="create-robot-title">Create a robot</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Description
-        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
+      <DescriptionField value={description} onChange={setDescription} />
       <PermissionChoice
         legend="Permissions"
         choices={ROBOT_PERMISSIONS}

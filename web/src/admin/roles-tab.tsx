@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
 import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
+import { DescriptionField, NameField } from "./form-fields";
 import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
 import { RowAction } from "./row-action";
@@ -84,14 +85,8 @@ function CreateRole({ onCreated }: { onCreated: () => void }) {
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-role-title">
       <h2 id="create-role-title">Create a custom role</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Description
-        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
+      <DescriptionField value={description} onChange={setDescription} />
       <PermissionChoice
         legend="Permissions"
         choices={PROJECT_PERMISSIONS}

@@ -3,6 +3,7 @@ import { apiSend, useApi } from "../api";
 import { Time } from "../components/bits";
 import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
+import { DescriptionField, NameField } from "./form-fields";
 import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
 import { DEFAULT_EXPIRY, ExpirySelect, expiryFields } from "./robot-expiry";
@@ -165,14 +166,8 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-system-robot-title">
       <h2 id="create-system-robot-title">Create a system robot</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Description
-        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
+      <DescriptionField value={description} onChange={setDescription} />
       {drafts.map((draft, index) => (
         <fieldset key={draft.key} className="grant">
           <legend>Project grant {index + 1}</legend>

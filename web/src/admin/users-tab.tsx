@@ -4,6 +4,7 @@ import { Time } from "../components/bits";
 import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { NameField } from "./form-fields";
 import { LoadedTable } from "./loaded-table";
 import { SecretDialog } from "./secret-dialog";
 import type { User } from "./types";
@@ -188,10 +189,7 @@ function CreateUser({ onCreated }: { onCreated: (name: string, password?: string
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-user-title">
       <h2 id="create-user-title">Create a user</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
       <label>
         E-mail
         <input type="email" maxLength={320} value={email} onChange={(e) => setEmail(e.target.value)} />
