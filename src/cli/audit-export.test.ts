@@ -1,43 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  EventRecord,
-  openTreeCheckpoint,
-  type RecordEventInput,
-  storedRecordVerifier,
-} from "../audit/index.js";
-import { openDatabase } from "../storage/index.js";
-import { main } from "./main.js";
+import { EventRecord, openTreeCheckpoint, storedRecordVerifier } from "../audit/index.js";
+import type { Database } from "../storage/index.js";
+import { auditCli, pullEvent, withDataDatabase } from "./testing/audit.js";
 import { captureCli } from "./testing/capture.js";
 
 const io = captureCli("portcullis-cli-export-");
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 
-function event(i: number): RecordEventInput {
-  return {
-    kind: "image.pulled",
-    at: T0 + i * 86_400_000,
-    actor: "ci",
-    repository: "team/app",
-    summary: `ci pulled team/app:${i}`,
-    payload: { i },
-  };
-}
+const event = (i: number) => pullEvent(i, T0 + i * 86_400_000);
 
-async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>) {
-  const database = await openDatabase(join(io.dir, "portcullis.db"));
-  try {
-    await run(database);
-  } finally {
-    await database.close();
-  }
-}
-
-async function cli(...args: string[]): Promise<number> {
-  io.reset();
-  return main(["node", "portcullis", "audit", ...args, "--data", io.dir]);
-}
+const withDatabase = (run: (db: Database) => Promise<void>) => withDataDatabase(io.dir, run);
+const cli = auditCli(io);
 
 describe("portcullis audit export and audit prune", () => {
   it("exports JSON lines ending with the signed head, prunes, and still verifies against an older checkpoint", async () => {

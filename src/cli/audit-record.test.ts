@@ -1,36 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EventRecord, type RecordEventInput } from "../audit/index.js";
-import { openDatabase } from "../storage/index.js";
-import { main } from "./main.js";
+import { EventRecord } from "../audit/index.js";
+import type { Database } from "../storage/index.js";
+import { auditCli, pullEvent, withDataDatabase } from "./testing/audit.js";
 import { captureCli } from "./testing/capture.js";
 
 const io = captureCli("portcullis-cli-record-");
 
-function event(i: number): RecordEventInput {
-  return {
-    kind: "image.pulled",
-    actor: "ci",
-    repository: "team/app",
-    summary: `ci pulled team/app:${i}`,
-    payload: { i },
-  };
-}
+const event = pullEvent;
 
-async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>) {
-  const database = await openDatabase(join(io.dir, "portcullis.db"));
-  try {
-    await run(database);
-  } finally {
-    await database.close();
-  }
-}
-
-async function cli(...args: string[]): Promise<number> {
-  io.reset();
-  return main(["node", "portcullis", "audit", ...args, "--data", io.dir]);
-}
+const withDatabase = (run: (db: Database) => Promise<void>) => withDataDatabase(io.dir, run);
+const cli = auditCli(io);
 
 describe("portcullis audit checkpoint --out and audit verify --checkpoint", () => {
   it("saves a signed checkpoint, proves later appends extend it, and fails once entries are removed", async () => {

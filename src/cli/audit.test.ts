@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { AuditLog, type AuditRecord, entryHash, GENESIS_HASH } from "../audit/index.js";
-import { openDatabase } from "../storage/index.js";
-import { main } from "./main.js";
+import type { Database } from "../storage/index.js";
+import { auditCli, withDataDatabase } from "./testing/audit.js";
 import { captureCli } from "./testing/capture.js";
 
 const io = captureCli("portcullis-cli-audit-");
@@ -21,21 +21,9 @@ function record(i: number): AuditRecord {
 }
 
 /** Runs SQL against the data folder's database, as someone with database access would. */
-async function withDatabase(
-  run: (log: AuditLog, db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>,
-) {
-  const database = await openDatabase(join(io.dir, "portcullis.db"));
-  try {
-    await run(new AuditLog(database), database);
-  } finally {
-    await database.close();
-  }
-}
-
-async function cli(...args: string[]): Promise<number> {
-  io.reset();
-  return main(["node", "portcullis", "audit", ...args, "--data", io.dir]);
-}
+const withDatabase = (run: (log: AuditLog, db: Database) => Promise<void>) =>
+  withDataDatabase(io.dir, (database) => run(new AuditLog(database), database));
+const cli = auditCli(io);
 
 describe("portcullis audit checkpoint and decisions --checkpoints", () => {
   it("prints nothing to stdout for an empty log, then one checkpoint line per call", async () => {

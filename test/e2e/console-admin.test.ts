@@ -7,22 +7,23 @@
  * rotate and revoke the robot, dry-run a retention rule. As the developer: the administration is not
  * offered (no link, no form, no write button). Screenshots go to docs/screenshots/ for the README.
  */
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   basicAuth,
+  closeConsole,
   consoleTestsUnavailable,
   expectAccessible,
   launchChromium,
   openTab,
   screenshots,
   signIn as signInAt,
+  startAccountsServer,
 } from "../support/browser.js";
 import { writeImageLayout } from "../support/oci-layout.js";
 import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
-import { PORTCULLIS_BIN, type RegistryServer, run, startPortcullis, tempDir } from "../support/targets.js";
+import { type RegistryServer, tempDir } from "../support/targets.js";
 
 const TIMEOUT = 240_000;
 const ADMIN = { name: "admin", password: "console admin e2e password" };
@@ -44,12 +45,7 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
   beforeAll(async () => {
     work = await tempDir("portcullis-console-admin-", temps);
     const data = join(work, "data");
-    const init = await run(process.execPath, [PORTCULLIS_BIN, "admin", "init", "--data", data], {
-      allowFailure: true,
-      env: { PORTCULLIS_AUTH_MODE: "accounts", PORTCULLIS_ADMIN_PASSWORD: ADMIN.password },
-    });
-    expect(init.code, init.stderr).toBe(0);
-    server = await startPortcullis({ dataDir: data, env: { PORTCULLIS_AUTH_MODE: "accounts" } });
+    server = await startAccountsServer(data, ADMIN.password);
     const created = await fetch(`${server.url}/api/v1/users`, {
       method: "POST",
       headers: { ...basicAuth(ADMIN.name, ADMIN.password), "content-type": "application/json" },
@@ -60,11 +56,7 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
     browser = await launchChromium();
   }, TIMEOUT);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-    for (const dir of temps) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeConsole(browser, server, temps));
 
   it(
     "lets the administrator create a project, a member, a robot whose secret pushes, and storage rules that refuse pushes",

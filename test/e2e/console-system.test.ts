@@ -7,20 +7,21 @@
  * project, member or not) whose secret (shown once, with its expiry) signs in. As a maintainer: no system administration offered, and the project's
  * immutable-tag rules editable (immutability.write) while visibility and quota stay read-only.
  */
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   basicAuth,
+  closeConsole,
   consoleTestsUnavailable,
   expectAccessible,
   launchChromium,
   openTab,
   screenshots,
   signIn as signInAt,
+  startAccountsServer,
 } from "../support/browser.js";
-import { PORTCULLIS_BIN, type RegistryServer, run, startPortcullis, tempDir } from "../support/targets.js";
+import { type RegistryServer, tempDir } from "../support/targets.js";
 
 const TIMEOUT = 240_000;
 const ADMIN = { name: "admin", password: "console system e2e password" };
@@ -53,12 +54,7 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
   beforeAll(async () => {
     const work = await tempDir("portcullis-console-system-", temps);
     const data = join(work, "data");
-    const init = await run(process.execPath, [PORTCULLIS_BIN, "admin", "init", "--data", data], {
-      allowFailure: true,
-      env: { PORTCULLIS_AUTH_MODE: "accounts", PORTCULLIS_ADMIN_PASSWORD: ADMIN.password },
-    });
-    expect(init.code, init.stderr).toBe(0);
-    server = await startPortcullis({ dataDir: data, env: { PORTCULLIS_AUTH_MODE: "accounts" } });
+    server = await startAccountsServer(data, ADMIN.password);
     expect((await api("POST", "/api/v1/projects", { name: "team" })).status).toBe(201);
     expect((await api("POST", "/api/v1/projects", { name: "solo" })).status).toBe(201);
     const keeper = await api("POST", "/api/v1/users", {
@@ -75,11 +71,7 @@ describe.skipIf(missing)("the console's system administration in Chromium", () =
     browser = await launchChromium();
   }, TIMEOUT);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-    for (const dir of temps) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeConsole(browser, server, temps));
 
   it(
     "lets the administrator manage users, groups, custom roles and system robots",

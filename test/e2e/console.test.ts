@@ -10,11 +10,12 @@
  * scan, the verified signature and the pull denial with its reason, and write the screenshots in
  * docs/screenshots/ that the README shows.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  closeConsole,
   consoleTestsUnavailable,
   expectAccessible,
   launchChromium,
@@ -88,11 +89,7 @@ describe.skipIf(missing)("the web console in Chromium", () => {
     });
   }, TIMEOUT);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-    for (const dir of temps) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeConsole(browser, server, temps));
 
   it(
     "opens at /, under its CSP, with a skip link, keyboard navigation and two themes, accessible",

@@ -6,13 +6,20 @@
  * their pictures come out alike.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { unavailable } from "./requirements.js";
-import { hasCommand, REPO_ROOT } from "./targets.js";
+import {
+  hasCommand,
+  PORTCULLIS_BIN,
+  REPO_ROOT,
+  type RegistryServer,
+  run,
+  startPortcullis,
+} from "./targets.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = join(REPO_ROOT, "docs", "screenshots");
@@ -117,4 +124,28 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`) });
   }
   await page.emulateMedia({ colorScheme: "light" });
+}
+
+/**
+ * A `portcullis serve` in accounts mode over `dataDir`, its administrator `admin` made first by `admin
+ * init` with `password` (the suites that sign in as that administrator).
+ */
+export async function startAccountsServer(dataDir: string, password: string): Promise<RegistryServer> {
+  const init = await run(process.execPath, [PORTCULLIS_BIN, "admin", "init", "--data", dataDir], {
+    allowFailure: true,
+    env: { PORTCULLIS_AUTH_MODE: "accounts", PORTCULLIS_ADMIN_PASSWORD: password },
+  });
+  expect(init.code, init.stderr).toBe(0);
+  return startPortcullis({ dataDir, env: { PORTCULLIS_AUTH_MODE: "accounts" } });
+}
+
+/** A suite's teardown: the browser, then the server, then its temporary directories (any not started is skipped). */
+export async function closeConsole(
+  browser: Browser | undefined,
+  server: RegistryServer | undefined,
+  temps: readonly string[],
+): Promise<void> {
+  await browser?.close();
+  await server?.dispose();
+  for (const dir of temps) await rm(dir, { recursive: true, force: true });
 }

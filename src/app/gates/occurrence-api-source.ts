@@ -2,11 +2,9 @@ import type { EvidenceSubject, OccurrenceEvidence, OccurrenceSource } from "../.
 import { GateError } from "./errors.js";
 import {
   type ApiScanSourceOptions,
-  causeOf,
   errorCode,
+  manifestGetter,
   parseJson,
-  readBody,
-  scanApiUrl,
   summary,
 } from "./scan-api-source.js";
 
@@ -21,27 +19,10 @@ const MAX_OCCURRENCES = 1000;
  * requirement fails as unmet); anything else unexpected throws, and the requirement fails closed.
  */
 export function apiOccurrenceSource(options: ApiScanSourceOptions): OccurrenceSource {
-  const checked = scanApiUrl(options.baseUrl, options.insecure === true);
-  const base = `${checked.origin}${checked.pathname.replace(/\/+$/, "")}`;
-  const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (options.credentials) {
-    const { username, password } = options.credentials;
-    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
-  }
+  const get = manifestGetter(options, MAX_BYTES, unavailable);
   return {
     async occurrences(subject: EvidenceSubject, signal: AbortSignal): Promise<OccurrenceEvidence[]> {
-      const repository = subject.repository.split("/").map(encodeURIComponent).join("/");
-      const url = `${base}/api/v1/repositories/${repository}/manifests/${encodeURIComponent(subject.digest)}/occurrences`;
-      let res: Response;
-      try {
-        // A redirect is not followed: it could carry the authorization header to another host.
-        res = await doFetch(url, { headers, signal, redirect: "manual" });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        throw unavailable(`GET ${url} failed: ${causeOf(err)}`, err);
-      }
-      const text = await readBody(res, url, options.maxBytes ?? MAX_BYTES, signal);
+      const { url, res, text } = await get(subject, "occurrences", signal);
       if (res.status === 404) {
         const code = errorCode(text);
         if (code === "MANIFEST_UNKNOWN" || code === "NAME_UNKNOWN") return [];

@@ -63,29 +63,10 @@ export function scanApiUrl(baseUrl: string, insecure = false): URL {
 }
 
 export function apiScanSource(options: ApiScanSourceOptions): ScanReportSource {
-  const checked = scanApiUrl(options.baseUrl, options.insecure === true);
-  const base = `${checked.origin}${checked.pathname.replace(/\/+$/, "")}`;
-  const doFetch = options.fetch ?? fetch;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (options.credentials) {
-    const { username, password } = options.credentials;
-    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
-  }
+  const get = manifestGetter(options, DEFAULT_MAX_BYTES, unavailable);
   return {
     async latestScan(subject: EvidenceSubject, signal: AbortSignal): Promise<ScanEvidence | undefined> {
-      // Each repository segment is encoded on its own: its slashes stay path separators.
-      const repository = subject.repository.split("/").map(encodeURIComponent).join("/");
-      const url = `${base}/api/v1/repositories/${repository}/manifests/${encodeURIComponent(subject.digest)}/vulnerabilities`;
-      let res: Response;
-      try {
-        // A redirect is not followed: it could carry the authorization header to another host.
-        res = await doFetch(url, { headers, signal, redirect: "manual" });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        throw unavailable(`GET ${url} failed: ${causeOf(err)}`, err);
-      }
-      const text = await readBody(res, url, maxBytes, signal);
+      const { url, res, text } = await get(subject, "vulnerabilities", signal);
       if (res.status === 200) return fromReport(parseJson(text, url, res.status), url);
       if (res.status === 404) {
         const code = errorCode(text);
@@ -93,6 +74,49 @@ export function apiScanSource(options: ApiScanSourceOptions): ScanReportSource {
       }
       throw unavailable(`GET ${url} answered ${res.status}${summary(text)}`);
     },
+  };
+}
+
+/** The URL asked, the answer's head and its body (read within the byte limit). */
+export interface ManifestAnswer {
+  readonly url: string;
+  readonly res: Response;
+  readonly text: string;
+}
+
+/**
+ * GETs one of a manifest's answers (`leaf`: "vulnerabilities", "occurrences") from the server named in
+ * `options`, the one way both API sources ask: the base URL checked once, up front; Basic credentials;
+ * no redirect followed. A failed request throws `fail`'s error (each source names its own code); an
+ * abort stays an abort.
+ */
+export function manifestGetter(
+  options: ApiScanSourceOptions,
+  defaultMaxBytes: number,
+  fail: (message: string, cause: unknown) => GateError,
+): (subject: EvidenceSubject, leaf: string, signal: AbortSignal) => Promise<ManifestAnswer> {
+  const checked = scanApiUrl(options.baseUrl, options.insecure === true);
+  const base = `${checked.origin}${checked.pathname.replace(/\/+$/, "")}`;
+  const doFetch = options.fetch ?? fetch;
+  const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.credentials) {
+    const { username, password } = options.credentials;
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  }
+  return async (subject, leaf, signal) => {
+    // Each repository segment is encoded on its own: its slashes stay path separators.
+    const repository = subject.repository.split("/").map(encodeURIComponent).join("/");
+    const url = `${base}/api/v1/repositories/${repository}/manifests/${encodeURIComponent(subject.digest)}/${leaf}`;
+    let res: Response;
+    try {
+      // A redirect is not followed: it could carry the authorization header to another host.
+      res = await doFetch(url, { headers, signal, redirect: "manual" });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw fail(`GET ${url} failed: ${causeOf(err)}`, err);
+    }
+    return { url, res, text: await readBody(res, url, maxBytes, signal) };
   };
 }
 

@@ -1,33 +1,15 @@
-import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
-import {
-  openTreeCheckpoint,
-  type TreeCheckpoint,
-  verifyConsistency,
-  verifyInclusion,
-} from "../merkle/index.js";
-import type { RecordEventInput } from "./entry.js";
-import { loadRecordSigner } from "./key.js";
+import { type TreeCheckpoint, verifyConsistency, verifyInclusion } from "../merkle/index.js";
+import { signedRecord } from "../testing.js";
 import { pruneRecord } from "./prune.js";
-import { EventRecord } from "./record.js";
+import type { EventRecord } from "./record.js";
 import { nodesForAppend } from "./tree.js";
 import { verifyRecord } from "./verify.js";
 
 const T0 = 1_700_000_000_000;
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex, "hex"));
-
-function event(n: number): RecordEventInput {
-  return {
-    kind: "image.pushed",
-    at: T0 + n * 1000,
-    actor: "alice",
-    repository: "team/app",
-    summary: `alice pushed team/app:v${n}`,
-    payload: { tag: `v${n}` },
-  };
-}
 
 for (const target of databaseTestTargets()) {
   describe(`pruneRecord on ${target.name}`, () => {
@@ -37,9 +19,7 @@ for (const target of databaseTestTargets()) {
 
     beforeEach(async () => {
       database = await target.open();
-      record = new EventRecord(database, { signer: await loadRecordSigner(database, randomBytes(32)) });
-      await record.append(Array.from({ length: 40 }, (_, i) => event(i)));
-      saved = openTreeCheckpoint(await record.checkpoint(), record.signer!.name, [record.signer!.verifier]);
+      ({ record, saved } = await signedRecord(database, 40, 1000));
     });
     afterEach(async () => {
       await record.settled();

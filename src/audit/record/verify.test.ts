@@ -1,24 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
 import { openTreeCheckpoint, type TreeCheckpoint } from "../merkle/index.js";
-import type { RecordEventInput } from "./entry.js";
-import { loadRecordSigner } from "./key.js";
+import { pushEvent, signedRecord } from "../testing.js";
 import { EventRecord } from "./record.js";
 import { verifyRecord } from "./verify.js";
-
-function event(n: number): RecordEventInput {
-  return {
-    kind: "image.pushed",
-    at: 1_700_000_000_000 + n,
-    actor: "alice",
-    repository: "team/app",
-    summary: `alice pushed team/app:v${n}`,
-    payload: { tag: `v${n}` },
-  };
-}
 
 for (const target of databaseTestTargets()) {
   describe(`verifyRecord on ${target.name}`, () => {
@@ -28,10 +15,8 @@ for (const target of databaseTestTargets()) {
 
     beforeEach(async () => {
       database = await target.open();
-      record = new EventRecord(database, { signer: await loadRecordSigner(database, randomBytes(32)) });
-      await record.append(Array.from({ length: 21 }, (_, i) => event(i)));
-      saved = openTreeCheckpoint(await record.checkpoint(), record.signer!.name, [record.signer!.verifier]);
-      await record.append(Array.from({ length: 11 }, (_, i) => event(21 + i)));
+      ({ record, saved } = await signedRecord(database, 21));
+      await record.append(Array.from({ length: 11 }, (_, i) => pushEvent(21 + i)));
     });
     afterEach(async () => {
       await database.close();
@@ -88,7 +73,7 @@ for (const target of databaseTestTargets()) {
       await database.db.deleteFrom("record_nodes").execute();
       const rewritten = new EventRecord(database, { signer: record.signer! });
       await rewritten.append(
-        rows.map((_row, i) => ({ ...event(i), ...(i === 2 ? { actor: "mallory" } : {}) })),
+        rows.map((_row, i) => ({ ...pushEvent(i), ...(i === 2 ? { actor: "mallory" } : {}) })),
       );
       expect(await verifyRecord(rewritten.source())).toMatchObject({ ok: true });
       const outcome = await verifyRecord(rewritten.source(), saved);

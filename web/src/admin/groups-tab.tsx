@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
 import { Failure, Loading } from "../components/bits";
 import { Problem, useAction } from "./action";
+import { NameField } from "./form-fields";
 import type { Group } from "./types";
 
 const GROUPS = "/api/v1/groups";
@@ -114,10 +115,7 @@ function CreateGroup({ onCreated }: { onCreated: () => void }) {
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-group-title">
       <h2 id="create-group-title">Create a group</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
       <Problem id="create-group-problem" action={create} />
       <button type="submit" disabled={create.busy}>
         Create group

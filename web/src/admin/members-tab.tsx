@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { NameField } from "./form-fields";
+import { LoadedTable } from "./loaded-table";
 import type { Member, Role } from "./types";
 
 function membersApi(project: string): string {
@@ -46,18 +47,17 @@ export function MembersTab({ project }: { project: string }) {
   }
   return (
     <>
-      {members.error && <Failure error={members.error} what="the members" />}
-      {members.loading && !members.data && <Loading what="members" />}
-      {members.data && (
-        <DataTable
-          caption={`Members of ${project}`}
-          columns={columns}
-          rows={members.data.members}
-          rowKey={(m) => String(m.id)}
-          empty="No members: only administrators reach this project."
-        />
-      )}
-      <Problem id="member-remove-problem" action={remove} />
+      <LoadedTable
+        loaded={members}
+        rows={(d) => d.members}
+        what="members"
+        caption={`Members of ${project}`}
+        columns={columns}
+        rowKey={(m) => String(m.id)}
+        empty="No members: only administrators reach this project."
+        problemId="member-remove-problem"
+        action={remove}
+      />
       {mayWrite && <AddMember project={project} onAdded={members.reload} />}
     </>
   );
@@ -100,10 +100,7 @@ function AddMember({ project, onAdded }: { project: string; onAdded: () => void 
           <option value="group">group</option>
         </select>
       </label>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
       <label>
         Role
         <select value={role} onChange={(e) => setRole(e.target.value)}>

@@ -1,6 +1,6 @@
 /**
- * Checkboxes choosing permissions out of `choices`, in their order (the table's): for custom roles and
- * system robots' grants. `legend` names the group for screen readers.
+ * Checkboxes choosing permissions out of `choices`, in their order (the table's): for custom roles,
+ * project robots and system robots' grants. `legend` names the group for screen readers.
  */
 export function PermissionChoice({
   legend,

@@ -1,9 +1,14 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading, Time } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import { Time } from "../components/bits";
+import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { DescriptionField, NameField } from "./form-fields";
+import { LoadedTable } from "./loaded-table";
+import { inOrder, PermissionChoice } from "./permission-choice";
+import { DEFAULT_EXPIRY, ExpirySelect, expiryFields } from "./robot-expiry";
+import { RobotActions, robotStatus } from "./row-action";
 import { SecretDialog } from "./secret-dialog";
 import { ROBOT_PERMISSIONS, type Robot } from "./types";
 
@@ -15,10 +20,6 @@ function robotsApi(project: string): string {
 function shortName(robot: Robot, project: string): string {
   const prefix = `robot$${project}+`;
   return robot.name.startsWith(prefix) ? robot.name.slice(prefix.length) : robot.name;
-}
-
-function status(robot: Robot): string {
-  return robot.disabled ? "revoked" : robot.expired ? "expired" : "active";
 }
 
 /**
@@ -43,65 +44,36 @@ export function RobotsTab({ project }: { project: string }) {
       header: "Expires",
       render: (r) => (r.expiresAt ? <Time value={r.expiresAt} /> : "never"),
     },
-    { key: "status", header: "Status", render: status },
+    { key: "status", header: "Status", render: robotStatus },
   ];
   if (mayWrite) {
     columns.push({
       key: "actions",
       header: "Actions",
       render: (r) => (
-        <span className="toolbar">
-          <button
-            type="button"
-            disabled={act.busy || r.disabled}
-            aria-label={`Rotate the secret of ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                const answer = await apiSend<{ name: string; secret: string }>(
-                  "POST",
-                  `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}/rotate`,
-                );
-                if (answer) setShown(answer);
-              })
-            }
-          >
-            Rotate
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy || r.disabled}
-            aria-label={`Revoke ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend(
-                  "POST",
-                  `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}/revoke`,
-                );
-                robots.reload();
-              })
-            }
-          >
-            Revoke
-          </button>
-        </span>
+        <RobotActions
+          robot={r}
+          action={act}
+          url={(tail = "") => `${robotsApi(project)}/${encodeURIComponent(shortName(r, project))}${tail}`}
+          onRotated={setShown}
+          onChanged={robots.reload}
+        />
       ),
     });
   }
   return (
     <>
-      {robots.error && <Failure error={robots.error} what="the robots" />}
-      {robots.loading && !robots.data && <Loading what="robots" />}
-      {robots.data && (
-        <DataTable
-          caption={`Robots of ${project}`}
-          columns={columns}
-          rows={robots.data.robots}
-          rowKey={(r) => r.name}
-          empty="No robots."
-        />
-      )}
-      <Problem id="robot-action-problem" action={act} />
+      <LoadedTable
+        loaded={robots}
+        rows={(d) => d.robots}
+        what="robots"
+        caption={`Robots of ${project}`}
+        columns={columns}
+        rowKey={(r) => r.name}
+        empty="No robots."
+        problemId="robot-action-problem"
+        action={act}
+      />
       {mayWrite && (
         <CreateRobot
           project={project}
@@ -116,13 +88,6 @@ export function RobotsTab({ project }: { project: string }) {
   );
 }
 
-const EXPIRIES = [
-  { value: "30d", label: "30 days" },
-  { value: "90d", label: "90 days" },
-  { value: "365d", label: "1 year" },
-  { value: "never", label: "never" },
-];
-
 function CreateRobot({
   project,
   onCreated,
@@ -133,14 +98,8 @@ function CreateRobot({
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [permissions, setPermissions] = useState<Set<string>>(new Set(["repository.pull"]));
-  const [expiry, setExpiry] = useState("90d");
+  const [expiry, setExpiry] = useState(DEFAULT_EXPIRY);
   const create = useAction();
-  const toggle = (permission: string, on: boolean) => {
-    const next = new Set(permissions);
-    if (on) next.add(permission);
-    else next.delete(permission);
-    setPermissions(next);
-  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     let created: { robot: Robot; secret: string } | undefined;
@@ -149,8 +108,8 @@ function CreateRobot({
       created = await apiSend<{ robot: Robot; secret: string }>("POST", robotsApi(project), {
         name: name.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
-        permissions: ROBOT_PERMISSIONS.filter((p) => permissions.has(p)),
-        ...(expiry === "never" ? { expiresAt: null } : { expiresIn: expiry }),
+        permissions: inOrder(ROBOT_PERMISSIONS, permissions),
+        ...expiryFields(expiry),
       });
     });
     if (done && created) {
@@ -162,37 +121,15 @@ function CreateRobot({
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-robot-title">
       <h2 id="create-robot-title">Create a robot</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Description
-        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
-      <fieldset className="chips">
-        <legend>Permissions</legend>
-        {ROBOT_PERMISSIONS.map((permission) => (
-          <label key={permission}>
-            <input
-              type="checkbox"
-              checked={permissions.has(permission)}
-              onChange={(e) => toggle(permission, e.target.checked)}
-            />
-            {permission}
-          </label>
-        ))}
-      </fieldset>
-      <label>
-        Expires after
-        <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-          {EXPIRIES.map((e) => (
-            <option key={e.value} value={e.value}>
-              {e.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <NameField value={name} onChange={setName} />
+      <DescriptionField value={description} onChange={setDescription} />
+      <PermissionChoice
+        legend="Permissions"
+        choices={ROBOT_PERMISSIONS}
+        chosen={permissions}
+        onChange={setPermissions}
+      />
+      <ExpirySelect value={expiry} onChange={setExpiry} />
       <Problem id="create-robot-problem" action={create} />
       <button type="submit" disabled={create.busy}>
         Create robot

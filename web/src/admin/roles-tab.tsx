@@ -1,9 +1,11 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
+import { DescriptionField, NameField } from "./form-fields";
+import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
+import { RowAction } from "./row-action";
 import { PROJECT_PERMISSIONS, type Role } from "./types";
 
 const ROLES = "/api/v1/roles";
@@ -27,37 +29,33 @@ export function RolesTab() {
         r.builtin ? (
           ""
         ) : (
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy}
-            aria-label={`Delete role ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend("DELETE", `${ROLES}/${encodeURIComponent(r.name)}`);
-                roles.reload();
-              })
-            }
+          <RowAction
+            label={`Delete role ${r.name}`}
+            action={act}
+            danger
+            run={async () => {
+              await apiSend("DELETE", `${ROLES}/${encodeURIComponent(r.name)}`);
+              roles.reload();
+            }}
           >
             Delete
-          </button>
+          </RowAction>
         ),
     },
   ];
   return (
     <>
-      {roles.error && <Failure error={roles.error} what="the roles" />}
-      {roles.loading && !roles.data && <Loading what="roles" />}
-      {roles.data && (
-        <DataTable
-          caption="Project roles"
-          columns={columns}
-          rows={roles.data.roles}
-          rowKey={(r) => r.name}
-          empty="No roles."
-        />
-      )}
-      <Problem id="role-action-problem" action={act} />
+      <LoadedTable
+        loaded={roles}
+        rows={(d) => d.roles}
+        what="roles"
+        caption="Project roles"
+        columns={columns}
+        rowKey={(r) => r.name}
+        empty="No roles."
+        problemId="role-action-problem"
+        action={act}
+      />
       <CreateRole onCreated={roles.reload} />
     </>
   );
@@ -87,14 +85,8 @@ function CreateRole({ onCreated }: { onCreated: () => void }) {
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-role-title">
       <h2 id="create-role-title">Create a custom role</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Description
-        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
+      <DescriptionField value={description} onChange={setDescription} />
       <PermissionChoice
         legend="Permissions"
         choices={PROJECT_PERMISSIONS}

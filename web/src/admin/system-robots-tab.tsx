@@ -1,9 +1,13 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading, Time } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import { Time } from "../components/bits";
+import type { Column } from "../components/table";
 import { Problem, useAction } from "./action";
+import { DescriptionField, NameField } from "./form-fields";
+import { LoadedTable } from "./loaded-table";
 import { inOrder, PermissionChoice } from "./permission-choice";
+import { DEFAULT_EXPIRY, ExpirySelect, expiryFields } from "./robot-expiry";
+import { RobotActions, robotStatus } from "./row-action";
 import { SecretDialog } from "./secret-dialog";
 import { PROJECT_PERMISSIONS, type Project, ROBOT_SYSTEM_PERMISSIONS, type Robot } from "./types";
 
@@ -12,10 +16,6 @@ const ROBOTS = "/api/v1/robots";
 /** `robot$ci` → `ci`, the name the system routes take. */
 function shortName(robot: Robot): string {
   return robot.name.startsWith("robot$") ? robot.name.slice("robot$".length) : robot.name;
-}
-
-function status(robot: Robot): string {
-  return robot.disabled ? "revoked" : robot.expired ? "expired" : "active";
 }
 
 /** A robot's grants as text: `team (*): repository.pull, …; runtime.write`. */
@@ -45,74 +45,35 @@ export function SystemRobotsTab() {
       header: "Expires",
       render: (r) => (r.expiresAt ? <Time value={r.expiresAt} /> : "never"),
     },
-    { key: "status", header: "Status", render: status },
+    { key: "status", header: "Status", render: robotStatus },
     {
       key: "actions",
       header: "Actions",
       render: (r) => (
-        <span className="toolbar">
-          <button
-            type="button"
-            disabled={act.busy || r.disabled}
-            aria-label={`Rotate the secret of ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                const answer = await apiSend<{ name: string; secret: string }>(
-                  "POST",
-                  robotApi(r, "/rotate"),
-                );
-                if (answer) setShown({ ...answer, expiresAt: r.expiresAt });
-              })
-            }
-          >
-            Rotate
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy || r.disabled}
-            aria-label={`Revoke ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend("POST", robotApi(r, "/revoke"));
-                robots.reload();
-              })
-            }
-          >
-            Revoke
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={act.busy}
-            aria-label={`Delete ${r.name}`}
-            onClick={() =>
-              act.run(async () => {
-                await apiSend("DELETE", robotApi(r));
-                robots.reload();
-              })
-            }
-          >
-            Delete
-          </button>
-        </span>
+        <RobotActions
+          robot={r}
+          action={act}
+          url={(tail) => robotApi(r, tail)}
+          onRotated={(answer) => setShown({ ...answer, expiresAt: r.expiresAt })}
+          onChanged={robots.reload}
+          deletable
+        />
       ),
     },
   ];
   return (
     <>
-      {robots.error && <Failure error={robots.error} what="the system robots" />}
-      {robots.loading && !robots.data && <Loading what="system robots" />}
-      {robots.data && (
-        <DataTable
-          caption="System robots"
-          columns={columns}
-          rows={robots.data.robots}
-          rowKey={(r) => r.name}
-          empty="No system robots."
-        />
-      )}
-      <Problem id="system-robot-action-problem" action={act} />
+      <LoadedTable
+        loaded={robots}
+        rows={(d) => d.robots}
+        what="system robots"
+        caption="System robots"
+        columns={columns}
+        rowKey={(r) => r.name}
+        empty="No system robots."
+        problemId="system-robot-action-problem"
+        action={act}
+      />
       <CreateSystemRobot
         onCreated={(robot, secret) => {
           setShown({ name: robot.name, secret, expiresAt: robot.expiresAt });
@@ -137,13 +98,6 @@ interface GrantDraft {
   readonly repositories: string;
   readonly permissions: Set<string>;
 }
-
-const EXPIRIES = [
-  { value: "30d", label: "30 days" },
-  { value: "90d", label: "90 days" },
-  { value: "365d", label: "1 year" },
-  { value: "never", label: "never" },
-];
 
 /** The grants a form's drafts ask for: repositories as a comma list of globs, `*` when empty. */
 export function grantsOf(drafts: readonly GrantDraft[]) {
@@ -174,7 +128,7 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
   const [drafts, setDrafts] = useState<GrantDraft[]>([]);
   const [nextKey, setNextKey] = useState(1);
   const [system, setSystem] = useState<Set<string>>(new Set());
-  const [expiry, setExpiry] = useState("90d");
+  const [expiry, setExpiry] = useState(DEFAULT_EXPIRY);
   const create = useAction();
   const change = (key: number, patch: Partial<GrantDraft>) =>
     setDrafts(drafts.map((d) => (d.key === key ? { ...d, ...patch } : d)));
@@ -197,7 +151,7 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
         ...(description.trim() ? { description: description.trim() } : {}),
         grants: grantsOf(drafts),
         ...(system.size > 0 ? { systemPermissions: inOrder(ROBOT_SYSTEM_PERMISSIONS, system) } : {}),
-        ...(expiry === "never" ? { expiresAt: null } : { expiresIn: expiry }),
+        ...expiryFields(expiry),
       });
     });
     if (done && created) {
@@ -212,14 +166,8 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-system-robot-title">
       <h2 id="create-system-robot-title">Create a system robot</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Description
-        <input maxLength={1024} value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
+      <DescriptionField value={description} onChange={setDescription} />
       {drafts.map((draft, index) => (
         <fieldset key={draft.key} className="grant">
           <legend>Project grant {index + 1}</legend>
@@ -267,16 +215,7 @@ function CreateSystemRobot({ onCreated }: { onCreated: (robot: Robot, secret: st
         chosen={system}
         onChange={setSystem}
       />
-      <label>
-        Expires after
-        <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-          {EXPIRIES.map((e) => (
-            <option key={e.value} value={e.value}>
-              {e.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ExpirySelect value={expiry} onChange={setExpiry} />
       <Problem id="create-system-robot-problem" action={create} />
       <button type="submit" disabled={create.busy}>
         Create system robot

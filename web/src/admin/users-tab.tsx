@@ -1,9 +1,11 @@
 import { type FormEvent, useState } from "react";
 import { apiSend, useApi } from "../api";
-import { Failure, Loading, Time } from "../components/bits";
-import { type Column, DataTable } from "../components/table";
+import { Time } from "../components/bits";
+import type { Column } from "../components/table";
 import { useSession } from "../session";
 import { Problem, useAction } from "./action";
+import { NameField } from "./form-fields";
+import { LoadedTable } from "./loaded-table";
 import { SecretDialog } from "./secret-dialog";
 import type { User } from "./types";
 
@@ -128,18 +130,17 @@ export function UsersTab() {
   ];
   return (
     <>
-      {users.error && <Failure error={users.error} what="the users" />}
-      {users.loading && !users.data && <Loading what="users" />}
-      {users.data && (
-        <DataTable
-          caption="Users"
-          columns={columns}
-          rows={users.data.users}
-          rowKey={(u) => u.name}
-          empty="No users."
-        />
-      )}
-      <Problem id="user-action-problem" action={act} />
+      <LoadedTable
+        loaded={users}
+        rows={(d) => d.users}
+        what="users"
+        caption="Users"
+        columns={columns}
+        rowKey={(u) => u.name}
+        empty="No users."
+        problemId="user-action-problem"
+        action={act}
+      />
       <p role="status">{notice}</p>
       <CreateUser
         onCreated={(name, password) => {
@@ -188,10 +189,7 @@ function CreateUser({ onCreated }: { onCreated: (name: string, password?: string
   return (
     <form className="admin-form" onSubmit={submit} aria-labelledby="create-user-title">
       <h2 id="create-user-title">Create a user</h2>
-      <label>
-        Name
-        <input required maxLength={255} value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
+      <NameField value={name} onChange={setName} />
       <label>
         E-mail
         <input type="email" maxLength={320} value={email} onChange={(e) => setEmail(e.target.value)} />
