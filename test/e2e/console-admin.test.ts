@@ -103,7 +103,8 @@ describe.skipIf(missing)("the console's administration in Chromium", () => {
       await screenshots(page, "admin-robot-secret");
       await dialog.getByRole("button", { name: "I have stored it" }).click();
       await dialog.waitFor({ state: "hidden" });
-      expect(await page.content()).not.toContain(secret);
+      // The dialog hides before React drops it from the page: wait for the page, not one look at it.
+      await expect.poll(() => page.content()).not.toContain(secret);
       await expect
         .poll(() => page.getByRole("table", { name: "Robots of team" }).textContent())
         .toMatch(/active/);
