@@ -10,20 +10,12 @@ import { parsePolicy } from "../../policy/index.js";
 import { type Actor, EventBus, Registry } from "../../registry/index.js";
 import { type Database, MemoryDriver } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
-import {
-  buildCosignImage,
-  buildSimpleSigningPayload,
-  cosignTag,
-  type GeneratedKeyPair,
-  generateKeyPair,
-  signatureLayer,
-  signBytes,
-} from "../../trust/index.js";
+import { type GeneratedKeyPair, generateKeyPair } from "../../trust/index.js";
 import { ScanStore } from "../scanning/store.js";
 import { auditRecorder } from "./audit.js";
 import { type PolicySource, registryGateHooks } from "./registry-gates.js";
 import { storedScanSource } from "./scan-sources.js";
-import { pushConfigOnlyImage } from "./testing/push-image.js";
+import { pushConfigOnlyImage, pushCosignSignature } from "./testing/push-image.js";
 
 const HOST = "registry.test:5000";
 const alice: Actor = { subject: "alice", kind: "user" };
@@ -34,10 +26,6 @@ const policyOf = (require: string) =>
     `apiVersion: portcullis.dev/v1\nkind: Policy\ndefaultRule:\n  require: ${require}\n`,
     "/policies/pull.yaml",
   );
-
-async function* once(data: Buffer): AsyncIterable<Uint8Array> {
-  yield data;
-}
 
 let keys: GeneratedKeyPair[];
 beforeAll(async () => {
@@ -91,20 +79,9 @@ describe.each(databaseTestTargets())("pull decision cache ($name)", (target) => 
     return registry;
   }
 
-  /** What `portcullis sign` stores under cosign's tag scheme: a simple-signing layer under `.sig`. */
-  async function sign(registry: Registry, repository: string, digest: string, key = keys[0]!) {
-    const payload = buildSimpleSigningPayload({
-      dockerReference: `${HOST}/${repository}`,
-      manifestDigest: digest,
-    });
-    const layer = signatureLayer(payload, signBytes(key, payload));
-    const image = buildCosignImage([layer.descriptor]);
-    await registry.uploads.putMonolithic(repository, layer.descriptor.digest, once(layer.data));
-    await registry.uploads.putMonolithic(repository, image.configDescriptor.digest, once(image.config));
-    const tag = cosignTag(digest, "sig");
-    await registry.manifests.put(repository, tag, image.manifest, undefined, [], alice);
-    return tag;
-  }
+  /** What `portcullis sign` stores under cosign's tag scheme (see pushCosignSignature). */
+  const sign = (registry: Registry, repository: string, digest: string, key = keys[0]!) =>
+    pushCosignSignature(registry, repository, digest, key, HOST, alice);
 
   const pull = (registry: Registry, ref: string, actor = alice) =>
     registry.manifests.get("team/app", ref, actor);

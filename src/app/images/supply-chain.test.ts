@@ -3,18 +3,10 @@ import { parsePolicy } from "../../policy/index.js";
 import { type Actor, Registry } from "../../registry/index.js";
 import { type Database, MemoryDriver } from "../../storage/index.js";
 import { databaseTestTargets } from "../../storage/testing.js";
-import {
-  buildCosignImage,
-  buildSimpleSigningPayload,
-  cosignTag,
-  type GeneratedKeyPair,
-  generateKeyPair,
-  signatureLayer,
-  signBytes,
-} from "../../trust/index.js";
+import { type GeneratedKeyPair, generateKeyPair } from "../../trust/index.js";
 import { loadPolicyAnchors } from "../gates/anchors.js";
 import { inProcessRegistryReader } from "../gates/registry-reader.js";
-import { pushConfigOnlyImage } from "../gates/testing/push-image.js";
+import { pushConfigOnlyImage, pushCosignSignature } from "../gates/testing/push-image.js";
 import { NO_ANCHOR_VERIFIES, supplyChain, unverifiedReason } from "./supply-chain.js";
 
 const NO_ROOT = "no Sigstore trusted root is configured for keyless signers";
@@ -44,10 +36,6 @@ const policyOf = (signedBy: string) =>
     "/policies/pull.yaml",
   );
 
-async function* once(data: Buffer): AsyncIterable<Uint8Array> {
-  yield data;
-}
-
 let keys: GeneratedKeyPair[];
 beforeAll(async () => {
   keys = await Promise.all([
@@ -55,19 +43,6 @@ beforeAll(async () => {
     generateKeyPair("pw", { strength: "legacy" }),
   ]);
 });
-
-/** What `portcullis sign` stores under cosign's tag scheme: a simple-signing layer under `.sig`. */
-async function sign(registry: Registry, repository: string, digest: string, key: GeneratedKeyPair) {
-  const payload = buildSimpleSigningPayload({
-    dockerReference: `${HOST}/${repository}`,
-    manifestDigest: digest,
-  });
-  const layer = signatureLayer(payload, signBytes(key, payload));
-  const image = buildCosignImage([layer.descriptor]);
-  await registry.uploads.putMonolithic(repository, layer.descriptor.digest, once(layer.data));
-  await registry.uploads.putMonolithic(repository, image.configDescriptor.digest, once(image.config));
-  await registry.manifests.put(repository, cosignTag(digest, "sig"), image.manifest, undefined, [], alice);
-}
 
 describe.each(databaseTestTargets())("supplyChain's reasons on a stored image ($name)", (target) => {
   let database: Database;
@@ -78,7 +53,7 @@ describe.each(databaseTestTargets())("supplyChain's reasons on a stored image ($
     database = await target.open();
     registry = new Registry({ database, store: new MemoryDriver(), options: { deletion: true } });
     digest = (await pushConfigOnlyImage(registry, "team/app", "v1")).digest;
-    await sign(registry, "team/app", digest, keys[0]!);
+    await pushCosignSignature(registry, "team/app", digest, keys[0]!, HOST, alice);
   });
   afterEach(async () => {
     await database.close();

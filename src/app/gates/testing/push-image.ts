@@ -1,9 +1,18 @@
 import { digestOf } from "../../../core/index.js";
 import type { Actor, Registry } from "../../../registry/index.js";
+import {
+  buildCosignImage,
+  buildSimpleSigningPayload,
+  cosignTag,
+  type GeneratedKeyPair,
+  signatureLayer,
+  signBytes,
+} from "../../../trust/index.js";
 
 const ACTOR: Actor = { subject: "alice", kind: "user" };
 
-async function* once(data: Buffer): AsyncIterable<Uint8Array> {
+/** One buffer as the byte stream the registry's uploads take. */
+export async function* once(data: Buffer): AsyncIterable<Uint8Array> {
   yield data;
 }
 
@@ -48,4 +57,29 @@ export async function pushConfigOnlyImage(
   );
   const put = await registry.manifests.put(repository, tag, manifest, undefined, [], options.actor ?? ACTOR);
   return { digest: put.digest, size: manifest.length };
+}
+
+/**
+ * What `portcullis sign` stores under cosign's tag scheme: a simple-signing layer under `.sig`, signed by
+ * `key` for `host/repository`. Answers the tag.
+ */
+export async function pushCosignSignature(
+  registry: Registry,
+  repository: string,
+  digest: string,
+  key: GeneratedKeyPair,
+  host: string,
+  actor: Actor = ACTOR,
+): Promise<string> {
+  const payload = buildSimpleSigningPayload({
+    dockerReference: `${host}/${repository}`,
+    manifestDigest: digest,
+  });
+  const layer = signatureLayer(payload, signBytes(key, payload));
+  const image = buildCosignImage([layer.descriptor]);
+  await registry.uploads.putMonolithic(repository, layer.descriptor.digest, once(layer.data));
+  await registry.uploads.putMonolithic(repository, image.configDescriptor.digest, once(image.config));
+  const tag = cosignTag(digest, "sig");
+  await registry.manifests.put(repository, tag, image.manifest, undefined, [], actor);
+  return tag;
 }
