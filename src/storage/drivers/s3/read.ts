@@ -56,30 +56,63 @@ export async function rangedReader(
   return Readable.from(bytes(), { objectMode: false });
 }
 
-/** Positional reads through a read-ahead window: small reads in a row cost one ranged GET. */
+/** The read-ahead window grows to this while reads stay sequential (two windows per open file). */
+const MAX_WINDOW = 4 * 1024 * 1024;
+
+interface Window {
+  readonly start: number;
+  readonly data: Buffer;
+}
+
+/**
+ * Positional reads through a read-ahead window: small reads in a row cost one ranged GET. While the
+ * reads run in sequence (a blob download), the window doubles up to MAX_WINDOW and the next one is
+ * fetched while the caller still sends the current one, so a download runs at streaming speed
+ * instead of paying one round trip per window.
+ */
 export function openRanged(driver: S3Driver, path: string, head: Head, readAhead: number): RandomAccessFile {
-  let window: { start: number; data: Buffer } | undefined;
+  let window: Window | undefined;
+  let next: { start: number; end: number; data: Promise<Buffer | undefined> } | undefined;
+  let size = readAhead;
+  let lastEnd = -1;
   let closed = false;
+  const fetchWindow = (start: number, end: number) => fetchRange(driver, path, start, end, head.etag);
   return {
     size: head.size,
     async read(buffer, length, position) {
       if (closed) throw new StorageError("IO", `read of ${path} after close`);
       const want = Math.min(length, buffer.byteLength, head.size - position);
       if (want <= 0) return 0;
-      const cached =
-        window && position >= window.start && position + want <= window.start + window.data.length;
-      if (!cached) {
-        const end = Math.min(head.size, position + Math.max(want, readAhead));
-        window = { start: position, data: await fetchRange(driver, path, position, end, head.etag) };
+      const sequential = position === lastEnd;
+      const covers = (w: { start: number; end: number }) => position >= w.start && position + want <= w.end;
+      if (!window || !covers({ start: window.start, end: window.start + window.data.length })) {
+        const prefetched = next && covers(next) ? await next.data : undefined;
+        if (prefetched && next) {
+          window = { start: next.start, data: prefetched };
+        } else {
+          const end = Math.min(head.size, position + Math.max(want, size));
+          window = { start: position, data: await fetchWindow(position, end) };
+        }
+        next = undefined;
       }
-      const from = position - (window?.start ?? 0);
-      const data = window?.data.subarray(from, from + want) ?? Buffer.alloc(0);
+      const from = position - window.start;
+      const data = window.data.subarray(from, from + want);
       buffer.set(data, 0);
+      lastEnd = position + data.length;
+      const windowEnd = window.start + window.data.length;
+      if (sequential && !next && windowEnd < head.size) {
+        size = Math.min(MAX_WINDOW, size * 2);
+        const end = Math.min(head.size, windowEnd + size);
+        // A failed prefetch is not an error yet: the read that needs those bytes fetches them again.
+        next = { start: windowEnd, end, data: fetchWindow(windowEnd, end).catch(() => undefined) };
+      }
       return data.length;
     },
     async close() {
       closed = true;
       window = undefined;
+      await next?.data;
+      next = undefined;
     },
   };
 }
