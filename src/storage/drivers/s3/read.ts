@@ -56,65 +56,104 @@ export async function rangedReader(
   return Readable.from(bytes(), { objectMode: false });
 }
 
-/** The read-ahead window grows to this while reads stay sequential (two windows per open file). */
-const MAX_WINDOW = 4 * 1024 * 1024;
-
-interface Window {
-  readonly start: number;
-  readonly data: Buffer;
-}
-
 /**
- * Positional reads through a read-ahead window: small reads in a row cost one ranged GET. While the
- * reads run in sequence (a blob download), the window doubles up to MAX_WINDOW and the next one is
- * fetched while the caller still sends the current one, so a download runs at streaming speed
- * instead of paying one round trip per window.
+ * Positional reads. A read out of sequence fetches a read-ahead window (small reads nearby then cost
+ * no request); reads in sequence (a blob download) are served from one streaming GET to the end of
+ * the object, opened at the first sequential read and carried on from the last byte served if it
+ * breaks, so a download runs at streaming speed instead of paying a round trip per window.
  */
 export function openRanged(driver: S3Driver, path: string, head: Head, readAhead: number): RandomAccessFile {
-  let window: Window | undefined;
-  let next: { start: number; end: number; data: Promise<Buffer | undefined> } | undefined;
-  let size = readAhead;
+  let window: { start: number; data: Buffer } | undefined;
+  let stream: Sequential | undefined;
   let lastEnd = -1;
   let closed = false;
-  const fetchWindow = (start: number, end: number) => fetchRange(driver, path, start, end, head.etag);
   return {
     size: head.size,
     async read(buffer, length, position) {
       if (closed) throw new StorageError("IO", `read of ${path} after close`);
       const want = Math.min(length, buffer.byteLength, head.size - position);
       if (want <= 0) return 0;
-      const sequential = position === lastEnd;
-      const covers = (w: { start: number; end: number }) => position >= w.start && position + want <= w.end;
-      if (!window || !covers({ start: window.start, end: window.start + window.data.length })) {
-        const prefetched = next && covers(next) ? await next.data : undefined;
-        if (prefetched && next) {
-          window = { start: next.start, data: prefetched };
-        } else {
-          const end = Math.min(head.size, position + Math.max(want, size));
-          window = { start: position, data: await fetchWindow(position, end) };
+      let n: number;
+      if (window && position >= window.start && position + want <= window.start + window.data.length) {
+        const from = position - window.start;
+        buffer.set(window.data.subarray(from, from + want), 0);
+        n = want;
+      } else if (position === lastEnd || stream?.at === position) {
+        if (stream?.at !== position) {
+          stream?.destroy();
+          stream = new Sequential(driver, path, position, head.etag);
         }
-        next = undefined;
+        n = await stream.read(buffer, want);
+      } else {
+        const end = Math.min(head.size, position + Math.max(want, readAhead));
+        window = { start: position, data: await fetchRange(driver, path, position, end, head.etag) };
+        buffer.set(window.data.subarray(0, want), 0);
+        n = Math.min(want, window.data.length);
       }
-      const from = position - window.start;
-      const data = window.data.subarray(from, from + want);
-      buffer.set(data, 0);
-      lastEnd = position + data.length;
-      const windowEnd = window.start + window.data.length;
-      if (sequential && !next && windowEnd < head.size) {
-        size = Math.min(MAX_WINDOW, size * 2);
-        const end = Math.min(head.size, windowEnd + size);
-        // A failed prefetch is not an error yet: the read that needs those bytes fetches them again.
-        next = { start: windowEnd, end, data: fetchWindow(windowEnd, end).catch(() => undefined) };
-      }
-      return data.length;
+      lastEnd = position + n;
+      return n;
     },
     async close() {
       closed = true;
       window = undefined;
-      await next?.data;
-      next = undefined;
+      stream?.destroy();
+      stream = undefined;
     },
   };
+}
+
+/** One streaming GET from `at` to the end, read into callers' buffers; reopened where it broke. */
+class Sequential {
+  private body: Readable | undefined;
+  private chunks: AsyncIterator<Buffer> | undefined;
+  private leftover: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly driver: S3Driver,
+    private readonly path: string,
+    public at: number,
+    private readonly etag: string | undefined,
+  ) {}
+
+  async read(buffer: Uint8Array, want: number): Promise<number> {
+    let filled = 0;
+    for (let attempt = 0; filled < want; ) {
+      if (this.leftover.length > 0) {
+        const take = Math.min(want - filled, this.leftover.length);
+        buffer.set(this.leftover.subarray(0, take), filled);
+        this.leftover = this.leftover.subarray(take);
+        filled += take;
+        this.at += take;
+        continue;
+      }
+      try {
+        if (!this.chunks) {
+          const opened = await get(this.driver, this.path, this.at, undefined, this.etag);
+          if (!opened) break; // at or past the end
+          this.body = opened.stream;
+          this.chunks = (opened.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        }
+        const next = await this.chunks.next();
+        if (next.done) break;
+        this.leftover = next.value;
+      } catch (err) {
+        this.destroy();
+        attempt++;
+        if (err instanceof StorageError || attempt >= STREAM_ATTEMPTS || !isTransient(err)) {
+          throw this.driver.failure(`read ${this.path}`, err);
+        }
+        await backoff(attempt);
+      }
+    }
+    return filled;
+  }
+
+  destroy(): void {
+    this.body?.destroy();
+    this.body = undefined;
+    this.chunks = undefined;
+    this.leftover = Buffer.alloc(0);
+  }
 }
 
 async function fetchRange(
