@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { unavailable } from "../../../../test/support/requirements.js";
 import type { FileWriter } from "../../driver.js";
@@ -103,6 +105,45 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
     await file.close();
   });
 
+  it("carries a read on where the connection broke, for streams and positional reads", async () => {
+    const data = seededBytes(6 * MiB, 4);
+    const { driver, prefix } = await driverOn();
+    await driver.put("cut/blob", data);
+    // A proxy in front of the real server that cuts the next GETs' bodies after 1 MiB.
+    const proxy = await cuttingProxy(new URL(settings.endpoint!));
+    try {
+      const made = await s3TestDriver(
+        { ...settings, endpoint: `http://127.0.0.1:${proxy.port}` },
+        { prefix, partSize: 5 * MiB },
+      );
+      cleanups.push(async () => made.driver.destroy());
+      const viaProxy = made.driver;
+
+      proxy.cuts = 2;
+      const chunks: Buffer[] = [];
+      for await (const chunk of await viaProxy.reader("cut/blob", { offset: 10 })) chunks.push(chunk);
+      expect(sha(Buffer.concat(chunks))).toBe(sha(data.subarray(10)));
+      expect(proxy.cuts).toBe(0);
+
+      // The first GET is the 1 MiB window (whole before the cut); the second, the streaming one, breaks.
+      proxy.cuts = 2;
+      const file = await viaProxy.open("cut/blob");
+      const buffer = Buffer.alloc(256 * 1024);
+      const read: Buffer[] = [];
+      for (let at = 0; ; ) {
+        const n = await file.read(buffer, buffer.length, at);
+        if (n === 0) break;
+        read.push(Buffer.from(buffer.subarray(0, n)));
+        at += n;
+      }
+      await file.close();
+      expect(sha(Buffer.concat(read))).toBe(sha(data));
+      expect(proxy.cuts).toBe(0);
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+    }
+  });
+
   it("deletes a directory of more than one DeleteObjects batch and lists it in pages", async () => {
     const { driver } = await driverOn();
     const names = Array.from({ length: 1001 }, (_, i) => `many/d/${String(i).padStart(5, "0")}`);
@@ -118,6 +159,49 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
     expect(await driver.list("many")).toEqual(["many/kept"]);
   });
 });
+
+/**
+ * An HTTP proxy to the S3 server that, while `cuts` is above 0, sends the headers and the first MiB of
+ * a GET's body and then destroys the connection: what a reset or a restarted gateway does mid-body.
+ * The Host header passes through unchanged, so the requests' signatures still verify.
+ */
+async function cuttingProxy(target: URL): Promise<{ server: Server; port: number; cuts: number }> {
+  const state = { server: undefined as unknown as Server, port: 0, cuts: 0 };
+  state.server = createServer((req, res) => {
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const cut =
+          req.method === "GET" &&
+          answer.statusCode !== undefined &&
+          answer.statusCode < 300 &&
+          state.cuts > 0;
+        if (!cut) {
+          answer.pipe(res);
+          return;
+        }
+        state.cuts--;
+        let sent = 0;
+        answer.on("data", (chunk: Buffer) => {
+          if (sent >= MiB) return;
+          const part = chunk.subarray(0, MiB - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= MiB) {
+            answer.destroy();
+            res.socket?.destroy();
+          }
+        });
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => state.server.listen(0, "127.0.0.1", resolve));
+  state.port = (state.server.address() as AddressInfo).port;
+  return state;
+}
 
 /** Counts the SDK commands a driver sends from now on, by command name. */
 function countCommands(driver: S3Driver): Record<string, number> {
