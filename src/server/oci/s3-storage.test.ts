@@ -33,9 +33,13 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
     const prefix = `server-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
     let dir: string;
 
-    const start = (extra: Record<string, string | number | boolean> = {}): Promise<TestServer> =>
+    const start = (
+      extra: Record<string, string | number | boolean> = {},
+      captureLogs = false,
+    ): Promise<TestServer> =>
       startTestServer({
         database: "sqlite",
+        captureLogs,
         config: {
           // One metadata file (and its key) that outlives each server, as the bucket does.
           "database.url": join(dir, "portcullis.db"),
@@ -97,7 +101,7 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
       }
 
       // A new platform, driver and S3 client: nothing of the first server's memory survives.
-      const second = await start();
+      const second = await start({}, true);
       try {
         const status = await fetch(new URL(location, second.url));
         expect(status.status).toBe(204);
@@ -133,6 +137,9 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
         });
         expect(ranged.status).toBe(206);
         expect(Buffer.from(await ranged.arrayBuffer())).toEqual(layer.subarray(7 * MiB, 7 * MiB + 100));
+        // Requests were logged; the secret key never was.
+        expect(second.logs.length).toBeGreaterThan(0);
+        expect(JSON.stringify(second.logs)).not.toContain(settings.credentials!.secretAccessKey);
         // The upload's bytes moved to the blob: no multipart upload or stray upload object remains.
         expect(await second.platform.store.list("uploads").catch(() => [])).toEqual([]);
       } finally {
