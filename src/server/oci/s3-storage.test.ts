@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unavailable } from "../../../test/support/requirements.js";
+import { hasCommand, run } from "../../../test/support/targets.js";
 import { ensureBucket, s3TestSettings } from "../../storage/drivers/s3/testing.js";
 import { S3Driver } from "../../storage/index.js";
 import {
@@ -146,6 +148,41 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
         await second.close();
       }
     });
+
+    it.skipIf(unavailable("skopeo", hasCommand("skopeo")))(
+      "lets skopeo pull an image whose blobs are redirected to presigned URLs",
+      async () => {
+        const server = await start({ "storage.s3.presignedRedirects": true }, true);
+        try {
+          // Gzip, as the media type says: skopeo recompresses a layer it finds uncompressed.
+          const layer = gzipSync(seededBytes(2 * MiB + 3, 7), { level: 1 });
+          const layerDigest = await pushBlob(server.url, "s3/skopeo", layer);
+          const configData = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: {} }));
+          const config = await pushBlob(server.url, "s3/skopeo", configData);
+          const manifest = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_MANIFEST,
+            config: { mediaType: OCI_CONFIG, digest: config, size: configData.length },
+            layers: [{ mediaType: OCI_LAYER, digest: layerDigest, size: layer.length }],
+          });
+          expect((await putManifest(server.url, "s3/skopeo", "v1", manifest, OCI_MANIFEST)).status).toBe(201);
+          const out = join(dir, "skopeo-out");
+          const source = `docker://${new URL(server.url).host}/s3/skopeo:v1`;
+          await run("skopeo", ["copy", "--src-tls-verify=false", source, `oci:${out}:v1`]);
+          const blobs = join(out, "blobs", "sha256");
+          const names = await readdir(blobs);
+          expect(names).toContain(layerDigest.slice("sha256:".length));
+          for (const name of names) expect(sha256(await readFile(join(blobs, name)))).toBe(`sha256:${name}`);
+          // The blobs came from the bucket: the registry answered their GETs with redirects.
+          const blobGets = server.logs.filter(
+            (line) => line.method === "GET" && String(line.path).includes("/blobs/sha256:"),
+          );
+          expect(blobGets.map((line) => line.status)).toEqual([307, 307]);
+        } finally {
+          await server.close();
+        }
+      },
+    );
 
     it("redirects an authorised blob GET to a presigned URL the client follows", async () => {
       const server = await start({ "storage.s3.presignedRedirects": true, "storage.s3.presignExpiry": "1m" });
