@@ -104,6 +104,8 @@ describe("resolveConfig", () => {
     expect(thrownBy(ConfigError, () => resolveConfig({ env: base })).message).toContain("storage.s3.bucket");
     const half = { ...base, PORTCULLIS_STORAGE_S3_BUCKET: "b", PORTCULLIS_STORAGE_S3_ACCESS_KEY_ID: "AK" };
     expect(thrownBy(ConfigError, () => resolveConfig({ env: half })).message).toContain("set together");
+    const long = { ...base, PORTCULLIS_STORAGE_S3_BUCKET: "b", PORTCULLIS_STORAGE_S3_PRESIGN_EXPIRY: "8d" };
+    expect(thrownBy(ConfigError, () => resolveConfig({ env: long })).message).toContain("between 1s and 7d");
   });
 
   it("refuses a TLS certificate without its key", () => {

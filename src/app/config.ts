@@ -335,6 +335,11 @@ function s3Config(values: Map<string, Value>): { s3?: S3Config } {
     );
   }
   const endpoint = get("endpoint");
+  const presignExpiryMs = values.get("storage.s3.presignExpiry") as number;
+  // SigV4 presigned URLs live 7 days at most; S3 refuses longer ones when they are used.
+  if (presignExpiryMs < 1000 || presignExpiryMs > 7 * 24 * 3_600_000) {
+    throw new ConfigError("CONFIG_INVALID", "storage.s3.presignExpiry must be between 1s and 7d");
+  }
   return {
     s3: {
       ...(endpoint ? { endpoint: endpoint.replace(/\/+$/, "") } : {}),
@@ -343,9 +348,9 @@ function s3Config(values: Map<string, Value>): { s3?: S3Config } {
       prefix: (get("prefix") ?? "").replace(/^\/+|\/+$/g, ""),
       ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
       forcePathStyle: values.get("storage.s3.forcePathStyle") as boolean,
-      maxConnections: values.get("storage.s3.maxConnections") as number,
+      maxConnections: Math.max(1, values.get("storage.s3.maxConnections") as number),
       presignedRedirects: values.get("storage.s3.presignedRedirects") as boolean,
-      presignExpiryMs: values.get("storage.s3.presignExpiry") as number,
+      presignExpiryMs,
     },
   };
 }
