@@ -139,6 +139,11 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
         });
         expect(ranged.status).toBe(206);
         expect(Buffer.from(await ranged.arrayBuffer())).toEqual(layer.subarray(7 * MiB, 7 * MiB + 100));
+        // Garbage collection walks the bucket and keeps what the image references.
+        const report = await second.platform.registry.collectGarbage();
+        expect(report.blobsDeleted).toBe(0);
+        const again = await fetch(`${second.url}/v2/s3/app/blobs/${digest}`);
+        expect(sha256(Buffer.from(await again.arrayBuffer()))).toBe(digest);
         // Requests were logged; the secret key never was.
         expect(second.logs.length).toBeGreaterThan(0);
         expect(JSON.stringify(second.logs)).not.toContain(settings.credentials!.secretAccessKey);
