@@ -141,6 +141,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
     exports: [
       "LocalDriver",
       "MemoryDriver",
+      "S3Driver",
       "StorageError",
       "checkPath",
       "drivers",

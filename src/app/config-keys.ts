@@ -79,13 +79,78 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: "storage.driver",
     type: { enum: Object.keys(drivers) },
     default: "local",
-    description: "Blob store: `local` (a folder under dataDir) or `memory` (tests only, lost on exit).",
+    description:
+      "Blob store: `local` (a folder under dataDir), `s3` (an S3-compatible bucket: storage.s3.*) or `memory` (tests only, lost on exit).",
   },
   {
     path: "storage.fsync",
     type: "boolean",
     default: true,
     description: "fsync blobs before they become visible (durable across power loss, not only crashes).",
+  },
+  {
+    path: "storage.s3.endpoint",
+    type: "string",
+    default: undefined,
+    description: "`http(s)://HOST:PORT` of an S3-compatible server (Ceph RGW, MinIO); unset: AWS S3 itself.",
+  },
+  {
+    path: "storage.s3.region",
+    type: "string",
+    default: "us-east-1",
+    description: "Region the requests are signed for.",
+  },
+  {
+    path: "storage.s3.bucket",
+    type: "string",
+    default: undefined,
+    description: "Bucket the blobs live in (required with storage.driver s3; it must exist).",
+  },
+  {
+    path: "storage.s3.prefix",
+    type: "string",
+    default: undefined,
+    description:
+      "Key prefix every object is stored under, so one bucket can hold several registries (default: none).",
+  },
+  {
+    path: "storage.s3.accessKeyId",
+    type: "string",
+    default: undefined,
+    description:
+      "Access key; unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, profiles, instance roles).",
+  },
+  {
+    path: "storage.s3.secretAccessKey",
+    type: "string",
+    default: undefined,
+    description:
+      "Secret key, with storage.s3.accessKeyId (prefer the environment variable to the file). Never logged.",
+  },
+  {
+    path: "storage.s3.forcePathStyle",
+    type: "boolean",
+    default: false,
+    description: "Put the bucket in the URL path rather than the host name: what Ceph RGW and MinIO need.",
+  },
+  {
+    path: "storage.s3.maxConnections",
+    type: "integer",
+    default: 32,
+    description: "Requests to the store in flight at most from this process.",
+  },
+  {
+    path: "storage.s3.presignedRedirects",
+    type: "boolean",
+    default: false,
+    description:
+      "Answer an authorised blob GET with a 307 to a presigned URL of the bucket, so the bytes bypass this process (clients must reach the store).",
+  },
+  {
+    path: "storage.s3.presignExpiry",
+    type: "duration",
+    default: "5m",
+    description: "How long a presigned blob URL stays valid.",
   },
   {
     path: "database.url",

@@ -77,6 +77,37 @@ describe("resolveConfig", () => {
     expect(missing.map((k) => k.path)).toEqual([]);
   });
 
+  it("resolves the S3 driver's settings and refuses them incomplete", () => {
+    const base = { PORTCULLIS_STORAGE_DRIVER: "s3", PORTCULLIS_STORAGE_S3_FORCE_PATH_STYLE: "true" };
+    const config = resolveConfig({
+      env: {
+        ...base,
+        PORTCULLIS_STORAGE_S3_BUCKET: "blobs",
+        PORTCULLIS_STORAGE_S3_ENDPOINT: "http://127.0.0.1:7480/",
+        PORTCULLIS_STORAGE_S3_PREFIX: "/site-a/",
+        PORTCULLIS_STORAGE_S3_ACCESS_KEY_ID: "AK",
+        PORTCULLIS_STORAGE_S3_SECRET_ACCESS_KEY: "SK",
+      },
+    });
+    expect(config.storage.s3).toEqual({
+      endpoint: "http://127.0.0.1:7480",
+      region: "us-east-1",
+      bucket: "blobs",
+      prefix: "site-a",
+      credentials: { accessKeyId: "AK", secretAccessKey: "SK" },
+      forcePathStyle: true,
+      maxConnections: 32,
+      presignedRedirects: false,
+      presignExpiryMs: 5 * 60_000,
+    });
+    expect(resolveConfig({ env: {} }).storage.s3).toBeUndefined();
+    expect(thrownBy(ConfigError, () => resolveConfig({ env: base })).message).toContain("storage.s3.bucket");
+    const half = { ...base, PORTCULLIS_STORAGE_S3_BUCKET: "b", PORTCULLIS_STORAGE_S3_ACCESS_KEY_ID: "AK" };
+    expect(thrownBy(ConfigError, () => resolveConfig({ env: half })).message).toContain("set together");
+    const long = { ...base, PORTCULLIS_STORAGE_S3_BUCKET: "b", PORTCULLIS_STORAGE_S3_PRESIGN_EXPIRY: "8d" };
+    expect(thrownBy(ConfigError, () => resolveConfig({ env: long })).message).toContain("between 1s and 7d");
+  });
+
   it("refuses a TLS certificate without its key", () => {
     const err = thrownBy(ConfigError, () =>
       resolveConfig({ env: { PORTCULLIS_SERVER_TLS_CERT: "/tmp/x.crt" } }),

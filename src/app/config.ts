@@ -1,10 +1,16 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { PortcullisError, parseByteSize, parseDuration, readRegularFile } from "../core/index.js";
-import type { DriverName } from "../storage/index.js";
+import type { DriverName, S3Settings } from "../storage/index.js";
 import { CONFIG_KEYS, type ConfigKey, envName } from "./config-keys.js";
 
 export class ConfigError extends PortcullisError<"CONFIG_INVALID"> {}
+
+/** The S3 driver's settings plus how blob GETs may be redirected to the bucket. */
+export interface S3Config extends S3Settings {
+  readonly presignedRedirects: boolean;
+  readonly presignExpiryMs: number;
+}
 
 /** The read-only configuration every part of the platform is built from; every default applied. */
 export interface ResolvedConfig {
@@ -26,8 +32,10 @@ export interface ResolvedConfig {
   };
   readonly storage: {
     readonly dataDir: string;
-    readonly driver: "local" | "memory";
+    readonly driver: DriverName;
     readonly fsync: boolean;
+    /** Set with `storage.driver: s3`. */
+    readonly s3?: S3Config;
   };
   readonly database: { readonly url: string; readonly poolSize: number };
   readonly registry: {
@@ -190,7 +198,12 @@ function build(values: Map<string, Value>): ResolvedConfig {
       maxConnections: num("server.maxConnections"),
       maxConnectionsPerAddress: num("server.maxConnectionsPerAddress"),
     },
-    storage: { dataDir, driver: str("storage.driver") as DriverName, fsync: bool("storage.fsync") },
+    storage: {
+      dataDir,
+      driver: str("storage.driver") as DriverName,
+      fsync: bool("storage.fsync"),
+      ...s3Config(values),
+    },
     database: {
       url: (values.get("database.url") as string | undefined) ?? `${dataDir}/portcullis.db`,
       poolSize: num("database.poolSize"),
@@ -303,6 +316,41 @@ function ldapConfig(values: Map<string, Value>): { ldap?: NonNullable<ResolvedCo
       groupAttribute: get("groupAttribute")!,
       startTls: values.get("auth.ldap.startTls") as boolean,
       ...(caFile ? { caFile: resolve(caFile) } : {}),
+    },
+  };
+}
+
+function s3Config(values: Map<string, Value>): { s3?: S3Config } {
+  if (values.get("storage.driver") !== "s3") return {};
+  const get = (key: string) => values.get(`storage.s3.${key}`) as string | undefined;
+  const bucket = get("bucket");
+  if (bucket === undefined)
+    throw new ConfigError("CONFIG_INVALID", "storage.driver is s3 but storage.s3.bucket is not set");
+  const accessKeyId = get("accessKeyId");
+  const secretAccessKey = get("secretAccessKey");
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      "storage.s3.accessKeyId and storage.s3.secretAccessKey must be set together (or neither, for the AWS SDK's own chain)",
+    );
+  }
+  const endpoint = get("endpoint");
+  const presignExpiryMs = values.get("storage.s3.presignExpiry") as number;
+  // SigV4 presigned URLs live 7 days at most; S3 refuses longer ones when they are used.
+  if (presignExpiryMs < 1000 || presignExpiryMs > 7 * 24 * 3_600_000) {
+    throw new ConfigError("CONFIG_INVALID", "storage.s3.presignExpiry must be between 1s and 7d");
+  }
+  return {
+    s3: {
+      ...(endpoint ? { endpoint: endpoint.replace(/\/+$/, "") } : {}),
+      region: get("region")!,
+      bucket,
+      prefix: (get("prefix") ?? "").replace(/^\/+|\/+$/g, ""),
+      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+      forcePathStyle: values.get("storage.s3.forcePathStyle") as boolean,
+      maxConnections: Math.max(1, values.get("storage.s3.maxConnections") as number),
+      presignedRedirects: values.get("storage.s3.presignedRedirects") as boolean,
+      presignExpiryMs,
     },
   };
 }

@@ -115,6 +115,7 @@ export async function createPlatform(
   const store: StorageDriver = drivers[config.storage.driver]({
     root: join(config.storage.dataDir, "storage"),
     fsync: config.storage.fsync,
+    ...(config.storage.s3 ? { s3: config.storage.s3 } : {}),
   });
   const database = options.database ?? (await openPlatformDatabase(config));
   const events = new EventBus((err, event) =>

@@ -92,6 +92,16 @@ async function serve(flags: ServeFlags, version: string): Promise<number> {
     {
       listen: `${host}:${bound}`,
       data: config.storage.dataDir,
+      // Where the blobs are, never with what keys.
+      ...(config.storage.s3
+        ? {
+            s3: {
+              endpoint: config.storage.s3.endpoint ?? "aws",
+              bucket: config.storage.s3.bucket,
+              prefix: config.storage.s3.prefix,
+            },
+          }
+        : {}),
       database: platform.database.description,
       ...(tls ? { tls: { fingerprint: tls.current.fingerprint, validTo: tls.current.validTo } } : {}),
     },

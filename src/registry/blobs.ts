@@ -47,6 +47,17 @@ export class BlobService {
   }
 
   /**
+   * A presigned URL the blob's bytes can be fetched from directly, or undefined when the store cannot
+   * presign. The caller must have authorised the pull of `info` (from `stat`) first: the URL is a
+   * bearer credential for these bytes until it expires.
+   */
+  async presignedUrl(info: BlobInfo, expiresInSeconds: number): Promise<string | undefined> {
+    const store = this.ctx.store;
+    if (!store.presignGet) return undefined;
+    return store.presignGet(blobPath(requireDigest(info.digest)), expiresInSeconds);
+  }
+
+  /**
    * Streams a blob (or a range of it) into `sink`, reading into a small ring of pooled buffers: the
    * next chunk is read from storage while the sink still sends the previous ones. `sink` must be done with a chunk when
    * its promise settles (for a socket: when the write callback fired). Resolves to bytes copied.

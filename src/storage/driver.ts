@@ -41,6 +41,11 @@ export interface StorageDriver {
    * `put`); returns how many. Optional: drivers without temporary files leave it out.
    */
   cleanTemp?(maxAgeMs: number): Promise<number>;
+  /**
+   * A URL that lets anyone holding it GET the object for `expiresInSeconds` without credentials, for
+   * redirecting downloads to the store. Optional: only drivers over an object store offer it.
+   */
+  presignGet?(path: string, expiresInSeconds: number): Promise<string>;
 }
 
 export interface FileInfo {

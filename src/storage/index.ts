@@ -22,4 +22,7 @@ export {
   LocalDriver,
   type LocalDriverOptions,
   MemoryDriver,
+  S3Driver,
+  type S3DriverOptions,
+  type S3Settings,
 } from "./drivers/index.js";
