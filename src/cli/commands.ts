@@ -171,7 +171,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   },
   {
     commands: [command("policy", "", "validate policies and replay recorded decisions")],
-    load: async () => (await import("./policy.js")).registerPolicy,
+    load: async () => (await import("./policy-command.js")).registerPolicy,
   },
   {
     commands: [

@@ -80,6 +80,15 @@ describe.skipIf(unavailable("dist/ (run `npm run build`)", existsSync(join(DIST,
       },
     );
 
+    it.each([
+      ["verify", "--help"],
+      ["policy", "--help"],
+      ["policy", "check", "--help"],
+    ])("%s %s builds the command without running code: commander only", async (...args) => {
+      const loaded = await modulesLoadedBy(args);
+      expect(loaded.packages).toEqual(["commander"]);
+    });
+
     it.each([["lint", "--help"]])("%s %s loads none of the heavy packages", async (...args) => {
       const loaded = await modulesLoadedBy(args);
       expect(loaded.packages.filter((name) => HEAVY.includes(name))).toEqual([]);
