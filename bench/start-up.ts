@@ -73,6 +73,8 @@ export function benchStartUp(runs: number, log: (line: string) => void): StartUp
     writeFileSync(dockerfile, SMALL_DOCKERFILE);
     const policy = join(REPO_ROOT, "examples", "policies", "block-critical.yaml");
     const cases: Case[] = [
+      // The floor: Node itself, and npx finding a package's bin before it runs it.
+      { label: "`node -e 0` (Node's own start)", command: process.execPath, args: ["-e", "0"], goalMs: null },
       { label: "`portcullis --version`", command: BIN, args: ["--version"], goalMs: GOALS.light },
       { label: "`portcullis --help`", command: BIN, args: ["--help"], goalMs: GOALS.light },
       {

@@ -80,14 +80,13 @@ describe.skipIf(unavailable("dist/ (run `npm run build`)", existsSync(join(DIST,
       },
     );
 
-    it.each([
-      ["verify", "--help"],
-      ["policy", "--help"],
-      ["policy", "check", "--help"],
-    ])("%s %s builds the command without running code: commander only", async (...args) => {
-      const loaded = await modulesLoadedBy(args);
-      expect(loaded.packages).toEqual(["commander"]);
-    });
+    it.each(["verify --help", "policy --help", "policy check --help"])(
+      "%s builds the command without the code that runs it: commander only",
+      async (line) => {
+        const loaded = await modulesLoadedBy(line.split(" "));
+        expect(loaded.packages).toEqual(["commander"]);
+      },
+    );
 
     it.each([["lint", "--help"]])("%s %s loads none of the heavy packages", async (...args) => {
       const loaded = await modulesLoadedBy(args);
