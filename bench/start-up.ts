@@ -116,6 +116,7 @@ export function benchStartUp(runs: number, log: (line: string) => void): StartUp
         args: ["portcullis", "--version"],
         goalMs: null,
       },
+      { label: "`npx --version` (npx's own start)", command: "npx", args: ["--version"], goalMs: null },
       {
         label: "`portcullis serve --help` (reference)",
         command: BIN,
