@@ -31,6 +31,7 @@ import {
 } from "./report.js";
 import { benchSbom, renderSbomSection, type SbomBenchResult } from "./sbom.js";
 import { benchScan, renderScanSection } from "./scan.js";
+import { benchStartUp, renderStartUpSection, type StartUpBenchResult } from "./start-up.js";
 import {
   cleanupAll,
   cleanupAllSync,
@@ -108,10 +109,11 @@ const PARTS = [
   "console",
   "record",
   "timeline",
+  "startup",
 ] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline,startup (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -376,11 +378,15 @@ async function main(): Promise<number> {
   // A timeline of 10,000 events with their proofs (issue 15).
   let timeline: TimelineBenchResult | undefined;
   if (parts.has("timeline")) timeline = await benchTimeline(log);
+  // CLI start-up (issue 17): spawn to exit of the light commands, median of BENCH_STARTUP_RUNS.
+  let startup: StartUpBenchResult | undefined;
+  if (parts.has("startup")) startup = benchStartUp(intEnv("BENCH_STARTUP_RUNS", 21, 1), log);
 
   const fresh = new Map<Part, string>();
   if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
   if (record) fresh.set("record", renderRecordSection(record));
   if (timeline) fresh.set("timeline", renderTimelineSection(timeline));
+  if (startup) fresh.set("startup", renderStartUpSection(startup));
   if (auth) {
     fresh.set(
       "auth",
@@ -419,7 +425,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline, startup }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { readRegularFile } from "../core/index.js";
+import { credentialsPath } from "./credentials-path.js";
 import { UsageError } from "./trust/usage-error.js";
+
+export { configDir, credentialsPath } from "./credentials-path.js";
 
 /**
  * What `portcullis login` keeps: per server URL, the name and the password or robot secret it logged in
@@ -25,16 +27,6 @@ const File = z.object({
 
 export type StoredServer = z.output<typeof Stored>;
 export type CredentialsFile = z.output<typeof File>;
-
-/** PORTCULLIS_CONFIG_DIR, else $XDG_CONFIG_HOME/portcullis, else ~/.config/portcullis. */
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PORTCULLIS_CONFIG_DIR) return env.PORTCULLIS_CONFIG_DIR;
-  return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "portcullis");
-}
-
-export function credentialsPath(dir = configDir()): string {
-  return join(dir, "credentials.json");
-}
 
 export function readCredentials(path = credentialsPath()): CredentialsFile {
   let text: string;

@@ -300,8 +300,8 @@ describe("every command that takes a file (issue 12)", () => {
     process.env.PORTCULLIS_PASSWORD = "not-needed";
   });
 
-  it("says here how to reach every flag and argument that names a path", () => {
-    const found = pathInputs(createProgram(() => {}));
+  it("says here how to reach every flag and argument that names a path", async () => {
+    const found = pathInputs(await createProgram(() => {}));
     expect(found.length).toBeGreaterThan(40);
     const unknown = found.filter((name) => !(name in INPUTS));
     expect(unknown, "add these to INPUTS (how to reach the file, or why it is not an input)").toEqual([]);

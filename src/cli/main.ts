@@ -1,32 +1,19 @@
-import { Command } from "commander";
-import { registerAdmin } from "./admin.js";
-import { registerAdmission } from "./admission.js";
-import { registerAudit } from "./audit.js";
-import { registerDb } from "./db.js";
-import { cliFailure } from "./failure.js";
-import { registerGc } from "./gc.js";
-import { registerGroup } from "./group.js";
-import { registerKey } from "./key.js";
-import { registerLint } from "./lint.js";
-import { registerLogin } from "./login.js";
-import { registerPolicy } from "./policy.js";
-import { registerProject } from "./project.js";
-import { registerRobot } from "./robot.js";
-import { registerRole } from "./role.js";
-import { registerSbom } from "./sbom.js";
-import { registerScan } from "./scan/command.js";
-import { registerServe } from "./serve.js";
-import { registerTrustCommands } from "./trust/index.js";
-import { registerUser } from "./user.js";
+import { Command, CommanderError, Help } from "commander";
+import { COMMAND_MODULES, requestedCommand } from "./commands.js";
 
 const VERSION = "0.1.0";
 
 /**
- * The command tree: every command registered, none run. `setExit` receives a command's exit code.
- * Tests walk it (every flag that names a file is tried with a missing, an unreadable and a malformed
- * file), so a new command is covered as soon as it is registered here.
+ * The command tree. `load` says which top-level commands to build for real (by default all of them):
+ * the others are placeholders with the name, usage and description `--help` lists, so a run imports
+ * only the module of the command it runs (commands.ts). `setExit` receives a command's exit code.
+ * Tests walk the full tree (every flag that names a file is tried with a missing, an unreadable and a
+ * malformed file), so a new command is covered as soon as it is listed in commands.ts.
  */
-export function createProgram(setExit: (code: number) => void): Command {
+export async function createProgram(
+  setExit: (code: number) => void,
+  load: (name: string) => boolean = () => true,
+): Promise<Command> {
   const program = new Command()
     .name("portcullis")
     .description(
@@ -35,24 +22,36 @@ export function createProgram(setExit: (code: number) => void): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  registerServe(program, setExit);
-  registerGc(program, setExit);
-  registerLint(program, setExit);
-  registerSbom(program, setExit);
-  registerScan(program, setExit);
-  registerDb(program, setExit);
-  registerTrustCommands(program, setExit);
-  registerPolicy(program, setExit);
-  registerAdmission(program, setExit);
-  registerAudit(program, setExit);
-  registerAdmin(program, setExit);
-  registerLogin(program, setExit);
-  registerUser(program, setExit);
-  registerGroup(program, setExit);
-  registerProject(program, setExit);
-  registerRobot(program, setExit);
-  registerRole(program, setExit);
-  registerKey(program, setExit);
+  const wanted = COMMAND_MODULES.map((module) => module.commands.some((summary) => load(summary.name)));
+  // Imported together, registered in the table's order (the order --help lists).
+  const registers = await Promise.all(
+    COMMAND_MODULES.map((module, i) => (wanted[i] ? module.load() : undefined)),
+  );
+  const terms = new Map<Command, string>();
+  for (const [i, module] of COMMAND_MODULES.entries()) {
+    const register = registers[i];
+    if (register !== undefined) {
+      register(program, setExit);
+      continue;
+    }
+    for (const summary of module.commands) {
+      const placeholder = program
+        .command(summary.name)
+        .description(summary.description)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          throw new Error(`${summary.name} was not loaded (commands.ts requestedCommand missed it)`);
+        });
+      terms.set(placeholder, summary.term);
+    }
+  }
+  // Set last so that only the top level's help uses it (subcommands copy their parent's at creation).
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command): string {
+      return terms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   return program;
 }
 
@@ -63,16 +62,23 @@ export function createProgram(setExit: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   let running: Command | undefined;
-  const program = createProgram((code) => {
-    exitCode = code;
-  });
-  program.hook("preAction", (_program, action) => {
-    running = action;
-  });
   try {
+    const name = requestedCommand(argv.slice(2));
+    const program = await createProgram(
+      (code) => {
+        exitCode = code;
+      },
+      (candidate) => candidate === name,
+    );
+    program.hook("preAction", (_program, action) => {
+      running = action;
+    });
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
+    // --help and --version end here too: they need no error mapping (nor failure.ts's imports).
+    if (err instanceof CommanderError && err.exitCode === 0) return 0;
+    const { cliFailure } = await import("./failure.js");
     const failure = cliFailure(err, running);
     if (failure.message !== "") process.stderr.write(`portcullis: ${failure.message}\n`);
     return failure.exitCode;

@@ -1,25 +1,7 @@
-import type { Command } from "commander";
 import { type ResolvedConfig, resolveConfig } from "../app/index.js";
+import type { PlatformFlags } from "./define.js";
 
-/** The flags every command that opens the platform shares. */
-export interface PlatformFlags {
-  config?: string;
-  data?: string;
-}
-
-/**
- * Adds -c/--config and -d/--data. The configuration is resolved before the command runs, so a
- * missing or invalid file named by --config stops every command that takes it (exit 2), also one
- * whose flags happen not to need the configuration this time (`scan --sbom --skip-db`).
- */
-export function withPlatformFlags(command: Command): Command {
-  return command
-    .option("-c, --config <file>", "YAML configuration file (every key also settable as PORTCULLIS_...)")
-    .option("-d, --data <dir>", "data folder for blobs and the SQLite database (default ./data)")
-    .hook("preAction", (self) => {
-      configFrom(self.opts<PlatformFlags>());
-    });
-}
+export { type PlatformFlags, withPlatformFlags } from "./define.js";
 
 export function configFrom(
   flags: PlatformFlags,

@@ -1,6 +1,5 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Command, Option } from "commander";
 import { GateError, loadPolicyAnchors, loadPolicyFile } from "../app/index.js";
 import { describeReadError, isPortcullisError, readRegularFile } from "../core/index.js";
 import {
@@ -15,7 +14,7 @@ import {
   runPolicyCases,
 } from "../policy/index.js";
 import { printTable } from "./output.js";
-import { runWith, UsageError, usageExitCodes } from "./trust/common.js";
+import { UsageError } from "./trust/common.js";
 
 /**
  * `portcullis policy check FILE` and `portcullis policy test FILE --cases DIR`, and the decision
@@ -28,10 +27,6 @@ export function asUsageError(err: unknown): never {
   if (err instanceof PolicyError || err instanceof GateError) throw new UsageError(err.message);
   if (isPortcullisError(err) && err.code === "DATABASE_MISSING") throw new UsageError(err.message);
   throw err;
-}
-
-function formatOption(): Option {
-  return new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table");
 }
 
 function tableText(header: string[], rows: string[][]): string {
@@ -89,96 +84,76 @@ function ruleNames(policy: Policy): string[] {
   ];
 }
 
-interface CheckFlags {
+export interface CheckFlags {
   output: string;
   keyFiles: boolean;
 }
 
-interface TestFlags {
+export interface TestFlags {
   cases: string;
   output: string;
 }
 
-export function registerPolicy(program: Command, setExit: (code: number) => void): void {
-  const policy = program.command("policy").description("validate policies and replay recorded decisions");
-
-  usageExitCodes(
-    policy
-      .command("check")
-      .description("validate a policy file (schema, CEL, patterns) and the key files it names")
-      .argument("<file>", "policy YAML")
-      .option("--no-key-files", "do not read the key files the policy names")
-      .addOption(formatOption()),
-  ).action((file: string, flags: CheckFlags) =>
-    runWith(setExit, async () => {
-      let loaded: Policy;
-      try {
-        loaded = loadPolicyFile(file);
-        if (flags.keyFiles) loadPolicyAnchors(loaded);
-      } catch (err) {
-        asUsageError(err);
-      }
-      const anchors = policyTrustAnchors(loaded);
-      const summary = {
-        file,
-        valid: true,
-        policyDigest: loaded.digest,
-        rules: ruleNames(loaded),
-        allowlist: loaded.allowlist.map((p) => p.source),
-        keys: anchors.keys,
-        keyless: anchors.keyless,
-        attestationTypes: anchors.attestationTypes,
-      };
-      process.stdout.write(
-        flags.output === "json"
-          ? `${JSON.stringify(summary, null, 2)}\n`
-          : `${file}: valid (${loaded.digest})\n  rules: ${summary.rules.join(", ")}\n` +
-              (summary.keys.length > 0
-                ? `  keys: ${summary.keys.join(", ")}${flags.keyFiles ? " (read)" : " (not read)"}\n`
-                : "") +
-              (summary.keyless.length > 0
-                ? `  keyless: ${summary.keyless.map((k) => `${k.identity ?? k.identityRegExp} (${k.issuer})`).join(", ")}\n`
-                : ""),
-      );
-      return 0;
-    }),
+/** `portcullis policy check FILE` (its definition is policy-command.ts). */
+export function checkPolicy(file: string, flags: CheckFlags): number {
+  let loaded: Policy;
+  try {
+    loaded = loadPolicyFile(file);
+    if (flags.keyFiles) loadPolicyAnchors(loaded);
+  } catch (err) {
+    asUsageError(err);
+  }
+  const anchors = policyTrustAnchors(loaded);
+  const summary = {
+    file,
+    valid: true,
+    policyDigest: loaded.digest,
+    rules: ruleNames(loaded),
+    allowlist: loaded.allowlist.map((p) => p.source),
+    keys: anchors.keys,
+    keyless: anchors.keyless,
+    attestationTypes: anchors.attestationTypes,
+  };
+  process.stdout.write(
+    flags.output === "json"
+      ? `${JSON.stringify(summary, null, 2)}\n`
+      : `${file}: valid (${loaded.digest})\n  rules: ${summary.rules.join(", ")}\n` +
+          (summary.keys.length > 0
+            ? `  keys: ${summary.keys.join(", ")}${flags.keyFiles ? " (read)" : " (not read)"}\n`
+            : "") +
+          (summary.keyless.length > 0
+            ? `  keyless: ${summary.keyless.map((k) => `${k.identity ?? k.identityRegExp} (${k.issuer})`).join(", ")}\n`
+            : ""),
   );
+  return 0;
+}
 
-  usageExitCodes(
-    policy
-      .command("test")
-      .description("replay recorded cases against a policy; exit 1 when a decision differs")
-      .argument("<file>", "policy YAML")
-      .requiredOption("--cases <dir>", "folder of recorded cases (*.json)")
-      .addOption(formatOption()),
-  ).action((file: string, flags: TestFlags) =>
-    runWith(setExit, async () => {
-      let loaded: Policy;
-      let cases: PolicyCase[];
-      try {
-        loaded = loadPolicyFile(file);
-        cases = readCases(flags.cases);
-      } catch (err) {
-        asUsageError(err);
-      }
-      const report = runPolicyCases(loaded, cases);
-      if (flags.output === "json") {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        const rows = report.results.map((r) => [
-          r.passed ? "pass" : "FAIL",
-          r.file.split(/[\\/]/).pop() ?? r.file,
-          r.decision.effect,
-          r.name,
-        ]);
-        let text = tableText(["RESULT", "CASE", "EFFECT", "NAME"], rows);
-        for (const r of report.results.filter((x) => !x.passed)) {
-          text += `\n${r.file}:\n${r.mismatches.map((m) => `  ${m}`).join("\n")}\n  reason: ${r.decision.reason}\n`;
-        }
-        text += `\n${report.passed} passed, ${report.failed} failed\n`;
-        process.stdout.write(text);
-      }
-      return report.failed > 0 ? 1 : 0;
-    }),
-  );
+/** `portcullis policy test FILE --cases DIR` (its definition is policy-command.ts). */
+export function testPolicy(file: string, flags: TestFlags): number {
+  let loaded: Policy;
+  let cases: PolicyCase[];
+  try {
+    loaded = loadPolicyFile(file);
+    cases = readCases(flags.cases);
+  } catch (err) {
+    asUsageError(err);
+  }
+  const report = runPolicyCases(loaded, cases);
+  if (flags.output === "json") {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const rows = report.results.map((r) => [
+      r.passed ? "pass" : "FAIL",
+      r.file.split(/[\\/]/).pop() ?? r.file,
+      r.decision.effect,
+      r.name,
+    ]);
+    let text = tableText(["RESULT", "CASE", "EFFECT", "NAME"], rows);
+    for (const r of report.results.filter((x) => !x.passed)) {
+      text += `\n${r.file}:\n${r.mismatches.map((m) => `  ${m}`).join("\n")}\n  reason: ${r.decision.reason}\n`;
+    }
+    text += `\n${report.passed} passed, ${report.failed} failed\n`;
+    process.stdout.write(text);
+  }
+  return report.failed > 0 ? 1 : 0;
 }

@@ -1,4 +1,3 @@
-import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { registryClient } from "../../app/index.js";
 import {
   compileRegExp,
@@ -19,43 +18,22 @@ import {
   TrustError,
   type VerificationKey,
 } from "../../trust/index.js";
+import type { AnchorFlags } from "../define.js";
 import { describePathError, fromInputFile } from "../failure.js";
 import { type ImageFlags, imageOptionsFrom } from "../image-options.js";
 import { readSecret } from "./password.js";
 import { UsageError } from "./usage-error.js";
 
+export {
+  type AnchorFlags,
+  addAnchorOptions,
+  addRegistryOptions,
+  collectPair,
+  outputOption,
+  runWith,
+  usageExitCodes,
+} from "../define.js";
 export { UsageError };
-
-/** The registry flags every trust command shares (the image ones without --platform: a digest is signed, not a platform). */
-export function addRegistryOptions(command: Command): Command {
-  return command
-    .option("--username <name>", "registry user name (default: from ~/.docker/config.json)")
-    .option("--password <secret>", "registry password or token (prefer --password-stdin)")
-    .option("--password-stdin", "read the registry password from standard input")
-    .option("--insecure", "allow plain HTTP to registries other than localhost and 127.0.0.1");
-}
-
-/**
- * Parse errors from commander (a missing argument, an unknown flag) exit 2 like our own usage
- * errors; help and version still exit 0.
- */
-export function usageExitCodes(command: Command): Command {
-  return command.exitOverride((err) => {
-    if (err.exitCode === 0) throw err;
-    throw new CommanderError(2, err.code, err.message);
-  });
-}
-
-export function outputOption(): Option {
-  return new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table");
-}
-
-/** `-a key=value`, repeatable. */
-export function collectPair(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf("=");
-  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got ${JSON.stringify(value)}`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
 
 export function parseImage(spec: string): ImageReference {
   try {
@@ -90,29 +68,6 @@ export async function readSigningKey(path: string): Promise<SigningKey> {
   const encrypted = /-----BEGIN ENCRYPTED/.test(pem);
   const password = encrypted ? await readSecret(`Enter password for private key ${path}: `) : undefined;
   return fromInputFile("--key", path, () => loadPrivateKey(pem, password));
-}
-
-export interface AnchorFlags {
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  trustedRoot?: string;
-}
-
-export function addAnchorOptions(command: Command): Command {
-  return command
-    .option("--key <file>", "public key (PEM) the signatures must verify with")
-    .option(
-      "--certificate-identity <id>",
-      "keyless: the signer's certificate identity (email or URI), exactly",
-    )
-    .option(
-      "--certificate-identity-regexp <re>",
-      "keyless: a pattern the whole certificate identity must match",
-    )
-    .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer of the signer's certificate")
-    .option("--trusted-root <file>", "keyless: Sigstore trusted_root.json (Fulcio CAs, Rekor and CT keys)");
 }
 
 /**
@@ -173,12 +128,4 @@ export function anchorFrom(flags: AnchorFlags): RegistryTrustAnchor {
     ),
     identity: { subjectAlternativeName, issuer: flags.certificateOidcIssuer },
   };
-}
-
-/**
- * Runs a command body and sets its exit code; every error propagates to main, whose one mapper
- * (failure.ts) prints it as one line and picks the exit code (a UsageError exits 2).
- */
-export function runWith(setExit: (code: number) => void, body: () => Promise<number>): Promise<void> {
-  return body().then(setExit);
 }
