@@ -5,6 +5,7 @@ import {
   ROBOT_SYSTEM_PERMISSIONS,
   SYSTEM_PERMISSIONS,
 } from "../../../auth/index.js";
+import { ProxySettingsSchema } from "../../../proxy/index.js";
 import {
   immutableTagRuleProblem,
   MAX_IMMUTABLE_TAG_RULES,
@@ -110,6 +111,9 @@ export const ProjectSettings = z.strictObject({
     .describe(
       "immutable-tag rules, TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB (a path inside the project; * any run, ? one character): a matching tag is never moved or deleted",
     ),
+  proxy: ProxySettingsSchema.optional().describe(
+    "a proxy project (pull-through cache): its repositories are copies of the upstream's, fetched on first pull, for what the allowlist names only (docs: README, Pull-through cache)",
+  ),
 });
 /** PATCH's settings: a merge patch, so the keys given are set, a key given as null is removed, others stay. */
 export const ProjectSettingsPatch = z.strictObject({
@@ -117,6 +121,7 @@ export const ProjectSettingsPatch = z.strictObject({
   retention: ProjectSettings.shape.retention.nullable(),
   quotaBytes: ProjectSettings.shape.quotaBytes.nullable(),
   immutableTags: ProjectSettings.shape.immutableTags.nullable(),
+  proxy: ProjectSettings.shape.proxy.nullable(),
 });
 export const ProjectUsage = z.object({
   bytes: z.number().int().describe("distinct blobs and manifests the project's repositories hold"),

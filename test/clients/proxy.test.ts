@@ -1,0 +1,226 @@
+/**
+ * The pull-through cache (issue 16) against a real upstream: Debian's docker-registry (CNCF
+ * Distribution) on loopback, seeded with small images. A public proxy project `hub` bound to it admits
+ * `library/alpine:3.*` and `team/tool@>=1.0 <2`; skopeo pulls through the project, through containerd's
+ * `?ns=` and through a registries.conf mirror that names no project; what the allowlist does not name is
+ * refused before the upstream is asked; with the upstream stopped the cached copies are still served.
+ */
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RegistryClient } from "../../src/oci/index.js";
+import { digestOf, startTestServer, type TestServer } from "../../src/server/testing.js";
+import { pushTinyImage, type TinyImage, tinyImage } from "../support/push-image.js";
+import { unavailable } from "../support/requirements.js";
+import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
+import {
+  DISTRIBUTION_BIN,
+  hasCommand,
+  type RegistryServer,
+  startDistribution,
+  tempDir,
+} from "../support/targets.js";
+
+const TIMEOUT = 120_000;
+const tools = hasCommand("skopeo") && hasCommand(DISTRIBUTION_BIN);
+
+async function manifest(
+  url: string,
+  path: string,
+): Promise<{ status: number; digest: string | null; body: string }> {
+  const res = await fetch(`${url}/v2/${path}`, {
+    headers: {
+      accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json",
+    },
+  });
+  return { status: res.status, digest: res.headers.get("docker-content-digest"), body: await res.text() };
+}
+
+describe.skipIf(unavailable(`skopeo and CNCF Distribution (${DISTRIBUTION_BIN})`, tools))(
+  "pull-through cache of allowed upstreams",
+  () => {
+    const temps: string[] = [];
+    let upstream: RegistryServer;
+    let portcullis: TestServer;
+    let skopeo: Skopeo;
+    let work: string;
+    const seeded: Record<string, TinyImage> = {};
+
+    beforeAll(async () => {
+      work = await tempDir("proxy-", temps);
+      upstream = await startDistribution();
+      const client = new RegistryClient({ registry: upstream.host });
+      for (const [repository, tag] of [
+        ["library/alpine", "3.19"],
+        ["library/alpine", "3.20"],
+        ["library/alpine", "edge"],
+        ["team/tool", "1.2.3"],
+        ["team/tool", "1.5.0"],
+        ["team/tool", "2.0.0"],
+      ] as const) {
+        seeded[`${repository}:${tag}`] = tinyImage(`${repository}:${tag}`);
+        await pushTinyImage(client, repository, tag, { seed: `${repository}:${tag}` });
+      }
+      portcullis = await startTestServer({
+        database: "sqlite",
+        captureLogs: true,
+        config: {
+          "auth.mode": "accounts",
+          "scan.onPush": false,
+          "proxy.defaultProject": "hub",
+          // Every read of a cached tag asks the upstream, so the stale-if-error path is the one taken.
+          "proxy.recheckInterval": "0s",
+        },
+      });
+      await portcullis.platform.identity!.store.createProject({
+        name: "hub",
+        public: true,
+        settings: {
+          proxy: {
+            upstream: upstream.host,
+            namespace: "library",
+            allow: ["library/alpine:3.*", "team/tool@>=1.0 <2"],
+          },
+        },
+      });
+      await portcullis.platform.identity!.store.createProject({ name: "team", public: true });
+      skopeo = await isolatedSkopeo(join(work, "skopeo"));
+    }, TIMEOUT);
+
+    afterAll(async () => {
+      await upstream?.dispose();
+      await portcullis?.close();
+      for (const dir of temps) await rm(dir, { recursive: true, force: true });
+    });
+
+    it(
+      "copies an allowed tag on first pull and serves it byte for byte",
+      async () => {
+        const want = seeded["library/alpine:3.19"]!;
+        const first = await manifest(portcullis.url, "hub/library/alpine/manifests/3.19");
+        expect(first.status).toBe(200);
+        expect(first.digest).toBe(want.digest);
+        expect(first.body).toBe(want.manifest.toString());
+        // skopeo pulls the short name: a one-component name is the upstream's `library/` one.
+        const out = join(work, "alpine");
+        await skopeo.copy(`docker://${new URL(portcullis.url).host}/hub/alpine:3.19`, `oci:${out}:3.19`);
+        const inspected = await skopeo.run(["inspect", "--raw", `oci:${out}:3.19`]);
+        expect(inspected.stdout.trim()).toBe(want.manifest.toString());
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "admits tags by semver range",
+      async () => {
+        expect((await manifest(portcullis.url, "hub/team/tool/manifests/1.2.3")).status).toBe(200);
+        const outside = await manifest(portcullis.url, "hub/team/tool/manifests/2.0.0");
+        expect(outside.status).toBe(403);
+        expect(JSON.parse(outside.body).errors[0]).toMatchObject({ code: "DENIED" });
+        expect(outside.body).toContain("tag 2.0.0 of team/tool is not on this proxy project's allowlist");
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "refuses what the allowlist does not name, by tag, repository or uncached digest",
+      async () => {
+        const tag = await manifest(portcullis.url, "hub/library/alpine/manifests/edge");
+        expect(tag.status).toBe(403);
+        expect(tag.body).toContain("tag edge of library/alpine is not on this proxy project's allowlist");
+        const repository = await manifest(portcullis.url, "hub/library/nginx/manifests/latest");
+        expect(repository.status).toBe(403);
+        expect(repository.body).toContain(
+          "upstream repository library/nginx is not on this proxy project's allowlist",
+        );
+        const digest = await manifest(
+          portcullis.url,
+          `hub/library/alpine/manifests/${seeded["library/alpine:edge"]!.digest}`,
+        );
+        expect(digest.status).toBe(403);
+        expect(digest.body).toContain("by tag only");
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "maps containerd's ?ns= and unprefixed mirror names to the proxy project",
+      async () => {
+        const ns = await manifest(
+          portcullis.url,
+          `library/alpine/manifests/3.20?ns=${encodeURIComponent(upstream.host)}`,
+        );
+        expect(ns.status).toBe(200);
+        expect(ns.digest).toBe(seeded["library/alpine:3.20"]!.digest);
+        // An existing project's names stay its own: `team/tool` is the project team's, not the upstream's.
+        expect((await manifest(portcullis.url, "team/tool/manifests/1.2.3")).status).toBe(404);
+
+        // registries.conf: the mirror names no project; the primary location is a closed port, so a pull
+        // can only succeed through the mirror.
+        // skopeo 1.9 reads only --registries-conf (CONTAINERS_REGISTRIES_CONF is podman's).
+        const conf = join(work, "mirror-registries.conf");
+        await writeFile(
+          conf,
+          [
+            "[[registry]]",
+            'prefix = "upstream.test"',
+            'location = "127.0.0.1:1"',
+            "[[registry.mirror]]",
+            `location = "${new URL(portcullis.url).host}"`,
+            "insecure = true",
+            "",
+          ].join("\n"),
+        );
+        const raw = await skopeo.run([
+          "--registries-conf",
+          conf,
+          "inspect",
+          "--raw",
+          "docker://upstream.test/library/alpine:3.19",
+        ]);
+        expect(raw.stdout.trim()).toBe(seeded["library/alpine:3.19"]!.manifest.toString());
+        const refused = await skopeo.run(
+          ["--registries-conf", conf, "inspect", "--raw", "docker://upstream.test/library/alpine:edge"],
+          {
+            allowFailure: true,
+          },
+        );
+        expect(refused.code).not.toBe(0);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "takes no pushes into a proxy project",
+      async () => {
+        const res = await fetch(`${portcullis.url}/v2/hub/library/alpine/blobs/uploads/`, { method: "POST" });
+        expect([401, 403]).toContain(res.status);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "serves cached tags with the upstream stopped, refuses uncached ones, still refuses the unlisted",
+      async () => {
+        await upstream.stop();
+        const cached = await manifest(portcullis.url, "hub/library/alpine/manifests/3.19");
+        expect(cached.status).toBe(200);
+        expect(cached.digest).toBe(seeded["library/alpine:3.19"]!.digest);
+        const blob = await fetch(
+          `${portcullis.url}/v2/hub/library/alpine/blobs/${digestOf(seeded["library/alpine:3.19"]!.layer)}`,
+        );
+        expect(Buffer.from(await blob.arrayBuffer())).toEqual(seeded["library/alpine:3.19"]!.layer);
+        const uncached = await manifest(portcullis.url, "hub/team/tool/manifests/1.5.0");
+        expect(uncached.status).toBe(503);
+        expect(JSON.parse(uncached.body).errors[0].code).toBe("UNAVAILABLE");
+        expect(uncached.body).toContain("is not cached and upstream");
+        // The allowlist answers before the upstream is asked: still DENIED, not UNAVAILABLE.
+        expect((await manifest(portcullis.url, "hub/library/alpine/manifests/edge")).status).toBe(403);
+        expect(portcullis.logs.some((l) => l.msg === "upstream unavailable: serving the cached copy")).toBe(
+          true,
+        );
+      },
+      TIMEOUT,
+    );
+  },
+);
