@@ -233,7 +233,7 @@ export class ApiClient {
   listProjects() {
     return this.request("GET", "/api/v1/projects", api.ProjectList);
   }
-  createProject(body: { name: string; public?: boolean }) {
+  createProject(body: { name: string; public?: boolean; settings?: z.input<typeof api.ProjectSettings> }) {
     return this.request("POST", "/api/v1/projects", api.Project, body);
   }
   getProject(name: string) {

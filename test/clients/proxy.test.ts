@@ -16,6 +16,7 @@ import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
 import {
   DISTRIBUTION_BIN,
   hasCommand,
+  REPO_ROOT,
   type RegistryServer,
   startDistribution,
   tempDir,
@@ -195,6 +196,45 @@ describe.skipIf(unavailable(`skopeo and CNCF Distribution (${DISTRIBUTION_BIN})`
       async () => {
         const res = await fetch(`${portcullis.url}/v2/hub/library/alpine/blobs/uploads/`, { method: "POST" });
         expect([401, 403]).toContain(res.status);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "never serves a first pull unscanned when the pull policy requires a scan",
+      async () => {
+        const gated = await startTestServer({
+          database: "sqlite",
+          config: {
+            "auth.mode": "accounts",
+            "scan.onPush": true,
+            "policy.pull": join(REPO_ROOT, "examples", "policies", "library", "scanned.yaml"),
+            // No wait: the first pull finds the scan of what it just copied in still queued.
+            "proxy.scanWait": "0s",
+          },
+        });
+        try {
+          await gated.platform.identity!.store.createProject({
+            name: "hub",
+            public: true,
+            settings: { proxy: { upstream: upstream.host, allow: ["library/alpine:3.*"] } },
+          });
+          const first = await manifest(gated.url, "hub/library/alpine/manifests/3.19");
+          expect(first.status).toBe(403);
+          expect(JSON.parse(first.body).errors[0].code).toBe("DENIED");
+          expect(first.body).toContain("scan pending for");
+          expect(first.body).toContain("retry shortly");
+          // The copy is stored and scanned (this image's layer is no tar: its scan fails); the pull gate
+          // still decides every later pull, and an image without a good scan is never served.
+          await gated.platform.scanner!.idle();
+          const digest = seeded["library/alpine:3.19"]!.digest;
+          expect((await gated.platform.scans.get(digest))?.status).toMatch(/done|failed/);
+          const later = await manifest(gated.url, "hub/library/alpine/manifests/3.19");
+          expect(later.status).toBe(403);
+          expect(later.body).not.toContain("scan pending");
+        } finally {
+          await gated.close();
+        }
       },
       TIMEOUT,
     );
