@@ -28,7 +28,7 @@ import {
   WebhookStore,
 } from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
-import { pullThroughCache } from "./proxy.js";
+import { ProxyCredentials, pullThroughCache } from "./proxy.js";
 import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
@@ -83,6 +83,8 @@ export interface Platform {
   readonly notices?: NotificationSources;
   /** The pull-through cache of proxy projects (accounts mode: projects exist only there). */
   readonly proxy?: PullThroughCache;
+  /** Proxy projects' upstream passwords, sealed (set through the projects API, never read back). */
+  readonly proxyCredentials?: ProxyCredentials;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -277,9 +279,23 @@ export async function createPlatform(
     anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined, trustedRoot),
     ...(scanner ? { scanner } : {}),
   });
-  const proxy = identity
-    ? pullThroughCache({ config, identity, registry, ...(scanner ? { scans } : {}), logger })
+  const proxyCredentials = identity
+    ? new ProxyCredentials(
+        database,
+        new SecretBox(readOrCreateKek(config.auth.keyFile), "portcullis proxy password"),
+      )
     : undefined;
+  const proxy =
+    identity && proxyCredentials
+      ? pullThroughCache({
+          config,
+          identity,
+          registry,
+          ...(scanner ? { scans } : {}),
+          credentials: proxyCredentials,
+          logger,
+        })
+      : undefined;
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
   const unrecordEvents = recordRegistryEvents(events, record, logger, { signaturesElsewhere: true });
   const unrecordBuilds = recordBuilds({
@@ -414,6 +430,7 @@ export async function createPlatform(
     ...(notifications ? { notifications } : {}),
     ...(notices ? { notices } : {}),
     ...(proxy ? { proxy } : {}),
+    ...(proxyCredentials ? { proxyCredentials } : {}),
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],

@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import { RegistryClient } from "../oci/index.js";
 import { type ProxySettings, PullThroughCache, proxySettingsOf, type ScanWaiter } from "../proxy/index.js";
 import type { Registry } from "../registry/index.js";
+import type { Database } from "../storage/index.js";
 import type { ResolvedConfig } from "./config.js";
 import type { IdentityServices } from "./identity/services.js";
+import type { SecretBox } from "./notifications/sealed.js";
 import type { ScanStore } from "./scanning/index.js";
 
 /**
@@ -15,6 +17,7 @@ export function pullThroughCache(options: {
   readonly identity: IdentityServices;
   readonly registry: Registry;
   readonly scans?: ScanStore;
+  readonly credentials: ProxyCredentials;
   readonly logger: Logger;
 }): PullThroughCache {
   const { identity, config, logger } = options;
@@ -28,9 +31,10 @@ export function pullThroughCache(options: {
         const settings = proxySettingsOf(p.settings.proxy);
         return settings ? [{ name: p.name, settings }] : [];
       }),
-    client: (project, settings) => {
-      // One client per project and setting: its token cache survives between pulls.
-      const key = `${project}\n${JSON.stringify(settings)}`;
+    client: async (project, settings) => {
+      const password = settings.username ? await options.credentials.get(project) : undefined;
+      // One client per project, setting and password: its token cache survives between pulls.
+      const key = JSON.stringify([project, settings, password ?? null]);
       let client = clients.get(key);
       if (!client) {
         if (clients.size >= 256) clients.clear();
@@ -38,6 +42,9 @@ export function pullThroughCache(options: {
           registry: settings.upstream,
           insecure: settings.insecure === true,
           userAgent: "portcullis-proxy",
+          ...(settings.username && password !== undefined
+            ? { credentials: { username: settings.username, password } }
+            : {}),
         });
         clients.set(key, client);
       }
@@ -49,6 +56,51 @@ export function pullThroughCache(options: {
     ...(config.proxy.defaultProject ? { defaultProject: config.proxy.defaultProject } : {}),
     warn: (message, detail) => logger.warn(detail, message),
   });
+}
+
+/**
+ * Proxy projects' upstream passwords, sealed with AES-256-GCM under a key derived from auth.keyFile
+ * (the key-encryption key of the token signing keys and webhook secrets) and bound to the project's
+ * name, in their own table: the project's settings, which the API returns, never hold one.
+ */
+export class ProxyCredentials {
+  constructor(
+    private readonly database: Database,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** Sets (a string) or removes (null) a project's upstream password. */
+  async set(project: string, password: string | null): Promise<void> {
+    const db = this.database.db;
+    if (password === null) {
+      await db.deleteFrom("proxy_credentials").where("project", "=", project).execute();
+      return;
+    }
+    const row = {
+      project,
+      sealed_password: this.box.seal(`proxy:${project}`, password),
+      updated_at: Date.now(),
+    };
+    await db
+      .insertInto("proxy_credentials")
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column("project")
+          .doUpdateSet({ sealed_password: row.sealed_password, updated_at: row.updated_at }),
+      )
+      .execute();
+  }
+
+  /** The project's upstream password, or undefined (none, or sealed under another key). */
+  async get(project: string): Promise<string | undefined> {
+    const row = await this.database.db
+      .selectFrom("proxy_credentials")
+      .select("sealed_password")
+      .where("project", "=", project)
+      .executeTakeFirst();
+    return row ? this.box.open(`proxy:${project}`, row.sealed_password) : undefined;
+  }
 }
 
 /** Waits on the scan store's own change notices (this process scans what it copied in), re-reading each row. */

@@ -6,6 +6,7 @@ import {
   connect,
   outputOf,
   printAnswer,
+  readPassword,
   when,
   withApiFlags,
 } from "./account-options.js";
@@ -107,22 +108,40 @@ interface ProxyFlags {
   proxyAllow?: string[];
   proxyNamespace?: string;
   proxyInsecure?: boolean;
+  proxyUsername?: string;
+  proxyPasswordStdin?: boolean;
 }
 
 /** The proxy setting the flags describe (the whole setting: PATCH replaces it), null for --no-proxy-upstream. */
 function proxySetting(flags: ProxyFlags): ProxySettingInput | null | undefined {
   if (flags.proxyUpstream === false) return null;
   if (flags.proxyUpstream === undefined) {
-    if (flags.proxyAllow || flags.proxyNamespace || flags.proxyInsecure)
-      throw new UsageError("--proxy-allow, --proxy-namespace and --proxy-insecure go with --proxy-upstream");
+    if (
+      flags.proxyAllow ||
+      flags.proxyNamespace ||
+      flags.proxyInsecure ||
+      flags.proxyUsername ||
+      flags.proxyPasswordStdin
+    )
+      throw new UsageError("the --proxy-… flags go with --proxy-upstream");
     return undefined;
   }
+  if (flags.proxyPasswordStdin && !flags.proxyUsername)
+    throw new UsageError("--proxy-password-stdin goes with --proxy-username");
   return {
     upstream: flags.proxyUpstream,
     allow: flags.proxyAllow ?? [],
     ...(flags.proxyNamespace ? { namespace: flags.proxyNamespace } : {}),
     ...(flags.proxyInsecure ? { insecure: true } : {}),
+    ...(flags.proxyUsername ? { username: flags.proxyUsername } : {}),
   };
+}
+
+/** The proxy setting with its password read from stdin (never an argument) when the flags ask for it. */
+async function proxySettingWithPassword(flags: ProxyFlags): Promise<ProxySettingInput | null | undefined> {
+  const proxy = proxySetting(flags);
+  if (!proxy || !flags.proxyPasswordStdin) return proxy;
+  return { ...proxy, password: await readPassword(true, "") };
 }
 
 /** The proxy flags `create` and `set` share. */
@@ -138,7 +157,12 @@ function withProxyFlags(command: Command): Command {
       repeat,
     )
     .option("--proxy-namespace <name>", "the upstream namespace of one-component names (docker.io: library)")
-    .option("--proxy-insecure", "plain HTTP to a non-loopback upstream");
+    .option("--proxy-insecure", "plain HTTP to a non-loopback upstream")
+    .option("--proxy-username <name>", "the upstream's user name")
+    .option(
+      "--proxy-password-stdin",
+      "read the upstream's password from stdin (sealed at rest, never shown)",
+    );
 }
 
 interface SetFlags extends ApiFlags, ProxyFlags {
@@ -179,7 +203,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     ),
   ).action(async (name: string, flags: ApiFlags & ProxyFlags & { public?: boolean }) => {
     const format = outputOf(flags);
-    const proxy = proxySetting(flags);
+    const proxy = await proxySettingWithPassword(flags);
     const created = await connect(flags).client.createProject({
       name,
       ...(flags.public ? { public: true } : {}),
@@ -227,7 +251,7 @@ export function registerProject(program: Command, setExit: (code: number) => voi
     const format = outputOf(flags);
     if (flags.public && flags.private) throw new UsageError("--public and --private do not go together");
     const visibility = flags.public ? { public: true } : flags.private ? { public: false } : {};
-    const proxy = proxySetting(flags);
+    const proxy = await proxySettingWithPassword(flags);
     const settingsChange =
       flags.certifiedPolicy !== undefined ||
       flags.quota !== undefined ||

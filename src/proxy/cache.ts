@@ -39,7 +39,7 @@ export interface PullThroughOptions {
   /** Every proxy project (for containerd's `?ns=`); read at most once per `listTtlMs`. */
   readonly proxyProjects: () => Promise<readonly ProxyProject[]>;
   /** A client for a project's upstream (its credentials opened by the caller). */
-  readonly client: (project: string, settings: ProxySettings) => RegistryClient;
+  readonly client: (project: string, settings: ProxySettings) => Promise<RegistryClient>;
   readonly scans?: ScanWaiter;
   /** How long a first pull waits for the scans of what it brought in (default 60 s). */
   readonly scanWaitMs?: number;
@@ -162,7 +162,7 @@ export class PullThroughCache {
     if (!verdict.allow) {
       throw new ProxyError("PROXY_DENIED", `${verdict.reason} (upstream ${settings.upstream})`);
     }
-    const client = this.options.client(project, settings);
+    const client = await this.options.client(project, settings);
     const checkKey = `${repository}:${reference}`;
     if (local) {
       const last = this.checked.get(checkKey);
