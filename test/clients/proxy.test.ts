@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../src/oci/index.js";
 import { client } from "../../src/server/api/identity/testing.js";
-import { digestOf, startTestServer, type TestServer } from "../../src/server/testing.js";
+import { digestOf, startTestServer, type TestServer, testDatabases } from "../../src/server/testing.js";
 import { pushTinyImage, type TinyImage, tinyImage } from "../support/push-image.js";
 import { unavailable } from "../support/requirements.js";
 import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
@@ -266,74 +266,77 @@ describe.skipIf(unavailable(`skopeo and CNCF Distribution (${DISTRIBUTION_BIN})`
   },
 );
 
-describe("pull-through cache of an upstream that needs credentials", () => {
-  const PASSWORD = "upstream puller password 1";
-  const ADMIN = { name: "root", secret: "proxy admin password 1" };
-  let upstream: TestServer;
-  let portcullis: TestServer;
-  let image: TinyImage;
+describe.each(testDatabases())(
+  "pull-through cache of an upstream that needs credentials (%s)",
+  (database) => {
+    const PASSWORD = "upstream puller password 1";
+    const ADMIN = { name: "root", secret: "proxy admin password 1" };
+    let upstream: TestServer;
+    let portcullis: TestServer;
+    let image: TinyImage;
 
-  beforeAll(async () => {
-    // Another Portcullis in accounts mode: a private project only `puller` (a guest) may read.
-    upstream = await startTestServer({ database: "sqlite", config: { "auth.mode": "accounts" } });
-    const store = upstream.platform.identity!.store;
-    await store.createProject({ name: "vendor" });
-    await store.createUser({ name: "owner", password: "upstream owner password", admin: true });
-    await store.createUser({ name: "puller", password: PASSWORD });
-    await store.addMember({ project: "vendor", kind: "user", name: "puller", role: "guest" });
-    const client = new RegistryClient({
-      registry: new URL(upstream.url).host,
-      credentials: { username: "owner", password: "upstream owner password" },
-    });
-    image = tinyImage("vendor/app:1.0");
-    await pushTinyImage(client, "vendor/app", "1.0", { seed: "vendor/app:1.0" });
-
-    portcullis = await startTestServer({ database: "sqlite", config: { "auth.mode": "accounts" } });
-    await portcullis.platform.identity!.store.createUser({
-      name: ADMIN.name,
-      password: ADMIN.secret,
-      admin: true,
-    });
-  }, TIMEOUT);
-
-  afterAll(async () => {
-    await portcullis?.close();
-    await upstream?.close();
-  });
-
-  it(
-    "pulls with the sealed password, which the API never returns",
-    async () => {
-      const api = client(portcullis.url, ADMIN);
-      const proxy = { upstream: new URL(upstream.url).host, allow: ["vendor/*"], username: "puller" };
-      expect(
-        (await api.post("/api/v1/projects", { name: "mirror", public: true, settings: { proxy } })).status,
-      ).toBe(201);
-      // Without the password the upstream refuses, and nothing is cached to fall back on.
-      const refused = await manifest(portcullis.url, "mirror/vendor/app/manifests/1.0");
-      expect(refused.status).toBe(503);
-      const patched = await api.patch("/api/v1/projects/mirror", {
-        settings: { proxy: { ...proxy, password: PASSWORD } },
+    beforeAll(async () => {
+      // Another Portcullis in accounts mode: a private project only `puller` (a guest) may read.
+      upstream = await startTestServer({ database: "sqlite", config: { "auth.mode": "accounts" } });
+      const store = upstream.platform.identity!.store;
+      await store.createProject({ name: "vendor" });
+      await store.createUser({ name: "owner", password: "upstream owner password", admin: true });
+      await store.createUser({ name: "puller", password: PASSWORD });
+      await store.addMember({ project: "vendor", kind: "user", name: "puller", role: "guest" });
+      const client = new RegistryClient({
+        registry: new URL(upstream.url).host,
+        credentials: { username: "owner", password: "upstream owner password" },
       });
-      expect(patched.status).toBe(200);
-      expect(patched.body.settings.proxy).toEqual(proxy);
-      expect(patched.text).not.toContain(PASSWORD);
-      expect((await api.get("/api/v1/projects/mirror")).text).not.toContain(PASSWORD);
-      const row = await portcullis.platform.database.db
-        .selectFrom("proxy_credentials")
-        .selectAll()
-        .where("project", "=", "mirror")
-        .executeTakeFirstOrThrow();
-      expect(row.sealed_password).not.toContain(PASSWORD);
-      expect(await portcullis.platform.proxyCredentials!.get("mirror")).toBe(PASSWORD);
+      image = tinyImage("vendor/app:1.0");
+      await pushTinyImage(client, "vendor/app", "1.0", { seed: "vendor/app:1.0" });
 
-      const pulled = await manifest(portcullis.url, "mirror/vendor/app/manifests/1.0");
-      expect(pulled.status).toBe(200);
-      expect(pulled.digest).toBe(image.digest);
-      // Removing the proxy setting removes its password.
-      expect((await api.patch("/api/v1/projects/mirror", { settings: { proxy: null } })).status).toBe(200);
-      expect(await portcullis.platform.proxyCredentials!.get("mirror")).toBeUndefined();
-    },
-    TIMEOUT,
-  );
-});
+      portcullis = await startTestServer({ database, config: { "auth.mode": "accounts" } });
+      await portcullis.platform.identity!.store.createUser({
+        name: ADMIN.name,
+        password: ADMIN.secret,
+        admin: true,
+      });
+    }, TIMEOUT);
+
+    afterAll(async () => {
+      await portcullis?.close();
+      await upstream?.close();
+    });
+
+    it(
+      "pulls with the sealed password, which the API never returns",
+      async () => {
+        const api = client(portcullis.url, ADMIN);
+        const proxy = { upstream: new URL(upstream.url).host, allow: ["vendor/*"], username: "puller" };
+        expect(
+          (await api.post("/api/v1/projects", { name: "mirror", public: true, settings: { proxy } })).status,
+        ).toBe(201);
+        // Without the password the upstream refuses, and nothing is cached to fall back on.
+        const refused = await manifest(portcullis.url, "mirror/vendor/app/manifests/1.0");
+        expect(refused.status).toBe(503);
+        const patched = await api.patch("/api/v1/projects/mirror", {
+          settings: { proxy: { ...proxy, password: PASSWORD } },
+        });
+        expect(patched.status).toBe(200);
+        expect(patched.body.settings.proxy).toEqual(proxy);
+        expect(patched.text).not.toContain(PASSWORD);
+        expect((await api.get("/api/v1/projects/mirror")).text).not.toContain(PASSWORD);
+        const row = await portcullis.platform.database.db
+          .selectFrom("proxy_credentials")
+          .selectAll()
+          .where("project", "=", "mirror")
+          .executeTakeFirstOrThrow();
+        expect(row.sealed_password).not.toContain(PASSWORD);
+        expect(await portcullis.platform.proxyCredentials!.get("mirror")).toBe(PASSWORD);
+
+        const pulled = await manifest(portcullis.url, "mirror/vendor/app/manifests/1.0");
+        expect(pulled.status).toBe(200);
+        expect(pulled.digest).toBe(image.digest);
+        // Removing the proxy setting removes its password.
+        expect((await api.patch("/api/v1/projects/mirror", { settings: { proxy: null } })).status).toBe(200);
+        expect(await portcullis.platform.proxyCredentials!.get("mirror")).toBeUndefined();
+      },
+      TIMEOUT,
+    );
+  },
+);
