@@ -5,13 +5,17 @@
  * `?ns=` and through a registries.conf mirror that names no project; what the allowlist does not name is
  * refused before the upstream is asked; with the upstream stopped the cached copies are still served.
  */
-import { rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../src/oci/index.js";
 import { client } from "../../src/server/api/identity/testing.js";
 import { digestOf, startTestServer, type TestServer, testDatabases } from "../../src/server/testing.js";
-import { pushTinyImage, type TinyImage, tinyImage } from "../support/push-image.js";
+import { writeImageLayout } from "../support/oci-layout.js";
+import { isolatedPodman } from "../support/podman.js";
+import { pushLayoutImage, pushTinyImage, type TinyImage, tinyImage } from "../support/push-image.js";
 import { unavailable } from "../support/requirements.js";
 import { isolatedSkopeo, type Skopeo } from "../support/skopeo.js";
 import {
@@ -197,6 +201,58 @@ describe.skipIf(unavailable(`skopeo and CNCF Distribution (${DISTRIBUTION_BIN})`
       async () => {
         const res = await fetch(`${portcullis.url}/v2/hub/library/alpine/blobs/uploads/`, { method: "POST" });
         expect([401, 403]).toContain(res.status);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "pulls with podman through a registries.conf mirror that names no project",
+      async (ctx) => {
+        // podman names an image pulled from `oci:<path>` after the path: a lower-case folder.
+        const podWork = join(tmpdir(), `proxy-podman-${randomBytes(6).toString("hex")}`);
+        temps.push(podWork);
+        await mkdir(podWork, { mode: 0o700 });
+        const layout = join(podWork, "layout");
+        const image = await writeImageLayout(layout, { tag: "v1" });
+        const podman = await isolatedPodman(podWork, TIMEOUT - 10_000);
+        const unusable = await podman.probe(layout, "v1");
+        if (unusable !== undefined) {
+          if (unavailable(`a podman that can run here (${unusable})`, false)) return;
+          ctx.skip(unusable);
+        }
+        const seed = new RegistryClient({ registry: upstream.host });
+        await pushLayoutImage(seed, "library/busy", { dir: layout, digest: image.digest }, "1.0");
+        // podman reads CONTAINERS_REGISTRIES_CONF (its isolation's config/registries.conf).
+        await writeFile(
+          join(podWork, "config", "registries.conf"),
+          [
+            "[[registry]]",
+            'prefix = "upstream.test"',
+            'location = "127.0.0.1:1"',
+            "[[registry.mirror]]",
+            `location = "${new URL(portcullis.url).host}"`,
+            "insecure = true",
+            "",
+          ].join("\n"),
+        );
+        const pull = ["pull", "--signature-policy", podman.policy, "upstream.test/library/busy:1.0"];
+        // Not on the allowlist yet: refused, and podman cannot fall back to the primary (a closed port).
+        expect((await podman.run(pull, { allowFailure: true })).code).not.toBe(0);
+        await portcullis.platform.identity!.store.updateProject("hub", {
+          settings: {
+            proxy: {
+              upstream: upstream.host,
+              namespace: "library",
+              allow: ["library/alpine:3.*", "team/tool@>=1.0 <2", "library/busy"],
+            },
+          },
+        });
+        await podman.run(pull);
+        const inspected = JSON.parse(
+          (await podman.run(["image", "inspect", "upstream.test/library/busy:1.0"])).stdout,
+        ) as Array<{ RootFS: { Layers: string[] } }>;
+        expect(inspected[0]!.RootFS.Layers).toEqual(image.diffIds);
+        expect((await manifest(portcullis.url, "hub/library/busy/manifests/1.0")).digest).toBe(image.digest);
       },
       TIMEOUT,
     );
