@@ -7,6 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -291,6 +293,43 @@ describe.skipIf(unavailable(`skopeo and CNCF Distribution (${DISTRIBUTION_BIN})`
           expect(later.body).not.toContain("scan pending");
         } finally {
           await gated.close();
+        }
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "serves the cached copy while the upstream rate-limits (429)",
+      async () => {
+        // A real server that answers every request 429, as Docker Hub does past its pull limit.
+        let asked = 0;
+        const limiter = createServer((_req, res) => {
+          asked++;
+          res.writeHead(429, { "content-type": "application/json", "retry-after": "60" });
+          res.end('{"errors":[{"code":"TOOMANYREQUESTS","message":"pull rate limit"}]}');
+        });
+        await new Promise<void>((resolve) => limiter.listen(0, "127.0.0.1", resolve));
+        const port = (limiter.address() as AddressInfo).port;
+        const store = portcullis.platform.identity!.store;
+        try {
+          await store.createProject({
+            name: "limited",
+            public: true,
+            settings: { proxy: { upstream: upstream.host, allow: ["library/alpine:3.*"] } },
+          });
+          expect((await manifest(portcullis.url, "limited/library/alpine/manifests/3.19")).status).toBe(200);
+          await store.updateProject("limited", {
+            settings: { proxy: { upstream: `127.0.0.1:${port}`, allow: ["library/alpine:3.*"] } },
+          });
+          const cached = await manifest(portcullis.url, "limited/library/alpine/manifests/3.19");
+          expect(cached.status).toBe(200);
+          expect(cached.digest).toBe(seeded["library/alpine:3.19"]!.digest);
+          expect(asked).toBeGreaterThan(0);
+          const uncached = await manifest(portcullis.url, "limited/library/alpine/manifests/3.20");
+          expect(uncached.status).toBe(503);
+          expect(uncached.body).toContain("pull rate limit");
+        } finally {
+          await new Promise((resolve) => limiter.close(resolve));
         }
       },
       TIMEOUT,
