@@ -433,5 +433,26 @@ describe.each(testDatabases())(
       },
       TIMEOUT,
     );
+
+    it(
+      "lets only holders of system.projects name an upstream: not a project admin",
+      async () => {
+        const store = portcullis.platform.identity!.store;
+        await store.createProject({ name: "own" });
+        await store.createUser({ name: "lead", password: "project lead password 1" });
+        await store.addMember({ project: "own", kind: "user", name: "lead", role: "project-admin" });
+        const lead = client(portcullis.url, { name: "lead", secret: "project lead password 1" });
+        const refused = await lead.patch("/api/v1/projects/own", {
+          settings: { proxy: { upstream: "169.254.169.254", allow: ["*"] } },
+        });
+        expect(refused.status).toBe(403);
+        expect(refused.text).toContain("needs system.projects");
+        // Their other settings stay theirs.
+        expect((await lead.patch("/api/v1/projects/own", { settings: { quotaBytes: 1024 } })).status).toBe(
+          200,
+        );
+      },
+      TIMEOUT,
+    );
   },
 );

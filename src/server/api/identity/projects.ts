@@ -140,8 +140,13 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
       .strictObject({ public: z.boolean().optional(), settings: ProjectSettingsPatchInput.optional() })
       .refine((b) => b.public !== undefined || b.settings !== undefined, "give public or settings"),
     response: Project,
-    handle: async ({ platform, identity, params, body, record }) => {
+    handle: async ({ platform, identity, caller, params, body, record }) => {
       checkSettings(platform, body.settings);
+      // A proxy setting makes the server itself contact a host: who may name one is who may create
+      // projects (system.projects), not every project admin (the server's network is not theirs).
+      if (body.settings?.proxy !== undefined && !(await holds(platform, caller, "system.projects"))) {
+        throw new AuthError("DENIED", "settings.proxy: setting a project's upstream needs system.projects");
+      }
       // The password never reaches the settings column or the record: only that it changed does.
       const { settings, password } = withoutPassword(body.settings);
       await identity.store.updateProject(params.project, {
