@@ -42,6 +42,8 @@ export function pullThroughCache(options: {
           registry: settings.upstream,
           insecure: settings.insecure === true,
           userAgent: "portcullis-proxy",
+          // A pull waits on the upstream: a shorter bound than the CLI's 30 s before a cached copy is served.
+          timeoutMs: 15_000,
           ...(settings.username && password !== undefined
             ? { credentials: { username: settings.username, password } }
             : {}),

@@ -174,6 +174,8 @@ export class PullThroughCache {
         current = (await client.headManifest(upstream, reference))?.digest;
       } catch (err) {
         if (!isUpstreamFailure(err)) throw err;
+        // Asked again only after the interval: an upstream that hangs must not hold every pull up.
+        this.remember(checkKey);
         this.options.warn?.("upstream unavailable: serving the cached copy", {
           repository,
           reference,
