@@ -299,6 +299,53 @@ describe.skipIf(unavailable(`skopeo and CNCF Distribution (${DISTRIBUTION_BIN})`
     );
 
     it(
+      "makes a first pull wait for the scan, then lets the pull gate decide on it",
+      async () => {
+        const layout = join(work, "scannable");
+        const image = await writeImageLayout(layout, { tag: "v1" });
+        const seed = new RegistryClient({ registry: upstream.host });
+        await pushLayoutImage(seed, "library/alpine", { dir: layout, digest: image.digest }, "3.21");
+        // Scanned, and without an advisory database here a scan is incomplete: this policy accepts that.
+        const policy = join(work, "scanned-incomplete.yaml");
+        await writeFile(
+          policy,
+          [
+            "apiVersion: portcullis.dev/v1",
+            "kind: Policy",
+            "defaultRule:",
+            "  require:",
+            "    scan: { maxAge: 7d, maxSeverity: high, allowIncomplete: true }",
+            "",
+          ].join("\n"),
+        );
+        const gated = await startTestServer({
+          database: "sqlite",
+          config: {
+            "auth.mode": "accounts",
+            "scan.onPush": true,
+            "policy.pull": policy,
+            "proxy.scanWait": "60s",
+          },
+        });
+        try {
+          await gated.platform.identity!.store.createProject({
+            name: "hub",
+            public: true,
+            settings: { proxy: { upstream: upstream.host, allow: ["library/alpine:3.*"] } },
+          });
+          const first = await manifest(gated.url, "hub/library/alpine/manifests/3.21");
+          expect(first.status).toBe(200);
+          expect(first.digest).toBe(image.digest);
+          // Served only because the scan had finished by then.
+          expect((await gated.platform.scans.get(image.digest))?.status).toBe("done");
+        } finally {
+          await gated.close();
+        }
+      },
+      TIMEOUT,
+    );
+
+    it(
       "serves the cached copy while the upstream rate-limits (429)",
       async () => {
         // A real server that answers every request 429, as Docker Hub does past its pull limit.
