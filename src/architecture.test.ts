@@ -26,6 +26,8 @@ const ROWS: Record<string, number> = {
   policy: 4,
   admission: 4,
   evidence: 4,
+  // The pull-through cache: the registry and the OCI client, wired into the read path by app/.
+  proxy: 4,
   app: 5,
   cli: 6,
   server: 6,

@@ -8,6 +8,7 @@ import * as core from "./core/index.js";
 import * as dockerfile from "./dockerfile/index.js";
 import * as jobs from "./jobs/index.js";
 import * as oci from "./oci/index.js";
+import * as proxy from "./proxy/index.js";
 import * as registry from "./registry/index.js";
 import * as runtime from "./runtime/index.js";
 import * as sbom from "./sbom/index.js";
@@ -147,6 +148,22 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "drivers",
       "openDatabase",
       "redactUrl",
+    ],
+  },
+  proxy: {
+    module: proxy,
+    exports: [
+      "MAX_ALLOW_RULES",
+      "ProxyError",
+      "ProxySettingsSchema",
+      "PullThroughCache",
+      "allowRuleProblem",
+      "checkAllowlist",
+      "isDockerHubUpstream",
+      "proxySettingsOf",
+      "tagVersion",
+      "upstreamNamed",
+      "upstreamRepository",
     ],
   },
   registry: {

@@ -264,6 +264,27 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       'Folder of named policies for projects\' "certified images only" setting: every `NAME.yaml` in it is the policy NAME (`examples/policies/library/` holds `signed` and `scanned`). A project whose settings name one (`portcullis project set team --certified-policy signed`) has it asked on every push and pull besides policy.push and policy.pull; a name not loaded refuses both. Followed like policy.push: a file that stops loading keeps its previous version, a new file is added, a removed one is forgotten.',
   },
   {
+    path: "proxy.defaultProject",
+    type: "string",
+    default: undefined,
+    description:
+      "Transparent mirror: the proxy project that /v2/ names whose first part is no project go to (`alpine` → `PROJECT/alpine`), as podman's registries.conf mirrors and containerd's hosts.toml send them; containerd's `?ns=HOST` picks the proxy project bound to HOST without it.",
+  },
+  {
+    path: "proxy.scanWait",
+    type: "duration",
+    default: "60s",
+    description:
+      "How long a first pull through a proxy project waits for the scans of the images it copied in; past it, a pull the policy refuses while the scan runs is refused as `scan pending, retry`.",
+  },
+  {
+    path: "proxy.recheckInterval",
+    type: "duration",
+    default: "30s",
+    description:
+      "A cached proxy tag is checked against the upstream (HEAD) at most once per this; an upstream that does not answer serves the cached copy.",
+  },
+  {
     path: "trust.trustedRoot",
     type: "string",
     default: undefined,

@@ -46,6 +46,11 @@ export interface ResolvedConfig {
     readonly retention: { readonly intervalMs: number };
     readonly pullRecordIntervalMs: number;
   };
+  readonly proxy: {
+    readonly defaultProject?: string;
+    readonly scanWaitMs: number;
+    readonly recheckIntervalMs: number;
+  };
   readonly scan: {
     readonly onPush: boolean;
     readonly advisoryDatabase: string;
@@ -215,6 +220,11 @@ function build(values: Map<string, Value>): ResolvedConfig {
       gc: { intervalMs: num("registry.gc.interval"), gracePeriodMs: num("registry.gc.gracePeriod") },
       retention: { intervalMs: num("registry.retention.interval") },
       pullRecordIntervalMs: num("registry.pullRecordInterval"),
+    },
+    proxy: {
+      ...(values.has("proxy.defaultProject") ? { defaultProject: str("proxy.defaultProject") } : {}),
+      scanWaitMs: num("proxy.scanWait"),
+      recheckIntervalMs: num("proxy.recheckInterval"),
     },
     scan: {
       onPush: bool("scan.onPush"),

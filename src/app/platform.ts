@@ -3,6 +3,7 @@ import pino, { type Logger } from "pino";
 import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
+import type { PullThroughCache } from "../proxy/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import { type Database, drivers, type StorageDriver } from "../storage/index.js";
 import { AuditCheckpointWriter } from "./audit-checkpoints.js";
@@ -27,6 +28,7 @@ import {
   WebhookStore,
 } from "./notifications/index.js";
 import { type PolicyCatalog, type PolicySlot, policyCatalog } from "./policies.js";
+import { ProxyCredentials, pullThroughCache } from "./proxy.js";
 import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
@@ -79,6 +81,10 @@ export interface Platform {
   readonly notifications?: Notifications;
   /** Where notices come from; `runtimeAlert` is the hook runtime ingestion calls. */
   readonly notices?: NotificationSources;
+  /** The pull-through cache of proxy projects (accounts mode: projects exist only there). */
+  readonly proxy?: PullThroughCache;
+  /** Proxy projects' upstream passwords, sealed (set through the projects API, never read back). */
+  readonly proxyCredentials?: ProxyCredentials;
   /**
    * Starts background work (online garbage collection, audit checkpoints); returns a function that stops
    * it. `close` then writes the last audit checkpoint.
@@ -274,6 +280,23 @@ export async function createPlatform(
     anchors: pullPolicyAnchors(pullPolicy ? () => pullPolicy.current : undefined, trustedRoot),
     ...(scanner ? { scanner } : {}),
   });
+  const proxyCredentials = identity
+    ? new ProxyCredentials(
+        database,
+        new SecretBox(readOrCreateKek(config.auth.keyFile), "portcullis proxy password"),
+      )
+    : undefined;
+  const proxy =
+    identity && proxyCredentials
+      ? pullThroughCache({
+          config,
+          identity,
+          registry,
+          ...(scanner ? { scans } : {}),
+          credentials: proxyCredentials,
+          logger,
+        })
+      : undefined;
   const unsubscribe = scanner ? events.on("manifest.pushed", scanner.onEvent) : () => {};
   const unrecordEvents = recordRegistryEvents(events, record, logger, { signaturesElsewhere: true });
   const unrecordBuilds = recordBuilds({
@@ -407,6 +430,8 @@ export async function createPlatform(
     images,
     ...(notifications ? { notifications } : {}),
     ...(notices ? { notices } : {}),
+    ...(proxy ? { proxy } : {}),
+    ...(proxyCredentials ? { proxyCredentials } : {}),
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],

@@ -75,6 +75,11 @@ export interface ProjectSettings {
    * project): a matching tag, once set, is never moved or deleted. Enforced by `registry/`.
    */
   readonly immutableTags?: readonly string[];
+  /**
+   * A proxy project's upstream and allowlist (pull-through cache), stored here as given: its shape and
+   * meaning belong to `proxy/` (`ProxySettingsSchema`), which the API checks it against on the way in.
+   */
+  readonly proxy?: unknown;
 }
 
 /** A change of a project's settings: the keys given are set, a key given as null is removed. */

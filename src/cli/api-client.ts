@@ -26,7 +26,7 @@ export type RobotCreated = Wire<typeof api.RobotCreated>;
 export type UserCreated = Wire<typeof api.UserCreated>;
 export type Retention = Wire<typeof api.Retention>;
 /** PATCH's settings: the keys given are set, a key given as null is removed. */
-export type SettingsPatch = z.input<typeof api.ProjectSettingsPatch>;
+export type SettingsPatch = z.input<typeof api.ProjectSettingsPatchInput>;
 export type RetentionRun = Wire<typeof api.RetentionRunResult>;
 export type RotatedKey = Wire<typeof api.RotatedKey>;
 export type TimelinePage = Wire<typeof recordApi.TimelineAnswer>;
@@ -233,7 +233,11 @@ export class ApiClient {
   listProjects() {
     return this.request("GET", "/api/v1/projects", api.ProjectList);
   }
-  createProject(body: { name: string; public?: boolean }) {
+  createProject(body: {
+    name: string;
+    public?: boolean;
+    settings?: z.input<typeof api.ProjectSettingsInput>;
+  }) {
     return this.request("POST", "/api/v1/projects", api.Project, body);
   }
   getProject(name: string) {

@@ -6,10 +6,14 @@ import {
   connect,
   outputOf,
   printAnswer,
+  readPassword,
   when,
   withApiFlags,
 } from "./account-options.js";
 import type { Member, Project, SettingsPatch } from "./api-client.js";
+
+type ProxySettingInput = NonNullable<SettingsPatch["proxy"]>;
+
 import { registerProjectRetention } from "./project-retention.js";
 import { registerProjectWebhook } from "./project-webhook.js";
 import { UsageError } from "./trust/usage-error.js";
@@ -21,11 +25,20 @@ function projectRows(projects: readonly Project[]): string[][] {
     p.settings.certifiedPolicy ?? "",
     usageText(p.usage),
     (p.settings.immutableTags ?? []).join(","),
+    p.settings.proxy ? `${p.settings.proxy.upstream} (${p.settings.proxy.allow.length} allowed)` : "",
     when(p.createdAt),
   ]);
 }
 const MEMBER_HEADER = ["id", "kind", "name", "role", "repositories"];
-const PROJECT_HEADER = ["project", "visibility", "certified policy", "usage", "immutable tags", "created"];
+const PROJECT_HEADER = [
+  "project",
+  "visibility",
+  "certified policy",
+  "usage",
+  "immutable tags",
+  "proxy of",
+  "created",
+];
 
 /** `1.2 GiB of 10.0 GiB (12%)`, or the bytes alone without a quota. */
 function usageText(usage: Project["usage"]): string {
@@ -85,7 +98,74 @@ function memberId(text: string): number {
   return id;
 }
 
-interface SetFlags extends ApiFlags {
+/** `--proxy-allow` is repeated, never split: a semver range may hold spaces, an entry holds no comma anyway. */
+function repeat(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface ProxyFlags {
+  proxyUpstream?: string | false;
+  proxyAllow?: string[];
+  proxyNamespace?: string;
+  proxyInsecure?: boolean;
+  proxyUsername?: string;
+  proxyPasswordStdin?: boolean;
+}
+
+/** The proxy setting the flags describe (the whole setting: PATCH replaces it), null for --no-proxy-upstream. */
+function proxySetting(flags: ProxyFlags): ProxySettingInput | null | undefined {
+  if (flags.proxyUpstream === false) return null;
+  if (flags.proxyUpstream === undefined) {
+    if (
+      flags.proxyAllow ||
+      flags.proxyNamespace ||
+      flags.proxyInsecure ||
+      flags.proxyUsername ||
+      flags.proxyPasswordStdin
+    )
+      throw new UsageError("the --proxy-… flags go with --proxy-upstream");
+    return undefined;
+  }
+  if (flags.proxyPasswordStdin && !flags.proxyUsername)
+    throw new UsageError("--proxy-password-stdin goes with --proxy-username");
+  return {
+    upstream: flags.proxyUpstream,
+    allow: flags.proxyAllow ?? [],
+    ...(flags.proxyNamespace ? { namespace: flags.proxyNamespace } : {}),
+    ...(flags.proxyInsecure ? { insecure: true } : {}),
+    ...(flags.proxyUsername ? { username: flags.proxyUsername } : {}),
+  };
+}
+
+/** The proxy setting with its password read from stdin (never an argument) when the flags ask for it. */
+async function proxySettingWithPassword(flags: ProxyFlags): Promise<ProxySettingInput | null | undefined> {
+  const proxy = proxySetting(flags);
+  if (!proxy || !flags.proxyPasswordStdin) return proxy;
+  return { ...proxy, password: await readPassword(true, "") };
+}
+
+/** The proxy flags `create` and `set` share. */
+function withProxyFlags(command: Command): Command {
+  return command
+    .option(
+      "--proxy-upstream <host>",
+      "make it a proxy project (pull-through cache) of this registry: docker.io, ghcr.io, HOST:PORT",
+    )
+    .option(
+      "--proxy-allow <rule>",
+      "what may be pulled through (repeat): REPO_GLOB, REPO_GLOB:TAG_GLOB or REPO_GLOB@SEMVER_RANGE",
+      repeat,
+    )
+    .option("--proxy-namespace <name>", "the upstream namespace of one-component names (docker.io: library)")
+    .option("--proxy-insecure", "plain HTTP to a non-loopback upstream")
+    .option("--proxy-username <name>", "the upstream's user name")
+    .option(
+      "--proxy-password-stdin",
+      "read the upstream's password from stdin (sealed at rest, never shown)",
+    );
+}
+
+interface SetFlags extends ApiFlags, ProxyFlags {
   public?: boolean;
   private?: boolean;
   certifiedPolicy?: string | false;
@@ -114,16 +194,20 @@ export function registerProject(program: Command, setExit: (code: number) => voi
   );
 
   withApiFlags(
-    project
-      .command("create")
-      .description("create a project (system.projects)")
-      .argument("<name>")
-      .option("--public", "anyone, also anonymous, may pull from it"),
-  ).action(async (name: string, flags: ApiFlags & { public?: boolean }) => {
+    withProxyFlags(
+      project
+        .command("create")
+        .description("create a project (system.projects)")
+        .argument("<name>")
+        .option("--public", "anyone, also anonymous, may pull from it"),
+    ),
+  ).action(async (name: string, flags: ApiFlags & ProxyFlags & { public?: boolean }) => {
     const format = outputOf(flags);
+    const proxy = await proxySettingWithPassword(flags);
     const created = await connect(flags).client.createProject({
       name,
       ...(flags.public ? { public: true } : {}),
+      ...(proxy ? { settings: { proxy } } : {}),
     });
     printAnswer(format, created, PROJECT_HEADER, () => projectRows([created]));
     setExit(0);
@@ -139,41 +223,52 @@ export function registerProject(program: Command, setExit: (code: number) => voi
   );
 
   withApiFlags(
-    project
-      .command("set")
-      .alias("update")
-      .description("change a project's visibility or settings (project.write)")
-      .argument("<name>")
-      .option("--public", "anyone may pull")
-      .option("--private", "members only")
-      .option(
-        "--certified-policy <name>",
-        "certified images only: the named policy (policy.library) every push and pull must pass",
-      )
-      .option("--no-certified-policy", "drop the certified-images policy")
-      .option("--quota <size>", "storage quota: 500MiB, 10GiB, 1TiB or bytes (distinct blobs and manifests)")
-      .option("--no-quota", "drop the storage quota")
-      .option(
-        "--immutable-tags <rules>",
-        "comma-separated TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB rules; matching tags never move (replaces the list)",
-      )
-      .option("--no-immutable-tags", "drop every immutable-tag rule"),
+    withProxyFlags(
+      project
+        .command("set")
+        .alias("update")
+        .description("change a project's visibility or settings (project.write)")
+        .argument("<name>")
+        .option("--public", "anyone may pull")
+        .option("--private", "members only")
+        .option(
+          "--certified-policy <name>",
+          "certified images only: the named policy (policy.library) every push and pull must pass",
+        )
+        .option("--no-certified-policy", "drop the certified-images policy")
+        .option(
+          "--quota <size>",
+          "storage quota: 500MiB, 10GiB, 1TiB or bytes (distinct blobs and manifests)",
+        )
+        .option("--no-quota", "drop the storage quota")
+        .option(
+          "--immutable-tags <rules>",
+          "comma-separated TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB rules; matching tags never move (replaces the list)",
+        )
+        .option("--no-immutable-tags", "drop every immutable-tag rule"),
+    ).option("--no-proxy-upstream", "make it an ordinary project again (what it cached stays)"),
   ).action(async (name: string, flags: SetFlags) => {
     const format = outputOf(flags);
     if (flags.public && flags.private) throw new UsageError("--public and --private do not go together");
     const visibility = flags.public ? { public: true } : flags.private ? { public: false } : {};
+    const proxy = await proxySettingWithPassword(flags);
     const settingsChange =
-      flags.certifiedPolicy !== undefined || flags.quota !== undefined || flags.immutableTags !== undefined;
+      flags.certifiedPolicy !== undefined ||
+      flags.quota !== undefined ||
+      flags.immutableTags !== undefined ||
+      proxy !== undefined;
     if (!settingsChange && !("public" in visibility))
       throw new UsageError(
-        "nothing to change: give --public, --private, --certified-policy, --quota or --immutable-tags",
+        "nothing to change: give --public, --private, --certified-policy, --quota, --immutable-tags or --proxy-upstream",
       );
     // Flags are read before the server is asked, so a malformed --quota stops here (exit 2).
     if (typeof flags.quota === "string") quotaBytes(flags.quota);
     if (typeof flags.immutableTags === "string") immutableTagRules(flags.immutableTags);
     const { client } = connect(flags);
     // PATCH merges: only the settings the flags name change, whatever another caller changed meanwhile.
-    const settings = settingsChange ? settingsPatch(flags) : undefined;
+    const settings = settingsChange
+      ? { ...settingsPatch(flags), ...(proxy === undefined ? {} : { proxy }) }
+      : undefined;
     const changed = await client.updateProject(name, { ...visibility, ...(settings ? { settings } : {}) });
     printAnswer(format, changed, PROJECT_HEADER, () => projectRows([changed]));
     setExit(0);

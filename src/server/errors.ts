@@ -53,6 +53,12 @@ const TABLE: Record<string, { status: number; code: string }> = {
   WEBHOOK_URL_REFUSED: { status: 400, code: "INVALID_ARGUMENT" },
   RATE_LIMITED: { status: 429, code: "TOOMANYREQUESTS" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+  // The pull-through cache (proxy/): the allowlist's refusal and a pending scan say why; an upstream that
+  // cannot answer for content not cached here is Distribution's 503.
+  PROXY_DENIED: { status: 403, code: "DENIED" },
+  PROXY_SCAN_PENDING: { status: 403, code: "DENIED" },
+  PROXY_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
+  UPSTREAM_UNAVAILABLE: { status: 503, code: "UNAVAILABLE" },
   // Runtime ingestion (runtime/): a malformed body, or one past a bound; nothing of it is stored.
   RUNTIME_INPUT_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
   RUNTIME_INPUT_TOO_LARGE: { status: 413, code: "SIZE_INVALID" },

@@ -9,8 +9,9 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:cr
 export class SecretBox {
   private readonly key: Buffer;
 
-  constructor(kek: Buffer) {
-    this.key = Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), "portcullis webhook secret", 32));
+  /** `purpose` separates the keys of different secrets (a proxy project's upstream password has its own). */
+  constructor(kek: Buffer, purpose = "portcullis webhook secret") {
+    this.key = Buffer.from(hkdfSync("sha256", kek, Buffer.alloc(0), purpose, 32));
   }
 
   seal(context: string, secret: string): string {

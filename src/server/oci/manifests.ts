@@ -1,16 +1,38 @@
-import { RegistryError } from "../../registry/index.js";
+import { ProxyError } from "../../proxy/index.js";
+import { RegistryError, type StoredManifest } from "../../registry/index.js";
 import type { ServerMetrics } from "../metrics.js";
 import { manifestAcceptance } from "./accept.js";
 import { type OciContext, readBody } from "./context.js";
 
 export async function getManifest(ctx: OciContext, metrics: ServerMetrics, head: boolean): Promise<void> {
-  const manifest = await ctx.platform.registry.manifests.get(
-    ctx.repository,
-    ctx.param,
-    ctx.actor,
-    !head,
-    manifestAcceptance(ctx.request.headers.accept),
-  );
+  // A proxy project's manifest is fetched, re-checked or refused by its allowlist first (proxy/).
+  const prepared = await ctx.platform.proxy?.prepareManifest(ctx.repository, ctx.param);
+  let manifest: StoredManifest;
+  try {
+    manifest = await ctx.platform.registry.manifests.get(
+      ctx.repository,
+      ctx.param,
+      ctx.actor,
+      !head,
+      manifestAcceptance(ctx.request.headers.accept),
+    );
+  } catch (err) {
+    // Fail closed while the scan of what was just copied in runs: the pull gate refused it, and the
+    // client is told why and that a retry will do.
+    if (
+      prepared &&
+      prepared.scanPending.length > 0 &&
+      err instanceof RegistryError &&
+      err.code === "DENIED"
+    ) {
+      throw new ProxyError(
+        "PROXY_SCAN_PENDING",
+        `scan pending for ${prepared.scanPending.join(", ")}: retry shortly (${err.message})`,
+        { detail: { retryAfterSeconds: 10 } },
+      );
+    }
+    throw err;
+  }
   ctx.request.logDigest = manifest.digest;
   ctx.reply
     .header("Content-Type", manifest.mediaType)

@@ -113,7 +113,14 @@ export function registerOciRoutes(app: FastifyInstance, platform: Platform, metr
             statusCode: 405,
           });
         }
-        const repository = route.name === "catalog" ? "" : requireRepositoryName(decodePart(m[1]!));
+        let repository = route.name === "catalog" ? "" : requireRepositoryName(decodePart(m[1]!));
+        // A transparent mirror sends upstream names (`library/alpine`, containerd adding `?ns=docker.io`):
+        // reads map to the proxy project before anyone is authorised for the name.
+        if (platform.proxy && repository && method.action === "pull") {
+          repository = requireRepositoryName(await platform.proxy.route(repository, query.get("ns")));
+        }
+        if (platform.proxy && repository && method.action !== "pull")
+          await platform.proxy.refuseWrite(repository);
         request.logRepository = repository || undefined;
         // A cross-repository mount also reads its `from` repository: the challenge names both.
         const from = route.name === "uploads" ? query.get("from") : null;

@@ -572,6 +572,18 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0023_proxy_credentials": {
+      async up(db: Kysely<unknown>) {
+        // A proxy project's upstream password, sealed (app/proxy.ts): apart from the project's settings,
+        // which the API returns, so it is never read back.
+        await db.schema
+          .createTable("proxy_credentials")
+          .addColumn("project", "text", (c) => c.primaryKey())
+          .addColumn("sealed_password", "text", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -41,6 +41,7 @@ export interface Schema {
   record_keys: RecordKeysTable;
   record_cursors: RecordCursorsTable;
   rate_limit_windows: RateLimitWindowsTable;
+  proxy_credentials: ProxyCredentialsTable;
 }
 
 export interface RepositoriesTable {
@@ -310,6 +311,13 @@ export interface LoginFailuresTable {
   failures: number;
   first_at: number;
   locked_until: number | null;
+}
+
+/** A proxy project's upstream password, sealed with AES-256-GCM under auth.keyFile (app/proxy.ts). */
+export interface ProxyCredentialsTable {
+  project: string;
+  sealed_password: string;
+  updated_at: number;
 }
 
 /** Requests counted per rate-limit key (`scope:caller`) and epoch minute (auth/rate-limit.ts). */

@@ -79,6 +79,16 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
           ["Stored", formatBytes(project.usage.bytes)],
           ["Quota", project.usage.quotaBytes === null ? "none" : formatBytes(project.usage.quotaBytes)],
           ["Certified images only", project.settings.certifiedPolicy ?? "off"],
+          // A proxy project's upstream and allowlist are set through the API or the CLI (README, Pull-through cache).
+          ...(project.settings.proxy
+            ? [
+                ["Proxy of", project.settings.proxy.upstream] satisfies [string, string],
+                ["Allowed upstream images", project.settings.proxy.allow.join(", ") || "none"] satisfies [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
         ]}
       />
       <form className="admin-form" onSubmit={submit} aria-labelledby="settings-title">

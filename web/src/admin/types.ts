@@ -4,6 +4,8 @@ export interface ProjectSettings {
   readonly quotaBytes?: number;
   readonly immutableTags?: readonly string[];
   readonly retention?: RetentionPolicy;
+  /** A proxy project's upstream and allowlist (pull-through cache). */
+  readonly proxy?: { readonly upstream: string; readonly allow: readonly string[] };
 }
 
 export interface Project {

@@ -3,7 +3,7 @@ import type { Platform } from "../../../app/index.js";
 import { AuthError, projectOf } from "../../../auth/index.js";
 import { holds } from "../../authorize.js";
 import { type IdentityRoute, route } from "./route.js";
-import { Name, Project, ProjectList, ProjectSettings, ProjectSettingsPatch } from "./schemas.js";
+import { Name, Project, ProjectList, ProjectSettingsInput, ProjectSettingsPatchInput } from "./schemas.js";
 import type { IdentityServices } from "./services.js";
 import { projectWire } from "./wire.js";
 
@@ -21,7 +21,7 @@ async function requireProject(identity: IdentityServices, name: string) {
  */
 function checkSettings(
   platform: Platform,
-  settings: z.infer<typeof ProjectSettings> | z.infer<typeof ProjectSettingsPatch> | undefined,
+  settings: z.infer<typeof ProjectSettingsInput> | z.infer<typeof ProjectSettingsPatchInput> | undefined,
 ): void {
   const name = settings?.certifiedPolicy;
   if (name === undefined || name === null) return;
@@ -33,6 +33,24 @@ function checkSettings(
       known.length > 0 ? known.join(", ") : "none (set policy.library to a folder of NAME.yaml policies)"
     }`,
   );
+}
+
+/**
+ * Takes a proxy setting's write-only password out of the settings before they are stored or recorded.
+ * `password`: the one to seal; null when the proxy setting is removed (its password goes with it).
+ */
+function withoutPassword<S extends { proxy?: { password?: string | undefined } | null | undefined }>(
+  settings: S | undefined,
+): { settings: S | undefined; password: string | null | undefined } {
+  if (!settings?.proxy) return { settings, password: settings?.proxy === null ? null : undefined };
+  const { password, ...proxy } = settings.proxy;
+  return { settings: { ...settings, proxy }, password };
+}
+
+async function storePassword(platform: Platform, project: string, password: string | null | undefined) {
+  if (password === undefined) return;
+  if (!platform.proxyCredentials) throw new AuthError("INVALID", "proxy projects need accounts mode");
+  await platform.proxyCredentials.set(project, password);
 }
 
 export const PROJECT_ROUTES: readonly IdentityRoute[] = [
@@ -67,17 +85,19 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     body: z.strictObject({
       name: Name,
       public: z.boolean().optional(),
-      settings: ProjectSettings.optional(),
+      settings: ProjectSettingsInput.optional(),
     }),
     response: Project,
     status: 201,
     handle: async ({ platform, identity, body, record }) => {
       checkSettings(platform, body.settings);
+      const { settings, password } = withoutPassword(body.settings);
       const project = await identity.store.createProject({
         name: body.name,
         public: body.public ?? false,
-        settings: body.settings ?? {},
+        settings: settings ?? {},
       });
+      await storePassword(platform, project.name, password);
       record(`project:${project.name}`, `created (${project.public ? "public" : "private"})`);
       return projectWire(project, await platform.registry.projectUsage(project.name));
     },
@@ -117,18 +137,27 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
     event: "project.changed",
     params: ProjectParams,
     body: z
-      .strictObject({ public: z.boolean().optional(), settings: ProjectSettingsPatch.optional() })
+      .strictObject({ public: z.boolean().optional(), settings: ProjectSettingsPatchInput.optional() })
       .refine((b) => b.public !== undefined || b.settings !== undefined, "give public or settings"),
     response: Project,
-    handle: async ({ platform, identity, params, body, record }) => {
+    handle: async ({ platform, identity, caller, params, body, record }) => {
       checkSettings(platform, body.settings);
+      // A proxy setting makes the server itself contact a host: who may name one is who may create
+      // projects (system.projects), not every project admin (the server's network is not theirs).
+      if (body.settings?.proxy !== undefined && !(await holds(platform, caller, "system.projects"))) {
+        throw new AuthError("DENIED", "settings.proxy: setting a project's upstream needs system.projects");
+      }
+      // The password never reaches the settings column or the record: only that it changed does.
+      const { settings, password } = withoutPassword(body.settings);
       await identity.store.updateProject(params.project, {
         ...(body.public === undefined ? {} : { public: body.public }),
-        ...(body.settings === undefined ? {} : { settings: body.settings }),
+        ...(settings === undefined ? {} : { settings }),
       });
+      await storePassword(platform, params.project, password);
       const changes = [
         ...(body.public === undefined ? [] : [body.public ? "made public" : "made private"]),
-        ...(body.settings === undefined ? [] : [`settings changed: ${JSON.stringify(body.settings)}`]),
+        ...(settings === undefined ? [] : [`settings changed: ${JSON.stringify(settings)}`]),
+        ...(typeof password === "string" ? ["proxy password set"] : []),
       ];
       record(`project:${params.project}`, changes.join("; "));
       return projectWire(
@@ -160,6 +189,7 @@ export const PROJECT_ROUTES: readonly IdentityRoute[] = [
         );
       }
       await identity.store.deleteProject(params.project);
+      await platform.proxyCredentials?.set(params.project, null);
       record(`project:${params.project}`, "deleted");
       return undefined;
     },

@@ -5,6 +5,7 @@ import {
   ROBOT_SYSTEM_PERMISSIONS,
   SYSTEM_PERMISSIONS,
 } from "../../../auth/index.js";
+import { ProxySettingsSchema } from "../../../proxy/index.js";
 import {
   immutableTagRuleProblem,
   MAX_IMMUTABLE_TAG_RULES,
@@ -110,13 +111,36 @@ export const ProjectSettings = z.strictObject({
     .describe(
       "immutable-tag rules, TAG_GLOB or REPOSITORY_GLOB:TAG_GLOB (a path inside the project; * any run, ? one character): a matching tag is never moved or deleted",
     ),
+  proxy: ProxySettingsSchema.optional().describe(
+    "a proxy project (pull-through cache): its repositories are copies of the upstream's, fetched on first pull, for what the allowlist names only (docs: README, Pull-through cache)",
+  ),
 });
+/**
+ * A proxy setting as a request gives it: with the upstream's password, which is sealed into its own
+ * table (app/proxy.ts) and never stored in, or returned with, the settings.
+ */
+export const ProxySettingsInput = ProxySettingsSchema.extend({
+  password: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe(
+      "write-only: the upstream's password or token for `username`, sealed at rest, never returned; omitted, the stored one stays",
+    ),
+});
+/** Settings as POST /api/v1/projects takes them (the proxy's password is write-only). */
+export const ProjectSettingsInput = ProjectSettings.extend({ proxy: ProxySettingsInput.optional() });
 /** PATCH's settings: a merge patch, so the keys given are set, a key given as null is removed, others stay. */
 export const ProjectSettingsPatch = z.strictObject({
   certifiedPolicy: ProjectSettings.shape.certifiedPolicy.nullable(),
   retention: ProjectSettings.shape.retention.nullable(),
   quotaBytes: ProjectSettings.shape.quotaBytes.nullable(),
   immutableTags: ProjectSettings.shape.immutableTags.nullable(),
+  proxy: ProjectSettings.shape.proxy.nullable(),
+});
+export const ProjectSettingsPatchInput = ProjectSettingsPatch.extend({
+  proxy: ProxySettingsInput.optional().nullable(),
 });
 export const ProjectUsage = z.object({
   bytes: z.number().int().describe("distinct blobs and manifests the project's repositories hold"),
