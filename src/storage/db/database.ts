@@ -23,7 +23,23 @@ export interface Database {
   readonly dialect: DialectName;
   /** A description safe to log (no password). */
   readonly description: string;
+  /**
+   * PostgreSQL only: opens a connection of its own, outside the pool, with the schema's search path
+   * (LISTEN holds its session: a pooled connection would be handed to other queries). The caller ends it.
+   */
+  readonly dedicatedConnection?: () => Promise<DedicatedConnection>;
+  /** PostgreSQL only: the schema the pool's sessions use (`public` when none was given). */
+  readonly schema?: string;
   close(): Promise<void>;
+}
+
+/** The part of a `pg.Client` a listener needs (pg is loaded only when PostgreSQL is used). */
+export interface DedicatedConnection {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  on(event: "notification", listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  end(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
@@ -163,6 +179,15 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     db,
     dialect: "postgres",
     description: `PostgreSQL ${redactUrl(url)}${schema ? ` (schema ${schema})` : ""}`,
+    schema: schema ?? "public",
+    dedicatedConnection: async () => {
+      const client = new pg.Client({ connectionString: url });
+      // An error before the caller's own listener is attached must not crash the process.
+      client.on("error", () => {});
+      await client.connect();
+      if (schema) await client.query(`SET search_path TO ${schema}`);
+      return client;
+    },
     close: () => db.destroy(),
   };
 }
