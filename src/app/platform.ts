@@ -4,7 +4,13 @@ import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
-import { type Database, drivers, type StorageDriver } from "../storage/index.js";
+import {
+  type Database,
+  drivers,
+  type InvalidationBus,
+  openInvalidationBus,
+  type StorageDriver,
+} from "../storage/index.js";
 import { AuditCheckpointWriter } from "./audit-checkpoints.js";
 import type { ResolvedConfig } from "./config.js";
 import { followRegistryPolicy } from "./gates/assemble.js";
@@ -31,6 +37,7 @@ import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
+import { shareChanges } from "./replicas.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -44,6 +51,8 @@ export interface Platform {
   readonly version: string;
   readonly logger: Logger;
   readonly database: Database;
+  /** Tells the other replicas on the same PostgreSQL what to forget (a no-op on SQLite). */
+  readonly invalidation: InvalidationBus;
   readonly store: StorageDriver;
   readonly events: EventBus;
   readonly registry: Registry;
@@ -120,6 +129,10 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
+  // Other replicas' changes drop what this one remembers (replicas.ts); opened before anything caches.
+  const invalidation = await openInvalidationBus(database, {
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+  });
   const record = await openRecord(config, database);
   const { audit, recorder: auditRecorder, scans, scanSource } = gateRecords(database, record);
   // The decision chain's rows not yet in the record (all of them, the first time), in the background:
@@ -185,6 +198,14 @@ export async function createPlatform(
     ? notificationSources({ notifications, events, scans, registryHost, logger })
     : undefined;
   const recorder = notices ? notices.recorder(auditRecorder) : auditRecorder;
+  const shared = shareChanges({
+    bus: invalidation,
+    events,
+    scans,
+    ...(identity ? { accounts: identity.store } : {}),
+    ...(notifications ? { notifications } : {}),
+    logger,
+  });
   let built: Registry | undefined;
   const hooks =
     pushPolicy || pullPolicy || certified
@@ -201,10 +222,11 @@ export async function createPlatform(
           ...(trustedRoot ? { trustedRoot } : {}),
           cacheTtlMs: config.policy.decisionCacheMs,
           artifactLimits: config.policy.evidence,
-          // Signatures, referrers and scans arriving forget the pull verdicts they change (this replica;
-          // the others' expire after policy.decisionCache).
-          events,
-          scanChanges: (listener) => scans.onChange(listener),
+          // Signatures, referrers and scans arriving forget the pull verdicts they change, on this
+          // replica and, through the invalidation bus, on the others (policy.decisionCache bounds the rest).
+          events: shared.gateEvents,
+          scanChanges: shared.scanChanges,
+          forgetAll: shared.forgetAll,
           warn: (message) => logger.warn(message),
           onError: (err, what) => logger.error({ err }, `${what} failed`),
         })
@@ -374,6 +396,7 @@ export async function createPlatform(
     version: options.version ?? "dev",
     logger,
     database,
+    invalidation,
     store,
     events,
     registry,
@@ -429,6 +452,8 @@ export async function createPlatform(
       await stopForwarding?.();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
+      shared.close();
+      await invalidation.close();
       await database.close();
     },
   };

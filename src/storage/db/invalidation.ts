@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, DedicatedConnection } from "./database.js";
+import type { Schema } from "./schema.js";
 
 /** Called with the key another replica changed, or undefined when everything under the topic may have. */
 export type InvalidationListener = (key: string | undefined) => void;
@@ -12,8 +13,12 @@ export type InvalidationListener = (key: string | undefined) => void;
  * lost connection: the listener then calls every subscriber with no key, which must drop everything.
  */
 export interface InvalidationBus {
-  /** Sends a change to the other replicas; resolves once PostgreSQL has taken it. */
-  publish(topic: string, key?: string): Promise<void>;
+  /**
+   * Sends a change to the other replicas; resolves once PostgreSQL has taken it. Given a transaction
+   * (`within`), the notification is sent when, and only if, that transaction commits: the replicas hear
+   * of a change together with its commit, before the writer has answered anyone.
+   */
+  publish(topic: string, key?: string, within?: Kysely<Schema>): Promise<void>;
   /** Calls `listener` for the other replicas' changes under `topic` (never this process's own). */
   subscribe(topic: string, listener: InvalidationListener): () => void;
   close(): Promise<void>;
@@ -88,10 +93,10 @@ export class PostgresInvalidationBus implements InvalidationBus {
     return bus;
   }
 
-  async publish(topic: string, key?: string): Promise<void> {
+  async publish(topic: string, key?: string, within?: Kysely<Schema>): Promise<void> {
     let payload = JSON.stringify({ o: this.origin, t: topic, ...(key === undefined ? {} : { k: key }) });
     if (Buffer.byteLength(payload) > MAX_PAYLOAD) payload = JSON.stringify({ o: this.origin, t: topic });
-    await sql`select pg_notify(${this.channel}, ${payload})`.execute(this.database.db);
+    await sql`select pg_notify(${this.channel}, ${payload})`.execute(within ?? this.database.db);
   }
 
   subscribe(topic: string, listener: InvalidationListener): () => void {
