@@ -364,7 +364,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
   },
   jobs: {
     module: jobs,
-    exports: ["InProcessQueue"],
+    exports: ["InProcessQueue", "PostgresQueue"],
   },
   runtime: {
     module: runtime,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
-import { InProcessQueue, type JobQueue } from "../jobs/index.js";
+import { InProcessQueue, type JobQueue, PostgresQueue } from "../jobs/index.js";
 import { EventBus, Registry } from "../registry/index.js";
 import {
   type Database,
@@ -182,7 +182,13 @@ export async function createPlatform(
       }
     : undefined;
   // Webhooks belong to projects, which exist in accounts mode only. Their delivery is a job on the queue.
-  const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
+  const onJobError = (err: unknown, kind: string) =>
+    logger.error({ err, job: kind }, "background job failed");
+  // On PostgreSQL the jobs are shared: each is taken by one replica, and taken again if that one dies.
+  const queue: JobQueue =
+    database.dialect === "postgres"
+      ? new PostgresQueue(database.db, { bus: invalidation, onError: onJobError })
+      : new InProcessQueue(onJobError);
   const registryHost = hostPort(config.server.host, config.server.port);
   const webhookStore = identity ? new WebhookStore(database) : undefined;
   const notifications = webhookStore
