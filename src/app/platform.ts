@@ -208,7 +208,7 @@ export async function createPlatform(
     bus: invalidation,
     events,
     scans,
-    ...(identity ? { accounts: identity.store } : {}),
+    ...(identity ? { accounts: identity.store, keys: identity.keys } : {}),
     ...(notifications ? { notifications } : {}),
     logger,
   });

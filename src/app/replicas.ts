@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { AccountStore } from "../auth/index.js";
+import type { AccountStore, KeyRing } from "../auth/index.js";
 import { type EventBus, type RegistryEvent, SYSTEM_ACTOR } from "../registry/index.js";
 import type { InvalidationBus } from "../storage/index.js";
 import { affectedBy } from "./gates/pull-cache.js";
@@ -10,6 +10,7 @@ const ACCOUNTS = "accounts";
 const REGISTRY = "registry";
 const SCANS = "scans";
 const WEBHOOKS = "webhooks";
+const TOKEN_KEYS = "token-keys";
 
 /** What a registry event changes for the pull verdicts, small enough for one NOTIFY. */
 type SharedEvent =
@@ -47,6 +48,8 @@ export function shareChanges(parts: {
   readonly events: EventBus;
   readonly scans: { onChange(listener: (digest: string) => void): () => void };
   readonly accounts?: AccountStore;
+  /** The token signing keys: a rotation here makes the others sign with the new key at once. */
+  readonly keys?: KeyRing;
   readonly notifications?: Notifications;
   readonly logger: Logger;
 }): SharedChanges {
@@ -63,6 +66,11 @@ export function shareChanges(parts: {
     // Inside the write's transaction: delivered with the commit, before the API call that made it answers.
     accounts.announceWith((trx) => bus.publish(ACCOUNTS, undefined, trx));
     stops.push(bus.subscribe(ACCOUNTS, () => accounts.changedElsewhere()));
+  }
+  if (parts.keys) {
+    const keys = parts.keys;
+    stops.push(keys.onRotated(() => publish(TOKEN_KEYS)));
+    stops.push(bus.subscribe(TOKEN_KEYS, () => keys.forget()));
   }
   if (parts.notifications) {
     const notifications = parts.notifications;

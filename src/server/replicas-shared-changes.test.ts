@@ -135,5 +135,28 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
       expect(disabled.status).toBeLessThan(300);
       expect((await call(b, "GET", "/api/v1/me", carol)).status).toBe(401);
     });
+
+    it("signs with a key rotated on A on B without waiting for its 30 s key reload", async () => {
+      const kidOf = (jwt: string) =>
+        (JSON.parse(Buffer.from(jwt.split(".")[0]!, "base64url").toString("utf8")) as { kid: string }).kid;
+      const tokenFrom = async (replica: Replica) => {
+        const res = await fetch(`${replica.url}/token?service=portcullis&scope=repository:team/app:pull`, {
+          headers: { authorization: basic(ROOT) },
+        });
+        expect(res.status).toBe(200);
+        return kidOf(((await res.json()) as { token: string }).token);
+      };
+      const before = await tokenFrom(b);
+      const rotated = await call(a, "POST", "/api/v1/keys/rotate", ROOT);
+      expect(rotated.status).toBe(200);
+      const kid = String(rotated.body.kid);
+      expect(kid).not.toBe(before);
+      // The notification follows the rotation's commit; B's own reload would take 30 s.
+      const deadline = Date.now() + 5_000;
+      while ((await tokenFrom(b)) !== kid) {
+        if (Date.now() > deadline) throw new Error("B never signed with the rotated key");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
   },
 );
