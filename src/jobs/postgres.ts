@@ -145,7 +145,27 @@ export class PostgresQueue implements JobQueue {
   }
 
   private async takeAll(): Promise<void> {
+    const free = [...this.workers]
+      .filter(([, worker]) => worker.running < worker.concurrency)
+      .map(([k]) => k);
+    if (free.length === 0) return;
+    // One look for every kind (the poll runs every second on every replica), then a take per kind found.
+    const now = this.now();
+    const found = await this.db
+      .selectFrom("jobs")
+      .select("kind")
+      .distinct()
+      .where("kind", "in", free)
+      .where((eb) =>
+        eb.or([
+          eb("state", "=", "waiting"),
+          eb.and([eb("state", "=", "running"), eb("lease_until", "<", now)]),
+        ]),
+      )
+      .execute();
+    const ready = new Set(found.map((row) => row.kind));
     for (const [kind, worker] of this.workers) {
+      if (!ready.has(kind)) continue;
       while (!this.closed && worker.running < worker.concurrency) {
         const job = await this.take(kind);
         if (!job) break;
