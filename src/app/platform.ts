@@ -129,10 +129,6 @@ export async function createPlatform(
   const events = new EventBus((err, event) =>
     logger.error({ err, event: event.type }, "event listener failed"),
   );
-  // Other replicas' changes drop what this one remembers (replicas.ts); opened before anything caches.
-  const invalidation = await openInvalidationBus(database, {
-    onError: (err, what) => logger.warn({ err }, `${what} failed`),
-  });
   const record = await openRecord(config, database);
   const { audit, recorder: auditRecorder, scans, scanSource } = gateRecords(database, record);
   // The decision chain's rows not yet in the record (all of them, the first time), in the background:
@@ -182,6 +178,11 @@ export async function createPlatform(
       }
     : undefined;
   // Webhooks belong to projects, which exist in accounts mode only. Their delivery is a job on the queue.
+  // Other replicas' changes drop what this one remembers (replicas.ts). Opened after everything that
+  // refuses a bad configuration: its listening connection would keep a failed start-up's process alive.
+  const invalidation = await openInvalidationBus(database, {
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+  });
   const onJobError = (err: unknown, kind: string) =>
     logger.error({ err, job: kind }, "background job failed");
   // On PostgreSQL the jobs are shared: each is taken by one replica, and taken again if that one dies.

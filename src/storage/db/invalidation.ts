@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
+import { StorageError } from "../driver.js";
 import type { Database, DedicatedConnection } from "./database.js";
 import type { Schema } from "./schema.js";
 
@@ -84,7 +85,9 @@ export class PostgresInvalidationBus implements InvalidationBus {
     database: Database,
     options: PostgresInvalidationBusOptions = {},
   ): Promise<PostgresInvalidationBus> {
-    if (!database.dedicatedConnection) throw new Error("PostgresInvalidationBus needs a PostgreSQL database");
+    if (!database.dedicatedConnection) {
+      throw new StorageError("IO", "the invalidation bus needs a PostgreSQL database");
+    }
     const bus = new PostgresInvalidationBus(
       database as Database & Required<Pick<Database, "dedicatedConnection">>,
       options,
@@ -154,7 +157,13 @@ export class PostgresInvalidationBus implements InvalidationBus {
     connection.on("notification", (message) => {
       if (message.channel === this.channel && message.payload !== undefined) this.deliver(message.payload);
     });
-    await connection.query(`LISTEN "${this.channel}"`);
+    try {
+      await connection.query(`LISTEN "${this.channel}"`);
+    } catch (err) {
+      lost = true;
+      await connection.end().catch(() => {});
+      throw err;
+    }
     this.connection = connection;
     this.connections++;
     this.retryMs = FIRST_RETRY_MS;
