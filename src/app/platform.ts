@@ -114,6 +114,11 @@ export interface PlatformOptions {
    * another replica is used here. Tests of replicas shorten it rather than wait.
    */
   readonly keyRecheckMs?: number;
+  /**
+   * Whether this process runs the shared background jobs on PostgreSQL (default true: `serve`). A short
+   * command (`gc`, `admin`) only queues: it must not take a server's scan and then wait for it to exit.
+   */
+  readonly takeSharedJobs?: boolean;
 }
 
 export async function createPlatform(
@@ -188,7 +193,11 @@ export async function createPlatform(
   // On PostgreSQL the jobs are shared: each is taken by one replica, and taken again if that one dies.
   const queue: JobQueue =
     database.dialect === "postgres"
-      ? new PostgresQueue(database.db, { bus: invalidation, onError: onJobError })
+      ? new PostgresQueue(database.db, {
+          bus: invalidation,
+          onError: onJobError,
+          takeJobs: options.takeSharedJobs ?? true,
+        })
       : new InProcessQueue(onJobError);
   const registryHost = hostPort(config.server.host, config.server.port);
   const webhookStore = identity ? new WebhookStore(database) : undefined;

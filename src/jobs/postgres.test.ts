@@ -162,5 +162,18 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
       expect(errors).toEqual(["boom"]);
       expect(await database.db.selectFrom("jobs").selectAll().execute()).toEqual([]);
     });
+
+    it("only queues when told not to take jobs (a short CLI command beside the servers)", async () => {
+      const { database, queues } = await replicas(1, { takeJobs: false });
+      const seen: string[] = [];
+      queues[0]!.work<string>("scan", async (p) => {
+        seen.push(p);
+      });
+      queues[0]!.enqueue("scan", "for a server");
+      await queues[0]!.drain();
+      expect(seen).toEqual([]);
+      const rows = await database.db.selectFrom("jobs").select(["payload", "state"]).execute();
+      expect(rows).toEqual([{ payload: '"for a server"', state: "waiting" }]);
+    });
   },
 );

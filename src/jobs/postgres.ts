@@ -17,6 +17,11 @@ export interface PostgresQueueOptions {
   readonly bus?: InvalidationBus;
   readonly onError?: (err: unknown, kind: string) => void;
   readonly now?: () => number;
+  /**
+   * False: this process only queues (a short CLI command such as `portcullis gc` over the servers'
+   * database must not take their jobs and then wait for them before it exits). Default true.
+   */
+  readonly takeJobs?: boolean;
 }
 
 interface Worker {
@@ -47,8 +52,9 @@ export class PostgresQueue implements JobQueue {
   private closed = false;
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
+  private readonly takes: boolean;
   private idle: Array<() => void> = [];
 
   constructor(
@@ -58,9 +64,11 @@ export class PostgresQueue implements JobQueue {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.now = options.now ?? Date.now;
-    this.timer = setInterval(() => this.pump(), options.pollMs ?? 1000);
-    this.timer.unref();
-    this.unsubscribe = options.bus?.subscribe(WAKE, () => this.pump()) ?? (() => {});
+    this.takes = options.takeJobs ?? true;
+    this.timer = this.takes ? setInterval(() => this.pump(), options.pollMs ?? 1000) : undefined;
+    this.timer?.unref();
+    this.unsubscribe =
+      (this.takes ? options.bus?.subscribe(WAKE, () => this.pump()) : undefined) ?? (() => {});
   }
 
   enqueue<P>(kind: string, payload: P, options: { key?: string } = {}): void {
@@ -96,7 +104,7 @@ export class PostgresQueue implements JobQueue {
         continue;
       }
       const kinds = [...this.workers.keys()];
-      if (kinds.length === 0) return;
+      if (kinds.length === 0 || !this.takes) return;
       const left = await this.db
         .selectFrom("jobs")
         .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -128,7 +136,7 @@ export class PostgresQueue implements JobQueue {
 
   /** Takes jobs while a worker has room; one pass at a time, another asked for meanwhile runs after it. */
   private pump(): void {
-    if (this.closed) return;
+    if (this.closed || !this.takes) return;
     if (this.pumping) {
       this.pumpAgain = true;
       return;
