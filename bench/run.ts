@@ -22,6 +22,7 @@ import { RegistryClient } from "./client.js";
 import { benchConsole, type ConsoleBenchResult, renderConsoleSection } from "./console.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import { benchRecord, type RecordBenchResult, renderRecordSection } from "./record.js";
+import { benchReplicas, type ReplicasBenchResult, renderReplicasSection } from "./replicas.js";
 import {
   type BenchResults,
   type Outcome,
@@ -110,10 +111,11 @@ const PARTS = [
   "record",
   "timeline",
   "startup",
+  "replicas",
 ] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline,startup (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline,startup,replicas (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -381,12 +383,23 @@ async function main(): Promise<number> {
   // CLI start-up (issue 17): spawn to exit of the light commands, median of BENCH_STARTUP_RUNS.
   let startup: StartUpBenchResult | undefined;
   if (parts.has("startup")) startup = benchStartUp(intEnv("BENCH_STARTUP_RUNS", 21, 1), log);
+  // Several serve replicas behind HAProxy on one PostgreSQL (issue 16).
+  let replicas: ReplicasBenchResult | { error: string } | undefined;
+  if (parts.has("replicas")) {
+    try {
+      replicas = await benchReplicas(log);
+    } catch (err) {
+      replicas = { error: errorText(err) };
+      log(`replicas: FAILED — ${replicas.error}`);
+    }
+  }
 
   const fresh = new Map<Part, string>();
   if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
   if (record) fresh.set("record", renderRecordSection(record));
   if (timeline) fresh.set("timeline", renderTimelineSection(timeline));
   if (startup) fresh.set("startup", renderStartUpSection(startup));
+  if (replicas) fresh.set("replicas", renderReplicasSection(replicas));
   if (auth) {
     fresh.set(
       "auth",
@@ -425,7 +438,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline, startup }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline, startup, replicas }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -141,12 +141,15 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
     module: storage,
     exports: [
       "LocalDriver",
+      "LocalInvalidationBus",
       "MemoryDriver",
+      "PostgresInvalidationBus",
       "S3Driver",
       "StorageError",
       "checkPath",
       "drivers",
       "openDatabase",
+      "openInvalidationBus",
       "redactUrl",
     ],
   },
@@ -379,7 +382,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
   },
   jobs: {
     module: jobs,
-    exports: ["InProcessQueue"],
+    exports: ["InProcessQueue", "PostgresQueue"],
   },
   runtime: {
     module: runtime,

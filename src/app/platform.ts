@@ -2,10 +2,16 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
-import { InProcessQueue, type JobQueue } from "../jobs/index.js";
+import { InProcessQueue, type JobQueue, PostgresQueue } from "../jobs/index.js";
 import type { PullThroughCache } from "../proxy/index.js";
 import { EventBus, Registry } from "../registry/index.js";
-import { type Database, drivers, type StorageDriver } from "../storage/index.js";
+import {
+  type Database,
+  drivers,
+  type InvalidationBus,
+  openInvalidationBus,
+  type StorageDriver,
+} from "../storage/index.js";
 import { AuditCheckpointWriter } from "./audit-checkpoints.js";
 import type { ResolvedConfig } from "./config.js";
 import { followRegistryPolicy } from "./gates/assemble.js";
@@ -33,6 +39,7 @@ import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
+import { shareChanges } from "./replicas.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -46,6 +53,8 @@ export interface Platform {
   readonly version: string;
   readonly logger: Logger;
   readonly database: Database;
+  /** Tells the other replicas on the same PostgreSQL what to forget (a no-op on SQLite). */
+  readonly invalidation: InvalidationBus;
   readonly store: StorageDriver;
   readonly events: EventBus;
   readonly registry: Registry;
@@ -111,6 +120,11 @@ export interface PlatformOptions {
    * another replica is used here. Tests of replicas shorten it rather than wait.
    */
   readonly keyRecheckMs?: number;
+  /**
+   * Whether this process runs the shared background jobs on PostgreSQL (default true: `serve`). A short
+   * command (`gc`, `admin`) only queues: it must not take a server's scan and then wait for it to exit.
+   */
+  readonly takeSharedJobs?: boolean;
 }
 
 export async function createPlatform(
@@ -176,7 +190,22 @@ export async function createPlatform(
       }
     : undefined;
   // Webhooks belong to projects, which exist in accounts mode only. Their delivery is a job on the queue.
-  const queue = new InProcessQueue((err, kind) => logger.error({ err, job: kind }, "background job failed"));
+  // Other replicas' changes drop what this one remembers (replicas.ts). Opened after everything that
+  // refuses a bad configuration: its listening connection would keep a failed start-up's process alive.
+  const invalidation = await openInvalidationBus(database, {
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+  });
+  const onJobError = (err: unknown, kind: string) =>
+    logger.error({ err, job: kind }, "background job failed");
+  // On PostgreSQL the jobs are shared: each is taken by one replica, and taken again if that one dies.
+  const queue: JobQueue =
+    database.dialect === "postgres"
+      ? new PostgresQueue(database.db, {
+          bus: invalidation,
+          onError: onJobError,
+          takeJobs: options.takeSharedJobs ?? true,
+        })
+      : new InProcessQueue(onJobError);
   const registryHost = hostPort(config.server.host, config.server.port);
   const webhookStore = identity ? new WebhookStore(database) : undefined;
   const notifications = webhookStore
@@ -192,6 +221,14 @@ export async function createPlatform(
     ? notificationSources({ notifications, events, scans, registryHost, logger })
     : undefined;
   const recorder = notices ? notices.recorder(auditRecorder) : auditRecorder;
+  const shared = shareChanges({
+    bus: invalidation,
+    events,
+    scans,
+    ...(identity ? { accounts: identity.store, keys: identity.keys } : {}),
+    ...(notifications ? { notifications } : {}),
+    logger,
+  });
   let built: Registry | undefined;
   const hooks =
     pushPolicy || pullPolicy || certified
@@ -208,10 +245,11 @@ export async function createPlatform(
           ...(trustedRoot ? { trustedRoot } : {}),
           cacheTtlMs: config.policy.decisionCacheMs,
           artifactLimits: config.policy.evidence,
-          // Signatures, referrers and scans arriving forget the pull verdicts they change (this replica;
-          // the others' expire after policy.decisionCache).
-          events,
-          scanChanges: (listener) => scans.onChange(listener),
+          // Signatures, referrers and scans arriving forget the pull verdicts they change, on this
+          // replica and, through the invalidation bus, on the others (policy.decisionCache bounds the rest).
+          events: shared.gateEvents,
+          scanChanges: shared.scanChanges,
+          forgetAll: shared.forgetAll,
           warn: (message) => logger.warn(message),
           onError: (err, what) => logger.error({ err }, `${what} failed`),
         })
@@ -398,6 +436,7 @@ export async function createPlatform(
     version: options.version ?? "dev",
     logger,
     database,
+    invalidation,
     store,
     events,
     registry,
@@ -455,6 +494,8 @@ export async function createPlatform(
       await stopForwarding?.();
       // After the server stopped taking requests, before the database closes: the final head.
       await checkpoints?.close();
+      shared.close();
+      await invalidation.close();
       await database.close();
     },
   };

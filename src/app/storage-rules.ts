@@ -9,7 +9,7 @@ export interface ProjectSettingsSource {
 /**
  * The registry's storage rules (quota, immutable tags) read from the projects' settings, which `auth/`
  * stores, through the accounts snapshot "certified images only" reads too: reloaded when the accounts
- * revision moves (this process's changes at once, other replicas' within a second), so a push in
+ * revision moves (this process's changes at once, other replicas' when announced, within a second at worst), so a push in
  * between costs a map read.
  */
 export class ProjectSettingsRules implements StorageRules {

@@ -14,6 +14,7 @@ export { ANONYMOUS, LocalAuthenticator, WORKLOAD_USER } from "./local/authentica
 export { checkPasswordRules, generateSecret, MIN_PASSWORD_LENGTH } from "./local/passwords.js";
 export {
   AccountStore,
+  type ChangeOrigin,
   type MemberRecord,
   type ProjectRecord,
   type RobotRecord,

@@ -30,6 +30,8 @@ async function withIdentity<T>(
   }
   const platform = await createPlatform(configFrom(flags, { "auth.mode": "accounts" }), {
     logger: pino({ level: "warn" }),
+    // An account change and exit: the servers' shared jobs are not this process's to take.
+    takeSharedJobs: false,
   });
   try {
     const identity = platform.identity!;

@@ -24,7 +24,8 @@ export function registerGc(program: Command, setExit: (code: number) => void): v
       .option("-o, --output <format>", "table or json", "table"),
   ).action(async (flags: GcFlags) => {
     const config = configFrom(flags);
-    const platform = await createPlatform(config, { logger: pino({ level: "warn" }) });
+    // Collects and exits: the servers' shared jobs are not this process's to take.
+    const platform = await createPlatform(config, { logger: pino({ level: "warn" }), takeSharedJobs: false });
     try {
       const report = await platform.registry.collectGarbage({
         dryRun: flags.dryRun ?? false,

@@ -1,6 +1,6 @@
 /**
- * The job queue port (DESIGN.md row 3): background work such as scan on push. One process runs an
- * in-process queue by default; several replicas would plug pg-boss in behind the same interface.
+ * The job queue port (DESIGN.md row 3): background work such as scan on push. One process (SQLite)
+ * runs an in-process queue; replicas on PostgreSQL share `PostgresQueue` behind the same interface.
  * The queue itself promises nothing across a crash: producers record what they asked for in their
  * own tables (a scan report row in status "queued") and enqueue it again when the process restarts.
  */

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
 import type { Registry } from "../registry/index.js";
+import type { Database } from "../storage/index.js";
 
 /** Prometheus metrics for one server: requests and latency by route, bytes in and out, uploads, storage. */
 export class ServerMetrics {
@@ -11,7 +12,7 @@ export class ServerMetrics {
   readonly connectionsRefused: Counter<"reason">;
   readonly bodiesCut: Counter<"reason">;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, database?: Pick<Database, "statements">) {
     collectDefaultMetrics({ register: this.registry, prefix: "portcullis_" });
     this.requests = new Counter({
       name: "portcullis_http_requests_total",
@@ -48,6 +49,20 @@ export class ServerMetrics {
       labelNames: ["reason"],
       registers: [this.registry],
     });
+    const statements = database?.statements;
+    if (statements) {
+      let counted = 0;
+      new Counter({
+        name: "portcullis_database_statements_total",
+        help: "Statements sent to PostgreSQL (its round trips, BEGIN and COMMIT included)",
+        registers: [this.registry],
+        collect() {
+          const now = statements();
+          this.inc(now - counted);
+          counted = now;
+        },
+      });
+    }
     new Gauge({
       name: "portcullis_registry_open_uploads",
       help: "Blob uploads in progress",

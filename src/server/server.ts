@@ -90,7 +90,7 @@ export function buildServer(
     if (!(app.server instanceof TlsServer)) throw new Error("HTTPS was asked for but the server is not TLS");
     tls.serve(app.server);
   }
-  const metrics = new ServerMetrics(platform.registry);
+  const metrics = new ServerMetrics(platform.registry, platform.database);
   platform.notifications?.metrics.registerOn(metrics.registry);
   const { bodyIdleTimeoutMs, bodyMinBytesPerSecond, maxConnections, maxConnectionsPerAddress } =
     platform.config.server;

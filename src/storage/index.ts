@@ -1,8 +1,14 @@
 export {
   type Database,
+  type DedicatedConnection,
   type DialectName,
+  type InvalidationBus,
+  type InvalidationListener,
+  LocalInvalidationBus,
   type OpenDatabaseOptions,
   openDatabase,
+  openInvalidationBus,
+  PostgresInvalidationBus,
   redactUrl,
   type Schema,
 } from "./db/index.js";

@@ -16,8 +16,8 @@ import { parseCosignTag } from "../../trust/index.js";
  *   no longer known), and, through the digests recorded as bound to it (the indexes listing it, whose
  *   signatures vouch for it), any of those for a bound digest.
  *
- * Other replicas sharing the database do not see this process's events: there a verdict lives until
- * its TTL, which stays the backstop. Both maps are lru-cache instances bounded by `max` (least
+ * Other replicas sharing the database hear of this process's events through the invalidation bus
+ * (app/replicas.ts) and forget the same verdicts; the TTL stays the backstop for a notification missed. Both maps are lru-cache instances bounded by `max` (least
  * recently used out first); verdicts expire `ttlMs` after they were stored.
  */
 export class PullDecisionCache<V extends object> {

@@ -64,6 +64,11 @@ export interface RegistryGateOptions {
   readonly events?: { on(type: "*", listener: (event: RegistryEvent) => void): () => void };
   /** Scan reports stored or changed (ScanStore.onChange). */
   readonly scanChanges?: (listener: (digest: string) => void) => () => void;
+  /**
+   * Says when every remembered verdict must go: another replica's change that cannot be narrowed, or
+   * changes that may have been missed (the invalidation bus reconnected).
+   */
+  readonly forgetAll?: (listener: () => void) => () => void;
   /** Deadline of each evidence lookup, in ms. */
   readonly timeoutMs?: number;
   /** Bounds on what a pull decision reads from signature and attestation artifacts (trust's defaults). */
@@ -216,6 +221,10 @@ export function registryGateHooks(options: RegistryGateOptions): RegistryHooks {
   if (options.pull || options.certified) {
     options.events?.on("*", onEvent);
     options.scanChanges?.(forget);
+    options.forgetAll?.(() => {
+      pulls.clear();
+      verificationCache.clear();
+    });
   }
 
   const decide = async (

@@ -79,6 +79,8 @@ export class Notifications {
     { readonly at: number; readonly webhooks: Promise<Webhook[]> }
   >();
 
+  private readonly subscriptionListeners = new Set<(project: string) => void>();
+
   constructor(private readonly options: NotificationsOptions) {
     this.store = options.store;
     this.retry = options.retry ?? DEFAULT_RETRY;
@@ -129,7 +131,7 @@ export class Notifications {
       createdBy: actor,
       at: this.now(),
     });
-    this.subscriptions.delete(project);
+    this.changed(project);
     return { webhook, secret };
   }
 
@@ -151,14 +153,14 @@ export class Notifications {
       },
       this.now(),
     );
-    this.subscriptions.delete(project);
+    this.changed(project);
     if (!updated) throw new NotificationError("NOT_FOUND", `no webhook ${id} in project ${project}`);
     return updated;
   }
 
   async delete(project: string, id: string): Promise<void> {
     const deleted = await this.store.delete(project, id);
-    this.subscriptions.delete(project);
+    this.changed(project);
     if (!deleted) throw new NotificationError("NOT_FOUND", `no webhook ${id} in project ${project}`);
   }
 
@@ -217,6 +219,26 @@ export class Notifications {
    * A project's webhooks, read at most once per `subscriptionCacheMs` (concurrent pushes share one
    * read); a failed read is not kept.
    */
+  /**
+   * Calls `listener` with the project whose webhooks this process changed (app/ tells the other
+   * replicas, whose remembered subscriptions would otherwise live up to `subscriptionCacheMs`).
+   */
+  onSubscriptionsChanged(listener: (project: string) => void): () => void {
+    this.subscriptionListeners.add(listener);
+    return () => this.subscriptionListeners.delete(listener);
+  }
+
+  /** Drops the remembered webhooks of `project` (of every project without one): another replica changed them. */
+  forgetSubscriptions(project?: string): void {
+    if (project === undefined) this.subscriptions.clear();
+    else this.subscriptions.delete(project);
+  }
+
+  private changed(project: string): void {
+    this.subscriptions.delete(project);
+    for (const listener of this.subscriptionListeners) listener(project);
+  }
+
   private subscriptionsOf(project: string): Promise<Webhook[]> {
     const ttl = this.options.subscriptionCacheMs ?? 1_000;
     if (ttl <= 0) return this.store.list(project);

@@ -27,8 +27,8 @@ const MAX_AUTHORIZATION = 8192;
  * Who is asking, from the Authorization header: nothing (anonymous), Basic with a user's password or a
  * robot's secret, or Bearer with a token of our token service. The principal behind a token or a robot
  * secret is checked on every request, so a disabled user, a revoked or expired robot, or a deleted
- * account stops whatever tokens it still holds: at once on the replica that made the change, within a
- * second on the others (`PrincipalCache` remembers principals until the account store's revision moves).
+ * account stops whatever tokens it still holds, at once on every replica (`PrincipalCache` remembers
+ * principals until the account store announces a change or its revision moves).
  *
  * Password checks cost a scrypt derivation (~50 ms); a successful one is remembered for a few minutes
  * under an HMAC of the name, password and stored hash with a per-process key, so clients that send

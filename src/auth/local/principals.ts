@@ -19,8 +19,9 @@ type User = UserRecord & { readonly passwordHash: string | null };
  * was. A client sends its token (or a robot its secret) with every request, and reading the principal
  * from the database each time cost more than the rest of a small blob's authorisation. Every store
  * write moves the revision in its own transaction: this process's writes forget everything at once,
- * other replicas' within `revisionCheckMs` (1 s), so disabling a user or revoking, rotating or deleting
- * a robot still stops its tokens at once here and within a second everywhere.
+ * other replicas' when their notification arrives (AccountStore.changedElsewhere, sent with the commit)
+ * or at the latest within `revisionCheckMs` (1 s), so disabling a user or revoking, rotating or deleting
+ * a robot stops its tokens at once everywhere.
  */
 export class PrincipalCache {
   private readonly robots = new Map<string, Robot | undefined>();

@@ -75,6 +75,9 @@ function checkName(kind: string, name: string, pattern: RegExp): void {
     throw new AuthError("INVALID", `${kind} name ${JSON.stringify(name)} is not allowed (${pattern.source})`);
 }
 
+/** Whether a change of the accounts was written by this process or by another replica. */
+export type ChangeOrigin = "here" | "elsewhere";
+
 /**
  * The local identity store over the metadata database: users, groups, projects, grants, custom roles,
  * robots and refresh tokens. Every write moves `auth_state.revision` in the same transaction, so
@@ -83,17 +86,35 @@ function checkName(kind: string, name: string, pattern: RegExp): void {
 export class AccountStore {
   private readonly db: Kysely<Schema>;
   private readonly dialect: Database["dialect"];
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(origin: ChangeOrigin) => void>();
+  private announce: ((trx: Transaction<Schema>) => Promise<void>) | undefined;
 
   constructor(database: Database) {
     this.db = database.db;
     this.dialect = database.dialect;
   }
 
-  /** Called after every committed write (this process's AccessControl reloads at once). */
-  onChange(listener: () => void): () => void {
+  /**
+   * Called after every committed write (this process's AccessControl reloads at once), with "here";
+   * and with "elsewhere" when another replica says it wrote (`changedElsewhere`, app/'s invalidation
+   * bus), so what this process remembers is dropped without waiting for the next revision check.
+   */
+  onChange(listener: (origin: ChangeOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs `announce` inside every write's transaction (app/ sends the invalidation bus's notification
+   * there, so other replicas hear of the write when it commits, before this process answers).
+   */
+  announceWith(announce: (trx: Transaction<Schema>) => Promise<void>): void {
+    this.announce = announce;
+  }
+
+  /** Another replica committed a write: every listener drops what it remembers. */
+  changedElsewhere(): void {
+    for (const listener of this.listeners) listener("elsewhere");
   }
 
   async revision(): Promise<number> {
@@ -113,9 +134,10 @@ export class AccountStore {
         .set((eb) => ({ revision: eb("revision", "+", 1) }))
         .where("id", "=", 1)
         .execute();
+      await this.announce?.(trx);
       return out;
     });
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener("here");
     return result;
   }
 

@@ -45,6 +45,7 @@ export class KeyRing {
   private readonly fileKey: SigningKey | undefined;
   private signing: { readonly key: SigningKey; readonly checkedAt: number } | undefined;
   private loading: Promise<SigningKey> | undefined;
+  private readonly rotated = new Set<() => void>();
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -179,7 +180,23 @@ export class KeyRing {
     this.verifying.clear();
     const key = await this.generate();
     this.signing = { key, checkedAt: this.now() };
+    for (const listener of this.rotated) listener();
     return key.kid;
+  }
+
+  /** Called after this process rotated the keys (app/ tells the other replicas, which `forget()`). */
+  onRotated(listener: () => void): () => void {
+    this.rotated.add(listener);
+    return () => this.rotated.delete(listener);
+  }
+
+  /**
+   * Drops the keys read from the database: another replica rotated them, so the next token is signed
+   * with the new key and the retired ones' grace is read again, without waiting for `recheckMs`.
+   */
+  forget(): void {
+    this.verifying.clear();
+    this.signing = undefined;
   }
 
   private async generate(): Promise<SigningKey> {

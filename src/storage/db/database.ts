@@ -23,7 +23,28 @@ export interface Database {
   readonly dialect: DialectName;
   /** A description safe to log (no password). */
   readonly description: string;
+  /**
+   * PostgreSQL only: opens a connection of its own, outside the pool, with the schema's search path
+   * (LISTEN holds its session: a pooled connection would be handed to other queries). The caller ends it.
+   */
+  readonly dedicatedConnection?: () => Promise<DedicatedConnection>;
+  /**
+   * PostgreSQL only: statements sent to the server so far by this pool, BEGIN and COMMIT included (its
+   * round trips: `/metrics` shows them, and the replica benchmark divides them by requests served).
+   */
+  readonly statements?: () => number;
+  /** PostgreSQL only: the schema the pool's sessions use (`public` when none was given). */
+  readonly schema?: string;
   close(): Promise<void>;
+}
+
+/** The part of a `pg.Client` a listener needs (pg is loaded only when PostgreSQL is used). */
+export interface DedicatedConnection {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  on(event: "notification", listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  end(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
@@ -141,6 +162,15 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  let statements = 0;
+  // Counted where they leave: every query Kysely sends goes through a pooled client's query().
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      statements++;
+      return query(...args);
+    };
+  });
   const db = new Kysely<Schema>({
     dialect: new PostgresDialect({
       pool,
@@ -163,6 +193,16 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     db,
     dialect: "postgres",
     description: `PostgreSQL ${redactUrl(url)}${schema ? ` (schema ${schema})` : ""}`,
+    schema: schema ?? "public",
+    statements: () => statements,
+    dedicatedConnection: async () => {
+      const client = new pg.Client({ connectionString: url });
+      // An error before the caller's own listener is attached must not crash the process.
+      client.on("error", () => {});
+      await client.connect();
+      if (schema) await client.query(`SET search_path TO ${schema}`);
+      return client;
+    },
     close: () => db.destroy(),
   };
 }

@@ -572,6 +572,35 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0021_replicas": {
+      async up(db: Kysely<unknown>) {
+        // Background jobs shared by replicas on PostgreSQL (jobs/postgres.ts): taken with SKIP LOCKED,
+        // held under a lease the runner renews, taken again by another replica once the lease lapses.
+        await db.schema
+          .createTable("jobs")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("key", "text")
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("owner", "text")
+          .addColumn("lease_until", "bigint")
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        // One waiting job per key (a running one may have a successor queued, as in InProcessQueue).
+        await db.schema
+          .createIndex("jobs_waiting_key")
+          .on("jobs")
+          .columns(["kind", "key"])
+          .unique()
+          .where(sql.ref("state"), "=", "waiting")
+          .execute();
+        await db.schema.createIndex("jobs_take").on("jobs").columns(["kind", "state", "id"]).execute();
+      },
+    },
     "0023_proxy_credentials": {
       async up(db: Kysely<unknown>) {
         // A proxy project's upstream password, sealed (app/proxy.ts): apart from the project's settings,

@@ -42,6 +42,7 @@ export interface Schema {
   record_cursors: RecordCursorsTable;
   rate_limit_windows: RateLimitWindowsTable;
   proxy_credentials: ProxyCredentialsTable;
+  jobs: JobsTable;
 }
 
 export interface RepositoriesTable {
@@ -444,4 +445,21 @@ export interface RecordCursorsTable {
   name: string;
   next: number;
   updated_at: number;
+}
+
+/** A background job shared by replicas (jobs/postgres.ts): waiting, or running under a lease. */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** Deduplication: one waiting job per (kind, key). */
+  key: string | null;
+  /** The job's payload as JSON. */
+  payload: string;
+  state: "waiting" | "running";
+  /** The replica running it. */
+  owner: string | null;
+  /** Epoch ms after which a running job's replica is presumed dead and another may take it. */
+  lease_until: number | null;
+  attempts: Generated<number>;
+  created_at: number;
 }
