@@ -16,3 +16,5 @@ export async function withDatabaseAt<T>(url: string, work: (database: Database) 
     await database.close();
   }
 }
+
+export { ensureBucket, parseS3Url, s3TestDriver, s3TestSettings } from "./drivers/s3/testing.js";

@@ -6,8 +6,8 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unavailable } from "../../../test/support/requirements.js";
 import { hasCommand, run } from "../../../test/support/targets.js";
-import { ensureBucket, s3TestSettings } from "../../storage/drivers/s3/testing.js";
 import { S3Driver } from "../../storage/index.js";
+import { ensureBucket, s3TestSettings } from "../../storage/testing.js";
 import {
   digestOf,
   OCI_CONFIG,
