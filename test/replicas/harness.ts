@@ -11,6 +11,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { s3TestDriver, s3TestSettings } from "../../src/storage/testing.js";
+import { unavailable } from "../support/requirements.js";
 import { freePort, type RegistryServer, startPortcullis } from "../support/targets.js";
 
 export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? "/usr/sbin/haproxy";
@@ -21,6 +23,59 @@ export interface ReplicaStorage {
   readonly dataDir: string;
   /** Extra environment (`PORTCULLIS_STORAGE_DRIVER=s3` and its settings, once that driver exists). */
   readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A blob store the replica tests run on, with what removes it afterwards. */
+export interface StorageCase {
+  readonly label: string;
+  /** Undefined when the case cannot run here (locally without S3; CI fails instead, see `unavailable`). */
+  readonly open: (() => Promise<ReplicaStorage & { cleanup(): Promise<void> }>) | undefined;
+}
+
+/**
+ * The stores every replica test runs on: one folder the replicas share (one machine), and an S3 bucket
+ * (PORTCULLIS_TEST_S3, which CI sets: Ceph RGW), the shape of a real deployment. Each S3 run gets a key
+ * prefix of its own, deleted afterwards; `--data` then holds only the keys every replica must share.
+ */
+export function storageCases(): StorageCase[] {
+  const s3 = s3TestSettings();
+  const skipS3 = unavailable("an S3 server (PORTCULLIS_TEST_S3)", s3 !== undefined);
+  return [
+    {
+      label: "a shared folder",
+      open: async () => {
+        const dataDir = await mkdtemp(join(tmpdir(), "portcullis-replicas-"));
+        return { dataDir, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+      },
+    },
+    {
+      label: "S3",
+      open:
+        skipS3 || !s3
+          ? undefined
+          : async () => {
+              const { prefix, cleanup: dropPrefix } = await s3TestDriver(s3);
+              const dataDir = await mkdtemp(join(tmpdir(), "portcullis-replicas-s3-"));
+              return {
+                dataDir,
+                env: {
+                  PORTCULLIS_STORAGE_DRIVER: "s3",
+                  PORTCULLIS_STORAGE_S3_ENDPOINT: s3.endpoint ?? "",
+                  PORTCULLIS_STORAGE_S3_REGION: s3.region,
+                  PORTCULLIS_STORAGE_S3_BUCKET: s3.bucket,
+                  PORTCULLIS_STORAGE_S3_PREFIX: prefix,
+                  PORTCULLIS_STORAGE_S3_ACCESS_KEY_ID: s3.credentials?.accessKeyId ?? "",
+                  PORTCULLIS_STORAGE_S3_SECRET_ACCESS_KEY: s3.credentials?.secretAccessKey ?? "",
+                  PORTCULLIS_STORAGE_S3_FORCE_PATH_STYLE: "true",
+                },
+                cleanup: async () => {
+                  await dropPrefix();
+                  await rm(dataDir, { recursive: true, force: true });
+                },
+              };
+            },
+    },
+  ];
 }
 
 export interface ReplicaSetOptions {

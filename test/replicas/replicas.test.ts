@@ -17,7 +17,7 @@ import { seededRandom } from "../support/random.js";
 import { unavailable } from "../support/requirements.js";
 import { isolatedSkopeo } from "../support/skopeo.js";
 import { hasCommand, PORTCULLIS_BIN } from "../support/targets.js";
-import { HAPROXY_BIN, type ReplicaSet, startReplicaSet } from "./harness.js";
+import { HAPROXY_BIN, type ReplicaSet, startReplicaSet, storageCases } from "./harness.js";
 
 const postgres = process.env.PORTCULLIS_TEST_POSTGRES;
 const random = seededRandom("replicas");
@@ -135,23 +135,32 @@ function runCli(
   });
 }
 
-describe.skipIf(
+const needs =
   unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !== undefined) ||
-    unavailable(`HAProxy (${HAPROXY_BIN})`, hasCommand(HAPROXY_BIN)),
-)("three replicas behind HAProxy", () => {
+  unavailable(`HAProxy (${HAPROXY_BIN})`, hasCommand(HAPROXY_BIN));
+
+describe.each(storageCases())("three replicas behind HAProxy, blobs in $label", ({ open }) => {
   let set: ReplicaSet;
+  let storage: Awaited<ReturnType<NonNullable<typeof open>>> | undefined;
   const acked: Acknowledged = { blobs: new Map(), manifests: new Map() };
+  if (needs || !open) {
+    it.skip("needs PostgreSQL, HAProxy and this blob store", () => {});
+    return;
+  }
 
   beforeAll(async () => {
+    storage = await open();
     set = await startReplicaSet({
       postgres: postgres!,
       replicas: 3,
+      storage,
       env: { PORTCULLIS_REGISTRY_GC_INTERVAL: "0s" },
     });
   }, 90_000);
 
   afterAll(async () => {
     await set?.close();
+    await storage?.cleanup();
   }, 60_000);
 
   it("stores one blob pushed through every replica at once", async () => {
