@@ -20,6 +20,7 @@ import {
 } from "./auth-registry.js";
 import { RegistryClient } from "./client.js";
 import { benchConsole, type ConsoleBenchResult, renderConsoleSection } from "./console.js";
+import { benchGc, renderGcSection } from "./gc.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import { benchRecord, type RecordBenchResult, renderRecordSection } from "./record.js";
 import {
@@ -108,10 +109,11 @@ const PARTS = [
   "console",
   "record",
   "timeline",
+  "gc",
 ] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline,gc (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -370,11 +372,14 @@ async function main(): Promise<number> {
   // A timeline of 10,000 events with their proofs (issue 15).
   let timeline: TimelineBenchResult | undefined;
   if (parts.has("timeline")) timeline = await benchTimeline(log);
+  // Garbage collection over 100k and 1M synthetic blobs (issue 16).
+  const gc = parts.has("gc") ? await benchGc(log) : undefined;
 
   const fresh = new Map<Part, string>();
   if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
   if (record) fresh.set("record", renderRecordSection(record));
   if (timeline) fresh.set("timeline", renderTimelineSection(timeline));
+  if (gc) fresh.set("gc", renderGcSection(gc));
   if (auth) {
     fresh.set(
       "auth",
@@ -413,7 +418,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline, gc }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);
