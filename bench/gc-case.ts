@@ -43,7 +43,7 @@ function digestSql(dialect: string, column: string) {
     : `'sha256:' || printf('%02x', ${column} % 256) || printf('%062x', ${column} / 256)`;
 }
 
-async function populate(database: Database, blobs: number, old: number): Promise<void> {
+export async function populate(database: Database, blobs: number, old: number): Promise<void> {
   const { db, dialect } = database;
   const digest = digestSql(dialect, "i");
   const numbers =
@@ -143,4 +143,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Imported (by a query-plan check) it only lends `populate`.
+if (process.argv[1]?.endsWith("gc-case.ts")) await main();

@@ -201,8 +201,8 @@ for (const target of databaseTestTargets()) {
         progressEvery: 5,
         onProgress: (line) => lines.push(line),
       });
-      expect(lines).toContain("unreferenced blobs: 6…");
-      expect(lines).toContain("unreferenced blobs: 10…");
+      expect(lines).toContain("blobs examined: 6…");
+      expect(lines).toContain("blobs examined: 10…");
       expect(lines.filter((l) => /^blobs deleted: 11 \(\d+ bytes\)$/.test(l))).toHaveLength(1);
       expect(lines.at(-1)).toBe("orphan files deleted: 8");
     });

@@ -155,24 +155,47 @@ async function expireUploads(run: GcRun): Promise<number> {
   return expired;
 }
 
-/** Step 2, by (repository, digest) keyset. */
+/**
+ * Step 2, a window of `batch` links at a time in (repository, digest) order. The window's end is found
+ * first, then its candidates: bounded by the window, the anti-join is a probe per link, where a query
+ * for "the next page of candidates" lets PostgreSQL choose a merge or hash anti-join over the whole
+ * table on every page (quadratic at a million links).
+ */
 async function removeLinks(run: GcRun): Promise<number> {
   const { db, cutoff } = run;
   let removed = 0;
   let after: { repository: number; digest: string } | undefined;
-  for (;;) {
+  for (let more = true; more; ) {
     const from = after;
+    const end = await db
+      .selectFrom("repository_blobs as rb")
+      .select(["rb.repository_id", "rb.digest"])
+      .$if(from !== undefined, (qb) =>
+        qb.where((eb) =>
+          eb(eb.refTuple("rb.repository_id", "rb.digest"), ">", eb.tuple(from!.repository, from!.digest)),
+        ),
+      )
+      .orderBy("rb.repository_id")
+      .orderBy("rb.digest")
+      .limit(1)
+      .offset(run.batch - 1)
+      .executeTakeFirst();
+    // No row at the window's end: this window runs to the end of the table, and is the last.
+    more = end !== undefined;
     const page = await db
       .selectFrom("repository_blobs as rb")
       .innerJoin("repositories as repo", "repo.id", "rb.repository_id")
       .select(["rb.repository_id", "rb.digest", "repo.name"])
       .where("rb.linked_at", "<", cutoff)
+      // Row-value comparisons: both databases make them a range scan of the primary key.
       .$if(from !== undefined, (qb) =>
         qb.where((eb) =>
-          eb.or([
-            eb("rb.repository_id", ">", from!.repository),
-            eb.and([eb("rb.repository_id", "=", from!.repository), eb("rb.digest", ">", from!.digest)]),
-          ]),
+          eb(eb.refTuple("rb.repository_id", "rb.digest"), ">", eb.tuple(from!.repository, from!.digest)),
+        ),
+      )
+      .$if(end !== undefined, (qb) =>
+        qb.where((eb) =>
+          eb(eb.refTuple("rb.repository_id", "rb.digest"), "<=", eb.tuple(end!.repository_id, end!.digest)),
         ),
       )
       .where(({ not, exists, selectFrom }) =>
@@ -185,13 +208,8 @@ async function removeLinks(run: GcRun): Promise<number> {
           ),
         ),
       )
-      .orderBy("rb.repository_id")
-      .orderBy("rb.digest")
-      .limit(run.batch)
       .execute();
-    if (page.length === 0) break;
-    const last = page[page.length - 1]!;
-    after = { repository: last.repository_id, digest: last.digest };
+    if (end) after = { repository: end.repository_id, digest: end.digest };
     if (run.dryRun) {
       removed += page.length;
     } else {
@@ -199,8 +217,7 @@ async function removeLinks(run: GcRun): Promise<number> {
       // usage row: a transaction holding several links and usage rows could deadlock with it.
       for (const link of page) removed += await unlink(db, run.ctx.dialect, link, cutoff);
     }
-    run.progress("repository links examined", page.length);
-    if (page.length < run.batch) break;
+    run.progress("repository links examined", run.batch);
   }
   return removed;
 }
@@ -241,17 +258,30 @@ async function unlink(
   });
 }
 
-/** Step 3, by digest keyset; a page's rows deleted in one statement, their bytes before the commit. */
+/**
+ * Step 3, a window of `batch` blob rows at a time in digest order (bounded for the same reason as step
+ * 2's); a window's candidates deleted in one statement, their bytes before the commit.
+ */
 async function deleteBlobs(run: GcRun): Promise<{ count: number; bytes: number }> {
   const { db, ctx, cutoff, dryRun } = run;
   const done = { count: 0, bytes: 0 };
   let after = "";
-  for (;;) {
+  for (let more = true; more; ) {
+    const end = await db
+      .selectFrom("blobs")
+      .select("digest")
+      .where("digest", ">", after)
+      .orderBy("digest")
+      .limit(1)
+      .offset(run.batch - 1)
+      .executeTakeFirst();
+    more = end !== undefined;
     const page = await db
       .selectFrom("blobs as b")
       .select(["b.digest", "b.size"])
       .where("b.linked_at", "<", cutoff)
       .where("b.digest", ">", after)
+      .$if(end !== undefined, (qb) => qb.where("b.digest", "<=", end!.digest))
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -273,11 +303,12 @@ async function deleteBlobs(run: GcRun): Promise<{ count: number; bytes: number }
           ),
         ),
       )
-      .orderBy("b.digest")
-      .limit(run.batch)
       .execute();
-    if (page.length === 0) break;
-    after = page[page.length - 1]!.digest;
+    if (end) after = end.digest;
+    if (page.length === 0) {
+      run.progress("blobs examined", run.batch);
+      continue;
+    }
     if (dryRun) {
       done.count += page.length;
       done.bytes += page.reduce((sum, b) => sum + b.size, 0);
@@ -323,8 +354,7 @@ async function deleteBlobs(run: GcRun): Promise<{ count: number; bytes: number }
       done.count += deleted.length;
       done.bytes += deleted.reduce((sum, b) => sum + b.size, 0);
     }
-    run.progress("unreferenced blobs", page.length);
-    if (page.length < run.batch) break;
+    run.progress("blobs examined", run.batch);
   }
   return done;
 }
