@@ -156,10 +156,10 @@ async function expireUploads(run: GcRun): Promise<number> {
 }
 
 /**
- * Step 2, a window of `batch` links at a time in (repository, digest) order. The window's end is found
- * first, then its candidates: bounded by the window, the anti-join is a probe per link, where a query
- * for "the next page of candidates" lets PostgreSQL choose a merge or hash anti-join over the whole
- * table on every page (quadratic at a million links).
+ * Step 2, a window of `batch` links at a time in (repository, digest) order: one query reads the window
+ * (a range of the primary key, LIMIT inside) and tells, per link, whether it is garbage. Asked that
+ * way, the anti-join is a probe per link; asked for "the next page of candidates", PostgreSQL chose a
+ * hash or merge anti-join over the whole table on every page (quadratic at a million links).
  */
 async function removeLinks(run: GcRun): Promise<number> {
   const { db, cutoff } = run;
@@ -167,49 +167,50 @@ async function removeLinks(run: GcRun): Promise<number> {
   let after: { repository: number; digest: string } | undefined;
   for (let more = true; more; ) {
     const from = after;
-    const end = await db
-      .selectFrom("repository_blobs as rb")
-      .select(["rb.repository_id", "rb.digest"])
-      .$if(from !== undefined, (qb) =>
-        qb.where((eb) =>
-          eb(eb.refTuple("rb.repository_id", "rb.digest"), ">", eb.tuple(from!.repository, from!.digest)),
-        ),
+    const window = await db
+      .selectFrom(
+        db
+          .selectFrom("repository_blobs as rb")
+          .select(["rb.repository_id", "rb.digest", "rb.linked_at"])
+          // A row-value comparison: both databases make it a range scan of the primary key.
+          .$if(from !== undefined, (qb) =>
+            qb.where((eb) =>
+              eb(eb.refTuple("rb.repository_id", "rb.digest"), ">", eb.tuple(from!.repository, from!.digest)),
+            ),
+          )
+          .orderBy("rb.repository_id")
+          .orderBy("rb.digest")
+          .limit(run.batch)
+          .as("w"),
       )
-      .orderBy("rb.repository_id")
-      .orderBy("rb.digest")
-      .limit(1)
-      .offset(run.batch - 1)
-      .executeTakeFirst();
-    // No row at the window's end: this window runs to the end of the table, and is the last.
-    more = end !== undefined;
-    const page = await db
-      .selectFrom("repository_blobs as rb")
-      .innerJoin("repositories as repo", "repo.id", "rb.repository_id")
-      .select(["rb.repository_id", "rb.digest", "repo.name"])
-      .where("rb.linked_at", "<", cutoff)
-      // Row-value comparisons: both databases make them a range scan of the primary key.
-      .$if(from !== undefined, (qb) =>
-        qb.where((eb) =>
-          eb(eb.refTuple("rb.repository_id", "rb.digest"), ">", eb.tuple(from!.repository, from!.digest)),
-        ),
-      )
-      .$if(end !== undefined, (qb) =>
-        qb.where((eb) =>
-          eb(eb.refTuple("rb.repository_id", "rb.digest"), "<=", eb.tuple(end!.repository_id, end!.digest)),
-        ),
-      )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("manifest_refs as r")
-              .select("r.child_digest")
-              .whereRef("r.repository_id", "=", "rb.repository_id")
-              .whereRef("r.child_digest", "=", "rb.digest"),
-          ),
-        ),
-      )
+      .innerJoin("repositories as repo", "repo.id", "w.repository_id")
+      .select((eb) => [
+        "w.repository_id",
+        "w.digest",
+        "repo.name",
+        eb
+          .and([
+            eb("w.linked_at", "<", cutoff),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom("manifest_refs as r")
+                  .select("r.child_digest")
+                  .whereRef("r.repository_id", "=", "w.repository_id")
+                  .whereRef("r.child_digest", "=", "w.digest"),
+              ),
+            ),
+          ])
+          .as("garbage"),
+      ])
+      .orderBy("w.repository_id")
+      .orderBy("w.digest")
       .execute();
-    if (end) after = { repository: end.repository_id, digest: end.digest };
+    more = window.length === run.batch;
+    const last = window[window.length - 1];
+    if (last) after = { repository: last.repository_id, digest: last.digest };
+    // SQLite answers the flag as 0 or 1, PostgreSQL as a boolean.
+    const page = window.filter((link) => Boolean(link.garbage));
     if (run.dryRun) {
       removed += page.length;
     } else {
@@ -217,7 +218,7 @@ async function removeLinks(run: GcRun): Promise<number> {
       // usage row: a transaction holding several links and usage rows could deadlock with it.
       for (const link of page) removed += await unlink(db, run.ctx.dialect, link, cutoff);
     }
-    run.progress("repository links examined", run.batch);
+    run.progress("repository links examined", window.length);
   }
   return removed;
 }
@@ -259,56 +260,59 @@ async function unlink(
 }
 
 /**
- * Step 3, a window of `batch` blob rows at a time in digest order (bounded for the same reason as step
- * 2's); a window's candidates deleted in one statement, their bytes before the commit.
+ * Step 3, a window of `batch` blob rows at a time in digest order, read and judged in one query as in
+ * step 2; a window's garbage deleted in one statement, its bytes before the commit.
  */
 async function deleteBlobs(run: GcRun): Promise<{ count: number; bytes: number }> {
   const { db, ctx, cutoff, dryRun } = run;
   const done = { count: 0, bytes: 0 };
   let after = "";
   for (let more = true; more; ) {
-    const end = await db
-      .selectFrom("blobs")
-      .select("digest")
-      .where("digest", ">", after)
-      .orderBy("digest")
-      .limit(1)
-      .offset(run.batch - 1)
-      .executeTakeFirst();
-    more = end !== undefined;
-    const page = await db
-      .selectFrom("blobs as b")
-      .select(["b.digest", "b.size"])
-      .where("b.linked_at", "<", cutoff)
-      .where("b.digest", ">", after)
-      .$if(end !== undefined, (qb) => qb.where("b.digest", "<=", end!.digest))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("repository_blobs as rb")
-              .select("rb.digest")
-              .whereRef("rb.digest", "=", "b.digest")
-              // A dry run removed no link: count as gone the links step 2 would have removed (old
-              // ones; referenced ones do not matter, the manifest reference alone keeps the blob).
-              .$if(dryRun, (qb) => qb.where("rb.linked_at", ">=", cutoff)),
-          ),
-        ),
+    const window = await db
+      .selectFrom(
+        db
+          .selectFrom("blobs")
+          .select(["digest", "size", "linked_at"])
+          .where("digest", ">", after)
+          .orderBy("digest")
+          .limit(run.batch)
+          .as("b"),
       )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("manifest_refs as r")
-              .select("r.child_digest")
-              .whereRef("r.child_digest", "=", "b.digest"),
-          ),
-        ),
-      )
+      .select((eb) => [
+        "b.digest",
+        "b.size",
+        eb
+          .and([
+            eb("b.linked_at", "<", cutoff),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom("repository_blobs as rb")
+                  .select("rb.digest")
+                  .whereRef("rb.digest", "=", "b.digest")
+                  // A dry run removed no link: count as gone the links step 2 would have removed (old
+                  // ones; referenced ones do not matter, the manifest reference alone keeps the blob).
+                  .$if(dryRun, (qb) => qb.where("rb.linked_at", ">=", cutoff)),
+              ),
+            ),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom("manifest_refs as r")
+                  .select("r.child_digest")
+                  .whereRef("r.child_digest", "=", "b.digest"),
+              ),
+            ),
+          ])
+          .as("garbage"),
+      ])
+      .orderBy("b.digest")
       .execute();
-    if (end) after = end.digest;
-    if (page.length === 0) {
-      run.progress("blobs examined", run.batch);
-      continue;
-    }
+    more = window.length === run.batch;
+    if (window.length > 0) after = window[window.length - 1]!.digest;
+    run.progress("blobs examined", window.length);
+    const page = window.filter((blob) => Boolean(blob.garbage));
+    if (page.length === 0) continue;
     if (dryRun) {
       done.count += page.length;
       done.bytes += page.reduce((sum, b) => sum + b.size, 0);
@@ -354,7 +358,6 @@ async function deleteBlobs(run: GcRun): Promise<{ count: number; bytes: number }
       done.count += deleted.length;
       done.bytes += deleted.reduce((sum, b) => sum + b.size, 0);
     }
-    run.progress("blobs examined", run.batch);
   }
   return done;
 }
