@@ -58,10 +58,10 @@ export interface GcRun {
  * Everything in flight is younger than the grace period, and a manifest push refreshes the links
  * it relies on under their row locks, so collection never needs the registry to stop.
  *
- * It scales with the store, not with memory: each step pages through its candidates by key (never
- * OFFSET, never all at once), deletes a page per transaction, re-checking every condition inside the
- * delete, and the orphan sweep looks up a page of walked files per query. One collection runs at a
- * time across replicas (gc-lock.ts).
+ * It scales with the store, not with memory: each step reads its table in windows of `batchSize`
+ * rows by key (never OFFSET, never all at once), deletes a window's garbage in one transaction (links:
+ * one each), re-checking every condition inside the delete, and the orphan sweep looks up a page of
+ * walked files per query. One collection runs at a time across replicas (gc-lock.ts).
  */
 export async function collectGarbage(ctx: RegistryContext, options: GcOptions = {}): Promise<GcReport> {
   return withGcLock(ctx, (db) => collect(ctx, db, options));
