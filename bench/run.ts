@@ -20,6 +20,7 @@ import {
 } from "./auth-registry.js";
 import { RegistryClient } from "./client.js";
 import { benchConsole, type ConsoleBenchResult, renderConsoleSection } from "./console.js";
+import { benchGc, renderGcSection } from "./gc.js";
 import { benchLint, renderLintSection } from "./lint.js";
 import { benchRecord, type RecordBenchResult, renderRecordSection } from "./record.js";
 import { benchReplicas, type ReplicasBenchResult, renderReplicasSection } from "./replicas.js";
@@ -112,10 +113,11 @@ const PARTS = [
   "timeline",
   "startup",
   "replicas",
+  "gc",
 ] as const;
 type Part = (typeof PARTS)[number];
 
-/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline,startup,replicas (default all): the sections to measure this run. */
+/** BENCH_PARTS=registry,lint,scan,trust,admission,sbom,auth,console,record,timeline,startup,replicas,gc (default all): the sections to measure this run. */
 function partsEnv(): Set<Part> {
   const raw = process.env.BENCH_PARTS?.trim();
   if (!raw) return new Set(PARTS);
@@ -393,6 +395,8 @@ async function main(): Promise<number> {
       log(`replicas: FAILED — ${replicas.error}`);
     }
   }
+  // Garbage collection over 100k and 1M synthetic blobs (issue 16).
+  const gc = parts.has("gc") ? await benchGc(log) : undefined;
 
   const fresh = new Map<Part, string>();
   if (consoleResult) fresh.set("console", renderConsoleSection(consoleResult));
@@ -400,6 +404,7 @@ async function main(): Promise<number> {
   if (timeline) fresh.set("timeline", renderTimelineSection(timeline));
   if (startup) fresh.set("startup", renderStartUpSection(startup));
   if (replicas) fresh.set("replicas", renderReplicasSection(replicas));
+  if (gc) fresh.set("gc", renderGcSection(gc));
   if (auth) {
     fresh.set(
       "auth",
@@ -438,7 +443,7 @@ async function main(): Promise<number> {
   mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, ".bench", "results.json"),
-    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline, startup, replicas }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
+    `${JSON.stringify({ ...results, lint, scan, trust, admission, auth, authThroughput, console: consoleResult, record, timeline, startup, replicas, gc }, (_key, value) => (value instanceof Set ? [...value] : value), 2)}\n`,
   );
   mkdirSync(join(REPO_ROOT, "docs"), { recursive: true });
   writeFileSync(docsFile, markdown);

@@ -4,7 +4,7 @@ import type { AuditLog, EventRecord } from "../audit/index.js";
 import { AnonymousAccess, type Authenticator, type Authorizer, projectOf } from "../auth/index.js";
 import { InProcessQueue, type JobQueue, PostgresQueue } from "../jobs/index.js";
 import type { PullThroughCache } from "../proxy/index.js";
-import { EventBus, Registry } from "../registry/index.js";
+import { EventBus, Registry, RegistryError } from "../registry/index.js";
 import {
   type Database,
   drivers,
@@ -361,8 +361,14 @@ export async function createPlatform(
       every(
         config.registry.gc.intervalMs,
         async () => {
-          const report = await registry.collectGarbage();
-          logger.info({ gc: report }, "garbage collection finished");
+          try {
+            const report = await registry.collectGarbage();
+            logger.info({ gc: report }, "garbage collection finished");
+          } catch (err) {
+            // Another replica (or `portcullis gc`) holds the GC lock: its run covers ours.
+            if (!(err instanceof RegistryError && err.code === "GC_RUNNING")) throw err;
+            logger.info("garbage collection skipped: another one is running");
+          }
         },
         (err) => logger.error({ err }, "garbage collection failed"),
       ),

@@ -18,6 +18,17 @@ describe("cliFailure: one line and one exit code per kind of error (issue 12)", 
     expect(cliFailure(new Error("boom")).exitCode).toBe(EXIT.findings);
   });
 
+  it("says another garbage collection is running and exits 1 (gc: one at a time, issue 16)", () => {
+    const busy = new PortcullisError(
+      "GC_RUNNING",
+      "another garbage collection is running; try again when it ends",
+    );
+    expect(cliFailure(busy)).toEqual({
+      message: "another garbage collection is running; try again when it ends",
+      exitCode: EXIT.findings,
+    });
+  });
+
   it("names the file and the fix for a permission error (chmod 000 does not stop root, so it is built here)", () => {
     const failure = cliFailure(errno("EACCES", "/etc/secret.key"));
     expect(failure).toEqual({

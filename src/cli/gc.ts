@@ -15,7 +15,9 @@ export function registerGc(program: Command, setExit: (code: number) => void): v
   withPlatformFlags(
     program
       .command("gc")
-      .description("collect unreferenced blobs and expired uploads (safe while `serve` runs)")
+      .description(
+        "collect unreferenced blobs and expired uploads (safe while `serve` runs; exits 1 at once when another collection is running)",
+      )
       .option("--dry-run", "report what would be deleted, delete nothing")
       .option(
         "--grace <duration>",

@@ -21,6 +21,8 @@ export type RegistryErrorCode =
   | "RANGE_INVALID"
   | "MANIFEST_TOO_LARGE"
   | "UNAUTHORIZED"
-  | "RETENTION_INVALID";
+  | "RETENTION_INVALID"
+  /** Another replica or process is collecting garbage (one at a time: registry/gc-lock.ts). */
+  | "GC_RUNNING";
 
 export class RegistryError extends PortcullisError<RegistryErrorCode> {}

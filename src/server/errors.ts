@@ -27,6 +27,7 @@ const TABLE: Record<string, { status: number; code: string }> = {
   UNSUPPORTED: { status: 405, code: "UNSUPPORTED" },
   UNAUTHORIZED: { status: 401, code: "UNAUTHORIZED" },
   RETENTION_INVALID: { status: 400, code: "INVALID_ARGUMENT" },
+  GC_RUNNING: { status: 409, code: "CONFLICT" },
   // The identity domain (auth/).
   UNAUTHENTICATED: { status: 401, code: "UNAUTHORIZED" },
   TOKEN_INVALID: { status: 401, code: "UNAUTHORIZED" },

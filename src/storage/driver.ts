@@ -34,6 +34,12 @@ export interface StorageDriver {
   move(from: string, to: string): Promise<void>;
   /** Deletes an object or a directory and everything under it. NOT_FOUND when missing. */
   delete(path: string): Promise<void>;
+  /**
+   * Deletes several objects (not directories), missing ones ignored: for backends with a bulk delete
+   * (S3 DeleteObjects takes 1,000 keys a request). Optional: callers fall back to `delete` one by one
+   * (registry/gc-deletes.ts).
+   */
+  deleteMany?(paths: readonly string[]): Promise<void>;
   /** Every object (not directory) under `path`, depth first, in sorted order. Nothing when missing. */
   walk(path: string): AsyncIterable<FileInfo>;
   /**
