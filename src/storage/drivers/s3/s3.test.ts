@@ -158,6 +158,20 @@ describe.skipIf(unavailable("an S3 server (PORTCULLIS_TEST_S3)", settings !== un
     expect(counted.DeleteObjectsCommand).toBe(2);
     expect(await driver.list("many")).toEqual(["many/kept"]);
   });
+
+  it("deletes many objects in batches of 1,000, ignoring keys already gone (GC's sweep)", async () => {
+    const { driver } = await driverOn();
+    const names = Array.from({ length: 1003 }, (_, i) => `bulk/${String(i).padStart(5, "0")}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((name) => driver.putObject(name, Buffer.from(name))));
+    }
+    await driver.put("bulk/~kept", Buffer.from("k"));
+    const counted = countCommands(driver);
+    await driver.deleteMany([...names, "bulk/never-written"]);
+    expect(counted.DeleteObjectsCommand).toBe(2);
+    expect(await driver.list("bulk")).toEqual(["bulk/~kept"]);
+    await expect(driver.deleteMany(["../escape"])).rejects.toMatchObject({ code: "INVALID_PATH" });
+  });
 });
 
 /**

@@ -206,6 +206,21 @@ export class S3Driver implements StorageDriver {
     if (deleted === 0) throw new StorageError("NOT_FOUND", `no such object or directory: ${path}`);
   }
 
+  /** Objects in DeleteObjects batches of 1,000 keys (GC's sweep); keys already gone count as deleted. */
+  async deleteMany(paths: readonly string[]): Promise<void> {
+    for (const path of paths) checkDriverPath(path);
+    for (let i = 0; i < paths.length; i += 1000) {
+      const objects = paths.slice(i, i + 1000).map((path) => ({ Key: this.keys.key(path) }));
+      const out = await this.client
+        .send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }))
+        .catch((err: unknown) => {
+          throw this.failure(`delete ${objects.length} objects`, err);
+        });
+      const failed = out.Errors?.find((e) => e.Code !== "NoSuchKey");
+      if (failed) throw new StorageError("IO", `S3 delete ${failed.Key}: ${failed.Code}`);
+    }
+  }
+
   async *walk(path: string): AsyncIterable<FileInfo> {
     checkDriverPath(path);
     // One delimited listing per directory, children sorted, directories entered where they sort:
