@@ -26,6 +26,7 @@ const ROWS: Record<string, number> = {
   policy: 4,
   admission: 4,
   evidence: 4,
+  replication: 4,
   app: 5,
   cli: 6,
   server: 6,
