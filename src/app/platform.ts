@@ -31,6 +31,7 @@ import { recordBuilds } from "./record-builds.js";
 import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
+import { ReplicationMetrics, ReplicationService, ReplicationStore } from "./replication/index.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -77,6 +78,8 @@ export interface Platform {
   readonly images: ImageInsights;
   /** Projects' webhooks (accounts mode: projects exist only there). */
   readonly notifications?: Notifications;
+  /** Replication rules between sites: CRUD, runs on push, on a schedule and on request (app/replication). */
+  readonly replication: ReplicationService;
   /** Where notices come from; `runtimeAlert` is the hook runtime ingestion calls. */
   readonly notices?: NotificationSources;
   /**
@@ -284,6 +287,15 @@ export async function createPlatform(
     logger,
   });
   const unrecordScans = recordScans(scans, record, logger);
+  const replication = new ReplicationService({
+    store: new ReplicationStore(database),
+    registry,
+    events,
+    kek: readOrCreateKek(config.auth.keyFile),
+    metrics: new ReplicationMetrics(),
+    logger,
+  });
+  const unreplicate = replication.listen();
 
   const upkeep = recordUpkeep({
     config,
@@ -333,6 +345,7 @@ export async function createPlatform(
       );
     }
     if (notifications) stops.push(notifications.start());
+    stops.push(replication.start());
     stopForwarding = upkeep.start();
     stops.push(
       every(
@@ -406,6 +419,7 @@ export async function createPlatform(
     images,
     ...(notifications ? { notifications } : {}),
     ...(notices ? { notices } : {}),
+    replication,
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],
@@ -416,6 +430,9 @@ export async function createPlatform(
       // A provenance being read is written before the record's final head is taken.
       await unrecordBuilds();
       unrecordScans();
+      unreplicate();
+      // Runs in progress write their results before the database closes.
+      await replication.settled();
       await queue.close();
       scanner?.close();
       // Access events still being appended land before the final head is taken.

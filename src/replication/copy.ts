@@ -46,6 +46,8 @@ export class ImageCopier {
   constructor(
     private readonly source: RegistryEndpoint,
     private readonly destination: RegistryEndpoint,
+    /** Referrers left where they are (a site's own scan SBOMs: each Portcullis scans on arrival). */
+    private readonly skipReferrer: (referrer: Descriptor) => boolean = () => false,
   ) {}
 
   /** The image `from:tag` into `to:tag`, then the artifacts that sign and describe it. */
@@ -66,6 +68,15 @@ export class ImageCopier {
     const results = [await this.copyTagged("image", from, to, tag, digest)];
     results.push(...(await this.copyArtifacts(from, to, digest, 0)));
     return results;
+  }
+
+  /**
+   * The signatures and referrers of `digest` alone, when the destination already holds it: what a
+   * signature or referrer pushed after its image was replicated needs.
+   */
+  async copyArtifactsOf(from: string, to: string, digest: string): Promise<ArtifactResult[]> {
+    if ((await this.destination.resolve(to, digest)) === undefined) return [];
+    return this.copyArtifacts(from, to, digest, 0);
   }
 
   /** Whether the source holds a signature for `digest`: a cosign `.sig` tag or a signature referrer. */
@@ -129,6 +140,7 @@ export class ImageCopier {
       });
       return results;
     }
+    referrers = referrers.filter((r) => !this.skipReferrer(r));
     if (referrers.length === 0) return results;
     const copied: Descriptor[] = [];
     for (const referrer of referrers) {

@@ -1,3 +1,4 @@
+import type { Descriptor } from "../oci/index.js";
 import { type ArtifactResult, ImageCopier } from "./copy.js";
 import type { RegistryEndpoint } from "./endpoint.js";
 import type { CompiledFilters } from "./rule.js";
@@ -6,7 +7,9 @@ import type { CompiledFilters } from "./rule.js";
 export type RunScope =
   | { readonly kind: "all" }
   | { readonly kind: "tag"; readonly repository: string; readonly tag: string }
-  | { readonly kind: "deleted"; readonly repository: string; readonly tag: string; readonly digest: string };
+  | { readonly kind: "deleted"; readonly repository: string; readonly tag: string; readonly digest: string }
+  /** A signature or referrer arrived for `digest`: copy its artifacts where the image already is. */
+  | { readonly kind: "subject"; readonly repository: string; readonly digest: string };
 
 export interface RunOptions {
   readonly source: RegistryEndpoint;
@@ -15,6 +18,8 @@ export interface RunOptions {
   /** Remove from the destination the matched tags the source no longer has. Off unless the rule says. */
   readonly deletion: boolean;
   readonly scope: RunScope;
+  /** Referrers not to copy (see ImageCopier). */
+  readonly skipReferrer?: (referrer: Descriptor) => boolean;
   /** Each artifact as it is decided (the store writes them as they come, so a cut run keeps its history). */
   readonly onResult?: (result: ArtifactResult) => Promise<void> | void;
 }
@@ -35,7 +40,7 @@ export interface RunSummary {
  */
 export async function replicate(options: RunOptions): Promise<RunSummary> {
   const { source, destination, filters, scope } = options;
-  const copier = new ImageCopier(source, destination);
+  const copier = new ImageCopier(source, destination, options.skipReferrer);
   const totals = { copied: 0, present: 0, skipped: 0, deleted: 0, failed: 0, bytes: 0 };
   const note = async (result: ArtifactResult) => {
     totals[result.outcome] += 1;
@@ -47,6 +52,14 @@ export async function replicate(options: RunOptions): Promise<RunSummary> {
       await note(
         await deleteIfSame(destination, filters.destination(scope.repository), scope.tag, scope.digest),
       );
+    }
+    return totals;
+  }
+  if (scope.kind === "subject") {
+    if (filters.repository(scope.repository)) {
+      const to = filters.destination(scope.repository);
+      for (const result of await copier.copyArtifactsOf(scope.repository, to, scope.digest))
+        await note(result);
     }
     return totals;
   }
