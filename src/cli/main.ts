@@ -11,6 +11,7 @@ import { registerLint } from "./lint.js";
 import { registerLogin } from "./login.js";
 import { registerPolicy } from "./policy.js";
 import { registerProject } from "./project.js";
+import { registerReplication } from "./replication.js";
 import { registerRobot } from "./robot.js";
 import { registerRole } from "./role.js";
 import { registerSbom } from "./sbom.js";
@@ -53,6 +54,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerRobot(program, setExit);
   registerRole(program, setExit);
   registerKey(program, setExit);
+  registerReplication(program, setExit);
   return program;
 }
 
