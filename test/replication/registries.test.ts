@@ -4,10 +4,12 @@
  * fallback tag is kept), verified there, then pulled from Distribution into a second Portcullis that
  * scans it on arrival and verifies it too. Reruns copy nothing.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { captureCli } from "../../src/cli/testing/capture.js";
 import { RegistryClient } from "../../src/oci/index.js";
 import type { Actor } from "../../src/registry/index.js";
 import {
@@ -29,14 +31,13 @@ import {
   type GeneratedKeyPair,
   generateKeyPair,
   loadImage,
-  resolveSigningTarget,
-  signImage,
   toVerificationKey,
   verifyImageSignatures,
 } from "../../src/trust/index.js";
 import { unavailable } from "../support/requirements.js";
 import { DISTRIBUTION_BIN, hasCommand, type RegistryServer, startDistribution } from "../support/targets.js";
 
+const io = captureCli();
 const ACTOR: Actor = { subject: "replication:test", kind: "system" };
 const TIMEOUT = 120_000;
 
@@ -84,13 +85,14 @@ describe.skipIf(unavailable(`CNCF Distribution (${DISTRIBUTION_BIN})`, hasComman
       );
       expect((await putManifest(siteA.url, "team/app", "1.0", indexBytes, OCI_INDEX)).status).toBe(201);
       index = digestOf(indexBytes);
-      const host = new URL(siteA.url).host;
-      const client = new RegistryClient({ registry: host });
-      await signImage(
-        client,
-        await resolveSigningTarget(client, { registry: host, repository: "team/app", digest: index }),
-        key,
-      );
+      // Signed by our own `portcullis sign`: the cosign tag and the Sigstore-bundle referrer.
+      await writeFile(join(dir, "release.key"), key.privateKeyPem);
+      await writeFile(join(dir, "release.pub"), key.publicKeyPem);
+      process.env.PORTCULLIS_PASSWORD = "pw";
+      const image = `${new URL(siteA.url).host}/team/app@${index}`;
+      const signed = await main(["node", "portcullis", "sign", image, "--key", join(dir, "release.key")]);
+      delete process.env.PORTCULLIS_PASSWORD;
+      expect(signed).toBe(0);
       // An unsigned image that "signed only" leaves behind.
       await pushFilesImage(
         siteA.url,
@@ -108,6 +110,9 @@ describe.skipIf(unavailable(`CNCF Distribution (${DISTRIBUTION_BIN})`, hasComman
       await distribution?.dispose();
       await rm(dir, { recursive: true, force: true });
     });
+
+    const verifyCli = (image: string) =>
+      main(["node", "portcullis", "verify", image, "--key", join(dir, "release.pub")]);
 
     const toDistribution = () => ({
       source: localEndpoint(siteA.platform.registry, ACTOR),
@@ -143,6 +148,7 @@ describe.skipIf(unavailable(`CNCF Distribution (${DISTRIBUTION_BIN})`, hasComman
         expect(verified.ok, JSON.stringify(verified.checks)).toBe(true);
         // Both schemes verified: the cosign tag and the bundle found through the fallback tag.
         expect(verified.checks.filter((c) => c.ok).length).toBeGreaterThanOrEqual(2);
+        expect(await verifyCli(`${distribution.host}/mirror/team/app@${index}`), io.err).toBe(0);
       },
       TIMEOUT,
     );
@@ -175,6 +181,7 @@ describe.skipIf(unavailable(`CNCF Distribution (${DISTRIBUTION_BIN})`, hasComman
         expect(results.filter((r) => r.kind === "image").map((r) => r.reference)).toEqual(["1.0"]);
         const verified = await verifiedAt(new URL(siteB.url).host, "mirror/team/app", index, key);
         expect(verified.ok, JSON.stringify(verified.checks)).toBe(true);
+        expect(await verifyCli(`${new URL(siteB.url).host}/mirror/team/app:1.0`), io.err).toBe(0);
         await siteB.platform.scanner!.idle();
         expect((await siteB.platform.scans.get(amd))?.status).toBe("done");
         expect(await replicate(pull)).toMatchObject({ copied: 0, failed: 0 });
