@@ -123,4 +123,47 @@ describe.each(testDatabases())("replication API (%s)", (database) => {
     const left = await near.platform.database.db.selectFrom("replication_runs").select("id").execute();
     expect(left).toEqual([]);
   });
+
+  it("pushes to a Portcullis in accounts mode as a robot, through the Docker token flow, with the sealed secret", async () => {
+    const guarded = await startTestServer({ database, config: { "auth.mode": "accounts" } });
+    try {
+      const store = guarded.platform.identity!.store;
+      await store.createProject({ name: "team" });
+      const { secret } = await store.createRobot({
+        name: "mirror",
+        project: "team",
+        grants: [
+          { project: "team", repositories: ["*"], permissions: ["repository.pull", "repository.push"] },
+        ],
+        createdBy: "test",
+      });
+      const rule = {
+        direction: "push",
+        registry: new URL(guarded.url).host,
+        repositories: ["team/*"],
+        onPush: false,
+      };
+      const anonymous = await call("POST", "/api/v1/replication/rules", { ...rule, name: "anonymous" });
+      const refused = await call("POST", "/api/v1/replication/rules/anonymous/run");
+      expect(refused.body).toMatchObject({ state: "failed", copied: 0, failed: 1 });
+      expect(refused.body.results[0].detail).toMatch(/refused|authentication/);
+      expect((await call("DELETE", `/api/v1/replication/rules/${anonymous.body.id}`)).status).toBe(204);
+      await call("POST", "/api/v1/replication/rules", {
+        ...rule,
+        name: "as-robot",
+        username: "robot$team+mirror",
+        secret,
+      });
+      const run = await call("POST", "/api/v1/replication/rules/as-robot/run");
+      expect(run.body, run.text).toMatchObject({ state: "succeeded", copied: 1 });
+      expect(run.text).not.toContain(secret);
+      const pushedBy = await guarded.platform.database.db
+        .selectFrom("manifests")
+        .select("pushed_by")
+        .executeTakeFirstOrThrow();
+      expect(pushedBy.pushed_by).toBe("robot$team+mirror");
+    } finally {
+      await guarded.close();
+    }
+  });
 });
