@@ -35,6 +35,8 @@ export interface ReplicationServiceOptions {
   readonly metrics: ReplicationMetrics;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** How often the schedule looks at the rules (15 s); tests shorten it. */
+  readonly scheduleTickMs?: number;
 }
 
 /** A rule's fields with the remote's secret in the clear (sealed before it is stored). */
@@ -140,7 +142,7 @@ export class ReplicationService {
     };
     const timer = setInterval(() => {
       tick().catch((err) => this.options.logger.error({ err }, "replication schedule failed"));
-    }, SCHEDULE_TICK_MS);
+    }, this.options.scheduleTickMs ?? SCHEDULE_TICK_MS);
     timer.unref();
     return () => clearInterval(timer);
   }
