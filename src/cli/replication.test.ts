@@ -103,6 +103,12 @@ describe("portcullis replication", () => {
     expect(await run("replication", "rm", "to-far")).toBe(0);
     expect(io.out).toContain("to-far deleted.");
     io.reset();
+    // Each change is in the audit log with who made it; the record says nothing of secrets.
+    await near.platform.identity!.settled();
+    const rows = await near.platform.audit.list({ gate: "access", limit: 100 });
+    const seen = rows.map((r) => `${r.workload} ${r.actor} ${r.effect} ${r.image}`);
+    expect(seen).toEqual(expect.arrayContaining(["replication.changed root allow replication:to-far"]));
+    expect(seen.filter((s) => s.startsWith("replication.changed"))).toHaveLength(3);
   });
 
   it("exits 2 naming the problem for a rule that does not hold together", async () => {

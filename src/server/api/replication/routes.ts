@@ -76,6 +76,29 @@ async function runWire(platform: Platform, run: ReplicationRun, withResults: boo
   return wire;
 }
 
+/**
+ * Records a change of a rule in the audit log (accounts mode; anonymous mode has no accounts to
+ * record): who, which rule, what; never the secret, only whether one was given.
+ */
+function recorded(
+  context: { platform: Platform; caller: { subject: string }; request: { ip: string } },
+  rule: string,
+  reason: string,
+): void {
+  context.platform.identity?.record({
+    type: "replication.changed",
+    actor: context.caller.subject,
+    target: `replication:${rule}`,
+    outcome: "allow",
+    reason,
+    address: context.request.ip,
+  });
+}
+
+function describe(body: z.output<typeof ReplicationRuleBody>): string {
+  return `${body.direction} ${body.registry}${body.secret ? " with a secret" : body.secret === null ? " without a secret" : ""}`;
+}
+
 function inputOf(body: z.output<typeof ReplicationRuleBody>): ReplicationRuleInput {
   const { intervalSeconds, ...rest } = body;
   return { ...rest, intervalMs: intervalSeconds * 1000 };
@@ -103,8 +126,11 @@ export const REPLICATION_ROUTES: readonly IdentityRoute[] = [
     body: ReplicationRuleBody,
     response: RuleSchema,
     status: 201,
-    handle: async ({ platform, body, caller }) =>
-      ruleWire(await platform.replication.create(inputOf(body), caller.subject)),
+    handle: async (context) => {
+      const rule = await context.platform.replication.create(inputOf(context.body), context.caller.subject);
+      recorded(context, rule.name, `rule created: ${describe(context.body)}`);
+      return ruleWire(rule);
+    },
   }),
   openRoute({
     id: "getReplicationRule",
@@ -127,8 +153,11 @@ export const REPLICATION_ROUTES: readonly IdentityRoute[] = [
     params: RuleParams,
     body: ReplicationRuleBody,
     response: RuleSchema,
-    handle: async ({ platform, params, body }) =>
-      ruleWire(await platform.replication.update(params.rule, inputOf(body))),
+    handle: async (context) => {
+      const rule = await context.platform.replication.update(context.params.rule, inputOf(context.body));
+      recorded(context, rule.name, `rule replaced: ${describe(context.body)}`);
+      return ruleWire(rule);
+    },
   }),
   openRoute({
     id: "deleteReplicationRule",
@@ -139,8 +168,9 @@ export const REPLICATION_ROUTES: readonly IdentityRoute[] = [
     access: ADMIN,
     params: RuleParams,
     status: 204,
-    handle: async ({ platform, params }) => {
-      await platform.replication.delete(params.rule);
+    handle: async (context) => {
+      await context.platform.replication.delete(context.params.rule);
+      recorded(context, context.params.rule, "rule deleted");
       return undefined;
     },
   }),
@@ -153,8 +183,11 @@ export const REPLICATION_ROUTES: readonly IdentityRoute[] = [
     access: ADMIN,
     params: RuleParams,
     response: RunSchema,
-    handle: async ({ platform, params }) =>
-      runWire(platform, await platform.replication.runNow(params.rule, "manual"), true),
+    handle: async (context) => {
+      const run = await context.platform.replication.runNow(context.params.rule, "manual");
+      recorded(context, context.params.rule, `run ${run.id} started by hand: ${run.state}`);
+      return runWire(context.platform, run, true);
+    },
   }),
   openRoute({
     id: "listReplicationRuns",
