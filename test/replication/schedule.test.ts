@@ -1,7 +1,7 @@
 /**
- * Scheduled replication: a rule with an interval runs when that much time has passed since the
- * schedule started or the rule last ran (a restart does not run every rule at once), and a disabled rule
- * never runs. The clock is injected; the test waits for the runs to appear in the history.
+ * Scheduled replication: a rule with an interval runs when that much time has passed since it was
+ * created or last claimed (the claim is in the database: of several replicas one runs it), and a
+ * disabled rule never runs. The clock is injected; the test waits for the runs to appear in the history.
  */
 import { randomBytes } from "node:crypto";
 import pino from "pino";
@@ -10,17 +10,17 @@ import { ReplicationMetrics, ReplicationService, ReplicationStore } from "../../
 import { RegistryClient } from "../../src/oci/index.js";
 import { EventBus } from "../../src/registry/index.js";
 import { pushFilesImage } from "../../src/server/api/testing-images.js";
-import { startTestServer, type TestServer } from "../../src/server/testing.js";
+import { startTestServer, type TestServer, testDatabases } from "../../src/server/testing.js";
 
 const CONFIG = { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } };
 
-describe("scheduled replication", () => {
+describe.each(testDatabases())("scheduled replication (%s)", (database) => {
   let near: TestServer;
   let far: TestServer;
 
   beforeAll(async () => {
-    near = await startTestServer({ database: "sqlite" });
-    far = await startTestServer({ database: "sqlite" });
+    near = await startTestServer({ database });
+    far = await startTestServer({ database });
   });
   afterAll(async () => {
     await near?.close();
@@ -79,6 +79,14 @@ describe("scheduled replication", () => {
         expect(run).toMatchObject({ trigger: "schedule", state: "succeeded", copied: 0, present: 1 });
       }
       expect(await service.store.runs(off.id)).toEqual([]);
+      // Replicas share the claim: of two looking at once, one gets the due run.
+      stop();
+      await service.settled();
+      clock += 61_000;
+      const replicas = [service.store, new ReplicationStore(near.platform.database)];
+      const claims = await Promise.all(replicas.map((store) => store.claimDue(clock)));
+      expect(claims.flat().map((r) => r.name)).toEqual(["hourly"]);
+      expect((await Promise.all(replicas.map((store) => store.claimDue(clock)))).flat()).toEqual([]);
     } finally {
       stop();
       await service.settled();

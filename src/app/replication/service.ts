@@ -119,24 +119,18 @@ export class ReplicationService {
     return this.options.events.on("*", (event) => this.onEvent(event));
   }
 
-  /** Starts the schedules (and closes runs a restart interrupted); returns the stop function. */
+  /**
+   * Starts the schedules (and closes runs a restart interrupted); returns the stop function. A rule is
+   * due an interval after it was created or last claimed; the claim is in the database, so with several
+   * replicas each due run happens on one of them, and a restart neither skips nor repeats one.
+   */
   start(): () => void {
     this.store.closeInterrupted(this.now()).then(
       (n) => n > 0 && this.options.logger.warn({ runs: n }, "replication runs interrupted by a restart"),
       (err) => this.options.logger.error({ err }, "closing interrupted replication runs failed"),
     );
-    const lastRun = new Map<string, number>();
     const tick = async () => {
-      for (const rule of await this.store.list()) {
-        if (!rule.enabled || rule.intervalMs <= 0) continue;
-        const last = lastRun.get(rule.id);
-        if (last === undefined) {
-          // The first interval counts from start: a restart does not run every rule at once.
-          lastRun.set(rule.id, this.now());
-          continue;
-        }
-        if (this.now() - last < rule.intervalMs) continue;
-        lastRun.set(rule.id, this.now());
+      for (const rule of await this.store.claimDue(this.now())) {
         this.track(this.enqueue(rule, "schedule", { kind: "all" }));
       }
     };

@@ -170,6 +170,7 @@ export class ReplicationStore {
         id,
         ...columnsOf(fields),
         secret_sealed: secretSealed,
+        scheduled_at: at,
         created_by: by,
         created_at: at,
         updated_at: at,
@@ -191,6 +192,35 @@ export class ReplicationStore {
       .where((eb) => eb.or([eb("id", "=", idOrName), eb("name", "=", idOrName)]))
       .executeTakeFirst();
     return row ? ruleOf(row) : undefined;
+  }
+
+  /**
+   * Rules whose schedule is due at `now`, each claimed by moving its `scheduled_at` to `now` only if no
+   * one moved it since it was read: of several replicas looking at once, exactly one gets each run.
+   */
+  async claimDue(now: number): Promise<ReplicationRule[]> {
+    const due = await this.db
+      .selectFrom("replication_rules")
+      .select(["id", "scheduled_at", "interval_ms"])
+      .where("enabled", "=", 1)
+      .where("interval_ms", ">", 0)
+      .execute();
+    const claimed: ReplicationRule[] = [];
+    for (const row of due) {
+      const last = Number(row.scheduled_at);
+      if (now - last < Number(row.interval_ms)) continue;
+      const result = await this.db
+        .updateTable("replication_rules")
+        .set({ scheduled_at: now })
+        .where("id", "=", row.id)
+        .where("scheduled_at", "=", last)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) {
+        const rule = await this.get(row.id);
+        if (rule) claimed.push(rule);
+      }
+    }
+    return claimed;
   }
 
   async sealedSecret(id: string): Promise<string | null> {

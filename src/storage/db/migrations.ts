@@ -591,6 +591,9 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn("deletion", "integer", (c) => c.notNull())
           .addColumn("on_push", "integer", (c) => c.notNull())
           .addColumn("interval_ms", "bigint", (c) => c.notNull())
+          // When the schedule last claimed the rule: one conditional update claims each due run, so
+          // of several replicas one runs it, and a restart keeps the rhythm.
+          .addColumn("scheduled_at", "bigint", (c) => c.notNull())
           .addColumn("enabled", "integer", (c) => c.notNull())
           .addColumn("created_by", "text", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())

@@ -463,6 +463,8 @@ export interface ReplicationRulesTable {
   on_push: number;
   /** 0: no schedule. */
   interval_ms: number;
+  /** When the schedule last claimed it (its creation time at first): the next run is due an interval later. */
+  scheduled_at: number;
   enabled: number;
   created_by: string;
   created_at: number;
