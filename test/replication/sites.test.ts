@@ -130,4 +130,31 @@ describe.each(testDatabases())("two Portcullis sites replicating each other (%s)
     },
     TIMEOUT,
   );
+
+  it(
+    "a run by hand removes what the source dropped, only where the rule says so",
+    async () => {
+      const rule = await a.platform.replication.get("to-b");
+      const { id: _id, hasSecret: _h, createdBy: _c, createdAt: _ca, updatedAt: _u, ...fields } = rule;
+      await a.platform.replication.update("to-b", { ...fields, onPush: false });
+      await b.platform.replication.update("to-a", {
+        ...(await b.platform.replication.get("to-a")),
+        onPush: false,
+      });
+      const image = await pushFilesImage(a.url, "team/batch", { "etc/motd": "batch" }, CONFIG, "3.0");
+      // team/batch:3.0, and team/tool:2.0 again: B deleted its copy, and a full run restores what A holds.
+      expect(await a.platform.replication.runNow("to-b")).toMatchObject({ copied: 2, deleted: 0 });
+      await a.platform.registry.manifests.delete("team/batch", image.digest, {
+        subject: "alice",
+        kind: "user",
+      });
+      const run = await a.platform.replication.runNow("to-b");
+      expect(run).toMatchObject({ state: "succeeded", deleted: 1 });
+      expect(
+        await new RegistryClient({ registry: host(b) }).headManifest("team/batch", "3.0"),
+      ).toBeUndefined();
+      expect(await a.platform.replication.runNow("to-b")).toMatchObject({ copied: 0, deleted: 0 });
+    },
+    TIMEOUT,
+  );
 });
