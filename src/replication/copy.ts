@@ -8,6 +8,7 @@ import {
   referencedManifests,
 } from "../oci/index.js";
 import type { RegistryEndpoint } from "./endpoint.js";
+import { ReplicationError } from "./errors.js";
 
 /** What one artifact of a run came to. Blobs are counted in bytes, not listed. */
 export type ArtifactKind = "image" | "signature" | "referrer" | "referrers-index" | "deletion";
@@ -31,6 +32,10 @@ export interface ArtifactResult {
 const COSIGN_SUFFIXES = ["sig", "att", "sbom"] as const;
 /** Referrers of referrers are followed this deep (a signature on an SBOM on an image is depth 2). */
 const MAX_REFERRER_DEPTH = 3;
+/** Referrers copied per subject: a source cannot make one image cost an unbounded run. */
+const MAX_REFERRERS = 1000;
+/** Indexes inside indexes, at most (real images use one level; content addressing rules out cycles). */
+const MAX_TREE_DEPTH = 8;
 
 /**
  * Copies one image tag, with its signatures and referrers, from `source` to `destination`. Idempotent
@@ -142,6 +147,17 @@ export class ImageCopier {
     }
     referrers = referrers.filter((r) => !this.skipReferrer(r));
     if (referrers.length === 0) return results;
+    if (referrers.length > MAX_REFERRERS) {
+      results.push({
+        kind: "referrer",
+        repository: to,
+        reference: digest,
+        outcome: "skipped",
+        bytes: 0,
+        detail: `${referrers.length - MAX_REFERRERS} referrers past the first ${MAX_REFERRERS} not copied`,
+      });
+      referrers = referrers.slice(0, MAX_REFERRERS);
+    }
     const copied: Descriptor[] = [];
     for (const referrer of referrers) {
       try {
@@ -224,13 +240,25 @@ export class ImageCopier {
   }
 
   /** A manifest and everything it references, children first, stored under `reference`. Returns bytes sent. */
-  private async copyTree(from: string, to: string, digest: string, reference: string): Promise<number> {
+  private async copyTree(
+    from: string,
+    to: string,
+    digest: string,
+    reference: string,
+    depth = 0,
+  ): Promise<number> {
+    if (depth > MAX_TREE_DEPTH) {
+      throw new ReplicationError(
+        "REPLICATION_FAILED",
+        `indexes nested deeper than ${MAX_TREE_DEPTH} at ${digest}`,
+      );
+    }
     const manifest = await this.source.getManifest(from, digest);
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
     let sent = 0;
     for (const child of referencedManifests(parsed)) {
       if ((await this.destination.resolve(to, child.digest)) === undefined) {
-        sent += await this.copyTree(from, to, child.digest, child.digest);
+        sent += await this.copyTree(from, to, child.digest, child.digest, depth + 1);
       }
     }
     for (const blob of referencedBlobs(parsed)) {

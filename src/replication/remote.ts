@@ -93,10 +93,22 @@ export function remoteEndpoint(client: RegistryClient): RegistryEndpoint {
   };
 }
 
+/** A catalog page's text, refused past `max` bytes without holding more than that (a remote is not trusted). */
 async function readCapped(res: Response, max: number): Promise<string> {
-  const text = await res.text();
-  if (text.length > max) throw new ReplicationError("REPLICATION_FAILED", "catalog page too large");
-  return text;
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > max || !res.body) {
+    await res.body?.cancel();
+    if (declared > max) throw new ReplicationError("REPLICATION_FAILED", "catalog page too large");
+    return "";
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > max) throw new ReplicationError("REPLICATION_FAILED", "catalog page too large");
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function nextLink(header: string | null, base: string): string | undefined {
