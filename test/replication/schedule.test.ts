@@ -55,6 +55,8 @@ describe.each(testDatabases())("scheduled replication (%s)", (database) => {
     const hourly = await service.create({ ...rule, name: "hourly", enabled: true }, "admin");
     const off = await service.create({ ...rule, name: "off", enabled: false }, "admin");
     const image = await pushFilesImage(far.url, "vendor/tool", { "etc/motd": "vendor" }, CONFIG, "1.0");
+    // A run a crash left open: closed at start where this process is the only one (SQLite).
+    const ghost = await service.store.startRun(off.id, "manual", clock);
     const stop = service.start();
     try {
       // Each poll moves the clock past the interval, so a run may be queued while the first is running.
@@ -78,7 +80,10 @@ describe.each(testDatabases())("scheduled replication (%s)", (database) => {
       for (const run of later.slice(0, -1)) {
         expect(run).toMatchObject({ trigger: "schedule", state: "succeeded", copied: 0, present: 1 });
       }
-      expect(await service.store.runs(off.id)).toEqual([]);
+      expect((await service.store.runs(off.id)).map((r) => r.id)).toEqual([ghost]);
+      await vi.waitFor(async () =>
+        expect((await service.store.run(ghost))?.state).toBe(database === "sqlite" ? "error" : "running"),
+      );
       // Replicas share the claim: of two looking at once, one gets the due run.
       stop();
       await service.settled();

@@ -338,8 +338,13 @@ export class ReplicationStore {
     }));
   }
 
-  /** Runs a crash left `running`: closed as `error` at startup, so the history never shows a ghost. */
+  /**
+   * Runs a crash left `running`: closed as `error` at startup, so the history never shows a ghost. Only
+   * on SQLite, where this process is the only one: on PostgreSQL a `running` row may be another
+   * replica's run in progress, and is left as it is.
+   */
   async closeInterrupted(at: number): Promise<number> {
+    if (this.database.dialect !== "sqlite") return 0;
     const result = await this.db
       .updateTable("replication_runs")
       .set({ state: "error", error: "interrupted (the server stopped during the run)", finished_at: at })
