@@ -73,7 +73,7 @@ export async function replicate(options: RunOptions): Promise<RunSummary> {
     const to = filters.destination(repository);
     const tags = scope.kind === "tag" ? [scope.tag] : await source.tags(repository);
     const wanted = tags.filter((tag) => filters.tag(tag));
-    for (const tag of wanted) {
+    await eachAtMost(TAG_CONCURRENCY, wanted, async (tag) => {
       if (filters.signedOnly) {
         const digest = await source.resolve(repository, tag);
         if (digest === undefined || !(await copier.signed(repository, digest))) {
@@ -85,11 +85,11 @@ export async function replicate(options: RunOptions): Promise<RunSummary> {
             bytes: 0,
             detail: "not signed",
           });
-          continue;
+          return;
         }
       }
       for (const result of await copier.copyTag(repository, to, tag)) await note(result);
-    }
+    });
     if (options.deletion && scope.kind === "all") {
       const kept = new Set(wanted);
       for (const tag of await destination.tags(to)) {
@@ -100,6 +100,27 @@ export async function replicate(options: RunOptions): Promise<RunSummary> {
     }
   }
   return totals;
+}
+
+/**
+ * Tags of one repository copied at once: most of a copy is waiting on round trips (HEADs, uploads), so a
+ * few in flight hide the latency without loading either registry much.
+ */
+const TAG_CONCURRENCY = 4;
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown after all settle. */
+async function eachAtMost<T>(
+  limit: number,
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  const settled = await Promise.allSettled(workers);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** Deletes the destination's manifest under `tag` only while it is still `digest` (never a newer push). */
