@@ -123,10 +123,12 @@ describe.each(testDatabases())("two Portcullis sites replicating each other (%s)
       await a.platform.registry.manifests.delete("team/app", "1.0", { subject: "alice", kind: "user" });
       await quiet(a, b);
       expect(await new RegistryClient({ registry: host(b) }).headManifest("team/app", "1.0")).toBeUndefined();
-      // B's rule does not propagate deletions: deleting at B leaves A's copy.
+      // B's rule does not propagate deletions: deleting at B leaves A's copy, and starts no run.
+      const before = (await runs(b)).length;
       await b.platform.registry.manifests.delete("team/tool", "2.0", { subject: "bob", kind: "user" });
       await quiet(a, b);
       expect(await new RegistryClient({ registry: host(a) }).headManifest("team/tool", "2.0")).toBeDefined();
+      expect((await runs(b)).length).toBe(before);
     },
     TIMEOUT,
   );

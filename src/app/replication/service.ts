@@ -159,8 +159,9 @@ export class ReplicationService {
     this.track(
       (async () => {
         for (const rule of await this.store.list()) {
-          if (rule.enabled && rule.onPush && rule.direction === "push")
+          if (rule.enabled && rule.onPush && rule.direction === "push" && concerns(rule, scope)) {
             await this.enqueue(rule, "event", scope);
+          }
         }
       })(),
     );
@@ -295,6 +296,20 @@ function scopeOf(event: RegistryEvent): RunScope | undefined {
     default:
       return undefined;
   }
+}
+
+/** Whether an event's scope is the rule's business: no run (and no empty history row) otherwise. */
+function concerns(rule: ReplicationRule, scope: RunScope): boolean {
+  if (scope.kind === "all") return true;
+  const filters = compileFilters({
+    repositories: rule.repositories,
+    tags: rule.tags,
+    signedOnly: rule.signedOnly,
+    destinationNamespace: rule.destinationNamespace,
+  });
+  if (!filters.repository(scope.repository)) return false;
+  if (scope.kind === "deleted") return rule.deletion && filters.tag(scope.tag);
+  return scope.kind !== "tag" || filters.tag(scope.tag);
 }
 
 function checkRule(input: RuleInput): void {
