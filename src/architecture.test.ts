@@ -28,6 +28,7 @@ const ROWS: Record<string, number> = {
   evidence: 4,
   // The pull-through cache: the registry and the OCI client, wired into the read path by app/.
   proxy: 4,
+  replication: 4,
   app: 5,
   cli: 6,
   server: 6,

@@ -10,6 +10,7 @@ import * as jobs from "./jobs/index.js";
 import * as oci from "./oci/index.js";
 import * as proxy from "./proxy/index.js";
 import * as registry from "./registry/index.js";
+import * as replication from "./replication/index.js";
 import * as runtime from "./runtime/index.js";
 import * as sbom from "./sbom/index.js";
 import * as server from "./server/index.js";
@@ -429,6 +430,19 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "toAuditAnnotationKey",
     ],
   },
+  replication: {
+    module: replication,
+    exports: [
+      "ImageCopier",
+      "ReplicationError",
+      "compileFilters",
+      "cosignTag",
+      "isArtifactTag",
+      "localEndpoint",
+      "remoteEndpoint",
+      "replicate",
+    ],
+  },
   app: {
     module: app,
     exports: [
@@ -507,6 +521,7 @@ const FACES: Record<string, { module: object; exports: string[] }> = {
       "fromPolicyGate",
       "logTlsReload",
       "recordApi",
+      "replicationApi",
       "toWireError",
       "webhooksApi",
     ],

@@ -41,6 +41,12 @@ export type {
   PolicySlot,
 } from "./policies.js";
 export { type GateRecords, gateRecords, openPlatformDatabase, openRecord } from "./records.js";
+export type {
+  ReplicationRule,
+  ReplicationRun,
+  ReplicationService,
+  RuleInput as ReplicationRuleInput,
+} from "./replication/index.js";
 export type { RuntimeIngest, RuntimeIngestOptions, RuntimeIngestResult } from "./runtime-ingest.js";
 export {
   type AssessOptions,

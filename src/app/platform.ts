@@ -40,6 +40,7 @@ import { recordRegistryEvents, recordScans } from "./record-events.js";
 import { recordUpkeep, UPKEEP_INTERVAL_MS } from "./record-upkeep.js";
 import { gateRecords, openPlatformDatabase, openRecord } from "./records.js";
 import { shareChanges } from "./replicas.js";
+import { ReplicationMetrics, ReplicationService, ReplicationStore } from "./replication/index.js";
 import { type ProjectRetention, projectRetention } from "./retention.js";
 import { RuntimeIngest } from "./runtime-ingest.js";
 import { ScanOnPush, type ScanStore } from "./scanning/index.js";
@@ -88,6 +89,8 @@ export interface Platform {
   readonly images: ImageInsights;
   /** Projects' webhooks (accounts mode: projects exist only there). */
   readonly notifications?: Notifications;
+  /** Replication rules between sites: CRUD, runs on push, on a schedule and on request (app/replication). */
+  readonly replication: ReplicationService;
   /** Where notices come from; `runtimeAlert` is the hook runtime ingestion calls. */
   readonly notices?: NotificationSources;
   /** The pull-through cache of proxy projects (accounts mode: projects exist only there). */
@@ -346,6 +349,15 @@ export async function createPlatform(
     logger,
   });
   const unrecordScans = recordScans(scans, record, logger);
+  const replication = new ReplicationService({
+    store: new ReplicationStore(database),
+    registry,
+    events,
+    kek: readOrCreateKek(config.auth.keyFile),
+    metrics: new ReplicationMetrics(),
+    logger,
+  });
+  const unreplicate = replication.listen();
 
   const upkeep = recordUpkeep({
     config,
@@ -401,6 +413,7 @@ export async function createPlatform(
       );
     }
     if (notifications) stops.push(notifications.start());
+    stops.push(replication.start());
     stopForwarding = upkeep.start();
     stops.push(
       every(
@@ -477,6 +490,7 @@ export async function createPlatform(
     ...(notices ? { notices } : {}),
     ...(proxy ? { proxy } : {}),
     ...(proxyCredentials ? { proxyCredentials } : {}),
+    replication,
     startBackgroundJobs,
     reloadPolicies,
     namedPolicies: () => library?.names() ?? [],
@@ -487,6 +501,9 @@ export async function createPlatform(
       // A provenance being read is written before the record's final head is taken.
       await unrecordBuilds();
       unrecordScans();
+      unreplicate();
+      // Runs in progress write their results before the database closes.
+      await replication.settled();
       await queue.close();
       scanner?.close();
       // Access events still being appended land before the final head is taken.

@@ -15,7 +15,8 @@ export type AuthEventType =
   | "robot.changed"
   | "key.rotated"
   | "retention.run"
-  | "webhook.changed";
+  | "webhook.changed"
+  | "replication.changed";
 
 export interface AuthEvent {
   readonly type: AuthEventType;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PortcullisError } from "../core/index.js";
-import { accountsApi as api, recordApi, webhooksApi } from "../server/index.js";
+import { accountsApi as api, recordApi, replicationApi, webhooksApi } from "../server/index.js";
 
 /**
  * An error answer of the API, with the server's code (INVALID_ARGUMENT, DENIED, NOT_FOUND, CONFLICT,
@@ -33,6 +33,10 @@ export type TimelinePage = Wire<typeof recordApi.TimelineAnswer>;
 export type Webhook = Wire<typeof webhooksApi.Webhook>;
 export type WebhookCreated = Wire<typeof webhooksApi.WebhookCreated>;
 export type WebhookDelivery = Wire<typeof webhooksApi.WebhookDelivery>;
+export type ReplicationRule = Wire<typeof replicationApi.ReplicationRule>;
+export type ReplicationRun = Wire<typeof replicationApi.ReplicationRun>;
+/** A replication rule as sent: the server applies the defaults and names what it refuses. */
+export type ReplicationRuleRequest = z.input<typeof replicationApi.ReplicationRuleBody>;
 
 /** A webhook to create (server checks the URL and event types, and names what it refuses). */
 export interface WebhookRequest {
@@ -307,6 +311,34 @@ export class ApiClient {
   }
   deleteRobot(project: string | undefined, name: string) {
     return this.request("DELETE", `${this.robots(project)}/${seg(name)}`, undefined);
+  }
+
+  // Replication rules (system.config) ---------------------------------------------------------------
+  listReplicationRules() {
+    return this.request("GET", "/api/v1/replication/rules", replicationApi.ReplicationRuleList);
+  }
+  getReplicationRule(rule: string) {
+    return this.request("GET", `/api/v1/replication/rules/${seg(rule)}`, replicationApi.ReplicationRule);
+  }
+  createReplicationRule(body: ReplicationRuleRequest) {
+    return this.request("POST", "/api/v1/replication/rules", replicationApi.ReplicationRule, body);
+  }
+  deleteReplicationRule(rule: string) {
+    return this.request("DELETE", `/api/v1/replication/rules/${seg(rule)}`, undefined);
+  }
+  runReplicationRule(rule: string) {
+    return this.request("POST", `/api/v1/replication/rules/${seg(rule)}/run`, replicationApi.ReplicationRun);
+  }
+  replicationRuns(rule: string, limit?: number) {
+    const query = limit === undefined ? "" : `?limit=${limit}`;
+    return this.request(
+      "GET",
+      `/api/v1/replication/rules/${seg(rule)}/runs${query}`,
+      replicationApi.ReplicationRunList,
+    );
+  }
+  replicationRun(id: number) {
+    return this.request("GET", `/api/v1/replication/runs/${id}`, replicationApi.ReplicationRun);
   }
 
   // A project's webhooks (webhook.read, webhook.write) --------------------------------------------

@@ -241,6 +241,12 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     ],
     load: async () => (await import("./key.js")).registerKey,
   },
+  {
+    commands: [
+      command("replication", "", "replication rules between this registry and others (administrators)"),
+    ],
+    load: async () => (await import("./replication.js")).registerReplication,
+  },
 ];
 
 /**

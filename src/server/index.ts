@@ -16,6 +16,7 @@ export {
 export * as accountsApi from "./api/identity/schemas.js";
 export * as webhooksApi from "./api/identity/webhook-schemas.js";
 export * as recordApi from "./api/record/schemas.js";
+export * as replicationApi from "./api/replication/schemas.js";
 export { toWireError, type WireError } from "./errors.js";
 export { ServerMetrics } from "./metrics.js";
 export { type BuildServerOptions, buildServer } from "./server.js";

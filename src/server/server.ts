@@ -92,6 +92,7 @@ export function buildServer(
   }
   const metrics = new ServerMetrics(platform.registry, platform.database);
   platform.notifications?.metrics.registerOn(metrics.registry);
+  platform.replication.metrics.registerOn(metrics.registry);
   const { bodyIdleTimeoutMs, bodyMinBytesPerSecond, maxConnections, maxConnectionsPerAddress } =
     platform.config.server;
   installLimits(

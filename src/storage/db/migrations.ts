@@ -613,6 +613,81 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0022_replication": {
+      async up(db: Kysely<unknown>) {
+        // Replication between sites (app/replication): rules, their runs and each run's artifacts.
+        await db.schema
+          .createTable("replication_rules")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull().unique())
+          .addColumn("direction", "text", (c) => c.notNull())
+          .addColumn("registry", "text", (c) => c.notNull())
+          .addColumn("insecure", "integer", (c) => c.notNull())
+          .addColumn("username", "text")
+          .addColumn("secret_sealed", "text")
+          .addColumn("repositories", "text", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("signed_only", "integer", (c) => c.notNull())
+          .addColumn("destination_namespace", "text", (c) => c.notNull())
+          .addColumn("deletion", "integer", (c) => c.notNull())
+          .addColumn("on_push", "integer", (c) => c.notNull())
+          .addColumn("interval_ms", "bigint", (c) => c.notNull())
+          // When the schedule last claimed the rule: one conditional update claims each due run, so
+          // of several replicas one runs it, and a restart keeps the rhythm.
+          .addColumn("scheduled_at", "bigint", (c) => c.notNull())
+          .addColumn("enabled", "integer", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("replication_runs")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("rule_id", "text", (c) =>
+            c.notNull().references("replication_rules.id").onDelete("cascade"),
+          )
+          .addColumn("trigger", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("started_at", "bigint", (c) => c.notNull())
+          .addColumn("finished_at", "bigint")
+          .addColumn("copied", "integer", (c) => c.notNull())
+          .addColumn("present", "integer", (c) => c.notNull())
+          .addColumn("skipped", "integer", (c) => c.notNull())
+          .addColumn("deleted", "integer", (c) => c.notNull())
+          .addColumn("failed", "integer", (c) => c.notNull())
+          .addColumn("bytes", "bigint", (c) => c.notNull())
+          .addColumn("error", "text")
+          .execute();
+        await db.schema
+          .createIndex("replication_runs_rule")
+          .on("replication_runs")
+          .columns(["rule_id", "id"])
+          .execute();
+        await db.schema
+          .createTable("replication_results")
+          .addColumn("id", autoId, (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("run_id", "integer", (c) =>
+            c.notNull().references("replication_runs.id").onDelete("cascade"),
+          )
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("reference", "text", (c) => c.notNull())
+          .addColumn("digest", "text")
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("bytes", "bigint", (c) => c.notNull())
+          .addColumn("detail", "text")
+          .execute();
+        await db.schema
+          .createIndex("replication_results_run")
+          .on("replication_results")
+          .columns(["run_id", "id"])
+          .execute();
+      },
+    },
   };
 }
 

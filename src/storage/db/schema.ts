@@ -43,6 +43,9 @@ export interface Schema {
   rate_limit_windows: RateLimitWindowsTable;
   proxy_credentials: ProxyCredentialsTable;
   jobs: JobsTable;
+  replication_rules: ReplicationRulesTable;
+  replication_runs: ReplicationRunsTable;
+  replication_results: ReplicationResultsTable;
 }
 
 export interface RepositoriesTable {
@@ -462,4 +465,66 @@ export interface JobsTable {
   lease_until: number | null;
   attempts: Generated<number>;
   created_at: number;
+}
+
+/** A replication rule (app/replication, migration 0022). */
+export interface ReplicationRulesTable {
+  /** `rr_` and 16 hex digits; also the sealing context of its secret. */
+  id: string;
+  name: string;
+  /** `push` (this registry to the remote) or `pull` (the remote into this registry). */
+  direction: string;
+  /** The remote as references write it: `host[:port]`. */
+  registry: string;
+  insecure: number;
+  username: string | null;
+  /** The remote's password or token sealed under auth.keyFile; never returned by the API. */
+  secret_sealed: string | null;
+  /** JSON arrays of globs. */
+  repositories: string;
+  tags: string;
+  signed_only: number;
+  destination_namespace: string;
+  deletion: number;
+  on_push: number;
+  /** 0: no schedule. */
+  interval_ms: number;
+  /** When the schedule last claimed it (its creation time at first): the next run is due an interval later. */
+  scheduled_at: number;
+  enabled: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One run of a rule: its trigger, state and totals. */
+export interface ReplicationRunsTable {
+  id: Generated<number>;
+  rule_id: string;
+  /** `manual`, `schedule` or `event`. */
+  trigger: string;
+  /** `running`, `succeeded`, `failed` (some artifact failed) or `error` (the run stopped). */
+  state: string;
+  started_at: number;
+  finished_at: number | null;
+  copied: number;
+  present: number;
+  skipped: number;
+  deleted: number;
+  failed: number;
+  bytes: number;
+  error: string | null;
+}
+
+/** What a run decided for each artifact. */
+export interface ReplicationResultsTable {
+  id: Generated<number>;
+  run_id: number;
+  kind: string;
+  repository: string;
+  reference: string;
+  digest: string | null;
+  outcome: string;
+  bytes: number;
+  detail: string | null;
 }

@@ -85,6 +85,14 @@ const NEEDS: Record<string, string> = {
   evaluatePolicy: "repository.pull",
   advisoryStatus: "signed-in",
   rescanAll: "system.config",
+  listReplicationRules: "system.config",
+  createReplicationRule: "system.config",
+  getReplicationRule: "system.config",
+  updateReplicationRule: "system.config",
+  deleteReplicationRule: "system.config",
+  runReplicationRule: "system.config",
+  listReplicationRuns: "system.config",
+  getReplicationRun: "system.config",
 };
 
 function declared(access: Access): string {
@@ -183,6 +191,9 @@ function bodyFor(route: IdentityRoute, principal: Principal, self: boolean): unk
       return { url: "https://hooks.example.com/portcullis", enabled: false };
     case "updateWebhook":
       return { enabled: false };
+    case "createReplicationRule":
+    case "updateReplicationRule":
+      return { name: `rule-${tag}`, direction: "push", registry: "far.example.com", enabled: false };
     case "createProjectRobot":
       return { name: `made-${tag}`, permissions: ["project.read"] };
     case "evaluatePolicy":
@@ -296,6 +307,8 @@ describe.each(testDatabases())("authorization matrix of the accounts API (%s)", 
             name: "pull",
             id: String(fillers.get(principal.project)),
             webhook: "wh_0000000000000000",
+            rule: "rr_0000000000000000",
+            run: "999999",
             index: "0",
           };
           const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) =>

@@ -4,6 +4,7 @@ import { CONSOLE_ROUTES } from "../console/routes.js";
 import { IMAGE_ROUTES } from "../images/routes.js";
 import { RECORD_ROUTES } from "../record/routes.js";
 import { TIMELINE_ROUTES } from "../record/timeline.js";
+import { REPLICATION_ROUTES } from "../replication/routes.js";
 import { RUNTIME_ROUTES } from "../runtime/openapi.js";
 import { GROUP_ROUTES } from "./groups.js";
 import { KEY_ROUTES } from "./keys.js";
@@ -37,6 +38,7 @@ export const IDENTITY_ROUTES: readonly IdentityRoute[] = [
   ...CONSOLE_ROUTES,
   ...RECORD_ROUTES,
   ...TIMELINE_ROUTES,
+  ...REPLICATION_ROUTES,
 ];
 
 /**
