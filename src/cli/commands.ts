@@ -41,7 +41,11 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   },
   {
     commands: [
-      command("gc", "[options]", "collect unreferenced blobs and expired uploads (safe while `serve` runs)"),
+      command(
+        "gc",
+        "[options]",
+        "collect unreferenced blobs and expired uploads (safe while `serve` runs; exits 1 at once when another collection is running)",
+      ),
     ],
     load: async () => (await import("./gc.js")).registerGc,
   },
