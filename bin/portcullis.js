@@ -4,11 +4,11 @@
 // memory of a busy `serve` some 30 MiB lower for a few per cent of throughput. Measured again for
 // issue 13 (512 MiB pushed twice to an accounts-mode server): 16 MiB makes 49 scavenges instead of 68
 // and spends ~0.15 s less in them, but its peak RSS is ~23 MiB higher, which would take the big
-// push's 139 MiB peak in docs/benchmarks.md past its 150 MiB goal. But it is what separates accounts
-// mode from anonymous on big pushes (issue 13, session 10): with 4 MiB, an accounts-mode server, whose
-// live heap is larger, sometimes falls into back-to-back full collections that free nothing (3.0 s of
-// CPU per GiB pushed instead of 1.2 s); with 16 MiB it never did in our runs. Open: allocate less per
-// chunk on the upload path, or take the 16 MiB and win the memory back elsewhere.
+// push's 139 MiB peak in docs/benchmarks.md past its 150 MiB goal. But with 4 MiB a server streaming a
+// big push sometimes falls into back-to-back full collections that free nothing (V8 starts incremental
+// marking on "allocation limit" every 100-170 ms: 3.0 s of CPU per GiB instead of 1.2 s), in either auth
+// mode; with 16 MiB it never did in our runs (issue 13, session 10). Open: allocate less per chunk on the
+// upload path, or take the 16 MiB and win the memory back elsewhere.
 import module from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
