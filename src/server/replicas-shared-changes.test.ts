@@ -2,14 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unavailable } from "../../test/support/requirements.js";
-import { createPlatform, type Platform, resolveConfig } from "../app/index.js";
-import { openDatabase } from "../storage/index.js";
 import { dropTestSchema } from "../storage/testing.js";
-import { buildServer } from "./server.js";
+import { type InProcessReplica, startInProcessReplica, stopInProcessReplicas } from "./testing.js";
 
 /**
  * Changes made on one replica reach the caches of the others at once (issue 16): two servers in
@@ -21,11 +17,7 @@ import { buildServer } from "./server.js";
 const postgres = process.env.PORTCULLIS_TEST_POSTGRES;
 const ROOT = { name: "admin", secret: "replica admin password" };
 
-interface Replica {
-  readonly url: string;
-  readonly platform: Platform;
-  readonly app: FastifyInstance;
-}
+type Replica = InProcessReplica;
 
 const basic = (who: { name: string; secret: string }) =>
   `Basic ${Buffer.from(`${who.name}:${who.secret}`).toString("base64")}`;
@@ -60,25 +52,7 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
     let a: Replica;
     let b: Replica;
 
-    const start = async (): Promise<Replica> => {
-      const config = resolveConfig({
-        env: {},
-        flags: {
-          "storage.dataDir": join(root, "data"),
-          "storage.fsync": false,
-          "log.level": "silent",
-          "auth.mode": "accounts",
-          "auth.keyFile": join(root, "kek"),
-        },
-      });
-      const database = await openDatabase(postgres!, { schema, poolSize: 4 });
-      const platform = await createPlatform(config, { logger: pino({ level: "silent" }), database });
-      const { app } = buildServer(platform);
-      await app.listen({ host: "127.0.0.1", port: 0 });
-      const address = app.server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      return { url: `http://127.0.0.1:${port}`, platform, app };
-    };
+    const start = (): Promise<Replica> => startInProcessReplica({ postgres: postgres!, schema, root });
 
     beforeAll(async () => {
       root = await mkdtemp(join(tmpdir(), "portcullis-shared-changes-"));
@@ -89,13 +63,7 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
     }, 60_000);
 
     afterAll(async () => {
-      for (const replica of [b, a]) {
-        if (!replica) continue;
-        replica.app.server.closeAllConnections();
-        await replica.app.close();
-      }
-      await b?.platform.close();
-      await a?.platform.close();
+      await stopInProcessReplicas([a, b]);
       if (a) await dropTestSchema(postgres!, schema);
       await rm(root, { recursive: true, force: true });
     });

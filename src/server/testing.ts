@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
-import { createPlatform, type Platform, resolveConfig } from "../app/index.js";
+import { createPlatform, type Platform, type PlatformOptions, resolveConfig } from "../app/index.js";
 import type { RegistryOptions } from "../registry/index.js";
 import { type Database, openDatabase } from "../storage/index.js";
 import { dropTestSchema } from "../storage/testing.js";
@@ -315,4 +315,57 @@ export function withQuery(base: string, location: string, params: Record<string,
   const target = new URL(location, base);
   for (const [key, value] of Object.entries(params)) target.searchParams.append(key, value);
   return target.toString();
+}
+
+/** One `serve` replica in this process: accounts mode over a shared PostgreSQL schema and data folder. */
+export interface InProcessReplica {
+  readonly url: string;
+  readonly platform: Platform;
+  readonly app: FastifyInstance;
+}
+
+/**
+ * Starts a replica as `serve` builds one, over the PostgreSQL `schema` at `postgres` and `root`'s data
+ * folder and key-encryption key, so several started on the same arguments behave as replicas behind a
+ * load balancer. `platform` adds to what createPlatform gets (a shorter key recheck, say).
+ */
+export async function startInProcessReplica(options: {
+  readonly postgres: string;
+  readonly schema: string;
+  readonly root: string;
+  readonly platform?: Omit<PlatformOptions, "logger" | "database">;
+}): Promise<InProcessReplica> {
+  const config = resolveConfig({
+    env: {},
+    flags: {
+      "storage.dataDir": join(options.root, "data"),
+      "storage.fsync": false,
+      "log.level": "silent",
+      "auth.mode": "accounts",
+      "auth.keyFile": join(options.root, "kek"),
+    },
+  });
+  const database = await openDatabase(options.postgres, { schema: options.schema, poolSize: 4 });
+  const platform = await createPlatform(config, {
+    ...options.platform,
+    logger: pino({ level: "silent" }),
+    database,
+  });
+  const { app } = buildServer(platform);
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, platform, app };
+}
+
+/** Stops replicas (the last started first), closing their servers before their platforms. */
+export async function stopInProcessReplicas(
+  replicas: ReadonlyArray<InProcessReplica | undefined>,
+): Promise<void> {
+  const started = replicas.filter((r): r is InProcessReplica => r !== undefined).reverse();
+  for (const replica of started) {
+    replica.app.server.closeAllConnections();
+    await replica.app.close();
+  }
+  for (const replica of started) await replica.platform.close();
 }
