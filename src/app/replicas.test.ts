@@ -1,6 +1,7 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { unavailable } from "../../test/support/requirements.js";
+import { until } from "../../test/support/until.js";
 import { EventBus, type RegistryEvent, SYSTEM_ACTOR } from "../registry/index.js";
 import { type Database, openInvalidationBus, type PostgresInvalidationBus } from "../storage/index.js";
 import { databaseTestTargets } from "../storage/testing.js";
@@ -8,14 +9,6 @@ import { shareChanges } from "./replicas.js";
 
 const postgres = databaseTestTargets().find((t) => t.name === "postgres");
 const DIGEST = `sha256:${"a".repeat(64)}`;
-
-async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A scan store's change feed, as ScanStore.onChange offers it. */
 function scanFeed() {

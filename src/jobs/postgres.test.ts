@@ -1,22 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { unavailable } from "../../test/support/requirements.js";
+import { until } from "../../test/support/until.js";
 import type { Database } from "../storage/index.js";
 import { databaseTestTargets } from "../storage/testing.js";
 import { PostgresQueue } from "./index.js";
 
 const postgres = databaseTestTargets().find((t) => t.name === "postgres");
-
-async function until(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !== undefined))(
   "PostgresQueue",

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unavailable } from "../../../test/support/requirements.js";
+import { until } from "../../../test/support/until.js";
 import { dropTestSchema } from "../../storage/testing.js";
 import { type InProcessReplica, startInProcessReplica, stopInProcessReplicas } from "../testing.js";
 
@@ -39,15 +40,6 @@ async function statusWith(replica: Replica, token: string): Promise<number> {
   });
   await res.arrayBuffer();
   return res.status;
-}
-
-/** Polls `probe` until it returns true; fails after `timeoutMs` (far below the 30 s default reload). */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !== undefined))(
@@ -98,7 +90,9 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
       expect(kidOf(fresh)).toBe(newKid);
       expect(await statusWith(b, fresh)).toBe(404);
       // B signs with the new key once it has read the keys again: no restart, no 30 s wait.
-      await until("B signs with the rotated key", async () => kidOf(await tokenFrom(b)) === newKid);
+      await until("B signs with the rotated key", async () => kidOf(await tokenFrom(b)) === newKid, {
+        everyMs: 25,
+      });
       expect(await statusWith(a, await tokenFrom(b))).toBe(404);
       // The retired key's tokens still verify on both replicas, after B's reloads too.
       await new Promise((r) => setTimeout(r, RECHECK_MS * 2));
@@ -126,7 +120,9 @@ describe.skipIf(unavailable("PostgreSQL (PORTCULLIS_TEST_POSTGRES)", postgres !=
         .set({ retired_at: Date.now() - graceMs - 1_000 })
         .where("kid", "=", kid)
         .execute();
-      await until("B refuses the retired key's token", async () => (await statusWith(b, token)) === 401);
+      await until("B refuses the retired key's token", async () => (await statusWith(b, token)) === 401, {
+        everyMs: 25,
+      });
       expect(await statusWith(a, token)).toBe(401);
       const jwks = (await (await fetch(`${b.url}/token/jwks`)).json()) as { keys: Array<{ kid: string }> };
       expect(jwks.keys.map((k) => k.kid)).not.toContain(kid);

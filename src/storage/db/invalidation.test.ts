@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { unavailable } from "../../../test/support/requirements.js";
+import { until } from "../../../test/support/until.js";
 import type { Database } from "./database.js";
 import {
   type InvalidationBus,
@@ -9,19 +10,6 @@ import {
   type PostgresInvalidationBus,
 } from "./invalidation.js";
 import { databaseTestTargets } from "./testing.js";
-
-/** Polls `probe` until true: notifications arrive on their own connection, in their own time. */
-async function until(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const postgres = databaseTestTargets().find((t) => t.name === "postgres");
 
