@@ -1,37 +1,23 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../server/testing.js";
-import { writeCredentials } from "./credentials.js";
+import type { TestServer } from "../server/testing.js";
 import { main } from "./main.js";
 import { captureCli } from "./testing/capture.js";
+import { type SignedInServer, serverSignedInAsAdmin } from "./testing/signed-in.js";
 
 const io = captureCli();
 const run = (...args: string[]) => main(["node", "portcullis", ...args]);
 
 /** `project create/set --proxy-*`: a proxy project's upstream and allowlist over a real server's API. */
 describe("portcullis project: proxy settings", () => {
-  let server: TestServer;
-  const dir = mkdtempSync(join(tmpdir(), "portcullis-project-proxy-cli-"));
-  const saved = process.env.PORTCULLIS_CONFIG_DIR;
-  const root = { username: "root", secret: "root password one" };
+  let signedIn: SignedInServer;
+  let _server: TestServer;
 
   beforeAll(async () => {
-    process.env.PORTCULLIS_CONFIG_DIR = dir;
-    server = await startTestServer({ database: "sqlite", config: { "auth.mode": "accounts" } });
-    await server.platform.identity!.store.createUser({
-      name: root.username,
-      password: root.secret,
-      admin: true,
-    });
-    writeCredentials({ current: server.url, servers: { [server.url]: root } });
+    signedIn = await serverSignedInAsAdmin("project-proxy-cli");
+    _server = signedIn.server;
   });
   afterAll(async () => {
-    await server.close();
-    if (saved === undefined) delete process.env.PORTCULLIS_CONFIG_DIR;
-    else process.env.PORTCULLIS_CONFIG_DIR = saved;
-    rmSync(dir, { recursive: true, force: true });
+    await signedIn.close();
   });
 
   it("creates a proxy project, changes its allowlist and makes it ordinary again", async () => {

@@ -1,38 +1,24 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushImage, startTestServer, type TestServer } from "../server/testing.js";
-import { writeCredentials } from "./credentials.js";
+import { pushImage, type TestServer } from "../server/testing.js";
 import { main } from "./main.js";
 import { captureCli } from "./testing/capture.js";
+import { type SignedInServer, serverSignedInAsAdmin } from "./testing/signed-in.js";
 
 const io = captureCli();
 const run = (...args: string[]) => main(["node", "portcullis", ...args]);
 
 /** `project set --quota / --immutable-tags` and the usage column, over a real server's API. */
 describe("portcullis project set: quota and immutable tags", () => {
+  let signedIn: SignedInServer;
   let server: TestServer;
-  const dir = mkdtempSync(join(tmpdir(), "portcullis-project-storage-cli-"));
-  const saved = process.env.PORTCULLIS_CONFIG_DIR;
-  const root = { username: "root", secret: "root password one" };
 
   beforeAll(async () => {
-    process.env.PORTCULLIS_CONFIG_DIR = dir;
-    server = await startTestServer({ database: "sqlite", config: { "auth.mode": "accounts" } });
-    await server.platform.identity!.store.createUser({
-      name: root.username,
-      password: root.secret,
-      admin: true,
-    });
-    writeCredentials({ current: server.url, servers: { [server.url]: root } });
+    signedIn = await serverSignedInAsAdmin("project-storage-cli");
+    server = signedIn.server;
     expect(await run("project", "create", "team")).toBe(0);
   });
   afterAll(async () => {
-    await server.close();
-    if (saved === undefined) delete process.env.PORTCULLIS_CONFIG_DIR;
-    else process.env.PORTCULLIS_CONFIG_DIR = saved;
-    rmSync(dir, { recursive: true, force: true });
+    await signedIn.close();
   });
 
   it("sets a quota in binary units and immutable-tag rules, and shows usage against the quota", async () => {
@@ -42,7 +28,7 @@ describe("portcullis project set: quota and immutable tags", () => {
     ).toBe(0);
     expect(io.out).toMatch(/usage\s+immutable tags/);
     expect(io.out).toMatch(/team\s+private\s+0 B of 10\.0 GiB \(0%\)\s+v\*,app:stable/);
-    const auth = `Basic ${Buffer.from(`${root.username}:${root.secret}`).toString("base64")}`;
+    const auth = `Basic ${Buffer.from(`${signedIn.admin.username}:${signedIn.admin.secret}`).toString("base64")}`;
     const image = await pushImage(server.url, "team/app", { tag: "v1", seed: "cli", authorization: auth });
     const bytes = image.config.size + image.layers[0]!.size + image.manifest.length;
     io.reset();
